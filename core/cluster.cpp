@@ -1,0 +1,146 @@
+#include "cluster.h"
+
+#include "auditlog.h"
+#include "logging.h"
+#include "passwordhash.h"
+#include "schema.h"
+#include "users.h"
+
+#include <QDateTime>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+const QString SelectCluster = u"SELECT cluster_id, name, created_at, created_by_version, data_key "
+                              "FROM cluster WHERE id = 1"_s;
+
+Result<std::optional<ClusterInfo>> readCluster(QSqlDatabase &db, const Dialect &dialect)
+{
+    auto version = Schema::version(db, dialect);
+    if (!version)
+        return version.error();
+    if (*version == 0)
+        return std::optional<ClusterInfo>();
+    auto query = execQuery(db, SelectCluster, {}, Cluster::tr("reading the cluster record"));
+    if (!query)
+        return query.error();
+    if (!query->next())
+        return std::optional<ClusterInfo>();
+    ClusterInfo info;
+    info.clusterId = query->value(0).toString();
+    info.name = query->value(1).toString();
+    info.createdAt = query->value(2).toLongLong();
+    info.createdByVersion = query->value(3).toString();
+    info.wrappedDataKey = query->value(4).toString();
+    info.schemaVersion = *version;
+    return std::optional<ClusterInfo>(info);
+}
+
+Error alreadyHolds(const ClusterInfo &info)
+{
+    return makeError(
+        ErrorCode::AlreadyExists,
+        Cluster::tr("This database already holds cluster \"%1\" (%2), created %3; nothing was changed.")
+            .arg(info.name, info.clusterId,
+                 QDateTime::fromMSecsSinceEpoch(info.createdAt, Qt::UTC).toString(Qt::ISODate)));
+}
+
+} // namespace
+
+QByteArray ClusterInfo::keyContext() const
+{
+    return "cohort-cluster:" + clusterId.toUtf8();
+}
+
+Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitRequest &request)
+{
+    if (const QString problem = Users::nameProblem(request.adminName); !problem.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, problem);
+    if (const QString problem = PasswordHash::weakness(request.adminPassword); !problem.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, problem);
+    if (request.name.trimmed().isEmpty())
+        return makeError(ErrorCode::InvalidArgument, tr("The cluster name is empty."));
+
+    // Fail early, before the slow key derivation, when the answer is already known.
+    if (auto existing = load(database); !existing)
+        return existing.error();
+    else if (existing->has_value())
+        return alreadyHolds(**existing);
+
+    ClusterInfo info;
+    info.clusterId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    info.name = request.name.trimmed();
+    info.createdByVersion = QStringLiteral(COHORT_VERSION_STRING);
+
+    auto key = MasterKey::generate();
+    if (!key)
+        return key.error();
+    auto wrapped = key->wrap(request.secret, info.keyContext());
+    if (!wrapped)
+        return wrapped.error();
+    info.wrappedDataKey = *wrapped;
+    auto passwordHash = PasswordHash::hash(request.adminPassword);
+    if (!passwordHash)
+        return passwordHash.error();
+
+    const Dialect &dialect = database.dialect();
+    auto migrated = Schema::migrate(
+        database, request.actor, [&](QSqlDatabase &db, const MigrationOutcome &outcome) -> Result<void> {
+            // Checked again under the migration lock: another init may have won the race.
+            auto existing = readCluster(db, dialect);
+            if (!existing)
+                return existing.error();
+            if (existing->has_value())
+                return alreadyHolds(**existing);
+            auto inserted = execQuery(
+                db,
+                u"INSERT INTO cluster (id, cluster_id, name, created_at, created_by_version, data_key) "
+                "VALUES (1, ?, ?, %1, ?, ?)"_s.arg(dialect.nowMillis()),
+                {info.clusterId, info.name, info.createdByVersion, info.wrappedDataKey},
+                tr("creating the cluster record"));
+            if (!inserted)
+                return inserted.error();
+            if (auto user = Users::insert(db, dialect, request.adminName, *passwordHash, Role::Administrator);
+                !user)
+                return user;
+            info.schemaVersion = outcome.toVersion;
+            return AuditLog::record(db, dialect, request.actor, u"cluster.init"_s, info.clusterId,
+                                    u"name=%1 admin=%2"_s.arg(info.name, request.adminName));
+        });
+    if (!migrated)
+        return migrated.error();
+
+    auto created = load(database);
+    if (!created)
+        return created.error();
+    if (!created->has_value())
+        return makeError(ErrorCode::Database, tr("The cluster record vanished right after it was created."));
+    qCInfo(lcCore) << "created cluster" << info.clusterId << "in" << database.url().redacted();
+    return **created;
+}
+
+Result<std::optional<ClusterInfo>> Cluster::load(Database &database)
+{
+    auto db = database.connection();
+    if (!db)
+        return db.error();
+    return readCluster(*db, database.dialect());
+}
+
+Result<MasterKey> Cluster::unlock(Database &database, const QByteArray &secret)
+{
+    auto info = load(database);
+    if (!info)
+        return info.error();
+    if (!info->has_value())
+        return makeError(ErrorCode::NotFound,
+                         tr("The database %1 holds no cluster; create one with \"cohortctl init\".")
+                             .arg(database.url().redacted()));
+    return MasterKey::unwrap((*info)->wrappedDataKey, secret, (*info)->keyContext());
+}
+
+} // namespace Cohort

@@ -1,0 +1,53 @@
+// Cluster: the one cluster a database holds: creating it (schema, data key, first
+// administrator, all in one transaction) and unlocking its data key.
+#pragma once
+
+#include "database.h"
+#include "masterkey.h"
+#include "result.h"
+
+#include <QCoreApplication>
+
+#include <optional>
+
+namespace Cohort {
+
+struct ClusterInfo
+{
+    QString clusterId;
+    QString name;
+    qint64 createdAt = 0;
+    QString createdByVersion;
+    QString wrappedDataKey;
+    int schemaVersion = 0;
+
+    // Binds the wrapped key and sealed values to this cluster.
+    QByteArray keyContext() const;
+};
+
+struct ClusterInitRequest
+{
+    QString name;
+    QByteArray secret;
+    QString adminName;
+    QString adminPassword;
+    QString actor; // who runs it, for schema_migrations and the audit log
+};
+
+class Cluster
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::Cluster)
+
+public:
+    // Creates the cluster in an empty database (or one with only the schema). Refuses,
+    // changing nothing, when the database already holds a cluster.
+    static Result<ClusterInfo> initialize(Database &database, const ClusterInitRequest &request);
+
+    // The cluster, or nullopt when the database holds none (or has no schema yet).
+    static Result<std::optional<ClusterInfo>> load(Database &database);
+
+    // Loads the cluster and unwraps its data key with the local secret.
+    static Result<MasterKey> unlock(Database &database, const QByteArray &secret);
+};
+
+} // namespace Cohort

@@ -1,0 +1,192 @@
+#include "database.h"
+
+#include "logging.h"
+#include "sqlerror.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QThread>
+
+#include <atomic>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+std::atomic<quint64> nextDatabaseId{1};
+
+// SQLite waits this long for another process's write lock before giving up.
+constexpr int SqliteBusyTimeoutMs = 15000;
+constexpr int PostgresConnectTimeoutSeconds = 5;
+
+// The connections this thread opened; removed when the thread ends, since Qt Sql
+// connections must be closed on their own thread.
+struct ThreadConnections
+{
+    QStringList names;
+    ~ThreadConnections()
+    {
+        for (const QString &name : std::as_const(names))
+            QSqlDatabase::removeDatabase(name);
+    }
+};
+
+thread_local ThreadConnections threadConnections;
+
+} // namespace
+
+Database::Database(DatabaseUrl url, SqliteFile sqliteFile)
+    : m_url(std::move(url))
+    , m_dialect(Dialect::create(m_url.backend()))
+    , m_sqliteFile(sqliteFile)
+    , m_id(nextDatabaseId++)
+{
+}
+
+Database::~Database()
+{
+    resetConnection();
+}
+
+Result<std::unique_ptr<Database>> Database::fromUrl(const QString &text, SqliteFile sqliteFile)
+{
+    auto url = DatabaseUrl::parse(text);
+    if (!url)
+        return url.error();
+    return std::make_unique<Database>(std::move(url).value(), sqliteFile);
+}
+
+QString Database::connectionName() const
+{
+    return u"cohort-%1-%2"_s.arg(m_id).arg(reinterpret_cast<quintptr>(QThread::currentThread()));
+}
+
+Result<QSqlDatabase> Database::connection()
+{
+    const QString name = connectionName();
+    if (QSqlDatabase::contains(name)) {
+        QSqlDatabase db = QSqlDatabase::database(name, false);
+        if (db.isOpen())
+            return db;
+        db = QSqlDatabase();
+        resetConnection();
+    }
+    return openConnection(name);
+}
+
+Result<QSqlDatabase> Database::openConnection(const QString &name)
+{
+    const QString driver = m_dialect->driverName();
+    if (!QSqlDatabase::isDriverAvailable(driver)) {
+        return makeError(ErrorCode::Unavailable,
+                         m_url.backend() == Backend::Postgres
+                             ? tr("Qt's PostgreSQL driver (QPSQL) is not installed; install libqt6sql6-psql.")
+                             : tr("Qt's SQLite driver (QSQLITE) is not installed; install libqt6sql6-sqlite."));
+    }
+
+    if (m_url.backend() == Backend::Sqlite) {
+        const QFileInfo file(m_url.path());
+        if (!file.dir().exists())
+            return makeError(ErrorCode::NotFound,
+                             tr("The folder %1 of the SQLite database does not exist.").arg(file.absolutePath()));
+        if (m_sqliteFile == SqliteFile::MustExist && !file.exists())
+            return makeError(ErrorCode::NotFound,
+                             tr("The SQLite database %1 does not exist; create a cluster with \"cohortctl init\".")
+                                 .arg(m_url.path()));
+    }
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(driver, name);
+    threadConnections.names << name;
+    if (m_url.backend() == Backend::Sqlite) {
+        db.setDatabaseName(m_url.path());
+        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(SqliteBusyTimeoutMs));
+    } else {
+        db.setHostName(m_url.host());
+        db.setPort(m_url.port());
+        db.setUserName(m_url.user());
+        db.setPassword(m_url.password());
+        db.setDatabaseName(m_url.databaseName());
+        QMap<QString, QString> options = m_url.options();
+        options.insert(u"application_name"_s, options.value(u"application_name"_s, u"cohort"_s));
+        options.insert(u"connect_timeout"_s,
+                       options.value(u"connect_timeout"_s, QString::number(PostgresConnectTimeoutSeconds)));
+        QStringList pairs;
+        for (auto it = options.cbegin(); it != options.cend(); ++it)
+            pairs << it.key() + u'=' + it.value();
+        db.setConnectOptions(pairs.join(u';'));
+    }
+
+    if (!db.open()) {
+        const QString where = m_url.backend() == Backend::Sqlite
+                                  ? tr("Cannot open the SQLite database %1").arg(m_url.path())
+                                  : tr("Cannot connect to PostgreSQL at %1:%2 (database %3, user %4)")
+                                        .arg(m_url.host())
+                                        .arg(m_url.port())
+                                        .arg(m_url.databaseName(), m_url.user());
+        Error error = sqlError(db.lastError(), where);
+        const QSqlError raw = db.lastError();
+        db = QSqlDatabase();
+        resetConnection();
+        // A refused password is not an outage: say so, so nobody waits for it to recover.
+        if (raw.databaseText().contains(u"password authentication failed"_s)
+            || raw.databaseText().contains(u"no password supplied"_s))
+            error.code = ErrorCode::AccessDenied;
+        else if (m_url.backend() == Backend::Postgres)
+            error.code = ErrorCode::Unavailable;
+        return error;
+    }
+
+    if (auto ready = m_dialect->initializeConnection(db); !ready) {
+        db = QSqlDatabase();
+        resetConnection();
+        return ready.error();
+    }
+    qCDebug(lcDb) << "opened" << m_url.redacted() << "as" << name;
+    return db;
+}
+
+void Database::resetConnection()
+{
+    const QString name = connectionName();
+    if (!QSqlDatabase::contains(name))
+        return;
+    QSqlDatabase::removeDatabase(name);
+    threadConnections.names.removeAll(name);
+}
+
+Result<QSqlQuery> Database::exec(const QString &sql, const QVariantList &values, const QString &doing)
+{
+    auto db = connection();
+    if (!db)
+        return db.error();
+    auto result = execQuery(*db, sql, values, doing);
+    if (!result && result.code() == ErrorCode::Unavailable) {
+        db = Error{};
+        resetConnection();
+    }
+    return result;
+}
+
+Result<QSqlQuery> execQuery(QSqlDatabase &db, const QString &sql, const QVariantList &values,
+                            const QString &doing)
+{
+    QSqlQuery query(db);
+    const QString what = doing.isEmpty() ? sql.simplified() : doing;
+    if (values.isEmpty()) {
+        // Nothing to bind: run it directly. QPSQL's PREPARE also cannot take DDL.
+        if (!query.exec(sql))
+            return sqlError(query, what);
+        return query;
+    }
+    if (!query.prepare(sql))
+        return sqlError(query, what);
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    if (!query.exec())
+        return sqlError(query, what);
+    return query;
+}
+
+} // namespace Cohort

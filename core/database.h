@@ -1,0 +1,66 @@
+// Database: the cluster's shared database, reached through one connection per thread.
+// A QSqlDatabase may only be used on the thread that opened it, so connection() opens
+// (or reuses) the calling thread's own connection; it is closed when the thread ends.
+#pragma once
+
+#include "databaseurl.h"
+#include "dialect.h"
+#include "result.h"
+
+#include <QCoreApplication>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariantList>
+
+#include <memory>
+
+namespace Cohort {
+
+class Database
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::Database)
+
+public:
+    enum class SqliteFile {
+        MustExist,       // opening a missing file is an error (and creates nothing)
+        CreateIfMissing, // for commands that create a cluster
+    };
+
+    explicit Database(DatabaseUrl url, SqliteFile sqliteFile = SqliteFile::MustExist);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    static Result<std::unique_ptr<Database>> fromUrl(const QString &url,
+                                                      SqliteFile sqliteFile = SqliteFile::MustExist);
+
+    const DatabaseUrl &url() const { return m_url; }
+    const Dialect &dialect() const { return *m_dialect; }
+
+    // The calling thread's open connection, opened on first use or after reset.
+    Result<QSqlDatabase> connection();
+    // Drops the calling thread's connection (after the server went away, or before the
+    // thread ends); the next connection() opens a fresh one.
+    void resetConnection();
+
+    // Prepares sql, binds values in order and runs it on the calling thread's connection.
+    // A lost connection is reset so the next call reconnects.
+    Result<QSqlQuery> exec(const QString &sql, const QVariantList &values = {},
+                           const QString &doing = {});
+
+private:
+    QString connectionName() const;
+    Result<QSqlDatabase> openConnection(const QString &name);
+
+    DatabaseUrl m_url;
+    std::unique_ptr<Dialect> m_dialect;
+    SqliteFile m_sqliteFile;
+    quint64 m_id;
+};
+
+// Runs sql with values bound in order on db (a statement without values runs
+// unprepared); the error says what was being done.
+Result<QSqlQuery> execQuery(QSqlDatabase &db, const QString &sql, const QVariantList &values = {},
+                            const QString &doing = {});
+
+} // namespace Cohort

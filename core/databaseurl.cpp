@@ -1,0 +1,142 @@
+#include "databaseurl.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QUrl>
+#include <QUrlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+// The libpq parameters a URL may carry, and the values each accepts (empty: any).
+const QMap<QString, QStringList> &allowedPostgresOptions()
+{
+    static const QMap<QString, QStringList> options{
+        {u"sslmode"_s,
+         {u"disable"_s, u"allow"_s, u"prefer"_s, u"require"_s, u"verify-ca"_s, u"verify-full"_s}},
+        {u"connect_timeout"_s, {}},
+        {u"application_name"_s, {}},
+        {u"sslrootcert"_s, {}},
+    };
+    return options;
+}
+
+} // namespace
+
+Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
+{
+    const QString text = input.trimmed();
+    if (text.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, tr("The database URL is empty."));
+
+    DatabaseUrl url;
+    if (text.startsWith(u"sqlite:"_s)) {
+        QString path = text.mid(7);
+        if (path.startsWith(u"//"_s)) // sqlite:///abs/path
+            path = path.mid(2);
+        if (path.isEmpty())
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("The SQLite URL \"%1\" names no file; write sqlite:/path/to/cohort.db.").arg(text));
+        if (path == u":memory:"_s || path.startsWith(u"file::memory:"_s))
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("An in-memory SQLite database cannot be shared by nodes and threads; give a file path."));
+        if (path.contains(u'?'))
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("The SQLite URL \"%1\" has options; Cohort sets them itself.").arg(text));
+        url.m_backend = Backend::Sqlite;
+        url.m_path = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+        return url;
+    }
+
+    const QUrl parsed(text, QUrl::StrictMode);
+    const QString scheme = parsed.scheme().toLower();
+    if (scheme != u"postgresql"_s && scheme != u"postgres"_s) {
+        if (!text.contains(u':'))
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("\"%1\" is not a database URL; write sqlite:PATH or postgresql://user:password@host:port/database.").arg(text));
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("Unsupported database URL scheme \"%1\"; use sqlite: or postgresql://.")
+                             .arg(text.section(u':', 0, 0)));
+    }
+    if (!parsed.isValid())
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("Malformed PostgreSQL URL: %1.").arg(parsed.errorString()));
+    if (parsed.host().isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The PostgreSQL URL names no host; write postgresql://user:password@host:port/database."));
+    if (parsed.port() == 0)
+        return makeError(ErrorCode::InvalidArgument, tr("The PostgreSQL URL has port 0; give a port from 1 to 65535."));
+    if (parsed.userName().isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The PostgreSQL URL names no user; write postgresql://user:password@host:port/database."));
+    QString database = parsed.path(QUrl::FullyDecoded);
+    if (database.startsWith(u'/'))
+        database = database.mid(1);
+    if (database.isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The PostgreSQL URL names no database; add /database after the host and port."));
+    if (database.contains(u'/'))
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The PostgreSQL URL path \"%1\" must be a single database name.").arg(database));
+    if (parsed.hasFragment())
+        return makeError(ErrorCode::InvalidArgument, tr("The PostgreSQL URL must not have a #fragment."));
+
+    const QUrlQuery query(parsed);
+    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+        const auto allowed = allowedPostgresOptions().constFind(key);
+        if (allowed == allowedPostgresOptions().cend())
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("Unknown PostgreSQL URL option \"%1\"; known options: %2.")
+                                 .arg(key, allowedPostgresOptions().keys().join(u", "_s)));
+        if (!allowed->isEmpty() && !allowed->contains(value))
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("Invalid value \"%1\" for %2; use one of: %3.").arg(value, key, allowed->join(u", "_s)));
+        if (key == u"connect_timeout"_s) {
+            bool isNumber = false;
+            const int seconds = value.toInt(&isNumber);
+            if (!isNumber || seconds < 1)
+                return makeError(ErrorCode::InvalidArgument,
+                                 tr("connect_timeout must be a whole number of seconds above 0, not \"%1\".").arg(value));
+        }
+        url.m_options.insert(key, value);
+    }
+
+    url.m_backend = Backend::Postgres;
+    url.m_host = parsed.host(QUrl::FullyDecoded);
+    url.m_port = parsed.port(5432);
+    url.m_user = parsed.userName(QUrl::FullyDecoded);
+    url.m_password = parsed.password(QUrl::FullyDecoded);
+    url.m_database = database;
+    return url;
+}
+
+QString DatabaseUrl::redacted() const
+{
+    if (m_backend == Backend::Sqlite)
+        return u"sqlite:"_s + m_path;
+    QUrl url;
+    url.setScheme(u"postgresql"_s);
+    url.setUserName(m_user);
+    url.setHost(m_host);
+    url.setPort(m_port);
+    url.setPath(u"/"_s + m_database);
+    QUrlQuery query;
+    for (auto it = m_options.cbegin(); it != m_options.cend(); ++it)
+        query.addQueryItem(it.key(), it.value());
+    url.setQuery(query);
+    return url.toString();
+}
+
+QString DatabaseUrl::toString() const
+{
+    if (m_backend == Backend::Sqlite || m_password.isEmpty())
+        return redacted();
+    QUrl url(redacted());
+    url.setPassword(m_password);
+    return url.toString();
+}
+
+} // namespace Cohort

@@ -1,0 +1,69 @@
+// Dialect: every piece of SQL that differs between SQLite and PostgreSQL, in one place.
+// Everything else Cohort sends is plain SQL that both accept.
+#pragma once
+
+#include "databaseurl.h"
+#include "result.h"
+
+#include <QCoreApplication>
+#include <QSqlDatabase>
+#include <QStringList>
+
+#include <memory>
+
+namespace Cohort {
+
+class Dialect
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::Dialect)
+
+public:
+    enum class UpsertMode {
+        Replace,    // the new row's values overwrite the old ones
+        Accumulate, // the new row's values are added to the old ones
+    };
+
+    virtual ~Dialect() = default;
+    static std::unique_ptr<Dialect> create(Backend backend);
+
+    virtual Backend backend() const = 0;
+    virtual QString driverName() const = 0;
+
+    // An expression for the database's clock in milliseconds since the epoch. Liveness is
+    // decided by the database's clock, never by a node's.
+    virtual QString nowMillis() const = 0;
+
+    // Column types used by the schema's DDL.
+    virtual QString identityPrimaryKey() const = 0;
+    virtual QString bigint() const = 0;
+    virtual QString doubleType() const = 0;
+
+    // Prepares a freshly opened connection (journal mode, time zone, ...).
+    virtual Result<void> initializeConnection(QSqlDatabase &db) const = 0;
+
+    // Opens a transaction that holds the cluster-wide migration lock until it ends:
+    // a PostgreSQL transaction-scoped advisory lock, or an exclusive SQLite transaction.
+    virtual Result<void> beginMigration(QSqlDatabase &db) const = 0;
+    // Opens a transaction that intends to write: SQLite takes its write lock now rather
+    // than failing on upgrade later; PostgreSQL just begins.
+    virtual Result<void> beginWrite(QSqlDatabase &db) const = 0;
+    Result<void> commit(QSqlDatabase &db) const;
+    void rollback(QSqlDatabase &db) const;
+
+    virtual Result<bool> tableExists(QSqlDatabase &db, const QString &table) const = 0;
+    virtual Result<QStringList> tables(QSqlDatabase &db) const = 0;
+
+    // Claims up to :limit queued pool jobs for :node in one statement, oldest first within
+    // priority; returns id, type, payload, attempts, claim_epoch. On PostgreSQL concurrent
+    // claimers skip each other's rows; on SQLite run it inside beginWrite().
+    virtual QString claimJobs() const = 0;
+
+    // INSERT ... ON CONFLICT (keys) DO UPDATE, with ? placeholders for keys then values.
+    QString upsert(const QString &table, const QStringList &keys, const QStringList &values,
+                   UpsertMode mode) const;
+
+protected:
+    Result<void> execute(QSqlDatabase &db, const QString &sql) const;
+};
+
+} // namespace Cohort

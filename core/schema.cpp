@@ -1,0 +1,284 @@
+#include "schema.h"
+
+#include "logging.h"
+#include "sqlerror.h"
+
+#include <QSqlQuery>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+// Placeholders in the DDL that differ between the dialects.
+QString expand(QString ddl, const Dialect &dialect)
+{
+    return ddl.replace(u"{id}"_s, dialect.identityPrimaryKey())
+        .replace(u"{bigint}"_s, dialect.bigint())
+        .replace(u"{double}"_s, dialect.doubleType());
+}
+
+// Version 1: the whole cluster. Times are milliseconds since the epoch, taken from the
+// database's clock.
+const QStringList Version1 = {
+    uR"(CREATE TABLE schema_migrations (
+        version INTEGER PRIMARY KEY,
+        applied_at {bigint} NOT NULL,
+        applied_by TEXT NOT NULL))"_s,
+
+    // The one cluster this database holds, and its data key wrapped by the local secret.
+    uR"(CREATE TABLE cluster (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        cluster_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at {bigint} NOT NULL,
+        created_by_version TEXT NOT NULL,
+        data_key TEXT NOT NULL))"_s,
+
+    uR"(CREATE TABLE cluster_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at {bigint} NOT NULL,
+        updated_by TEXT NOT NULL))"_s,
+
+    uR"(CREATE TABLE users (
+        id {id},
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('administrator', 'auditor')),
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until {bigint},
+        created_at {bigint} NOT NULL))"_s,
+
+    uR"(CREATE TABLE nodes (
+        guid TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        api_address TEXT NOT NULL DEFAULT '',
+        version TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('online', 'offline', 'decommissioned')),
+        incarnation TEXT,
+        hostname TEXT NOT NULL DEFAULT '',
+        pid {bigint},
+        started_at {bigint},
+        last_heartbeat {bigint},
+        offline_since {bigint},
+        tz_name TEXT NOT NULL DEFAULT '',
+        tz_offset_seconds INTEGER NOT NULL DEFAULT 0,
+        clock_skew_ms {bigint} NOT NULL DEFAULT 0,
+        cert_sha256 TEXT NOT NULL DEFAULT '',
+        created_at {bigint} NOT NULL,
+        decommissioned_at {bigint}))"_s,
+
+    // Peer-to-peer health probes: what the console's network map draws.
+    uR"(CREATE TABLE node_links (
+        from_node TEXT NOT NULL REFERENCES nodes(guid) ON DELETE CASCADE,
+        to_node TEXT NOT NULL REFERENCES nodes(guid) ON DELETE CASCADE,
+        reachable INTEGER NOT NULL,
+        rtt_ms {double},
+        last_error TEXT NOT NULL DEFAULT '',
+        probed_at {bigint} NOT NULL,
+        PRIMARY KEY (from_node, to_node)))"_s,
+
+    // The job pool. scope 'pool': one node runs it; 'local': every online node runs it
+    // once (local_job_runs). claim_epoch fences completions of a claim that was revoked.
+    uR"(CREATE TABLE jobs (
+        id {id},
+        type TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT 'pool' CHECK (scope IN ('pool', 'local')),
+        payload TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
+        priority INTEGER NOT NULL DEFAULT 0,
+        run_after {bigint} NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL DEFAULT 5,
+        claimed_by TEXT,
+        claim_epoch {bigint} NOT NULL DEFAULT 0,
+        claimed_at {bigint},
+        finished_at {bigint},
+        last_error TEXT,
+        schedule_key TEXT UNIQUE,
+        created_at {bigint} NOT NULL))"_s,
+    uR"(CREATE INDEX jobs_queued ON jobs (priority DESC, id) WHERE state = 'queued')"_s,
+    uR"(CREATE INDEX jobs_claimed_by ON jobs (claimed_by) WHERE state = 'running')"_s,
+    uR"(CREATE INDEX jobs_finished_at ON jobs (finished_at))"_s,
+
+    uR"(CREATE TABLE local_job_runs (
+        job_id {bigint} NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        node_guid TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed')),
+        started_at {bigint} NOT NULL,
+        finished_at {bigint},
+        last_error TEXT,
+        PRIMARY KEY (job_id, node_guid)))"_s,
+
+    // Finished jobs per minute, node and type: what the console's charts read.
+    uR"(CREATE TABLE job_stats (
+        minute {bigint} NOT NULL,
+        node_guid TEXT NOT NULL,
+        job_type TEXT NOT NULL,
+        succeeded {bigint} NOT NULL DEFAULT 0,
+        failed {bigint} NOT NULL DEFAULT 0,
+        total_ms {bigint} NOT NULL DEFAULT 0,
+        PRIMARY KEY (minute, node_guid, job_type)))"_s,
+
+    uR"(CREATE TABLE alerts (
+        id {id},
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        node_guid TEXT,
+        message TEXT NOT NULL,
+        raised_at {bigint} NOT NULL,
+        acknowledged_at {bigint},
+        acknowledged_by TEXT,
+        cleared_at {bigint},
+        cleared_by TEXT))"_s,
+    uR"(CREATE INDEX alerts_raised_at ON alerts (raised_at))"_s,
+
+    uR"(CREATE TABLE audit_log (
+        id {id},
+        at {bigint} NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL DEFAULT ''))"_s,
+    uR"(CREATE INDEX audit_log_at ON audit_log (at))"_s,
+
+    uR"(CREATE TABLE agents (
+        guid TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        manager_guid TEXT,
+        last_checkin {bigint} NOT NULL,
+        state TEXT NOT NULL DEFAULT 'online' CHECK (state IN ('online', 'offline')),
+        offline_since {bigint}))"_s,
+
+    // Settings sealed with the cluster's data key (AES-256-GCM).
+    uR"(CREATE TABLE config_properties (
+        name TEXT PRIMARY KEY,
+        sealed_value TEXT NOT NULL,
+        updated_at {bigint} NOT NULL,
+        updated_by TEXT NOT NULL))"_s,
+};
+
+struct Step
+{
+    int version;
+    const QStringList *statements;
+};
+
+const Step Steps[] = {
+    {1, &Version1},
+};
+
+static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");
+
+} // namespace
+
+QString MigrationOutcome::describe() const
+{
+    if (fromVersion == 0)
+        return Schema::tr("Created the schema at version %1.").arg(toVersion);
+    if (changed())
+        return Schema::tr("Migrated the schema from version %1 to %2.").arg(fromVersion).arg(toVersion);
+    return Schema::tr("The schema already exists at version %1; nothing to do.").arg(toVersion);
+}
+
+QStringList Schema::tableNames()
+{
+    QStringList names = {u"agents"_s, u"alerts"_s, u"audit_log"_s, u"cluster"_s,
+                         u"cluster_settings"_s, u"config_properties"_s, u"job_stats"_s,
+                         u"jobs"_s, u"local_job_runs"_s, u"node_links"_s, u"nodes"_s,
+                         u"schema_migrations"_s, u"users"_s};
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Result<int> Schema::version(QSqlDatabase &db, const Dialect &dialect)
+{
+    auto exists = dialect.tableExists(db, u"schema_migrations"_s);
+    if (!exists)
+        return exists.error();
+    if (!*exists)
+        return 0;
+    auto query = execQuery(db, u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s, {},
+                           tr("reading the schema version"));
+    if (!query)
+        return query.error();
+    return query->next() ? query->value(0).toInt() : 0;
+}
+
+Result<int> Schema::version(Database &database)
+{
+    auto db = database.connection();
+    if (!db)
+        return db.error();
+    return version(*db, database.dialect());
+}
+
+Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appliedBy,
+                                         const InTransaction &alsoDo)
+{
+    auto connection = database.connection();
+    if (!connection)
+        return connection.error();
+    QSqlDatabase &db = *connection;
+    const Dialect &dialect = database.dialect();
+
+    if (auto locked = dialect.beginMigration(db); !locked)
+        return Error{locked.code(), tr("Cannot take the migration lock: %1").arg(locked.message())};
+
+    auto fail = [&](Error error) -> Result<MigrationOutcome> {
+        dialect.rollback(db);
+        return error;
+    };
+
+    auto current = version(db, dialect);
+    if (!current)
+        return fail(current.error());
+
+    MigrationOutcome outcome{*current, *current};
+    if (*current > CurrentVersion) {
+        return fail(makeError(ErrorCode::SchemaTooNew,
+                              tr("The database schema is at version %1, newer than this program's %2; "
+                                 "upgrade this program.")
+                                  .arg(*current)
+                                  .arg(CurrentVersion)));
+    }
+
+    for (const Step &step : Steps) {
+        if (step.version <= *current)
+            continue;
+        qCInfo(lcSchema) << "migrating" << database.url().redacted() << "to version" << step.version;
+        for (const QString &statement : *step.statements) {
+            QSqlQuery query(db);
+            if (!query.exec(expand(statement, dialect)))
+                return fail(sqlError(query, tr("migrating to schema version %1").arg(step.version)));
+        }
+        auto recorded = execQuery(
+            db,
+            u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s.arg(
+                dialect.nowMillis()),
+            {step.version, appliedBy}, tr("recording schema version %1").arg(step.version));
+        if (!recorded)
+            return fail(recorded.error());
+        outcome.toVersion = step.version;
+    }
+
+    if (alsoDo) {
+        if (auto done = alsoDo(db, outcome); !done)
+            return fail(done.error());
+    }
+
+    if (auto committed = dialect.commit(db); !committed)
+        return fail(committed.error());
+    if (outcome.changed())
+        qCInfo(lcSchema) << outcome.describe();
+    return outcome;
+}
+
+} // namespace Cohort

@@ -1,0 +1,285 @@
+#include "postgresserver.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QUrl>
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort::Test {
+
+namespace {
+
+constexpr auto ServerUser = "postgres";
+
+Error harnessError(const QString &message)
+{
+    return makeError(ErrorCode::Unavailable, u"PostgreSQL test server: "_s + message);
+}
+
+QString findBinDir()
+{
+    QDir root(u"/usr/lib/postgresql"_s);
+    QStringList versions = root.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    std::sort(versions.begin(), versions.end(),
+              [](const QString &a, const QString &b) { return a.toInt() > b.toInt(); });
+    for (const QString &version : std::as_const(versions)) {
+        const QString bin = root.filePath(version + u"/bin"_s);
+        if (QFile::exists(bin + u"/initdb"_s) && QFile::exists(bin + u"/pg_ctl"_s))
+            return bin;
+    }
+    return {};
+}
+
+int freePort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return probe.serverPort();
+}
+
+QString randomToken(int length)
+{
+    static const QString alphabet = u"abcdefghijklmnopqrstuvwxyz0123456789"_s;
+    QString token;
+    for (int i = 0; i < length; ++i)
+        token += alphabet.at(QRandomGenerator::global()->bounded(int(alphabet.size())));
+    return token;
+}
+
+bool runningAsRoot()
+{
+    return geteuid() == 0;
+}
+
+} // namespace
+
+PostgresServer::~PostgresServer()
+{
+    if (m_owned && m_running)
+        (void)stop();
+    if (m_owned && !m_directory.isEmpty())
+        QDir(m_directory).removeRecursively();
+}
+
+Result<void> PostgresServer::runAsServerUser(const QString &program, const QStringList &arguments,
+                                             int timeoutMs) const
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    if (runningAsRoot())
+        process.start(u"runuser"_s, QStringList{u"-u"_s, QString::fromLatin1(ServerUser), u"--"_s, program} + arguments);
+    else
+        process.start(program, arguments);
+    if (!process.waitForStarted(10000))
+        return harnessError(u"cannot start %1: %2"_s.arg(program, process.errorString()));
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished(2000);
+        return harnessError(u"%1 did not finish within %2 ms"_s.arg(program).arg(timeoutMs));
+    }
+    if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+        return harnessError(u"%1 %2 failed (exit %3): %4"_s.arg(program, arguments.join(u' '))
+                                .arg(process.exitCode())
+                                .arg(QString::fromLocal8Bit(process.readAll()).simplified()));
+    }
+    return {};
+}
+
+Result<void> PostgresServer::pgCtl(const QStringList &arguments, int timeoutMs) const
+{
+    return runAsServerUser(m_binDir + u"/pg_ctl"_s, arguments, timeoutMs);
+}
+
+Result<std::unique_ptr<PostgresServer>> PostgresServer::start()
+{
+    std::unique_ptr<PostgresServer> server(new PostgresServer);
+    server->m_owned = true;
+    server->m_binDir = findBinDir();
+    if (server->m_binDir.isEmpty())
+        return harnessError(u"no PostgreSQL server under /usr/lib/postgresql; run scripts/install-deps"_s);
+
+    QTemporaryDir temporary(QDir::tempPath() + u"/cohort-pg-XXXXXX"_s);
+    if (!temporary.isValid())
+        return harnessError(u"cannot make a temporary folder: "_s + temporary.errorString());
+    temporary.setAutoRemove(false);
+    server->m_directory = temporary.path();
+
+    if (runningAsRoot()) {
+        const passwd *account = getpwnam(ServerUser);
+        if (!account)
+            return harnessError(u"running as root needs the \"postgres\" user (package postgresql)"_s);
+        if (chown(QFile::encodeName(server->m_directory).constData(), account->pw_uid, account->pw_gid) != 0)
+            return harnessError(u"cannot hand %1 to the postgres user"_s.arg(server->m_directory));
+    }
+
+    server->m_password = randomToken(24);
+    const QString passwordFile = server->m_directory + u"/pwfile"_s;
+    {
+        QFile file(passwordFile);
+        if (!file.open(QIODevice::WriteOnly))
+            return harnessError(u"cannot write "_s + passwordFile);
+        file.write(server->m_password.toUtf8() + '\n');
+    }
+    if (runningAsRoot()) {
+        const passwd *account = getpwnam(ServerUser);
+        if (chown(QFile::encodeName(passwordFile).constData(), account->pw_uid, account->pw_gid) != 0)
+            return harnessError(u"cannot hand the password file to the postgres user"_s);
+    }
+
+    const QString data = server->m_directory + u"/data"_s;
+    if (auto initialized = server->runAsServerUser(
+            server->m_binDir + u"/initdb"_s,
+            {u"-D"_s, data, u"-U"_s, server->m_user, u"--pwfile"_s, passwordFile, u"-A"_s,
+             u"scram-sha-256"_s, u"--no-sync"_s, u"-E"_s, u"UTF8"_s, u"--locale=C"_s},
+            120000);
+        !initialized)
+        return initialized.error();
+    QFile::remove(passwordFile);
+
+    // A few tries: the free port can be taken by someone else before the server binds it.
+    Error lastError = harnessError(u"could not start"_s);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        server->m_port = freePort();
+        auto started = server->restart();
+        if (started)
+            return server;
+        lastError = started.error();
+    }
+    return lastError;
+}
+
+Result<void> PostgresServer::restart()
+{
+    const QString data = m_directory + u"/data"_s;
+    // Durability is traded for speed: these databases live for one test run.
+    const QString options = u"-c listen_addresses=127.0.0.1 -c port=%1 -c unix_socket_directories=%2 "
+                            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                            "-c max_connections=300 -c shared_buffers=64MB"_s.arg(m_port)
+                                .arg(m_directory);
+    auto started = pgCtl({u"start"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-D"_s, data, u"-l"_s,
+                          m_directory + u"/server.log"_s, u"-o"_s, options},
+                         90000);
+    m_running = started.ok();
+    return started;
+}
+
+Result<void> PostgresServer::stop()
+{
+    auto stopped = pgCtl({u"stop"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-m"_s, u"fast"_s, u"-D"_s,
+                          m_directory + u"/data"_s},
+                         90000);
+    if (stopped)
+        m_running = false;
+    return stopped;
+}
+
+qint64 PostgresServer::pid() const
+{
+    QFile file(m_directory + u"/data/postmaster.pid"_s);
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    return file.readLine().trimmed().toLongLong();
+}
+
+Result<std::unique_ptr<PostgresServer>> PostgresServer::attach(const QString &stateFile)
+{
+    QFile file(stateFile);
+    if (!file.open(QIODevice::ReadOnly))
+        return harnessError(u"cannot read the state file %1"_s.arg(stateFile));
+    const QJsonObject state = QJsonDocument::fromJson(file.readAll()).object();
+    std::unique_ptr<PostgresServer> server(new PostgresServer);
+    server->m_binDir = state.value(u"bin"_s).toString();
+    server->m_directory = state.value(u"directory"_s).toString();
+    server->m_port = state.value(u"port"_s).toInt();
+    server->m_user = state.value(u"user"_s).toString();
+    server->m_password = state.value(u"password"_s).toString();
+    server->m_running = true;
+    if (server->m_port == 0 || server->m_directory.isEmpty())
+        return harnessError(u"the state file %1 is incomplete"_s.arg(stateFile));
+    return server;
+}
+
+Result<void> PostgresServer::writeState(const QString &stateFile) const
+{
+    QFile file(stateFile);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return harnessError(u"cannot write the state file %1"_s.arg(stateFile));
+    const QJsonObject state{{u"bin"_s, m_binDir},         {u"directory"_s, m_directory},
+                            {u"port"_s, m_port},          {u"user"_s, m_user},
+                            {u"password"_s, m_password}};
+    file.write(QJsonDocument(state).toJson());
+    return {};
+}
+
+QString PostgresServer::url(const QString &database) const
+{
+    QUrl url;
+    url.setScheme(u"postgresql"_s);
+    url.setUserName(m_user);
+    url.setPassword(m_password);
+    url.setHost(host());
+    url.setPort(m_port);
+    url.setPath(u"/"_s + database);
+    return url.toString();
+}
+
+Result<void> PostgresServer::adminExec(const QString &sql)
+{
+    static std::atomic<int> counter{0};
+    const QString name = u"cohort-test-admin-%1"_s.arg(counter++);
+    Result<void> result;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
+        db.setHostName(host());
+        db.setPort(m_port);
+        db.setUserName(m_user);
+        db.setPassword(m_password);
+        db.setDatabaseName(u"postgres"_s);
+        if (!db.open()) {
+            result = harnessError(db.lastError().text());
+        } else {
+            QSqlQuery query(db);
+            if (!query.exec(sql))
+                result = harnessError(sql + u": "_s + query.lastError().text());
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return result;
+}
+
+Result<QString> PostgresServer::createDatabase(const QString &prefix)
+{
+    QString name = prefix.toLower();
+    name.replace(QRegularExpression(u"[^a-z0-9_]"_s), u"_"_s);
+    name = name.left(40) + u"_"_s + randomToken(10);
+    // The name is ours, made only of [a-z0-9_]: an identifier cannot be a bound value.
+    if (auto created = adminExec(u"CREATE DATABASE "_s + name); !created)
+        return created.error();
+    return name;
+}
+
+Result<void> PostgresServer::dropDatabase(const QString &name)
+{
+    return adminExec(u"DROP DATABASE IF EXISTS %1 WITH (FORCE)"_s.arg(name));
+}
+
+} // namespace Cohort::Test

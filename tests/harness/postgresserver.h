@@ -1,0 +1,62 @@
+// PostgresServer: a real, throwaway PostgreSQL server for tests: initdb and pg_ctl in a
+// temporary folder, on a free loopback port, with password authentication. As root it
+// runs the server as the unprivileged "postgres" user, since initdb refuses root.
+#pragma once
+
+#include "result.h"
+
+#include <QString>
+
+#include <memory>
+
+namespace Cohort::Test {
+
+class PostgresServer
+{
+public:
+    ~PostgresServer();
+    PostgresServer(const PostgresServer &) = delete;
+    PostgresServer &operator=(const PostgresServer &) = delete;
+
+    // Starts a new server; the object stops it and removes its folder when destroyed.
+    static Result<std::unique_ptr<PostgresServer>> start();
+    // Attaches to a server started by another process (see writeState()); the object
+    // leaves it running.
+    static Result<std::unique_ptr<PostgresServer>> attach(const QString &stateFile);
+    Result<void> writeState(const QString &stateFile) const;
+    // Leaves the server running when this object is destroyed.
+    void detach() { m_owned = false; }
+
+    QString host() const { return QStringLiteral("127.0.0.1"); }
+    int port() const { return m_port; }
+    QString user() const { return m_user; }
+    QString password() const { return m_password; }
+    QString directory() const { return m_directory; }
+    // postgresql://user:password@127.0.0.1:port/database
+    QString url(const QString &database) const;
+
+    // Creates a database with a fresh unique name made from prefix; returns the name.
+    Result<QString> createDatabase(const QString &prefix);
+    Result<void> dropDatabase(const QString &name);
+
+    // The postmaster's process id, for tests that stop or kill it.
+    qint64 pid() const;
+    Result<void> stop();
+    Result<void> restart();
+
+private:
+    PostgresServer() = default;
+    Result<void> pgCtl(const QStringList &arguments, int timeoutMs) const;
+    Result<void> runAsServerUser(const QString &program, const QStringList &arguments, int timeoutMs) const;
+    Result<void> adminExec(const QString &sql);
+
+    QString m_binDir;
+    QString m_directory;
+    int m_port = 0;
+    QString m_user = QStringLiteral("cohort_test");
+    QString m_password;
+    bool m_owned = false;
+    bool m_running = false;
+};
+
+} // namespace Cohort::Test

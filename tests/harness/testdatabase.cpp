@@ -1,0 +1,93 @@
+#include "testdatabase.h"
+
+#include <QCoreApplication>
+#include <QTest>
+#include <QUrl>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort::Test {
+
+namespace {
+
+std::unique_ptr<PostgresServer> &serverSlot()
+{
+    static std::unique_ptr<PostgresServer> server;
+    return server;
+}
+
+void stopPrivateServer()
+{
+    serverSlot().reset();
+}
+
+} // namespace
+
+Result<PostgresServer *> sharedPostgres()
+{
+    auto &server = serverSlot();
+    if (server)
+        return server.get();
+    const QString stateFile = qEnvironmentVariable("COHORT_TEST_PG_STATE");
+    auto made = stateFile.isEmpty() ? PostgresServer::start() : PostgresServer::attach(stateFile);
+    if (!made)
+        return made.error();
+    server = std::move(made).value();
+    qAddPostRoutine(stopPrivateServer);
+    return server.get();
+}
+
+void addBackendRows()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << u"sqlite"_s;
+    QTest::newRow("postgresql") << u"postgresql"_s;
+}
+
+Backend backendFromName(const QString &name)
+{
+    return name == u"postgresql"_s ? Backend::Postgres : Backend::Sqlite;
+}
+
+Result<std::unique_ptr<TestDatabase>> TestDatabase::create(Backend backend, const QString &label)
+{
+    std::unique_ptr<TestDatabase> database(new TestDatabase);
+    database->m_backend = backend;
+    if (!database->m_scratch.isValid())
+        return makeError(ErrorCode::Io, u"cannot make a temporary folder"_s);
+    if (backend == Backend::Sqlite) {
+        database->m_url = u"sqlite:"_s + database->m_scratch.filePath(u"cohort.db"_s);
+        return database;
+    }
+    auto server = sharedPostgres();
+    if (!server)
+        return server.error();
+    auto name = (*server)->createDatabase(label.isEmpty() ? u"t"_s : label);
+    if (!name)
+        return name.error();
+    database->m_postgresName = *name;
+    database->m_url = (*server)->url(*name);
+    return database;
+}
+
+TestDatabase::~TestDatabase()
+{
+    if (!m_postgresName.isEmpty()) {
+        if (auto server = sharedPostgres(); server)
+            (void)(*server)->dropDatabase(m_postgresName);
+    }
+}
+
+QString TestDatabase::urlWithPassword(const QString &password) const
+{
+    QUrl url(m_url);
+    url.setPassword(password);
+    return url.toString();
+}
+
+QString TestDatabase::scratchPath(const QString &name) const
+{
+    return m_scratch.filePath(name);
+}
+
+} // namespace Cohort::Test

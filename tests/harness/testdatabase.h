@@ -1,0 +1,46 @@
+// TestDatabase: a fresh, empty cluster database for one test, on SQLite (a file in a
+// temporary folder) or PostgreSQL (a new database on the shared test server), removed
+// when the test ends. Database tests run on both: see addBackendRows().
+#pragma once
+
+#include "databaseurl.h"
+#include "postgresserver.h"
+#include "result.h"
+
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace Cohort::Test {
+
+// The test server: the one the CTest fixture started (COHORT_TEST_PG_STATE names its
+// state file), or else one started for this process and stopped when it exits.
+Result<PostgresServer *> sharedPostgres();
+
+// Adds the "backend" column with one row per backend; call from initTestCase_data() so
+// every test function runs on both, and read it with QFETCH_GLOBAL(QString, backend).
+void addBackendRows();
+Backend backendFromName(const QString &name);
+
+class TestDatabase
+{
+public:
+    static Result<std::unique_ptr<TestDatabase>> create(Backend backend, const QString &label);
+    ~TestDatabase();
+
+    Backend backend() const { return m_backend; }
+    QString url() const { return m_url; }
+    // The same database with a wrong password (PostgreSQL only).
+    QString urlWithPassword(const QString &password) const;
+    // A folder that lives as long as the database, for secret files and the like.
+    QString scratchPath(const QString &name) const;
+
+private:
+    TestDatabase() = default;
+    Backend m_backend = Backend::Sqlite;
+    QTemporaryDir m_scratch;
+    QString m_url;
+    QString m_postgresName;
+};
+
+} // namespace Cohort::Test

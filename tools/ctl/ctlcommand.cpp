@@ -1,0 +1,35 @@
+#include "ctlcommand.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+int CtlCommand::fail(const QString &message)
+{
+    m_err << u"cohortctl %1: error: %2"_s.arg(name(), message) << Qt::endl;
+    return ExitFailure;
+}
+
+int CtlCommand::usage(const QString &message)
+{
+    m_err << u"cohortctl %1: %2"_s.arg(name(), message) << Qt::endl
+          << tr("Try \"cohortctl %1 --help\".").arg(name()) << Qt::endl;
+    return ExitUsage;
+}
+
+int CtlCommand::invalid(const QString &message)
+{
+    m_err << u"cohortctl %1: error: %2"_s.arg(name(), message) << Qt::endl;
+    return ExitUsage;
+}
+
+bool CtlCommand::required(const QCommandLineParser &parser, const QString &option, QString *value)
+{
+    *value = parser.value(option);
+    if (!value->isEmpty())
+        return true;
+    usage(tr("the option --%1 is required.").arg(option));
+    return false;
+}
+
+} // namespace Cohort

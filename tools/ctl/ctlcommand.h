@@ -1,0 +1,42 @@
+// CtlCommand: one cohortctl subcommand: its options, its help and what it does.
+#pragma once
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+
+namespace Cohort {
+
+class Error;
+
+// Exit codes shared by all subcommands.
+enum ExitCode { ExitSuccess = 0, ExitFailure = 1, ExitUsage = 2 };
+
+class CtlCommand
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::CtlCommand)
+
+public:
+    CtlCommand(QTextStream &out, QTextStream &err) : m_out(out), m_err(err) {}
+    virtual ~CtlCommand() = default;
+
+    virtual QString name() const = 0;
+    virtual QString summary() const = 0;
+    // Adds the command's options and positional arguments to parser.
+    virtual void configure(QCommandLineParser &parser) const = 0;
+    // Runs with parsed options; returns the process exit code.
+    virtual int run(const QCommandLineParser &parser) = 0;
+
+protected:
+    int fail(const QString &message);
+    int usage(const QString &message);
+    // A bad value (malformed URL, ...): one line, the usage exit code.
+    int invalid(const QString &message);
+    // The option's value, or a usage error naming the option when it is missing.
+    bool required(const QCommandLineParser &parser, const QString &option, QString *value);
+
+    QTextStream &m_out;
+    QTextStream &m_err;
+};
+
+} // namespace Cohort

@@ -1,0 +1,104 @@
+#include "ctloptions.h"
+
+#include <QFile>
+#include <QTextStream>
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort::CtlOptions {
+
+namespace {
+
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::CtlOptions)
+};
+
+// Restores the terminal's echo when it goes out of scope.
+class EchoOff
+{
+public:
+    EchoOff()
+    {
+        m_active = tcgetattr(STDIN_FILENO, &m_saved) == 0;
+        if (m_active) {
+            termios quiet = m_saved;
+            quiet.c_lflag &= ~tcflag_t(ECHO);
+            tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        }
+    }
+    ~EchoOff()
+    {
+        if (m_active)
+            tcsetattr(STDIN_FILENO, TCSANOW, &m_saved);
+    }
+    EchoOff(const EchoOff &) = delete;
+    EchoOff &operator=(const EchoOff &) = delete;
+
+private:
+    termios m_saved{};
+    bool m_active = false;
+};
+
+} // namespace
+
+QCommandLineOption database()
+{
+    return {u"db"_s, Text::tr("The cluster's database: sqlite:PATH or postgresql://user:password@host:port/database."),
+            u"URL"_s};
+}
+
+QCommandLineOption secretFile()
+{
+    return {u"secret-file"_s, Text::tr("The file holding the local secret that unlocks the cluster's data key."),
+            u"FILE"_s};
+}
+
+QCommandLineOption json()
+{
+    return {u"json"_s, Text::tr("Prints the result as JSON.")};
+}
+
+Result<std::unique_ptr<Database>> openDatabase(const QString &url, Database::SqliteFile sqliteFile)
+{
+    return Database::fromUrl(url, sqliteFile);
+}
+
+Result<QString> readPassword(const QString &file, const QString &prompt)
+{
+    QString password;
+    if (!file.isEmpty()) {
+        QFile input(file);
+        if (!input.exists())
+            return makeError(ErrorCode::NotFound, Text::tr("The password file %1 does not exist.").arg(file));
+        if (!input.open(QIODevice::ReadOnly))
+            return makeError(ErrorCode::Io, Text::tr("Cannot read the password file %1: %2.").arg(file, input.errorString()));
+        password = QString::fromUtf8(input.readLine(4096));
+    } else if (isatty(STDIN_FILENO)) {
+        QTextStream err(stderr);
+        err << prompt << Qt::flush;
+        {
+            EchoOff quiet;
+            QTextStream in(stdin);
+            password = in.readLine(4096);
+        }
+        err << Qt::endl;
+    } else {
+        QTextStream in(stdin);
+        password = in.readLine(4096);
+    }
+    while (password.endsWith(u'\n') || password.endsWith(u'\r'))
+        password.chop(1);
+    if (password.isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         file.isEmpty() ? Text::tr("No password given on standard input; pipe it in or use --password-file.")
+                                        : Text::tr("The password file %1 is empty.").arg(file));
+    return password;
+}
+
+} // namespace Cohort::CtlOptions

@@ -1,0 +1,86 @@
+#include "initcommand.h"
+
+#include "cluster.h"
+#include "ctloptions.h"
+#include "masterkey.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+QString InitCommand::name() const
+{
+    return u"init"_s;
+}
+
+QString InitCommand::summary() const
+{
+    return tr("Creates a cluster: the schema, the data key and the first administrator.");
+}
+
+void InitCommand::configure(QCommandLineParser &parser) const
+{
+    parser.addOption(CtlOptions::database());
+    parser.addOption(CtlOptions::secretFile());
+    parser.addOption({u"admin"_s, tr("The first administrator's user name."), u"NAME"_s});
+    parser.addOption({u"password-file"_s,
+                      tr("A file whose first line is the administrator's password "
+                         "(default: read it from standard input)."),
+                      u"FILE"_s});
+    parser.addOption({u"name"_s, tr("The cluster's display name (default: Cohort)."), u"NAME"_s, u"Cohort"_s});
+}
+
+int InitCommand::run(const QCommandLineParser &parser)
+{
+    QString url, secretPath, admin;
+    if (!required(parser, u"db"_s, &url) || !required(parser, u"secret-file"_s, &secretPath)
+        || !required(parser, u"admin"_s, &admin))
+        return ExitUsage;
+    if (!parser.positionalArguments().isEmpty())
+        return usage(tr("unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+
+    // Everything that can be checked without the database is checked first, so a bad
+    // input changes nothing.
+    auto database = CtlOptions::openDatabase(url, Database::SqliteFile::CreateIfMissing);
+    if (!database)
+        return invalid(database.message());
+    auto secret = MasterKey::readSecretFile(secretPath);
+    if (!secret)
+        return fail(secret.message());
+    auto password = CtlOptions::readPassword(parser.value(u"password-file"_s),
+                                             tr("Password for %1: ").arg(admin));
+    if (!password)
+        return fail(password.message());
+
+    const DatabaseUrl where = (*database)->url();
+    const bool newSqliteFile = where.backend() == Backend::Sqlite && !QFileInfo::exists(where.path());
+
+    ClusterInitRequest request;
+    request.name = parser.value(u"name"_s);
+    request.secret = *secret;
+    request.adminName = admin;
+    request.adminPassword = *password;
+    request.actor = u"cohortctl"_s;
+    auto cluster = Cluster::initialize(**database, request);
+    if (!cluster) {
+        if (newSqliteFile) {
+            // Leave no empty database file behind for a cluster that was never made.
+            database->reset();
+            for (const QString &suffix : {u""_s, u"-wal"_s, u"-shm"_s})
+                QFile::remove(where.path() + suffix);
+        }
+        return fail(cluster.message());
+    }
+
+    m_out << tr("Created cluster \"%1\" (%2) in %3: schema version %4, administrator %5.")
+                 .arg(cluster->name, cluster->clusterId, where.redacted())
+                 .arg(cluster->schemaVersion)
+                 .arg(admin)
+          << Qt::endl;
+    return ExitSuccess;
+}
+
+} // namespace Cohort
