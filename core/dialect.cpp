@@ -76,10 +76,10 @@ public:
                               || query.lastError().databaseText().contains(u"locked"_s)
                               || query.lastError().type() == QSqlError::NoError;
             if (!busy)
-                return sqlError(query, tr("switching SQLite to WAL mode"));
+                return sqlError(query, Dialect::tr("switching SQLite to WAL mode"));
             if (deadline.hasExpired())
                 return makeError(ErrorCode::Unavailable,
-                                 tr("switching SQLite to WAL mode: the database stayed locked for %1 s")
+                                 Dialect::tr("switching SQLite to WAL mode: the database stayed locked for %1 s")
                                      .arg(WalSwitchTimeoutMs / 1000));
             QThread::msleep(pauseMs);
             pauseMs = qMin(pauseMs * 2, 100);
@@ -101,7 +101,7 @@ public:
         query.prepare(u"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"_s);
         query.addBindValue(table);
         if (!query.exec())
-            return sqlError(query, tr("checking for table %1").arg(table));
+            return sqlError(query, Dialect::tr("checking for table %1").arg(table));
         return query.next();
     }
 
@@ -111,7 +111,7 @@ public:
         query.prepare(u"SELECT name FROM sqlite_master WHERE type = 'table' "
                       "AND name NOT LIKE 'sqlite_%' ORDER BY name"_s);
         if (!query.exec())
-            return sqlError(query, tr("listing tables"));
+            return sqlError(query, Dialect::tr("listing tables"));
         QStringList names;
         while (query.next())
             names << query.value(0).toString();
@@ -154,7 +154,7 @@ public:
         query.prepare(u"SELECT pg_advisory_xact_lock(?)"_s);
         query.addBindValue(MigrationLockKey);
         if (!query.exec()) {
-            auto error = sqlError(query, tr("taking the migration lock"));
+            auto error = sqlError(query, Dialect::tr("taking the migration lock"));
             rollback(db);
             return error;
         }
@@ -168,7 +168,7 @@ public:
         query.prepare(u"SELECT to_regclass(?) IS NOT NULL"_s);
         query.addBindValue(table);
         if (!query.exec() || !query.next())
-            return sqlError(query, tr("checking for table %1").arg(table));
+            return sqlError(query, Dialect::tr("checking for table %1").arg(table));
         return query.value(0).toBool();
     }
 
@@ -178,7 +178,7 @@ public:
         query.prepare(u"SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
                       "ORDER BY tablename"_s);
         if (!query.exec())
-            return sqlError(query, tr("listing tables"));
+            return sqlError(query, Dialect::tr("listing tables"));
         QStringList names;
         while (query.next())
             names << query.value(0).toString();

@@ -20,9 +20,14 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules(u"cohort.*.info=false"_s);
 
-    QTranslator translator;
-    if (translator.load(QLocale(), u"cohort"_s, u"_"_s, u":/i18n"_s))
-        QCoreApplication::installTranslator(&translator);
+    // English is the source language; its translation only adds plural forms, and stays
+    // installed underneath the user's language for texts that one lacks.
+    QTranslator english;
+    QTranslator local;
+    if (english.load(u"cohort_en"_s, u":/i18n"_s))
+        QCoreApplication::installTranslator(&english);
+    if (local.load(QLocale(), u"cohort"_s, u"_"_s, u":/i18n"_s))
+        QCoreApplication::installTranslator(&local);
 
     Cohort::CtlApplication ctl;
     return ctl.run(QCoreApplication::arguments());
