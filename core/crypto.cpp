@@ -66,6 +66,15 @@ bool isReasonable(const ScryptParameters &parameters)
         && parameters.p >= 1 && parameters.p <= 16;
 }
 
+std::optional<ScryptParameters> parseScryptParameters(const QString &n, const QString &r, const QString &p)
+{
+    bool okN = false, okR = false, okP = false;
+    const ScryptParameters parameters{n.toULongLong(&okN), r.toULongLong(&okR), p.toULongLong(&okP)};
+    if (!okN || !okR || !okP || !isReasonable(parameters))
+        return std::nullopt;
+    return parameters;
+}
+
 Result<QByteArray> scrypt(const QByteArray &secret, const QByteArray &salt,
                           const ScryptParameters &parameters, int length)
 {

@@ -4,6 +4,9 @@
 #include "result.h"
 
 #include <QByteArray>
+#include <QString>
+
+#include <optional>
 
 namespace Cohort::Crypto {
 
@@ -17,6 +20,8 @@ struct ScryptParameters
 // Sanity bounds for parameters read back from storage, so a tampered record cannot make
 // a node allocate gigabytes.
 bool isReasonable(const ScryptParameters &parameters);
+// Reads N, r and p as stored; nullopt when any is not a number or not reasonable.
+std::optional<ScryptParameters> parseScryptParameters(const QString &n, const QString &r, const QString &p);
 
 Result<QByteArray> scrypt(const QByteArray &secret, const QByteArray &salt,
                           const ScryptParameters &parameters, int length);

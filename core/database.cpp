@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QThread>
+#include <QThreadStorage>
 
 #include <atomic>
 
@@ -22,7 +23,8 @@ constexpr int SqliteBusyTimeoutMs = 15000;
 constexpr int PostgresConnectTimeoutSeconds = 5;
 
 // The connections this thread opened; removed when the thread ends, since Qt Sql
-// connections must be closed on their own thread.
+// connections must be closed on their own thread. QThreadStorage, not thread_local:
+// Qt destroys it before QThread::wait() returns, thread_local only after.
 struct ThreadConnections
 {
     QStringList names;
@@ -33,7 +35,7 @@ struct ThreadConnections
     }
 };
 
-thread_local ThreadConnections threadConnections;
+QThreadStorage<ThreadConnections> threadConnections;
 
 } // namespace
 
@@ -98,7 +100,7 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
     }
 
     QSqlDatabase db = QSqlDatabase::addDatabase(driver, name);
-    threadConnections.names << name;
+    threadConnections.localData().names << name;
     if (m_url.backend() == Backend::Sqlite) {
         db.setDatabaseName(m_url.path());
         db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(SqliteBusyTimeoutMs));
@@ -153,7 +155,7 @@ void Database::resetConnection()
     if (!QSqlDatabase::contains(name))
         return;
     QSqlDatabase::removeDatabase(name);
-    threadConnections.names.removeAll(name);
+    threadConnections.localData().names.removeAll(name);
 }
 
 Result<QSqlQuery> Database::exec(const QString &sql, const QVariantList &values, const QString &doing)

@@ -95,27 +95,10 @@ public:
         return execute(db, u"BEGIN IMMEDIATE"_s);
     }
 
-    Result<bool> tableExists(QSqlDatabase &db, const QString &table) const override
+    QString listTablesSql() const override
     {
-        QSqlQuery query(db);
-        query.prepare(u"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"_s);
-        query.addBindValue(table);
-        if (!query.exec())
-            return sqlError(query, Dialect::tr("checking for table %1").arg(table));
-        return query.next();
-    }
-
-    Result<QStringList> tables(QSqlDatabase &db) const override
-    {
-        QSqlQuery query(db);
-        query.prepare(u"SELECT name FROM sqlite_master WHERE type = 'table' "
-                      "AND name NOT LIKE 'sqlite_%' ORDER BY name"_s);
-        if (!query.exec())
-            return sqlError(query, Dialect::tr("listing tables"));
-        QStringList names;
-        while (query.next())
-            names << query.value(0).toString();
-        return names;
+        return u"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+               "ORDER BY name"_s;
     }
 
     QString claimJobs() const override
@@ -162,27 +145,9 @@ public:
     }
     Result<void> beginWrite(QSqlDatabase &db) const override { return execute(db, u"BEGIN"_s); }
 
-    Result<bool> tableExists(QSqlDatabase &db, const QString &table) const override
+    QString listTablesSql() const override
     {
-        QSqlQuery query(db);
-        query.prepare(u"SELECT to_regclass(?) IS NOT NULL"_s);
-        query.addBindValue(table);
-        if (!query.exec() || !query.next())
-            return sqlError(query, Dialect::tr("checking for table %1").arg(table));
-        return query.value(0).toBool();
-    }
-
-    Result<QStringList> tables(QSqlDatabase &db) const override
-    {
-        QSqlQuery query(db);
-        query.prepare(u"SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                      "ORDER BY tablename"_s);
-        if (!query.exec())
-            return sqlError(query, Dialect::tr("listing tables"));
-        QStringList names;
-        while (query.next())
-            names << query.value(0).toString();
-        return names;
+        return u"SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"_s;
     }
 
     QString claimJobs() const override
@@ -202,6 +167,25 @@ std::unique_ptr<Dialect> Dialect::create(Backend backend)
         return std::make_unique<PostgresDialect>();
     }
     Q_UNREACHABLE();
+}
+
+Result<QStringList> Dialect::tables(QSqlDatabase &db) const
+{
+    QSqlQuery query(db);
+    if (!query.exec(listTablesSql()))
+        return sqlError(query, Dialect::tr("listing tables"));
+    QStringList names;
+    while (query.next())
+        names << query.value(0).toString();
+    return names;
+}
+
+Result<bool> Dialect::tableExists(QSqlDatabase &db, const QString &table) const
+{
+    auto names = tables(db);
+    if (!names)
+        return names.error();
+    return names->contains(table);
 }
 
 Result<void> Dialect::commit(QSqlDatabase &db) const

@@ -50,8 +50,9 @@ public:
     Result<void> commit(QSqlDatabase &db) const;
     void rollback(QSqlDatabase &db) const;
 
-    virtual Result<bool> tableExists(QSqlDatabase &db, const QString &table) const = 0;
-    virtual Result<QStringList> tables(QSqlDatabase &db) const = 0;
+    Result<bool> tableExists(QSqlDatabase &db, const QString &table) const;
+    // Cohort's and anyone else's tables in the database, sorted.
+    Result<QStringList> tables(QSqlDatabase &db) const;
 
     // Claims up to :limit queued pool jobs for :node in one statement, oldest first within
     // priority; returns id, type, payload, attempts, claim_epoch. On PostgreSQL concurrent
@@ -63,6 +64,8 @@ public:
                    UpsertMode mode) const;
 
 protected:
+    // Lists the tables' names, sorted; no values.
+    virtual QString listTablesSql() const = 0;
     Result<void> execute(QSqlDatabase &db, const QString &sql) const;
 };
 

@@ -117,18 +117,14 @@ Result<MasterKey> MasterKey::unwrap(const QString &wrapped, const QByteArray &se
                                       tr("The stored data key is malformed; the cluster record is damaged."));
     if (parts.size() != 8 || parts[0] != QLatin1StringView(WrapFormat) || parts[1] != u"scrypt"_s)
         return malformed;
-    Crypto::ScryptParameters parameters;
-    bool okN = false, okR = false, okP = false;
-    parameters.n = parts[2].toULongLong(&okN);
-    parameters.r = parts[3].toULongLong(&okR);
-    parameters.p = parts[4].toULongLong(&okP);
+    const auto parameters = Crypto::parseScryptParameters(parts[2], parts[3], parts[4]);
     auto salt = fromBase64(parts[5]);
     auto nonce = fromBase64(parts[6]);
     auto sealed = fromBase64(parts[7]);
-    if (!okN || !okR || !okP || !Crypto::isReasonable(parameters) || !salt || !nonce || !sealed)
+    if (!parameters || !salt || !nonce || !sealed)
         return malformed;
 
-    auto kek = Crypto::scrypt(secret, *salt, parameters, KeyBytes);
+    auto kek = Crypto::scrypt(secret, *salt, *parameters, KeyBytes);
     if (!kek)
         return kek.error();
     auto key = Crypto::aesGcmDecrypt(*kek, *nonce, *sealed, context);

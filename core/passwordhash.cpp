@@ -41,17 +41,12 @@ bool PasswordHash::verify(const QString &password, const QString &encoded)
     const QStringList parts = encoded.split(u'$');
     if (parts.size() != 6 || parts[0] != u"scrypt"_s)
         return false;
-    Crypto::ScryptParameters parameters;
-    bool okN = false, okR = false, okP = false;
-    parameters.n = parts[1].toULongLong(&okN);
-    parameters.r = parts[2].toULongLong(&okR);
-    parameters.p = parts[3].toULongLong(&okP);
+    const auto parameters = Crypto::parseScryptParameters(parts[1], parts[2], parts[3]);
     auto salt = QByteArray::fromBase64Encoding(parts[4].toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
     auto expected = QByteArray::fromBase64Encoding(parts[5].toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-    if (!okN || !okR || !okP || !Crypto::isReasonable(parameters) || !salt || !expected
-        || expected.decoded.isEmpty())
+    if (!parameters || !salt || !expected || expected.decoded.isEmpty())
         return false;
-    auto derived = Crypto::scrypt(password.toUtf8(), *salt, parameters, int(expected.decoded.size()));
+    auto derived = Crypto::scrypt(password.toUtf8(), *salt, *parameters, int(expected.decoded.size()));
     return derived && Crypto::constantTimeEquals(*derived, *expected);
 }
 

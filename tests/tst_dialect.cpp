@@ -34,26 +34,25 @@ private:
     void insertJob(const QString &type, int priority, const QString &scope = u"pool"_s, qint64 delayMs = 0);
     QList<qint64> claim(Database &database, const QString &node, int limit);
 
-    std::unique_ptr<TestDatabase> m_testDatabase;
-    std::unique_ptr<Database> m_database;
+    DatabaseFixture m_fixture;
+    TestDatabase *m_testDatabase = nullptr;
+    Database *m_database = nullptr;
 };
 
 void TestDialect::init()
 {
     QFETCH_GLOBAL(QString, backend);
-    auto made = TestDatabase::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
-    QVERIFY2(made.ok(), qPrintable(made.message()));
-    m_testDatabase = std::move(made).value();
-    m_database = std::make_unique<Database>(*DatabaseUrl::parse(m_testDatabase->url()),
-                                            Database::SqliteFile::CreateIfMissing);
-    auto migrated = Schema::migrate(*m_database, u"test"_s);
-    QVERIFY2(migrated.ok(), qPrintable(migrated.message()));
+    auto ready = m_fixture.setUp(backend, DatabaseFixture::SchemaState::Migrated);
+    QVERIFY2(ready.ok(), qPrintable(ready.message()));
+    m_database = &m_fixture.database();
+    m_testDatabase = &m_fixture.testDatabase();
 }
 
 void TestDialect::cleanup()
 {
-    m_database.reset();
-    m_testDatabase.reset();
+    m_database = nullptr;
+    m_testDatabase = nullptr;
+    m_fixture.tearDown();
 }
 
 void TestDialect::insertJob(const QString &type, int priority, const QString &scope, qint64 delayMs)

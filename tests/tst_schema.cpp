@@ -50,7 +50,7 @@ class TestSchema : public QObject
 private slots:
     void initTestCase_data() { addBackendRows(); }
     void init();
-    void cleanup() { m_database.reset(); m_testDatabase.reset(); }
+    void cleanup();
 
     void createsSchemaOnEmptyDatabase();
     void secondRunChangesNothing();
@@ -60,19 +60,25 @@ private slots:
     void missingDatabaseIsNotCreated();
 
 private:
-    std::unique_ptr<TestDatabase> m_testDatabase;
-    std::unique_ptr<Database> m_database;
+    DatabaseFixture m_fixture;
+    TestDatabase *m_testDatabase = nullptr;
+    Database *m_database = nullptr;
 };
+
+void TestSchema::cleanup()
+{
+    m_database = nullptr;
+    m_testDatabase = nullptr;
+    m_fixture.tearDown();
+}
 
 void TestSchema::init()
 {
     QFETCH_GLOBAL(QString, backend);
-    auto made = TestDatabase::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
-    QVERIFY2(made.ok(), qPrintable(made.message()));
-    m_testDatabase = std::move(made).value();
-    auto opened = Database::fromUrl(m_testDatabase->url(), Database::SqliteFile::CreateIfMissing);
-    QVERIFY2(opened.ok(), qPrintable(opened.message()));
-    m_database = std::move(opened).value();
+    auto ready = m_fixture.setUp(backend, DatabaseFixture::SchemaState::Empty);
+    QVERIFY2(ready.ok(), qPrintable(ready.message()));
+    m_database = &m_fixture.database();
+    m_testDatabase = &m_fixture.testDatabase();
 }
 
 void TestSchema::createsSchemaOnEmptyDatabase()

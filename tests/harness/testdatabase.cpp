@@ -1,5 +1,7 @@
 #include "testdatabase.h"
 
+#include "schema.h"
+
 #include <QCoreApplication>
 #include <QTest>
 #include <QUrl>
@@ -88,6 +90,30 @@ QString TestDatabase::urlWithPassword(const QString &password) const
 QString TestDatabase::scratchPath(const QString &name) const
 {
     return m_scratch.filePath(name);
+}
+
+Result<void> DatabaseFixture::setUp(const QString &backendName, SchemaState state)
+{
+    auto made = TestDatabase::create(backendFromName(backendName), QString::fromLatin1(QTest::currentTestFunction()));
+    if (!made)
+        return made.error();
+    m_testDatabase = std::move(made).value();
+    auto url = DatabaseUrl::parse(m_testDatabase->url());
+    if (!url)
+        return url.error();
+    m_database = std::make_unique<Database>(*url, Database::SqliteFile::CreateIfMissing);
+    if (state == SchemaState::Migrated) {
+        auto migrated = Schema::migrate(*m_database, u"test"_s);
+        if (!migrated)
+            return migrated.error();
+    }
+    return {};
+}
+
+void DatabaseFixture::tearDown()
+{
+    m_database.reset();
+    m_testDatabase.reset();
 }
 
 } // namespace Cohort::Test

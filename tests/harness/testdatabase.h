@@ -3,6 +3,7 @@
 // when the test ends. Database tests run on both: see addBackendRows().
 #pragma once
 
+#include "database.h"
 #include "databaseurl.h"
 #include "postgresserver.h"
 #include "result.h"
@@ -41,6 +42,24 @@ private:
     QTemporaryDir m_scratch;
     QString m_url;
     QString m_postgresName;
+};
+
+// What most database tests start from: a fresh TestDatabase named after the current test
+// function, opened, and migrated to the current schema when asked.
+class DatabaseFixture
+{
+public:
+    enum class SchemaState { Empty, Migrated };
+
+    Result<void> setUp(const QString &backendName, SchemaState state);
+    void tearDown();
+
+    TestDatabase &testDatabase() { return *m_testDatabase; }
+    Database &database() { return *m_database; }
+
+private:
+    std::unique_ptr<TestDatabase> m_testDatabase;
+    std::unique_ptr<Database> m_database;
 };
 
 } // namespace Cohort::Test
