@@ -5,6 +5,8 @@
 #include "database.h"
 #include "result.h"
 
+#include <QCoreApplication>
+
 namespace Cohort {
 
 struct AuditEntry
@@ -19,6 +21,8 @@ struct AuditEntry
 
 class AuditLog
 {
+    Q_DECLARE_TR_FUNCTIONS(Cohort::AuditLog)
+
 public:
     static Result<void> record(QSqlDatabase &db, const Dialect &dialect, const QString &actor,
                                const QString &action, const QString &target = {},

@@ -7,7 +7,14 @@
 #include "users.h"
 
 #include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
 #include <QUuid>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 using namespace Qt::StringLiterals;
 
@@ -15,6 +22,9 @@ namespace Cohort {
 
 namespace {
 
+// %1: the database clock.
+const QString InsertCluster = u"INSERT INTO cluster (id, cluster_id, name, created_at, created_by_version, data_key) "
+                              "VALUES (1, ?, ?, %1, ?, ?)"_s;
 const QString SelectCluster = u"SELECT cluster_id, name, created_at, created_by_version, data_key "
                               "FROM cluster WHERE id = 1"_s;
 
@@ -96,12 +106,9 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
                 return existing.error();
             if (existing->has_value())
                 return alreadyHolds(**existing);
-            auto inserted = execQuery(
-                db,
-                u"INSERT INTO cluster (id, cluster_id, name, created_at, created_by_version, data_key) "
-                "VALUES (1, ?, ?, %1, ?, ?)"_s.arg(dialect.nowMillis()),
-                {info.clusterId, info.name, info.createdByVersion, info.wrappedDataKey},
-                tr("creating the cluster record"));
+            auto inserted = execQuery(db, InsertCluster.arg(dialect.nowMillis()),
+                                      {info.clusterId, info.name, info.createdByVersion, info.wrappedDataKey},
+                                      tr("creating the cluster record"));
             if (!inserted)
                 return inserted.error();
             if (auto user = Users::insert(db, dialect, request.adminName, *passwordHash, Role::Administrator);
@@ -121,6 +128,52 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
         return makeError(ErrorCode::Database, tr("The cluster record vanished right after it was created."));
     qCInfo(lcCore) << "created cluster" << info.clusterId << "in" << database.url().redacted();
     return **created;
+}
+
+Result<ClusterInfo> Cluster::create(const DatabaseUrl &url, const ClusterInitRequest &request)
+{
+    if (url.backend() != Backend::Sqlite || QFileInfo::exists(url.path())) {
+        Database database(url, Database::SqliteFile::CreateIfMissing);
+        return initialize(database, request);
+    }
+
+    const QString target = url.path();
+    auto suffix = randomBytes(6);
+    if (!suffix)
+        return suffix.error();
+    const QString staging = target + u".init-"_s + QString::fromLatin1(suffix->toHex());
+    auto stagingUrl = DatabaseUrl::parse(u"sqlite:"_s + staging);
+    if (!stagingUrl)
+        return stagingUrl.error();
+    const auto removeStaging = [&staging] {
+        for (const QString &extension : {u""_s, u"-wal"_s, u"-shm"_s, u"-journal"_s})
+            QFile::remove(staging + extension);
+    };
+
+    Result<ClusterInfo> created = makeError(ErrorCode::Database, QString());
+    {
+        Database database(*stagingUrl, Database::SqliteFile::CreateIfMissing);
+        created = initialize(database, request);
+    } // Closing the last connection checkpoints the WAL into the file and removes it.
+    if (!created) {
+        removeStaging();
+        return created;
+    }
+
+    // link(2) refuses to replace an existing file, unlike rename(2).
+    const QByteArray from = QFile::encodeName(staging);
+    const QByteArray to = QFile::encodeName(target);
+    if (::link(from.constData(), to.constData()) != 0) {
+        const int error = errno;
+        removeStaging();
+        if (error == EEXIST)
+            return makeError(ErrorCode::AlreadyExists,
+                             tr("Another process created %1 meanwhile; this init changed nothing.").arg(target));
+        return makeError(ErrorCode::Io, tr("Cannot move the new database into place at %1: %2.")
+                                            .arg(target, QString::fromLocal8Bit(std::strerror(error))));
+    }
+    removeStaging();
+    return created;
 }
 
 Result<std::optional<ClusterInfo>> Cluster::load(Database &database)

@@ -43,6 +43,11 @@ public:
     // changing nothing, when the database already holds a cluster.
     static Result<ClusterInfo> initialize(Database &database, const ClusterInitRequest &request);
 
+    // Like initialize(), and where the URL names a SQLite file that does not exist yet,
+    // builds the database beside it and moves it into place only once complete: a
+    // failed creation leaves no file, and a concurrent one is never overwritten.
+    static Result<ClusterInfo> create(const DatabaseUrl &url, const ClusterInitRequest &request);
+
     // The cluster, or nullopt when the database holds none (or has no schema yet).
     static Result<std::optional<ClusterInfo>> load(Database &database);
 

@@ -2,6 +2,8 @@
 
 #include "masterkey.h"
 
+#include <QCoreApplication>
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -14,6 +16,11 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 namespace {
+
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::Crypto)
+};
 
 QString openSslError()
 {
@@ -28,7 +35,7 @@ QString openSslError()
 
 Error cryptoError(const char *what)
 {
-    return makeError(ErrorCode::Crypto, QString::fromLatin1(what) + u": "_s + openSslError());
+    return makeError(ErrorCode::Crypto, Text::tr("OpenSSL failed in %1: %2").arg(QString::fromLatin1(what), openSslError()));
 }
 
 struct CipherContextDeleter
@@ -61,9 +68,14 @@ namespace Crypto {
 
 bool isReasonable(const ScryptParameters &parameters)
 {
+    // scrypt needs 128 * N * r bytes and does that work p times: bound both, so a
+    // tampered record cannot make a node allocate gigabytes or spin for minutes.
+    constexpr quint64 MaxMemoryBytes = 256ull << 20;
+    constexpr quint64 MaxWork = 1ull << 22;
     const bool powerOfTwo = parameters.n >= 2 && (parameters.n & (parameters.n - 1)) == 0;
     return powerOfTwo && parameters.n <= (1u << 20) && parameters.r >= 1 && parameters.r <= 32
-        && parameters.p >= 1 && parameters.p <= 16;
+        && parameters.p >= 1 && parameters.p <= 16 && 128 * parameters.n * parameters.r <= MaxMemoryBytes
+        && parameters.n * parameters.r * parameters.p <= MaxWork;
 }
 
 std::optional<ScryptParameters> parseScryptParameters(const QString &n, const QString &r, const QString &p)
@@ -121,7 +133,7 @@ Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce,
 {
     Q_ASSERT(key.size() == 32);
     if (nonce.size() != GcmNonceBytes || sealed.size() < GcmTagBytes)
-        return makeError(ErrorCode::InvalidArgument, u"sealed data is truncated"_s);
+        return makeError(ErrorCode::InvalidArgument, Text::tr("The sealed data is truncated."));
     CipherContext context(EVP_CIPHER_CTX_new());
     if (!context)
         return cryptoError("EVP_CIPHER_CTX_new");
@@ -143,7 +155,7 @@ Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce,
     if (EVP_DecryptFinal_ex(context.get(), bytes(out) + length, &finalLength) != 1) {
         ERR_clear_error();
         OPENSSL_cleanse(out.data(), size_t(out.size()));
-        return makeError(ErrorCode::AccessDenied, u"authentication tag mismatch"_s);
+        return makeError(ErrorCode::AccessDenied, Text::tr("The data does not authenticate with this key."));
     }
     out.resize(length + finalLength);
     return out;

@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QSqlError>
 #include <QThread>
 #include <QThreadStorage>
 
@@ -131,10 +132,15 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
         const QSqlError raw = db.lastError();
         db = QSqlDatabase();
         resetConnection();
-        // A refused password is not an outage: say so, so nobody waits for it to recover.
-        if (raw.databaseText().contains(u"password authentication failed"_s)
-            || raw.databaseText().contains(u"no password supplied"_s))
+        // A refused password or a missing database is not an outage: say so, so nobody
+        // waits for it to recover. libpq reports no SQLSTATE for a failed connection, so
+        // this reads the (English) server text; in another language the error stays
+        // Unavailable, and its message is still shown as the server wrote it.
+        const QString text = raw.databaseText();
+        if (text.contains(u"password authentication failed"_s) || text.contains(u"no password supplied"_s))
             error.code = ErrorCode::AccessDenied;
+        else if (text.contains(u"does not exist"_s))
+            error.code = ErrorCode::NotFound;
         else if (m_url.backend() == Backend::Postgres)
             error.code = ErrorCode::Unavailable;
         return error;
@@ -164,11 +170,23 @@ Result<QSqlQuery> Database::exec(const QString &sql, const QVariantList &values,
     if (!db)
         return db.error();
     auto result = execQuery(*db, sql, values, doing);
-    if (!result && result.code() == ErrorCode::Unavailable) {
+    if (result)
+        return result;
+    Error error = result.error();
+    if (error.code != ErrorCode::Unavailable && m_url.backend() == Backend::Postgres
+        && error.sqlState.isEmpty()) {
+        // A statement error without a SQLSTATE did not come from the server: find out
+        // whether the connection is still there.
+        QSqlQuery probe(*db);
+        if (!probe.exec(u"SELECT 1"_s)
+            && (isConnectionLost(probe.lastError()) || probe.lastError().nativeErrorCode().isEmpty()))
+            error.code = ErrorCode::Unavailable;
+    }
+    if (error.code == ErrorCode::Unavailable) {
         db = Error{};
         resetConnection();
     }
-    return result;
+    return error;
 }
 
 Result<QSqlQuery> execQuery(QSqlDatabase &db, const QString &sql, const QVariantList &values,
@@ -176,17 +194,15 @@ Result<QSqlQuery> execQuery(QSqlDatabase &db, const QString &sql, const QVariant
 {
     QSqlQuery query(db);
     const QString what = doing.isEmpty() ? sql.simplified() : doing;
-    if (values.isEmpty()) {
-        // Nothing to bind: run it directly. QPSQL's PREPARE also cannot take DDL.
-        if (!query.exec(sql))
-            return sqlError(query, what);
-        return query;
-    }
-    if (!query.prepare(sql))
-        return sqlError(query, what);
-    for (const QVariant &value : values)
-        query.addBindValue(value);
-    if (!query.exec())
+    const bool ran = values.isEmpty()
+                         // Nothing to bind: run it directly. QPSQL's PREPARE also cannot take DDL.
+                         ? query.exec(sql)
+                         : query.prepare(sql) && [&query, &values] {
+                               for (const QVariant &value : values)
+                                   query.addBindValue(value);
+                               return query.exec();
+                           }();
+    if (!ran)
         return sqlError(query, what);
     return query;
 }

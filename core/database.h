@@ -1,6 +1,8 @@
 // Database: the cluster's shared database, reached through one connection per thread.
 // A QSqlDatabase may only be used on the thread that opened it, so connection() opens
-// (or reuses) the calling thread's own connection; it is closed when the thread ends.
+// (or reuses) the calling thread's own connection; it is closed when the thread ends,
+// or earlier by resetConnection() on that thread. Destroying the Database closes only
+// the destroying thread's connection: a worker thread ends or resets its own first.
 #pragma once
 
 #include "databaseurl.h"

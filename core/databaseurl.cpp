@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -61,9 +62,11 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
                          tr("Unsupported database URL scheme \"%1\"; use sqlite: or postgresql://.")
                              .arg(text.section(u':', 0, 0)));
     }
+    // QUrl's own error text quotes the whole URL, password included: never show it.
     if (!parsed.isValid())
         return makeError(ErrorCode::InvalidArgument,
-                         tr("Malformed PostgreSQL URL: %1.").arg(parsed.errorString()));
+                         tr("Malformed PostgreSQL URL: check the port (1 to 65535) and percent-encode "
+                            "special characters in the user name and password (%40 for @, %25 for %)."));
     if (parsed.host().isEmpty())
         return makeError(ErrorCode::InvalidArgument,
                          tr("The PostgreSQL URL names no host; write postgresql://user:password@host:port/database."));
@@ -91,6 +94,12 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
             return makeError(ErrorCode::InvalidArgument,
                              tr("Unknown PostgreSQL URL option \"%1\"; known options: %2.")
                                  .arg(key, allowedPostgresOptions().keys().join(u", "_s)));
+        // libpq's connection string is "key=value key=value": a value with spaces, quotes
+        // or separators could smuggle in other parameters.
+        static const QRegularExpression safeValue(u"^[A-Za-z0-9._/:@+-]+$"_s);
+        if (!safeValue.match(value).hasMatch())
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("The value of %1 may only hold letters, digits and . _ / : @ + -.").arg(key));
         if (!allowed->isEmpty() && !allowed->contains(value))
             return makeError(ErrorCode::InvalidArgument,
                              tr("Invalid value \"%1\" for %2; use one of: %3.").arg(value, key, allowed->join(u", "_s)));

@@ -19,6 +19,7 @@ namespace {
 constexpr qint64 MigrationLockKey = 0x636f686f7274;
 
 constexpr int WalSwitchTimeoutMs = 15000;
+constexpr int MigrationLockTimeoutSeconds = 120;
 
 const QString ClaimSelect = uR"(
     SELECT id FROM jobs
@@ -69,12 +70,17 @@ public:
         int pauseMs = 2;
         for (;;) {
             QSqlQuery query(db);
-            if (query.exec(u"PRAGMA journal_mode=WAL"_s) && query.next()
-                && query.value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) == 0)
-                return {};
-            const bool busy = query.lastError().nativeErrorCode() == u"5"_s
-                              || query.lastError().databaseText().contains(u"locked"_s)
-                              || query.lastError().type() == QSqlError::NoError;
+            if (query.exec(u"PRAGMA journal_mode=WAL"_s)) {
+                const QString mode = query.next() ? query.value(0).toString().toLower() : QString();
+                if (mode == u"wal"_s)
+                    return {};
+                return makeError(ErrorCode::Database,
+                                 Dialect::tr("SQLite cannot use WAL mode for this file (it stays in \"%1\" mode)")
+                                     .arg(mode));
+            }
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), possibly as extended codes.
+            const int code = query.lastError().nativeErrorCode().toInt();
+            const bool busy = (code & 0xff) == 5 || (code & 0xff) == 6;
             if (!busy)
                 return sqlError(query, Dialect::tr("switching SQLite to WAL mode"));
             if (deadline.hasExpired())
@@ -133,11 +139,21 @@ public:
     {
         if (auto begun = execute(db, u"BEGIN"_s); !begun)
             return begun;
+        // Waiting is expected (another node is migrating); waiting forever is not.
+        if (auto bounded = execute(db, u"SET LOCAL lock_timeout = '%1s'"_s.arg(MigrationLockTimeoutSeconds));
+            !bounded) {
+            rollback(db);
+            return bounded;
+        }
         QSqlQuery query(db);
         query.prepare(u"SELECT pg_advisory_xact_lock(?)"_s);
         query.addBindValue(MigrationLockKey);
         if (!query.exec()) {
-            auto error = sqlError(query, Dialect::tr("taking the migration lock"));
+            Error error = sqlError(query, Dialect::tr("taking the migration lock"));
+            if (error.sqlState == u"55P03"_s) // lock_not_available
+                error.message = Dialect::tr("another process has held the migration lock for more than %1 s")
+                                    .arg(MigrationLockTimeoutSeconds);
+            query.finish();
             rollback(db);
             return error;
         }

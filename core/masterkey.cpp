@@ -6,7 +6,6 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 
 #include <openssl/crypto.h>
 
@@ -29,7 +28,7 @@ Result<QByteArray> fromBase64(const QString &text)
 {
     auto decoded = QByteArray::fromBase64Encoding(text.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
-        return makeError(ErrorCode::InvalidArgument, u"bad base64"_s);
+        return makeError(ErrorCode::InvalidArgument, MasterKey::tr("The stored value is not valid base64."));
     return *decoded;
 }
 
@@ -69,19 +68,25 @@ Result<QByteArray> MasterKey::readSecretFile(const QString &path)
 
 Result<void> MasterKey::writeNewSecretFile(const QString &path)
 {
-    if (QFileInfo::exists(path))
-        return makeError(ErrorCode::AlreadyExists,
-                         tr("%1 already exists; a secret file is never overwritten.").arg(path));
     auto secret = randomBytes(KeyBytes);
     if (!secret)
         return secret.error();
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
+    // Created new and private in one step: an existing file is never overwritten, and
+    // the secret is never readable by others, not even for a moment.
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        if (file.exists())
+            return makeError(ErrorCode::AlreadyExists,
+                             tr("%1 already exists; a secret file is never overwritten.").arg(path));
         return makeError(ErrorCode::Io, tr("Cannot create %1: %2.").arg(path, file.errorString()));
-    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    file.write(base64(*secret) + '\n');
-    if (!file.commit())
-        return makeError(ErrorCode::Io, tr("Cannot write %1: %2.").arg(path, file.errorString()));
+    }
+    const QByteArray content = base64(*secret) + '\n';
+    if (file.write(content) != content.size() || !file.flush()) {
+        const QString reason = file.errorString();
+        file.close();
+        file.remove();
+        return makeError(ErrorCode::Io, tr("Cannot write %1: %2.").arg(path, reason));
+    }
     return {};
 }
 

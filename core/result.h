@@ -26,6 +26,7 @@ struct Error
 {
     ErrorCode code = ErrorCode::Database;
     QString message;
+    QString sqlState; // the database's own error code, when it gave one
 };
 
 template<typename T>
@@ -74,7 +75,7 @@ private:
 
 inline Error makeError(ErrorCode code, QString message)
 {
-    return Error{code, std::move(message)};
+    return Error{code, std::move(message), {}};
 }
 
 } // namespace Cohort

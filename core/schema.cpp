@@ -165,6 +165,10 @@ const QStringList Version1 = {
         updated_by TEXT NOT NULL))"_s,
 };
 
+const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
+// %1: the database clock.
+const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
+
 struct Step
 {
     int version;
@@ -205,8 +209,7 @@ Result<int> Schema::version(QSqlDatabase &db, const Dialect &dialect)
         return exists.error();
     if (!*exists)
         return 0;
-    auto query = execQuery(db, u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s, {},
-                           tr("reading the schema version"));
+    auto query = execQuery(db, SelectVersion, {}, tr("reading the schema version"));
     if (!query)
         return query.error();
     return query->next() ? query->value(0).toInt() : 0;
@@ -230,7 +233,7 @@ Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appl
     const Dialect &dialect = database.dialect();
 
     if (auto locked = dialect.beginMigration(db); !locked)
-        return Error{locked.code(), tr("Cannot take the migration lock: %1").arg(locked.message())};
+        return makeError(locked.code(), tr("Cannot take the migration lock: %1").arg(locked.message()));
 
     auto fail = [&](Error error) -> Result<MigrationOutcome> {
         dialect.rollback(db);
@@ -259,11 +262,8 @@ Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appl
             if (!query.exec(expand(statement, dialect)))
                 return fail(sqlError(query, tr("migrating to schema version %1").arg(step.version)));
         }
-        auto recorded = execQuery(
-            db,
-            u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s.arg(
-                dialect.nowMillis()),
-            {step.version, appliedBy}, tr("recording schema version %1").arg(step.version));
+        auto recorded = execQuery(db, InsertMigration.arg(dialect.nowMillis()), {step.version, appliedBy},
+                                  tr("recording schema version %1").arg(step.version));
         if (!recorded)
             return fail(recorded.error());
         outcome.toVersion = step.version;

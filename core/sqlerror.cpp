@@ -1,5 +1,6 @@
 #include "sqlerror.h"
 
+#include <QCoreApplication>
 #include <QSqlQuery>
 
 using namespace Qt::StringLiterals;
@@ -24,7 +25,7 @@ QString describeSqlError(const QSqlError &error, const QString &doing)
         detail = driver;
     if (detail.isEmpty())
         detail = u"unknown database error"_s;
-    return doing.isEmpty() ? detail : doing + u": "_s + detail;
+    return doing.isEmpty() ? detail : QCoreApplication::translate("Cohort::Database", "%1: %2").arg(doing, detail);
 }
 
 bool isConnectionLost(const QSqlError &error)
@@ -32,20 +33,16 @@ bool isConnectionLost(const QSqlError &error)
     if (error.type() == QSqlError::ConnectionError)
         return true;
     // PostgreSQL SQLSTATE class 08 is "connection exception"; 57P01..57P03 are the server
-    // shutting down or not yet accepting connections.
+    // shutting down or not yet accepting connections. SQLSTATEs do not depend on the
+    // language the server or libpq speak.
     const QString code = error.nativeErrorCode();
-    if (code.startsWith(u"08"_s) || code == u"57P01"_s || code == u"57P02"_s || code == u"57P03"_s)
-        return true;
-    const QString text = error.databaseText() + error.driverText();
-    return text.contains(u"server closed the connection"_s)
-        || text.contains(u"no connection to the server"_s)
-        || text.contains(u"terminating connection"_s);
+    return code.startsWith(u"08"_s) || code == u"57P01"_s || code == u"57P02"_s || code == u"57P03"_s;
 }
 
 Error sqlError(const QSqlError &error, const QString &doing)
 {
-    return makeError(isConnectionLost(error) ? ErrorCode::Unavailable : ErrorCode::Database,
-                     describeSqlError(error, doing));
+    return Error{isConnectionLost(error) ? ErrorCode::Unavailable : ErrorCode::Database,
+                 describeSqlError(error, doing), error.nativeErrorCode()};
 }
 
 Error sqlError(const QSqlQuery &query, const QString &doing)

@@ -6,6 +6,13 @@ using namespace Qt::StringLiterals;
 
 namespace Cohort {
 
+namespace {
+
+// %1: the database clock.
+const QString InsertUser = u"INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, %1)"_s;
+
+} // namespace
+
 QString roleName(Role role)
 {
     switch (role) {
@@ -41,11 +48,8 @@ QString Users::nameProblem(const QString &name)
 Result<void> Users::insert(QSqlDatabase &db, const Dialect &dialect, const QString &name,
                            const QString &passwordHash, Role role)
 {
-    auto inserted = execQuery(
-        db,
-        u"INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, %1)"_s.arg(
-            dialect.nowMillis()),
-        {name, passwordHash, roleName(role)}, tr("creating user %1").arg(name));
+    auto inserted = execQuery(db, InsertUser.arg(dialect.nowMillis()), {name, passwordHash, roleName(role)},
+                              tr("creating user %1").arg(name));
     if (!inserted)
         return inserted.error();
     return {};

@@ -8,7 +8,9 @@
 #include "schema.h"
 #include "testdatabase.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QSqlRecord>
 #include <QTcpServer>
@@ -55,7 +57,10 @@ void writeFile(const QString &path, const QByteArray &content)
 // Every row of the tables init writes, as text: "nothing changed" means this is equal.
 QStringList snapshot(const QString &url)
 {
-    Database database(*DatabaseUrl::parse(url));
+    auto parsed = DatabaseUrl::parse(url);
+    if (!parsed)
+        return {u"bad url: "_s + parsed.message()};
+    Database database(*parsed);
     auto db = database.connection();
     if (!db)
         return {u"unreachable: "_s + db.message()};
@@ -99,6 +104,7 @@ private slots:
 
     void initCreatesCluster();
     void secondInitFailsAndChangesNothing();
+    void concurrentInitsCreateOneCluster();
     void dataKeyUnlocksOnlyWithTheRightSecret();
     void badInputChangesNothing_data();
     void badInputChangesNothing();
@@ -197,6 +203,46 @@ void TestCohortCtl::secondInitFailsAndChangesNothing()
     // The original secret still unlocks the key.
     const CtlRun status = runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile});
     QVERIFY2(status.exitCode == 0, qPrintable(status.err));
+}
+
+void TestCohortCtl::concurrentInitsCreateOneCluster()
+{
+    // Two administrators run init against the same new database at the same moment, each
+    // with a secret of their own: one cluster results, and its creator's secret opens it.
+    constexpr int Racers = 2;
+    QProcess processes[Racers];
+    QString secrets[Racers];
+    for (int i = 0; i < Racers; ++i) {
+        secrets[i] = m_testDatabase->scratchPath(u"racer%1.key"_s.arg(i));
+        QVERIFY(MasterKey::writeNewSecretFile(secrets[i]).ok());
+        QStringList arguments = initArguments(m_testDatabase->url());
+        arguments[arguments.indexOf(u"--secret-file"_s) + 1] = secrets[i];
+        arguments[arguments.indexOf(u"--admin"_s) + 1] = u"racer%1"_s.arg(i);
+        processes[i].start(QStringLiteral(COHORT_CTL_PATH), arguments);
+    }
+    int winner = -1;
+    for (int i = 0; i < Racers; ++i) {
+        QVERIFY(processes[i].waitForFinished(60000));
+        const QString err = QString::fromUtf8(processes[i].readAllStandardError());
+        if (processes[i].exitCode() == 0) {
+            QCOMPARE(winner, -1);
+            winner = i;
+        } else {
+            QCOMPARE(processes[i].exitCode(), 1);
+            QVERIFY2(err.contains(u"already holds cluster"_s) || err.contains(u"meanwhile"_s), qPrintable(err));
+        }
+    }
+    QVERIFY(winner >= 0);
+    const CtlRun status = runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, secrets[winner]});
+    QVERIFY2(status.exitCode == 0, qPrintable(status.err));
+    const QStringList rows = snapshot(m_testDatabase->url());
+    QCOMPARE(rows.filter(u"users: "_s).size(), 1);
+    QVERIFY(rows.filter(u"users: "_s).constFirst().contains(u"racer%1"_s.arg(winner)));
+    if (m_testDatabase->backend() == Backend::Sqlite) {
+        // No staging files left beside the database.
+        const QDir folder = QFileInfo(DatabaseUrl::parse(m_testDatabase->url())->path()).dir();
+        QCOMPARE(folder.entryList({u"*.init-*"_s}, QDir::Files), QStringList());
+    }
 }
 
 void TestCohortCtl::dataKeyUnlocksOnlyWithTheRightSecret()
@@ -304,6 +350,12 @@ void TestCohortCtl::badInputChangesNothing()
         arguments << u"--frobnicate"_s;
     }
 
+    const QString notes = m_testDatabase->scratchPath(u"notes.txt"_s);
+    const QByteArray notesBefore = QFile::exists(notes) ? [&notes] {
+        QFile file(notes);
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }() : QByteArray();
+
     const CtlRun run = runCtl(arguments, input);
     QVERIFY2(run.exitCode == exitCode, qPrintable(u"exit %1: %2"_s.arg(run.exitCode).arg(run.err)));
     QVERIFY2(run.err.contains(complaint), qPrintable(run.err));
@@ -313,8 +365,17 @@ void TestCohortCtl::badInputChangesNothing()
     QVERIFY2(run.err.trimmed().count(u'\n') <= (exitCode == 2 ? 1 : 0), qPrintable(run.err));
 
     QCOMPARE(snapshot(url), before);
-    if (!postgres)
-        QVERIFY2(!QFile::exists(DatabaseUrl::parse(url)->path()), "no database file left behind");
+    if (!postgres) {
+        const QString path = DatabaseUrl::parse(url)->path();
+        QVERIFY2(!QFile::exists(path), "no database file left behind");
+        QCOMPARE(QDir(QFileInfo(path).path()).entryList({u"*.init-*"_s}, QDir::Files), QStringList());
+        QVERIFY(!QFileInfo::exists(u"/nonexistent-folder"_s));
+        if (!notesBefore.isEmpty()) {
+            QFile file(notes);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QCOMPARE(file.readAll(), notesBefore);
+        }
+    }
 }
 
 void TestCohortCtl::helpExplainsEveryOption()

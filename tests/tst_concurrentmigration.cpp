@@ -5,7 +5,6 @@
 #include "schema.h"
 #include "testdatabase.h"
 
-#include <QDateTime>
 #include <QProcess>
 #include <QTest>
 
@@ -42,17 +41,25 @@ void TestConcurrentMigration::fiveProcessesCreateTheSchemaOnce()
     QVERIFY2(testDatabase.ok(), qPrintable(testDatabase.message()));
     const QString url = (*testDatabase)->url();
 
-    // All processes are started first and begin at one agreed instant, after their
-    // start-up costs, so they really meet at the lock.
-    const qint64 startAt = QDateTime::currentMSecsSinceEpoch() + 1500;
+    // All processes connect first, then are released together, so they really meet at
+    // the migration lock.
     std::vector<std::unique_ptr<QProcess>> processes;
     for (int i = 0; i < Processes; ++i) {
         auto process = std::make_unique<QProcess>();
         process->setProcessChannelMode(QProcess::MergedChannels);
-        process->start(QStringLiteral(COHORT_MIGRATE_AT_PATH), {url, QString::number(startAt)});
+        process->start(QStringLiteral(COHORT_MIGRATE_ON_GO_PATH), {url});
         QVERIFY2(process->waitForStarted(), qPrintable(process->errorString()));
         processes.push_back(std::move(process));
     }
+    for (auto &process : processes) {
+        QTRY_VERIFY_WITH_TIMEOUT(process->canReadLine() || process->state() == QProcess::NotRunning, 30000);
+        const QByteArray line = process->readLine().trimmed();
+        QVERIFY2(line == "ready", line.constData());
+    }
+    for (auto &process : processes)
+        process->write("go\n");
+    for (auto &process : processes)
+        QVERIFY(process->waitForBytesWritten(5000));
 
     int created = 0;
     int alreadyThere = 0;
@@ -70,8 +77,12 @@ void TestConcurrentMigration::fiveProcessesCreateTheSchemaOnce()
     QCOMPARE(created, 1);
     QCOMPARE(alreadyThere, Processes - 1);
 
-    Database database(*DatabaseUrl::parse(url));
-    QCOMPARE(*Schema::version(database), Schema::CurrentVersion);
+    auto parsed = DatabaseUrl::parse(url);
+    QVERIFY(parsed.ok());
+    Database database(*parsed);
+    auto version = Schema::version(database);
+    QVERIFY2(version.ok(), qPrintable(version.message()));
+    QCOMPARE(*version, Schema::CurrentVersion);
     auto db = database.connection();
     QVERIFY2(db.ok(), qPrintable(db.message()));
     auto tables = database.dialect().tables(*db);

@@ -92,10 +92,16 @@ void TestDatabaseUrl::rejected_data()
     QTest::newRow("pg nested path") << u"postgresql://u:p@h/d/e"_s << u"single database name"_s;
     QTest::newRow("pg bad port") << u"postgresql://u:p@h:99999/d"_s << u"Malformed PostgreSQL URL"_s;
     QTest::newRow("pg port text") << u"postgresql://u:p@h:abc/d"_s << u"Malformed PostgreSQL URL"_s;
+    QTest::newRow("pg bad escape in password") << u"postgresql://u:p%zz@h/d"_s << u"percent-encode"_s;
     QTest::newRow("pg port zero") << u"postgresql://u:p@h:0/d"_s << u"port 0"_s;
     QTest::newRow("pg unknown option") << u"postgresql://u:p@h/d?sslmod=require"_s << u"Unknown PostgreSQL URL option \"sslmod\""_s;
     QTest::newRow("pg bad sslmode") << u"postgresql://u:p@h/d?sslmode=maybe"_s << u"Invalid value \"maybe\" for sslmode"_s;
     QTest::newRow("pg bad timeout") << u"postgresql://u:p@h/d?connect_timeout=-3"_s << u"connect_timeout"_s;
+    QTest::newRow("pg option injection")
+        << u"postgresql://u:p@h/d?application_name=x%20dbname%3Dpostgres%20sslmode%3Ddisable"_s
+        << u"may only hold letters"_s;
+    QTest::newRow("pg option semicolon") << u"postgresql://u:p@h/d?application_name=a;sslmode=disable"_s
+                                         << u"may only hold letters"_s;
     QTest::newRow("pg fragment") << u"postgresql://u:p@h/d#x"_s << u"fragment"_s;
 }
 
@@ -108,6 +114,7 @@ void TestDatabaseUrl::rejected()
     QCOMPARE(parsed.code(), Cohort::ErrorCode::InvalidArgument);
     QVERIFY2(parsed.message().contains(complaint), qPrintable(parsed.message()));
     QVERIFY2(!parsed.message().contains(u'\n'), "errors are one line");
+    QVERIFY2(!parsed.message().contains(u"u:p"_s), "the password is never echoed");
 }
 
 void TestDatabaseUrl::redactedHidesPassword()

@@ -73,6 +73,8 @@ void TestMasterKey::tamperedEnvelopeIsRejected_data()
     QTest::newRow("format") << 0 << u"cohort-key-v0"_s << int(ErrorCode::InvalidArgument);
     QTest::newRow("kdf") << 1 << u"pbkdf2"_s << int(ErrorCode::InvalidArgument);
     QTest::newRow("huge N") << 2 << u"1073741824"_s << int(ErrorCode::InvalidArgument);
+    QTest::newRow("N needing 1 GiB") << 2 << u"1048576"_s << int(ErrorCode::InvalidArgument);
+    QTest::newRow("p too large") << 4 << u"64"_s << int(ErrorCode::InvalidArgument);
     QTest::newRow("N not power of two") << 2 << u"30000"_s << int(ErrorCode::InvalidArgument);
     QTest::newRow("salt") << 5 << u"AAAAAAAAAAAAAAAAAAAAAA"_s << int(ErrorCode::AccessDenied);
     QTest::newRow("nonce not base64") << 6 << u"!!!"_s << int(ErrorCode::InvalidArgument);

@@ -185,6 +185,7 @@ void TestSchema::missingDatabaseIsNotCreated()
         QCOMPARE(connection.code(), ErrorCode::NotFound);
         QVERIFY(!QFile::exists(absent.url().path()));
     } else {
+        QCOMPARE(connection.code(), ErrorCode::NotFound);
         QVERIFY2(connection.message().contains(u"does not exist"_s), qPrintable(connection.message()));
     }
 }

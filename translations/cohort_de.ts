@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>Cohort::AuditLog</name>
+    <message>
+        <source>recording %1 in the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::Cluster</name>
     <message>
         <source>reading the cluster record</source>
@@ -25,6 +36,29 @@
     </message>
     <message>
         <source>The database %1 holds no cluster; create one with &quot;cohortctl init&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another process created %1 meanwhile; this init changed nothing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot move the new database into place at %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::Crypto</name>
+    <message>
+        <source>OpenSSL failed in %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The sealed data is truncated.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data does not authenticate with this key.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -79,6 +113,10 @@
     </message>
     <message>
         <source>the option --%1 is required.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohortctl %1: error: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -139,6 +177,10 @@
         <source>Cannot connect to PostgreSQL at %1:%2 (database %3, user %4)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Cohort::DatabaseUrl</name>
@@ -164,10 +206,6 @@
     </message>
     <message>
         <source>Unsupported database URL scheme &quot;%1&quot;; use sqlite: or postgresql://.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Malformed PostgreSQL URL: %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -206,6 +244,14 @@
         <source>connect_timeout must be a whole number of seconds above 0, not &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Malformed PostgreSQL URL: check the port (1 to 65535) and percent-encode special characters in the user name and password (%40 for @, %25 for %).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The value of %1 may only hold letters, digits and . _ / : @ + -.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Cohort::Dialect</name>
@@ -218,15 +264,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>checking for table %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>listing tables</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>taking the migration lock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SQLite cannot use WAL mode for this file (it stays in &quot;%1&quot; mode)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>another process has held the migration lock for more than %1 s</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -329,6 +379,10 @@
         <source>The sealed value does not open with this cluster&apos;s data key (tampered or foreign).</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>The stored value is not valid base64.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Cohort::MigrateCommand</name>
@@ -426,6 +480,10 @@
     </message>
     <message>
         <source>Data key:        %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohortctl %1: error: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -6,7 +6,7 @@ namespace Cohort {
 
 int CtlCommand::fail(const QString &message)
 {
-    m_err << u"cohortctl %1: error: %2"_s.arg(name(), message) << Qt::endl;
+    m_err << tr("cohortctl %1: error: %2").arg(name(), message) << Qt::endl;
     return ExitFailure;
 }
 
@@ -19,7 +19,7 @@ int CtlCommand::usage(const QString &message)
 
 int CtlCommand::invalid(const QString &message)
 {
-    m_err << u"cohortctl %1: error: %2"_s.arg(name(), message) << Qt::endl;
+    m_err << tr("cohortctl %1: error: %2").arg(name(), message) << Qt::endl;
     return ExitUsage;
 }
 

@@ -4,8 +4,6 @@
 #include "ctloptions.h"
 #include "masterkey.h"
 
-#include <QFile>
-#include <QFileInfo>
 
 using namespace Qt::StringLiterals;
 
@@ -35,8 +33,8 @@ void InitCommand::configure(QCommandLineParser &parser) const
 
 int InitCommand::run(const QCommandLineParser &parser)
 {
-    QString url, secretPath, admin;
-    if (!required(parser, u"db"_s, &url) || !required(parser, u"secret-file"_s, &secretPath)
+    QString databaseUrl, secretPath, admin;
+    if (!required(parser, u"db"_s, &databaseUrl) || !required(parser, u"secret-file"_s, &secretPath)
         || !required(parser, u"admin"_s, &admin))
         return ExitUsage;
     if (!parser.positionalArguments().isEmpty())
@@ -44,9 +42,9 @@ int InitCommand::run(const QCommandLineParser &parser)
 
     // Everything that can be checked without the database is checked first, so a bad
     // input changes nothing.
-    auto database = CtlOptions::openDatabase(url, Database::SqliteFile::CreateIfMissing);
-    if (!database)
-        return invalid(database.message());
+    auto url = DatabaseUrl::parse(databaseUrl);
+    if (!url)
+        return invalid(url.message());
     auto secret = MasterKey::readSecretFile(secretPath);
     if (!secret)
         return fail(secret.message());
@@ -55,28 +53,18 @@ int InitCommand::run(const QCommandLineParser &parser)
     if (!password)
         return fail(password.message());
 
-    const DatabaseUrl where = (*database)->url();
-    const bool newSqliteFile = where.backend() == Backend::Sqlite && !QFileInfo::exists(where.path());
-
     ClusterInitRequest request;
     request.name = parser.value(u"name"_s);
     request.secret = *secret;
     request.adminName = admin;
     request.adminPassword = *password;
     request.actor = u"cohortctl"_s;
-    auto cluster = Cluster::initialize(**database, request);
-    if (!cluster) {
-        if (newSqliteFile) {
-            // Leave no empty database file behind for a cluster that was never made.
-            database->reset();
-            for (const QString &suffix : {u""_s, u"-wal"_s, u"-shm"_s})
-                QFile::remove(where.path() + suffix);
-        }
+    auto cluster = Cluster::create(*url, request);
+    if (!cluster)
         return fail(cluster.message());
-    }
 
     m_out << tr("Created cluster \"%1\" (%2) in %3: schema version %4, administrator %5.")
-                 .arg(cluster->name, cluster->clusterId, where.redacted())
+                 .arg(cluster->name, cluster->clusterId, url->redacted())
                  .arg(cluster->schemaVersion)
                  .arg(admin)
           << Qt::endl;

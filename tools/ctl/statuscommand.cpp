@@ -87,7 +87,7 @@ int StatusCommand::run(const QCommandLineParser &parser)
               << tr("Data key:        %1").arg(keyState) << Qt::endl;
     }
     if (code != ExitSuccess)
-        m_err << u"cohortctl status: error: "_s << keyState << Qt::endl;
+        m_err << tr("cohortctl %1: error: %2").arg(name(), keyState) << Qt::endl;
     return code;
 }
 

@@ -1,12 +1,13 @@
-// cohort-migrate-at URL START_MS: waits until the wall clock reaches START_MS (ms since
-// the epoch), then migrates the schema and prints the outcome. Exit 0 on success.
+// cohort-migrate-on-go URL: connects to the database, prints "ready", waits for a line
+// on standard input, then migrates the schema and prints the outcome. A test starts
+// several, waits until all are ready and releases them at once. Exit 0 on success.
 #include "database.h"
 #include "schema.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QTextStream>
-#include <QThread>
+
+#include <cstdio>
 
 using namespace Qt::StringLiterals;
 
@@ -15,8 +16,8 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QTextStream out(stdout);
     const QStringList arguments = app.arguments();
-    if (arguments.size() != 3) {
-        out << "usage: cohort-migrate-at URL START_MS" << Qt::endl;
+    if (arguments.size() != 2) {
+        out << "usage: cohort-migrate-on-go URL" << Qt::endl;
         return 2;
     }
     auto database = Cohort::Database::fromUrl(arguments[1], Cohort::Database::SqliteFile::CreateIfMissing);
@@ -24,9 +25,16 @@ int main(int argc, char *argv[])
         out << "error: " << database.message() << Qt::endl;
         return 1;
     }
-    const qint64 startAt = arguments[2].toLongLong();
-    while (QDateTime::currentMSecsSinceEpoch() < startAt)
-        QThread::usleep(200);
+    if (auto connection = (*database)->connection(); !connection) {
+        out << "error: " << connection.message() << Qt::endl;
+        return 1;
+    }
+    out << "ready" << Qt::endl;
+    char go[16];
+    if (!std::fgets(go, sizeof go, stdin)) {
+        out << "error: no go signal" << Qt::endl;
+        return 1;
+    }
     auto outcome = Cohort::Schema::migrate(**database, u"process-%1"_s.arg(QCoreApplication::applicationPid()));
     if (!outcome) {
         out << "error: " << outcome.message() << Qt::endl;
