@@ -85,38 +85,34 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>cohortctl: unknown command &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Run &quot;cohortctl --help&quot; for the list of commands.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Shows this help.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Try &quot;cohortctl %1 --help&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Usage: cohortctl %1 [options]</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>cohortctl: unknown command &quot;%1&quot; (see &quot;cohortctl --help&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohortctl %1: %2 (see &quot;cohortctl %1 --help&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Cohort::CtlCommand</name>
     <message>
-        <source>Try &quot;cohortctl %1 --help&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the option --%1 is required.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>cohortctl %1: error: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohortctl %1: %2 (see &quot;cohortctl %1 --help&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the option --%1 is required</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -148,6 +144,14 @@
     </message>
     <message>
         <source>The password file %1 is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat the password: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The two passwords differ; nothing was changed.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -291,11 +295,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>give exactly one FILE to write.</source>
+        <source>Wrote a new local secret to %1. Copy it to every node of the cluster; without it the cluster&apos;s data key cannot be unlocked.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Wrote a new local secret to %1. Copy it to every node of the cluster; without it the cluster&apos;s data key cannot be unlocked.</source>
+        <source>give exactly one FILE to write</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -318,15 +322,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>unexpected argument &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Password for %1: </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Created cluster &quot;%1&quot; (%2) in %3: schema version %4, administrator %5.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -67,8 +67,7 @@ int CtlApplication::run(const QStringList &arguments)
 
     CtlCommand *command = find(first);
     if (!command) {
-        m_err << tr("cohortctl: unknown command \"%1\".").arg(first) << Qt::endl
-              << tr("Run \"cohortctl --help\" for the list of commands.") << Qt::endl;
+        m_err << tr("cohortctl: unknown command \"%1\" (see \"cohortctl --help\")").arg(first) << Qt::endl;
         return ExitUsage;
     }
 
@@ -82,8 +81,8 @@ int CtlApplication::run(const QStringList &arguments)
     QStringList commandArguments = arguments.mid(1);
     commandArguments[0] = u"cohortctl %1"_s.arg(command->name());
     if (!parser.parse(commandArguments)) {
-        m_err << u"cohortctl %1: %2"_s.arg(command->name(), parser.errorText()) << Qt::endl
-              << tr("Try \"cohortctl %1 --help\".").arg(command->name()) << Qt::endl;
+        m_err << tr("cohortctl %1: %2 (see \"cohortctl %1 --help\")").arg(command->name(), parser.errorText())
+              << Qt::endl;
         return ExitUsage;
     }
     if (parser.isSet(help)) {

@@ -12,8 +12,7 @@ int CtlCommand::fail(const QString &message)
 
 int CtlCommand::usage(const QString &message)
 {
-    m_err << u"cohortctl %1: %2"_s.arg(name(), message) << Qt::endl
-          << tr("Try \"cohortctl %1 --help\".").arg(name()) << Qt::endl;
+    m_err << tr("cohortctl %1: %2 (see \"cohortctl %1 --help\")").arg(name(), message) << Qt::endl;
     return ExitUsage;
 }
 
@@ -28,7 +27,7 @@ bool CtlCommand::required(const QCommandLineParser &parser, const QString &optio
     *value = parser.value(option);
     if (!value->isEmpty())
         return true;
-    usage(tr("the option --%1 is required.").arg(option));
+    usage(tr("the option --%1 is required").arg(option));
     return false;
 }
 

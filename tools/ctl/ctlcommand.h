@@ -28,7 +28,9 @@ public:
     virtual int run(const QCommandLineParser &parser) = 0;
 
 protected:
+    // A failed operation: one line, ExitFailure.
     int fail(const QString &message);
+    // A misused command line: one line pointing to --help, ExitUsage.
     int usage(const QString &message);
     // A bad value (malformed URL, ...): one line, the usage exit code.
     int invalid(const QString &message);

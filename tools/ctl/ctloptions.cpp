@@ -80,14 +80,17 @@ Result<QString> readPassword(const QString &file, const QString &prompt)
             return makeError(ErrorCode::Io, Text::tr("Cannot read the password file %1: %2.").arg(file, input.errorString()));
         password = QString::fromUtf8(input.readLine(4096));
     } else if (isatty(STDIN_FILENO)) {
+        // Typed unseen, so typed twice.
         QTextStream err(stderr);
+        QTextStream in(stdin);
+        EchoOff quiet;
         err << prompt << Qt::flush;
-        {
-            EchoOff quiet;
-            QTextStream in(stdin);
-            password = in.readLine(4096);
-        }
+        password = in.readLine(4096);
+        err << Qt::endl << Text::tr("Repeat the password: ") << Qt::flush;
+        const QString again = in.readLine(4096);
         err << Qt::endl;
+        if (again != password)
+            return makeError(ErrorCode::InvalidArgument, Text::tr("The two passwords differ; nothing was changed."));
     } else {
         QTextStream in(stdin);
         password = in.readLine(4096);

@@ -25,7 +25,7 @@ int GenSecretCommand::run(const QCommandLineParser &parser)
 {
     const QStringList files = parser.positionalArguments();
     if (files.size() != 1)
-        return usage(tr("give exactly one FILE to write."));
+        return usage(tr("give exactly one FILE to write"));
     if (auto written = MasterKey::writeNewSecretFile(files.constFirst()); !written)
         return fail(written.message());
     m_out << tr("Wrote a new local secret to %1. Copy it to every node of the cluster; "

@@ -38,7 +38,7 @@ int InitCommand::run(const QCommandLineParser &parser)
         || !required(parser, u"admin"_s, &admin))
         return ExitUsage;
     if (!parser.positionalArguments().isEmpty())
-        return usage(tr("unexpected argument \"%1\".").arg(parser.positionalArguments().constFirst()));
+        return usage(tr("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
 
     // Everything that can be checked without the database is checked first, so a bad
     // input changes nothing.
