@@ -4,6 +4,7 @@
 #include "sqlerror.h"
 
 #include <QDir>
+#include <QHash>
 #include <QFileInfo>
 #include <QSqlError>
 #include <QThread>
@@ -18,6 +19,7 @@ namespace Cohort {
 namespace {
 
 std::atomic<quint64> nextDatabaseId{1};
+std::atomic<quint64> nextConnectionSerial{1};
 
 // SQLite waits this long for another process's write lock before giving up.
 constexpr int SqliteBusyTimeoutMs = 15000;
@@ -29,6 +31,7 @@ constexpr int PostgresConnectTimeoutSeconds = 5;
 struct ThreadConnections
 {
     QStringList names;
+    QHash<QString, quint64> serials;
     ~ThreadConnections()
     {
         for (const QString &name : std::as_const(names))
@@ -102,6 +105,7 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
 
     QSqlDatabase db = QSqlDatabase::addDatabase(driver, name);
     threadConnections.localData().names << name;
+    threadConnections.localData().serials.insert(name, nextConnectionSerial++);
     if (m_url.backend() == Backend::Sqlite) {
         db.setDatabaseName(m_url.path());
         db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(SqliteBusyTimeoutMs));
@@ -162,6 +166,12 @@ void Database::resetConnection()
         return;
     QSqlDatabase::removeDatabase(name);
     threadConnections.localData().names.removeAll(name);
+    threadConnections.localData().serials.remove(name);
+}
+
+quint64 Database::connectionSerial() const
+{
+    return threadConnections.hasLocalData() ? threadConnections.localData().serials.value(connectionName()) : 0;
 }
 
 Result<QSqlQuery> Database::exec(const QString &sql, const QVariantList &values, const QString &doing)
@@ -172,7 +182,13 @@ Result<QSqlQuery> Database::exec(const QString &sql, const QVariantList &values,
     auto result = execQuery(*db, sql, values, doing);
     if (result)
         return result;
-    Error error = result.error();
+    return noteFailure(db, result.error());
+}
+
+Error Database::noteFailure(Result<QSqlDatabase> &db, Error error)
+{
+    if (!db)
+        return error;
     if (error.code != ErrorCode::Unavailable && m_url.backend() == Backend::Postgres
         && error.sqlState.isEmpty()) {
         // A statement error without a SQLSTATE did not come from the server: find out

@@ -44,11 +44,25 @@ public:
     // Drops the calling thread's connection (after the server went away, or before the
     // thread ends); the next connection() opens a fresh one.
     void resetConnection();
+    // Changes whenever the calling thread's connection is opened anew: statements
+    // prepared on an older one are dead.
+    quint64 connectionSerial() const;
 
     // Prepares sql, binds values in order and runs it on the calling thread's connection.
     // A lost connection is reset so the next call reconnects.
     Result<QSqlQuery> exec(const QString &sql, const QVariantList &values = {},
                            const QString &doing = {});
+
+    // Runs work(db) in a write transaction (Dialect::beginWrite) on the calling thread's
+    // connection: committed when work returns a value, rolled back when it returns an
+    // error. A lost connection is reset so the next call reconnects.
+    template<typename Work>
+    auto write(Work &&work) -> decltype(work(std::declval<QSqlDatabase &>()));
+
+    // After a failed statement on connection db: whether the connection is gone, in which
+    // case db is released and the calling thread's connection reset. Returns the error,
+    // with ErrorCode::Unavailable when the connection was lost.
+    Error noteFailure(Result<QSqlDatabase> &db, Error error);
 
 private:
     QString connectionName() const;
@@ -59,6 +73,27 @@ private:
     SqliteFile m_sqliteFile;
     quint64 m_id;
 };
+
+template<typename Work>
+auto Database::write(Work &&work) -> decltype(work(std::declval<QSqlDatabase &>()))
+{
+    using R = decltype(work(std::declval<QSqlDatabase &>()));
+    auto db = connection();
+    if (!db)
+        return R(db.error());
+    if (auto begun = m_dialect->beginWrite(*db); !begun)
+        return R(noteFailure(db, begun.error()));
+    R result = work(*db);
+    if (!result) {
+        m_dialect->rollback(*db);
+        return R(noteFailure(db, result.error()));
+    }
+    if (auto committed = m_dialect->commit(*db); !committed) {
+        m_dialect->rollback(*db);
+        return R(noteFailure(db, committed.error()));
+    }
+    return result;
+}
 
 // Runs sql with values bound in order on db (a statement without values runs
 // unprepared); the error says what was being done.

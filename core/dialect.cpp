@@ -32,7 +32,7 @@ const QString ClaimUpdate = uR"(
        SET state = 'running', claimed_by = :node, claim_epoch = claim_epoch + 1,
            claimed_at = %1, attempts = attempts + 1
      WHERE id IN (%2)
-    RETURNING id, type, payload, attempts, claim_epoch)"_s;
+    RETURNING id, type, payload, attempts, claim_epoch, max_attempts)"_s;
 
 class SqliteDialect final : public Dialect
 {
@@ -111,6 +111,17 @@ public:
     {
         return ClaimUpdate.arg(nowMillis(), ClaimSelect.arg(nowMillis()));
     }
+
+    QString jsonRecords(const QStringList &columns) const override
+    {
+        QStringList fields;
+        for (const QString &column : columns)
+            fields << u"json_extract(value, '$.%1') AS %1"_s.arg(column.section(u' ', 0, 0));
+        return u"SELECT %1 FROM json_each(?)"_s.arg(fields.join(u", "_s));
+    }
+
+    QString notify() const override { return {}; }
+    QString forUpdate() const override { return {}; }
 };
 
 class PostgresDialect final : public Dialect
@@ -170,6 +181,14 @@ public:
     {
         return ClaimUpdate.arg(nowMillis(), ClaimSelect.arg(nowMillis()) + u" FOR UPDATE SKIP LOCKED"_s);
     }
+
+    QString jsonRecords(const QStringList &columns) const override
+    {
+        return u"SELECT * FROM json_to_recordset(CAST(? AS json)) AS records(%1)"_s.arg(columns.join(u", "_s));
+    }
+
+    QString notify() const override { return u"SELECT pg_notify(?, ?)"_s; }
+    QString forUpdate() const override { return u" FOR UPDATE"_s; }
 };
 
 } // namespace

@@ -56,8 +56,22 @@ public:
 
     // Claims up to :limit queued pool jobs for :node in one statement, oldest first within
     // priority; returns id, type, payload, attempts, claim_epoch. On PostgreSQL concurrent
-    // claimers skip each other's rows; on SQLite run it inside beginWrite().
+    // claimers skip each other's rows; on SQLite run it inside beginWrite(). Also returns
+    // max_attempts, sixth.
     virtual QString claimJobs() const = 0;
+
+    // A subquery that turns one bound JSON array of objects into rows. columns are
+    // "name type" pairs (types: bigint, text), e.g. {"id bigint", "error text"}.
+    virtual QString jsonRecords(const QStringList &columns) const = 0;
+
+    // Wakes the listeners of a channel (channel, payload bound); empty where the database
+    // has no notifications (SQLite), and the listeners poll.
+    virtual QString notify() const = 0;
+    bool hasNotifications() const { return !notify().isEmpty(); }
+
+    // Appended to a SELECT to lock its rows until the transaction ends (PostgreSQL);
+    // empty on SQLite, whose write transaction already excludes every other writer.
+    virtual QString forUpdate() const = 0;
 
     // INSERT ... ON CONFLICT (keys) DO UPDATE, with ? placeholders for keys then values.
     QString upsert(const QString &table, const QStringList &keys, const QStringList &values,

@@ -165,6 +165,11 @@ const QStringList Version1 = {
         updated_by TEXT NOT NULL))"_s,
 };
 
+// Version 2: local jobs are found without scanning the queued pool jobs.
+const QStringList Version2 = {
+    uR"(CREATE INDEX jobs_local_queued ON jobs (id) WHERE scope = 'local' AND state = 'queued')"_s,
+};
+
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
 const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
@@ -177,6 +182,7 @@ struct Step
 
 const Step Steps[] = {
     {1, &Version1},
+    {2, &Version2},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");
@@ -224,7 +230,7 @@ Result<int> Schema::version(Database &database)
 }
 
 Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appliedBy,
-                                         const InTransaction &alsoDo)
+                                         const InTransaction &alsoDo, int targetVersion)
 {
     auto connection = database.connection();
     if (!connection)
@@ -254,7 +260,7 @@ Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appl
     }
 
     for (const Step &step : Steps) {
-        if (step.version <= *current)
+        if (step.version <= *current || step.version > targetVersion)
             continue;
         qCInfo(lcSchema) << "migrating" << database.url().redacted() << "to version" << step.version;
         for (const QString &statement : *step.statements) {

@@ -27,7 +27,7 @@ class Schema
 
 public:
     // The version this program's code expects. Raise it with each new migration step.
-    static constexpr int CurrentVersion = 1;
+    static constexpr int CurrentVersion = 2;
 
     // The tables of the current version, sorted.
     static QStringList tableNames();
@@ -38,8 +38,11 @@ public:
     // Brings the database to CurrentVersion. appliedBy names who did it (node GUID,
     // "cohortctl", ...) in schema_migrations. A database newer than this program is
     // left untouched (ErrorCode::SchemaTooNew).
+    // targetVersion below CurrentVersion stops early: tests use it to build the databases
+    // older programs made.
     static Result<MigrationOutcome> migrate(Database &database, const QString &appliedBy,
-                                            const InTransaction &alsoDo = {});
+                                            const InTransaction &alsoDo = {},
+                                            int targetVersion = CurrentVersion);
 
     // The database's schema version without taking the lock; 0 for an empty database.
     static Result<int> version(Database &database);

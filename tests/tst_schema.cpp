@@ -56,6 +56,8 @@ private slots:
     void secondRunChangesNothing();
     void tableCreatedOutsideIsNotTouched();
     void newerSchemaIsRefused();
+    void everyOlderVersionMigrates_data();
+    void everyOlderVersionMigrates();
     void connectionIsConfigured();
     void missingDatabaseIsNotCreated();
 
@@ -129,6 +131,46 @@ void TestSchema::tableCreatedOutsideIsNotTouched()
     auto note = m_database->exec(u"SELECT note FROM site_notes"_s);
     QVERIFY(note.ok() && note->next());
     QCOMPARE(note->value(0).toString(), u"keep me"_s);
+}
+
+void TestSchema::everyOlderVersionMigrates_data()
+{
+    QTest::addColumn<int>("from");
+    for (int version = 1; version < Schema::CurrentVersion; ++version)
+        QTest::addRow("from version %d", version) << version;
+}
+
+void TestSchema::everyOlderVersionMigrates()
+{
+    QFETCH(int, from);
+    // The database an older program left, with data in it.
+    auto old = Schema::migrate(*m_database, u"old program"_s, {}, from);
+    QVERIFY2(old.ok(), qPrintable(old.message()));
+    QCOMPARE(old->toVersion, from);
+    QCOMPARE(*Schema::version(*m_database), from);
+    QVERIFY(m_database
+                ->exec(u"INSERT INTO jobs (type, scope, run_after, created_at) VALUES ('noop', 'local', 0, 0)"_s)
+                .ok());
+
+    auto upgraded = Schema::migrate(*m_database, u"new program"_s);
+    QVERIFY2(upgraded.ok(), qPrintable(upgraded.message()));
+    QCOMPARE(upgraded->fromVersion, from);
+    QCOMPARE(upgraded->toVersion, Schema::CurrentVersion);
+    QVERIFY(upgraded->describe().contains(u"Migrated"_s));
+    QCOMPARE(*Schema::version(*m_database), Schema::CurrentVersion);
+    auto kept = m_database->exec(u"SELECT COUNT(*) FROM jobs WHERE scope = 'local'"_s);
+    QVERIFY(kept.ok() && kept->next());
+    QCOMPARE(kept->value(0).toInt(), 1);
+    // Version 2's index is there.
+    const QString indexSql = m_database->url().backend() == Backend::Sqlite
+                                 ? u"SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?"_s
+                                 : u"SELECT COUNT(*) FROM pg_indexes WHERE indexname = ?"_s;
+    auto index = m_database->exec(indexSql, {u"jobs_local_queued"_s});
+    QVERIFY(index.ok() && index->next());
+    QCOMPARE(index->value(0).toInt(), 1);
+    auto applied = m_database->exec(u"SELECT COUNT(*) FROM schema_migrations"_s);
+    QVERIFY(applied.ok() && applied->next());
+    QCOMPARE(applied->value(0).toInt(), Schema::CurrentVersion);
 }
 
 void TestSchema::newerSchemaIsRefused()

@@ -1,0 +1,66 @@
+#include "alerts.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+const QString SelectOpen =
+    u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND COALESCE(node_guid, '') = ? AND cleared_at IS NULL"_s;
+// %1: the database clock.
+const QString Insert =
+    u"INSERT INTO alerts (kind, severity, node_guid, message, raised_at) VALUES (?, ?, ?, ?, %1)"_s;
+const QString SelectRecent = uR"(
+    SELECT id, kind, severity, COALESCE(node_guid, ''), message, raised_at,
+           COALESCE(acknowledged_at, 0), COALESCE(cleared_at, 0)
+      FROM alerts ORDER BY id DESC LIMIT ?)"_s;
+
+QString severityName(Alerts::Severity severity)
+{
+    switch (severity) {
+    case Alerts::Severity::Info:
+        return u"info"_s;
+    case Alerts::Severity::Warning:
+        return u"warning"_s;
+    case Alerts::Severity::Critical:
+        return u"critical"_s;
+    }
+    Q_UNREACHABLE();
+}
+
+} // namespace
+
+Result<bool> Alerts::raise(QSqlDatabase &db, const Dialect &dialect, const QString &kind, Severity severity,
+                           const QString &nodeGuid, const QString &message)
+{
+    auto open = execQuery(db, SelectOpen, {kind, nodeGuid}, tr("looking for an open %1 alert").arg(kind));
+    if (!open)
+        return open.error();
+    if (open->next() && open->value(0).toInt() > 0)
+        return false;
+    auto inserted = execQuery(db, Insert.arg(dialect.nowMillis()),
+                              {kind, severityName(severity),
+                               nodeGuid.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(nodeGuid),
+                               message},
+                              tr("raising a %1 alert").arg(kind));
+    if (!inserted)
+        return inserted.error();
+    return true;
+}
+
+Result<QList<AlertRow>> Alerts::recent(Database &database, int limit)
+{
+    auto query = database.exec(SelectRecent, {limit}, tr("reading the alerts"));
+    if (!query)
+        return query.error();
+    QList<AlertRow> rows;
+    while (query->next()) {
+        rows.append({query->value(0).toLongLong(), query->value(1).toString(), query->value(2).toString(),
+                     query->value(3).toString(), query->value(4).toString(), query->value(5).toLongLong(),
+                     query->value(6).toLongLong(), query->value(7).toLongLong()});
+    }
+    return rows;
+}
+
+} // namespace Cohort

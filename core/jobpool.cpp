@@ -1,0 +1,654 @@
+#include "jobpool.h"
+
+#include "jobtypes.h"
+#include "logging.h"
+#include "sqlerror.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QSet>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+// Rows per INSERT statement when submitting many jobs (7 values a row).
+constexpr int InsertChunk = 250;
+
+// %1: the database clock; %2: the rows' placeholders.
+const QString InsertJobsHead =
+    u"INSERT INTO jobs (type, scope, payload, priority, run_after, max_attempts, schedule_key, created_at) VALUES "_s;
+const QString InsertJobRow = u"(?, ?, ?, ?, %1 + ?, ?, ?, %1)"_s;
+const QString InsertJobsTail = u" ON CONFLICT (schedule_key) DO NOTHING"_s;
+
+// %1: the database clock; %2: the outcomes as rows (Dialect::jsonRecords).
+// The fence: the job is still running under this node and this claim.
+const QString CompletePoolJobs = uR"(
+    UPDATE jobs
+       SET state = outcome.state,
+           finished_at = CASE WHEN outcome.state = 'queued' THEN NULL ELSE %1 END,
+           run_after = CASE WHEN outcome.state = 'queued' THEN %1 + outcome.delay_ms ELSE run_after END,
+           claimed_by = CASE WHEN outcome.state = 'queued' THEN NULL ELSE claimed_by END,
+           last_error = outcome.error
+      FROM (%2) AS outcome
+     WHERE jobs.id = outcome.id AND jobs.claim_epoch = outcome.epoch
+       AND jobs.claimed_by = ? AND jobs.state = 'running'
+    RETURNING jobs.id, jobs.state, jobs.finished_at)"_s;
+const QStringList CompleteColumns = {u"id bigint"_s, u"epoch bigint"_s, u"state text"_s, u"error text"_s,
+                                     u"delay_ms bigint"_s};
+
+// %1: the database clock; %2: the claims as rows. Handing back does not use up an attempt.
+const QString HandBackPoolJobs = uR"(
+    UPDATE jobs
+       SET state = 'queued', claimed_by = NULL, attempts = attempts - 1, run_after = %1
+      FROM (%2) AS claim
+     WHERE jobs.id = claim.id AND jobs.claim_epoch = claim.epoch
+       AND jobs.claimed_by = ? AND jobs.state = 'running')"_s;
+const QStringList HandBackColumns = {u"id bigint"_s, u"epoch bigint"_s};
+
+const QString SelectLocalCandidates = uR"(
+    SELECT id, type, payload, max_attempts FROM jobs
+     WHERE scope = 'local' AND state = 'queued' AND created_at >= ? AND run_after <= %1
+       AND NOT EXISTS (SELECT 1 FROM local_job_runs r WHERE r.job_id = jobs.id AND r.node_guid = ?)
+     ORDER BY id
+     LIMIT ?)"_s;
+const QString InsertLocalRun = uR"(
+    INSERT INTO local_job_runs (job_id, node_guid, state, started_at) VALUES (?, ?, 'running', %1)
+    ON CONFLICT (job_id, node_guid) DO NOTHING)"_s;
+const QString CompleteLocalRun = uR"(
+    UPDATE local_job_runs SET state = ?, finished_at = %1, last_error = ?
+     WHERE job_id = ? AND node_guid = ? AND state = 'running'
+    RETURNING finished_at)"_s;
+const QString DeleteLocalRun =
+    u"DELETE FROM local_job_runs WHERE job_id = ? AND node_guid = ? AND state = 'running'"_s;
+
+// A local job is over once every online node that was there when it was submitted has
+// finished its run; it failed if any run failed.
+const QString FinalizeLocalJobs = uR"(
+    UPDATE jobs
+       SET state = CASE WHEN EXISTS (SELECT 1 FROM local_job_runs r
+                                      WHERE r.job_id = jobs.id AND r.state = 'failed')
+                        THEN 'failed' ELSE 'succeeded' END,
+           finished_at = %1
+     WHERE scope = 'local' AND state = 'queued'
+       AND NOT EXISTS (SELECT 1 FROM nodes n
+                        WHERE n.state = 'online' AND n.started_at <= jobs.created_at
+                          AND NOT EXISTS (SELECT 1 FROM local_job_runs r
+                                           WHERE r.job_id = jobs.id AND r.node_guid = n.guid
+                                             AND r.state <> 'running')))"_s;
+
+// Local jobs are finished by whichever node records the last run; two nodes recording
+// theirs at once would each miss the other's, so they take the job's row in turn.
+const QString LockQueuedLocalJobs = u"SELECT id FROM jobs WHERE scope = 'local' AND state = 'queued' ORDER BY id%1"_s;
+
+// %1: the database clock. Jobs out of attempts fail with the reason (bound first).
+const QString ReleasePoolClaims = uR"(
+    UPDATE jobs
+       SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+           finished_at = CASE WHEN attempts >= max_attempts THEN %1 ELSE NULL END,
+           last_error = CASE WHEN attempts >= max_attempts THEN ? ELSE last_error END,
+           claimed_by = CASE WHEN attempts >= max_attempts THEN claimed_by ELSE NULL END,
+           run_after = %1
+     WHERE state = 'running' AND claimed_by = ?)"_s;
+const QString ReleaseLocalRuns = uR"(
+    UPDATE local_job_runs SET state = 'failed', finished_at = %1, last_error = ?
+     WHERE node_guid = ? AND state = 'running')"_s;
+
+const QString SelectJobsHead = uR"(
+    SELECT j.id, j.type, j.scope, j.state, j.priority, j.attempts, j.max_attempts,
+           COALESCE(j.claimed_by, ''), COALESCE(n.name, ''), j.created_at, j.run_after,
+           COALESCE(j.claimed_at, 0), COALESCE(j.finished_at, 0), COALESCE(j.last_error, '')
+      FROM jobs j LEFT JOIN nodes n ON n.guid = j.claimed_by)"_s;
+
+const QString SelectStats = uR"(
+    SELECT s.node_guid, COALESCE(MAX(n.name), ''), s.job_type,
+           SUM(s.succeeded), SUM(s.failed), SUM(s.total_ms)
+      FROM job_stats s LEFT JOIN nodes n ON n.guid = s.node_guid
+     WHERE s.minute >= ?
+     GROUP BY s.node_guid, s.job_type
+     ORDER BY 2, 1, 3)"_s;
+
+constexpr qint64 MinuteMs = 60 * 1000;
+
+QString poolOrLocal(JobScope scope)
+{
+    return scope == JobScope::Local ? u"local"_s : u"pool"_s;
+}
+
+} // namespace
+
+QString jobScopeName(JobScope scope)
+{
+    return poolOrLocal(scope);
+}
+
+JobPool::JobPool(Database &database, QString nodeGuid)
+    : m_database(database)
+    , m_nodeGuid(std::move(nodeGuid))
+{
+}
+
+JobPool::~JobPool() = default;
+
+qint64 JobPool::retryDelayMs(int attempts, qint64 retryBaseMs)
+{
+    const int doublings = qBound(0, attempts - 1, 30);
+    const qint64 delay = retryBaseMs << doublings;
+    return delay < 0 ? MaxRetryDelayMs : qMin(delay, MaxRetryDelayMs);
+}
+
+Result<QSqlQuery *> JobPool::prepared(const QString &key, const QString &sql)
+{
+    auto db = m_database.connection();
+    if (!db)
+        return db.error();
+    const quint64 serial = m_database.connectionSerial();
+    if (serial != m_serial) {
+        m_queries.clear();
+        m_serial = serial;
+    }
+    auto found = m_queries.constFind(key);
+    if (found != m_queries.constEnd())
+        return found->get();
+    auto query = std::make_shared<QSqlQuery>(*db);
+    if (!query->prepare(sql))
+        return sqlError(*query, tr("preparing %1").arg(key));
+    m_queries.insert(key, query);
+    return query.get();
+}
+
+void JobPool::reset()
+{
+    m_queries.clear();
+    m_database.resetConnection();
+}
+
+Error JobPool::failed(Error error)
+{
+    // A statement error without a SQLSTATE may be a connection that died: ask it. The
+    // connection is not reset here, while the caller still holds it: the owner calls
+    // reset() on ErrorCode::Unavailable.
+    if (error.code == ErrorCode::Unavailable || m_database.url().backend() != Backend::Postgres
+        || !error.sqlState.isEmpty())
+        return error;
+    auto db = m_database.connection();
+    if (!db)
+        return db.error();
+    QSqlQuery probe(*db);
+    if (!probe.exec(u"SELECT 1"_s))
+        error.code = ErrorCode::Unavailable;
+    return error;
+}
+
+Result<int> JobPool::insert(QSqlDatabase &db, const Dialect &dialect, const QList<JobSpec> &jobs)
+{
+    int inserted = 0;
+    QHash<int, std::shared_ptr<QSqlQuery>> statements; // by rows per statement
+    for (qsizetype first = 0; first < jobs.size(); first += InsertChunk) {
+        const int rows = int(qMin<qsizetype>(InsertChunk, jobs.size() - first));
+        auto &statement = statements[rows];
+        if (!statement) {
+            QStringList placeholders;
+            const QString row = InsertJobRow.arg(dialect.nowMillis());
+            for (int i = 0; i < rows; ++i)
+                placeholders << row;
+            statement = std::make_shared<QSqlQuery>(db);
+            if (!statement->prepare(InsertJobsHead + placeholders.join(u", "_s) + InsertJobsTail))
+                return sqlError(*statement, tr("preparing to submit jobs"));
+        }
+        for (int i = 0; i < rows; ++i) {
+            const JobSpec &job = jobs.at(first + i);
+            const int base = i * 7;
+            statement->bindValue(base + 0, job.type);
+            statement->bindValue(base + 1, poolOrLocal(job.scope));
+            statement->bindValue(base + 2, job.payload);
+            statement->bindValue(base + 3, job.priority);
+            statement->bindValue(base + 4, job.delayMs);
+            statement->bindValue(base + 5, job.maxAttempts);
+            statement->bindValue(base + 6, job.scheduleKey.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                                                     : QVariant(job.scheduleKey));
+        }
+        if (!statement->exec())
+            return sqlError(*statement, tr("submitting jobs"));
+        inserted += statement->numRowsAffected();
+    }
+    return inserted;
+}
+
+Result<void> JobPool::wake(QSqlDatabase &db, const Dialect &dialect, JobScope scope)
+{
+    if (!dialect.hasNotifications())
+        return {};
+    auto notified = execQuery(db, dialect.notify(), {QString::fromUtf16(JobsChannel), poolOrLocal(scope)},
+                              tr("waking the nodes"));
+    if (!notified)
+        return notified.error();
+    return {};
+}
+
+Result<int> JobPool::submit(Database &database, const QList<JobSpec> &jobs)
+{
+    for (const JobSpec &job : jobs) {
+        if (job.type.isEmpty())
+            return makeError(ErrorCode::InvalidArgument, tr("A job needs a type."));
+        if (!JobTypes::find(job.type))
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("Unknown job type \"%1\": no node could run it.").arg(job.type));
+        if (job.maxAttempts < 1)
+            return makeError(ErrorCode::InvalidArgument, tr("A job needs at least one attempt."));
+        if (job.delayMs < 0)
+            return makeError(ErrorCode::InvalidArgument, tr("A job's delay cannot be negative."));
+    }
+    if (jobs.isEmpty())
+        return 0;
+    const Dialect &dialect = database.dialect();
+    return database.write([&](QSqlDatabase &db) -> Result<int> {
+        auto inserted = insert(db, dialect, jobs);
+        if (!inserted)
+            return inserted;
+        // One wake-up per scope and batch, never one per job.
+        bool pool = false;
+        bool local = false;
+        for (const JobSpec &job : jobs)
+            (job.scope == JobScope::Local ? local : pool) = true;
+        if (pool) {
+            if (auto woken = wake(db, dialect, JobScope::Pool); !woken)
+                return woken.error();
+        }
+        if (local) {
+            if (auto woken = wake(db, dialect, JobScope::Local); !woken)
+                return woken.error();
+        }
+        return inserted;
+    });
+}
+
+Result<QList<ClaimedJob>> JobPool::claim(int limit)
+{
+    const Dialect &dialect = m_database.dialect();
+    auto query = prepared(u"claim"_s, dialect.claimJobs());
+    if (!query)
+        return failed(query.error());
+    auto db = m_database.connection();
+    if (!db)
+        return failed(db.error());
+    // On SQLite the select-then-update must hold the write lock throughout; on
+    // PostgreSQL the one statement is its own transaction and SKIP LOCKED does the rest.
+    const bool sqlite = dialect.backend() == Backend::Sqlite;
+    if (sqlite) {
+        if (auto begun = dialect.beginWrite(*db); !begun)
+            return failed(begun.error());
+    }
+    QSqlQuery &claim = **query;
+    claim.bindValue(u":node"_s, m_nodeGuid);
+    claim.bindValue(u":limit"_s, limit);
+    if (!claim.exec()) {
+        Error error = sqlError(claim, tr("claiming jobs"));
+        claim.finish();
+        if (sqlite)
+            dialect.rollback(*db);
+        return failed(error);
+    }
+    QList<ClaimedJob> jobs;
+    while (claim.next()) {
+        jobs.append({claim.value(0).toLongLong(), claim.value(1).toString(), claim.value(2).toString(),
+                     claim.value(3).toInt(), claim.value(5).toInt(), claim.value(4).toLongLong(), JobScope::Pool});
+    }
+    claim.finish();
+    if (sqlite) {
+        if (auto committed = dialect.commit(*db); !committed) {
+            dialect.rollback(*db);
+            return failed(committed.error());
+        }
+    }
+    return jobs;
+}
+
+Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
+{
+    const Dialect &dialect = m_database.dialect();
+    auto candidates = prepared(u"local-candidates"_s, SelectLocalCandidates.arg(dialect.nowMillis()));
+    if (!candidates)
+        return failed(candidates.error());
+    auto start = prepared(u"local-start"_s, InsertLocalRun.arg(dialect.nowMillis()));
+    if (!start)
+        return failed(start.error());
+    auto db = m_database.connection();
+    if (!db)
+        return failed(db.error());
+    if (auto begun = dialect.beginWrite(*db); !begun)
+        return failed(begun.error());
+    auto abort = [&](QSqlQuery &query, const QString &doing) -> Error {
+        Error error = sqlError(query, doing);
+        query.finish();
+        dialect.rollback(*db);
+        return failed(error);
+    };
+
+    QSqlQuery &select = **candidates;
+    select.bindValue(0, joinedAt);
+    select.bindValue(1, m_nodeGuid);
+    select.bindValue(2, limit);
+    if (!select.exec())
+        return abort(select, tr("finding local jobs"));
+    QList<ClaimedJob> found;
+    while (select.next()) {
+        found.append({select.value(0).toLongLong(), select.value(1).toString(), select.value(2).toString(), 1,
+                      select.value(3).toInt(), 0, JobScope::Local});
+    }
+    select.finish();
+
+    QList<ClaimedJob> jobs;
+    QSqlQuery &insertRun = **start;
+    for (const ClaimedJob &job : std::as_const(found)) {
+        insertRun.bindValue(0, job.id);
+        insertRun.bindValue(1, m_nodeGuid);
+        if (!insertRun.exec())
+            return abort(insertRun, tr("starting a local job"));
+        if (insertRun.numRowsAffected() == 1)
+            jobs.append(job);
+    }
+    if (auto committed = dialect.commit(*db); !committed) {
+        dialect.rollback(*db);
+        return failed(committed.error());
+    }
+    return jobs;
+}
+
+Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs)
+{
+    CompletionReport report;
+    if (outcomes.isEmpty())
+        return report;
+    const Dialect &dialect = m_database.dialect();
+
+    QJsonArray poolRows;
+    QHash<qint64, const JobOutcome *> byId;
+    QList<const JobOutcome *> local;
+    for (const JobOutcome &outcome : outcomes) {
+        if (outcome.job.scope == JobScope::Local) {
+            local.append(&outcome);
+            continue;
+        }
+        byId.insert(outcome.job.id, &outcome);
+        const bool retry = !outcome.succeeded && outcome.job.attempts < outcome.job.maxAttempts;
+        poolRows.append(QJsonObject{
+            {u"id"_s, outcome.job.id},
+            {u"epoch"_s, outcome.job.epoch},
+            {u"state"_s, outcome.succeeded ? u"succeeded"_s : retry ? u"queued"_s : u"failed"_s},
+            {u"error"_s, outcome.succeeded ? QJsonValue() : QJsonValue(outcome.error)},
+            {u"delay_ms"_s, retry ? retryDelayMs(outcome.job.attempts, retryBaseMs) : 0},
+        });
+    }
+
+    auto completePool = prepared(u"complete"_s, CompletePoolJobs.arg(dialect.nowMillis(),
+                                                                     dialect.jsonRecords(CompleteColumns)));
+    if (!completePool)
+        return failed(completePool.error());
+    auto addStats = prepared(u"stats"_s, dialect.upsert(u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
+                                                        {u"succeeded"_s, u"failed"_s, u"total_ms"_s},
+                                                        Dialect::UpsertMode::Accumulate));
+    if (!addStats)
+        return failed(addStats.error());
+    QSqlQuery *completeLocal = nullptr;
+    QSqlQuery *finalizeLocal = nullptr;
+    if (!local.isEmpty()) {
+        auto run = prepared(u"complete-local"_s, CompleteLocalRun.arg(dialect.nowMillis()));
+        if (!run)
+            return failed(run.error());
+        auto finalize = prepared(u"finalize-local"_s, FinalizeLocalJobs.arg(dialect.nowMillis()));
+        if (!finalize)
+            return failed(finalize.error());
+        completeLocal = *run;
+        finalizeLocal = *finalize;
+    }
+
+    auto db = m_database.connection();
+    if (!db)
+        return failed(db.error());
+    if (auto begun = dialect.beginWrite(*db); !begun)
+        return failed(begun.error());
+    auto abort = [&](QSqlQuery &query, const QString &doing) -> Error {
+        Error error = sqlError(query, doing);
+        query.finish();
+        dialect.rollback(*db);
+        return failed(error);
+    };
+
+    struct StatsKey
+    {
+        qint64 minute;
+        QString type;
+        bool operator<(const StatsKey &other) const
+        {
+            return minute != other.minute ? minute < other.minute : type < other.type;
+        }
+    };
+    struct StatsValue
+    {
+        qint64 succeeded = 0;
+        qint64 failed = 0;
+        qint64 totalMs = 0;
+    };
+    QMap<StatsKey, StatsValue> stats;
+
+    if (!poolRows.isEmpty()) {
+        QSqlQuery &update = **completePool;
+        update.bindValue(0, QString::fromUtf8(QJsonDocument(poolRows).toJson(QJsonDocument::Compact)));
+        update.bindValue(1, m_nodeGuid);
+        if (!update.exec())
+            return abort(update, tr("completing jobs"));
+        QSet<qint64> accepted;
+        while (update.next()) {
+            const qint64 id = update.value(0).toLongLong();
+            const QString state = update.value(1).toString();
+            accepted.insert(id);
+            const JobOutcome *outcome = byId.value(id);
+            if (!outcome)
+                continue;
+            if (state == u"queued"_s) {
+                ++report.retried;
+                continue;
+            }
+            StatsValue &value = stats[{update.value(2).toLongLong() / MinuteMs * MinuteMs, outcome->job.type}];
+            (state == u"succeeded"_s ? value.succeeded : value.failed) += 1;
+            (state == u"succeeded"_s ? report.succeeded : report.failed) += 1;
+            value.totalMs += outcome->durationMs;
+        }
+        update.finish();
+        for (auto it = byId.cbegin(); it != byId.cend(); ++it) {
+            if (!accepted.contains(it.key()))
+                report.rejected.append(it.key());
+        }
+    }
+
+    if (!local.isEmpty() && !dialect.forUpdate().isEmpty()) {
+        auto locked = execQuery(*db, LockQueuedLocalJobs.arg(dialect.forUpdate()), {}, tr("locking local jobs"));
+        if (!locked) {
+            dialect.rollback(*db);
+            return failed(locked.error());
+        }
+    }
+    for (const JobOutcome *outcome : std::as_const(local)) {
+        QSqlQuery &update = *completeLocal;
+        update.bindValue(0, outcome->succeeded ? u"succeeded"_s : u"failed"_s);
+        update.bindValue(1, outcome->succeeded ? QVariant(QMetaType::fromType<QString>()) : QVariant(outcome->error));
+        update.bindValue(2, outcome->job.id);
+        update.bindValue(3, m_nodeGuid);
+        if (!update.exec())
+            return abort(update, tr("completing local job %1").arg(outcome->job.id));
+        if (!update.next()) {
+            report.rejected.append(outcome->job.id);
+            update.finish();
+            continue;
+        }
+        StatsValue &value = stats[{update.value(0).toLongLong() / MinuteMs * MinuteMs, outcome->job.type}];
+        (outcome->succeeded ? value.succeeded : value.failed) += 1;
+        (outcome->succeeded ? report.succeeded : report.failed) += 1;
+        value.totalMs += outcome->durationMs;
+        update.finish();
+    }
+    if (finalizeLocal) {
+        if (!finalizeLocal->exec())
+            return abort(*finalizeLocal, tr("finishing local jobs"));
+        finalizeLocal->finish();
+    }
+
+    QSqlQuery &upsert = **addStats;
+    for (auto it = stats.cbegin(); it != stats.cend(); ++it) {
+        upsert.bindValue(0, it.key().minute);
+        upsert.bindValue(1, m_nodeGuid);
+        upsert.bindValue(2, it.key().type);
+        upsert.bindValue(3, it.value().succeeded);
+        upsert.bindValue(4, it.value().failed);
+        upsert.bindValue(5, it.value().totalMs);
+        if (!upsert.exec())
+            return abort(upsert, tr("adding to the job statistics"));
+        upsert.finish();
+    }
+
+    if (auto committed = dialect.commit(*db); !committed) {
+        dialect.rollback(*db);
+        return failed(committed.error());
+    }
+    return report;
+}
+
+Result<int> JobPool::handBack(const QList<ClaimedJob> &jobs)
+{
+    if (jobs.isEmpty())
+        return 0;
+    const Dialect &dialect = m_database.dialect();
+    QJsonArray claims;
+    QList<qint64> local;
+    for (const ClaimedJob &job : jobs) {
+        if (job.scope == JobScope::Local)
+            local.append(job.id);
+        else
+            claims.append(QJsonObject{{u"id"_s, job.id}, {u"epoch"_s, job.epoch}});
+    }
+    const QString json = QString::fromUtf8(QJsonDocument(claims).toJson(QJsonDocument::Compact));
+    auto handed = m_database.write([&](QSqlDatabase &db) -> Result<int> {
+        int count = 0;
+        if (!claims.isEmpty()) {
+            auto update = execQuery(db, HandBackPoolJobs.arg(dialect.nowMillis(), dialect.jsonRecords(HandBackColumns)),
+                                    {json, m_nodeGuid}, tr("handing jobs back"));
+            if (!update)
+                return update.error();
+            count += update->numRowsAffected();
+        }
+        for (qint64 id : std::as_const(local)) {
+            auto removed = execQuery(db, DeleteLocalRun, {id, m_nodeGuid}, tr("handing a local job back"));
+            if (!removed)
+                return removed.error();
+            count += removed->numRowsAffected();
+        }
+        if (auto woken = wake(db, dialect, JobScope::Pool); !woken)
+            return woken.error();
+        return count;
+    });
+    return handed;
+}
+
+Result<int> JobPool::releaseClaims(QSqlDatabase &db, const Dialect &dialect, const QString &nodeGuid,
+                                   const QString &reason)
+{
+    auto released = execQuery(db, ReleasePoolClaims.arg(dialect.nowMillis()), {reason, nodeGuid},
+                              tr("returning a node's jobs to the pool"));
+    if (!released)
+        return released.error();
+    const int count = released->numRowsAffected();
+    if (!dialect.forUpdate().isEmpty()) {
+        auto locked = execQuery(db, LockQueuedLocalJobs.arg(dialect.forUpdate()), {}, tr("locking local jobs"));
+        if (!locked)
+            return locked.error();
+    }
+    auto runs = execQuery(db, ReleaseLocalRuns.arg(dialect.nowMillis()), {reason, nodeGuid},
+                          tr("ending a node's local jobs"));
+    if (!runs)
+        return runs.error();
+    // The node no longer counts for the local jobs it had not run.
+    auto finalized = execQuery(db, FinalizeLocalJobs.arg(dialect.nowMillis()), {}, tr("finishing local jobs"));
+    if (!finalized)
+        return finalized.error();
+    if (count > 0) {
+        if (auto woken = wake(db, dialect, JobScope::Pool); !woken)
+            return woken.error();
+    }
+    return count;
+}
+
+Result<QList<JobRow>> JobPool::list(Database &database, const JobFilter &filter)
+{
+    QStringList conditions;
+    QVariantList values;
+    if (!filter.state.isEmpty()) {
+        static const QStringList states = {u"queued"_s, u"running"_s, u"succeeded"_s, u"failed"_s};
+        if (!states.contains(filter.state))
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("Unknown job state \"%1\"; use one of %2.").arg(filter.state, states.join(u", "_s)));
+        conditions << u"j.state = ?"_s;
+        values << filter.state;
+    }
+    if (!filter.node.isEmpty()) {
+        conditions << u"(j.claimed_by = ? OR n.name = ?)"_s;
+        values << filter.node << filter.node;
+    }
+    QString sql = SelectJobsHead;
+    if (!conditions.isEmpty())
+        sql += u" WHERE "_s + conditions.join(u" AND "_s);
+    sql += u" ORDER BY j.id DESC LIMIT ?"_s;
+    values << qMax(1, filter.limit);
+    auto query = database.exec(sql, values, tr("listing jobs"));
+    if (!query)
+        return query.error();
+    QList<JobRow> rows;
+    while (query->next()) {
+        JobRow row;
+        row.id = query->value(0).toLongLong();
+        row.type = query->value(1).toString();
+        row.scope = query->value(2).toString();
+        row.state = query->value(3).toString();
+        row.priority = query->value(4).toInt();
+        row.attempts = query->value(5).toInt();
+        row.maxAttempts = query->value(6).toInt();
+        row.claimedBy = query->value(7).toString();
+        row.claimedByName = query->value(8).toString();
+        row.createdAt = query->value(9).toLongLong();
+        row.runAfter = query->value(10).toLongLong();
+        row.claimedAt = query->value(11).toLongLong();
+        row.finishedAt = query->value(12).toLongLong();
+        row.lastError = query->value(13).toString();
+        rows.append(row);
+    }
+    return rows;
+}
+
+Result<QList<JobStatsRow>> JobPool::stats(Database &database, qint64 sinceMs)
+{
+    auto query = database.exec(SelectStats, {sinceMs / MinuteMs * MinuteMs}, tr("reading the job statistics"));
+    if (!query)
+        return query.error();
+    QList<JobStatsRow> rows;
+    while (query->next()) {
+        rows.append({query->value(0).toString(), query->value(1).toString(), query->value(2).toString(),
+                     query->value(3).toLongLong(), query->value(4).toLongLong(), query->value(5).toLongLong()});
+    }
+    return rows;
+}
+
+Result<qint64> JobPool::now(Database &database)
+{
+    auto query = database.exec(u"SELECT "_s + database.dialect().nowMillis(), {}, tr("reading the database clock"));
+    if (!query)
+        return query.error();
+    if (!query->next())
+        return makeError(ErrorCode::Database, tr("The database did not tell its time."));
+    return query->value(0).toLongLong();
+}
+
+} // namespace Cohort

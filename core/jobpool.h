@@ -1,0 +1,163 @@
+// JobPool: the cluster's shared queue of work in the jobs table. Submitting, claiming
+// in batches, and completing with a fenced update: a completion counts only while the
+// claim it belongs to (claimed_by and claim_epoch) still stands, so a node that was
+// declared dead cannot overwrite what another node did since.
+//
+// A JobPool instance keeps prepared statements on the calling thread's connection and
+// belongs to that one thread; the static functions may be called from any thread.
+#pragma once
+
+#include "database.h"
+#include "result.h"
+
+#include <QCoreApplication>
+#include <QHash>
+#include <QList>
+#include <QSqlQuery>
+
+#include <memory>
+
+namespace Cohort {
+
+enum class JobScope {
+    Pool,  // runs once, on whichever online node claims it
+    Local, // runs once on every node online when it was submitted
+};
+QString jobScopeName(JobScope scope);
+
+// The NOTIFY channel nodes listen on; the payload is "pool" or "local".
+inline constexpr char16_t JobsChannel[] = u"cohort_jobs";
+
+struct JobSpec
+{
+    QString type;
+    QString payload = QStringLiteral("{}"); // a JSON object
+    JobScope scope = JobScope::Pool;
+    int priority = 0;    // higher first
+    qint64 delayMs = 0;  // not before now + delay
+    int maxAttempts = 5;
+    QString scheduleKey; // non-empty: at most one job with this key ever exists
+};
+
+struct ClaimedJob
+{
+    qint64 id = 0;
+    QString type;
+    QString payload;
+    int attempts = 0; // including this one
+    int maxAttempts = 0;
+    qint64 epoch = 0; // the claim; 0 for local jobs
+    JobScope scope = JobScope::Pool;
+};
+
+struct JobOutcome
+{
+    ClaimedJob job;
+    bool succeeded = false;
+    QString error;
+    qint64 durationMs = 0;
+};
+
+struct CompletionReport
+{
+    int succeeded = 0;
+    int failed = 0;         // failed for good: out of attempts
+    int retried = 0;        // queued again after a backoff
+    QList<qint64> rejected; // the claim had been revoked: the outcome was dropped
+};
+
+struct JobRow
+{
+    qint64 id = 0;
+    QString type;
+    QString scope;
+    QString state;
+    int priority = 0;
+    int attempts = 0;
+    int maxAttempts = 0;
+    QString claimedBy;     // node GUID
+    QString claimedByName; // node name, when the node is known
+    qint64 createdAt = 0;
+    qint64 runAfter = 0;
+    qint64 claimedAt = 0;
+    qint64 finishedAt = 0;
+    QString lastError;
+};
+
+struct JobFilter
+{
+    QString state; // empty: any
+    QString node;  // GUID or name; empty: any
+    int limit = 100;
+};
+
+struct JobStatsRow
+{
+    QString nodeGuid;
+    QString nodeName;
+    QString type;
+    qint64 succeeded = 0;
+    qint64 failed = 0;
+    qint64 totalMs = 0;
+};
+
+class JobPool
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::JobPool)
+
+public:
+    JobPool(Database &database, QString nodeGuid);
+    ~JobPool();
+    JobPool(const JobPool &) = delete;
+    JobPool &operator=(const JobPool &) = delete;
+
+    // Inserts jobs in one transaction and wakes the nodes once. Returns how many were
+    // inserted (jobs whose scheduleKey already exists are skipped).
+    static Result<int> submit(Database &database, const QList<JobSpec> &jobs);
+    // The same, inside the caller's transaction on db; wakes nothing.
+    static Result<int> insert(QSqlDatabase &db, const Dialect &dialect, const QList<JobSpec> &jobs);
+    // Wakes listening nodes (PostgreSQL NOTIFY; nothing on SQLite).
+    static Result<void> wake(QSqlDatabase &db, const Dialect &dialect, JobScope scope);
+
+    // Claims up to limit queued pool jobs for this node, best priority and oldest first.
+    Result<QList<ClaimedJob>> claim(int limit);
+    // Claims the local jobs this node has not run yet, among those submitted since it
+    // joined (joinedAt, database time).
+    Result<QList<ClaimedJob>> claimLocal(qint64 joinedAt, int limit);
+    // Records outcomes, fenced by their claims, and adds finished jobs to job_stats, in
+    // one transaction. A failed job with attempts left is queued again after
+    // retryBaseMs * 2^(attempts-1), at most MaxRetryDelayMs.
+    Result<CompletionReport> complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs);
+    // Puts claimed jobs that never ran (or were cut short by a stop) back in the queue,
+    // fenced by their claims, without counting the attempt.
+    Result<int> handBack(const QList<ClaimedJob> &jobs);
+
+    // Drops the prepared statements and the thread's connection. Call it when a method
+    // returned ErrorCode::Unavailable (the connection was lost); the next call reconnects.
+    void reset();
+
+    // Requeues every pool job node holds and fails its running local runs; db is in a
+    // write transaction. Jobs out of attempts fail with reason. Returns how many went back.
+    static Result<int> releaseClaims(QSqlDatabase &db, const Dialect &dialect, const QString &nodeGuid,
+                                     const QString &reason);
+
+    static Result<QList<JobRow>> list(Database &database, const JobFilter &filter);
+    // Finished jobs per node and type since sinceMs (database time, ms since the epoch).
+    static Result<QList<JobStatsRow>> stats(Database &database, qint64 sinceMs);
+    // The database's clock, ms since the epoch.
+    static Result<qint64> now(Database &database);
+
+    static constexpr qint64 MaxRetryDelayMs = 5 * 60 * 1000;
+    static qint64 retryDelayMs(int attempts, qint64 retryBaseMs);
+
+private:
+    Result<QSqlQuery *> prepared(const QString &key, const QString &sql);
+    Error failed(Error error);
+
+    Database &m_database;
+    QString m_nodeGuid;
+    quint64 m_serial = 0;
+    QHash<QString, std::shared_ptr<QSqlQuery>> m_queries;
+};
+
+} // namespace Cohort

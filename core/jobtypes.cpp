@@ -1,0 +1,228 @@
+#include "jobtypes.h"
+
+#include "alerts.h"
+#include "clustersettings.h"
+#include "logging.h"
+
+#include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+constexpr qint64 HourMs = 3600 * 1000;
+constexpr qint64 DayMs = 24 * HourMs;
+constexpr qint64 MaxSleepMs = 3600 * 1000;
+
+Result<qint64> dbNow(QSqlDatabase &db, const Dialect &dialect)
+{
+    auto query = execQuery(db, u"SELECT "_s + dialect.nowMillis(), {}, JobTypes::tr("reading the database clock"));
+    if (!query)
+        return query.error();
+    return query->next() ? query->value(0).toLongLong() : 0;
+}
+
+Result<QString> runNoop(JobContext &)
+{
+    return QString();
+}
+
+QString checkSleep(const QJsonObject &payload)
+{
+    const QJsonValue ms = payload.value(u"ms"_s);
+    if (ms.isUndefined())
+        return JobTypes::tr("a sleep job needs \"ms\", the time to sleep in milliseconds");
+    if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > MaxSleepMs || ms.toDouble() != qint64(ms.toDouble()))
+        return JobTypes::tr("\"ms\" must be a whole number of milliseconds from 0 to %1").arg(MaxSleepMs);
+    return {};
+}
+
+Result<QString> runSleep(JobContext &context)
+{
+    if (const QString problem = checkSleep(context.payload); !problem.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, problem);
+    QDeadlineTimer deadline(qint64(context.payload.value(u"ms"_s).toDouble()));
+    while (!deadline.hasExpired()) {
+        if (context.cancelled())
+            return makeError(ErrorCode::Conflict, JobTypes::tr("cancelled: the node is stopping"));
+        QThread::msleep(quint64(qMin<qint64>(deadline.remainingTime(), 20)));
+    }
+    return QString();
+}
+
+Result<QString> runFail(JobContext &context)
+{
+    const QString error = context.payload.value(u"error"_s).toString(JobTypes::tr("the job failed as asked"));
+    return makeError(ErrorCode::InvalidArgument, error);
+}
+
+Result<QString> runClearCache(JobContext &context)
+{
+    const int cleared = context.settings.clear();
+    return JobTypes::tr("cleared %n cached value(s)", nullptr, cleared);
+}
+
+Result<QString> runPurgeOldRecords(JobContext &context)
+{
+    Database &database = context.database;
+    const Dialect &dialect = database.dialect();
+    auto retention = ClusterSettings::integer(database, Setting::RetentionDays);
+    if (!retention)
+        return retention.error();
+    return database.write([&](QSqlDatabase &db) -> Result<QString> {
+        auto now = dbNow(db, dialect);
+        if (!now)
+            return now.error();
+        const qint64 cutoff = *now - *retention * DayMs;
+        struct Purge
+        {
+            const char16_t *sql;
+            qint64 removed = 0;
+        } purges[] = {
+            {u"DELETE FROM jobs WHERE state IN ('succeeded', 'failed') AND finished_at < ?"},
+            {u"DELETE FROM alerts WHERE cleared_at IS NOT NULL AND cleared_at < ?"},
+            {u"DELETE FROM audit_log WHERE at < ?"},
+            {u"DELETE FROM job_stats WHERE minute < ?"},
+        };
+        for (Purge &purge : purges) {
+            auto deleted = execQuery(db, QString::fromUtf16(purge.sql), {cutoff}, JobTypes::tr("purging old records"));
+            if (!deleted)
+                return deleted.error();
+            purge.removed = deleted->numRowsAffected();
+        }
+        return JobTypes::tr("purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)",
+                            nullptr, int(*retention))
+            .arg(purges[0].removed)
+            .arg(purges[1].removed)
+            .arg(purges[2].removed)
+            .arg(purges[3].removed);
+    });
+}
+
+Result<QString> runRollupStats(JobContext &context)
+{
+    Database &database = context.database;
+    const Dialect &dialect = database.dialect();
+    auto hours = ClusterSettings::integer(database, Setting::StatsRollupAfterHours);
+    if (!hours)
+        return hours.error();
+    return database.write([&](QSqlDatabase &db) -> Result<QString> {
+        auto now = dbNow(db, dialect);
+        if (!now)
+            return now.error();
+        // Only whole hours, so an hour is never rolled up twice with parts missing.
+        const qint64 cutoff = (*now - *hours * HourMs) / HourMs * HourMs;
+        const QString rollup = uR"(
+            INSERT INTO job_stats (minute, node_guid, job_type, succeeded, failed, total_ms)
+            SELECT (minute / 3600000) * 3600000, node_guid, job_type, SUM(succeeded), SUM(failed), SUM(total_ms)
+              FROM job_stats WHERE minute < ? AND minute % 3600000 <> 0
+             GROUP BY (minute / 3600000) * 3600000, node_guid, job_type
+            ON CONFLICT (minute, node_guid, job_type) DO UPDATE
+               SET succeeded = job_stats.succeeded + excluded.succeeded,
+                   failed = job_stats.failed + excluded.failed,
+                   total_ms = job_stats.total_ms + excluded.total_ms)"_s;
+        auto added = execQuery(db, rollup, {cutoff}, JobTypes::tr("rolling up job statistics"));
+        if (!added)
+            return added.error();
+        const qint64 hourRows = added->numRowsAffected();
+        added->finish();
+        auto removed = execQuery(db, u"DELETE FROM job_stats WHERE minute < ? AND minute % 3600000 <> 0"_s, {cutoff},
+                                 JobTypes::tr("rolling up job statistics"));
+        if (!removed)
+            return removed.error();
+        return JobTypes::tr("rolled %1 per-minute rows into %2 hourly rows").arg(removed->numRowsAffected()).arg(hourRows);
+    });
+}
+
+Result<QString> runAgentOfflineCheck(JobContext &context)
+{
+    Database &database = context.database;
+    const Dialect &dialect = database.dialect();
+    auto silence = ClusterSettings::integer(database, Setting::AgentOfflineAfterSeconds);
+    if (!silence)
+        return silence.error();
+    return database.write([&](QSqlDatabase &db) -> Result<QString> {
+        const QString sql = u"UPDATE agents SET state = 'offline', offline_since = %1 "
+                            "WHERE state = 'online' AND last_checkin < %1 - ?"_s.arg(dialect.nowMillis());
+        auto flagged = execQuery(db, sql, {*silence * 1000}, JobTypes::tr("flagging silent agents"));
+        if (!flagged)
+            return flagged.error();
+        const int count = flagged->numRowsAffected();
+        flagged->finish();
+        if (count > 0) {
+            auto raised = Alerts::raise(db, dialect, AlertKind::AgentsOffline, Alerts::Severity::Warning, {},
+                                        JobTypes::tr("%n agent(s) stopped checking in.", nullptr, count));
+            if (!raised)
+                return raised.error();
+        }
+        return JobTypes::tr("flagged %n silent agent(s) offline", nullptr, count);
+    });
+}
+
+QList<JobType> registry()
+{
+    return {
+        {u"noop"_s, JobScope::Pool, JobTypes::tr("Does nothing; for tests and benchmarks."), 0, runNoop, {}},
+        {u"sleep"_s, JobScope::Pool, JobTypes::tr("Waits {\"ms\": N} milliseconds; for tests."), 0, runSleep,
+         checkSleep},
+        {u"fail"_s, JobScope::Pool, JobTypes::tr("Fails with {\"error\": TEXT}; for tests."), 0, runFail, {}},
+        {u"clear-cache"_s, JobScope::Local, JobTypes::tr("Drops each node's cached cluster settings."), 0,
+         runClearCache, {}},
+        {u"purge-old-records"_s, JobScope::Pool,
+         JobTypes::tr("Deletes finished jobs, cleared alerts, audit entries and statistics past the retention."),
+         3600, runPurgeOldRecords, {}},
+        {u"rollup-stats"_s, JobScope::Pool, JobTypes::tr("Compacts old per-minute job statistics into hours."), 900,
+         runRollupStats, {}},
+        {u"agent-offline-check"_s, JobScope::Pool, JobTypes::tr("Flags agents that stopped checking in."), 60,
+         runAgentOfflineCheck, {}},
+    };
+}
+
+} // namespace
+
+const QList<JobType> &JobTypes::all()
+{
+    static const QList<JobType> types = registry();
+    return types;
+}
+
+const JobType *JobTypes::find(const QString &name)
+{
+    for (const JobType &type : all()) {
+        if (type.name == name)
+            return &type;
+    }
+    return nullptr;
+}
+
+Result<QJsonObject> JobTypes::checkPayload(const QString &typeName, const QString &payload)
+{
+    const JobType *type = find(typeName);
+    if (!type) {
+        QStringList names;
+        for (const JobType &known : all())
+            names << known.name;
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("Unknown job type \"%1\"; the types are %2.").arg(typeName, names.join(u", "_s)));
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(payload.toUtf8(), &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The payload is not valid JSON: %1 at offset %2.")
+                             .arg(parseError.errorString())
+                             .arg(parseError.offset));
+    if (!document.isObject())
+        return makeError(ErrorCode::InvalidArgument, tr("The payload must be a JSON object, like {\"ms\": 100}."));
+    if (type->checkPayload) {
+        if (const QString problem = type->checkPayload(document.object()); !problem.isEmpty())
+            return makeError(ErrorCode::InvalidArgument, tr("Bad payload for %1: %2.").arg(typeName, problem));
+    }
+    return document.object();
+}
+
+} // namespace Cohort

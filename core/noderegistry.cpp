@@ -1,0 +1,572 @@
+#include "noderegistry.h"
+
+#include "alerts.h"
+#include "auditlog.h"
+#include "jobpool.h"
+#include "logging.h"
+#include "schema.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QVersionNumber>
+#include <QtEndian>
+
+#include <cerrno>
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+// The first key of every node's session lock ("Cohn"); the second is livenessKey().
+constexpr qint32 LivenessLockClass = 0x436f686e;
+
+const QString NodeColumns = uR"(
+    guid, name, description, api_address, version, schema_version, state, COALESCE(incarnation, ''),
+    hostname, COALESCE(pid, 0), COALESCE(started_at, 0), COALESCE(last_heartbeat, 0),
+    COALESCE(offline_since, 0), tz_name, tz_offset_seconds, clock_skew_ms, created_at)"_s;
+
+// %1: columns; %2: the database clock.
+const QString SelectNodeByGuid = u"SELECT %1, %2 FROM nodes WHERE guid = ?"_s;
+const QString SelectNodeByRef = u"SELECT %1 FROM nodes WHERE guid = ? OR name = ? ORDER BY state = 'decommissioned', name"_s;
+
+// %1: the database clock.
+const QString InsertNode = uR"(
+    INSERT INTO nodes (guid, name, api_address, version, schema_version, state, incarnation, hostname, pid,
+                       started_at, last_heartbeat, tz_name, tz_offset_seconds, clock_skew_ms, created_at)
+    VALUES (?, ?, ?, ?, ?, 'online', ?, ?, ?, %1, %1, ?, ?, ?, %1))"_s;
+const QString RejoinNode = uR"(
+    UPDATE nodes
+       SET name = ?, api_address = ?, version = ?, schema_version = ?, state = 'online', incarnation = ?,
+           hostname = ?, pid = ?, started_at = %1, last_heartbeat = %1, offline_since = NULL,
+           tz_name = ?, tz_offset_seconds = ?, clock_skew_ms = ?
+     WHERE guid = ? AND state <> 'decommissioned')"_s;
+const QString SelectJoinedAt = u"SELECT started_at FROM nodes WHERE guid = ?"_s;
+const QString SelectOtherOffsets =
+    u"SELECT name, tz_offset_seconds FROM nodes WHERE state = 'online' AND guid <> ? AND tz_offset_seconds <> ?"_s;
+
+const QString Beat = uR"(
+    UPDATE nodes SET last_heartbeat = %1
+     WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
+const QString SelectState = u"SELECT state, COALESCE(last_heartbeat, 0) FROM nodes WHERE guid = ?"_s;
+
+const QString SelectOnlinePeers = uR"(
+    SELECT guid, name, COALESCE(incarnation, ''), hostname, COALESCE(pid, 0), COALESCE(last_heartbeat, 0), %1
+      FROM nodes WHERE state = 'online' AND guid <> ?)"_s;
+// %1: the database clock; %2: the heartbeat condition, when that is the reason.
+const QString MarkOffline = uR"(
+    UPDATE nodes SET state = 'offline', offline_since = %1
+     WHERE guid = ? AND state = 'online' AND COALESCE(incarnation, '') = ? %2)"_s;
+
+const QString Leave = uR"(
+    UPDATE nodes SET state = 'offline', offline_since = %1
+     WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
+
+const QString RecordOldVersion = uR"(
+    UPDATE nodes SET version = ?, schema_version = ?, state = 'offline', offline_since = COALESCE(offline_since, %1)
+     WHERE guid = ? AND state <> 'decommissioned')"_s;
+const QString InsertOldVersion = uR"(
+    INSERT INTO nodes (guid, name, api_address, version, schema_version, state, hostname, pid, offline_since,
+                       tz_name, tz_offset_seconds, created_at)
+    VALUES (?, ?, ?, ?, ?, 'offline', ?, ?, %1, ?, ?, %1))"_s;
+
+const QString Decommission = uR"(
+    UPDATE nodes SET state = 'decommissioned', decommissioned_at = %1, incarnation = NULL
+     WHERE guid = ? AND state = 'offline')"_s;
+const QString DeleteLinks = u"DELETE FROM node_links WHERE from_node = ? OR to_node = ?"_s;
+
+// %1: columns; %2: the database clock.
+const QString SelectList = uR"(
+    SELECT %1,
+           (SELECT COALESCE(SUM(s.succeeded + s.failed), 0) FROM job_stats s
+             WHERE s.node_guid = nodes.guid AND s.minute >= %2 - 3600000),
+           (SELECT COUNT(*) FROM jobs j WHERE j.state = 'running' AND j.claimed_by = nodes.guid)
+      FROM nodes WHERE state <> 'decommissioned' ORDER BY name, guid)"_s;
+
+const QString SelectLiveSessions = uR"(
+    SELECT objid FROM pg_locks
+     WHERE locktype = 'advisory' AND classid = ? AND objsubid = 2 AND granted)"_s;
+
+constexpr int NodeColumnCount = 17;
+
+NodeInfo readNode(const QSqlQuery &query)
+{
+    NodeInfo node;
+    node.guid = query.value(0).toString();
+    node.name = query.value(1).toString();
+    node.description = query.value(2).toString();
+    node.apiAddress = query.value(3).toString();
+    node.version = query.value(4).toString();
+    node.schemaVersion = query.value(5).toInt();
+    node.state = query.value(6).toString();
+    node.incarnation = query.value(7).toString();
+    node.hostname = query.value(8).toString();
+    node.pid = query.value(9).toLongLong();
+    node.startedAt = query.value(10).toLongLong();
+    node.lastHeartbeat = query.value(11).toLongLong();
+    node.offlineSince = query.value(12).toLongLong();
+    node.tzName = query.value(13).toString();
+    node.tzOffsetSeconds = query.value(14).toInt();
+    node.clockSkewMs = query.value(15).toLongLong();
+    node.createdAt = query.value(16).toLongLong();
+    return node;
+}
+
+// The node named by GUID or by a name only one node has.
+Result<NodeInfo> findIn(QSqlDatabase &db, const QString &ref)
+{
+    auto query = execQuery(db, SelectNodeByRef.arg(NodeColumns), {ref, ref}, NodeRegistry::tr("finding node %1").arg(ref));
+    if (!query)
+        return query.error();
+    QList<NodeInfo> found;
+    while (query->next())
+        found.append(readNode(*query));
+    for (const NodeInfo &node : std::as_const(found)) {
+        if (node.guid == ref)
+            return node;
+    }
+    // Decommissioned nodes keep their names; a live one of the same name is meant.
+    QList<NodeInfo> current;
+    for (const NodeInfo &node : std::as_const(found)) {
+        if (node.state != u"decommissioned"_s)
+            current.append(node);
+    }
+    if (current.size() == 1)
+        return current.first();
+    if (current.isEmpty() && found.size() == 1)
+        return found.first();
+    if (found.isEmpty())
+        return makeError(ErrorCode::NotFound, NodeRegistry::tr("No node is called \"%1\".").arg(ref));
+    QStringList guids;
+    for (const NodeInfo &node : std::as_const(current.isEmpty() ? found : current))
+        guids << node.guid;
+    return makeError(ErrorCode::InvalidArgument,
+                     NodeRegistry::tr("Several nodes are called \"%1\"; name one by its GUID: %2.")
+                         .arg(ref, guids.join(u", "_s)));
+}
+
+// Text columns are NOT NULL; a null QString would bind as NULL.
+NodeJoin withEmptyTexts(NodeJoin request)
+{
+    for (QString *text : {&request.name, &request.apiAddress, &request.version, &request.hostname, &request.tzName}) {
+        if (text->isNull())
+            *text = u""_s;
+    }
+    return request;
+}
+
+} // namespace
+
+QString nodeStatusText(NodeStatus status)
+{
+    switch (status) {
+    case NodeStatus::Online:
+        return NodeRegistry::tr("Online");
+    case NodeStatus::Offline:
+        return NodeRegistry::tr("Offline");
+    case NodeStatus::UpgradeRequired:
+        return NodeRegistry::tr("Offline (Upgrade Required)");
+    case NodeStatus::Decommissioned:
+        return NodeRegistry::tr("Decommissioned");
+    }
+    Q_UNREACHABLE();
+}
+
+QString nodeStatusKey(NodeStatus status)
+{
+    switch (status) {
+    case NodeStatus::Online:
+        return u"online"_s;
+    case NodeStatus::Offline:
+        return u"offline"_s;
+    case NodeStatus::UpgradeRequired:
+        return u"upgrade-required"_s;
+    case NodeStatus::Decommissioned:
+        return u"decommissioned"_s;
+    }
+    Q_UNREACHABLE();
+}
+
+quint32 NodeRegistry::livenessKey(const QString &guid)
+{
+    const QByteArray digest = QCryptographicHash::hash(guid.toUtf8(), QCryptographicHash::Sha256);
+    // 31 bits: pg_locks shows the key as an unsigned oid, the lock takes a signed int.
+    return qFromBigEndian<quint32>(digest.constData()) & 0x7fffffffu;
+}
+
+Result<bool> NodeRegistry::tryLivenessLock(QSqlDatabase &db, const QString &guid)
+{
+    auto query = execQuery(db, u"SELECT pg_try_advisory_lock(?, ?)"_s,
+                           {LivenessLockClass, qint32(livenessKey(guid))}, tr("taking the node's session lock"));
+    if (!query)
+        return query.error();
+    return query->next() && query->value(0).toBool();
+}
+
+Result<QSet<quint32>> NodeRegistry::liveSessions(QSqlDatabase &db)
+{
+    auto query = execQuery(db, SelectLiveSessions, {LivenessLockClass}, tr("reading the nodes' session locks"));
+    if (!query)
+        return query.error();
+    QSet<quint32> keys;
+    while (query->next())
+        keys.insert(query->value(0).toUInt());
+    return keys;
+}
+
+bool NodeRegistry::processAlive(qint64 pid)
+{
+    if (pid <= 0)
+        return false;
+    if (::kill(pid_t(pid), 0) != 0 && errno != EPERM)
+        return false;
+    // An ended child its parent has not reaped yet is still there, as a zombie.
+    QFile stat(u"/proc/%1/stat"_s.arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');
+        if (close > 0 && close + 2 < line.size() && (line.at(close + 2) == 'Z' || line.at(close + 2) == 'X'))
+            return false;
+    }
+    return true;
+}
+
+NodeStatus NodeRegistry::deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &newestVersion)
+{
+    if (node.state == u"decommissioned"_s)
+        return NodeStatus::Decommissioned;
+    if (node.state == u"online"_s)
+        return NodeStatus::Online;
+    const QVersionNumber mine = QVersionNumber::fromString(node.version);
+    const QVersionNumber newest = QVersionNumber::fromString(newestVersion);
+    if (node.schemaVersion < clusterSchemaVersion || (!newest.isNull() && mine < newest))
+        return NodeStatus::UpgradeRequired;
+    return NodeStatus::Offline;
+}
+
+Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given)
+{
+    const NodeJoin request = withEmptyTexts(given);
+    const Dialect &dialect = database.dialect();
+    return database.write([&](QSqlDatabase &db) -> Result<JoinOutcome> {
+        auto existing = execQuery(db, SelectNodeByGuid.arg(NodeColumns, dialect.nowMillis()), {request.guid},
+                                  tr("looking up node %1").arg(request.guid));
+        if (!existing)
+            return existing.error();
+        JoinOutcome outcome;
+        qint64 now = 0;
+        if (existing->next()) {
+            outcome.known = true;
+            const NodeInfo node = readNode(*existing);
+            now = existing->value(NodeColumnCount).toLongLong();
+            if (node.state == u"decommissioned"_s) {
+                return makeError(ErrorCode::AccessDenied,
+                                 tr("Node %1 (\"%2\") was decommissioned and cannot rejoin the cluster. To join "
+                                    "this machine as a new node, delete %3 and start again.")
+                                     .arg(node.guid, node.name, request.guidFile));
+            }
+            if (node.state == u"online"_s && node.incarnation != request.incarnation) {
+                // On PostgreSQL the session lock this process holds proves the previous
+                // run is gone. Elsewhere: a recent heartbeat, unless its process is known
+                // to have ended on this host.
+                const bool ended = node.hostname == request.hostname && !processAlive(node.pid);
+                const bool alive = !request.livenessLockHeld && !ended
+                                   && now - node.lastHeartbeat <= request.offlineAfterMs;
+                if (alive) {
+                    return makeError(ErrorCode::Conflict,
+                                     tr("Another live cohort-node (process %1 on %2, last heartbeat %3 s ago) "
+                                        "already runs as node %4. If this machine was cloned from another, "
+                                        "delete %5 to join as a new node.")
+                                         .arg(node.pid)
+                                         .arg(node.hostname)
+                                         .arg((now - node.lastHeartbeat) / 1000)
+                                         .arg(node.guid, request.guidFile));
+                }
+            }
+        }
+        existing->finish();
+        if (now == 0) {
+            auto clock = execQuery(db, u"SELECT "_s + dialect.nowMillis(), {}, tr("reading the database clock"));
+            if (!clock)
+                return clock.error();
+            now = clock->next() ? clock->value(0).toLongLong() : 0;
+        }
+        const qint64 skew = request.clockMs == 0 ? 0 : request.clockMs - now;
+
+        if (outcome.known) {
+            auto updated = execQuery(db, RejoinNode.arg(dialect.nowMillis()),
+                                     {request.name, request.apiAddress, request.version, Schema::CurrentVersion,
+                                      request.incarnation, request.hostname, request.pid, request.tzName,
+                                      request.tzOffsetSeconds, skew, request.guid},
+                                     tr("registering node %1").arg(request.guid));
+            if (!updated)
+                return updated.error();
+            if (updated->numRowsAffected() != 1)
+                return makeError(ErrorCode::Conflict, tr("Node %1 changed while it joined; try again.").arg(request.guid));
+        } else {
+            auto inserted = execQuery(db, InsertNode.arg(dialect.nowMillis()),
+                                      {request.guid, request.name, request.apiAddress, request.version,
+                                       Schema::CurrentVersion, request.incarnation, request.hostname, request.pid,
+                                       request.tzName, request.tzOffsetSeconds, skew},
+                                      tr("registering node %1").arg(request.guid));
+            if (!inserted)
+                return inserted.error();
+        }
+
+        // Whatever a previous run of this node held is ours to give back.
+        auto recovered = JobPool::releaseClaims(db, dialect, request.guid,
+                                                tr("node %1 restarted while running it").arg(request.name));
+        if (!recovered)
+            return recovered.error();
+        outcome.recoveredJobs = *recovered;
+
+        auto joined = execQuery(db, SelectJoinedAt, {request.guid}, tr("reading the join time"));
+        if (!joined)
+            return joined.error();
+        outcome.joinedAt = joined->next() ? joined->value(0).toLongLong() : now;
+        joined->finish();
+
+        // Manager Time Out of Sync: a clock off the database's, or another time zone.
+        if (qAbs(skew) > request.clockToleranceMs) {
+            outcome.warnings << tr("This node's clock is %1 ms off the database's.").arg(skew);
+        }
+        auto offsets = execQuery(db, SelectOtherOffsets, {request.guid, request.tzOffsetSeconds},
+                                 tr("comparing time zones"));
+        if (!offsets)
+            return offsets.error();
+        while (offsets->next()) {
+            outcome.warnings << tr("This node's time zone (UTC%1 s) differs from node %2's (UTC%3 s).")
+                                    .arg(request.tzOffsetSeconds, 0, 10)
+                                    .arg(offsets->value(0).toString())
+                                    .arg(offsets->value(1).toInt());
+        }
+        offsets->finish();
+        if (!outcome.warnings.isEmpty()) {
+            auto raised = Alerts::raise(db, dialect, AlertKind::TimeOutOfSync, Alerts::Severity::Warning, request.guid,
+                                        tr("Manager Time Out of Sync on node %1: %2")
+                                            .arg(request.name, outcome.warnings.join(u' ')));
+            if (!raised)
+                return raised.error();
+        }
+        return outcome;
+    });
+}
+
+Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &guid, const QString &incarnation)
+{
+    const Dialect &dialect = database.dialect();
+    return database.write([&](QSqlDatabase &db) -> Result<Heartbeat> {
+        auto beat = execQuery(db, Beat.arg(dialect.nowMillis()), {guid, incarnation}, tr("recording the heartbeat"));
+        if (!beat)
+            return beat.error();
+        Heartbeat result;
+        result.online = beat->numRowsAffected() == 1;
+        beat->finish();
+        auto state = execQuery(db, SelectState, {guid}, tr("reading the node's state"));
+        if (!state)
+            return state.error();
+        if (state->next()) {
+            result.state = state->value(0).toString();
+            result.at = state->value(1).toLongLong();
+        }
+        state->finish();
+        auto schema = Schema::version(db, dialect);
+        if (!schema)
+            return schema.error();
+        result.schemaVersion = *schema;
+        return result;
+    });
+}
+
+Result<QList<NodeDeath>> NodeRegistry::findDead(Database &database, const QString &selfGuid, qint64 offlineAfterMs,
+                                                const std::optional<QSet<quint32>> &liveSessions,
+                                                const QString &hostname)
+{
+    auto query = database.exec(SelectOnlinePeers.arg(database.dialect().nowMillis()), {selfGuid},
+                               tr("checking the peers"));
+    if (!query)
+        return query.error();
+    QList<NodeDeath> dead;
+    while (query->next()) {
+        NodeDeath death{query->value(0).toString(), query->value(1).toString(), query->value(2).toString(), {}, false};
+        const QString host = query->value(3).toString();
+        const qint64 pid = query->value(4).toLongLong();
+        const qint64 silentMs = query->value(6).toLongLong() - query->value(5).toLongLong();
+        if (silentMs > offlineAfterMs) {
+            death.heartbeatExpired = true;
+            death.reason = tr("no heartbeat for %1 s").arg(silentMs / 1000);
+        } else if (liveSessions && !liveSessions->contains(livenessKey(death.guid))) {
+            death.reason = tr("its database session ended");
+        } else if (host == hostname && !processAlive(pid)) {
+            death.reason = tr("its process %1 on %2 ended").arg(pid).arg(host);
+        } else {
+            continue;
+        }
+        dead.append(death);
+    }
+    return dead;
+}
+
+Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &death, qint64 offlineAfterMs,
+                                       const QString &byGuid)
+{
+    const Dialect &dialect = database.dialect();
+    return database.write([&](QSqlDatabase &db) -> Result<bool> {
+        QVariantList values{death.guid, death.incarnation};
+        QString condition;
+        if (death.heartbeatExpired) {
+            condition = u"AND last_heartbeat < %1 - ?"_s.arg(dialect.nowMillis());
+            values << offlineAfterMs;
+        }
+        auto marked = execQuery(db, MarkOffline.arg(dialect.nowMillis(), condition), values,
+                                tr("marking node %1 Offline").arg(death.name));
+        if (!marked)
+            return marked.error();
+        if (marked->numRowsAffected() != 1)
+            return false; // another peer was first, or the node came back
+        marked->finish();
+        auto released = JobPool::releaseClaims(db, dialect, death.guid,
+                                               tr("node %1 went offline while running it").arg(death.name));
+        if (!released)
+            return released.error();
+        auto raised = Alerts::raise(db, dialect, AlertKind::NodeOffline, Alerts::Severity::Critical, death.guid,
+                                    tr("Manager node %1 is Offline: %2. %n job(s) went back to the pool.", nullptr,
+                                       *released)
+                                        .arg(death.name, death.reason));
+        if (!raised)
+            return raised.error();
+        qCInfo(lcCore).noquote() << "node" << byGuid << "marked node" << death.name << "Offline:" << death.reason
+                                 << "-" << *released << "jobs back in the pool";
+        return true;
+    });
+}
+
+Result<void> NodeRegistry::leave(Database &database, const QString &guid, const QString &incarnation,
+                                 const QString &reason)
+{
+    const Dialect &dialect = database.dialect();
+    return database.write([&](QSqlDatabase &db) -> Result<void> {
+        auto left = execQuery(db, Leave.arg(dialect.nowMillis()), {guid, incarnation}, tr("marking this node Offline"));
+        if (!left)
+            return left.error();
+        if (left->numRowsAffected() != 1)
+            return {}; // a peer did it already, and handed the jobs back
+        left->finish();
+        auto released = JobPool::releaseClaims(db, dialect, guid, reason);
+        if (!released)
+            return released.error();
+        return {};
+    });
+}
+
+Result<void> NodeRegistry::recordUpgradeRequired(Database &database, const NodeJoin &given)
+{
+    const NodeJoin request = withEmptyTexts(given);
+    const Dialect &dialect = database.dialect();
+    return database.write([&](QSqlDatabase &db) -> Result<void> {
+        auto updated = execQuery(db, RecordOldVersion.arg(dialect.nowMillis()),
+                                 {request.version, Schema::CurrentVersion, request.guid},
+                                 tr("recording this node's version"));
+        if (!updated)
+            return updated.error();
+        if (updated->numRowsAffected() == 0) {
+            auto inserted = execQuery(db, InsertOldVersion.arg(dialect.nowMillis()),
+                                      {request.guid, request.name, request.apiAddress, request.version,
+                                       Schema::CurrentVersion, request.hostname, request.pid, request.tzName,
+                                       request.tzOffsetSeconds},
+                                      tr("recording this node's version"));
+            if (!inserted)
+                return inserted.error();
+        }
+        auto raised = Alerts::raise(db, dialect, AlertKind::UpgradeRequired, Alerts::Severity::Warning, request.guid,
+                                    tr("Manager node %1 runs version %2, older than the cluster; upgrade it.")
+                                        .arg(request.name, request.version));
+        if (!raised)
+            return raised.error();
+        return {};
+    });
+}
+
+Result<NodeInfo> NodeRegistry::decommission(Database &database, const QString &ref, const QString &actor)
+{
+    const Dialect &dialect = database.dialect();
+    return database.write([&](QSqlDatabase &db) -> Result<NodeInfo> {
+        auto node = findIn(db, ref);
+        if (!node)
+            return node.error();
+        auto updated = execQuery(db, Decommission.arg(dialect.nowMillis()), {node->guid},
+                                 tr("decommissioning node %1").arg(node->name));
+        if (!updated)
+            return updated.error();
+        if (updated->numRowsAffected() != 1) {
+            if (node->state == u"decommissioned"_s)
+                return makeError(ErrorCode::Conflict,
+                                 tr("Node %1 (%2) is already decommissioned.").arg(node->name, node->guid));
+            return makeError(ErrorCode::Conflict,
+                             tr("Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, "
+                                "or wait until its peers mark it Offline.")
+                                 .arg(node->name, node->guid));
+        }
+        updated->finish();
+        auto unlinked = execQuery(db, DeleteLinks, {node->guid, node->guid}, tr("removing the node's links"));
+        if (!unlinked)
+            return unlinked.error();
+        auto released = JobPool::releaseClaims(db, dialect, node->guid, tr("node %1 was decommissioned").arg(node->name));
+        if (!released)
+            return released.error();
+        if (auto audited = AuditLog::record(db, dialect, actor, u"node.decommission"_s, node->guid,
+                                            u"name=%1 version=%2"_s.arg(node->name, node->version));
+            !audited)
+            return audited.error();
+        NodeInfo result = *node;
+        result.state = u"decommissioned"_s;
+        result.status = NodeStatus::Decommissioned;
+        return result;
+    });
+}
+
+Result<QList<NodeInfo>> NodeRegistry::list(Database &database)
+{
+    auto schema = Schema::version(database);
+    if (!schema)
+        return schema.error();
+    auto query = database.exec(SelectList.arg(NodeColumns, database.dialect().nowMillis()), {}, tr("listing the nodes"));
+    if (!query)
+        return query.error();
+    QList<NodeInfo> nodes;
+    QVersionNumber newest;
+    while (query->next()) {
+        NodeInfo node = readNode(*query);
+        node.jobsLastHour = query->value(NodeColumnCount).toLongLong();
+        node.runningJobs = query->value(NodeColumnCount + 1).toLongLong();
+        newest = qMax(newest, QVersionNumber::fromString(node.version));
+        nodes.append(node);
+    }
+    for (NodeInfo &node : nodes)
+        node.status = deriveStatus(node, *schema, newest.toString());
+    return nodes;
+}
+
+Result<NodeInfo> NodeRegistry::find(Database &database, const QString &ref)
+{
+    auto db = database.connection();
+    if (!db)
+        return db.error();
+    auto node = findIn(*db, ref);
+    if (!node)
+        return node.code() == ErrorCode::Unavailable ? database.noteFailure(db, node.error()) : node.error();
+    auto all = list(database);
+    if (all) {
+        for (const NodeInfo &listed : std::as_const(*all)) {
+            if (listed.guid == node->guid)
+                return listed;
+        }
+    }
+    NodeInfo result = *node;
+    result.status = deriveStatus(result, Schema::CurrentVersion, {});
+    return result;
+}
+
+} // namespace Cohort

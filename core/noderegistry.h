@@ -1,0 +1,146 @@
+// NodeRegistry: the manager nodes of the cluster in the nodes table: joining, the
+// heartbeat, being declared Offline by a peer, leaving, decommissioning, and the list
+// with each node's derived status. Every decision uses the database's clock.
+#pragma once
+
+#include "database.h"
+#include "result.h"
+
+#include <QCoreApplication>
+#include <QSet>
+
+#include <optional>
+
+namespace Cohort {
+
+enum class NodeStatus {
+    Online,
+    Offline,
+    UpgradeRequired, // offline, and older than the cluster: does no work until upgraded
+    Decommissioned,
+};
+QString nodeStatusText(NodeStatus status); // "Online", "Offline", "Offline (Upgrade Required)", ...
+QString nodeStatusKey(NodeStatus status);  // "online", "offline", "upgrade-required", ...
+
+struct NodeInfo
+{
+    QString guid;
+    QString name;
+    QString description;
+    QString apiAddress;
+    QString version;
+    int schemaVersion = 0;
+    QString state; // as stored: online, offline, decommissioned
+    QString incarnation;
+    QString hostname;
+    qint64 pid = 0;
+    qint64 startedAt = 0;
+    qint64 lastHeartbeat = 0;
+    qint64 offlineSince = 0;
+    QString tzName;
+    int tzOffsetSeconds = 0;
+    qint64 clockSkewMs = 0;
+    qint64 createdAt = 0;
+    qint64 jobsLastHour = 0;
+    qint64 runningJobs = 0;
+    NodeStatus status = NodeStatus::Offline;
+};
+
+struct NodeJoin
+{
+    QString guid;
+    QString name;
+    QString apiAddress;
+    QString version;
+    QString incarnation; // this process's run
+    QString hostname;
+    qint64 pid = 0;
+    QString tzName;
+    int tzOffsetSeconds = 0;
+    qint64 clockMs = 0;          // the node's own clock when it asked, to compute the skew
+    qint64 offlineAfterMs = 0;   // a previous run with a newer heartbeat may still be alive
+    qint64 clockToleranceMs = 2000;
+    bool livenessLockHeld = false; // PostgreSQL: this process holds the node's session lock
+    QString guidFile;            // for the message that says how to join as a new node
+};
+
+struct JoinOutcome
+{
+    qint64 joinedAt = 0; // database time
+    bool known = false;  // the GUID had been here before
+    int recoveredJobs = 0; // jobs a previous run had claimed, back in the pool
+    QStringList warnings;  // clock or time zone out of sync
+};
+
+struct Heartbeat
+{
+    bool online = false; // false: a peer declared this node Offline, or it was decommissioned
+    QString state;
+    qint64 at = 0;       // database time
+    int schemaVersion = 0;
+};
+
+// A node a peer found dead, and why.
+struct NodeDeath
+{
+    QString guid;
+    QString name;
+    QString incarnation;
+    QString reason;
+    bool heartbeatExpired = false;
+};
+
+class NodeRegistry
+{
+    Q_DECLARE_TR_FUNCTIONS(Cohort::NodeRegistry)
+
+public:
+    // Registers this run of a node and marks it Online. Refused, writing nothing, when the
+    // GUID was decommissioned or another live process runs it. Jobs a dead previous run
+    // had claimed go back to the pool.
+    static Result<JoinOutcome> join(Database &database, const NodeJoin &request);
+
+    // Records a heartbeat for this run, if it is still Online.
+    static Result<Heartbeat> heartbeat(Database &database, const QString &guid, const QString &incarnation);
+
+    // Peers this node should declare dead: heartbeat older than offlineAfterMs, or (with
+    // liveSessions, PostgreSQL) no session lock held for more than sessionGraceMs, or (on
+    // this host) a process that has ended.
+    static Result<QList<NodeDeath>> findDead(Database &database, const QString &selfGuid, qint64 offlineAfterMs,
+                                             const std::optional<QSet<quint32>> &liveSessions,
+                                             const QString &hostname);
+    // Declares a node Offline, once: a conditional update that only one peer wins. The
+    // winner returns its claimed jobs to the pool and raises an alert in the same
+    // transaction. Returns whether this call did it.
+    static Result<bool> markOffline(Database &database, const NodeDeath &death, qint64 offlineAfterMs,
+                                    const QString &byGuid);
+
+    // A graceful stop: hands back what this run still holds and marks it Offline.
+    static Result<void> leave(Database &database, const QString &guid, const QString &incarnation,
+                              const QString &reason);
+    // A node older than the cluster: recorded Offline with its own version, so it shows
+    // as Offline (Upgrade Required). Best effort: the newer schema may refuse it.
+    static Result<void> recordUpgradeRequired(Database &database, const NodeJoin &request);
+
+    // Decommissions an Offline node (by GUID or unique name), audited, in one transaction
+    // that re-checks the state.
+    static Result<NodeInfo> decommission(Database &database, const QString &node, const QString &actor);
+
+    // Every node that is not decommissioned, by name, with derived status and activity.
+    static Result<QList<NodeInfo>> list(Database &database);
+    // One node by GUID or unique name, decommissioned included.
+    static Result<NodeInfo> find(Database &database, const QString &node);
+
+    // PostgreSQL session locks: each live node holds one on its own connection, released
+    // by the server the moment that connection ends, so peers notice a killed node
+    // within a second rather than after the heartbeat threshold.
+    static quint32 livenessKey(const QString &guid);
+    static Result<bool> tryLivenessLock(QSqlDatabase &db, const QString &guid);
+    static Result<QSet<quint32>> liveSessions(QSqlDatabase &db);
+
+    static NodeStatus deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &newestVersion);
+    // Whether a process with this id runs on this host (a zombie counts as ended).
+    static bool processAlive(qint64 pid);
+};
+
+} // namespace Cohort
