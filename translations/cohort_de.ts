@@ -2,6 +2,21 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>Cohort::Alerts</name>
+    <message>
+        <source>looking for an open %1 alert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>raising a %1 alert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the alerts</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::AuditLog</name>
     <message>
         <source>recording %1 in the audit log</source>
@@ -44,6 +59,25 @@
     </message>
     <message>
         <source>Cannot move the new database into place at %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ClusterSettings</name>
+    <message>
+        <source>The cluster setting %1 holds &quot;%2&quot;, not a whole number from %3 to %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the cluster setting %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the database clock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the cluster setting %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -113,6 +147,10 @@
     </message>
     <message>
         <source>the option --%1 is required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 holds no cluster; create one with &quot;cohortctl init&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -258,6 +296,51 @@
     </message>
 </context>
 <context>
+    <name>Cohort::DecommissionCommand</name>
+    <message>
+        <source>Removes an Offline manager node from the cluster for good.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only an Offline node can be decommissioned: stop it first, or wait until its peers
+mark it Offline. Its GUID can never rejoin the cluster. The change is recorded in
+the audit log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who decommissions the node, for the audit log (default: %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The node to decommission: its GUID, or a name only one node has.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>give exactly one NODE to decommission</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the NODE to decommission cannot be empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--actor cannot be empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--actor is longer than %1 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--actor must be one line of printable text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decommissioned node %1 (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::Dialect</name>
     <message>
         <source>switching SQLite to WAL mode</source>
@@ -304,6 +387,17 @@
     </message>
 </context>
 <context>
+    <name>Cohort::HealthMonitor</name>
+    <message>
+        <source>The cluster was upgraded to schema version %1; this node (schema %2, version %3) must be upgraded too, and stops.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This node was decommissioned; it stops and cannot rejoin. To run this machine as a new node, delete %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::InitCommand</name>
     <message>
         <source>Creates a cluster: the schema, the data key and the first administrator.</source>
@@ -331,6 +425,425 @@
     </message>
     <message>
         <source>unexpected argument &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobPool</name>
+    <message>
+        <source>preparing %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>preparing to submit jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submitting jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waking the nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A job needs a type.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A job needs at least one attempt.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A job&apos;s delay cannot be negative.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>claiming jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finding local jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>starting a local job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>completing jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>locking local jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>completing local job %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finishing local jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>adding to the job statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>handing jobs back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>handing a local job back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>returning a node&apos;s jobs to the pool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ending a node&apos;s local jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown job state &quot;%1&quot;; use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the job statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the database clock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database did not tell its time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobRunner</name>
+    <message>
+        <source>no job type &quot;%1&quot; on this node (version %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobTypes</name>
+    <message>
+        <source>reading the database clock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a sleep job needs &quot;ms&quot;, the time to sleep in milliseconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;ms&quot; must be a whole number of milliseconds from 0 to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled: the node is stopping</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the job failed as asked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>cleared %n cached value(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>purging old records</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>rolling up job statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rolled %1 per-minute rows into %2 hourly rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>flagging silent agents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n agent(s) stopped checking in.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>flagged %n silent agent(s) offline</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Does nothing; for tests and benchmarks.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waits {&quot;ms&quot;: N} milliseconds; for tests.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fails with {&quot;error&quot;: TEXT}; for tests.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drops each node&apos;s cached cluster settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deletes finished jobs, cleared alerts, audit entries and statistics past the retention.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compacts old per-minute job statistics into hours.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Flags agents that stopped checking in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown job type &quot;%1&quot;; the types are %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The payload is not valid JSON: %1 at offset %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The payload must be a JSON object, like {&quot;ms&quot;: 100}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bad payload for %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobsCommand</name>
+    <message>
+        <source>Submits jobs to the pool, lists them, and counts finished jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runs on every node.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Actions:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  submit  Adds jobs to the pool: --type (required), --count, --payload, --local,
+          --priority, --delay, --max-attempts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  list    Lists jobs, newest first: --state, --node, --limit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  stats   Counts finished jobs by node and type: --since.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job types:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do: submit, list or stats.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submit: the job type (see &quot;Job types&quot; above).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submit: how many jobs, from 1 to %1 (default: 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submit: the jobs&apos; payload, a JSON object (default: {}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submit: runs each job once on every online node instead of on one node (always so for the types that run on every node).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submit: higher runs first (default: 0).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submit: not before this many seconds from now, from 0 to %1 (30 days; default: 0).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>submit: how often a failing job is tried, from 1 to %1 (default: 5).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>list: only jobs in this state: queued, running, succeeded or failed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>list: only jobs claimed by this node (GUID or name).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>list: at most this many jobs, from 1 to %1 (default: 100).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stats: the window, like 30s, 15m, 1h, 6h, 24h or 7d (default: 1h).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>give an action: submit, list or stats</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown action &quot;%1&quot;; the actions are submit, list and stats</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 does not apply to &quot;jobs %2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--count must be a whole number from 1 to %1, not &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--priority must be a whole number from %1 to %2, not &quot;%3&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--delay must be a number of seconds from 0 to %1 (30 days), not &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--max-attempts must be a whole number from 1 to %1, not &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 of the %3 jobs had been submitted before)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Submitted %n job(s) of type %1.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>--limit must be a whole number from 1 to %1, not &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs match.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TYPE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SCOPE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>STATE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ATTEMPTS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NODE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CREATED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FINISHED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LAST ERROR</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Showing the newest %n job(s); --limit shows more.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>--since must be a duration like 30s, 15m, 1h, 6h, 24h or 7d (at most %1d), not &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs finished since %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SUCCEEDED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FAILED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>AVERAGE MS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finished jobs by node and type since %1:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Totals by node:</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -396,6 +909,364 @@
     </message>
     <message>
         <source>Creates the SQLite database file when it does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeConfig</name>
+    <message>
+        <source>The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This node&apos;s name (default: the host name).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The address peers and agents reach this node at (default: HOSTNAME:8443).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The folder that holds node.guid, this node&apos;s identity (created if missing).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cluster&apos;s local secret, which unlocks its data key (required).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs run at once, 1 to 256 (default: 4).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seconds between heartbeats, 1 to 300 (default: 10).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 (default: 180).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs claimed at once, 1 to 1000 (default: 64).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Append one line per job execution to FILE: job id, attempt, type, process id, start time in microseconds since the epoch.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runs one Cohort manager node: joins the cluster in the shared database, heartbeats, watches its peers and runs jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An INI file with the same settings, in a [node] section; flags win.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 must be a whole number from %2 to %3, not &quot;%4&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unexpected argument &quot;%1&quot;; every setting is a --flag.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The configuration file %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The configuration file %1 is not a valid INI file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown setting &quot;%1&quot; in %2; the [node] section takes: %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name the cluster database with --db URL (or db= in --config).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--name must be 1 to 64 printable characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api must be HOST:PORT with a port from 1 to 65535, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name the cluster&apos;s local secret with --secret-file FILE (or secret-file= in --config).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--offline-after (%1 s) must be longer than --heartbeat (%2 s), or live nodes would be marked Offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeIdentity</name>
+    <message>
+        <source>Cannot read %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 does not hold a node GUID; delete it to join as a new node.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot create the data folder %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeRegistry</name>
+    <message>
+        <source>finding node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No node is called &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Several nodes are called &quot;%1&quot;; name one by its GUID: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline (Upgrade Required)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decommissioned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>taking the node&apos;s session lock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the nodes&apos; session locks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>looking up node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node %1 (&quot;%2&quot;) was decommissioned and cannot rejoin the cluster. To join this machine as a new node, delete %3 and start again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another live cohort-node (process %1 on %2, last heartbeat %3 s ago) already runs as node %4. If this machine was cloned from another, delete %5 to join as a new node.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the database clock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>registering node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node %1 changed while it joined; try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>node %1 restarted while running it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the join time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This node&apos;s clock is %1 ms off the database&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>comparing time zones</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This node&apos;s time zone (UTC%1 s) differs from node %2&apos;s (UTC%3 s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Manager Time Out of Sync on node %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording the heartbeat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the node&apos;s state</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checking the peers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no heartbeat for %1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>its database session ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>its process %1 on %2 ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>marking node %1 Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>node %1 went offline while running it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Manager node %1 is Offline: %2. %n job(s) went back to the pool.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>marking this node Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording this node&apos;s version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Manager node %1 runs version %2, older than the cluster; upgrade it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>decommissioning node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) is already decommissioned.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, or wait until its peers mark it Offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>removing the node&apos;s links</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>node %1 was decommissioned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing the nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeService</name>
+    <message>
+        <source>received %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 holds no cluster; create one with &quot;cohortctl init&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The local secret in %1 does not unlock this cluster&apos;s data key: %2 Every node needs the secret the cluster was created with.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 This node shows as Offline (Upgrade Required) until it runs the cluster&apos;s version.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another live cohort-node already runs as node %1. If this machine was cloned from another, delete %2 to join as a new node.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>node %1 stopped before running it</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodesCommand</name>
+    <message>
+        <source>Lists the manager nodes: status, last contact and jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No manager node has joined the cluster yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GUID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ADDRESS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>VERSION</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>STATUS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LAST CONTACT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>JOBS (1 H)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RUNNING</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 s ago)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>never</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -503,6 +1374,17 @@
     </message>
     <message>
         <source>creating user %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>cohort-node: error: %1 (see --help)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohort-node: error: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

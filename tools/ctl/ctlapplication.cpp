@@ -1,8 +1,11 @@
 #include "ctlapplication.h"
 
+#include "decommissioncommand.h"
 #include "gensecretcommand.h"
 #include "initcommand.h"
+#include "jobscommand.h"
 #include "migratecommand.h"
+#include "nodescommand.h"
 #include "statuscommand.h"
 
 #include <cstdio>
@@ -18,6 +21,9 @@ CtlApplication::CtlApplication()
     m_commands.push_back(std::make_unique<InitCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<StatusCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<MigrateCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<NodesCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<JobsCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<DecommissionCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<GenSecretCommand>(m_out, m_err));
 }
 
@@ -72,7 +78,7 @@ int CtlApplication::run(const QStringList &arguments)
     }
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(command->summary());
+    parser.setApplicationDescription(command->description());
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption help({u"h"_s, u"help"_s}, tr("Shows this help."));
     parser.addOption(help);
@@ -86,10 +92,16 @@ int CtlApplication::run(const QStringList &arguments)
         return ExitUsage;
     }
     if (parser.isSet(help)) {
-        // Qt names only the program in the usage line; name the command too.
+        // Qt names only the program in the usage line; name the command too, and keep
+        // the positional arguments Qt lists after "[options]".
         QString text = parser.helpText();
         const qsizetype endOfUsage = text.indexOf(u'\n');
-        text.replace(0, endOfUsage, tr("Usage: cohortctl %1 [options]").arg(command->name()));
+        const QString options = u"[options]"_s;
+        const qsizetype afterOptions = text.left(endOfUsage).indexOf(options);
+        const QString positionals = afterOptions < 0 ? QString()
+                                                     : text.mid(afterOptions + options.size(),
+                                                                endOfUsage - afterOptions - options.size());
+        text.replace(0, endOfUsage, tr("Usage: cohortctl %1 [options]").arg(command->name()) + positionals);
         m_out << text;
         m_out.flush();
         return ExitSuccess;

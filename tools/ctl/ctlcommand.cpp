@@ -1,5 +1,8 @@
 #include "ctlcommand.h"
 
+#include "cluster.h"
+#include "ctloptions.h"
+
 using namespace Qt::StringLiterals;
 
 namespace Cohort {
@@ -29,6 +32,31 @@ bool CtlCommand::required(const QCommandLineParser &parser, const QString &optio
         return true;
     usage(tr("the option --%1 is required").arg(option));
     return false;
+}
+
+std::unique_ptr<Database> CtlCommand::openCluster(const QCommandLineParser &parser, int *code)
+{
+    QString url;
+    if (!required(parser, u"db"_s, &url)) {
+        *code = ExitUsage;
+        return nullptr;
+    }
+    auto database = CtlOptions::openDatabase(url);
+    if (!database) {
+        *code = invalid(database.message());
+        return nullptr;
+    }
+    auto cluster = Cluster::load(**database);
+    if (!cluster) {
+        *code = fail(cluster.message());
+        return nullptr;
+    }
+    if (!cluster->has_value()) {
+        *code = fail(tr("%1 holds no cluster; create one with \"cohortctl init\".").arg((*database)->url().redacted()));
+        return nullptr;
+    }
+    *code = ExitSuccess;
+    return std::move(database).value();
 }
 
 } // namespace Cohort

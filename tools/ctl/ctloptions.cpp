@@ -1,8 +1,10 @@
 #include "ctloptions.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QTextStream>
 
+#include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -67,6 +69,23 @@ QCommandLineOption json()
 Result<std::unique_ptr<Database>> openDatabase(const QString &url, Database::SqliteFile sqliteFile)
 {
     return Database::fromUrl(url, sqliteFile);
+}
+
+QString actor()
+{
+    QString user;
+    if (const passwd *entry = getpwuid(geteuid()); entry && entry->pw_name)
+        user = QString::fromLocal8Bit(entry->pw_name);
+    if (user.isEmpty())
+        user = qEnvironmentVariable("USER");
+    return user.isEmpty() ? u"cohortctl"_s : QString(u"cohortctl:"_s + user);
+}
+
+QString utcTime(qint64 ms)
+{
+    if (ms <= 0)
+        return {};
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
 }
 
 Result<QString> readPassword(const QString &file, const QString &prompt)
