@@ -6,6 +6,7 @@
 #include "masterkey.h"
 #include "passwordhash.h"
 #include "schema.h"
+#include "ctlrun.h"
 #include "testdatabase.h"
 
 #include <QDeadlineTimer>
@@ -23,30 +24,6 @@ using namespace Cohort;
 using namespace Cohort::Test;
 
 namespace {
-
-struct CtlRun
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CtlRun runCtl(const QStringList &arguments, const QByteArray &input = {})
-{
-    QProcess process;
-    process.start(QStringLiteral(COHORT_CTL_PATH), arguments);
-    CtlRun run;
-    if (!process.waitForStarted(10000))
-        return run;
-    process.write(input);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(60000))
-        process.kill();
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = QString::fromUtf8(process.readAllStandardOutput());
-    run.err = QString::fromUtf8(process.readAllStandardError());
-    return run;
-}
 
 void writeFile(const QString &path, const QByteArray &content)
 {

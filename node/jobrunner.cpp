@@ -1,0 +1,385 @@
+#include "jobrunner.h"
+
+#include "jobtypes.h"
+#include "nodelogging.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QSqlDriver>
+#include <QSqlError>
+
+#include <chrono>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+// Polling is the fallback where notifications exist (PostgreSQL), and the only way to
+// learn of new jobs where they do not (SQLite). It also picks up delayed and retried jobs.
+constexpr int PollWithNotificationsMs = 1000;
+constexpr int PollWithoutNotificationsMs = 100;
+constexpr int ReconnectFirstMs = 200;
+constexpr int ReconnectMaxMs = 5000;
+// Jobs that take longer than this on average are not claimed ahead of free workers, so
+// a node does not sit on long jobs its idle peers could run.
+constexpr qint64 PrefetchBelowMicros = 50 * 1000;
+// After the grace period, how long cancelled jobs get to notice before they are given
+// up on and handed back regardless.
+constexpr int CancelWaitMs = 5000;
+
+} // namespace
+
+JobRunner::JobRunner(Database &database, QString nodeGuid, qint64 joinedAt, Options options,
+                     SettingsCache &settings)
+    : m_database(database)
+    , m_nodeGuid(std::move(nodeGuid))
+    , m_joinedAt(joinedAt)
+    , m_options(std::move(options))
+    , m_settings(settings)
+    , m_pool(database, m_nodeGuid)
+{
+}
+
+JobRunner::~JobRunner()
+{
+    if (m_threads) {
+        m_cancel = true;
+        m_threads->waitForDone();
+    }
+    m_pool.reset();
+}
+
+void JobRunner::start()
+{
+    m_clock.start();
+    m_threads = new QThreadPool(this);
+    m_threads->setMaxThreadCount(m_options.workers);
+    m_threads->setExpiryTimeout(-1); // keep the workers and their database connections
+    m_pollTimer = new QTimer(this);
+    m_pollTimer->setSingleShot(true);
+    connect(m_pollTimer, &QTimer::timeout, this, [this] {
+        m_checkLocal = true;
+        scheduleRound();
+    });
+    m_retryTimer = new QTimer(this);
+    m_retryTimer->setSingleShot(true);
+    connect(m_retryTimer, &QTimer::timeout, this, &JobRunner::scheduleRound);
+    m_reconnectTimer = new QTimer(this);
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, &JobRunner::tryReconnect);
+    m_graceTimer = new QTimer(this);
+    m_graceTimer->setSingleShot(true);
+    connect(m_graceTimer, &QTimer::timeout, this, &JobRunner::cancelRunning);
+
+    if (!m_options.executionLog.isEmpty()) {
+        m_log.setFileName(m_options.executionLog);
+        if (!m_log.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
+            qCWarning(lcJobs) << "cannot open the execution log" << m_options.executionLog << m_log.errorString();
+    }
+    subscribe();
+    scheduleRound();
+}
+
+void JobRunner::rejoined(qint64 joinedAt)
+{
+    m_joinedAt = joinedAt;
+    m_checkLocal = true;
+    scheduleRound();
+}
+
+void JobRunner::stop(int graceMs)
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    if (m_pollTimer)
+        m_pollTimer->stop();
+    qCInfo(lcJobs) << "stopping: no new claims;" << m_running.size() << "claimed jobs get" << graceMs << "ms to finish";
+    if (graceMs <= 0)
+        cancelRunning();
+    else
+        m_graceTimer->start(graceMs);
+    scheduleRound();
+}
+
+void JobRunner::cancelRunning()
+{
+    if (m_cancel.exchange(true))
+        return;
+    qCInfo(lcJobs) << "grace period over: cancelling" << m_running.size() << "jobs";
+    // Jobs that ignore cancellation are handed back anyway after a while; their late
+    // outcome is then fenced off.
+    QTimer::singleShot(CancelWaitMs, this, [this] {
+        if (m_running.isEmpty())
+            return;
+        qCWarning(lcJobs) << m_running.size() << "jobs did not stop when cancelled; handing them back";
+        for (const ClaimedJob &job : std::as_const(m_running))
+            m_toHandBack.append(job);
+        m_running.clear();
+        scheduleRound();
+    });
+    scheduleRound();
+}
+
+void JobRunner::scheduleRound()
+{
+    if (m_roundScheduled)
+        return;
+    m_roundScheduled = true;
+    QMetaObject::invokeMethod(this, &JobRunner::round, Qt::QueuedConnection);
+}
+
+int JobRunner::capacity() const
+{
+    const bool shortJobs = m_averageMicros.load() < PrefetchBelowMicros;
+    return m_options.workers + (shortJobs ? m_options.batchSize : 0);
+}
+
+void JobRunner::round()
+{
+    m_roundScheduled = false;
+    if (!m_connected)
+        return; // the reconnect timer takes over
+
+    if (!flushOutcomes())
+        return;
+
+    if (m_stopping) {
+        if (m_running.isEmpty())
+            finishStop();
+        return;
+    }
+
+    if (m_database.connectionSerial() != m_subscribedSerial)
+        subscribe();
+    claimPool();
+    if (!m_connected || m_stopping)
+        return;
+    if (m_checkLocal) {
+        m_checkLocal = false;
+        claimLocal();
+    }
+    if (!m_roundScheduled && !m_pollTimer->isActive()) {
+        m_pollTimer->start(m_database.dialect().hasNotifications() ? PollWithNotificationsMs
+                                                                   : PollWithoutNotificationsMs);
+    }
+}
+
+bool JobRunner::flushOutcomes()
+{
+    {
+        QMutexLocker locker(&m_finishedMutex);
+        for (const Finished &finished : std::as_const(m_finished)) {
+            if (!m_running.remove(finished.outcome.job.id))
+                continue; // already handed back after a cancel that came too late
+            if (finished.cancelled)
+                m_toHandBack.append(finished.outcome.job);
+            else
+                m_unrecorded.append(finished.outcome);
+        }
+        m_finished.clear();
+    }
+    if (!m_unrecorded.isEmpty()) {
+        const qint64 retryBase = m_settings.integer(m_database, Setting::RetryBaseMs);
+        auto report = m_pool.complete(m_unrecorded, retryBase);
+        if (!report) {
+            databaseFailed(report.error());
+            return false;
+        }
+        if (report->retried > 0) {
+            // Look again when the first retry is due, not only at the next poll.
+            qint64 soonest = JobPool::MaxRetryDelayMs;
+            for (const JobOutcome &outcome : std::as_const(m_unrecorded)) {
+                if (!outcome.succeeded && outcome.job.attempts < outcome.job.maxAttempts)
+                    soonest = qMin(soonest, JobPool::retryDelayMs(outcome.job.attempts, retryBase));
+            }
+            m_retryTimer->start(int(soonest) + 5);
+        }
+        for (qint64 id : std::as_const(report->rejected)) {
+            qCWarning(lcJobs) << "completion of job" << id
+                              << "rejected: its claim was revoked (this node was declared Offline) and it "
+                                 "belongs to another node now";
+        }
+        m_unrecorded.clear();
+    }
+    if (!m_toHandBack.isEmpty()) {
+        auto handed = m_pool.handBack(m_toHandBack);
+        if (!handed) {
+            databaseFailed(handed.error());
+            return false;
+        }
+        qCInfo(lcJobs) << "handed back" << *handed << "jobs";
+        m_handedBack += *handed;
+        m_toHandBack.clear();
+    }
+    return true;
+}
+
+void JobRunner::claimPool()
+{
+    const int free = capacity() - int(m_running.size());
+    // Claim in worthwhile batches: a quarter of what the node can hold, or one job at a
+    // time when jobs are long.
+    const int threshold = qMax(1, qMin(m_options.batchSize, capacity()) / 4);
+    if (free < threshold)
+        return;
+    const int limit = qMin(free, m_options.batchSize);
+    auto jobs = m_pool.claim(limit);
+    if (!jobs) {
+        databaseFailed(jobs.error());
+        return;
+    }
+    for (const ClaimedJob &job : std::as_const(*jobs))
+        dispatch(job);
+    // A full batch means more is probably waiting.
+    if (jobs->size() == limit)
+        scheduleRound();
+}
+
+void JobRunner::claimLocal()
+{
+    auto jobs = m_pool.claimLocal(m_joinedAt, 16);
+    if (!jobs) {
+        m_checkLocal = true;
+        databaseFailed(jobs.error());
+        return;
+    }
+    for (const ClaimedJob &job : std::as_const(*jobs))
+        dispatch(job);
+}
+
+void JobRunner::dispatch(const ClaimedJob &job)
+{
+    m_running.insert(job.id, job);
+    m_threads->start([this, job] { execute(job); });
+}
+
+void JobRunner::execute(const ClaimedJob &job)
+{
+    Finished finished;
+    finished.outcome.job = job;
+    if (m_cancel) {
+        finished.cancelled = true; // never started
+    } else {
+        logExecution(job);
+        QElapsedTimer timer;
+        timer.start();
+        Result<QString> result = makeError(ErrorCode::InvalidArgument,
+                                           tr("no job type \"%1\" on this node (version %2)")
+                                               .arg(job.type, QStringLiteral(COHORT_VERSION_STRING)));
+        if (const JobType *type = JobTypes::find(job.type)) {
+            const QJsonDocument payload = QJsonDocument::fromJson(job.payload.toUtf8());
+            JobContext context{m_database, job, payload.object(), m_nodeGuid, m_settings,
+                               [this] { return m_cancel.load(); }};
+            result = type->run(context);
+        }
+        const qint64 micros = timer.nsecsElapsed() / 1000;
+        finished.outcome.durationMs = micros / 1000;
+        finished.outcome.succeeded = result.ok();
+        if (!result.ok()) {
+            finished.outcome.error = result.message();
+            finished.cancelled = m_cancel.load();
+        }
+        // A running average, to decide whether to claim ahead of free workers.
+        const qint64 average = m_averageMicros.load();
+        m_averageMicros.store(average + (micros - average) / 8);
+    }
+    bool wasEmpty = false;
+    {
+        QMutexLocker locker(&m_finishedMutex);
+        wasEmpty = m_finished.isEmpty();
+        m_finished.append(std::move(finished));
+    }
+    if (wasEmpty)
+        QMetaObject::invokeMethod(this, &JobRunner::scheduleRound, Qt::QueuedConnection);
+}
+
+void JobRunner::logExecution(const ClaimedJob &job)
+{
+    if (!m_log.isOpen())
+        return;
+    const QByteArray line = QByteArray::number(job.id) + ' ' + QByteArray::number(job.attempts) + ' '
+                            + job.type.toUtf8() + ' ' + QByteArray::number(QCoreApplication::applicationPid()) + ' '
+                            + QByteArray::number(qint64(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                      std::chrono::system_clock::now().time_since_epoch())
+                                                      .count()))
+                            + '\n';
+    QMutexLocker locker(&m_logMutex);
+    m_log.write(line);
+}
+
+void JobRunner::databaseFailed(const Error &error)
+{
+    if (error.code != ErrorCode::Unavailable) {
+        // A statement that failed on a live connection (a lock wait that ran out, a
+        // serialisation failure): try again shortly.
+        qCWarning(lcJobs).noquote() << error.message;
+        m_pollTimer->start(500);
+        return;
+    }
+    if (m_connected) {
+        qCWarning(lcJobs).noquote() << "lost the database; retrying:" << error.message;
+        m_connected = false;
+        Q_EMIT connectionChanged(false, error.message);
+    }
+    m_pool.reset();
+    m_pollTimer->stop();
+    m_reconnectDelayMs = m_reconnectDelayMs == 0 ? ReconnectFirstMs : qMin(m_reconnectDelayMs * 2, ReconnectMaxMs);
+    m_reconnectTimer->start(m_reconnectDelayMs);
+}
+
+void JobRunner::tryReconnect()
+{
+    auto db = m_database.connection();
+    if (!db) {
+        m_reconnectDelayMs = qMin(m_reconnectDelayMs * 2, ReconnectMaxMs);
+        m_reconnectTimer->start(m_reconnectDelayMs);
+        return;
+    }
+    qCInfo(lcJobs) << "database reachable again";
+    m_connected = true;
+    m_reconnectDelayMs = 0;
+    m_checkLocal = true;
+    Q_EMIT connectionChanged(true, {});
+    subscribe();
+    scheduleRound();
+}
+
+void JobRunner::subscribe()
+{
+    if (!m_database.dialect().hasNotifications())
+        return;
+    auto db = m_database.connection();
+    if (!db)
+        return;
+    m_subscribedSerial = m_database.connectionSerial();
+    QSqlDriver *driver = db->driver();
+    const QString channel = QString::fromUtf16(JobsChannel);
+    if (!driver->subscribedToNotifications().contains(channel) && !driver->subscribeToNotification(channel)) {
+        qCWarning(lcJobs) << "cannot listen for new jobs; polling instead:" << driver->lastError().text();
+        return;
+    }
+    connect(driver, &QSqlDriver::notification, this, &JobRunner::notified, Qt::UniqueConnection);
+}
+
+void JobRunner::notified(const QString &, QSqlDriver::NotificationSource, const QVariant &payload)
+{
+    if (payload.toString() == u"local"_s)
+        m_checkLocal = true;
+    scheduleRound();
+}
+
+void JobRunner::finishStop()
+{
+    if (!m_toHandBack.isEmpty() && !flushOutcomes())
+        return;
+    m_pollTimer->stop();
+    m_graceTimer->stop();
+    m_threads->waitForDone(1000);
+    qCInfo(lcJobs) << "job loop stopped;" << m_handedBack << "jobs handed back";
+    Q_EMIT stopped(m_handedBack);
+}
+
+} // namespace Cohort

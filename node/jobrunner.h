@@ -1,0 +1,109 @@
+// JobRunner: a node's job loop. Lives on its own thread with its own database
+// connection: claims jobs in batches, runs them on a thread pool, and records their
+// outcomes in batches, fenced by their claims. Wakes on PostgreSQL notifications and
+// polls as the fallback; rides out a lost connection and carries on once it is back.
+#pragma once
+
+#include "database.h"
+#include "jobpool.h"
+#include "settingscache.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+#include <QSqlDriver>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <atomic>
+
+namespace Cohort {
+
+class JobRunner : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int workers = 4;
+        int batchSize = 64;
+        QString executionLog;
+    };
+
+    JobRunner(Database &database, QString nodeGuid, qint64 joinedAt, Options options, SettingsCache &settings);
+    ~JobRunner() override;
+
+    // Each called on the runner's thread (queued).
+    void start();
+    // This node was declared Offline and joined again: its claims are void, and local
+    // jobs count from the new join.
+    void rejoined(qint64 joinedAt);
+    // Stops claiming; running jobs get graceMs to finish, then are cancelled and handed
+    // back with those not started. Emits stopped() when nothing is left.
+    void stop(int graceMs);
+
+Q_SIGNALS:
+    void stopped(int handedBack);
+    void connectionChanged(bool connected, const QString &error);
+
+private:
+    struct Finished
+    {
+        JobOutcome outcome;
+        bool cancelled = false;
+    };
+
+    void scheduleRound();
+    void round();
+    bool flushOutcomes();
+    void claimPool();
+    void claimLocal();
+    void dispatch(const ClaimedJob &job);
+    void execute(const ClaimedJob &job);
+    void databaseFailed(const Error &error);
+    void tryReconnect();
+    void subscribe();
+    void notified(const QString &channel, QSqlDriver::NotificationSource source, const QVariant &payload);
+    void cancelRunning();
+    void finishStop();
+    int capacity() const;
+    void logExecution(const ClaimedJob &job);
+
+    Database &m_database;
+    const QString m_nodeGuid;
+    qint64 m_joinedAt;
+    const Options m_options;
+    SettingsCache &m_settings;
+    JobPool m_pool;
+
+    QThreadPool *m_threads = nullptr;
+    QTimer *m_pollTimer = nullptr;
+    QTimer *m_retryTimer = nullptr;
+    QTimer *m_reconnectTimer = nullptr;
+    QTimer *m_graceTimer = nullptr;
+    bool m_roundScheduled = false;
+    bool m_checkLocal = true;
+    bool m_connected = true;
+    int m_reconnectDelayMs = 0;
+    int m_handedBack = 0;
+    bool m_stopping = false;
+    quint64 m_subscribedSerial = 0;
+
+    QHash<qint64, ClaimedJob> m_running; // claimed and not yet recorded, by id
+    QList<ClaimedJob> m_toHandBack;
+    QList<JobOutcome> m_unrecorded;      // finished, waiting for the database
+
+    QMutex m_finishedMutex;
+    QList<Finished> m_finished; // filled by the worker threads
+    std::atomic_bool m_cancel{false};
+    std::atomic<qint64> m_averageMicros{0};
+
+    QMutex m_logMutex;
+    QFile m_log;
+    QElapsedTimer m_clock;
+};
+
+} // namespace Cohort

@@ -1,0 +1,216 @@
+#include "nodeconfig.h"
+
+#include "databaseurl.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QSysInfo>
+#include <QSettings>
+#include <QStandardPaths>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+struct Key
+{
+    const char16_t *name;
+    const char16_t *valueName;
+    const char *help;
+};
+
+// One list for the flags and the INI keys ([node] section), so they never drift apart.
+const Key Keys[] = {
+    {u"db", u"URL", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                                      "The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.")},
+    {u"name", u"NAME", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "This node's name (default: the host name).")},
+    {u"api", u"HOST:PORT", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                                             "The address peers and agents reach this node at (default: HOSTNAME:8443).")},
+    {u"data-dir", u"DIR", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                                            "The folder that holds node.guid, this node's identity (created if missing).")},
+    {u"secret-file", u"FILE", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                                                "The cluster's local secret, which unlocks its data key (required).")},
+    {u"workers", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs run at once, 1 to 256 (default: 4).")},
+    {u"heartbeat", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                                                 "Seconds between heartbeats, 1 to 300 (default: 10).")},
+    {u"offline-after", u"SECONDS",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 (default: 180).")},
+    {u"grace", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                                             "On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).")},
+    {u"batch", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs claimed at once, 1 to 1000 (default: 64).")},
+    {u"execution-log", u"FILE", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                                                  "Append one line per job execution to FILE: job id, attempt, type, process id, start time in microseconds since the epoch.")},
+};
+
+QCommandLineParser &configure(QCommandLineParser &parser)
+{
+    parser.setApplicationDescription(NodeConfig::tr("Runs one Cohort manager node: joins the cluster in the shared "
+                                                    "database, heartbeats, watches its peers and runs jobs."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({u"config"_s, NodeConfig::tr("An INI file with the same settings, in a [node] section; flags win."),
+                      u"FILE"_s});
+    for (const Key &key : Keys) {
+        parser.addOption({QString::fromUtf16(key.name), NodeConfig::tr(key.help), QString::fromUtf16(key.valueName)});
+    }
+    return parser;
+}
+
+Result<int> integer(const QString &key, const QString &text, int minimum, int maximum)
+{
+    bool ok = false;
+    const int value = text.trimmed().toInt(&ok);
+    if (!ok || value < minimum || value > maximum)
+        return makeError(ErrorCode::InvalidArgument,
+                         NodeConfig::tr("--%1 must be a whole number from %2 to %3, not \"%4\".")
+                             .arg(key)
+                             .arg(minimum)
+                             .arg(maximum)
+                             .arg(text));
+    return value;
+}
+
+QStringList withProgramName(const QStringList &arguments)
+{
+    if (!arguments.isEmpty() && !arguments.first().startsWith(u'-'))
+        return arguments;
+    return QStringList{u"cohort-node"_s} + arguments;
+}
+
+} // namespace
+
+QString NodeConfig::guidFile() const
+{
+    return QDir(dataDir).filePath(u"node.guid"_s);
+}
+
+QString NodeConfig::helpText()
+{
+    QCommandLineParser parser;
+    return configure(parser).helpText();
+}
+
+bool NodeConfig::wantsHelp(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    configure(parser).parse(withProgramName(arguments));
+    return parser.isSet(u"help"_s);
+}
+
+bool NodeConfig::wantsVersion(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    configure(parser).parse(withProgramName(arguments));
+    return parser.isSet(u"version"_s);
+}
+
+Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    configure(parser);
+    if (!parser.parse(withProgramName(arguments)))
+        return makeError(ErrorCode::InvalidArgument, parser.errorText());
+    if (!parser.positionalArguments().isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("Unexpected argument \"%1\"; every setting is a --flag.").arg(parser.positionalArguments().first()));
+
+    // The file's values first, then the flags over them.
+    QHash<QString, QString> values;
+    if (parser.isSet(u"config"_s)) {
+        const QString path = parser.value(u"config"_s);
+        if (!QFileInfo(path).isFile())
+            return makeError(ErrorCode::InvalidArgument, tr("The configuration file %1 does not exist.").arg(path));
+        QSettings ini(path, QSettings::IniFormat);
+        if (ini.status() != QSettings::NoError)
+            return makeError(ErrorCode::InvalidArgument, tr("The configuration file %1 is not a valid INI file.").arg(path));
+        QStringList known;
+        for (const Key &key : Keys)
+            known << u"node/"_s + QString::fromUtf16(key.name);
+        for (const QString &key : ini.allKeys()) {
+            if (!known.contains(key))
+                return makeError(ErrorCode::InvalidArgument,
+                                 tr("Unknown setting \"%1\" in %2; the [node] section takes: %3.")
+                                     .arg(key, path, known.join(u", "_s).remove(u"node/"_s)));
+            values.insert(key.mid(5), ini.value(key).toString());
+        }
+    }
+    for (const Key &key : Keys) {
+        const QString name = QString::fromUtf16(key.name);
+        if (parser.isSet(name))
+            values.insert(name, parser.value(name));
+    }
+
+    NodeConfig config;
+    const QString host = QSysInfo::machineHostName();
+    config.databaseUrl = values.value(u"db"_s);
+    if (config.databaseUrl.isEmpty())
+        return makeError(ErrorCode::InvalidArgument, tr("Name the cluster database with --db URL (or db= in --config)."));
+    if (auto url = DatabaseUrl::parse(config.databaseUrl); !url)
+        return url.error();
+
+    config.name = values.value(u"name"_s, host).trimmed();
+    if (config.name.isEmpty() || config.name.size() > 64
+        || std::any_of(config.name.cbegin(), config.name.cend(), [](QChar c) { return c.category() == QChar::Other_Control; }))
+        return makeError(ErrorCode::InvalidArgument, tr("--name must be 1 to 64 printable characters."));
+
+    config.apiAddress = values.value(u"api"_s, host + u":8443"_s).trimmed();
+    {
+        const qsizetype colon = config.apiAddress.lastIndexOf(u':');
+        bool portOk = false;
+        const int port = colon > 0 ? config.apiAddress.mid(colon + 1).toInt(&portOk) : 0;
+        const QString hostPart = colon > 0 ? config.apiAddress.left(colon) : QString();
+        const bool hostOk = !hostPart.isEmpty()
+                            && std::all_of(hostPart.cbegin(), hostPart.cend(), [](QChar c) {
+                                   return c.isLetterOrNumber() || c == u'.' || c == u'-' || c == u'_' || c == u':'
+                                          || c == u'[' || c == u']';
+                               });
+        if (!portOk || port < 1 || port > 65535 || !hostOk)
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("--api must be HOST:PORT with a port from 1 to 65535, not \"%1\".").arg(config.apiAddress));
+    }
+
+    config.dataDir = values.value(u"data-dir"_s);
+    if (config.dataDir.isEmpty())
+        config.dataDir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + u"/cohort-node"_s;
+    config.secretFile = values.value(u"secret-file"_s);
+    if (config.secretFile.isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("Name the cluster's local secret with --secret-file FILE (or secret-file= in --config)."));
+    config.executionLog = values.value(u"execution-log"_s);
+
+    struct Bound
+    {
+        const char16_t *key;
+        int *target;
+        int minimum;
+        int maximum;
+    } bounds[] = {
+        {u"workers", &config.workers, 1, 256},
+        {u"heartbeat", &config.heartbeatSeconds, 1, 300},
+        {u"offline-after", &config.offlineAfterSeconds, 2, 86400},
+        {u"grace", &config.graceSeconds, 0, 3600},
+        {u"batch", &config.batchSize, 1, 1000},
+    };
+    for (const Bound &bound : bounds) {
+        const QString key = QString::fromUtf16(bound.key);
+        if (!values.contains(key))
+            continue;
+        auto value = integer(key, values.value(key), bound.minimum, bound.maximum);
+        if (!value)
+            return value.error();
+        *bound.target = *value;
+    }
+    if (config.offlineAfterSeconds <= config.heartbeatSeconds)
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("--offline-after (%1 s) must be longer than --heartbeat (%2 s), or live nodes would be "
+                            "marked Offline.")
+                             .arg(config.offlineAfterSeconds)
+                             .arg(config.heartbeatSeconds));
+    return config;
+}
+
+} // namespace Cohort

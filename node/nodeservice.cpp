@@ -1,0 +1,258 @@
+#include "nodeservice.h"
+
+#include "cluster.h"
+#include "healthmonitor.h"
+#include "jobrunner.h"
+#include "masterkey.h"
+#include "nodeidentity.h"
+#include "nodelogging.h"
+#include "noderegistry.h"
+#include "schema.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QSocketNotifier>
+#include <QSysInfo>
+#include <QTimeZone>
+#include <QTimer>
+#include <QUuid>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int signalNumber)
+{
+    const char byte = char(signalNumber);
+    [[maybe_unused]] const auto written = ::write(signalPipe[0], &byte, 1);
+}
+
+// Beyond the grace period, how long a stop may take (a database that went away cannot
+// be told) before the process ends anyway.
+constexpr int StopDeadlineExtraMs = 15000;
+
+} // namespace
+
+NodeService::NodeService(NodeConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_incarnation(QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+}
+
+NodeService::~NodeService()
+{
+    if (m_runnerThread.isRunning()) {
+        m_runnerThread.quit();
+        m_runnerThread.wait();
+    }
+    delete m_health;
+}
+
+void NodeService::installSignalHandlers()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0) {
+        qCWarning(lcNode) << "cannot watch for signals; SIGTERM will kill this node without a graceful stop";
+        return;
+    }
+    m_signalNotifier = new QSocketNotifier(signalPipe[1], QSocketNotifier::Read, this);
+    connect(m_signalNotifier, &QSocketNotifier::activated, this, [this] {
+        char byte = 0;
+        if (::read(signalPipe[1], &byte, 1) != 1)
+            return;
+        const QString name = byte == SIGINT ? u"SIGINT"_s : u"SIGTERM"_s;
+        if (m_stopping) {
+            qCWarning(lcNode).noquote() << name << "again while stopping; still waiting for running jobs";
+            return;
+        }
+        stop(NodeExitOk, tr("received %1").arg(name));
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+}
+
+int NodeService::start(QString *error)
+{
+    auto database = Database::fromUrl(m_config.databaseUrl);
+    if (!database) {
+        *error = database.message();
+        return NodeExitUsage;
+    }
+    m_database = std::move(database).value();
+
+    // The master key first: a wrong secret stops the node before it writes anything.
+    auto secret = MasterKey::readSecretFile(m_config.secretFile);
+    if (!secret) {
+        *error = secret.message();
+        return NodeExitFailure;
+    }
+    auto cluster = Cluster::load(*m_database);
+    if (!cluster) {
+        *error = cluster.message();
+        return NodeExitFailure;
+    }
+    if (!cluster->has_value()) {
+        *error = tr("%1 holds no cluster; create one with \"cohortctl init\".").arg(m_database->url().redacted());
+        return NodeExitFailure;
+    }
+    if (auto key = Cluster::unlock(*m_database, *secret); !key) {
+        *error = tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
+                    "secret the cluster was created with.")
+                     .arg(m_config.secretFile, key.message());
+        return NodeExitFailure;
+    }
+
+    auto guid = NodeIdentity::loadOrCreate(m_config.guidFile());
+    if (!guid) {
+        *error = guid.message();
+        return NodeExitFailure;
+    }
+    m_guid = *guid;
+
+    const QDateTime now = QDateTime::currentDateTime();
+    NodeJoin join;
+    join.guid = m_guid;
+    join.name = m_config.name;
+    join.apiAddress = m_config.apiAddress;
+    join.version = QStringLiteral(COHORT_VERSION_STRING);
+    join.incarnation = m_incarnation;
+    join.hostname = QSysInfo::machineHostName();
+    join.pid = QCoreApplication::applicationPid();
+    join.tzName = QString::fromUtf8(QTimeZone::systemTimeZoneId());
+    join.tzOffsetSeconds = now.offsetFromUtc();
+    join.offlineAfterMs = qint64(m_config.offlineAfterSeconds) * 1000;
+    join.guidFile = m_config.guidFile();
+
+    // Schema and version: a node newer than the cluster upgrades it (the first one
+    // upgraded takes over); an older one does no work.
+    auto migrated = Schema::migrate(*m_database, m_guid);
+    if (!migrated) {
+        if (migrated.code() == ErrorCode::SchemaTooNew) {
+            if (auto recorded = NodeRegistry::recordUpgradeRequired(*m_database, join); !recorded)
+                qCWarning(lcNode).noquote() << "cannot record this node's version:" << recorded.message();
+            *error = tr("%1 This node shows as Offline (Upgrade Required) until it runs the cluster's version.")
+                         .arg(migrated.message());
+            return NodeExitUpgradeRequired;
+        }
+        *error = migrated.message();
+        return NodeExitFailure;
+    }
+    if (migrated->changed())
+        qCInfo(lcNode).noquote() << migrated->describe();
+
+    HealthMonitor::Options healthOptions;
+    healthOptions.heartbeatSeconds = m_config.heartbeatSeconds;
+    healthOptions.offlineAfterSeconds = m_config.offlineAfterSeconds;
+    healthOptions.join = join;
+    m_health = new HealthMonitor(*m_database, healthOptions, m_settings);
+
+    // A second live process with this GUID (a cloned machine) already holds the lock.
+    auto locked = m_health->takeSessionLock();
+    if (!locked) {
+        *error = locked.message();
+        return NodeExitFailure;
+    }
+    join.livenessLockHeld = m_database->url().backend() == Backend::Postgres && *locked;
+    if (!*locked) {
+        *error = tr("Another live cohort-node already runs as node %1. If this machine was cloned from another, "
+                    "delete %2 to join as a new node.")
+                     .arg(m_guid, m_config.guidFile());
+        return NodeExitFailure;
+    }
+
+    join.clockMs = QDateTime::currentMSecsSinceEpoch();
+    auto joined = NodeRegistry::join(*m_database, join);
+    if (!joined) {
+        *error = joined.message();
+        return NodeExitFailure;
+    }
+    for (const QString &warning : std::as_const(joined->warnings))
+        qCWarning(lcNode).noquote() << "Manager Time Out of Sync:" << warning;
+    if (joined->recoveredJobs > 0)
+        qCInfo(lcNode) << joined->recoveredJobs << "jobs of this node's previous run went back to the pool";
+
+    m_health->setJoin(join);
+
+    JobRunner::Options runnerOptions;
+    runnerOptions.workers = m_config.workers;
+    runnerOptions.batchSize = m_config.batchSize;
+    runnerOptions.executionLog = m_config.executionLog;
+    m_runner = new JobRunner(*m_database, m_guid, joined->joinedAt, runnerOptions, m_settings);
+    m_runner->moveToThread(&m_runnerThread);
+    connect(&m_runnerThread, &QThread::finished, m_runner, &QObject::deleteLater);
+    connect(m_runner, &JobRunner::stopped, this, &NodeService::runnerStopped);
+    connect(m_health, &HealthMonitor::rejoined, m_runner, &JobRunner::rejoined);
+    connect(m_health, &HealthMonitor::mustStop, this, [this](int code, const QString &reason) { stop(code, reason); });
+    m_runnerThread.setObjectName(u"job-loop"_s);
+    m_runnerThread.start();
+    QMetaObject::invokeMethod(m_runner, &JobRunner::start, Qt::QueuedConnection);
+    m_health->start();
+
+    qCInfo(lcNode).noquote() << u"node %1 (%2) joined the cluster at %3 as %4, version %5, %6 workers"_s.arg(
+        m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
+        QStringLiteral(COHORT_VERSION_STRING), QString::number(m_config.workers));
+    return NodeExitOk;
+}
+
+void NodeService::stop(int exitCode, const QString &reason)
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    m_exitCode = exitCode;
+    qCInfo(lcNode).noquote() << "stopping:" << reason;
+    if (!m_runner) {
+        QCoreApplication::exit(exitCode);
+        return;
+    }
+    m_health->beginStop();
+    const int graceMs = m_config.graceSeconds * 1000;
+    QMetaObject::invokeMethod(m_runner, [runner = m_runner, graceMs] { runner->stop(graceMs); },
+                              Qt::QueuedConnection);
+    // A stop that cannot reach the database must still end.
+    QTimer::singleShot(graceMs + StopDeadlineExtraMs, this, [this] {
+        qCCritical(lcNode) << "the job loop did not stop in time (is the database reachable?); exiting";
+        m_exitCode = m_exitCode == NodeExitOk ? NodeExitFailure : m_exitCode;
+        finish();
+    });
+}
+
+void NodeService::runnerStopped(int handedBack)
+{
+    Q_UNUSED(handedBack);
+    auto left = NodeRegistry::leave(*m_database, m_guid, m_incarnation,
+                                    tr("node %1 stopped before running it").arg(m_config.name));
+    if (!left) {
+        qCCritical(lcNode).noquote() << "cannot mark this node Offline:" << left.message();
+        if (m_exitCode == NodeExitOk)
+            m_exitCode = NodeExitFailure;
+    } else {
+        qCInfo(lcNode) << "marked Offline; bye";
+    }
+    finish();
+}
+
+void NodeService::finish()
+{
+    m_runnerThread.quit();
+    if (!m_runnerThread.wait(5000)) {
+        // A job that ignores cancellation cannot hold the process hostage.
+        qCCritical(lcNode) << "jobs still running after the stop; ending the process";
+        ::_exit(m_exitCode);
+    }
+    QCoreApplication::exit(m_exitCode);
+}
+
+} // namespace Cohort

@@ -1,0 +1,196 @@
+#include "testcluster.h"
+
+#include "cluster.h"
+#include "masterkey.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QProcessEnvironment>
+#include <QThread>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort::Test {
+
+NodeProcess::NodeProcess(QString name, QString dataDir, QString executionLog)
+    : m_name(std::move(name))
+    , m_dataDir(std::move(dataDir))
+    , m_executionLog(std::move(executionLog))
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+}
+
+NodeProcess::~NodeProcess()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        ::kill(pid_t(m_process.processId()), SIGCONT);
+        m_process.kill();
+        m_process.waitForFinished(10000);
+    }
+}
+
+QString NodeProcess::output()
+{
+    m_output += QString::fromUtf8(m_process.readAll());
+    return m_output;
+}
+
+QString NodeProcess::guid() const
+{
+    QFile file(QDir(m_dataDir).filePath(u"node.guid"_s));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(file.readAll()).trimmed();
+}
+
+void NodeProcess::start(const QString &program, const QStringList &arguments)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_LOGGING_RULES"_s, u"cohort.*.info=true"_s);
+    m_process.setProcessEnvironment(environment);
+    m_process.start(program, arguments);
+}
+
+bool NodeProcess::waitForJoined(int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (output().contains(u"joined the cluster"_s))
+            return true;
+        if (m_process.state() == QProcess::NotRunning) {
+            output();
+            return false;
+        }
+        m_process.waitForReadyRead(50);
+        QCoreApplication::processEvents();
+    }
+    return false;
+}
+
+bool NodeProcess::waitForExit(int timeoutMs)
+{
+    const bool ended = m_process.state() == QProcess::NotRunning || m_process.waitForFinished(timeoutMs);
+    output();
+    return ended;
+}
+
+void NodeProcess::signal(int signalNumber)
+{
+    ::kill(pid_t(m_process.processId()), signalNumber);
+}
+
+Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const QString &label)
+{
+    auto database = TestDatabase::create(backend, label);
+    if (!database)
+        return database.error();
+    std::unique_ptr<TestCluster> cluster(new TestCluster);
+    cluster->m_testDatabase = std::move(database).value();
+    cluster->m_url = cluster->m_testDatabase->url();
+    if (auto ready = cluster->initialize(label); !ready)
+        return ready.error();
+    return cluster;
+}
+
+Result<std::unique_ptr<TestCluster>> TestCluster::createAt(const QString &url, const QString &label)
+{
+    std::unique_ptr<TestCluster> cluster(new TestCluster);
+    cluster->m_url = url;
+    if (auto ready = cluster->initialize(label); !ready)
+        return ready.error();
+    return cluster;
+}
+
+Result<void> TestCluster::initialize(const QString &label)
+{
+    if (!m_scratch.isValid())
+        return makeError(ErrorCode::Io, u"cannot create a temporary folder"_s);
+    m_secretFile = scratchPath(u"secret"_s);
+    if (auto written = MasterKey::writeNewSecretFile(m_secretFile); !written)
+        return written.error();
+    auto secret = MasterKey::readSecretFile(m_secretFile);
+    if (!secret)
+        return secret.error();
+    auto url = DatabaseUrl::parse(m_url);
+    if (!url)
+        return url.error();
+    ClusterInitRequest request;
+    request.name = label;
+    request.secret = *secret;
+    request.adminName = u"admin"_s;
+    request.adminPassword = u"correct horse battery"_s;
+    request.actor = u"test"_s;
+    if (auto created = Cluster::create(*url, request); !created)
+        return created.error();
+    auto opened = Database::fromUrl(m_url);
+    if (!opened)
+        return opened.error();
+    m_database = std::move(opened).value();
+    return {};
+}
+
+TestCluster::~TestCluster()
+{
+    m_nodes.clear(); // kills what still runs, before the database goes
+    m_database.reset();
+}
+
+QStringList TestCluster::defaultArguments()
+{
+    return {u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s, u"--grace"_s, u"10"_s};
+}
+
+NodeProcess *TestCluster::startNode(const QString &name, const QStringList &extraArguments)
+{
+    return startNodeIn(name, scratchPath(u"node-"_s + name), extraArguments);
+}
+
+NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments)
+{
+    const QString log = scratchPath(u"executions-%1-%2.log"_s.arg(name).arg(m_nodes.size()));
+    auto node = std::make_unique<NodeProcess>(name, dataDir, log);
+    QStringList arguments{u"--db"_s, url(), u"--name"_s, name, u"--data-dir"_s, dataDir,
+                          u"--secret-file"_s, m_secretFile, u"--api"_s, u"127.0.0.1:%1"_s.arg(18000 + m_nodes.size()),
+                          u"--execution-log"_s, log};
+    arguments << defaultArguments() << extraArguments;
+    node->start(QStringLiteral(COHORT_NODE_PATH), arguments);
+    m_nodes.push_back(std::move(node));
+    return m_nodes.back().get();
+}
+
+QHash<qint64, int> TestCluster::executions() const
+{
+    QHash<qint64, int> counts;
+    for (const auto &node : m_nodes) {
+        QFile file(node->executionLog());
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        while (!file.atEnd()) {
+            const QByteArray line = file.readLine();
+            bool ok = false;
+            const qint64 id = line.left(line.indexOf(' ')).toLongLong(&ok);
+            if (ok)
+                ++counts[id];
+        }
+    }
+    return counts;
+}
+
+QVariant TestCluster::scalar(const QString &sql, const QVariantList &values)
+{
+    auto query = m_database->exec(sql, values);
+    if (!query || !query->next())
+        return {};
+    return query->value(0);
+}
+
+QString TestCluster::nodeState(const QString &guid)
+{
+    return scalar(u"SELECT state FROM nodes WHERE guid = ?"_s, {guid}).toString();
+}
+
+} // namespace Cohort::Test

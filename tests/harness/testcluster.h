@@ -1,0 +1,90 @@
+// TestCluster: a real cluster for integration tests: a fresh database (SQLite file or
+// PostgreSQL database) holding a cluster made by the real core code, its local secret,
+// and real cohort-node processes started from the built executable. Everything is
+// killed and removed when the TestCluster is destroyed, also when a test fails.
+#pragma once
+
+#include "database.h"
+#include "result.h"
+#include "testdatabase.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <memory>
+#include <vector>
+
+namespace Cohort::Test {
+
+class NodeProcess
+{
+public:
+    NodeProcess(QString name, QString dataDir, QString executionLog);
+    ~NodeProcess();
+
+    QString name() const { return m_name; }
+    QString dataDir() const { return m_dataDir; }
+    QString executionLog() const { return m_executionLog; }
+    QProcess &process() { return m_process; }
+    qint64 pid() const { return m_process.processId(); }
+    // Everything the node wrote so far (stdout and stderr).
+    QString output();
+    // The GUID the node made for itself (empty before it started).
+    QString guid() const;
+
+    void start(const QString &program, const QStringList &arguments);
+    // Waits (spinning the event loop) until the node says it joined, or it exits.
+    bool waitForJoined(int timeoutMs = 30000);
+    bool waitForExit(int timeoutMs = 30000);
+    void signal(int signalNumber);
+    bool running() const { return m_process.state() != QProcess::NotRunning; }
+
+private:
+    QString m_name;
+    QString m_dataDir;
+    QString m_executionLog;
+    QProcess m_process;
+    QString m_output;
+};
+
+class TestCluster
+{
+public:
+    static Result<std::unique_ptr<TestCluster>> create(Backend backend, const QString &label);
+    // A cluster in an existing empty database (a private server's, say).
+    static Result<std::unique_ptr<TestCluster>> createAt(const QString &url, const QString &label);
+    ~TestCluster();
+
+    QString url() const { return m_url; }
+    QString secretFile() const { return m_secretFile; }
+    Database &database() { return *m_database; }
+    QString scratchPath(const QString &name) const { return m_scratch.filePath(name); }
+
+    // Starts a node with its own data folder and execution log; extra flags after the
+    // defaults (fast heartbeat, short offline threshold) override them.
+    NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {});
+    // Starts a node on an existing data folder (same GUID).
+    NodeProcess *startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments = {});
+    const std::vector<std::unique_ptr<NodeProcess>> &nodes() const { return m_nodes; }
+
+    // Counts per job id across every node's execution log.
+    QHash<qint64, int> executions() const;
+    // Runs a single-value query on the test's own connection.
+    QVariant scalar(const QString &sql, const QVariantList &values = {});
+    QString nodeState(const QString &guid);
+
+    static QStringList defaultArguments();
+
+private:
+    TestCluster() = default;
+    Result<void> initialize(const QString &label);
+
+    QTemporaryDir m_scratch;
+    std::unique_ptr<TestDatabase> m_testDatabase; // when the cluster made its own database
+    QString m_url;
+    std::unique_ptr<Database> m_database;
+    QString m_secretFile;
+    std::vector<std::unique_ptr<NodeProcess>> m_nodes;
+};
+
+} // namespace Cohort::Test

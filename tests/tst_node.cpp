@@ -1,0 +1,513 @@
+// Manager nodes as real cohort-node processes on a real database, SQLite and
+// PostgreSQL: draining the pool exactly once, taking over from a killed or hung node
+// (whose late completions are fenced off), local jobs, graceful stop, retries with
+// backoff, decommissioning, and the refusals (wrong secret, cloned GUID).
+#include "alerts.h"
+#include "clustersettings.h"
+#include "jobpool.h"
+#include "masterkey.h"
+#include "noderegistry.h"
+#include "schema.h"
+#include "ctlrun.h"
+#include "testcluster.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QSet>
+#include <QTest>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+using namespace Cohort;
+using namespace Cohort::Test;
+
+namespace {
+
+QList<qint64> submit(Database &database, const JobSpec &spec, int count)
+{
+    const qint64 before = [&] {
+        auto query = database.exec(u"SELECT COALESCE(MAX(id), 0) FROM jobs"_s);
+        return query && query->next() ? query->value(0).toLongLong() : 0;
+    }();
+    QList<JobSpec> specs(count, spec);
+    auto submitted = JobPool::submit(database, specs);
+    if (!submitted || *submitted != count)
+        return {};
+    QList<qint64> ids;
+    auto query = database.exec(u"SELECT id FROM jobs WHERE id > ? AND type = ? ORDER BY id"_s, {before, spec.type});
+    while (query && query->next())
+        ids << query->value(0).toLongLong();
+    return ids;
+}
+
+JobSpec jobOf(const QString &type, const QString &payload = u"{}"_s)
+{
+    JobSpec spec;
+    spec.type = type;
+    spec.payload = payload;
+    return spec;
+}
+
+QString idList(const QList<qint64> &ids)
+{
+    QStringList parts;
+    for (qint64 id : ids)
+        parts << QString::number(id);
+    return parts.join(u',');
+}
+
+} // namespace
+
+class TestNode : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase_data() { addBackendRows(); }
+    void init();
+    void cleanup();
+
+    void drainsTenThousandJobsExactlyOnce();
+    void killedNodeIsTakenOver();
+    void hungNodeIsFencedOff();
+    void localJobRunsOnceOnEachOnlineNode();
+    void sigtermLeavesOffline();
+    void sigtermHandsBackWhatDidNotFinish();
+    void failingJobRetriesWithBackoffThenFails();
+    void decommissionOnlyOffline();
+    void wrongSecretIsRefusedAndWritesNothing();
+    void clonedGuidIsRefused();
+    void housekeepingRunsOncePerPeriod();
+    void olderNodeStepsDownAsUpgradeRequired();
+
+private:
+    std::unique_ptr<TestCluster> m_cluster;
+};
+
+void TestNode::init()
+{
+    QFETCH_GLOBAL(QString, backend);
+    auto cluster = TestCluster::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
+    QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
+    m_cluster = std::move(cluster).value();
+}
+
+void TestNode::cleanup()
+{
+    if (QTest::currentTestFailed() && m_cluster) {
+        for (const auto &node : m_cluster->nodes()) {
+            const QStringList lines = node->output().split(u'\n');
+            qWarning().noquote() << "---- output of node" << node->name() << "(last 40 lines)";
+            qWarning().noquote() << lines.mid(qMax(0, int(lines.size()) - 40)).join(u'\n');
+        }
+    }
+    m_cluster.reset();
+}
+
+void TestNode::drainsTenThousandJobsExactlyOnce()
+{
+    for (const QString &name : {u"n1"_s, u"n2"_s, u"n3"_s})
+        QVERIFY2(m_cluster->startNode(name)->waitForJoined(), qPrintable(name));
+    const QList<qint64> ids = submit(m_cluster->database(), jobOf(u"noop"_s), 10000);
+    QCOMPARE(ids.size(), 10000);
+
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(), 10000,
+        180000);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state <> 'succeeded'"_s).toInt(), 0);
+
+    // Each job ran exactly once: counted by the nodes as they started it.
+    const QHash<qint64, int> executions = m_cluster->executions();
+    int once = 0;
+    for (qint64 id : ids) {
+        const int count = executions.value(id);
+        QVERIFY2(count == 1, qPrintable(u"job %1 ran %2 times"_s.arg(id).arg(count)));
+        ++once;
+    }
+    QCOMPARE(once, 10000);
+    // And every one was counted in the statistics, by the node that ran it.
+    QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'noop'"_s).toInt(), 10000);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(DISTINCT node_guid) FROM job_stats WHERE job_type = 'noop' "
+                               "AND node_guid NOT IN (SELECT guid FROM nodes)"_s)
+                 .toInt(),
+             0);
+}
+
+void TestNode::killedNodeIsTakenOver()
+{
+    // The victim joins first and alone, so it holds the jobs when it is killed.
+    NodeProcess *victim = m_cluster->startNode(u"victim"_s, {u"--workers"_s, u"4"_s});
+    QVERIFY(victim->waitForJoined());
+    const QList<qint64> ids = submit(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 1500}"_s), 8);
+    QCOMPARE(ids.size(), 8);
+    const QString guid = victim->guid();
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s,
+                                               {guid})
+                                     .toInt()
+                                 >= 4,
+                             30000);
+    for (const QString &name : {u"peer1"_s, u"peer2"_s})
+        QVERIFY2(m_cluster->startNode(name)->waitForJoined(), qPrintable(name));
+
+    QElapsedTimer sinceKill;
+    victim->signal(SIGKILL);
+    sinceKill.start();
+    QVERIFY(victim->waitForExit(10000));
+
+    // Offline within the threshold (5 s) plus two heartbeats (1 s each).
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"offline"_s, 7000);
+    qInfo("killed node marked Offline after %lld ms", sinceKill.elapsed());
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
+                               {AlertKind::NodeOffline, guid})
+                 .toInt(),
+             1);
+
+    // Its jobs finish on the others; none is lost.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids))).toInt(),
+        8, 30000);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(idList(ids)),
+                               {guid})
+                 .toInt(),
+             0);
+    QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'sleep'"_s).toInt(), 8);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM job_stats WHERE node_guid = ?"_s, {guid}).toInt(), 0);
+}
+
+void TestNode::hungNodeIsFencedOff()
+{
+    // A hung node keeps its process and its database session: only the heartbeat rule
+    // finds it. When it wakes, its completions must not count.
+    NodeProcess *hung = m_cluster->startNode(u"hung"_s, {u"--offline-after"_s, u"3"_s});
+    QVERIFY(hung->waitForJoined());
+    const QList<qint64> ids = submit(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 1000}"_s), 4);
+    QCOMPARE(ids.size(), 4);
+    const QString guid = hung->guid();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
+        30000);
+    hung->signal(SIGSTOP);
+    NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--offline-after"_s, u"3"_s});
+    QVERIFY(peer->waitForJoined());
+    const QString peerGuid = peer->guid();
+
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"offline"_s, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND claimed_by = ? "
+                                                "AND id IN (%1)"_s.arg(idList(ids)),
+                                                {peerGuid})
+                                  .toInt(),
+                              4, 30000);
+
+    hung->signal(SIGCONT);
+    // It wakes, finishes its sleeps late, and is told no; then it joins again.
+    QTRY_VERIFY_WITH_TIMEOUT(hung->output().count(u"rejected: its claim was revoked"_s) == 4, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"online"_s, 20000);
+    for (qint64 id : ids) {
+        QCOMPARE(m_cluster->scalar(u"SELECT claimed_by FROM jobs WHERE id = ?"_s, {id}).toString(), peerGuid);
+        QCOMPARE(m_cluster->executions().value(id), 2); // ran twice, counted once
+    }
+    QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'sleep'"_s).toInt(), 4);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM job_stats WHERE job_type = 'sleep' AND node_guid = ?"_s, {guid})
+                 .toInt(),
+             0);
+}
+
+void TestNode::localJobRunsOnceOnEachOnlineNode()
+{
+    QList<NodeProcess *> nodes;
+    for (const QString &name : {u"l1"_s, u"l2"_s, u"l3"_s, u"gone"_s}) {
+        nodes << m_cluster->startNode(name);
+        QVERIFY2(nodes.last()->waitForJoined(), qPrintable(name));
+    }
+    NodeProcess *gone = nodes.takeLast();
+    gone->signal(SIGTERM);
+    QVERIFY(gone->waitForExit());
+    QCOMPARE(gone->process().exitCode(), 0);
+    QCOMPARE(m_cluster->nodeState(gone->guid()), u"offline"_s);
+
+    JobSpec spec = jobOf(u"clear-cache"_s);
+    spec.scope = JobScope::Local;
+    const QList<qint64> ids = submit(m_cluster->database(), spec, 1);
+    QCOMPARE(ids.size(), 1);
+    const qint64 id = ids.first();
+
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT state FROM jobs WHERE id = ?"_s, {id}).toString(),
+                              u"succeeded"_s, 30000);
+    QSet<QString> expected;
+    for (NodeProcess *node : std::as_const(nodes))
+        expected.insert(node->guid());
+    QSet<QString> ran;
+    auto runs = m_cluster->database().exec(u"SELECT node_guid, state FROM local_job_runs WHERE job_id = ?"_s, {id});
+    QVERIFY(runs.ok());
+    while (runs->next()) {
+        QCOMPARE(runs->value(1).toString(), u"succeeded"_s);
+        ran.insert(runs->value(0).toString());
+    }
+    QCOMPARE(ran, expected);
+    QCOMPARE(m_cluster->executions().value(id), 3);
+    QFile goneLog(gone->executionLog());
+    if (goneLog.open(QIODevice::ReadOnly))
+        QVERIFY(!goneLog.readAll().contains(QByteArray(QByteArray::number(id) + " 1 clear-cache")));
+}
+
+void TestNode::sigtermLeavesOffline()
+{
+    NodeProcess *node = m_cluster->startNode(u"leaver"_s);
+    QVERIFY(node->waitForJoined());
+    const QList<qint64> ids = submit(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 700}"_s), 4);
+    const QString guid = node->guid();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
+        30000);
+    node->signal(SIGTERM);
+    QVERIFY(node->waitForExit(20000));
+    QCOMPARE(node->process().exitStatus(), QProcess::NormalExit);
+    QCOMPARE(node->process().exitCode(), 0);
+    QCOMPARE(m_cluster->nodeState(guid), u"offline"_s);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(),
+             0);
+    // The running jobs had time to finish, within the grace period.
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids))).toInt(),
+        4);
+}
+
+void TestNode::sigtermHandsBackWhatDidNotFinish()
+{
+    NodeProcess *node = m_cluster->startNode(u"impatient"_s, {u"--grace"_s, u"1"_s, u"--workers"_s, u"2"_s});
+    QVERIFY(node->waitForJoined());
+    const QList<qint64> ids = submit(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 60000}"_s), 2);
+    const QString guid = node->guid();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 2,
+        30000);
+    node->signal(SIGTERM);
+    QVERIFY(node->waitForExit(20000));
+    QCOMPARE(node->process().exitCode(), 0);
+    QCOMPARE(m_cluster->nodeState(guid), u"offline"_s);
+    // Back in the queue, the cut-short attempt not counted against them.
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND attempts = 0 AND claimed_by IS NULL "
+                               "AND id IN (%1)"_s.arg(idList(ids)))
+                 .toInt(),
+             2);
+}
+
+void TestNode::failingJobRetriesWithBackoffThenFails()
+{
+    {
+        auto db = m_cluster->database().connection();
+        QVERIFY(db.ok());
+        QVERIFY(ClusterSettings::set(*db, m_cluster->database().dialect(), QString::fromUtf16(Setting::RetryBaseMs.name),
+                                     u"200"_s, u"test"_s)
+                    .ok());
+    }
+    QVERIFY(m_cluster->startNode(u"retrier"_s)->waitForJoined());
+    JobSpec spec = jobOf(u"fail"_s, u"{\"error\": \"disk on fire\"}"_s);
+    spec.maxAttempts = 4;
+    const QList<qint64> ids = submit(m_cluster->database(), spec, 1);
+    QCOMPARE(ids.size(), 1);
+    const qint64 id = ids.first();
+
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT state FROM jobs WHERE id = ?"_s, {id}).toString(), u"failed"_s,
+                              30000);
+    QCOMPARE(m_cluster->scalar(u"SELECT attempts FROM jobs WHERE id = ?"_s, {id}).toInt(), 4);
+    QVERIFY(m_cluster->scalar(u"SELECT last_error FROM jobs WHERE id = ?"_s, {id}).toString().contains(u"disk on fire"_s));
+    QCOMPARE(m_cluster->scalar(u"SELECT SUM(failed) FROM job_stats WHERE job_type = 'fail'"_s).toInt(), 1);
+
+    // Four attempts, each waiting at least twice as long as the one before: 200, 400, 800 ms.
+    QFile log(m_cluster->nodes().front()->executionLog());
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QList<qint64> startedAt;
+    QList<int> attempts;
+    for (const QByteArray &line : log.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.split(' ');
+        if (fields.size() == 5 && fields.at(0).toLongLong() == id) {
+            attempts << fields.at(1).toInt();
+            startedAt << fields.at(4).toLongLong() / 1000; // microseconds
+
+        }
+    }
+    QCOMPARE(attempts, (QList<int>{1, 2, 3, 4}));
+    for (int i = 1; i < startedAt.size(); ++i) {
+        const qint64 gap = startedAt.at(i) - startedAt.at(i - 1);
+        const qint64 backoff = 200LL << (i - 1);
+        QVERIFY2(gap >= backoff, qPrintable(u"attempt %1 came %2 ms after the one before, backoff %3 ms"_s.arg(i + 1)
+                                                .arg(gap)
+                                                .arg(backoff)));
+    }
+}
+
+void TestNode::decommissionOnlyOffline()
+{
+    NodeProcess *node = m_cluster->startNode(u"retiree"_s);
+    QVERIFY(node->waitForJoined());
+    const QString guid = node->guid();
+
+    const CtlRun refused = runCtl({u"decommission"_s, u"--db"_s, m_cluster->url(), u"retiree"_s});
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.err.contains(u"Online"_s), qPrintable(refused.err));
+    QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.decommission'"_s).toInt(), 0);
+
+    node->signal(SIGTERM);
+    QVERIFY(node->waitForExit());
+    QCOMPARE(m_cluster->nodeState(guid), u"offline"_s);
+
+    const CtlRun done = runCtl({u"decommission"_s, u"--db"_s, m_cluster->url(), u"retiree"_s});
+    QVERIFY2(done.exitCode == 0, qPrintable(done.err));
+    QCOMPARE(m_cluster->nodeState(guid), u"decommissioned"_s);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.decommission' AND target = ?"_s,
+                               {guid})
+                 .toInt(),
+             1);
+
+    // The decommissioned GUID cannot come back.
+    NodeProcess *again = m_cluster->startNodeIn(u"retiree"_s, node->dataDir());
+    QVERIFY(again->waitForExit());
+    QCOMPARE(again->process().exitCode(), 1);
+    QVERIFY2(again->output().contains(u"was decommissioned and cannot rejoin"_s), qPrintable(again->output()));
+    QVERIFY(again->output().contains(u"node.guid"_s));
+    QCOMPARE(m_cluster->nodeState(guid), u"decommissioned"_s);
+}
+
+void TestNode::wrongSecretIsRefusedAndWritesNothing()
+{
+    const QString wrongSecret = m_cluster->scratchPath(u"wrong-secret"_s);
+    QVERIFY(MasterKey::writeNewSecretFile(wrongSecret).ok());
+    const QString dataDir = m_cluster->scratchPath(u"stranger"_s);
+    NodeProcess *node = m_cluster->startNodeIn(u"stranger"_s, dataDir, {u"--secret-file"_s, wrongSecret});
+    QVERIFY(node->waitForExit());
+    QCOMPARE(node->process().exitCode(), 1);
+    QVERIFY2(node->output().contains(u"does not unlock this cluster's data key"_s), qPrintable(node->output()));
+    QCOMPARE(node->output().count(u"error:"_s), 1);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 0);
+    QVERIFY(!QFile::exists(QDir(dataDir).filePath(u"node.guid"_s)));
+}
+
+void TestNode::clonedGuidIsRefused()
+{
+    NodeProcess *original = m_cluster->startNode(u"original"_s);
+    QVERIFY(original->waitForJoined());
+    const QString cloneDir = m_cluster->scratchPath(u"clone"_s);
+    QVERIFY(QDir().mkpath(cloneDir));
+    QVERIFY(QFile::copy(QDir(original->dataDir()).filePath(u"node.guid"_s), QDir(cloneDir).filePath(u"node.guid"_s)));
+
+    NodeProcess *clone = m_cluster->startNodeIn(u"clone"_s, cloneDir);
+    QVERIFY(clone->waitForExit());
+    QCOMPARE(clone->process().exitCode(), 1);
+    const QString output = clone->output();
+    QVERIFY2(output.contains(u"already runs as node %1"_s.arg(original->guid())), qPrintable(output));
+    QVERIFY2(output.contains(u"delete %1"_s.arg(QDir(cloneDir).filePath(u"node.guid"_s))), qPrintable(output));
+    // The original is untouched and still the one registered.
+    QCOMPARE(m_cluster->nodeState(original->guid()), u"online"_s);
+    QCOMPARE(m_cluster->scalar(u"SELECT name FROM nodes WHERE guid = ?"_s, {original->guid()}).toString(), u"original"_s);
+    QVERIFY(original->running());
+
+    // Deleting node.guid makes the clone a new node.
+    QVERIFY(QFile::remove(QDir(cloneDir).filePath(u"node.guid"_s)));
+    NodeProcess *fresh = m_cluster->startNodeIn(u"clone"_s, cloneDir);
+    QVERIFY(fresh->waitForJoined());
+    QVERIFY(fresh->guid() != original->guid());
+}
+
+void TestNode::housekeepingRunsOncePerPeriod()
+{
+    Database &database = m_cluster->database();
+    {
+        auto db = database.connection();
+        QVERIFY(db.ok());
+        for (const QString &type : {u"agent-offline-check"_s, u"purge-old-records"_s, u"rollup-stats"_s}) {
+            QVERIFY(ClusterSettings::set(*db, database.dialect(), u"housekeeping.%1.period_seconds"_s.arg(type), u"1"_s,
+                                         u"test"_s)
+                        .ok());
+        }
+    }
+    auto now = JobPool::now(database);
+    QVERIFY(now.ok());
+    const qint64 day = 24 * 3600 * 1000LL;
+    const qint64 hour = 3600 * 1000LL;
+    // An agent silent for an hour, one that checked in just now.
+    QVERIFY(database.exec(u"INSERT INTO agents (guid, name, last_checkin) VALUES ('a1', 'silent', ?), ('a2', 'chatty', ?)"_s,
+                          {*now - hour, *now + 60000})
+                .ok());
+    // A finished job and an audit entry past the 30-day retention; a recent job.
+    QVERIFY(database.exec(u"INSERT INTO jobs (type, state, run_after, finished_at, created_at) VALUES "
+                          "('noop', 'succeeded', 0, ?, 0), ('noop', 'succeeded', 0, ?, 0)"_s,
+                          {*now - 40 * day, *now - day})
+                .ok());
+    QVERIFY(database.exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'old', 'x')"_s, {*now - 40 * day}).ok());
+    // Per-minute statistics three days old: rolled into their hour, sums kept.
+    const qint64 oldHour = (*now - 3 * day) / hour * hour;
+    QVERIFY(database.exec(u"INSERT INTO job_stats (minute, node_guid, job_type, succeeded, failed, total_ms) VALUES "
+                          "(?, 'n', 't', 5, 1, 50), (?, 'n', 't', 7, 0, 70)"_s,
+                          {oldHour + 60000, oldHour + 120000})
+                .ok());
+
+    QElapsedTimer running;
+    running.start();
+    for (const QString &name : {u"h1"_s, u"h2"_s, u"h3"_s})
+        QVERIFY2(m_cluster->startNode(name)->waitForJoined(), qPrintable(name));
+
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT state FROM agents WHERE guid = 'a1'"_s).toString(), u"offline"_s,
+                              20000);
+    QCOMPARE(m_cluster->scalar(u"SELECT state FROM agents WHERE guid = 'a2'"_s).toString(), u"online"_s);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::AgentsOffline}).toInt(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE actor = 'old'"_s).toInt(), 0, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE finished_at < ?"_s, {*now - 30 * day}).toInt(), 0, 20000);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE finished_at = ?"_s, {*now - day}).toInt(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM job_stats WHERE node_guid = 'n'"_s).toInt(), 1,
+                              20000);
+    QCOMPARE(m_cluster->scalar(u"SELECT minute FROM job_stats WHERE node_guid = 'n'"_s).toLongLong(), oldHour);
+    QCOMPARE(m_cluster->scalar(u"SELECT succeeded FROM job_stats WHERE node_guid = 'n'"_s).toInt(), 12);
+    QCOMPARE(m_cluster->scalar(u"SELECT total_ms FROM job_stats WHERE node_guid = 'n'"_s).toInt(), 120);
+
+    // Three nodes, one job per period across them all, not one per node.
+    QTest::qWait(3000);
+    const qint64 seconds = running.elapsed() / 1000 + 2;
+    auto counts = database.exec(u"SELECT type, COUNT(*), COUNT(DISTINCT schedule_key) FROM jobs "
+                                "WHERE schedule_key IS NOT NULL GROUP BY type"_s);
+    QVERIFY(counts.ok());
+    int types = 0;
+    while (counts->next()) {
+        ++types;
+        const QString type = counts->value(0).toString();
+        const int jobs = counts->value(1).toInt();
+        QCOMPARE(counts->value(2).toInt(), jobs);
+        QVERIFY2(jobs >= 3 && jobs <= seconds,
+                 qPrintable(u"%1: %2 jobs in about %3 s of 1 s periods"_s.arg(type).arg(jobs).arg(seconds)));
+    }
+    QCOMPARE(types, 3);
+}
+
+void TestNode::olderNodeStepsDownAsUpgradeRequired()
+{
+    NodeProcess *node = m_cluster->startNode(u"old-timer"_s);
+    QVERIFY(node->waitForJoined());
+    const QString guid = node->guid();
+    // Another node, newer, migrated the cluster past this program's schema.
+    QVERIFY(m_cluster->database()
+                .exec(u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, 0, 'newer')"_s,
+                      {Schema::CurrentVersion + 1})
+                .ok());
+    QVERIFY(node->waitForExit(20000));
+    QCOMPARE(node->process().exitCode(), 3);
+    QVERIFY2(node->output().contains(u"must be upgraded"_s), qPrintable(node->output()));
+    auto nodes = NodeRegistry::list(m_cluster->database());
+    QVERIFY(nodes.ok());
+    QCOMPARE(nodes->size(), 1);
+    QCOMPARE(nodes->first().status, NodeStatus::UpgradeRequired);
+    QCOMPARE(nodeStatusText(nodes->first().status), u"Offline (Upgrade Required)"_s);
+
+    // Started again unchanged, it does no work and says why.
+    NodeProcess *again = m_cluster->startNodeIn(u"old-timer"_s, node->dataDir());
+    QVERIFY(again->waitForExit());
+    QCOMPARE(again->process().exitCode(), 3);
+    QVERIFY2(again->output().contains(u"Offline (Upgrade Required)"_s), qPrintable(again->output()));
+}
+
+QTEST_GUILESS_MAIN(TestNode)
+#include "tst_node.moc"

@@ -1,0 +1,139 @@
+// cohort-node's configuration: INI file and flags (flags win), defaults, and a clear
+// one-line error with exit code 2 for every bad value, before anything starts.
+#include "nodeconfig.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace Cohort;
+
+class TestNodeConfig : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaults();
+    void fileThenFlags();
+    void badValues_data();
+    void badValues();
+    void badValueExitsWithUsage();
+    void helpListsEveryFlag();
+
+private:
+    QString writeIni(const QByteArray &content);
+    QTemporaryDir m_dir;
+};
+
+QString TestNodeConfig::writeIni(const QByteArray &content)
+{
+    static int count = 0;
+    const QString path = m_dir.filePath(u"node-%1.ini"_s.arg(++count));
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return {};
+    file.write(content);
+    return path;
+}
+
+void TestNodeConfig::defaults()
+{
+    auto config = NodeConfig::parse({u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s});
+    QVERIFY2(config.ok(), qPrintable(config.message()));
+    QCOMPARE(config->heartbeatSeconds, 10);
+    QCOMPARE(config->offlineAfterSeconds, 180);
+    QCOMPARE(config->workers, 4);
+    QVERIFY(!config->name.isEmpty());
+    QVERIFY(config->apiAddress.endsWith(u":8443"_s));
+    QVERIFY(config->guidFile().endsWith(u"/node.guid"_s));
+}
+
+void TestNodeConfig::fileThenFlags()
+{
+    const QString ini = writeIni("[node]\ndb=sqlite:/tmp/from-file.db\nname=from-file\nworkers=8\nheartbeat=5\n"
+                                 "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\n");
+    auto config = NodeConfig::parse({u"--config"_s, ini, u"--workers"_s, u"16"_s});
+    QVERIFY2(config.ok(), qPrintable(config.message()));
+    QCOMPARE(config->databaseUrl, u"sqlite:/tmp/from-file.db"_s);
+    QCOMPARE(config->name, u"from-file"_s);
+    QCOMPARE(config->workers, 16); // the flag wins
+    QCOMPARE(config->heartbeatSeconds, 5);
+    QCOMPARE(config->offlineAfterSeconds, 60);
+    QCOMPARE(config->apiAddress, u"node1.example:9443"_s);
+}
+
+void TestNodeConfig::badValues_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    const QStringList base{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s};
+    QTest::newRow("no db") << QStringList{u"--secret-file"_s, u"/tmp/s"_s} << u"--db URL"_s;
+    QTest::newRow("bad db") << QStringList{u"--db"_s, u"mysql://x/y"_s, u"--secret-file"_s, u"/tmp/s"_s} << u"mysql"_s;
+    QTest::newRow("no secret") << QStringList{u"--db"_s, u"sqlite:/tmp/x.db"_s} << u"--secret-file"_s;
+    QTest::newRow("workers zero") << base + QStringList{u"--workers"_s, u"0"_s} << u"--workers must be"_s;
+    QTest::newRow("workers text") << base + QStringList{u"--workers"_s, u"many"_s} << u"not \"many\""_s;
+    QTest::newRow("heartbeat huge") << base + QStringList{u"--heartbeat"_s, u"100000"_s} << u"--heartbeat must be"_s;
+    QTest::newRow("offline before heartbeat")
+        << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"5"_s} << u"must be longer"_s;
+    QTest::newRow("api without port") << base + QStringList{u"--api"_s, u"host"_s} << u"--api must be HOST:PORT"_s;
+    QTest::newRow("api bad port") << base + QStringList{u"--api"_s, u"host:99999"_s} << u"--api must be HOST:PORT"_s;
+    QTest::newRow("api bad host") << base + QStringList{u"--api"_s, u"ho st;rm:80"_s} << u"--api must be HOST:PORT"_s;
+    QTest::newRow("empty name") << base + QStringList{u"--name"_s, u"  "_s} << u"--name must be"_s;
+    QTest::newRow("unknown flag") << base + QStringList{u"--wrokers"_s, u"3"_s} << u"wrokers"_s;
+    QTest::newRow("positional") << base + QStringList{u"extra"_s} << u"Unexpected argument"_s;
+    QTest::newRow("missing config") << base + QStringList{u"--config"_s, u"/nonexistent/node.ini"_s}
+                                    << u"does not exist"_s;
+}
+
+void TestNodeConfig::badValues()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    auto config = NodeConfig::parse(arguments);
+    QVERIFY(!config.ok());
+    QVERIFY2(config.message().contains(message), qPrintable(config.message()));
+    QVERIFY(!config.message().contains(u'\n'));
+}
+
+void TestNodeConfig::badValueExitsWithUsage()
+{
+    const QString ini = writeIni("[node]\ndb=sqlite:/tmp/x.db\nsecret-file=/tmp/s\nwrokers=3\n");
+    struct Case
+    {
+        QStringList arguments;
+        QString message;
+    } cases[] = {
+        {{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s, u"--workers"_s, u"-1"_s}, u"--workers"_s},
+        {{u"--config"_s, ini}, u"Unknown setting \"node/wrokers\""_s},
+    };
+    for (const Case &testCase : cases) {
+        QProcess node;
+        node.start(QStringLiteral(COHORT_NODE_PATH), testCase.arguments);
+        QVERIFY(node.waitForFinished(30000));
+        QCOMPARE(node.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(node.exitCode(), 2);
+        const QString err = QString::fromUtf8(node.readAllStandardError()).trimmed();
+        QVERIFY2(err.startsWith(u"cohort-node: error: "_s), qPrintable(err));
+        QVERIFY2(err.contains(testCase.message), qPrintable(err));
+        QCOMPARE(err.count(u'\n'), 0);
+    }
+}
+
+void TestNodeConfig::helpListsEveryFlag()
+{
+    const QString help = NodeConfig::helpText();
+    for (const QString &flag : {u"--config"_s, u"--db"_s, u"--name"_s, u"--api"_s, u"--data-dir"_s, u"--secret-file"_s,
+                                u"--workers"_s, u"--heartbeat"_s, u"--offline-after"_s, u"--grace"_s, u"--batch"_s,
+                                u"--execution-log"_s})
+        QVERIFY2(help.contains(flag), qPrintable(flag));
+    QProcess node;
+    node.start(QStringLiteral(COHORT_NODE_PATH), {u"--help"_s});
+    QVERIFY(node.waitForFinished(30000));
+    QCOMPARE(node.exitCode(), 0);
+    QVERIFY(QString::fromUtf8(node.readAllStandardOutput()).contains(u"--offline-after"_s));
+}
+
+QTEST_GUILESS_MAIN(TestNodeConfig)
+#include "tst_nodeconfig.moc"
