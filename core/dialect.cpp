@@ -21,9 +21,15 @@ constexpr qint64 MigrationLockKey = 0x636f686f7274;
 constexpr int WalSwitchTimeoutMs = 15000;
 constexpr int MigrationLockTimeoutSeconds = 120;
 
+// Only a node that is still Online in this run (:incarnation) may claim: one a peer
+// declared dead must not take jobs nobody would then release. On PostgreSQL the node's
+// row is read FOR SHARE, so a claim and a peer's markOffline() wait for each other.
+// %1: the database clock; %2: the row lock on the node, if any.
 const QString ClaimSelect = uR"(
     SELECT id FROM jobs
      WHERE state = 'queued' AND scope = 'pool' AND run_after <= %1
+       AND EXISTS (SELECT 1 FROM nodes
+                    WHERE guid = :node AND incarnation = :incarnation AND state = 'online'%2)
      ORDER BY priority DESC, id
      LIMIT :limit)"_s;
 
@@ -109,7 +115,7 @@ public:
 
     QString claimJobs() const override
     {
-        return ClaimUpdate.arg(nowMillis(), ClaimSelect.arg(nowMillis()));
+        return ClaimUpdate.arg(nowMillis(), ClaimSelect.arg(nowMillis(), QString()));
     }
 
     QString jsonRecords(const QStringList &columns) const override
@@ -142,8 +148,15 @@ public:
 
     Result<void> initializeConnection(QSqlDatabase &db) const override
     {
-        // Keep notices such as "relation already exists, skipping" out of the logs.
-        return execute(db, u"SET client_min_messages TO warning"_s);
+        // Keep notices such as "relation already exists, skipping" out of the logs. Have
+        // the server notice a dead client within about 25 s rather than TCP's two hours,
+        // so the session lock of a node whose machine died is released.
+        for (const QString &setting : {u"SET client_min_messages TO warning"_s, u"SET tcp_keepalives_idle = 10"_s,
+                                       u"SET tcp_keepalives_interval = 5"_s, u"SET tcp_keepalives_count = 3"_s}) {
+            if (auto done = execute(db, setting); !done)
+                return done;
+        }
+        return {};
     }
 
     Result<void> beginMigration(QSqlDatabase &db) const override
@@ -179,7 +192,7 @@ public:
 
     QString claimJobs() const override
     {
-        return ClaimUpdate.arg(nowMillis(), ClaimSelect.arg(nowMillis()) + u" FOR UPDATE SKIP LOCKED"_s);
+        return ClaimUpdate.arg(nowMillis(), ClaimSelect.arg(nowMillis(), u" FOR SHARE"_s) + u" FOR UPDATE SKIP LOCKED"_s);
     }
 
     QString jsonRecords(const QStringList &columns) const override

@@ -54,7 +54,8 @@ public:
     // Cohort's and anyone else's tables in the database, sorted.
     Result<QStringList> tables(QSqlDatabase &db) const;
 
-    // Claims up to :limit queued pool jobs for :node in one statement, oldest first within
+    // Claims up to :limit queued pool jobs for :node (while it is Online in run
+    // :incarnation) in one statement, oldest first within
     // priority; returns id, type, payload, attempts, claim_epoch. On PostgreSQL concurrent
     // claimers skip each other's rows; on SQLite run it inside beginWrite(). Also returns
     // max_attempts, sixth.

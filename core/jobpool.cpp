@@ -50,10 +50,12 @@ const QString HandBackPoolJobs = uR"(
        AND jobs.claimed_by = ? AND jobs.state = 'running')"_s;
 const QStringList HandBackColumns = {u"id bigint"_s, u"epoch bigint"_s};
 
+// %1: the database clock; %2: the row lock on the node (see Dialect::claimJobs).
 const QString SelectLocalCandidates = uR"(
     SELECT id, type, payload, max_attempts FROM jobs
      WHERE scope = 'local' AND state = 'queued' AND created_at >= ? AND run_after <= %1
        AND NOT EXISTS (SELECT 1 FROM local_job_runs r WHERE r.job_id = jobs.id AND r.node_guid = ?)
+       AND EXISTS (SELECT 1 FROM nodes WHERE guid = ? AND incarnation = ? AND state = 'online'%2)
      ORDER BY id
      LIMIT ?)"_s;
 const QString InsertLocalRun = uR"(
@@ -126,10 +128,21 @@ QString jobScopeName(JobScope scope)
     return poolOrLocal(scope);
 }
 
-JobPool::JobPool(Database &database, QString nodeGuid)
+JobPool::JobPool(Database &database, QString nodeGuid, QString incarnation)
     : m_database(database)
     , m_nodeGuid(std::move(nodeGuid))
+    , m_incarnation(std::move(incarnation))
 {
+}
+
+QString JobPool::storableError(const QString &error)
+{
+    QString text = error;
+    text.remove(QChar(0));
+    constexpr qsizetype MaxErrorLength = 4000;
+    if (text.size() > MaxErrorLength)
+        text = text.left(MaxErrorLength - 1) + QChar(0x2026);
+    return text;
 }
 
 JobPool::~JobPool() = default;
@@ -285,6 +298,7 @@ Result<QList<ClaimedJob>> JobPool::claim(int limit)
     }
     QSqlQuery &claim = **query;
     claim.bindValue(u":node"_s, m_nodeGuid);
+    claim.bindValue(u":incarnation"_s, m_incarnation);
     claim.bindValue(u":limit"_s, limit);
     if (!claim.exec()) {
         Error error = sqlError(claim, tr("claiming jobs"));
@@ -311,7 +325,9 @@ Result<QList<ClaimedJob>> JobPool::claim(int limit)
 Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
 {
     const Dialect &dialect = m_database.dialect();
-    auto candidates = prepared(u"local-candidates"_s, SelectLocalCandidates.arg(dialect.nowMillis()));
+    auto candidates = prepared(u"local-candidates"_s,
+                               SelectLocalCandidates.arg(dialect.nowMillis(),
+                                                         dialect.forUpdate().isEmpty() ? QString() : u" FOR SHARE"_s));
     if (!candidates)
         return failed(candidates.error());
     auto start = prepared(u"local-start"_s, InsertLocalRun.arg(dialect.nowMillis()));
@@ -332,7 +348,9 @@ Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
     QSqlQuery &select = **candidates;
     select.bindValue(0, joinedAt);
     select.bindValue(1, m_nodeGuid);
-    select.bindValue(2, limit);
+    select.bindValue(2, m_nodeGuid);
+    select.bindValue(3, m_incarnation);
+    select.bindValue(4, limit);
     if (!select.exec())
         return abort(select, tr("finding local jobs"));
     QList<ClaimedJob> found;
@@ -380,7 +398,7 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
             {u"id"_s, outcome.job.id},
             {u"epoch"_s, outcome.job.epoch},
             {u"state"_s, outcome.succeeded ? u"succeeded"_s : retry ? u"queued"_s : u"failed"_s},
-            {u"error"_s, outcome.succeeded ? QJsonValue() : QJsonValue(outcome.error)},
+            {u"error"_s, outcome.succeeded ? QJsonValue() : QJsonValue(storableError(outcome.error))},
             {u"delay_ms"_s, retry ? retryDelayMs(outcome.job.attempts, retryBaseMs) : 0},
         });
     }
@@ -476,7 +494,8 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
     for (const JobOutcome *outcome : std::as_const(local)) {
         QSqlQuery &update = *completeLocal;
         update.bindValue(0, outcome->succeeded ? u"succeeded"_s : u"failed"_s);
-        update.bindValue(1, outcome->succeeded ? QVariant(QMetaType::fromType<QString>()) : QVariant(outcome->error));
+        update.bindValue(1, outcome->succeeded ? QVariant(QMetaType::fromType<QString>())
+                                               : QVariant(storableError(outcome->error)));
         update.bindValue(2, outcome->job.id);
         update.bindValue(3, m_nodeGuid);
         if (!update.exec())
@@ -552,6 +571,42 @@ Result<int> JobPool::handBack(const QList<ClaimedJob> &jobs)
         return count;
     });
     return handed;
+}
+
+Result<int> JobPool::handBackUnknown(const QList<ClaimedJob> &held)
+{
+    QSet<std::pair<qint64, qint64>> known;
+    QSet<qint64> knownLocal;
+    for (const ClaimedJob &job : held) {
+        if (job.scope == JobScope::Local)
+            knownLocal.insert(job.id);
+        else
+            known.insert({job.id, job.epoch});
+    }
+    QList<ClaimedJob> unknown;
+    auto pool = m_database.exec(u"SELECT id, claim_epoch FROM jobs WHERE claimed_by = ? AND state = 'running'"_s,
+                                {m_nodeGuid}, tr("finding this node's claims"));
+    if (!pool)
+        return pool.error();
+    while (pool->next()) {
+        ClaimedJob job;
+        job.id = pool->value(0).toLongLong();
+        job.epoch = pool->value(1).toLongLong();
+        if (!known.contains({job.id, job.epoch}))
+            unknown.append(job);
+    }
+    auto local = m_database.exec(u"SELECT job_id FROM local_job_runs WHERE node_guid = ? AND state = 'running'"_s,
+                                 {m_nodeGuid}, tr("finding this node's local jobs"));
+    if (!local)
+        return local.error();
+    while (local->next()) {
+        ClaimedJob job;
+        job.id = local->value(0).toLongLong();
+        job.scope = JobScope::Local;
+        if (!knownLocal.contains(job.id))
+            unknown.append(job);
+    }
+    return handBack(unknown);
 }
 
 Result<int> JobPool::releaseClaims(QSqlDatabase &db, const Dialect &dialect, const QString &nodeGuid,

@@ -106,7 +106,8 @@ class JobPool
     Q_DECLARE_TR_FUNCTIONS(Cohort::JobPool)
 
 public:
-    JobPool(Database &database, QString nodeGuid);
+    // Claims for nodeGuid, and only while that node is Online in run incarnation.
+    JobPool(Database &database, QString nodeGuid, QString incarnation);
     ~JobPool();
     JobPool(const JobPool &) = delete;
     JobPool &operator=(const JobPool &) = delete;
@@ -131,6 +132,9 @@ public:
     // Puts claimed jobs that never ran (or were cut short by a stop) back in the queue,
     // fenced by their claims, without counting the attempt.
     Result<int> handBack(const QList<ClaimedJob> &jobs);
+    // After a lost connection: hands back the jobs the database says this node holds but
+    // that are not in held (a claim whose answer never arrived). Returns how many.
+    Result<int> handBackUnknown(const QList<ClaimedJob> &held);
 
     // Drops the prepared statements and the thread's connection. Call it when a method
     // returned ErrorCode::Unavailable (the connection was lost); the next call reconnects.
@@ -149,6 +153,8 @@ public:
 
     static constexpr qint64 MaxRetryDelayMs = 5 * 60 * 1000;
     static qint64 retryDelayMs(int attempts, qint64 retryBaseMs);
+    // Error text as stored: no NUL characters (PostgreSQL refuses them), at most 4000.
+    static QString storableError(const QString &error);
 
 private:
     Result<QSqlQuery *> prepared(const QString &key, const QString &sql);
@@ -156,6 +162,7 @@ private:
 
     Database &m_database;
     QString m_nodeGuid;
+    QString m_incarnation;
     quint64 m_serial = 0;
     QHash<QString, std::shared_ptr<QSqlQuery>> m_queries;
 };

@@ -271,7 +271,10 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                 // On PostgreSQL the session lock this process holds proves the previous
                 // run is gone. Elsewhere: a recent heartbeat, unless its process is known
                 // to have ended on this host.
-                const bool ended = node.hostname == request.hostname && !processAlive(node.pid);
+                // The same process id on the same host is this very process's (a container
+                // restarted as PID 1, say): the previous run is over.
+                const bool ended = node.hostname == request.hostname
+                                   && (node.pid == request.pid || !processAlive(node.pid));
                 const bool alive = !request.livenessLockHeld && !ended
                                    && now - node.lastHeartbeat <= request.offlineAfterMs;
                 if (alive) {
@@ -394,10 +397,11 @@ Result<QList<NodeDeath>> NodeRegistry::findDead(Database &database, const QStrin
         const QString host = query->value(3).toString();
         const qint64 pid = query->value(4).toLongLong();
         const qint64 silentMs = query->value(6).toLongLong() - query->value(5).toLongLong();
-        if (silentMs > offlineAfterMs) {
+        if (offlineAfterMs > 0 && silentMs > offlineAfterMs) {
             death.heartbeatExpired = true;
             death.reason = tr("no heartbeat for %1 s").arg(silentMs / 1000);
         } else if (liveSessions && !liveSessions->contains(livenessKey(death.guid))) {
+            death.sessionEnded = true;
             death.reason = tr("its database session ended");
         } else if (host == hostname && !processAlive(pid)) {
             death.reason = tr("its process %1 on %2 ended").arg(pid).arg(host);
@@ -419,6 +423,13 @@ Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &deat
         if (death.heartbeatExpired) {
             condition = u"AND last_heartbeat < %1 - ?"_s.arg(dialect.nowMillis());
             values << offlineAfterMs;
+        }
+        if (death.sessionEnded) {
+            // Looked at again under the row's lock: the node may have (re)taken its lock
+            // since the list was read.
+            condition += u" AND NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = ? "
+                         "AND objid = ? AND objsubid = 2 AND granted)"_s;
+            values << LivenessLockClass << qint64(livenessKey(death.guid));
         }
         auto marked = execQuery(db, MarkOffline.arg(dialect.nowMillis(), condition), values,
                                 tr("marking node %1 Offline").arg(death.name));

@@ -88,6 +88,7 @@ struct NodeDeath
     QString incarnation;
     QString reason;
     bool heartbeatExpired = false;
+    bool sessionEnded = false; // its PostgreSQL session lock was gone
 };
 
 class NodeRegistry
@@ -103,7 +104,8 @@ public:
     // Records a heartbeat for this run, if it is still Online.
     static Result<Heartbeat> heartbeat(Database &database, const QString &guid, const QString &incarnation);
 
-    // Peers this node should declare dead: heartbeat older than offlineAfterMs, or (with
+    // Peers this node should declare dead: heartbeat older than offlineAfterMs (0: do not
+    // judge heartbeats now), or (with
     // liveSessions, PostgreSQL) no session lock held for more than sessionGraceMs, or (on
     // this host) a process that has ended.
     static Result<QList<NodeDeath>> findDead(Database &database, const QString &selfGuid, qint64 offlineAfterMs,

@@ -16,7 +16,8 @@ namespace {
 constexpr int CheckIntervalMs = 1000;
 // A peer without its session lock is only declared dead once this node's own session
 // has stood this long: after a database restart every node needs a moment to reconnect.
-constexpr qint64 SessionGraceMs = 3000;
+// Longer than a connection attempt may take (connect_timeout, 5 s) plus a check.
+constexpr qint64 SessionGraceMs = 6000;
 
 } // namespace
 
@@ -87,7 +88,9 @@ bool HealthMonitor::ensureSession()
 void HealthMonitor::tick()
 {
     const bool session = ensureSession();
-    if (m_sinceBeat.elapsed() >= qint64(m_options.heartbeatSeconds) * 1000 - CheckIntervalMs / 2) {
+    // A failed heartbeat is tried again at the next check, not a whole interval later.
+    if (!m_databaseOk
+        || m_sinceBeat.elapsed() >= qint64(m_options.heartbeatSeconds) * 1000 - CheckIntervalMs / 2) {
         m_sinceBeat.start();
         beat();
     }
@@ -104,8 +107,11 @@ void HealthMonitor::beat()
         m_databaseOk = false;
         return;
     }
-    if (!m_databaseOk)
+    if (!m_databaseOk) {
         qCInfo(lcHealth) << "heartbeat recorded again";
+        // Peers cut off with us need a heartbeat of their own before they are judged.
+        m_backSince.start();
+    }
     m_databaseOk = true;
 
     if (heartbeat->schemaVersion > Schema::CurrentVersion) {
@@ -117,6 +123,12 @@ void HealthMonitor::beat()
         return;
     }
     if (!heartbeat->online) {
+        if (heartbeat->state == u"online"_s) {
+            Q_EMIT mustStop(1, tr("Another process now runs as node %1; this one stops. If this machine was "
+                                  "cloned, delete %2 to join it as a new node.")
+                                   .arg(m_options.join.guid, m_options.join.guidFile));
+            return;
+        }
         if (heartbeat->state == u"decommissioned"_s || heartbeat->state.isEmpty()) {
             Q_EMIT mustStop(1, tr("This node was decommissioned; it stops and cannot rejoin. To run this machine "
                                   "as a new node, delete %1.")
@@ -164,8 +176,12 @@ void HealthMonitor::checkPeers()
         sessions = *live;
     }
     const qint64 offlineAfterMs = qint64(m_options.offlineAfterSeconds) * 1000;
-    auto dead = NodeRegistry::findDead(m_database, m_options.join.guid, offlineAfterMs, sessions,
-                                       m_options.join.hostname);
+    // After this node was cut off from the database, its peers probably were too: their
+    // heartbeats are judged again once they had time to write one.
+    const bool judgeHeartbeats = !m_backSince.isValid()
+                                 || m_backSince.elapsed() > qint64(m_options.heartbeatSeconds) * 1000 + 2000;
+    auto dead = NodeRegistry::findDead(m_database, m_options.join.guid, judgeHeartbeats ? offlineAfterMs : 0,
+                                       sessions, m_options.join.hostname);
     if (!dead) {
         if (m_databaseOk)
             qCWarning(lcHealth).noquote() << "cannot check the peers:" << dead.message();

@@ -56,6 +56,7 @@ private:
     QTimer m_timer;
     QElapsedTimer m_sinceBeat;
     QElapsedTimer m_sessionAge; // since the session lock was (re)taken
+    QElapsedTimer m_backSince;  // since the heartbeat worked again after failing
     bool m_sessionLocked = false;
     quint64 m_sessionSerial = 0;
     bool m_stopping = false;

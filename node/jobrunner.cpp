@@ -31,14 +31,14 @@ constexpr int CancelWaitMs = 5000;
 
 } // namespace
 
-JobRunner::JobRunner(Database &database, QString nodeGuid, qint64 joinedAt, Options options,
+JobRunner::JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt, Options options,
                      SettingsCache &settings)
     : m_database(database)
     , m_nodeGuid(std::move(nodeGuid))
     , m_joinedAt(joinedAt)
     , m_options(std::move(options))
     , m_settings(settings)
-    , m_pool(database, m_nodeGuid)
+    , m_pool(database, m_nodeGuid, std::move(incarnation))
 {
 }
 
@@ -94,6 +94,7 @@ void JobRunner::stop(int graceMs)
     if (m_stopping)
         return;
     m_stopping = true;
+    m_draining = true;
     if (m_pollTimer)
         m_pollTimer->stop();
     qCInfo(lcJobs) << "stopping: no new claims;" << m_running.size() << "claimed jobs get" << graceMs << "ms to finish";
@@ -172,7 +173,7 @@ bool JobRunner::flushOutcomes()
     {
         QMutexLocker locker(&m_finishedMutex);
         for (const Finished &finished : std::as_const(m_finished)) {
-            if (!m_running.remove(finished.outcome.job.id))
+            if (!m_running.remove(key(finished.outcome.job)))
                 continue; // already handed back after a cancel that came too late
             if (finished.cancelled)
                 m_toHandBack.append(finished.outcome.job);
@@ -252,7 +253,7 @@ void JobRunner::claimLocal()
 
 void JobRunner::dispatch(const ClaimedJob &job)
 {
-    m_running.insert(job.id, job);
+    m_running.insert(key(job), job);
     m_threads->start([this, job] { execute(job); });
 }
 
@@ -260,8 +261,8 @@ void JobRunner::execute(const ClaimedJob &job)
 {
     Finished finished;
     finished.outcome.job = job;
-    if (m_cancel) {
-        finished.cancelled = true; // never started
+    if (m_cancel || m_draining) {
+        finished.cancelled = true; // never started: handed back
     } else {
         logExecution(job);
         QElapsedTimer timer;
@@ -339,6 +340,23 @@ void JobRunner::tryReconnect()
         return;
     }
     qCInfo(lcJobs) << "database reachable again";
+    // A claim whose answer was lost with the connection may have been committed: give
+    // back whatever the database says this node holds that it does not know of.
+    QList<ClaimedJob> held = m_running.values();
+    for (const JobOutcome &outcome : std::as_const(m_unrecorded))
+        held.append(outcome.job);
+    for (const ClaimedJob &job : std::as_const(m_toHandBack))
+        held.append(job);
+    auto unknown = m_pool.handBackUnknown(held);
+    if (!unknown) {
+        if (unknown.code() == ErrorCode::Unavailable)
+            m_pool.reset();
+        m_reconnectDelayMs = qMin(qMax(m_reconnectDelayMs, ReconnectFirstMs) * 2, ReconnectMaxMs);
+        m_reconnectTimer->start(m_reconnectDelayMs);
+        return;
+    }
+    if (*unknown > 0)
+        qCInfo(lcJobs) << "handed back" << *unknown << "jobs claimed while the connection was lost";
     m_connected = true;
     m_reconnectDelayMs = 0;
     m_checkLocal = true;

@@ -33,7 +33,8 @@ public:
         QString executionLog;
     };
 
-    JobRunner(Database &database, QString nodeGuid, qint64 joinedAt, Options options, SettingsCache &settings);
+    JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt, Options options,
+              SettingsCache &settings);
     ~JobRunner() override;
 
     // Each called on the runner's thread (queued).
@@ -70,6 +71,7 @@ private:
     void cancelRunning();
     void finishStop();
     int capacity() const;
+    static std::pair<qint64, qint64> key(const ClaimedJob &job) { return {job.id, job.epoch}; }
     void logExecution(const ClaimedJob &job);
 
     Database &m_database;
@@ -92,13 +94,16 @@ private:
     bool m_stopping = false;
     quint64 m_subscribedSerial = 0;
 
-    QHash<qint64, ClaimedJob> m_running; // claimed and not yet recorded, by id
+    // Claimed and not yet recorded, by job id and claim epoch: the same job may come back
+    // to this node under a new claim while the run of an old one is still finishing.
+    QHash<std::pair<qint64, qint64>, ClaimedJob> m_running;
     QList<ClaimedJob> m_toHandBack;
     QList<JobOutcome> m_unrecorded;      // finished, waiting for the database
 
     QMutex m_finishedMutex;
     QList<Finished> m_finished; // filled by the worker threads
     std::atomic_bool m_cancel{false};
+    std::atomic_bool m_draining{false}; // stopping: claimed jobs not started yet go back
     std::atomic<qint64> m_averageMicros{0};
 
     QMutex m_logMutex;

@@ -135,7 +135,10 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
                 return makeError(ErrorCode::InvalidArgument,
                                  tr("Unknown setting \"%1\" in %2; the [node] section takes: %3.")
                                      .arg(key, path, known.join(u", "_s).remove(u"node/"_s)));
-            values.insert(key.mid(5), ini.value(key).toString());
+            // QSettings reads an unquoted "a,b" as a list; the value is the whole text.
+            const QVariant value = ini.value(key);
+            values.insert(key.mid(5), value.userType() == QMetaType::QStringList ? value.toStringList().join(u',')
+                                                                                : value.toString());
         }
     }
     for (const Key &key : Keys) {
@@ -204,10 +207,10 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
             return value.error();
         *bound.target = *value;
     }
-    if (config.offlineAfterSeconds <= config.heartbeatSeconds)
+    if (config.offlineAfterSeconds < 2 * config.heartbeatSeconds)
         return makeError(ErrorCode::InvalidArgument,
-                         tr("--offline-after (%1 s) must be longer than --heartbeat (%2 s), or live nodes would be "
-                            "marked Offline.")
+                         tr("--offline-after (%1 s) must be at least twice --heartbeat (%2 s), or a late heartbeat "
+                            "would get a live node marked Offline.")
                              .arg(config.offlineAfterSeconds)
                              .arg(config.heartbeatSeconds));
     return config;

@@ -189,7 +189,7 @@ int NodeService::start(QString *error)
     runnerOptions.workers = m_config.workers;
     runnerOptions.batchSize = m_config.batchSize;
     runnerOptions.executionLog = m_config.executionLog;
-    m_runner = new JobRunner(*m_database, m_guid, joined->joinedAt, runnerOptions, m_settings);
+    m_runner = new JobRunner(*m_database, m_guid, m_incarnation, joined->joinedAt, runnerOptions, m_settings);
     m_runner->moveToThread(&m_runnerThread);
     connect(&m_runnerThread, &QThread::finished, m_runner, &QObject::deleteLater);
     connect(m_runner, &JobRunner::stopped, this, &NodeService::runnerStopped);
@@ -208,8 +208,14 @@ int NodeService::start(QString *error)
 
 void NodeService::stop(int exitCode, const QString &reason)
 {
-    if (m_stopping)
+    if (m_stopping) {
+        // A reason to fail that comes up while stopping still decides the exit code.
+        if (m_exitCode == NodeExitOk && exitCode != NodeExitOk) {
+            qCInfo(lcNode).noquote() << "while stopping:" << reason;
+            m_exitCode = exitCode;
+        }
         return;
+    }
     m_stopping = true;
     m_exitCode = exitCode;
     qCInfo(lcNode).noquote() << "stopping:" << reason;

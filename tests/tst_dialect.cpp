@@ -70,9 +70,21 @@ QList<qint64> TestDialect::claim(Database &database, const QString &node, int li
     auto db = database.connection();
     if (!db)
         return ids;
+    // Only an Online node may claim.
+    QSqlQuery registered(*db);
+    registered.prepare(u"INSERT INTO nodes (guid, name, version, schema_version, state, incarnation, created_at) "
+                       "VALUES (?, ?, '0', 1, 'online', ?, 0) ON CONFLICT (guid) DO NOTHING"_s);
+    registered.addBindValue(node);
+    registered.addBindValue(node);
+    registered.addBindValue(node);
+    if (!registered.exec()) {
+        qWarning() << registered.lastError().text();
+        return ids;
+    }
     QSqlQuery query(*db);
     query.prepare(database.dialect().claimJobs());
     query.bindValue(u":node"_s, node);
+    query.bindValue(u":incarnation"_s, node);
     query.bindValue(u":limit"_s, limit);
     if (!query.exec()) {
         qWarning() << query.lastError().text();

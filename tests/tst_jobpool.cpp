@@ -66,9 +66,14 @@ private Q_SLOTS:
     void scheduleKeyMakesOneJob();
     void badSpecsAreRefused();
     void onlyOnePeerMarksANodeOffline();
+    void aNodeDeclaredOfflineCannotClaim();
+    void unknownClaimsAreHandedBack();
+    void errorTextIsStorable();
 
 private:
     NodeJoin joinRequest(const QString &name);
+    // A node joined under this GUID (and name), Online: only such a node may claim.
+    NodeJoin registered(const QString &guid);
     Database &database() { return m_fixture.database(); }
     DatabaseFixture m_fixture;
 };
@@ -95,10 +100,20 @@ NodeJoin TestJobPool::joinRequest(const QString &name)
     return join;
 }
 
+NodeJoin TestJobPool::registered(const QString &guid)
+{
+    NodeJoin join = joinRequest(guid);
+    join.guid = guid;
+    if (auto joined = NodeRegistry::join(database(), join); !joined)
+        qWarning().noquote() << "cannot register node" << guid << joined.message();
+    return join;
+}
+
 void TestJobPool::claimAndCompleteAddToStats()
 {
     QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(5, spec(u"noop"_s))), 5);
-    JobPool pool(database(), u"node-a"_s);
+    const NodeJoin nodeA = registered(u"node-a"_s);
+    JobPool pool(database(), nodeA.guid, nodeA.incarnation);
     auto claimed = pool.claim(10);
     QVERIFY2(claimed.ok(), qPrintable(claimed.message()));
     QCOMPARE(claimed->size(), 5);
@@ -129,8 +144,10 @@ void TestJobPool::claimAndCompleteAddToStats()
 void TestJobPool::completionOfARevokedClaimIsRejected()
 {
     QCOMPARE(*JobPool::submit(database(), {spec(u"sleep"_s)}), 1);
-    JobPool a(database(), u"node-a"_s);
-    JobPool b(database(), u"node-b"_s);
+    const NodeJoin nodeA = registered(u"node-a"_s);
+    const NodeJoin nodeB = registered(u"node-b"_s);
+    JobPool a(database(), nodeA.guid, nodeA.incarnation);
+    JobPool b(database(), nodeB.guid, nodeB.incarnation);
     auto first = a.claim(1);
     QVERIFY(first.ok() && first->size() == 1);
 
@@ -163,7 +180,8 @@ void TestJobPool::completionOfARevokedClaimIsRejected()
 void TestJobPool::failedJobRetriesWithBackoffThenFails()
 {
     QCOMPARE(*JobPool::submit(database(), {spec(u"fail"_s, 2)}), 1);
-    JobPool pool(database(), u"node-a"_s);
+    const NodeJoin nodeA = registered(u"node-a"_s);
+    JobPool pool(database(), nodeA.guid, nodeA.incarnation);
     auto first = pool.claim(1);
     QVERIFY(first.ok() && first->size() == 1);
     auto report = pool.complete({outcome(first->first(), false, u"first failure"_s)}, 60000);
@@ -201,7 +219,8 @@ void TestJobPool::retryDelayDoubles()
 void TestJobPool::handBackDoesNotUseAnAttempt()
 {
     QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(2, spec(u"sleep"_s))), 2);
-    JobPool pool(database(), u"node-a"_s);
+    const NodeJoin nodeA = registered(u"node-a"_s);
+    JobPool pool(database(), nodeA.guid, nodeA.incarnation);
     auto claimed = pool.claim(2);
     QVERIFY(claimed.ok() && claimed->size() == 2);
     auto handed = pool.handBack(*claimed);
@@ -226,8 +245,8 @@ void TestJobPool::localJobRunsOncePerNodeOnlineWhenSubmitted()
     local.scope = JobScope::Local;
     QCOMPARE(*JobPool::submit(database(), {local}), 1);
     // Pool claims never take local jobs.
-    JobPool poolA(database(), a.guid);
-    JobPool poolB(database(), b.guid);
+    JobPool poolA(database(), a.guid, a.incarnation);
+    JobPool poolB(database(), b.guid, b.incarnation);
     QCOMPARE(poolA.claim(10)->size(), 0);
 
     auto runA = poolA.claimLocal(joinedA->joinedAt, 10);
@@ -242,7 +261,7 @@ void TestJobPool::localJobRunsOncePerNodeOnlineWhenSubmitted()
     QTest::qWait(5);
     auto joinedLate = NodeRegistry::join(database(), late);
     QVERIFY(joinedLate.ok());
-    JobPool poolLate(database(), late.guid);
+    JobPool poolLate(database(), late.guid, late.incarnation);
     QCOMPARE(poolLate.claimLocal(joinedLate->joinedAt, 10)->size(), 0);
 
     auto runB = poolB.claimLocal(joinedB->joinedAt, 10);
@@ -279,7 +298,7 @@ void TestJobPool::onlyOnePeerMarksANodeOffline()
     const NodeJoin dead = joinRequest(u"dead"_s);
     QVERIFY(NodeRegistry::join(database(), dead).ok());
     QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(3, spec(u"noop"_s))), 3);
-    JobPool pool(database(), dead.guid);
+    JobPool pool(database(), dead.guid, dead.incarnation);
     QCOMPARE(pool.claim(3)->size(), 3);
     QVERIFY(database().exec(u"UPDATE nodes SET last_heartbeat = last_heartbeat - 600000"_s).ok());
 
@@ -302,6 +321,57 @@ void TestJobPool::onlyOnePeerMarksANodeOffline()
     QCOMPARE(nodes->first().status, NodeStatus::Offline);
     QVERIFY(NodeRegistry::join(database(), dead).ok());
     QCOMPARE(NodeRegistry::list(database())->first().status, NodeStatus::Online);
+}
+
+void TestJobPool::aNodeDeclaredOfflineCannotClaim()
+{
+    const NodeJoin node = registered(u"node-a"_s);
+    QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(2, spec(u"noop"_s))), 2);
+    JobSpec local = spec(u"clear-cache"_s);
+    local.scope = JobScope::Local;
+    QCOMPARE(*JobPool::submit(database(), {local}), 1);
+    QVERIFY(NodeRegistry::leave(database(), node.guid, node.incarnation, u"test"_s).ok());
+    JobPool pool(database(), node.guid, node.incarnation);
+    QCOMPARE(pool.claim(10)->size(), 0);
+    QCOMPARE(pool.claimLocal(0, 10)->size(), 0);
+    // Nor can a stale run of a node that is Online again under a new one.
+    NodeJoin again = node;
+    again.incarnation = newGuid();
+    QVERIFY(NodeRegistry::join(database(), again).ok());
+    QCOMPARE(pool.claim(10)->size(), 0);
+    JobPool current(database(), again.guid, again.incarnation);
+    QCOMPARE(current.claim(10)->size(), 2);
+}
+
+void TestJobPool::unknownClaimsAreHandedBack()
+{
+    const NodeJoin node = registered(u"node-a"_s);
+    QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(3, spec(u"noop"_s))), 3);
+    JobPool pool(database(), node.guid, node.incarnation);
+    auto claimed = pool.claim(3);
+    QVERIFY(claimed.ok() && claimed->size() == 3);
+    // The node knows of one claim only (the answer to the others was lost).
+    auto handed = pool.handBackUnknown({claimed->first()});
+    QVERIFY2(handed.ok(), qPrintable(handed.message()));
+    QCOMPARE(*handed, 2);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'running'"_s).toInt(), 1);
+    QCOMPARE(scalar(database(), u"SELECT id FROM jobs WHERE state = 'running'"_s).toLongLong(), claimed->first().id);
+}
+
+void TestJobPool::errorTextIsStorable()
+{
+    const NodeJoin node = registered(u"node-a"_s);
+    QCOMPARE(*JobPool::submit(database(), {spec(u"fail"_s, 1)}), 1);
+    JobPool pool(database(), node.guid, node.incarnation);
+    auto claimed = pool.claim(1);
+    QVERIFY(claimed.ok() && claimed->size() == 1);
+    const QString hostile = u"a"_s + QChar(0) + u"b"_s + QString(10000, u'x');
+    auto report = pool.complete({outcome(claimed->first(), false, hostile)}, 1000);
+    QVERIFY2(report.ok(), qPrintable(report.message()));
+    QCOMPARE(report->failed, 1);
+    const QString stored = scalar(database(), u"SELECT last_error FROM jobs"_s).toString();
+    QVERIFY(stored.startsWith(u"abxxx"_s));
+    QCOMPARE(stored.size(), 4000);
 }
 
 QTEST_GUILESS_MAIN(TestJobPool)

@@ -52,11 +52,11 @@ void TestNodeConfig::defaults()
 
 void TestNodeConfig::fileThenFlags()
 {
-    const QString ini = writeIni("[node]\ndb=sqlite:/tmp/from-file.db\nname=from-file\nworkers=8\nheartbeat=5\n"
+    const QString ini = writeIni("[node]\ndb=postgresql://u:p,q@h:5432/d\nname=from-file\nworkers=8\nheartbeat=5\n"
                                  "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\n");
     auto config = NodeConfig::parse({u"--config"_s, ini, u"--workers"_s, u"16"_s});
     QVERIFY2(config.ok(), qPrintable(config.message()));
-    QCOMPARE(config->databaseUrl, u"sqlite:/tmp/from-file.db"_s);
+    QCOMPARE(config->databaseUrl, u"postgresql://u:p,q@h:5432/d"_s);
     QCOMPARE(config->name, u"from-file"_s);
     QCOMPARE(config->workers, 16); // the flag wins
     QCOMPARE(config->heartbeatSeconds, 5);
@@ -76,7 +76,7 @@ void TestNodeConfig::badValues_data()
     QTest::newRow("workers text") << base + QStringList{u"--workers"_s, u"many"_s} << u"not \"many\""_s;
     QTest::newRow("heartbeat huge") << base + QStringList{u"--heartbeat"_s, u"100000"_s} << u"--heartbeat must be"_s;
     QTest::newRow("offline before heartbeat")
-        << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"5"_s} << u"must be longer"_s;
+        << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"15"_s} << u"at least twice"_s;
     QTest::newRow("api without port") << base + QStringList{u"--api"_s, u"host"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("api bad port") << base + QStringList{u"--api"_s, u"host:99999"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("api bad host") << base + QStringList{u"--api"_s, u"ho st;rm:80"_s} << u"--api must be HOST:PORT"_s;
