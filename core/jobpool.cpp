@@ -18,6 +18,8 @@ namespace {
 
 // Rows per INSERT statement when submitting many jobs (7 values a row).
 constexpr int InsertChunk = 250;
+// Submissions at least this large refresh the planner's statistics of the jobs table.
+constexpr int AnalyzeAfterRows = 10000;
 
 // %1: the database clock; %2: the rows' placeholders.
 const QString InsertJobsHead =
@@ -259,7 +261,7 @@ Result<int> JobPool::submit(Database &database, const QList<JobSpec> &jobs)
     if (jobs.isEmpty())
         return 0;
     const Dialect &dialect = database.dialect();
-    return database.write([&](QSqlDatabase &db) -> Result<int> {
+    auto submitted = database.write([&](QSqlDatabase &db) -> Result<int> {
         auto inserted = insert(db, dialect, jobs);
         if (!inserted)
             return inserted;
@@ -278,6 +280,15 @@ Result<int> JobPool::submit(Database &database, const QList<JobSpec> &jobs)
         }
         return inserted;
     });
+    // A large batch changes the table's shape more than PostgreSQL's statistics know
+    // until autovacuum gets to it (seconds later, or a minute): meanwhile the claim is
+    // planned for a near-empty table and scans it. Refresh them now.
+    if (submitted && *submitted >= AnalyzeAfterRows && dialect.backend() == Backend::Postgres) {
+        if (auto analyzed = database.exec(u"ANALYZE jobs"_s, {}, tr("refreshing the job table's statistics"));
+            !analyzed)
+            qCWarning(lcCore).noquote() << analyzed.message();
+    }
+    return submitted;
 }
 
 Result<QList<ClaimedJob>> JobPool::claim(int limit)
