@@ -1,0 +1,193 @@
+// cohort-bench: the job pool benchmark (docs/BENCHMARKS.md). Starts a private
+// PostgreSQL server through the test harness, runs real cohort-node processes on fresh
+// cluster databases, and prints a markdown table of medians, minima and maxima. Run it
+// with bench/run, which builds it first.
+#include "benchsupport.h"
+#include "postgresserver.h"
+#include "scenarios.h"
+
+#include "database.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QTextStream>
+
+using namespace Qt::StringLiterals;
+using namespace Cohort;
+using namespace Cohort::Bench;
+
+namespace {
+
+const QStringList Scenarios = {u"pg-throughput"_s, u"pg-latency"_s, u"sqlite-throughput"_s, u"failover"_s,
+                               u"reference"_s};
+
+void say(const QString &text)
+{
+    QTextStream out(stdout);
+    out << text << Qt::endl;
+}
+
+QString serverDescription(Test::PostgresServer &server)
+{
+    auto database = Database::fromUrl(server.url(u"postgres"_s));
+    if (!database)
+        return database.message();
+    QStringList parts;
+    for (const QString &setting : {u"server_version"_s, u"fsync"_s, u"synchronous_commit"_s,
+                                   u"full_page_writes"_s, u"shared_buffers"_s, u"max_connections"_s}) {
+        auto query = (*database)->exec(u"SELECT current_setting('%1')"_s.arg(setting));
+        if (!query || !query->next())
+            continue;
+        const QString value = query->value(0).toString();
+        if (setting == u"server_version"_s)
+            parts << u"PostgreSQL "_s + value;
+        else
+            parts << setting + u"="_s + value;
+    }
+    return parts.join(u", "_s);
+}
+
+int positive(QCommandLineParser &parser, const QString &name, int fallback, bool *ok)
+{
+    if (!parser.isSet(name))
+        return fallback;
+    bool valid = false;
+    const int value = parser.value(name).toInt(&valid);
+    if (!valid || value < 1) {
+        say(u"--%1 needs a whole number above 0, not \"%2\""_s.arg(name, parser.value(name)));
+        *ok = false;
+    }
+    return value;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"cohort-bench"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Benchmarks the Cohort job pool with real cohort-node processes on a private "
+        "PostgreSQL server and on SQLite. See docs/BENCHMARKS.md."_s);
+    parser.addHelpOption();
+    parser.addOptions({
+        {u"runs"_s, u"Runs of each measurement (default 5)."_s, u"N"_s},
+        {u"only"_s, u"Comma-separated scenarios to run: %1 (default: all)."_s.arg(Scenarios.join(u", "_s)),
+         u"LIST"_s},
+        {u"pg-jobs"_s, u"Jobs in a PostgreSQL throughput run (default 200000)."_s, u"N"_s},
+        {u"sqlite-jobs"_s, u"Jobs in a SQLite throughput run (default 50000)."_s, u"N"_s},
+        {u"probes"_s, u"Idle-start latency probes a run (default 300)."_s, u"N"_s},
+        {u"count-rows"_s,
+         u"End a throughput run by polling COUNT(*) over jobs (the table scan competes with the "
+         "nodes) instead of the succeeded sum in job_stats."_s},
+        {u"analyze-after-submit"_s,
+         u"An experiment, labelled as such in the report: run ANALYZE on the jobs table "
+         "right after each PostgreSQL submit commits (inside the measured time)."_s},
+        {u"output"_s, u"Also write the report (markdown) to FILE."_s, u"FILE"_s},
+    });
+    parser.process(app);
+
+    Settings settings;
+    bool ok = true;
+    settings.runs = positive(parser, u"runs"_s, settings.runs, &ok);
+    settings.postgresJobs = positive(parser, u"pg-jobs"_s, settings.postgresJobs, &ok);
+    settings.sqliteJobs = positive(parser, u"sqlite-jobs"_s, settings.sqliteJobs, &ok);
+    settings.probes = positive(parser, u"probes"_s, settings.probes, &ok);
+    settings.countJobsRows = parser.isSet(u"count-rows"_s);
+    settings.analyzeAfterSubmit = parser.isSet(u"analyze-after-submit"_s);
+    QStringList selected = Scenarios;
+    if (parser.isSet(u"only"_s)) {
+        selected = parser.value(u"only"_s).split(u',', Qt::SkipEmptyParts);
+        for (const QString &name : std::as_const(selected)) {
+            if (!Scenarios.contains(name)) {
+                say(u"unknown scenario \"%1\"; the scenarios are %2"_s.arg(name, Scenarios.join(u", "_s)));
+                ok = false;
+            }
+        }
+    }
+    if (!ok)
+        return 2;
+
+    // The cluster set-up in this process would log each migration step.
+    QLoggingCategory::setFilterRules(u"cohort.*.info=false"_s);
+    installSignalHandlers();
+    const QString command =
+        qEnvironmentVariable("COHORT_BENCH_COMMAND", QCoreApplication::arguments().join(u' '));
+    const Machine machine = describeMachine();
+    const QString loadBefore = loadAverage();
+    say(u"cohort-bench: %1 runs each; %2"_s.arg(settings.runs).arg(selected.join(u", "_s)));
+
+    auto started = Test::PostgresServer::start();
+    if (!started) {
+        say(u"cannot start PostgreSQL: "_s + started.message());
+        return 1;
+    }
+    std::unique_ptr<Test::PostgresServer> server = std::move(started).value();
+    const QString serverText = serverDescription(*server);
+    say(u"private server on port %1: %2"_s.arg(server->port()).arg(serverText));
+
+    QList<Measurement> rows;
+    if (selected.contains(u"pg-throughput"_s) && !interrupted())
+        rows += postgresThroughput(*server, settings);
+    if (selected.contains(u"pg-latency"_s) && !interrupted())
+        rows += postgresLatency(*server, settings);
+    if (selected.contains(u"sqlite-throughput"_s) && !interrupted())
+        rows += sqliteThroughput(settings);
+    if (selected.contains(u"failover"_s) && !interrupted())
+        rows += failureDetection(*server, settings);
+    if (selected.contains(u"reference"_s) && !interrupted())
+        rows += peerReference(*server, settings);
+
+    QString report = u"## Results\n\n"_s + resultsTable(rows);
+    if (const QString notes = notesList(rows); !notes.isEmpty())
+        report += u"\nNotes:\n\n"_s + notes;
+    report += u"\n## Machine\n\n"_s;
+    report += u"- Command: `%1`\n"_s.arg(command);
+    report += u"- Date: %1\n"_s.arg(machine.date);
+    report += u"- Commit: %1\n"_s.arg(machine.commit);
+    report += u"- CPU: %1, %2 CPUs\n"_s.arg(machine.cpuModel).arg(machine.cpus);
+    report += u"- Memory: %1\n"_s.arg(machine.memory);
+    report += u"- System: %1, Qt %2\n"_s.arg(machine.kernel, QString::fromLatin1(qVersion()));
+    report += u"- Database: %1 (the test harness's private server)\n"_s.arg(serverText);
+    report += u"- Load average (1, 5, 15 min) before: %1; after: %2\n"_s.arg(loadBefore, loadAverage());
+    report +=
+        u"- Runs per measurement: %1; %2\n"_s.arg(settings.runs)
+            .arg(settings.countJobsRows ? u"throughput runs end by polling COUNT(*) over jobs"_s
+                                        : u"throughput runs end by polling the succeeded sum in job_stats"_s);
+    if (settings.analyzeAfterSubmit)
+        report +=
+            u"- **Experiment**: ANALYZE jobs ran after each PostgreSQL submit (--analyze-after-submit); "
+            "these throughput figures are not the benchmark's\n"_s;
+    if (interrupted())
+        report += u"\n**Interrupted: the figures above are incomplete.**\n"_s;
+
+    say(u"\n"_s + report);
+    if (parser.isSet(u"output"_s)) {
+        const QString path = parser.value(u"output"_s);
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile file(path);
+        if (file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+            file.write(report.toUtf8());
+            say(u"(also written to %1)"_s.arg(path));
+        } else {
+            say(u"cannot write %1: %2"_s.arg(path, file.errorString()));
+        }
+    }
+
+    server.reset(); // stops the server and removes its folder
+    if (interrupted())
+        return 130;
+    for (const Measurement &row : std::as_const(rows)) {
+        for (const QString &note : row.notes) {
+            if (note.contains(u"failed"_s))
+                return 1;
+        }
+    }
+    return 0;
+}
