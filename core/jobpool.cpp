@@ -199,6 +199,14 @@ Error JobPool::failed(Error error)
     return error;
 }
 
+Error JobPool::rolledBack(QSqlDatabase &db, QSqlQuery &query, const QString &doing)
+{
+    Error error = sqlError(query, doing);
+    query.finish();
+    m_database.dialect().rollback(db);
+    return failed(error);
+}
+
 Result<int> JobPool::insert(QSqlDatabase &db, const Dialect &dialect, const QList<JobSpec> &jobs)
 {
     int inserted = 0;
@@ -349,12 +357,7 @@ Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
         return failed(db.error());
     if (auto begun = dialect.beginWrite(*db); !begun)
         return failed(begun.error());
-    auto abort = [&](QSqlQuery &query, const QString &doing) -> Error {
-        Error error = sqlError(query, doing);
-        query.finish();
-        dialect.rollback(*db);
-        return failed(error);
-    };
+    auto abort = [&](QSqlQuery &query, const QString &doing) { return rolledBack(*db, query, doing); };
 
     QSqlQuery &select = **candidates;
     select.bindValue(0, joinedAt);
@@ -441,12 +444,7 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
         return failed(db.error());
     if (auto begun = dialect.beginWrite(*db); !begun)
         return failed(begun.error());
-    auto abort = [&](QSqlQuery &query, const QString &doing) -> Error {
-        Error error = sqlError(query, doing);
-        query.finish();
-        dialect.rollback(*db);
-        return failed(error);
-    };
+    auto abort = [&](QSqlQuery &query, const QString &doing) { return rolledBack(*db, query, doing); };
 
     struct StatsKey
     {

@@ -159,6 +159,8 @@ public:
 private:
     Result<QSqlQuery *> prepared(const QString &key, const QString &sql);
     Error failed(Error error);
+    // A statement in a transaction on db failed: ends the statement and the transaction.
+    Error rolledBack(QSqlDatabase &db, QSqlQuery &query, const QString &doing);
 
     Database &m_database;
     QString m_nodeGuid;
