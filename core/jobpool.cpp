@@ -102,6 +102,10 @@ const QString ReleaseLocalRuns = uR"(
     UPDATE local_job_runs SET state = 'failed', finished_at = %1, last_error = ?
      WHERE node_guid = ? AND state = 'running')"_s;
 
+// %1: the database clock.
+const QString RecordHeartbeat =
+    u"UPDATE nodes SET last_heartbeat = %1 WHERE guid = ? AND incarnation = ? AND state = 'online'"_s;
+
 const QString SelectJobsHead = uR"(
     SELECT j.id, j.type, j.scope, j.state, j.priority, j.attempts, j.max_attempts,
            COALESCE(j.claimed_by, ''), COALESCE(n.name, ''), j.created_at, j.run_after,
@@ -391,7 +395,8 @@ Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
     return jobs;
 }
 
-Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs)
+Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs,
+                                           Heartbeat heartbeat)
 {
     CompletionReport report;
     if (outcomes.isEmpty())
@@ -524,6 +529,20 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
         if (!finalizeLocal->exec())
             return abort(*finalizeLocal, tr("finishing local jobs"));
         finalizeLocal->finish();
+    }
+
+    if (heartbeat == Heartbeat::Record) {
+        auto beat = prepared(u"heartbeat"_s, RecordHeartbeat.arg(dialect.nowMillis()));
+        if (!beat) {
+            dialect.rollback(*db);
+            return failed(beat.error());
+        }
+        QSqlQuery &update = **beat;
+        update.bindValue(0, m_nodeGuid);
+        update.bindValue(1, m_incarnation);
+        if (!update.exec())
+            return abort(update, tr("recording the heartbeat"));
+        update.finish();
     }
 
     QSqlQuery &upsert = **addStats;

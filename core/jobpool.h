@@ -128,7 +128,12 @@ public:
     // Records outcomes, fenced by their claims, and adds finished jobs to job_stats, in
     // one transaction. A failed job with attempts left is queued again after
     // retryBaseMs * 2^(attempts-1), at most MaxRetryDelayMs.
-    Result<CompletionReport> complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs);
+    // With Heartbeat::Record the same transaction also records the node's heartbeat: a
+    // node busy finishing jobs is alive, even when its heartbeat's own transaction waits
+    // behind the job loops for SQLite's one write lock.
+    enum class Heartbeat { Skip, Record };
+    Result<CompletionReport> complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs,
+                                      Heartbeat heartbeat = Heartbeat::Skip);
     // Puts claimed jobs that never ran (or were cut short by a stop) back in the queue,
     // fenced by their claims, without counting the attempt.
     Result<int> handBack(const QList<ClaimedJob> &jobs);

@@ -28,6 +28,8 @@ constexpr qint64 PrefetchBelowMicros = 50 * 1000;
 // After the grace period, how long cancelled jobs get to notice before they are given
 // up on and handed back regardless.
 constexpr int CancelWaitMs = 5000;
+// While the node completes jobs, its heartbeat rides along at most this often.
+constexpr qint64 BeatWithCompletionsMs = 1000;
 
 } // namespace
 
@@ -184,7 +186,9 @@ bool JobRunner::flushOutcomes()
     }
     if (!m_unrecorded.isEmpty()) {
         const qint64 retryBase = m_settings.integer(m_database, Setting::RetryBaseMs);
-        auto report = m_pool.complete(m_unrecorded, retryBase);
+        const bool beat = !m_sinceBeat.isValid() || m_sinceBeat.elapsed() >= BeatWithCompletionsMs;
+        auto report = m_pool.complete(m_unrecorded, retryBase,
+                                      beat ? JobPool::Heartbeat::Record : JobPool::Heartbeat::Skip);
         if (!report) {
             databaseFailed(report.error());
             return false;
@@ -204,6 +208,8 @@ bool JobRunner::flushOutcomes()
                                  "belongs to another node now";
         }
         m_unrecorded.clear();
+        if (beat)
+            m_sinceBeat.start();
     }
     if (!m_toHandBack.isEmpty()) {
         auto handed = m_pool.handBack(m_toHandBack);

@@ -109,6 +109,7 @@ private:
     QMutex m_logMutex;
     QFile m_log;
     QElapsedTimer m_clock;
+    QElapsedTimer m_sinceBeat; // since a completion batch last recorded the heartbeat
 };
 
 } // namespace Cohort

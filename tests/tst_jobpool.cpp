@@ -125,7 +125,8 @@ void TestJobPool::claimAndCompleteAddToStats()
         outcomes << outcome(job, true);
     }
     QCOMPARE(pool.claim(10)->size(), 0);
-    auto report = pool.complete(outcomes, 1000);
+    QVERIFY(database().exec(u"UPDATE nodes SET last_heartbeat = 0"_s).ok());
+    auto report = pool.complete(outcomes, 1000, JobPool::Heartbeat::Record);
     QVERIFY2(report.ok(), qPrintable(report.message()));
     QCOMPARE(report->succeeded, 5);
     QVERIFY(report->rejected.isEmpty());
@@ -135,6 +136,8 @@ void TestJobPool::claimAndCompleteAddToStats()
                  .toInt(),
              5);
     QCOMPARE(scalar(database(), u"SELECT SUM(total_ms) FROM job_stats"_s).toInt(), 15);
+    // The heartbeat rode along with the completions.
+    QVERIFY(scalar(database(), u"SELECT last_heartbeat FROM nodes WHERE guid = 'node-a'"_s).toLongLong() > 0);
     auto stats = JobPool::stats(database(), 0);
     QVERIFY(stats.ok());
     QCOMPARE(stats->size(), 1);

@@ -109,8 +109,11 @@ void TestNode::cleanup()
 
 void TestNode::drainsTenThousandJobsExactlyOnce()
 {
+    // Exactly once is the promise while no node is declared dead. The harness's 5 s
+    // threshold is for the failover tests: under the sanitizers on two cores, SQLite's one
+    // write lock can hold a busy node's writes back for that long.
     for (const QString &name : {u"n1"_s, u"n2"_s, u"n3"_s})
-        QVERIFY2(m_cluster->startNode(name)->waitForJoined(), qPrintable(name));
+        QVERIFY2(m_cluster->startNode(name, {u"--offline-after"_s, u"60"_s})->waitForJoined(), qPrintable(name));
     const QList<qint64> ids = submit(m_cluster->database(), jobOf(u"noop"_s), 10000);
     QCOMPARE(ids.size(), 10000);
 
