@@ -265,6 +265,13 @@ void TestNode::sigtermLeavesOffline()
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
         30000);
+    // Started, not only claimed: claimed jobs that have not started when the stop
+    // begins are handed back rather than run.
+    auto allStarted = [&] {
+        const QHash<qint64, int> executions = m_cluster->executions();
+        return std::all_of(ids.cbegin(), ids.cend(), [&](qint64 id) { return executions.value(id) == 1; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(allStarted(), 30000);
     node->signal(SIGTERM);
     QVERIFY(node->waitForExit(20000));
     QCOMPARE(node->process().exitStatus(), QProcess::NormalExit);
