@@ -150,9 +150,12 @@ public:
     {
         // Keep notices such as "relation already exists, skipping" out of the logs. Have
         // the server notice a dead client within about 25 s rather than TCP's two hours,
-        // so the session lock of a node whose machine died is released.
+        // so the session lock of a node whose machine died is released. A process that
+        // hangs inside a transaction (none of Cohort's waits that long) loses its session
+        // after 10 s, and with it the row locks its peers would otherwise wait on forever.
         for (const QString &setting : {u"SET client_min_messages TO warning"_s, u"SET tcp_keepalives_idle = 10"_s,
-                                       u"SET tcp_keepalives_interval = 5"_s, u"SET tcp_keepalives_count = 3"_s}) {
+                                       u"SET tcp_keepalives_interval = 5"_s, u"SET tcp_keepalives_count = 3"_s,
+                                       u"SET idle_in_transaction_session_timeout = '10s'"_s}) {
             if (auto done = execute(db, setting); !done)
                 return done;
         }
