@@ -12,9 +12,11 @@ const QString SelectOpen =
 const QString Insert =
     u"INSERT INTO alerts (kind, severity, node_guid, message, raised_at) VALUES (?, ?, ?, ?, %1)"_s;
 const QString SelectRecent = uR"(
-    SELECT id, kind, severity, COALESCE(node_guid, ''), message, raised_at,
-           COALESCE(acknowledged_at, 0), COALESCE(cleared_at, 0)
-      FROM alerts ORDER BY id DESC LIMIT ?)"_s;
+    SELECT a.id, a.kind, a.severity, COALESCE(a.node_guid, ''), a.message, a.raised_at,
+           COALESCE(a.acknowledged_at, 0), COALESCE(a.acknowledged_by, ''),
+           COALESCE(a.cleared_at, 0), COALESCE(a.cleared_by, ''), COALESCE(n.name, '')
+      FROM alerts a LEFT JOIN nodes n ON n.guid = a.node_guid
+     ORDER BY a.id DESC LIMIT ?)"_s;
 
 QString severityName(Alerts::Severity severity)
 {
@@ -56,9 +58,19 @@ Result<QList<AlertRow>> Alerts::recent(Database &database, int limit)
         return query.error();
     QList<AlertRow> rows;
     while (query->next()) {
-        rows.append({query->value(0).toLongLong(), query->value(1).toString(), query->value(2).toString(),
-                     query->value(3).toString(), query->value(4).toString(), query->value(5).toLongLong(),
-                     query->value(6).toLongLong(), query->value(7).toLongLong()});
+        AlertRow row;
+        row.id = query->value(0).toLongLong();
+        row.kind = query->value(1).toString();
+        row.severity = query->value(2).toString();
+        row.nodeGuid = query->value(3).toString();
+        row.message = query->value(4).toString();
+        row.raisedAt = query->value(5).toLongLong();
+        row.acknowledgedAt = query->value(6).toLongLong();
+        row.acknowledgedBy = query->value(7).toString();
+        row.clearedAt = query->value(8).toLongLong();
+        row.clearedBy = query->value(9).toString();
+        row.nodeName = query->value(10).toString();
+        rows.append(row);
     }
     return rows;
 }

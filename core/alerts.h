@@ -25,7 +25,12 @@ struct AlertRow
     QString message;
     qint64 raisedAt = 0;
     qint64 acknowledgedAt = 0;
+    QString acknowledgedBy;
     qint64 clearedAt = 0;
+    QString clearedBy;
+    QString nodeName; // the node's name when the alert is about a node that still exists
+
+    friend bool operator==(const AlertRow &, const AlertRow &) = default;
 };
 
 class Alerts

@@ -17,6 +17,18 @@ struct AuditEntry
     QString action;
     QString target;
     QString details;
+
+    friend bool operator==(const AuditEntry &, const AuditEntry &) = default;
+};
+
+// What the Audit Log page asks for; empty fields do not filter.
+struct AuditFilter
+{
+    QString actor;      // exact user name
+    QString action;     // prefix: "node." matches "node.decommission"
+    qint64 fromMs = 0;  // at >= fromMs (0: no lower bound)
+    qint64 toMs = 0;    // at < toMs (0: no upper bound)
+    int limit = 1000;
 };
 
 class AuditLog
@@ -29,6 +41,8 @@ public:
                                const QString &details = {});
     // Newest first.
     static Result<QList<AuditEntry>> recent(Database &database, int limit);
+    // Newest first, matching the filter.
+    static Result<QList<AuditEntry>> query(Database &database, const AuditFilter &filter);
 };
 
 } // namespace Cohort

@@ -503,39 +503,49 @@ Result<void> NodeRegistry::recordUpgradeRequired(Database &database, const NodeJ
 Result<NodeInfo> NodeRegistry::decommission(Database &database, const QString &ref, const QString &actor)
 {
     const Dialect &dialect = database.dialect();
-    return database.write([&](QSqlDatabase &db) -> Result<NodeInfo> {
-        auto node = findIn(db, ref);
-        if (!node)
-            return node.error();
-        auto updated = execQuery(db, Decommission.arg(dialect.nowMillis()), {node->guid},
-                                 tr("decommissioning node %1").arg(node->name));
-        if (!updated)
-            return updated.error();
-        if (updated->numRowsAffected() != 1) {
-            if (node->state == u"decommissioned"_s)
-                return makeError(ErrorCode::Conflict,
-                                 tr("Node %1 (%2) is already decommissioned.").arg(node->name, node->guid));
-            return makeError(ErrorCode::Conflict,
-                             tr("Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, "
-                                "or wait until its peers mark it Offline.")
-                                 .arg(node->name, node->guid));
-        }
+    return database.write(
+        [&](QSqlDatabase &db) -> Result<NodeInfo> { return decommissionIn(db, dialect, ref, actor); });
+}
+
+Result<NodeInfo> NodeRegistry::decommissionIn(QSqlDatabase &db, const Dialect &dialect, const QString &ref,
+                                              const QString &actor)
+{
+    auto node = findIn(db, ref);
+    if (!node)
+        return node.error();
+    auto updated = execQuery(db, Decommission.arg(dialect.nowMillis()), {node->guid},
+                             tr("decommissioning node %1").arg(node->name));
+    if (!updated)
+        return updated.error();
+    if (updated->numRowsAffected() != 1) {
+        // The row may have changed since it was read (PostgreSQL): name its state now.
         updated->finish();
-        auto unlinked = execQuery(db, DeleteLinks, {node->guid, node->guid}, tr("removing the node's links"));
-        if (!unlinked)
-            return unlinked.error();
-        auto released = JobPool::releaseClaims(db, dialect, node->guid, tr("node %1 was decommissioned").arg(node->name));
-        if (!released)
-            return released.error();
-        if (auto audited = AuditLog::record(db, dialect, actor, u"node.decommission"_s, node->guid,
-                                            u"name=%1 version=%2"_s.arg(node->name, node->version));
-            !audited)
-            return audited.error();
-        NodeInfo result = *node;
-        result.state = u"decommissioned"_s;
-        result.status = NodeStatus::Decommissioned;
-        return result;
-    });
+        auto current = findIn(db, node->guid);
+        if (!current)
+            return current.error();
+        if (current->state == u"decommissioned"_s)
+            return makeError(ErrorCode::Conflict,
+                             tr("Node %1 (%2) is already decommissioned.").arg(node->name, node->guid));
+        return makeError(ErrorCode::Conflict,
+                         tr("Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, "
+                            "or wait until its peers mark it Offline.")
+                             .arg(node->name, node->guid));
+    }
+    updated->finish();
+    auto unlinked = execQuery(db, DeleteLinks, {node->guid, node->guid}, tr("removing the node's links"));
+    if (!unlinked)
+        return unlinked.error();
+    auto released = JobPool::releaseClaims(db, dialect, node->guid, tr("node %1 was decommissioned").arg(node->name));
+    if (!released)
+        return released.error();
+    if (auto audited = AuditLog::record(db, dialect, actor, u"node.decommission"_s, node->guid,
+                                        u"name=%1 version=%2"_s.arg(node->name, node->version));
+        !audited)
+        return audited.error();
+    NodeInfo result = *node;
+    result.state = u"decommissioned"_s;
+    result.status = NodeStatus::Decommissioned;
+    return result;
 }
 
 Result<QList<NodeInfo>> NodeRegistry::list(Database &database)

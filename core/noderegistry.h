@@ -44,6 +44,8 @@ struct NodeInfo
     qint64 jobsLastHour = 0;
     qint64 runningJobs = 0;
     NodeStatus status = NodeStatus::Offline;
+
+    friend bool operator==(const NodeInfo &, const NodeInfo &) = default;
 };
 
 struct NodeJoin
@@ -127,6 +129,10 @@ public:
     // Decommissions an Offline node (by GUID or unique name), audited, in one transaction
     // that re-checks the state.
     static Result<NodeInfo> decommission(Database &database, const QString &node, const QString &actor);
+    // The same inside the caller's write transaction, for callers that check more in it
+    // (Administration reads the operator's role again first).
+    static Result<NodeInfo> decommissionIn(QSqlDatabase &db, const Dialect &dialect, const QString &node,
+                                           const QString &actor);
 
     // Every node that is not decommissioned, by name, with derived status and activity.
     static Result<QList<NodeInfo>> list(Database &database);
