@@ -1,5 +1,6 @@
 #include "healthmonitor.h"
 
+#include "clustersettings.h"
 #include "jobpool.h"
 #include "jobtypes.h"
 #include "nodelogging.h"
@@ -18,6 +19,15 @@ constexpr int CheckIntervalMs = 1000;
 // has stood this long: after a database restart every node needs a moment to reconnect.
 // Longer than a connection attempt may take (connect_timeout, 5 s) plus a check.
 constexpr qint64 SessionGraceMs = 6000;
+// How often the cluster's heartbeat settings are read again: a change on the console's
+// System Settings page is in force on every node within this long (and one check).
+constexpr qint64 TimingReadIntervalMs = 15000;
+
+QString timingSource(bool given, const char16_t *flag, const IntegerSetting &setting)
+{
+    return given ? u"%1 given to this node"_s.arg(QString::fromUtf16(flag))
+                 : u"cluster setting %1"_s.arg(QString::fromUtf16(setting.name));
+}
 
 } // namespace
 
@@ -27,8 +37,117 @@ HealthMonitor::HealthMonitor(Database &database, Options options, SettingsCache 
     , m_options(std::move(options))
     , m_settings(settings)
 {
-    m_timer.setInterval(qMin(CheckIntervalMs, m_options.heartbeatSeconds * 1000));
+    // Until the cluster settings are read: their defaults.
+    m_timing = m_options.timing.withCluster(Setting::HeartbeatSeconds.defaultValue,
+                                            Setting::OfflineAfterSeconds.defaultValue);
+    m_wanted = m_timing;
+    m_options.join.offlineAfterMs = offlineAfterMs();
+    m_timer.setInterval(qMin(CheckIntervalMs, m_timing.heartbeatSeconds * 1000));
     connect(&m_timer, &QTimer::timeout, this, &HealthMonitor::tick);
+}
+
+void HealthMonitor::setJoin(const NodeJoin &join)
+{
+    m_options.join = join;
+    m_options.join.offlineAfterMs = offlineAfterMs();
+}
+
+void HealthMonitor::readClusterTiming()
+{
+    m_sinceTimingRead.start();
+    if (!m_options.timing.followsCluster()) {
+        putInForce(m_timing);
+        return;
+    }
+    // The second read only when the first worked: a lost connection costs one wait, not two.
+    const Result<qint64> heartbeat = ClusterSettings::integer(m_database, Setting::HeartbeatSeconds);
+    const Result<qint64> offlineAfter = heartbeat ? ClusterSettings::integer(m_database, Setting::OfflineAfterSeconds)
+                                                  : Result<qint64>(heartbeat.error());
+    if (!offlineAfter) {
+        if (!m_timingReadFailing)
+            qCWarning(lcHealth).noquote()
+                << u"cannot read the cluster's heartbeat settings; keeping a heartbeat every %1 s and peers "
+                   "Offline after %2 s until they can be read:"_s.arg(m_timing.heartbeatSeconds)
+                       .arg(m_timing.offlineAfterSeconds)
+                << offlineAfter.message();
+        m_timingReadFailing = true;
+        putInForce(m_timing); // announced at least once
+        return;
+    }
+    if (m_timingReadFailing)
+        qCInfo(lcHealth) << "read the cluster's heartbeat settings again";
+    m_timingReadFailing = false;
+
+    const std::pair<qint64, qint64> stored{*heartbeat, *offlineAfter};
+    if (m_stored == stored)
+        return;
+    QStringList adjustments;
+    m_wanted = m_options.timing.withCluster(stored.first, stored.second, &adjustments);
+    for (const QString &adjustment : std::as_const(adjustments))
+        qCWarning(lcHealth).noquote() << adjustment;
+    if (m_stored && m_stored->first != stored.first) {
+        // Peers read the change up to one interval before or after this node. Until all
+        // have, a peer may heartbeat at either pace: this one keeps to the faster and
+        // allows for the slower, so nobody is marked Offline for being on time.
+        const bool inTransition = !m_transitionEnds.hasExpired();
+        const int before = int(m_stored->first);
+        const int after = int(stored.first);
+        m_transitionFastest = qMin(inTransition ? m_transitionFastest : before, after);
+        m_transitionSlowest = qMax(inTransition ? m_transitionSlowest : before, after);
+        m_transitionEnds.setRemainingTime(TimingReadIntervalMs + 2 * CheckIntervalMs);
+        qCInfo(lcHealth).noquote()
+            << u"the cluster's heartbeat changed from %1 s to %2 s; allowing for both paces for %3 s, until "
+               "every node has read it"_s.arg(before)
+                   .arg(after)
+                   .arg((m_transitionEnds.remainingTime() + 999) / 1000);
+    }
+    m_stored = stored;
+    putInForce(inForce());
+}
+
+NodeTiming HealthMonitor::inForce() const
+{
+    NodeTiming timing = m_wanted;
+    if (m_transitionEnds.hasExpired())
+        return timing;
+    if (!m_options.timing.heartbeatExplicit)
+        timing.heartbeatSeconds = qMin(timing.heartbeatSeconds, m_transitionFastest);
+    if (!m_options.timing.offlineAfterExplicit)
+        timing.offlineAfterSeconds = qMax(timing.offlineAfterSeconds, 2 * m_transitionSlowest);
+    return timing;
+}
+
+void HealthMonitor::endTransitionIfDue()
+{
+    if (m_transitionSlowest == 0 || !m_transitionEnds.hasExpired())
+        return;
+    m_transitionFastest = m_transitionSlowest = 0;
+    putInForce(m_wanted);
+}
+
+void HealthMonitor::putInForce(const NodeTiming &timing)
+{
+    if (!m_timingAnnounced) {
+        qCInfo(lcHealth).noquote() << u"heartbeat every %1 s (%2), peers Offline after %3 s of silence (%4)"_s
+                                          .arg(timing.heartbeatSeconds)
+                                          .arg(timingSource(m_options.timing.heartbeatExplicit, u"--heartbeat",
+                                                            Setting::HeartbeatSeconds))
+                                          .arg(timing.offlineAfterSeconds)
+                                          .arg(timingSource(m_options.timing.offlineAfterExplicit,
+                                                            u"--offline-after", Setting::OfflineAfterSeconds));
+        m_timingAnnounced = true;
+    } else if (!timing.sameValues(m_timing)) {
+        QStringList changes;
+        if (timing.heartbeatSeconds != m_timing.heartbeatSeconds)
+            changes << u"heartbeat now every %1 s (was %2 s)"_s.arg(timing.heartbeatSeconds).arg(m_timing.heartbeatSeconds);
+        if (timing.offlineAfterSeconds != m_timing.offlineAfterSeconds)
+            changes << u"peers now Offline after %1 s of silence (was %2 s)"_s.arg(timing.offlineAfterSeconds)
+                           .arg(m_timing.offlineAfterSeconds);
+        qCInfo(lcHealth).noquote() << changes.join(u", "_s);
+    }
+    m_timing = timing;
+    m_options.join.offlineAfterMs = offlineAfterMs();
+    m_timer.setInterval(qMin(CheckIntervalMs, m_timing.heartbeatSeconds * 1000));
 }
 
 Result<bool> HealthMonitor::takeSessionLock()
@@ -87,13 +206,18 @@ bool HealthMonitor::ensureSession()
 
 void HealthMonitor::tick()
 {
+    endTransitionIfDue();
     const bool session = ensureSession();
     // A failed heartbeat is tried again at the next check, not a whole interval later.
     if (!m_databaseOk
-        || m_sinceBeat.elapsed() >= qint64(m_options.heartbeatSeconds) * 1000 - CheckIntervalMs / 2) {
+        || m_sinceBeat.elapsed() >= qint64(m_timing.heartbeatSeconds) * 1000 - CheckIntervalMs / 2) {
         m_sinceBeat.start();
         beat();
     }
+    // Not while the heartbeat fails: the database would only make this check wait again.
+    if (m_databaseOk && m_options.timing.followsCluster()
+        && (!m_sinceTimingRead.isValid() || m_sinceTimingRead.hasExpired(TimingReadIntervalMs)))
+        readClusterTiming();
     if (!m_stopping && session)
         checkPeers();
 }
@@ -175,11 +299,11 @@ void HealthMonitor::checkPeers()
         }
         sessions = *live;
     }
-    const qint64 offlineAfterMs = qint64(m_options.offlineAfterSeconds) * 1000;
+    const qint64 offlineAfterMs = this->offlineAfterMs();
     // After this node was cut off from the database, its peers probably were too: their
     // heartbeats are judged again once they had time to write one.
     const bool judgeHeartbeats = !m_backSince.isValid()
-                                 || m_backSince.elapsed() > qint64(m_options.heartbeatSeconds) * 1000 + 2000;
+                                 || m_backSince.elapsed() > qint64(m_timing.heartbeatSeconds) * 1000 + 2000;
     auto dead = NodeRegistry::findDead(m_database, m_options.join.guid, judgeHeartbeats ? offlineAfterMs : 0,
                                        sessions, m_options.join.hostname);
     if (!dead) {

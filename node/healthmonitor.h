@@ -2,12 +2,15 @@
 // connection. Heartbeats, holds the node's session lock (PostgreSQL), checks every peer
 // each second and declares the dead ones Offline, notices when it was itself declared
 // Offline or is older than the cluster, and submits the cluster's recurring housekeeping.
+// Follows the cluster's heartbeat settings while running, unless given to the node.
 #pragma once
 
 #include "database.h"
+#include "nodeconfig.h"
 #include "noderegistry.h"
 #include "settingscache.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
@@ -22,9 +25,8 @@ class HealthMonitor : public QObject
 public:
     struct Options
     {
-        NodeJoin join; // the GUID at least, before setJoin()
-        int heartbeatSeconds = 10;
-        int offlineAfterSeconds = 180;
+        NodeJoin join;     // the GUID at least, before setJoin()
+        NodeTiming timing; // as configured: what was not given follows the cluster settings
     };
 
     HealthMonitor(Database &database, Options options, SettingsCache &settings, QObject *parent = nullptr);
@@ -32,8 +34,13 @@ public:
     // The session lock proves this process is the live one for its GUID (PostgreSQL);
     // false when another live process holds it.
     Result<bool> takeSessionLock();
+    // Reads the cluster's heartbeat settings and puts them in force (unless both values
+    // were given to the node). Call once before joining; the timer re-reads them every 15 s.
+    void readClusterTiming();
+    // The threshold in force, for joining (a previous run silent this long is over).
+    qint64 offlineAfterMs() const { return qint64(m_timing.offlineAfterSeconds) * 1000; }
     // How this node joined: for heartbeats, and to join again after being declared Offline.
-    void setJoin(const NodeJoin &join) { m_options.join = join; }
+    void setJoin(const NodeJoin &join);
     void start();
     // Keeps heartbeating (so peers do not take the jobs still finishing) but stops
     // judging peers and scheduling.
@@ -49,6 +56,9 @@ private:
     void checkPeers();
     void scheduleHousekeeping(qint64 now);
     bool ensureSession();
+    NodeTiming inForce() const;
+    void putInForce(const NodeTiming &timing);
+    void endTransitionIfDue();
 
     Database &m_database;
     Options m_options;
@@ -62,6 +72,18 @@ private:
     bool m_stopping = false;
     bool m_databaseOk = true;
     QHash<QString, qint64> m_scheduledBucket; // job type -> last period this node submitted
+
+    NodeTiming m_timing;                               // in force
+    NodeTiming m_wanted;                               // from the last good read of the cluster settings
+    std::optional<std::pair<qint64, qint64>> m_stored; // that read: heartbeat, offline threshold
+    QElapsedTimer m_sinceTimingRead;
+    bool m_timingReadFailing = false;
+    bool m_timingAnnounced = false;
+    // After the cluster's heartbeat changed, until every node has read it: the fastest
+    // and slowest heartbeat (seconds) a node may be keeping.
+    QDeadlineTimer m_transitionEnds;
+    int m_transitionFastest = 0;
+    int m_transitionSlowest = 0;
 };
 
 } // namespace Cohort

@@ -34,11 +34,15 @@ const Key Keys[] = {
     {u"secret-file", u"FILE", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                                 "The cluster's local secret, which unlocks its data key (required).")},
     {u"workers", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs run at once, 1 to 256 (default: 4).")},
-    {u"heartbeat", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                                                 "Seconds between heartbeats, 1 to 300 (default: 10).")},
+    {u"heartbeat", u"SECONDS",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "Seconds between heartbeats, 1 to 300. Overrides the cluster setting (System Settings, "
+                       "default 10) for this node only; without it the node follows the cluster setting.")},
     {u"offline-after", u"SECONDS",
      QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                       "A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 (default: 180).")},
+                       "A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 and at least "
+                       "twice the heartbeat. Overrides the cluster setting (System Settings, default 180) for this "
+                       "node only; without it the node follows the cluster setting.")},
     {u"grace", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                              "On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).")},
     {u"batch", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs claimed at once, 1 to 1000 (default: 64).")},
@@ -82,6 +86,50 @@ QStringList withProgramName(const QStringList &arguments)
 }
 
 } // namespace
+
+NodeTiming NodeTiming::withCluster(qint64 clusterHeartbeatSeconds, qint64 clusterOfflineAfterSeconds,
+                                   QStringList *adjustments) const
+{
+    NodeTiming timing = *this;
+    if (!heartbeatExplicit)
+        timing.heartbeatSeconds = int(qBound(Setting::HeartbeatSeconds.minimum, clusterHeartbeatSeconds,
+                                             Setting::HeartbeatSeconds.maximum));
+    if (!offlineAfterExplicit)
+        timing.offlineAfterSeconds = int(qBound(Setting::OfflineAfterSeconds.minimum, clusterOfflineAfterSeconds,
+                                                Setting::OfflineAfterSeconds.maximum));
+    if (timing.offlineAfterSeconds >= 2 * timing.heartbeatSeconds)
+        return timing;
+
+    // The value given to the node stays; the one from the cluster gives way. (Both given:
+    // parse() refused the pair already.)
+    QString why;
+    if (offlineAfterExplicit) {
+        timing.heartbeatSeconds = qMax(1, timing.offlineAfterSeconds / 2);
+        why = u"the cluster's heartbeat of %1 s is more than half of --offline-after (%2 s); this node "
+              "heartbeats every %3 s"_s.arg(clusterHeartbeatSeconds)
+                  .arg(timing.offlineAfterSeconds)
+                  .arg(timing.heartbeatSeconds);
+    } else if (heartbeatExplicit) {
+        const int stored = timing.offlineAfterSeconds;
+        timing.offlineAfterSeconds = 2 * timing.heartbeatSeconds;
+        why = u"the cluster's offline threshold of %1 s is less than twice --heartbeat (%2 s); this node marks "
+              "peers Offline after %3 s"_s.arg(stored)
+                  .arg(timing.heartbeatSeconds)
+                  .arg(timing.offlineAfterSeconds);
+    } else {
+        const int stored = timing.offlineAfterSeconds;
+        timing.offlineAfterSeconds = 2 * timing.heartbeatSeconds;
+        why = u"the cluster settings disagree: %1 (%2 s) is less than twice %3 (%4 s); peers are marked "
+              "Offline after %5 s"_s.arg(QString::fromUtf16(Setting::OfflineAfterSeconds.name))
+                  .arg(stored)
+                  .arg(QString::fromUtf16(Setting::HeartbeatSeconds.name))
+                  .arg(timing.heartbeatSeconds)
+                  .arg(timing.offlineAfterSeconds);
+    }
+    if (adjustments)
+        adjustments->append(why);
+    return timing;
+}
 
 QString NodeConfig::guidFile() const
 {
@@ -207,7 +255,12 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
             return value.error();
         *bound.target = *value;
     }
-    if (config.offlineAfterSeconds < 2 * config.heartbeatSeconds)
+    config.heartbeatExplicit = values.contains(u"heartbeat"_s);
+    config.offlineAfterExplicit = values.contains(u"offline-after"_s);
+    // With only one of the two given, the other comes from the cluster and gives way
+    // (NodeTiming::withCluster, which the health monitor logs).
+    if (config.heartbeatExplicit && config.offlineAfterExplicit
+        && config.offlineAfterSeconds < 2 * config.heartbeatSeconds)
         return makeError(ErrorCode::InvalidArgument,
                          tr("--offline-after (%1 s) must be at least twice --heartbeat (%2 s), or a late heartbeat "
                             "would get a live node marked Offline.")

@@ -3,12 +3,35 @@
 #pragma once
 
 #include "result.h"
+#include "systemsettings.h"
 
 #include <QCoreApplication>
 #include <QString>
 #include <QStringList>
 
 namespace Cohort {
+
+// The heartbeat interval and offline threshold a node runs with. A value given to the node
+// (flag or INI key) wins; the other follows the cluster settings, clamped so that the
+// threshold stays at least two heartbeats (or a late heartbeat gets a live node marked Offline).
+struct NodeTiming
+{
+    int heartbeatSeconds = int(Setting::HeartbeatSeconds.defaultValue);
+    int offlineAfterSeconds = int(Setting::OfflineAfterSeconds.defaultValue);
+    bool heartbeatExplicit = false;
+    bool offlineAfterExplicit = false;
+
+    bool followsCluster() const { return !heartbeatExplicit || !offlineAfterExplicit; }
+    // The timing in force when the cluster stores this pair (nodes.heartbeat_seconds,
+    // nodes.offline_after_seconds). *adjustments gets one sentence (for the log) per value
+    // that had to differ from what was stored or given.
+    NodeTiming withCluster(qint64 clusterHeartbeatSeconds, qint64 clusterOfflineAfterSeconds,
+                           QStringList *adjustments = nullptr) const;
+    bool sameValues(const NodeTiming &other) const
+    {
+        return heartbeatSeconds == other.heartbeatSeconds && offlineAfterSeconds == other.offlineAfterSeconds;
+    }
+};
 
 struct NodeConfig
 {
@@ -18,13 +41,21 @@ struct NodeConfig
     QString dataDir;    // holds node.guid
     QString secretFile; // the cluster's local secret
     int workers = 4;
-    int heartbeatSeconds = 10;
-    int offlineAfterSeconds = 180;
+    // Given or else the cluster's default; see timing().
+    int heartbeatSeconds = int(Setting::HeartbeatSeconds.defaultValue);
+    int offlineAfterSeconds = int(Setting::OfflineAfterSeconds.defaultValue);
+    // Given with --heartbeat / --offline-after or in --config: overrides the cluster setting.
+    bool heartbeatExplicit = false;
+    bool offlineAfterExplicit = false;
     int graceSeconds = 30;
     int batchSize = 64;
     QString executionLog; // optional: one line per job execution, for tests and audits
 
     QString guidFile() const;
+    NodeTiming timing() const
+    {
+        return {heartbeatSeconds, offlineAfterSeconds, heartbeatExplicit, offlineAfterExplicit};
+    }
 
     Q_DECLARE_TR_FUNCTIONS(Cohort::NodeConfig)
 

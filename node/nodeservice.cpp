@@ -132,7 +132,6 @@ int NodeService::start(QString *error)
     join.pid = QCoreApplication::applicationPid();
     join.tzName = QString::fromUtf8(QTimeZone::systemTimeZoneId());
     join.tzOffsetSeconds = now.offsetFromUtc();
-    join.offlineAfterMs = qint64(m_config.offlineAfterSeconds) * 1000;
     join.guidFile = m_config.guidFile();
 
     // Schema and version: a node newer than the cluster upgrades it (the first one
@@ -153,10 +152,12 @@ int NodeService::start(QString *error)
         qCInfo(lcNode).noquote() << migrated->describe();
 
     HealthMonitor::Options healthOptions;
-    healthOptions.heartbeatSeconds = m_config.heartbeatSeconds;
-    healthOptions.offlineAfterSeconds = m_config.offlineAfterSeconds;
+    healthOptions.timing = m_config.timing();
     healthOptions.join = join;
     m_health = new HealthMonitor(*m_database, healthOptions, m_settings);
+    // The threshold decides below whether a previous run of this GUID may still be alive.
+    m_health->readClusterTiming();
+    join.offlineAfterMs = m_health->offlineAfterMs();
 
     // A second live process with this GUID (a cloned machine) already holds the lock.
     auto locked = m_health->takeSessionLock();

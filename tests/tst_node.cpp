@@ -1,13 +1,15 @@
 // Manager nodes as real cohort-node processes on a real database, SQLite and
 // PostgreSQL: draining the pool exactly once, taking over from a killed or hung node
 // (whose late completions are fenced off), local jobs, graceful stop, retries with
-// backoff, decommissioning, and the refusals (wrong secret, cloned GUID).
+// backoff, decommissioning, the refusals (wrong secret, cloned GUID), and the cluster's
+// heartbeat settings followed while running.
 #include "alerts.h"
 #include "clustersettings.h"
 #include "jobpool.h"
 #include "masterkey.h"
 #include "noderegistry.h"
 #include "schema.h"
+#include "systemsettings.h"
 #include "ctlrun.h"
 #include "testcluster.h"
 
@@ -115,6 +117,7 @@ private Q_SLOTS:
     void clonedGuidIsRefused();
     void housekeepingRunsOncePerPeriod();
     void olderNodeStepsDownAsUpgradeRequired();
+    void clusterOfflineThresholdIsHonoured();
 
 private:
     std::unique_ptr<TestCluster> m_cluster;
@@ -551,6 +554,55 @@ void TestNode::olderNodeStepsDownAsUpgradeRequired()
     QVERIFY(again->waitForExit());
     QCOMPARE(again->process().exitCode(), 3);
     QVERIFY2(again->output().contains(u"Offline (Upgrade Required)"_s), qPrintable(again->output()));
+}
+
+void TestNode::clusterOfflineThresholdIsHonoured()
+{
+    // Nodes started without --heartbeat and --offline-after follow the cluster settings:
+    // read at start (a heartbeat of 1 s) and again while running (the threshold, lowered
+    // from its default of 180 s to 4 s). Only the heartbeat rule finds a hung node (its
+    // process and, on PostgreSQL, its session live on), so it is marked Offline within
+    // seconds only if the new threshold is in force.
+    Database &database = m_cluster->database();
+    auto store = [&](const IntegerSetting &setting, qint64 value) {
+        return database.write([&](QSqlDatabase &db) {
+            return ClusterSettings::set(db, database.dialect(), QString::fromUtf16(setting.name), QString::number(value),
+                                        u"test"_s);
+        });
+    };
+    QVERIFY(store(Setting::HeartbeatSeconds, 1).ok());
+    NodeProcess *watcher = m_cluster->startNode(u"watcher"_s, {}, TestCluster::Timing::ClusterSettings);
+    QVERIFY(watcher->waitForJoined());
+    QVERIFY2(watcher->output().contains(u"heartbeat every 1 s (cluster setting nodes.heartbeat_seconds), peers Offline "
+                                        "after 180 s of silence (cluster setting nodes.offline_after_seconds)"_s),
+             qPrintable(watcher->output()));
+
+    QVERIFY(store(Setting::OfflineAfterSeconds, 4).ok());
+    NodeProcess *hung = m_cluster->startNode(u"hung"_s, {}, TestCluster::Timing::ClusterSettings);
+    QVERIFY(hung->waitForJoined());
+    QVERIFY2(hung->output().contains(u"heartbeat every 1 s (cluster setting nodes.heartbeat_seconds), peers Offline "
+                                     "after 4 s of silence"_s),
+             qPrintable(hung->output()));
+    const QString guid = hung->guid();
+
+    // The watcher reads the settings again within 15 s, without a restart.
+    QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"peers now Offline after 4 s of silence (was 180 s)"_s), 25000);
+    QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
+
+    QElapsedTimer sinceStop;
+    stopOutsideWriteTransaction(hung);
+    sinceStop.start();
+    // 4 s and a heartbeat; on PostgreSQL perhaps 10 s more, when the node hung inside a
+    // transaction whose row lock the watcher waits for. The old threshold was 180 s.
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"offline"_s, 20000);
+    qInfo("hung node marked Offline after %lld ms", sinceStop.elapsed());
+    // By the heartbeat rule, not because its session ended (PostgreSQL).
+    QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"marked node hung %1 Offline: no heartbeat for"_s.arg(guid)),
+                             5000);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
+                               {AlertKind::NodeOffline, guid})
+                 .toInt(),
+             1);
 }
 
 QTEST_GUILESS_MAIN(TestNode)

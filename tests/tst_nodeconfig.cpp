@@ -21,6 +21,10 @@ private Q_SLOTS:
     void badValues();
     void badValueExitsWithUsage();
     void helpListsEveryFlag();
+    void explicitTimingIsRecorded_data();
+    void explicitTimingIsRecorded();
+    void timingFollowsCluster_data();
+    void timingFollowsCluster();
 
 private:
     QString writeIni(const QByteArray &content);
@@ -77,6 +81,9 @@ void TestNodeConfig::badValues_data()
     QTest::newRow("heartbeat huge") << base + QStringList{u"--heartbeat"_s, u"100000"_s} << u"--heartbeat must be"_s;
     QTest::newRow("offline before heartbeat")
         << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"15"_s} << u"at least twice"_s;
+    QTest::newRow("offline before heartbeat, one in the file")
+        << base + QStringList{u"--config"_s, writeIni("[node]\noffline-after=15\n"), u"--heartbeat"_s, u"10"_s}
+        << u"at least twice"_s;
     QTest::newRow("api without port") << base + QStringList{u"--api"_s, u"host"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("api bad port") << base + QStringList{u"--api"_s, u"host:99999"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("api bad host") << base + QStringList{u"--api"_s, u"ho st;rm:80"_s} << u"--api must be HOST:PORT"_s;
@@ -132,7 +139,103 @@ void TestNodeConfig::helpListsEveryFlag()
     node.start(QStringLiteral(COHORT_NODE_PATH), {u"--help"_s});
     QVERIFY(node.waitForFinished(30000));
     QCOMPARE(node.exitCode(), 0);
-    QVERIFY(QString::fromUtf8(node.readAllStandardOutput()).contains(u"--offline-after"_s));
+    const QString output = QString::fromUtf8(node.readAllStandardOutput());
+    QVERIFY(output.contains(u"--offline-after"_s));
+    // Both timing flags say they override the cluster's settings (the help wraps lines).
+    QCOMPARE(output.simplified().count(u"Overrides the cluster setting"_s), 2);
+}
+
+void TestNodeConfig::explicitTimingIsRecorded_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QByteArray>("ini");
+    QTest::addColumn<bool>("heartbeatExplicit");
+    QTest::addColumn<bool>("offlineAfterExplicit");
+    QTest::addColumn<int>("heartbeat");
+    QTest::addColumn<int>("offlineAfter");
+    QTest::newRow("neither") << QStringList{} << QByteArray() << false << false << 10 << 180;
+    QTest::newRow("heartbeat flag") << QStringList{u"--heartbeat"_s, u"3"_s} << QByteArray() << true << false << 3 << 180;
+    QTest::newRow("offline-after flag")
+        << QStringList{u"--offline-after"_s, u"30"_s} << QByteArray() << false << true << 10 << 30;
+    QTest::newRow("both flags") << QStringList{u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s} << QByteArray()
+                                << true << true << 1 << 5;
+    QTest::newRow("heartbeat in the file") << QStringList{} << QByteArray("heartbeat=4\n") << true << false << 4 << 180;
+    QTest::newRow("one in the file, one a flag") << QStringList{u"--heartbeat"_s, u"5"_s}
+                                                 << QByteArray("offline-after=60\n") << true << true << 5 << 60;
+    QTest::newRow("other keys in the file") << QStringList{} << QByteArray("workers=2\n") << false << false << 10 << 180;
+    // Alone, a heartbeat past half the default threshold is fine: the threshold, from the
+    // cluster, gives way (timingFollowsCluster).
+    QTest::newRow("slow heartbeat alone")
+        << QStringList{u"--heartbeat"_s, u"120"_s} << QByteArray() << true << false << 120 << 180;
+}
+
+void TestNodeConfig::explicitTimingIsRecorded()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QByteArray, ini);
+    QFETCH(bool, heartbeatExplicit);
+    QFETCH(bool, offlineAfterExplicit);
+    QFETCH(int, heartbeat);
+    QFETCH(int, offlineAfter);
+    QStringList all{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s};
+    if (!ini.isEmpty())
+        all << u"--config"_s << writeIni("[node]\n" + ini);
+    auto config = NodeConfig::parse(all + arguments);
+    QVERIFY2(config.ok(), qPrintable(config.message()));
+    QCOMPARE(config->heartbeatExplicit, heartbeatExplicit);
+    QCOMPARE(config->offlineAfterExplicit, offlineAfterExplicit);
+    QCOMPARE(config->heartbeatSeconds, heartbeat);
+    QCOMPARE(config->offlineAfterSeconds, offlineAfter);
+    const NodeTiming timing = config->timing();
+    QCOMPARE(timing.heartbeatExplicit, heartbeatExplicit);
+    QCOMPARE(timing.offlineAfterExplicit, offlineAfterExplicit);
+    QCOMPARE(timing.followsCluster(), !(heartbeatExplicit && offlineAfterExplicit));
+}
+
+void TestNodeConfig::timingFollowsCluster_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("clusterHeartbeat");
+    QTest::addColumn<int>("clusterOfflineAfter");
+    QTest::addColumn<int>("heartbeat");
+    QTest::addColumn<int>("offlineAfter");
+    QTest::addColumn<QString>("adjustment"); // empty: none
+    const QStringList hb1{u"--heartbeat"_s, u"1"_s};
+    QTest::newRow("cluster") << QStringList{} << 1 << 4 << 1 << 4 << QString();
+    QTest::newRow("cluster defaults") << QStringList{} << 10 << 180 << 10 << 180 << QString();
+    QTest::newRow("cluster pair inconsistent") << QStringList{} << 10 << 15 << 10 << 20 << u"disagree"_s;
+    QTest::newRow("heartbeat given") << hb1 << 10 << 180 << 1 << 180 << QString();
+    QTest::newRow("heartbeat given, threshold too short")
+        << QStringList{u"--heartbeat"_s, u"30"_s} << 10 << 40 << 30 << 60 << u"less than twice --heartbeat"_s;
+    QTest::newRow("threshold given") << QStringList{u"--offline-after"_s, u"60"_s} << 1 << 180 << 1 << 60 << QString();
+    QTest::newRow("threshold given, heartbeat too slow")
+        << QStringList{u"--offline-after"_s, u"5"_s} << 10 << 180 << 2 << 5 << u"more than half of --offline-after"_s;
+    QTest::newRow("both given") << QStringList{u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s} << 30 << 600 << 1
+                                << 5 << QString();
+}
+
+void TestNodeConfig::timingFollowsCluster()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, clusterHeartbeat);
+    QFETCH(int, clusterOfflineAfter);
+    QFETCH(int, heartbeat);
+    QFETCH(int, offlineAfter);
+    QFETCH(QString, adjustment);
+    auto config = NodeConfig::parse(QStringList{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s}
+                                    + arguments);
+    QVERIFY2(config.ok(), qPrintable(config.message()));
+    QStringList adjustments;
+    const NodeTiming timing = config->timing().withCluster(clusterHeartbeat, clusterOfflineAfter, &adjustments);
+    QCOMPARE(timing.heartbeatSeconds, heartbeat);
+    QCOMPARE(timing.offlineAfterSeconds, offlineAfter);
+    QVERIFY(timing.offlineAfterSeconds >= 2 * timing.heartbeatSeconds);
+    if (adjustment.isEmpty()) {
+        QVERIFY2(adjustments.isEmpty(), qPrintable(adjustments.join(u' ')));
+    } else {
+        QCOMPARE(adjustments.size(), 1);
+        QVERIFY2(adjustments.first().contains(adjustment), qPrintable(adjustments.first()));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestNodeConfig)

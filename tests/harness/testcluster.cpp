@@ -139,24 +139,28 @@ TestCluster::~TestCluster()
     m_database.reset();
 }
 
-QStringList TestCluster::defaultArguments()
+QStringList TestCluster::defaultArguments(Timing timing)
 {
-    return {u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s, u"--grace"_s, u"10"_s};
+    QStringList arguments{u"--grace"_s, u"10"_s};
+    if (timing == Timing::Fast)
+        arguments << u"--heartbeat"_s << u"1"_s << u"--offline-after"_s << u"5"_s;
+    return arguments;
 }
 
-NodeProcess *TestCluster::startNode(const QString &name, const QStringList &extraArguments)
+NodeProcess *TestCluster::startNode(const QString &name, const QStringList &extraArguments, Timing timing)
 {
-    return startNodeIn(name, scratchPath(u"node-"_s + name), extraArguments);
+    return startNodeIn(name, scratchPath(u"node-"_s + name), extraArguments, timing);
 }
 
-NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments)
+NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments,
+                                      Timing timing)
 {
     const QString log = scratchPath(u"executions-%1-%2.log"_s.arg(name).arg(m_nodes.size()));
     auto node = std::make_unique<NodeProcess>(name, dataDir, log);
     QStringList arguments{u"--db"_s, url(), u"--name"_s, name, u"--data-dir"_s, dataDir,
                           u"--secret-file"_s, m_secretFile, u"--api"_s, u"127.0.0.1:%1"_s.arg(18000 + m_nodes.size()),
                           u"--execution-log"_s, log};
-    arguments << defaultArguments() << extraArguments;
+    arguments << defaultArguments(timing) << extraArguments;
     node->start(QStringLiteral(COHORT_NODE_PATH), arguments);
     m_nodes.push_back(std::move(node));
     return m_nodes.back().get();

@@ -60,11 +60,18 @@ public:
     Database &database() { return *m_database; }
     QString scratchPath(const QString &name) const { return m_scratch.filePath(name); }
 
+    // Where a started node's heartbeat interval and offline threshold come from.
+    enum class Timing {
+        Fast,            // --heartbeat 1 --offline-after 5, as failover tests need
+        ClusterSettings, // neither flag: the node follows nodes.heartbeat_seconds and nodes.offline_after_seconds
+    };
+
     // Starts a node with its own data folder and execution log; extra flags after the
     // defaults (fast heartbeat, short offline threshold) override them.
-    NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {});
+    NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {}, Timing timing = Timing::Fast);
     // Starts a node on an existing data folder (same GUID).
-    NodeProcess *startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments = {});
+    NodeProcess *startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments = {},
+                             Timing timing = Timing::Fast);
     const std::vector<std::unique_ptr<NodeProcess>> &nodes() const { return m_nodes; }
 
     // Counts per job id across every node's execution log.
@@ -73,7 +80,7 @@ public:
     QVariant scalar(const QString &sql, const QVariantList &values = {});
     QString nodeState(const QString &guid);
 
-    static QStringList defaultArguments();
+    static QStringList defaultArguments(Timing timing = Timing::Fast);
 
 private:
     TestCluster() = default;
