@@ -2,6 +2,83 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>Cohort::ActivityGraph</name>
+    <message>
+        <source>Jobs finished per minute over the last hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n job(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::Administration</name>
+    <message>
+        <source>checking the role of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user %1 no longer exists and may not change the cluster.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is an auditor and may not change the cluster.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading alert %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no alert %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The description has %1 characters; at most %2 are allowed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finding node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no node %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>describing node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 is already cleared.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 is already acknowledged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>acknowledging alert %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alert %1 changed meanwhile; look again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>clearing alert %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the system settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::Alerts</name>
     <message>
         <source>looking for an open %1 alert</source>
@@ -17,6 +94,72 @@
     </message>
 </context>
 <context>
+    <name>Cohort::AlertsPage</name>
+    <message>
+        <source>Show &amp;cleared alerts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Acknowledge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Auditors cannot change alerts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AlertsTableModel</name>
+    <message>
+        <source>Critical</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Information</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cleared by %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Acknowledged by %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Raised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::AuditLog</name>
     <message>
         <source>recording %1 in the audit log</source>
@@ -24,6 +167,113 @@
     </message>
     <message>
         <source>reading the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audit log can only be read a positive number of entries at a time, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>searching the audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AuditLogModel</name>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AuditLogPage</name>
+    <message>
+        <source>&amp;From:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;To:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any user</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any action (a prefix such as node.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Apply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Reset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entry(s) shown</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::Authentication</name>
+    <message>
+        <source>looking up user %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong user name or password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>The account %1 is locked after too many wrong passwords; try again in %n minute(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>counting a failed login of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>locking the account %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording the login of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User %1 has the unknown role &quot;%2&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -63,6 +313,16 @@
     </message>
 </context>
 <context>
+    <name>Cohort::ClusterClient</name>
+    <message numerus="yes">
+        <source>The database has not answered for %n second(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::ClusterSettings</name>
     <message>
         <source>The cluster setting %1 holds &quot;%2&quot;, not a whole number from %3 to %4.</source>
@@ -78,6 +338,37 @@
     </message>
     <message>
         <source>storing the cluster setting %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ClusterWorker</name>
+    <message>
+        <source>Not logged in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node %1 was decommissioned.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The description was saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The alert was acknowledged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The alert was cleared.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown action.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The settings were saved.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -396,6 +687,10 @@ the audit log.</source>
         <source>This node was decommissioned; it stops and cannot rejoin. To run this machine as a new node, delete %1.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Another process now runs as node %1; this one stops. If this machine was cloned, delete %2 to join it as a new node.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Cohort::InitCommand</name>
@@ -526,11 +821,49 @@ the audit log.</source>
         <source>The database did not tell its time.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Unknown job type &quot;%1&quot;: no node could run it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refreshing the job table&apos;s statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>recording the heartbeat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finding this node&apos;s claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finding this node&apos;s local jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Cohort::JobRunner</name>
     <message>
         <source>no job type &quot;%1&quot; on this node (version %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobStatistics</name>
+    <message>
+        <source>The end of the time range (%1) is before its start (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Job statistics are read at most %n day(s) at a time.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>reading the job statistics of node %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -848,6 +1181,184 @@ the audit log.</source>
     </message>
 </context>
 <context>
+    <name>Cohort::LoginDialog</name>
+    <message>
+        <source>Sign In to Cohort</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A name for this database, to pick it again next time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sqlite:/path/to/cluster.db or postgresql://user@host/db</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cluster&apos;s database. A database password in the URL is not kept; PostgreSQL can also take it from ~/.pgpass.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign In</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Profile:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Database:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pass&amp;word:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the cluster&apos;s database URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter your user name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signing In…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::MainWindow</name>
+    <message>
+        <source>Manager Nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System Information</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audit Log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System Settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The network map and the job charts are not available in this version.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cohort Console — %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Auditor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Console</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign &amp;Out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Node</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Properties…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;About Cohort Console</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>About Cohort Console</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Cohort Console&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;Administers a cluster of Cohort manager nodes that share one database.&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node %1 was decommissioned.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database unreachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database not answering</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last refresh: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not refreshed yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alerts (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::MasterKey</name>
     <message>
         <source>No secret file given; pass --secret-file FILE.</source>
@@ -939,14 +1450,6 @@ the audit log.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Seconds between heartbeats, 1 to 300 (default: 10).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 (default: 180).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1003,7 +1506,15 @@ the audit log.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>--offline-after (%1 s) must be longer than --heartbeat (%2 s), or live nodes would be marked Offline.</source>
+        <source>Seconds between heartbeats, 1 to 300. Overrides the cluster setting (System Settings, default 10) for this node only; without it the node follows the cluster setting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 and at least twice the heartbeat. Overrides the cluster setting (System Settings, default 180) for this node only; without it the node follows the cluster setting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--offline-after (%1 s) must be at least twice --heartbeat (%2 s), or a late heartbeat would get a live node marked Offline.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1023,6 +1534,115 @@ the audit log.</source>
     </message>
     <message>
         <source>Cannot write %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodePropertiesDialog</name>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decommission…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What this node is for, where it runs…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GUID:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Version:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last contact:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time zone:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs in the last hour:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Options</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decommissioned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This node is no longer part of the cluster.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Properties of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You are signed in as an auditor: you can see this node but not change it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only an Offline node can be decommissioned. Stop the node first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Removes this node from the cluster for good. Its GUID can never join again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decommission Node</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decommission %1?
+
+The node is removed from the cluster for good and its GUID can never join again. This is recorded in the audit log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decommissioning…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1271,6 +1891,78 @@ the audit log.</source>
     </message>
 </context>
 <context>
+    <name>Cohort::NodesPage</name>
+    <message>
+        <source>Filter by name, status, version, address…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Properties…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n node(s): %1 online, %2 offline, %3 waiting for an upgrade</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n node(s): %1 online, %2 offline</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodesTableModel</name>
+    <message>
+        <source>This node runs version %1, older than the cluster. It does no work until it is upgraded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline since %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time Zone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last Contact</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs (Last Hour)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::PasswordHash</name>
     <message numerus="yes">
         <source>The password must have at least %n character(s).</source>
@@ -1320,6 +2012,95 @@ the audit log.</source>
     </message>
 </context>
 <context>
+    <name>Cohort::SettingsPage</name>
+    <message>
+        <source>&amp;Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re&amp;vert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cluster</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load balancer address for agents:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Heartbeat interval (seconds):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline threshold (seconds):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>host:port agents connect to. Leave empty to give agents the managers&apos; own addresses.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How often each node records that it is alive.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A node silent this long is marked Offline and its work is taken over. At least two heartbeats.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none: agents use the managers&apos; addresses)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You are signed in as an auditor: the settings are read-only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter a whole number of seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was saved: correct the values marked in red.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved. Nodes apply the new values within a minute.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::StatusBanner</name>
+    <message>
+        <source>Retry Now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Showing the data from %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No data has been read yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database is not answering. %1 %2 The console keeps waiting and recovers by itself.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>The database cannot be reached: %1 %2 Retrying in %n second(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::StatusCommand</name>
     <message>
         <source>Shows the cluster a database holds, and checks a local secret against it.</source>
@@ -1363,6 +2144,57 @@ the audit log.</source>
     </message>
 </context>
 <context>
+    <name>Cohort::SystemSettings</name>
+    <message>
+        <source>The load balancer address &quot;%1&quot; opens an IPv6 address with &quot;[&quot; but never closes it with &quot;]&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; in the load balancer address is not an IPv6 address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The load balancer address &quot;%1&quot; has no port: write it as [IPv6 address]:port.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The load balancer address &quot;%1&quot; has no port: write it as host:port.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write an IPv6 load balancer address in brackets, as in [2001:db8::1]:443.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The load balancer address &quot;%1&quot; has no host before the port.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; in the load balancer address is not a valid host name or IPv4 address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The load balancer port &quot;%1&quot; is not a number from 1 to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The heartbeat must be from %1 to %2 seconds, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The offline threshold must be from %1 to %2 seconds, not %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The offline threshold (%1 s) must be at least two heartbeats (%2 s), or healthy nodes would be marked Offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the cluster setting %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::Users</name>
     <message>
         <source>The user name is empty.</source>
@@ -1385,6 +2217,46 @@ the audit log.</source>
     </message>
     <message>
         <source>cohort-node: error: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Administers a Cohort cluster.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cluster&apos;s database URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user name to sign in as.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign in at once with the password in this file (its first line).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The page to show first: nodes, system-information, alerts, audit-log, settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save a picture of each page into this folder, print the files and quit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohort-console: error: unknown page &quot;%1&quot;; one of: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohort-console: error: cannot read the password file %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohort-console: error: --password-file needs --db, --user and a non-empty first line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cohort-console: error: --screenshots needs --password-file</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -3,6 +3,87 @@
 <!-- English plural forms only (lupdate -pluralonly): the source texts are English. -->
 <TS version="2.1" language="en_US">
 <context>
+    <name>Cohort::ActivityGraph</name>
+    <message numerus="yes">
+        <source>%1: %n job(s)</source>
+        <translation>
+            <numerusform>%1: %n job</numerusform>
+            <numerusform>%1: %n jobs</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AuditLogPage</name>
+    <message numerus="yes">
+        <source>%n entry(s) shown</source>
+        <translation>
+            <numerusform>%n entry shown</numerusform>
+            <numerusform>%n entries shown</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::Authentication</name>
+    <message numerus="yes">
+        <source>The account %1 is locked after too many wrong passwords; try again in %n minute(s).</source>
+        <translation>
+            <numerusform>The account %1 is locked after too many wrong passwords; try again in %n minute.</numerusform>
+            <numerusform>The account %1 is locked after too many wrong passwords; try again in %n minutes.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ClusterClient</name>
+    <message numerus="yes">
+        <source>The database has not answered for %n second(s).</source>
+        <translation>
+            <numerusform>The database has not answered for %n second.</numerusform>
+            <numerusform>The database has not answered for %n seconds.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobStatistics</name>
+    <message numerus="yes">
+        <source>Job statistics are read at most %n day(s) at a time.</source>
+        <translation>
+            <numerusform>Job statistics are read at most %n day at a time.</numerusform>
+            <numerusform>Job statistics are read at most %n days at a time.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobTypes</name>
+    <message numerus="yes">
+        <source>cleared %n cached value(s)</source>
+        <translation>
+            <numerusform>cleared %n cached value</numerusform>
+            <numerusform>cleared %n cached values</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)</source>
+        <translation>
+            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day</numerusform>
+            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n agent(s) stopped checking in.</source>
+        <translation>
+            <numerusform>%n agent stopped checking in.</numerusform>
+            <numerusform>%n agents stopped checking in.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>flagged %n silent agent(s) offline</source>
+        <translation>
+            <numerusform>flagged %n silent agent offline</numerusform>
+            <numerusform>flagged %n silent agents offline</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::JobsCommand</name>
     <message numerus="yes">
         <source>Submitted %n job(s) of type %1.</source>
@@ -30,6 +111,33 @@
     </message>
 </context>
 <context>
+    <name>Cohort::NodeRegistry</name>
+    <message numerus="yes">
+        <source>Manager node %1 is Offline: %2. %n job(s) went back to the pool.</source>
+        <translation>
+            <numerusform>Manager node %1 is Offline: %2. %n job went back to the pool.</numerusform>
+            <numerusform>Manager node %1 is Offline: %2. %n jobs went back to the pool.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodesPage</name>
+    <message numerus="yes">
+        <source>%n node(s): %1 online, %2 offline, %3 waiting for an upgrade</source>
+        <translation>
+            <numerusform>%n node: %1 online, %2 offline, %3 waiting for an upgrade</numerusform>
+            <numerusform>%n nodes: %1 online, %2 offline, %3 waiting for an upgrade</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n node(s): %1 online, %2 offline</source>
+        <translation>
+            <numerusform>%n node: %1 online, %2 offline</numerusform>
+            <numerusform>%n nodes: %1 online, %2 offline</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::PasswordHash</name>
     <message numerus="yes">
         <source>The password must have at least %n character(s).</source>
@@ -40,43 +148,12 @@
     </message>
 </context>
 <context>
-    <name>Cohort::JobTypes</name>
+    <name>Cohort::StatusBanner</name>
     <message numerus="yes">
-        <source>flagged %n silent agent(s) offline</source>
+        <source>The database cannot be reached: %1 %2 Retrying in %n second(s).</source>
         <translation>
-            <numerusform>flagged %n silent agent offline</numerusform>
-            <numerusform>flagged %n silent agents offline</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n agent(s) stopped checking in.</source>
-        <translation>
-            <numerusform>%n agent stopped checking in.</numerusform>
-            <numerusform>%n agents stopped checking in.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)</source>
-        <translation>
-            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day</numerusform>
-            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n days</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>cleared %n cached value(s)</source>
-        <translation>
-            <numerusform>cleared %n cached value</numerusform>
-            <numerusform>cleared %n cached values</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>Cohort::NodeRegistry</name>
-    <message numerus="yes">
-        <source>Manager node %1 is Offline: %2. %n job(s) went back to the pool.</source>
-        <translation>
-            <numerusform>Manager node %1 is Offline: %2. %n job went back to the pool.</numerusform>
-            <numerusform>Manager node %1 is Offline: %2. %n jobs went back to the pool.</numerusform>
+            <numerusform>The database cannot be reached: %1 %2 Retrying in %n second.</numerusform>
+            <numerusform>The database cannot be reached: %1 %2 Retrying in %n seconds.</numerusform>
         </translation>
     </message>
 </context>

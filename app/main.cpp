@@ -1,0 +1,100 @@
+// cohort-console: the administrators' desktop console. Thin: options, translations, and
+// the ConsoleShell (login, then the main window).
+#include "clusterclient.h"
+#include "consolesettings.h"
+#include "consoleshell.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QLocale>
+#include <QTextStream>
+#include <QTranslator>
+
+using namespace Qt::StringLiterals;
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(u"cohort-console"_s);
+    QApplication::setApplicationDisplayName(u"Cohort Console"_s);
+    QApplication::setApplicationVersion(QStringLiteral(COHORT_VERSION_STRING));
+    QApplication::setOrganizationName(u"Cohort"_s);
+
+    QTranslator english;
+    QTranslator local;
+    if (english.load(u"cohort_en"_s, u":/i18n"_s))
+        QCoreApplication::installTranslator(&english);
+    if (local.load(QLocale(), u"cohort"_s, u"_"_s, u":/i18n"_s))
+        QCoreApplication::installTranslator(&local);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QCoreApplication::translate("main", "Administers a Cohort cluster."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption database(u"db"_s, QCoreApplication::translate("main", "The cluster's database URL."),
+                                      u"url"_s);
+    const QCommandLineOption user(u"user"_s, QCoreApplication::translate("main", "The user name to sign in as."),
+                                  u"name"_s);
+    const QCommandLineOption passwordFile(
+        u"password-file"_s,
+        QCoreApplication::translate("main", "Sign in at once with the password in this file (its first line)."),
+        u"file"_s);
+    const QCommandLineOption page(
+        u"page"_s,
+        QCoreApplication::translate("main", "The page to show first: nodes, system-information, alerts, audit-log, "
+                                            "settings."),
+        u"page"_s);
+    const QCommandLineOption screenshots(
+        u"screenshots"_s,
+        QCoreApplication::translate("main", "Save a picture of each page into this folder, print the files and quit."),
+        u"folder"_s);
+    parser.addOptions({database, user, passwordFile, page, screenshots});
+    parser.process(app);
+
+    QTextStream err(stderr);
+    Cohort::ConsoleShell::Options options;
+    options.databaseUrl = parser.value(database);
+    options.user = parser.value(user);
+    options.page = parser.value(page);
+    options.screenshotFolder = parser.value(screenshots);
+    if (!options.page.isEmpty()) {
+        const QStringList pages{u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"settings"_s};
+        if (!pages.contains(options.page)) {
+            err << QCoreApplication::translate("main", "cohort-console: error: unknown page \"%1\"; one of: %2")
+                       .arg(options.page, pages.join(u", "_s))
+                << Qt::endl;
+            return 2;
+        }
+    }
+    if (parser.isSet(passwordFile)) {
+        QFile file(parser.value(passwordFile));
+        if (!file.open(QIODevice::ReadOnly)) {
+            err << QCoreApplication::translate("main", "cohort-console: error: cannot read the password file %1: %2")
+                       .arg(file.fileName(), file.errorString())
+                << Qt::endl;
+            return 2;
+        }
+        options.password = QString::fromUtf8(file.readLine()).remove(u'\n').remove(u'\r');
+        if (options.password.isEmpty() || options.databaseUrl.isEmpty() || options.user.isEmpty()) {
+            err << QCoreApplication::translate("main",
+                                               "cohort-console: error: --password-file needs --db, --user and a "
+                                               "non-empty first line")
+                << Qt::endl;
+            return 2;
+        }
+    }
+    if (!options.screenshotFolder.isEmpty() && options.password.isEmpty()) {
+        err << QCoreApplication::translate("main", "cohort-console: error: --screenshots needs --password-file")
+            << Qt::endl;
+        return 2;
+    }
+
+    Cohort::ConsoleSettings settings;
+    Cohort::ClusterClient client;
+    Cohort::ConsoleShell shell(client, settings, options);
+    QObject::connect(&shell, &Cohort::ConsoleShell::finished, &app, &QCoreApplication::exit);
+    app.setQuitOnLastWindowClosed(false);
+    shell.start();
+    return app.exec();
+}

@@ -1,0 +1,88 @@
+// ClusterClient: the console's view of the cluster, on the GUI thread. It owns the worker
+// thread that does all database work (ClusterWorker), keeps the latest snapshot, and
+// tells whether the data is fresh: connected, unreachable (retrying with backoff) or
+// stalled (a round has not come back for a while). Nothing here ever waits.
+#pragma once
+
+#include "clustersnapshot.h"
+#include "clusterworker.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <QThread>
+#include <QTimer>
+
+namespace Cohort {
+
+class ClusterClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class State {
+        LoggedOut,
+        Connecting,  // logged in, first round not back yet
+        Connected,   // the last round succeeded
+        Unreachable, // the last round failed; retrying
+        Stalled,     // a round has been running longer than stallAfterMs
+    };
+    Q_ENUM(State)
+
+    explicit ClusterClient(QObject *parent = nullptr);
+    ~ClusterClient() override;
+
+    // How often to poll while connected, and after how long a round counts as stalled.
+    void setPollInterval(int ms);
+    void setStallAfter(int ms) { m_stallAfterMs = ms; }
+
+    void login(const QString &url, const QString &user, const QString &password);
+    void logout();
+    void refreshNow();
+    void setAuditFilter(const AuditFilter &filter);
+    // Activity (jobs per minute, last hour) is read each round for watched nodes.
+    void watchActivity(const QString &guid, bool watch);
+
+    // Changes; each returns a request id that actionFinished reports.
+    quint64 decommissionNode(const QString &guid);
+    quint64 setNodeDescription(const QString &guid, const QString &description);
+    quint64 acknowledgeAlert(qint64 alertId);
+    quint64 clearAlert(qint64 alertId);
+    quint64 saveSettings(const SystemSettings &settings);
+
+    bool loggedIn() const { return m_state != State::LoggedOut; }
+    const UserSession &session() const { return m_session; }
+    QString databaseUrl() const { return m_url; } // redacted
+    State state() const { return m_state; }
+    // Why the data may be old: the last error, or how long the database has not answered.
+    QString stateMessage() const { return m_stateMessage; }
+    bool hasSnapshot() const { return m_lastRefresh.isValid(); }
+    const ClusterSnapshot &snapshot() const { return m_snapshot; }
+    QDateTime lastRefresh() const { return m_lastRefresh; }
+    int retryInMs() const { return m_retryInMs; }
+
+Q_SIGNALS:
+    void loginFinished(bool ok, const QString &error);
+    void snapshotChanged();
+    void stateChanged(Cohort::ClusterClient::State state);
+    void actionFinished(quint64 requestId, bool ok, const QString &message);
+
+private:
+    void setState(State state, const QString &message);
+    quint64 run(ClusterWorker::Action action, const QString &target, const QString &value = {});
+
+    QThread m_thread;
+    ClusterWorker *m_worker; // lives on m_thread, deleted when it finishes
+    QTimer m_stallTimer;
+    int m_stallAfterMs = 3000;
+    State m_state = State::LoggedOut;
+    QString m_stateMessage;
+    UserSession m_session;
+    QString m_url;
+    ClusterSnapshot m_snapshot;
+    QDateTime m_lastRefresh;
+    int m_retryInMs = 0;
+    quint64 m_nextRequest = 1;
+    bool m_loggingIn = false;
+};
+
+} // namespace Cohort

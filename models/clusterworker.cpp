@@ -1,0 +1,218 @@
+#include "clusterworker.h"
+#include "authentication.h"
+#include "jobpool.h"
+#include "jobstatistics.h"
+#include "modelslogging.h"
+
+#include <QElapsedTimer>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+constexpr int AlertsShown = 500;
+constexpr int MaxBackoffMs = 15000;
+constexpr qint64 MinuteMs = 60 * 1000;
+constexpr qint64 HourMs = 60 * MinuteMs;
+
+} // namespace
+
+ClusterWorker::ClusterWorker(QObject *parent) : QObject(parent), m_timer(this)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &ClusterWorker::poll);
+}
+
+ClusterWorker::~ClusterWorker() = default;
+
+void ClusterWorker::login(const QString &url, const QString &user, const QString &password)
+{
+    logout();
+    auto database = Database::fromUrl(url);
+    if (!database) {
+        Q_EMIT loginFinished(false, {}, database.message());
+        return;
+    }
+    auto session = Authentication::login(**database, user, password);
+    if (!session) {
+        Q_EMIT loginFinished(false, {}, session.message());
+        return;
+    }
+    m_database = std::move(database).value();
+    m_administration.emplace(*m_database, *session);
+    qCInfo(lcModels) << "logged in as" << session->user << "to" << m_database->url().redacted();
+    Q_EMIT loginFinished(true, *session, {});
+}
+
+void ClusterWorker::logout()
+{
+    m_timer.stop();
+    m_polling = false;
+    m_administration.reset();
+    if (m_database) {
+        m_database->resetConnection();
+        m_database.reset();
+    }
+    m_failures = 0;
+}
+
+void ClusterWorker::setPollInterval(int ms)
+{
+    m_pollIntervalMs = qMax(50, ms);
+}
+
+void ClusterWorker::startPolling()
+{
+    if (!m_database)
+        return;
+    m_polling = true;
+    poll();
+}
+
+void ClusterWorker::refreshNow()
+{
+    if (!m_polling)
+        return;
+    m_timer.stop();
+    poll();
+}
+
+void ClusterWorker::setAuditFilter(const AuditFilter &filter)
+{
+    m_auditFilter = filter;
+    refreshNow();
+}
+
+void ClusterWorker::watchActivity(const QString &guid, bool watch)
+{
+    if (watch) {
+        m_watched.insert(guid);
+        refreshNow();
+    } else {
+        m_watched.remove(guid);
+    }
+}
+
+Result<ClusterSnapshot> ClusterWorker::readSnapshot()
+{
+    ClusterSnapshot snapshot;
+    auto now = JobPool::now(*m_database);
+    if (!now)
+        return now.error();
+    snapshot.databaseTime = *now;
+
+    auto nodes = NodeRegistry::list(*m_database);
+    if (!nodes)
+        return nodes.error();
+    snapshot.nodes = std::move(nodes).value();
+
+    auto alerts = Alerts::recent(*m_database, AlertsShown);
+    if (!alerts)
+        return alerts.error();
+    snapshot.alerts = std::move(alerts).value();
+
+    auto audit = AuditLog::query(*m_database, m_auditFilter);
+    if (!audit)
+        return audit.error();
+    snapshot.audit = std::move(audit).value();
+
+    // A stored value out of range (edited by hand) is shown on the settings page, where it
+    // can be corrected; it does not stop the rest of the console from refreshing.
+    auto settings = SystemSettings::load(*m_database);
+    if (settings)
+        snapshot.settings = std::move(settings).value();
+    else if (settings.code() == ErrorCode::InvalidArgument)
+        snapshot.settingsError = settings.message();
+    else
+        return settings.error();
+
+    // The last hour in whole minutes, the current minute included.
+    const qint64 to = (snapshot.databaseTime / MinuteMs + 1) * MinuteMs;
+    const qint64 from = to - HourMs;
+    for (const QString &guid : std::as_const(m_watched)) {
+        auto perMinute = JobStatistics::perMinute(*m_database, guid, from, to);
+        if (!perMinute)
+            return perMinute.error();
+        snapshot.activity.insert(guid, NodeActivity{from, std::move(perMinute).value()});
+    }
+    return snapshot;
+}
+
+void ClusterWorker::poll()
+{
+    if (!m_polling || !m_database)
+        return;
+    Q_EMIT roundStarted();
+    QElapsedTimer timer;
+    timer.start();
+    auto snapshot = readSnapshot();
+    if (!snapshot) {
+        ++m_failures;
+        const int retryIn = qMin(MaxBackoffMs, 1000 << qMin(m_failures - 1, 4));
+        if (m_failures == 1)
+            qCWarning(lcModels) << "refresh failed:" << snapshot.message();
+        Q_EMIT roundFailed(snapshot.message(), retryIn);
+        armNext(retryIn);
+        return;
+    }
+    if (m_failures > 0)
+        qCInfo(lcModels) << "refresh works again after" << m_failures << "failed rounds";
+    m_failures = 0;
+    snapshot->readMs = timer.elapsed();
+    Q_EMIT roundSucceeded(*snapshot);
+    armNext(m_pollIntervalMs);
+}
+
+void ClusterWorker::armNext(int ms)
+{
+    if (m_polling)
+        m_timer.start(ms);
+}
+
+void ClusterWorker::finishAction(quint64 requestId, const Result<void> &result, const QString &success)
+{
+    Q_EMIT actionFinished(requestId, result.ok(), result ? success : result.message());
+    refreshNow();
+}
+
+void ClusterWorker::run(quint64 requestId, Action action, const QString &target, const QString &value)
+{
+    if (!m_administration) {
+        Q_EMIT actionFinished(requestId, false, tr("Not logged in."));
+        return;
+    }
+    Administration &admin = *m_administration;
+    switch (action) {
+    case Action::DecommissionNode: {
+        auto node = admin.decommissionNode(target);
+        finishAction(requestId, node ? Result<void>() : Result<void>(node.error()),
+                     node ? tr("Node %1 was decommissioned.").arg(node->name) : QString());
+        return;
+    }
+    case Action::SetNodeDescription:
+        finishAction(requestId, admin.setNodeDescription(target, value), tr("The description was saved."));
+        return;
+    case Action::AcknowledgeAlert:
+        finishAction(requestId, admin.acknowledgeAlert(target.toLongLong()), tr("The alert was acknowledged."));
+        return;
+    case Action::ClearAlert:
+        finishAction(requestId, admin.clearAlert(target.toLongLong()), tr("The alert was cleared."));
+        return;
+    case Action::SaveSettings:
+        break;
+    }
+    Q_EMIT actionFinished(requestId, false, tr("Unknown action."));
+}
+
+void ClusterWorker::saveSettings(quint64 requestId, const SystemSettings &settings)
+{
+    if (!m_administration) {
+        Q_EMIT actionFinished(requestId, false, tr("Not logged in."));
+        return;
+    }
+    finishAction(requestId, m_administration->saveSystemSettings(settings), tr("The settings were saved."));
+}
+
+} // namespace Cohort

@@ -1,0 +1,67 @@
+// ClusterWorker: the console's only user of the database. Lives on ClusterClient's worker
+// thread with its own connection: logs in, polls the cluster in rounds (a single-shot
+// timer re-armed after each round, with backoff while the database is unreachable) and
+// runs the operator's changes through core's Administration. Results leave by queued
+// signals as plain values.
+#pragma once
+
+#include "administration.h"
+#include "clustersnapshot.h"
+#include "database.h"
+
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+namespace Cohort {
+
+class ClusterWorker : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Action { DecommissionNode, SetNodeDescription, AcknowledgeAlert, ClearAlert, SaveSettings };
+    Q_ENUM(Action)
+
+    explicit ClusterWorker(QObject *parent = nullptr);
+    ~ClusterWorker() override;
+
+public Q_SLOTS:
+    void login(const QString &url, const QString &user, const QString &password);
+    void logout();
+    void setPollInterval(int ms);
+    void startPolling();
+    void refreshNow();
+    void setAuditFilter(const Cohort::AuditFilter &filter);
+    void watchActivity(const QString &guid, bool watch);
+    // target: a node GUID or an alert id; value: the description (SetNodeDescription).
+    void run(quint64 requestId, Cohort::ClusterWorker::Action action, const QString &target, const QString &value);
+    void saveSettings(quint64 requestId, const Cohort::SystemSettings &settings);
+
+Q_SIGNALS:
+    void loginFinished(bool ok, const Cohort::UserSession &session, const QString &error);
+    void roundStarted();
+    void roundSucceeded(const Cohort::ClusterSnapshot &snapshot);
+    void roundFailed(const QString &error, int retryInMs);
+    void actionFinished(quint64 requestId, bool ok, const QString &message);
+
+private:
+    void poll();
+    Result<ClusterSnapshot> readSnapshot();
+    void armNext(int ms);
+    void finishAction(quint64 requestId, const Result<void> &result, const QString &success);
+
+    std::unique_ptr<Database> m_database;
+    std::optional<Administration> m_administration;
+    QTimer m_timer; // a child, so it moves to the worker thread with this object
+    int m_pollIntervalMs = 1000;
+    int m_failures = 0;
+    bool m_polling = false;
+    AuditFilter m_auditFilter;
+    QSet<QString> m_watched;
+};
+
+} // namespace Cohort

@@ -1,0 +1,170 @@
+#include "nodestablemodel.h"
+
+#include <QDateTime>
+#include <QLocale>
+#include <QPainter>
+#include <QPixmap>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+QString formatTimestamp(qint64 ms)
+{
+    if (ms <= 0)
+        return u"—"_s;
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), u"yyyy-MM-dd HH:mm:ss"_s);
+}
+
+NodesTableModel::NodesTableModel(QObject *parent) : KeyedTableModel(parent) {}
+
+int NodesTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QColor NodesTableModel::statusColor(NodeStatus status)
+{
+    switch (status) {
+    case NodeStatus::Online:
+        return QColor(0x2e, 0x7d, 0x32); // green
+    case NodeStatus::Offline:
+        return QColor(0xc6, 0x28, 0x28); // red
+    case NodeStatus::UpgradeRequired:
+        return QColor(0xe6, 0x6a, 0x00); // amber
+    case NodeStatus::Decommissioned:
+        break;
+    }
+    return QColor(0x75, 0x75, 0x75); // grey
+}
+
+QIcon NodesTableModel::statusIcon(NodeStatus status)
+{
+    static QHash<int, QIcon> cache;
+    const int key = int(status);
+    if (const auto it = cache.constFind(key); it != cache.constEnd())
+        return *it;
+    QPixmap pixmap(16, 16);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(statusColor(status).darker(130));
+    painter.setBrush(statusColor(status));
+    if (status == NodeStatus::UpgradeRequired) {
+        // A triangle, so the state does not rest on colour alone.
+        const QPointF points[] = {{8, 2}, {14.5, 14}, {1.5, 14}};
+        painter.drawPolygon(points, 3);
+    } else if (status == NodeStatus::Offline) {
+        painter.drawRect(QRectF(2.5, 2.5, 11, 11));
+    } else {
+        painter.drawEllipse(QRectF(2, 2, 12, 12));
+    }
+    painter.end();
+    return *cache.insert(key, QIcon(pixmap));
+}
+
+QVariant NodesTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid))
+        return {};
+    const NodeInfo &node = rowAt(index.row());
+    switch (role) {
+    case GuidRole:
+        return node.guid;
+    case StatusRole:
+        return int(node.status);
+    case Qt::DecorationRole:
+        return index.column() == Status ? QVariant(statusIcon(node.status)) : QVariant();
+    case Qt::ForegroundRole:
+        return index.column() == Status ? QVariant(statusColor(node.status)) : QVariant();
+    case Qt::TextAlignmentRole:
+        if (index.column() == JobsLastHour || index.column() == RunningJobs)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ToolTipRole:
+        if (index.column() == Status && node.status == NodeStatus::UpgradeRequired)
+            return tr("This node runs version %1, older than the cluster. It does no work until it is upgraded.")
+                .arg(node.version);
+        if (index.column() == LastContact && node.status != NodeStatus::Online && node.offlineSince > 0)
+            return tr("Offline since %1").arg(formatTimestamp(node.offlineSince));
+        return {};
+    case SortRole:
+        switch (index.column()) {
+        case Name:
+            return node.name;
+        case Status:
+            return int(node.status);
+        case Version:
+            return node.version;
+        case Address:
+            return node.apiAddress;
+        case TimeZone:
+            return node.tzOffsetSeconds;
+        case LastContact:
+            return node.lastHeartbeat;
+        case JobsLastHour:
+            return node.jobsLastHour;
+        case RunningJobs:
+            return node.runningJobs;
+        }
+        return {};
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case Name:
+            return node.name;
+        case Status:
+            return nodeStatusText(node.status);
+        case Version:
+            return node.version;
+        case Address:
+            return node.apiAddress.isEmpty() ? tr("(none)") : node.apiAddress;
+        case TimeZone:
+            return node.tzName;
+        case LastContact:
+            return formatTimestamp(node.lastHeartbeat);
+        case JobsLastHour:
+            return QLocale().toString(node.jobsLastHour);
+        case RunningJobs:
+            return QLocale().toString(node.runningJobs);
+        }
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant NodesTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case Name:
+        return tr("Name");
+    case Status:
+        return tr("Status");
+    case Version:
+        return tr("Version");
+    case Address:
+        return tr("Address");
+    case TimeZone:
+        return tr("Time Zone");
+    case LastContact:
+        return tr("Last Contact");
+    case JobsLastHour:
+        return tr("Jobs (Last Hour)");
+    case RunningJobs:
+        return tr("Running Jobs");
+    }
+    return {};
+}
+
+QHash<int, QByteArray> NodesTableModel::roleNames() const
+{
+    auto names = QAbstractTableModel::roleNames();
+    names.insert(SortRole, "sortValue");
+    names.insert(GuidRole, "guid");
+    names.insert(StatusRole, "status");
+    return names;
+}
+
+} // namespace Cohort

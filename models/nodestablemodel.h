@@ -1,0 +1,43 @@
+// NodesTableModel: the Manager Nodes table, one row per node that is not decommissioned,
+// fed by ClusterClient snapshots and updated row by row.
+#pragma once
+
+#include "keyedtablemodel.h"
+#include "noderegistry.h"
+
+#include <QColor>
+#include <QIcon>
+
+namespace Cohort {
+
+class NodesTableModel : public KeyedTableModel<NodeInfo, QString>
+{
+    Q_OBJECT
+
+public:
+    enum Column { Name, Status, Version, Address, TimeZone, LastContact, JobsLastHour, RunningJobs, ColumnCount };
+    enum Role {
+        SortRole = Qt::UserRole + 1, // the raw value, for sorting
+        GuidRole,
+        StatusRole, // NodeStatus as int
+    };
+
+    explicit NodesTableModel(QObject *parent = nullptr);
+
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    // The colour and icon every view uses for a status.
+    static QColor statusColor(NodeStatus status);
+    static QIcon statusIcon(NodeStatus status);
+
+protected:
+    QString keyOf(const NodeInfo &node) const override { return node.guid; }
+};
+
+// Database time in ms as local date and time, or a dash for none.
+QString formatTimestamp(qint64 ms);
+
+} // namespace Cohort

@@ -1,0 +1,221 @@
+// The console while its database stalls or goes away, on a private PostgreSQL server:
+// the GUI thread keeps answering, a banner says the data is old, and the console
+// recovers by itself once the server is back.
+#include "clusterclient.h"
+#include "consolesettings.h"
+#include "mainwindow.h"
+#include "nodespage.h"
+#include "postgresserver.h"
+#include "statusbanner.h"
+#include "testcluster.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <sys/types.h>
+
+using namespace Cohort;
+using namespace Cohort::Test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int Patience = 30000;
+
+// The postmaster and every process it started (one backend per connection).
+QList<qint64> serverProcesses(qint64 postmaster)
+{
+    QList<qint64> pids{postmaster};
+    const QStringList entries = QDir(u"/proc"_s).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool numeric = false;
+        const qint64 pid = entry.toLongLong(&numeric);
+        if (!numeric)
+            continue;
+        QFile stat(u"/proc/%1/stat"_s.arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields.at(1).toLongLong() == postmaster)
+            pids.append(pid);
+    }
+    return pids;
+}
+
+void signalAll(const QList<qint64> &pids, int signalNumber)
+{
+    for (qint64 pid : pids)
+        ::kill(pid_t(pid), signalNumber);
+}
+
+// How late a 10 ms timer fires on the GUI thread: the event loop's latency.
+class LatencyProbe : public QObject
+{
+public:
+    LatencyProbe()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(IntervalMs);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 late = m_clock.restart() - IntervalMs;
+            m_worstMs = qMax(m_worstMs, late);
+        });
+        m_clock.start();
+        m_timer.start();
+    }
+    qint64 worstMs() const { return m_worstMs; }
+
+private:
+    static constexpr int IntervalMs = 10;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_worstMs = 0;
+};
+
+} // namespace
+
+class TestConsoleStall : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void stalledDatabaseDoesNotFreezeTheConsole();
+    void unreachableDatabaseIsRetriedUntilBack();
+
+private:
+    QTemporaryDir m_config;
+    std::unique_ptr<PostgresServer> m_server;
+    std::unique_ptr<TestCluster> m_cluster;
+    std::unique_ptr<ClusterClient> m_client;
+    std::unique_ptr<ConsoleSettings> m_settings;
+    std::unique_ptr<MainWindow> m_window;
+    QList<qint64> m_stopped;
+};
+
+void TestConsoleStall::initTestCase()
+{
+    QVERIFY(m_config.isValid());
+    qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8());
+    auto server = PostgresServer::start();
+    QVERIFY2(server.ok(), qPrintable(server.message()));
+    m_server = std::move(server).value();
+    auto name = m_server->createDatabase(u"stall"_s);
+    QVERIFY2(name.ok(), qPrintable(name.message()));
+    auto cluster = TestCluster::createAt(m_server->url(*name), u"stall"_s);
+    QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
+    m_cluster = std::move(cluster).value();
+    QVERIFY(m_cluster->startNode(u"alpha"_s, {u"--offline-after"_s, u"600"_s})->waitForJoined());
+
+    m_client = std::make_unique<ClusterClient>();
+    m_client->setPollInterval(200);
+    m_client->setStallAfter(1500);
+    QSignalSpy loggedIn(m_client.get(), &ClusterClient::loginFinished);
+    m_client->login(m_cluster->url(), u"admin"_s, u"correct horse battery"_s);
+    QVERIFY(loggedIn.wait(Patience));
+    QVERIFY2(loggedIn.first().at(0).toBool(), qPrintable(loggedIn.first().at(1).toString()));
+    m_settings = std::make_unique<ConsoleSettings>();
+    m_window = std::make_unique<MainWindow>(*m_client, *m_settings);
+    m_window->show();
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->nodesPage()->proxy()->rowCount(), 1, Patience);
+}
+
+void TestConsoleStall::cleanupTestCase()
+{
+    // Never leave a stopped server behind, whatever failed.
+    signalAll(m_stopped, SIGCONT);
+    m_window.reset();
+    m_client.reset();
+    m_cluster.reset();
+    m_server.reset();
+}
+
+void TestConsoleStall::stalledDatabaseDoesNotFreezeTheConsole()
+{
+    StatusBanner *banner = m_window->banner();
+    QVERIFY(banner->isHidden());
+    const QDateTime before = m_client->lastRefresh();
+
+    m_stopped = serverProcesses(m_server->pid());
+    QVERIFY(m_stopped.size() > 1);
+    signalAll(m_stopped, SIGSTOP);
+
+    // The worker is stuck inside a query; the GUI says so and keeps answering. Latency is
+    // probed while the test only waits, so that it measures the console, not the test.
+    qint64 worst = 0;
+    {
+        LatencyProbe probe;
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isHidden(), Patience);
+        QVERIFY2(banner->text().contains(u"not answering"_s), qPrintable(banner->text()));
+        QCOMPARE(m_client->state(), ClusterClient::State::Stalled);
+        QTest::qWait(1500);
+        worst = probe.worstMs();
+    }
+    // The last data stays on screen, and the user can move around.
+    QCOMPARE(m_window->nodesPage()->proxy()->rowCount(), 1);
+    for (int page = 0; page < MainWindow::PageCount; ++page) {
+        QTest::keyClick(m_window.get(), Qt::Key(Qt::Key_1 + page), Qt::ControlModifier);
+        QCOMPARE(int(m_window->currentPage()), page);
+    }
+    QTest::keyClick(m_window.get(), Qt::Key_1, Qt::ControlModifier);
+    {
+        LatencyProbe probe;
+        QTest::qWait(1000);
+        QCOMPARE(m_client->state(), ClusterClient::State::Stalled);
+        worst = qMax(worst, probe.worstMs());
+    }
+
+    signalAll(m_stopped, SIGCONT);
+    m_stopped.clear();
+    LatencyProbe probe;
+    const auto recovered = [&] {
+        return banner->isHidden() && m_client->state() == ClusterClient::State::Connected
+            && m_client->lastRefresh() > before;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(recovered(), Patience);
+    worst = qMax(worst, probe.worstMs());
+    qInfo() << "worst event-loop latency while stalled:" << worst << "ms";
+    QVERIFY2(worst < 100, qPrintable(u"the GUI thread was blocked for %1 ms"_s.arg(worst)));
+}
+
+void TestConsoleStall::unreachableDatabaseIsRetriedUntilBack()
+{
+    StatusBanner *banner = m_window->banner();
+    QVERIFY(banner->isHidden());
+    // pg_ctl runs on this thread and blocks it, so latency is probed only between its calls.
+    QVERIFY2(m_server->stop().ok(), "stopping PostgreSQL");
+    qint64 worst = 0;
+    {
+        LatencyProbe probe;
+        QTRY_VERIFY_WITH_TIMEOUT(m_client->state() == ClusterClient::State::Unreachable, Patience);
+        QVERIFY(!banner->isHidden());
+        QVERIFY2(banner->text().contains(u"cannot be reached"_s), qPrintable(banner->text()));
+        QCOMPARE(m_window->nodesPage()->proxy()->rowCount(), 1);
+        // A retry or two with the server still down.
+        QTest::qWait(2500);
+        QCOMPARE(m_client->state(), ClusterClient::State::Unreachable);
+        worst = probe.worstMs();
+    }
+
+    QVERIFY2(m_server->restart().ok(), "starting PostgreSQL again");
+    LatencyProbe probe;
+    const auto recovered = [&] {
+        return banner->isHidden() && m_client->state() == ClusterClient::State::Connected;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(recovered(), Patience);
+    QCOMPARE(m_window->nodesPage()->proxy()->rowCount(), 1);
+    worst = qMax(worst, probe.worstMs());
+    qInfo() << "worst event-loop latency while unreachable:" << worst << "ms";
+    QVERIFY2(worst < 100, qPrintable(u"the GUI thread was blocked for %1 ms"_s.arg(worst)));
+}
+
+QTEST_MAIN(TestConsoleStall)
+#include "tst_consolestall.moc"

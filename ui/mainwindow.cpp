@@ -1,0 +1,270 @@
+#include "mainwindow.h"
+#include "alertspage.h"
+#include "alertstablemodel.h"
+#include "auditlogpage.h"
+#include "clusterclient.h"
+#include "consolesettings.h"
+#include "nodepropertiesdialog.h"
+#include "nodespage.h"
+#include "settingspage.h"
+#include "statusbanner.h"
+#include "users.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyle>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort {
+
+namespace {
+
+QString pageTitle(MainWindow::Page page)
+{
+    switch (page) {
+    case MainWindow::ManagerNodes:
+        return MainWindow::tr("Manager Nodes");
+    case MainWindow::SystemInformation:
+        return MainWindow::tr("System Information");
+    case MainWindow::Alerts:
+        return MainWindow::tr("Alerts");
+    case MainWindow::AuditLog:
+        return MainWindow::tr("Audit Log");
+    case MainWindow::SystemSettings:
+    case MainWindow::PageCount:
+        break;
+    }
+    return MainWindow::tr("System Settings");
+}
+
+QStyle::StandardPixmap pageIcon(MainWindow::Page page)
+{
+    switch (page) {
+    case MainWindow::ManagerNodes:
+        return QStyle::SP_ComputerIcon;
+    case MainWindow::SystemInformation:
+        return QStyle::SP_FileDialogDetailedView;
+    case MainWindow::Alerts:
+        return QStyle::SP_MessageBoxWarning;
+    case MainWindow::AuditLog:
+        return QStyle::SP_FileDialogContentsView;
+    case MainWindow::SystemSettings:
+    case MainWindow::PageCount:
+        break;
+    }
+    return QStyle::SP_FileDialogInfoView;
+}
+
+// Until the System Information charts exist, the page says what it will show.
+QWidget *systemInformationPlaceholder(QWidget *parent)
+{
+    auto *page = new QWidget(parent);
+    page->setObjectName(u"systemInformationPage"_s);
+    auto *label = new QLabel(MainWindow::tr("The network map and the job charts are not available in this version."),
+                             page);
+    label->setAlignment(Qt::AlignCenter);
+    label->setWordWrap(true);
+    label->setEnabled(false);
+    auto *layout = new QVBoxLayout(page);
+    layout->addWidget(label);
+    return page;
+}
+
+} // namespace
+
+QString MainWindow::pageKey(Page page)
+{
+    static const QString keys[] = {u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"settings"_s};
+    return keys[qBound(0, int(page), PageCount - 1)];
+}
+
+MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent)
+    : QMainWindow(parent), m_client(client), m_consoleSettings(settings), m_navigation(new QListWidget(this)),
+      m_pages(new QStackedWidget(this)), m_banner(new StatusBanner(client, this)), m_nodes(new NodesPage(client, this)),
+      m_alerts(new AlertsPage(client, this)), m_audit(new AuditLogPage(client, this)),
+      m_settings(new SettingsPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
+      m_user(new QLabel(this))
+{
+    setObjectName(u"mainWindow"_s);
+    setWindowTitle(tr("Cohort Console — %1").arg(client.databaseUrl()));
+
+    m_pages->addWidget(m_nodes);
+    m_pages->addWidget(systemInformationPlaceholder(this));
+    m_pages->addWidget(m_alerts);
+    m_pages->addWidget(m_audit);
+    m_pages->addWidget(m_settings);
+
+    m_navigation->setObjectName(u"navigation"_s);
+    m_navigation->setIconSize({20, 20});
+    m_navigation->setFixedWidth(190);
+    m_navigation->setFrameShape(QFrame::NoFrame);
+    for (int page = 0; page < PageCount; ++page)
+        m_navigation->addItem(new QListWidgetItem(style()->standardIcon(pageIcon(Page(page))), pageTitle(Page(page))));
+    connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    auto *content = new QVBoxLayout;
+    content->addWidget(m_banner);
+    content->addWidget(m_pages, 1);
+    auto *central = new QWidget(this);
+    auto *layout = new QHBoxLayout(central);
+    layout->addWidget(m_navigation);
+    layout->addLayout(content, 1);
+    setCentralWidget(central);
+
+    m_connection->setObjectName(u"connectionState"_s);
+    m_lastRefresh->setObjectName(u"lastRefresh"_s);
+    for (QLabel *label : {m_connection, m_lastRefresh, m_user})
+        label->setContentsMargins(8, 0, 8, 0);
+    statusBar()->addPermanentWidget(m_connection);
+    statusBar()->addPermanentWidget(m_lastRefresh);
+    statusBar()->addPermanentWidget(m_user);
+    m_user->setText(tr("%1 (%2)").arg(client.session().user,
+                                      client.session().isAdministrator() ? tr("Administrator") : tr("Auditor")));
+
+    createMenus();
+    connect(m_nodes, &NodesPage::propertiesRequested, this, &MainWindow::openProperties);
+    connect(&m_client, &ClusterClient::stateChanged, this, &MainWindow::updateStatus);
+    connect(&m_client, &ClusterClient::snapshotChanged, this, &MainWindow::updateStatus);
+
+    resize(1100, 640);
+    restoreGeometry(settings.windowGeometry());
+    restoreState(settings.windowState());
+    int page = ManagerNodes;
+    for (int i = 0; i < PageCount; ++i) {
+        if (pageKey(Page(i)) == settings.lastPage())
+            page = i;
+    }
+    showPage(Page(page));
+    updateStatus();
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *console = menuBar()->addMenu(tr("&Console"));
+    QAction *refresh = console->addAction(tr("&Refresh"), &m_client, &ClusterClient::refreshNow);
+    refresh->setShortcut(QKeySequence::Refresh);
+    console->addSeparator();
+    console->addAction(tr("Sign &Out"), this, [this] {
+        saveWindow();
+        Q_EMIT logoutRequested();
+    });
+    QAction *quit = console->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    auto *pages = new QActionGroup(this);
+    for (int page = 0; page < PageCount; ++page) {
+        QAction *action = view->addAction(pageTitle(Page(page)), this, [this, page] { showPage(Page(page)); });
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + page)));
+        action->setCheckable(true);
+        pages->addAction(action);
+        connect(m_navigation, &QListWidget::currentRowChanged, action,
+                [action, page](int row) { action->setChecked(row == page); });
+    }
+
+    QMenu *node = menuBar()->addMenu(tr("&Node"));
+    QAction *properties = node->addAction(tr("&Properties…"), this, [this] {
+        showPage(ManagerNodes);
+        if (const QString guid = m_nodes->selectedGuid(); !guid.isEmpty())
+            openProperties(guid);
+    });
+    properties->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Return));
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Cohort Console"), this, [this] {
+        QMessageBox::about(this, tr("About Cohort Console"),
+                           tr("<p><b>Cohort Console</b> %1</p><p>Administers a cluster of Cohort manager nodes that "
+                              "share one database.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::showPage(Page page)
+{
+    m_navigation->setCurrentRow(page);
+}
+
+MainWindow::Page MainWindow::currentPage() const
+{
+    return Page(m_pages->currentIndex());
+}
+
+QString MainWindow::connectionText() const
+{
+    return m_connection->text();
+}
+
+NodePropertiesDialog *MainWindow::openProperties(const QString &guid)
+{
+    m_dialogs.removeAll(nullptr);
+    for (const QPointer<NodePropertiesDialog> &dialog : std::as_const(m_dialogs)) {
+        if (dialog->guid() == guid) {
+            dialog->raise();
+            dialog->activateWindow();
+            return dialog;
+        }
+    }
+    auto *dialog = new NodePropertiesDialog(m_client, guid, this);
+    connect(dialog, &NodePropertiesDialog::decommissioned, this, [this](const QString &name) {
+        statusBar()->showMessage(tr("Node %1 was decommissioned.").arg(name), 10000);
+    });
+    m_dialogs.append(dialog);
+    dialog->show();
+    return dialog;
+}
+
+void MainWindow::updateStatus()
+{
+    QString state;
+    switch (m_client.state()) {
+    case ClusterClient::State::LoggedOut:
+        state = tr("Signed out");
+        break;
+    case ClusterClient::State::Connecting:
+        state = tr("Connecting…");
+        break;
+    case ClusterClient::State::Connected:
+        state = tr("Connected");
+        break;
+    case ClusterClient::State::Unreachable:
+        state = tr("Database unreachable");
+        break;
+    case ClusterClient::State::Stalled:
+        state = tr("Database not answering");
+        break;
+    }
+    m_connection->setText(state);
+    m_lastRefresh->setText(m_client.hasSnapshot()
+                               ? tr("Last refresh: %1").arg(QLocale().toString(m_client.lastRefresh().time(),
+                                                                               QLocale::LongFormat))
+                               : tr("Not refreshed yet"));
+    const int open = m_alerts->model()->openCount();
+    m_navigation->item(Alerts)->setText(open > 0 ? tr("Alerts (%1)").arg(open) : pageTitle(Alerts));
+}
+
+void MainWindow::saveWindow()
+{
+    m_consoleSettings.setWindow(saveGeometry(), saveState());
+    m_consoleSettings.setLastPage(pageKey(currentPage()));
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveWindow();
+    event->accept();
+}
+
+} // namespace Cohort

@@ -1,0 +1,72 @@
+// MainWindow: the console after login. Navigation between the pages on the left, a
+// banner when the data is not current, the connection state and last refresh in the
+// status bar; geometry and the last page are remembered.
+#pragma once
+
+#include <QMainWindow>
+#include <QPointer>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace Cohort {
+
+class AlertsPage;
+class AuditLogPage;
+class ClusterClient;
+class ConsoleSettings;
+class NodePropertiesDialog;
+class NodesPage;
+class SettingsPage;
+class StatusBanner;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    enum Page { ManagerNodes, SystemInformation, Alerts, AuditLog, SystemSettings, PageCount };
+
+    MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent = nullptr);
+
+    void showPage(Page page);
+    Page currentPage() const;
+    static QString pageKey(Page page);
+
+    NodesPage *nodesPage() const { return m_nodes; }
+    AlertsPage *alertsPage() const { return m_alerts; }
+    AuditLogPage *auditLogPage() const { return m_audit; }
+    SettingsPage *settingsPage() const { return m_settings; }
+    StatusBanner *banner() const { return m_banner; }
+    QString connectionText() const;
+    // Opens (or raises) the Properties dialog of a node.
+    NodePropertiesDialog *openProperties(const QString &guid);
+
+Q_SIGNALS:
+    void logoutRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createMenus();
+    void updateStatus();
+    void saveWindow();
+
+    ClusterClient &m_client;
+    ConsoleSettings &m_consoleSettings;
+    QListWidget *m_navigation;
+    QStackedWidget *m_pages;
+    StatusBanner *m_banner;
+    NodesPage *m_nodes;
+    AlertsPage *m_alerts;
+    AuditLogPage *m_audit;
+    SettingsPage *m_settings;
+    QLabel *m_connection;
+    QLabel *m_lastRefresh;
+    QLabel *m_user;
+    QList<QPointer<NodePropertiesDialog>> m_dialogs;
+};
+
+} // namespace Cohort

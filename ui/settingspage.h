@@ -1,0 +1,59 @@
+// SettingsPage: the cluster-wide System Settings (load balancer address for agents,
+// heartbeat interval, offline threshold). A bad value shows an error beside its field and
+// nothing is saved; core checks the same rules again before it writes.
+#pragma once
+
+#include "systemsettings.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+
+namespace Cohort {
+
+class ClusterClient;
+
+class SettingsPage : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit SettingsPage(ClusterClient &client, QWidget *parent = nullptr);
+
+    QLineEdit *field(SystemSettings::Field field) const;
+    // The error shown beside a field, or empty.
+    QString fieldError(SystemSettings::Field field) const;
+    QString message() const;
+    QPushButton *saveButton() const { return m_save; }
+    bool dirty() const { return m_dirty; }
+
+    // Checks the fields and, when every value is good, asks core to save them.
+    // Returns whether the values were sent.
+    bool save();
+    void revert();
+
+private:
+    struct Row
+    {
+        QLineEdit *edit = nullptr;
+        QLabel *error = nullptr;
+    };
+
+    void load(const SystemSettings &settings);
+    void setDirty(bool dirty);
+    void actionFinished(quint64 requestId, bool ok, const QString &message);
+    Row &row(SystemSettings::Field field);
+    const Row &row(SystemSettings::Field field) const;
+
+    ClusterClient &m_client;
+    Row m_rows[3];
+    QPushButton *m_save;
+    QPushButton *m_revert;
+    QLabel *m_message;
+    bool m_dirty = false;
+    quint64 m_pending = 0;
+};
+
+} // namespace Cohort
