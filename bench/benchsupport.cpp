@@ -1,5 +1,7 @@
 #include "benchsupport.h"
 
+#include "database.h"
+
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -155,14 +157,17 @@ QString resultsTable(const QList<Measurement> &rows)
         if (target.isEmpty() && row.goal != Goal::None)
             target = (row.goal == Goal::AtLeast ? u"≥ "_s : u"≤ "_s) +
                      formatNumber(row.target, row.decimals) + u" "_s + row.unit;
+        if (!target.isEmpty() && row.everyRun)
+            target += u", every run"_s;
         QString met = u"–"_s;
         if (row.goal != Goal::None) {
+            const double held = !row.everyRun ? middle : row.goal == Goal::AtLeast ? low : high;
             if (row.runs.isEmpty())
                 met = u"no result"_s;
             else if (row.goal == Goal::AtLeast)
-                met = middle >= row.target ? u"yes"_s : u"**no**"_s;
+                met = held >= row.target ? u"yes"_s : u"**no**"_s;
             else
-                met = middle <= row.target ? u"yes"_s : u"**no**"_s;
+                met = held <= row.target ? u"yes"_s : u"**no**"_s;
         }
         table +=
             u"| %1 | %2 | %3 | %4 | %5 | %6 | %7 |\n"_s.arg(row.name, cell(middle), cell(low), cell(high))
@@ -236,6 +241,26 @@ std::optional<Execution> parseExecution(const QByteArray &line)
     if (!idOk || !attemptOk || !pidOk || !startOk)
         return std::nullopt;
     return execution;
+}
+
+QString postgresDescription(const QString &url)
+{
+    auto database = Database::fromUrl(url);
+    if (!database)
+        return database.message();
+    QStringList parts;
+    for (const QString &setting : {u"server_version"_s, u"fsync"_s, u"synchronous_commit"_s,
+                                   u"full_page_writes"_s, u"shared_buffers"_s, u"max_connections"_s}) {
+        auto query = (*database)->exec(u"SELECT current_setting(?)"_s, {setting});
+        if (!query || !query->next())
+            continue;
+        const QString value = query->value(0).toString();
+        if (setting == u"server_version"_s)
+            parts << u"PostgreSQL "_s + value;
+        else
+            parts << setting + u"="_s + value;
+    }
+    return parts.join(u", "_s);
 }
 
 Machine describeMachine()

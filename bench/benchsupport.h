@@ -40,7 +40,7 @@ QString formatNumber(double value, int decimals);
 enum class Goal { None, AtLeast, AtMost };
 
 // One row of the results table: a value per run; the median, min and max are reported
-// and the median is held against the target.
+// and the median is held against the target (or, with everyRun, the worst run).
 struct Measurement
 {
     Measurement() = default;
@@ -59,7 +59,8 @@ struct Measurement
     int decimals = 0;
     Goal goal = Goal::None;
     double target = 0;
-    QString targetText; // shown instead of the plain target when set
+    QString targetText;    // shown instead of the plain target when set
+    bool everyRun = false; // the worst run, not the median, must meet the target
     QList<double> runs;
     QStringList notes; // failed runs and remarks
 };
@@ -97,6 +98,9 @@ struct Execution
     qint64 startMicros = 0;
 };
 std::optional<Execution> parseExecution(const QByteArray &line);
+
+// The server's version and the settings that matter for the figures, in one line.
+QString postgresDescription(const QString &url);
 
 struct Machine
 {

@@ -6,8 +6,6 @@
 #include "postgresserver.h"
 #include "scenarios.h"
 
-#include "database.h"
-
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -29,26 +27,6 @@ void say(const QString &text)
 {
     QTextStream out(stdout);
     out << text << Qt::endl;
-}
-
-QString serverDescription(Test::PostgresServer &server)
-{
-    auto database = Database::fromUrl(server.url(u"postgres"_s));
-    if (!database)
-        return database.message();
-    QStringList parts;
-    for (const QString &setting : {u"server_version"_s, u"fsync"_s, u"synchronous_commit"_s,
-                                   u"full_page_writes"_s, u"shared_buffers"_s, u"max_connections"_s}) {
-        auto query = (*database)->exec(u"SELECT current_setting('%1')"_s.arg(setting));
-        if (!query || !query->next())
-            continue;
-        const QString value = query->value(0).toString();
-        if (setting == u"server_version"_s)
-            parts << u"PostgreSQL "_s + value;
-        else
-            parts << setting + u"="_s + value;
-    }
-    return parts.join(u", "_s);
 }
 
 int positive(QCommandLineParser &parser, const QString &name, int fallback, bool *ok)
@@ -129,7 +107,7 @@ int main(int argc, char *argv[])
         return 1;
     }
     std::unique_ptr<Test::PostgresServer> server = std::move(started).value();
-    const QString serverText = serverDescription(*server);
+    const QString serverText = postgresDescription(server->url(u"postgres"_s));
     say(u"private server on port %1: %2"_s.arg(server->port()).arg(serverText));
 
     QList<Measurement> rows;
