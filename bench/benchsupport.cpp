@@ -2,6 +2,7 @@
 
 #include "database.h"
 
+#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -10,6 +11,7 @@
 #include <QLocale>
 #include <QProcess>
 #include <QSysInfo>
+#include <QTextStream>
 #include <QThread>
 
 #include <algorithm>
@@ -24,6 +26,26 @@
 using namespace Qt::StringLiterals;
 
 namespace Cohort::Bench {
+
+void say(const QString &text)
+{
+    QTextStream out(stdout);
+    out << text << Qt::endl;
+}
+
+int positive(QCommandLineParser &parser, const QString &name, int fallback, bool *ok)
+{
+    if (!parser.isSet(name))
+        return fallback;
+    bool valid = false;
+    const int value = parser.value(name).toInt(&valid);
+    if (!valid || value < 1) {
+        say(u"--%1 needs a whole number above 0, not \"%2\""_s.arg(name, parser.value(name)));
+        *ok = false;
+    }
+    return value;
+}
+
 
 namespace {
 

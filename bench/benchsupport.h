@@ -12,7 +12,15 @@
 #include <functional>
 #include <optional>
 
+class QCommandLineParser;
+
 namespace Cohort::Bench {
+
+// A line on standard output.
+void say(const QString &text);
+// The value of option name as a whole number above 0, or fallback when it is not given;
+// a bad value is reported and clears *ok.
+int positive(QCommandLineParser &parser, const QString &name, int fallback, bool *ok);
 
 // Microseconds since the epoch on the system clock: the clock cohort-node writes in
 // its execution log.

@@ -138,31 +138,17 @@ Result<void> Administration::setNodeDescription(const QString &guid, const QStri
 
 Result<void> Administration::acknowledgeAlert(qint64 alertId)
 {
-    const Dialect &dialect = m_database.dialect();
-    return m_database.write([&](QSqlDatabase &db) -> Result<void> {
-        if (auto allowed = authorize(db, dialect, m_session); !allowed)
-            return allowed;
-        auto alert = readAlert(db, dialect, alertId);
-        if (!alert)
-            return alert.error();
-        if (alert->clearedAt != 0)
-            return makeError(ErrorCode::Conflict, tr("Alert %1 is already cleared.").arg(alertId));
-        if (alert->acknowledgedAt != 0)
-            return makeError(ErrorCode::Conflict, tr("Alert %1 is already acknowledged.").arg(alertId));
-        auto updated = execQuery(db, AcknowledgeAlert.arg(dialect.nowMillis()), {m_session.user, alertId},
-                                 tr("acknowledging alert %1").arg(alertId));
-        if (!updated)
-            return updated.error();
-        if (updated->numRowsAffected() != 1)
-            return makeError(ErrorCode::Conflict, tr("Alert %1 changed meanwhile; look again.").arg(alertId));
-        updated->finish();
-        return AuditLog::record(db, dialect, m_session.user, u"alert.acknowledge"_s, QString::number(alertId),
-                                alertDetails(*alert));
-    });
+    return changeAlert(alertId, AlertChange::Acknowledge);
 }
 
 Result<void> Administration::clearAlert(qint64 alertId)
 {
+    return changeAlert(alertId, AlertChange::Clear);
+}
+
+Result<void> Administration::changeAlert(qint64 alertId, AlertChange change)
+{
+    const bool clear = change == AlertChange::Clear;
     const Dialect &dialect = m_database.dialect();
     return m_database.write([&](QSqlDatabase &db) -> Result<void> {
         if (auto allowed = authorize(db, dialect, m_session); !allowed)
@@ -172,15 +158,19 @@ Result<void> Administration::clearAlert(qint64 alertId)
             return alert.error();
         if (alert->clearedAt != 0)
             return makeError(ErrorCode::Conflict, tr("Alert %1 is already cleared.").arg(alertId));
-        auto updated = execQuery(db, ClearAlert.arg(dialect.nowMillis()), {m_session.user, alertId},
-                                 tr("clearing alert %1").arg(alertId));
+        if (!clear && alert->acknowledgedAt != 0)
+            return makeError(ErrorCode::Conflict, tr("Alert %1 is already acknowledged.").arg(alertId));
+        const QString sql = (clear ? ClearAlert : AcknowledgeAlert).arg(dialect.nowMillis());
+        auto updated = execQuery(db, sql, {m_session.user, alertId},
+                                 clear ? tr("clearing alert %1").arg(alertId)
+                                       : tr("acknowledging alert %1").arg(alertId));
         if (!updated)
             return updated.error();
         if (updated->numRowsAffected() != 1)
             return makeError(ErrorCode::Conflict, tr("Alert %1 changed meanwhile; look again.").arg(alertId));
         updated->finish();
-        return AuditLog::record(db, dialect, m_session.user, u"alert.clear"_s, QString::number(alertId),
-                                alertDetails(*alert));
+        return AuditLog::record(db, dialect, m_session.user, clear ? u"alert.clear"_s : u"alert.acknowledge"_s,
+                                QString::number(alertId), alertDetails(*alert));
     });
 }
 

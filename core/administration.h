@@ -39,6 +39,9 @@ public:
     Result<void> saveSystemSettings(const SystemSettings &settings);
 
 private:
+    enum class AlertChange { Acknowledge, Clear };
+    Result<void> changeAlert(qint64 alertId, AlertChange change);
+
     Database &m_database;
     UserSession m_session;
 };

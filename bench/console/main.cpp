@@ -25,25 +25,6 @@ namespace {
 
 const QStringList Backends = {u"postgresql"_s, u"sqlite"_s};
 
-void say(const QString &text)
-{
-    QTextStream out(stdout);
-    out << text << Qt::endl;
-}
-
-int positive(QCommandLineParser &parser, const QString &name, int fallback, bool *ok)
-{
-    if (!parser.isSet(name))
-        return fallback;
-    bool valid = false;
-    const int value = parser.value(name).toInt(&valid);
-    if (!valid || value < 1) {
-        say(u"--%1 needs a whole number above 0, not \"%2\""_s.arg(name, parser.value(name)));
-        *ok = false;
-    }
-    return value;
-}
-
 } // namespace
 
 int main(int argc, char *argv[])
