@@ -33,6 +33,21 @@ void say(const QString &text)
     out << text << Qt::endl;
 }
 
+QStringList listOption(QCommandLineParser &parser, const QString &name, const QStringList &allowed,
+                       const QString &kind, bool *ok)
+{
+    if (!parser.isSet(name))
+        return allowed;
+    const QStringList selected = parser.value(name).split(u',', Qt::SkipEmptyParts);
+    for (const QString &value : selected) {
+        if (!allowed.contains(value)) {
+            say(u"unknown %1 \"%2\"; the %1s are %3"_s.arg(kind, value, allowed.join(u", "_s)));
+            *ok = false;
+        }
+    }
+    return selected;
+}
+
 int positive(QCommandLineParser &parser, const QString &name, int fallback, bool *ok)
 {
     if (!parser.isSet(name))

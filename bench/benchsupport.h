@@ -21,6 +21,10 @@ void say(const QString &text);
 // The value of option name as a whole number above 0, or fallback when it is not given;
 // a bad value is reported and clears *ok.
 int positive(QCommandLineParser &parser, const QString &name, int fallback, bool *ok);
+// The comma-separated values of option name, each one of allowed (all of them when the
+// option is not given); an unknown one ("kind" names what it is) is reported and clears *ok.
+QStringList listOption(QCommandLineParser &parser, const QString &name, const QStringList &allowed,
+                       const QString &kind, bool *ok);
 
 // Microseconds since the epoch on the system clock: the clock cohort-node writes in
 // its execution log.

@@ -60,16 +60,7 @@ int main(int argc, char *argv[])
     settings.probes = positive(parser, u"probes"_s, settings.probes, &ok);
     settings.countJobsRows = parser.isSet(u"count-rows"_s);
     settings.analyzeAfterSubmit = parser.isSet(u"analyze-after-submit"_s);
-    QStringList selected = Scenarios;
-    if (parser.isSet(u"only"_s)) {
-        selected = parser.value(u"only"_s).split(u',', Qt::SkipEmptyParts);
-        for (const QString &name : std::as_const(selected)) {
-            if (!Scenarios.contains(name)) {
-                say(u"unknown scenario \"%1\"; the scenarios are %2"_s.arg(name, Scenarios.join(u", "_s)));
-                ok = false;
-            }
-        }
-    }
+    const QStringList selected = listOption(parser, u"only"_s, Scenarios, u"scenario"_s, &ok);
     if (!ok)
         return 2;
 

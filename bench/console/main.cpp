@@ -84,16 +84,7 @@ int main(int argc, char *argv[])
         }
     }
     settings.verbose = parser.isSet(u"verbose"_s);
-    QStringList selected = Backends;
-    if (parser.isSet(u"backends"_s)) {
-        selected = parser.value(u"backends"_s).split(u',', Qt::SkipEmptyParts);
-        for (const QString &name : std::as_const(selected)) {
-            if (!Backends.contains(name)) {
-                say(u"unknown backend \"%1\"; the backends are %2"_s.arg(name, Backends.join(u", "_s)));
-                ok = false;
-            }
-        }
-    }
+    const QStringList selected = listOption(parser, u"backends"_s, Backends, u"backend"_s, &ok);
     if (!ok)
         return 2;
 
