@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QDir>
 #include <QLocale>
 #include <QProcess>
 #include <QSysInfo>
@@ -31,6 +33,34 @@ void say(const QString &text)
 {
     QTextStream out(stdout);
     out << text << Qt::endl;
+}
+
+void publishReport(const QString &report, const QString &path)
+{
+    say(u"\n"_s + report);
+    if (path.isEmpty())
+        return;
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile file(path);
+    if (file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+        file.write(report.toUtf8());
+        say(u"(also written to %1)"_s.arg(path));
+    } else {
+        say(u"cannot write %1: %2"_s.arg(path, file.errorString()));
+    }
+}
+
+int exitCode(const QList<Measurement> &rows)
+{
+    if (interrupted())
+        return 130;
+    for (const Measurement &row : rows) {
+        for (const QString &note : row.notes) {
+            if (note.contains(u"failed"_s))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 QStringList listOption(QCommandLineParser &parser, const QString &name, const QStringList &allowed,

@@ -126,4 +126,9 @@ struct Machine
 Machine describeMachine();
 QString loadAverage();
 
+// Prints the report and, when path is not empty, writes it there too.
+void publishReport(const QString &report, const QString &path);
+// 130 when interrupted, 1 when a measurement failed, else 0.
+int exitCode(const QList<Measurement> &rows);
+
 } // namespace Cohort::Bench

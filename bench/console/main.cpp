@@ -146,25 +146,7 @@ int main(int argc, char *argv[])
     if (interrupted())
         report += u"\n**Interrupted: the figures above are incomplete.**\n"_s;
 
-    say(u"\n"_s + report);
-    if (parser.isSet(u"output"_s)) {
-        const QString path = parser.value(u"output"_s);
-        QDir().mkpath(QFileInfo(path).absolutePath());
-        QFile file(path);
-        if (file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-            file.write(report.toUtf8());
-            say(u"(also written to %1)"_s.arg(path));
-        } else {
-            say(u"cannot write %1: %2"_s.arg(path, file.errorString()));
-        }
-    }
-
+    publishReport(report, parser.value(u"output"_s));
     server.reset(); // stops the server and removes its folder
-    if (interrupted())
-        return 130;
-    for (const Measurement &row : std::as_const(rows)) {
-        if (!row.notes.isEmpty() && row.notes.first().contains(u"failed"_s))
-            return 1;
-    }
-    return 0;
+    return exitCode(rows);
 }
