@@ -83,24 +83,12 @@ void TestAdministration::init()
     QFETCH_GLOBAL(QString, backend);
     auto ready = m_fixture.setUp(backend, DatabaseFixture::SchemaState::Empty);
     QVERIFY2(ready.ok(), qPrintable(ready.message()));
-    ClusterInitRequest request;
-    request.name = u"administration"_s;
-    request.secret = "a local secret of thirty-two b.";
-    request.adminName = u"admin"_s;
-    request.adminPassword = AdminPassword;
-    request.actor = u"test"_s;
-    auto created = Cluster::initialize(database(), request);
+    auto created = m_fixture.createCluster(u"administration"_s, u"admin"_s, AdminPassword);
     QVERIFY2(created.ok(), qPrintable(created.message()));
-
-    auto hash = PasswordHash::hash(AuditorPassword);
-    QVERIFY(hash.ok());
-    auto added = database().write([&](QSqlDatabase &db) -> Result<void> {
-        if (auto auditor = Users::insert(db, database().dialect(), u"audrey"_s, *hash, Role::Auditor);
-            !auditor)
-            return auditor;
-        return Users::insert(db, database().dialect(), u"bob"_s, *hash, Role::Administrator);
-    });
-    QVERIFY2(added.ok(), qPrintable(added.message()));
+    for (const auto &[name, role] : {std::pair{u"audrey"_s, Role::Auditor}, {u"bob"_s, Role::Administrator}}) {
+        auto added = addUser(database(), name, AuditorPassword, role);
+        QVERIFY2(added.ok(), qPrintable(added.message()));
+    }
 
     m_offline = joinNode(u"retiree"_s);
     leave(m_offline);

@@ -58,20 +58,9 @@ void TestAuthentication::init()
     QFETCH_GLOBAL(QString, backend);
     auto ready = m_fixture.setUp(backend, DatabaseFixture::SchemaState::Empty);
     QVERIFY2(ready.ok(), qPrintable(ready.message()));
-    ClusterInitRequest request;
-    request.name = u"auth"_s;
-    request.secret = "a local secret of thirty-two b.";
-    request.adminName = u"admin"_s;
-    request.adminPassword = AdminPassword;
-    request.actor = u"test"_s;
-    auto created = Cluster::initialize(database(), request);
+    auto created = m_fixture.createCluster(u"auth"_s, u"admin"_s, AdminPassword);
     QVERIFY2(created.ok(), qPrintable(created.message()));
-
-    auto hash = PasswordHash::hash(AuditorPassword);
-    QVERIFY(hash.ok());
-    auto added = database().write([&](QSqlDatabase &db) {
-        return Users::insert(db, database().dialect(), u"audrey"_s, *hash, Role::Auditor);
-    });
+    auto added = addUser(database(), u"audrey"_s, AuditorPassword, Role::Auditor);
     QVERIFY2(added.ok(), qPrintable(added.message()));
 }
 

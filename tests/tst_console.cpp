@@ -100,11 +100,7 @@ void TestConsole::init()
     auto cluster = TestCluster::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
     QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
     m_cluster = std::move(cluster).value();
-    auto hash = PasswordHash::hash(AuditorPassword);
-    QVERIFY2(hash.ok(), qPrintable(hash.message()));
-    auto added = m_cluster->database().write([&](QSqlDatabase &db) {
-        return Users::insert(db, m_cluster->database().dialect(), u"audrey"_s, *hash, Role::Auditor);
-    });
+    auto added = addUser(m_cluster->database(), u"audrey"_s, AuditorPassword, Role::Auditor);
     QVERIFY2(added.ok(), qPrintable(added.message()));
 }
 

@@ -1,4 +1,6 @@
 #include "testdatabase.h"
+#include "passwordhash.h"
+#include "cluster.h"
 
 #include "schema.h"
 
@@ -108,6 +110,30 @@ Result<void> DatabaseFixture::setUp(const QString &backendName, SchemaState stat
             return migrated.error();
     }
     return {};
+}
+
+Result<void> DatabaseFixture::createCluster(const QString &name, const QString &adminName,
+                                            const QString &adminPassword)
+{
+    ClusterInitRequest request;
+    request.name = name;
+    request.secret = "a local secret of thirty-two b.";
+    request.adminName = adminName;
+    request.adminPassword = adminPassword;
+    request.actor = u"test"_s;
+    auto created = Cluster::initialize(*m_database, request);
+    if (!created)
+        return created.error();
+    return {};
+}
+
+Result<void> addUser(Database &database, const QString &name, const QString &password, Role role)
+{
+    auto hash = PasswordHash::hash(password);
+    if (!hash)
+        return hash.error();
+    return database.write(
+        [&](QSqlDatabase &db) { return Users::insert(db, database.dialect(), name, *hash, role); });
 }
 
 void DatabaseFixture::tearDown()

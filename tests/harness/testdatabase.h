@@ -7,6 +7,7 @@
 #include "databaseurl.h"
 #include "postgresserver.h"
 #include "result.h"
+#include "users.h"
 
 #include <QTemporaryDir>
 
@@ -22,6 +23,9 @@ Result<PostgresServer *> sharedPostgres();
 // every test function runs on both, and read it with QFETCH_GLOBAL(QString, backend).
 void addBackendRows();
 Backend backendFromName(const QString &name);
+
+// Adds a user with a freshly hashed password.
+Result<void> addUser(Database &database, const QString &name, const QString &password, Role role);
 
 class TestDatabase
 {
@@ -53,6 +57,8 @@ public:
 
     Result<void> setUp(const QString &backendName, SchemaState state);
     void tearDown();
+    // Creates a cluster in the (empty) database: data key, schema, first administrator.
+    Result<void> createCluster(const QString &name, const QString &adminName, const QString &adminPassword);
 
     TestDatabase &testDatabase() { return *m_testDatabase; }
     Database &database() { return *m_database; }
