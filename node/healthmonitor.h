@@ -39,6 +39,8 @@ public:
     void readClusterTiming();
     // The threshold in force, for joining (a previous run silent this long is over).
     qint64 offlineAfterMs() const { return qint64(m_timing.offlineAfterSeconds) * 1000; }
+    // The heartbeat interval in force; the peer prober keeps the same pace.
+    int heartbeatSeconds() const { return inForce().heartbeatSeconds; }
     // How this node joined: for heartbeats, and to join again after being declared Offline.
     void setJoin(const NodeJoin &join);
     void start();

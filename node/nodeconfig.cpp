@@ -27,8 +27,11 @@ const Key Keys[] = {
     {u"db", u"URL", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                       "The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.")},
     {u"name", u"NAME", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "This node's name (default: the host name).")},
-    {u"api", u"HOST:PORT", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                                             "The address peers and agents reach this node at (default: HOSTNAME:8443).")},
+    {u"api", u"HOST:PORT",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "The address peers and agents reach this node at (default: HOSTNAME:8443). The node API "
+                       "listens on PORT, on HOST when it is an IP address and on every address otherwise. Port 0 "
+                       "picks a free port, which the node records as its address.")},
     {u"data-dir", u"DIR", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                             "The folder that holds node.guid, this node's identity (created if missing).")},
     {u"secret-file", u"FILE", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
@@ -136,6 +139,16 @@ QString NodeConfig::guidFile() const
     return QDir(dataDir).filePath(u"node.guid"_s);
 }
 
+QString NodeConfig::apiHost() const
+{
+    return apiAddress.left(apiAddress.lastIndexOf(u':'));
+}
+
+quint16 NodeConfig::apiPort() const
+{
+    return quint16(apiAddress.mid(apiAddress.lastIndexOf(u':') + 1).toUInt());
+}
+
 QString NodeConfig::helpText()
 {
     QCommandLineParser parser;
@@ -219,9 +232,11 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
                                    return c.isLetterOrNumber() || c == u'.' || c == u'-' || c == u'_' || c == u':'
                                           || c == u'[' || c == u']';
                                });
-        if (!portOk || port < 1 || port > 65535 || !hostOk)
+        // Port 0: any free port, recorded once the node listens (tests run nodes side by side).
+        if (!portOk || port < 0 || port > 65535 || !hostOk)
             return makeError(ErrorCode::InvalidArgument,
-                             tr("--api must be HOST:PORT with a port from 1 to 65535, not \"%1\".").arg(config.apiAddress));
+                             tr("--api must be HOST:PORT with a port from 0 (any free port) to 65535, not \"%1\".")
+                                 .arg(config.apiAddress));
     }
 
     config.dataDir = values.value(u"data-dir"_s);

@@ -37,7 +37,7 @@ struct NodeConfig
 {
     QString databaseUrl;
     QString name;       // default: the host name
-    QString apiAddress; // HOST:PORT peers and agents use; default: hostname:8443
+    QString apiAddress; // HOST:PORT peers and agents use; default: hostname:8443; port 0: any free one
     QString dataDir;    // holds node.guid
     QString secretFile; // the cluster's local secret
     int workers = 4;
@@ -52,6 +52,10 @@ struct NodeConfig
     QString executionLog; // optional: one line per job execution, for tests and audits
 
     QString guidFile() const;
+    // The two halves of apiAddress (parse() checked it): HOST as given (an IPv6 address
+    // keeps its brackets) and PORT.
+    QString apiHost() const;
+    quint16 apiPort() const;
     NodeTiming timing() const
     {
         return {heartbeatSeconds, offlineAfterSeconds, heartbeatExplicit, offlineAfterExplicit};

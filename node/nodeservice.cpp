@@ -1,16 +1,19 @@
 #include "nodeservice.h"
 
 #include "cluster.h"
+#include "healthendpoint.h"
 #include "healthmonitor.h"
 #include "jobrunner.h"
 #include "masterkey.h"
 #include "nodeidentity.h"
 #include "nodelogging.h"
 #include "noderegistry.h"
+#include "peerprober.h"
 #include "schema.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QHostAddress>
 #include <QSocketNotifier>
 #include <QSysInfo>
 #include <QTimeZone>
@@ -83,8 +86,37 @@ void NodeService::installSignalHandlers()
     sigaction(SIGINT, &action, nullptr);
 }
 
+bool NodeService::listen(QString *error)
+{
+    // A name (the host's, say) may stand for any of this machine's addresses: all of them.
+    const QString host = m_config.apiHost();
+    QHostAddress address;
+    const bool literal = address.setAddress(host.startsWith(u'[') && host.endsWith(u']') ? host.mid(1, host.size() - 2)
+                                                                                        : host);
+    if (!literal)
+        address = QHostAddress::Any;
+    m_endpoint = std::make_unique<HealthEndpoint>();
+    QString reason;
+    if (!m_endpoint->listen(address, m_config.apiPort(), &reason)) {
+        *error = literal ? tr("Cannot serve the node API at %1: %2.").arg(m_config.apiAddress, reason)
+                         : tr("Cannot serve the node API at %1 (port %2 on every address): %3.")
+                               .arg(m_config.apiAddress, QString::number(m_config.apiPort()), reason);
+        m_endpoint.reset();
+        return false;
+    }
+    // Port 0 picked a free port: that one is where peers and agents find this node.
+    if (m_config.apiPort() == 0)
+        m_config.apiAddress = u"%1:%2"_s.arg(host).arg(m_endpoint->port());
+    return true;
+}
+
 int NodeService::start(QString *error)
 {
+    // The port first: a node that cannot serve its API stops before it writes anything,
+    // and peers can probe it from the moment it joins.
+    if (!listen(error))
+        return NodeExitFailure;
+
     auto database = Database::fromUrl(m_config.databaseUrl);
     if (!database) {
         *error = database.message();
@@ -120,6 +152,7 @@ int NodeService::start(QString *error)
         return NodeExitFailure;
     }
     m_guid = *guid;
+    m_endpoint->setIdentity({m_guid, m_config.name, QStringLiteral(COHORT_VERSION_STRING)});
 
     const QDateTime now = QDateTime::currentDateTime();
     NodeJoin join;
@@ -201,6 +234,13 @@ int NodeService::start(QString *error)
     QMetaObject::invokeMethod(m_runner, &JobRunner::start, Qt::QueuedConnection);
     m_health->start();
 
+    PeerProber::Options proberOptions;
+    proberOptions.selfGuid = m_guid;
+    proberOptions.version = QStringLiteral(COHORT_VERSION_STRING);
+    proberOptions.heartbeatSeconds = [health = m_health] { return health ? health->heartbeatSeconds() : 1; };
+    m_prober = std::make_unique<PeerProber>(*m_database, proberOptions);
+    m_prober->start();
+
     qCInfo(lcNode).noquote() << u"node %1 (%2) joined the cluster at %3 as %4, version %5, %6 workers"_s.arg(
         m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
         QStringLiteral(COHORT_VERSION_STRING), QString::number(m_config.workers));
@@ -225,6 +265,8 @@ void NodeService::stop(int exitCode, const QString &reason)
         return;
     }
     m_health->beginStop();
+    // A leaving node's view of its peers no longer matters; its endpoint still answers.
+    m_prober->stop();
     const int graceMs = m_config.graceSeconds * 1000;
     QMetaObject::invokeMethod(m_runner, [runner = m_runner, graceMs] { runner->stop(graceMs); },
                               Qt::QueuedConnection);

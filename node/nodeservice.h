@@ -1,7 +1,7 @@
 // NodeService: one run of a manager node, the composition root of the daemon. Starts in
-// the order of the node lifecycle (database, cluster key, schema and version, identity,
-// join), then runs the health monitor here and the job loop on its own thread, and
-// stops gracefully on SIGTERM or SIGINT.
+// the order of the node lifecycle (health endpoint, database, cluster key, schema and
+// version, identity, join), then runs the health monitor and the peer probes here and the
+// job loop on its own thread, and stops gracefully on SIGTERM or SIGINT.
 #pragma once
 
 #include "database.h"
@@ -18,8 +18,10 @@ class QSocketNotifier;
 
 namespace Cohort {
 
+class HealthEndpoint;
 class HealthMonitor;
 class JobRunner;
+class PeerProber;
 
 // Process exit codes of cohort-node.
 enum NodeExit { NodeExitOk = 0, NodeExitFailure = 1, NodeExitUsage = 2, NodeExitUpgradeRequired = 3 };
@@ -42,11 +44,15 @@ public:
     void installSignalHandlers();
 
 private:
+    bool listen(QString *error);
     void runnerStopped(int handedBack);
     void finish();
 
     NodeConfig m_config;
     std::unique_ptr<Database> m_database;
+    // After m_database: destroyed first, since they use it.
+    std::unique_ptr<HealthEndpoint> m_endpoint;
+    std::unique_ptr<PeerProber> m_prober;
     SettingsCache m_settings;
     QString m_guid;
     QString m_incarnation;

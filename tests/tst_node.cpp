@@ -55,37 +55,6 @@ JobSpec jobOf(const QString &type, const QString &payload = u"{}"_s)
     return spec;
 }
 
-// SIGSTOP, at a moment the node holds no SQLite write lock: a process hung inside a
-// write transaction blocks every writer of the file, peers included, which SQLite (one
-// machine, no server) cannot help. On PostgreSQL any moment will do.
-void stopOutsideWriteTransaction(NodeProcess *node)
-{
-    const QString url = node->process().arguments().value(node->process().arguments().indexOf(u"--db"_s) + 1);
-    if (!url.startsWith(u"sqlite:"_s)) {
-        node->signal(SIGSTOP);
-        return;
-    }
-    const QString name = u"write-probe"_s;
-    {
-        QSqlDatabase probe = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
-        probe.setDatabaseName(url.mid(7));
-        probe.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=100"_s);
-        QVERIFY(probe.open());
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            node->signal(SIGSTOP);
-            QSqlQuery begin(probe);
-            if (begin.exec(u"BEGIN IMMEDIATE"_s)) {
-                QSqlQuery(probe).exec(u"ROLLBACK"_s);
-                break;
-            }
-            node->signal(SIGCONT);
-            QTest::qWait(10);
-        }
-        probe.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-}
-
 QString idList(const QList<qint64> &ids)
 {
     QStringList parts;
@@ -228,7 +197,7 @@ void TestNode::hungNodeIsFencedOff()
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
         30000);
-    stopOutsideWriteTransaction(hung);
+    QVERIFY(hung->stopOutsideWriteTransaction());
     NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--offline-after"_s, u"3"_s});
     QVERIFY(peer->waitForJoined());
     const QString peerGuid = peer->guid();
@@ -591,7 +560,7 @@ void TestNode::clusterOfflineThresholdIsHonoured()
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
 
     QElapsedTimer sinceStop;
-    stopOutsideWriteTransaction(hung);
+    QVERIFY(hung->stopOutsideWriteTransaction());
     sinceStop.start();
     // 4 s and a heartbeat; on PostgreSQL perhaps 10 s more, when the node hung inside a
     // transaction whose row lock the watcher waits for. The old threshold was 180 s.

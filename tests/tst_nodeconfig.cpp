@@ -20,6 +20,8 @@ private Q_SLOTS:
     void badValues_data();
     void badValues();
     void badValueExitsWithUsage();
+    void apiAddressHalves_data();
+    void apiAddressHalves();
     void helpListsEveryFlag();
     void explicitTimingIsRecorded_data();
     void explicitTimingIsRecorded();
@@ -87,6 +89,7 @@ void TestNodeConfig::badValues_data()
     QTest::newRow("api without port") << base + QStringList{u"--api"_s, u"host"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("api bad port") << base + QStringList{u"--api"_s, u"host:99999"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("api bad host") << base + QStringList{u"--api"_s, u"ho st;rm:80"_s} << u"--api must be HOST:PORT"_s;
+    QTest::newRow("api negative port") << base + QStringList{u"--api"_s, u"host:-1"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("empty name") << base + QStringList{u"--name"_s, u"  "_s} << u"--name must be"_s;
     QTest::newRow("unknown flag") << base + QStringList{u"--wrokers"_s, u"3"_s} << u"wrokers"_s;
     QTest::newRow("positional") << base + QStringList{u"extra"_s} << u"Unexpected argument"_s;
@@ -102,6 +105,30 @@ void TestNodeConfig::badValues()
     QVERIFY(!config.ok());
     QVERIFY2(config.message().contains(message), qPrintable(config.message()));
     QVERIFY(!config.message().contains(u'\n'));
+}
+
+void TestNodeConfig::apiAddressHalves_data()
+{
+    QTest::addColumn<QString>("api");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::newRow("name") << u"node1.example:9443"_s << u"node1.example"_s << 9443;
+    // Port 0: any free port; the node records the one it got.
+    QTest::newRow("any free port") << u"127.0.0.1:0"_s << u"127.0.0.1"_s << 0;
+    QTest::newRow("IPv6") << u"[::1]:8443"_s << u"[::1]"_s << 8443;
+}
+
+void TestNodeConfig::apiAddressHalves()
+{
+    QFETCH(QString, api);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    auto config =
+        NodeConfig::parse({u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s, u"--api"_s, api});
+    QVERIFY2(config.ok(), qPrintable(config.message()));
+    QCOMPARE(config->apiAddress, api);
+    QCOMPARE(config->apiHost(), host);
+    QCOMPARE(int(config->apiPort()), port);
 }
 
 void TestNodeConfig::badValueExitsWithUsage()

@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QFile>
 #include <QProcessEnvironment>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QThread>
 
 #include <csignal>
@@ -81,6 +83,39 @@ bool NodeProcess::waitForExit(int timeoutMs)
 void NodeProcess::signal(int signalNumber)
 {
     ::kill(pid_t(m_process.processId()), signalNumber);
+}
+
+bool NodeProcess::stopOutsideWriteTransaction()
+{
+    const QStringList arguments = m_process.arguments();
+    const QString url = arguments.value(arguments.indexOf(u"--db"_s) + 1);
+    if (!url.startsWith(u"sqlite:"_s)) {
+        signal(SIGSTOP);
+        return true;
+    }
+    const QString name = u"write-probe-%1"_s.arg(pid());
+    bool stopped = false;
+    {
+        QSqlDatabase probe = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        probe.setDatabaseName(url.mid(7));
+        probe.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=100"_s);
+        if (probe.open()) {
+            for (int attempt = 0; attempt < 100 && !stopped; ++attempt) {
+                signal(SIGSTOP);
+                QSqlQuery begin(probe);
+                if (begin.exec(u"BEGIN IMMEDIATE"_s)) {
+                    QSqlQuery(probe).exec(u"ROLLBACK"_s);
+                    stopped = true;
+                    break;
+                }
+                signal(SIGCONT);
+                QThread::msleep(10);
+            }
+            probe.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return stopped;
 }
 
 Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const QString &label)
@@ -158,7 +193,7 @@ NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDi
     const QString log = scratchPath(u"executions-%1-%2.log"_s.arg(name).arg(m_nodes.size()));
     auto node = std::make_unique<NodeProcess>(name, dataDir, log);
     QStringList arguments{u"--db"_s, url(), u"--name"_s, name, u"--data-dir"_s, dataDir,
-                          u"--secret-file"_s, m_secretFile, u"--api"_s, u"127.0.0.1:%1"_s.arg(18000 + m_nodes.size()),
+                          u"--secret-file"_s, m_secretFile, u"--api"_s, u"127.0.0.1:0"_s,
                           u"--execution-log"_s, log};
     arguments << defaultArguments(timing) << extraArguments;
     node->start(QStringLiteral(COHORT_NODE_PATH), arguments);
@@ -190,6 +225,11 @@ QVariant TestCluster::scalar(const QString &sql, const QVariantList &values)
     if (!query || !query->next())
         return {};
     return query->value(0);
+}
+
+QString TestCluster::apiAddress(const QString &guid)
+{
+    return scalar(u"SELECT api_address FROM nodes WHERE guid = ?"_s, {guid}).toString();
 }
 
 QString TestCluster::nodeState(const QString &guid)

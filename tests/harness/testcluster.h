@@ -37,6 +37,11 @@ public:
     bool waitForJoined(int timeoutMs = 30000);
     bool waitForExit(int timeoutMs = 30000);
     void signal(int signalNumber);
+    // SIGSTOP at a moment the node holds no SQLite write lock: a process hung inside a write
+    // transaction blocks every writer of the file, peers included, which SQLite (one
+    // machine, no server) cannot help. On PostgreSQL any moment will do. False when no
+    // such moment came; the node then runs on.
+    bool stopOutsideWriteTransaction();
     bool running() const { return m_process.state() != QProcess::NotRunning; }
 
 private:
@@ -67,7 +72,8 @@ public:
     };
 
     // Starts a node with its own data folder and execution log; extra flags after the
-    // defaults (fast heartbeat, short offline threshold) override them.
+    // defaults (any free API port on 127.0.0.1, fast heartbeat, short offline threshold)
+    // override them.
     NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {}, Timing timing = Timing::Fast);
     // Starts a node on an existing data folder (same GUID).
     NodeProcess *startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments = {},
@@ -79,6 +85,9 @@ public:
     // Runs a single-value query on the test's own connection.
     QVariant scalar(const QString &sql, const QVariantList &values = {});
     QString nodeState(const QString &guid);
+    // Where a node's API listens, as it recorded when it joined (nodes start with
+    // --api 127.0.0.1:0, so each gets a free port and tests can run side by side).
+    QString apiAddress(const QString &guid);
 
     static QStringList defaultArguments(Timing timing = Timing::Fast);
 
