@@ -112,14 +112,6 @@ const QString SelectJobsHead = uR"(
            COALESCE(j.claimed_at, 0), COALESCE(j.finished_at, 0), COALESCE(j.last_error, '')
       FROM jobs j LEFT JOIN nodes n ON n.guid = j.claimed_by)"_s;
 
-const QString SelectStats = uR"(
-    SELECT s.node_guid, COALESCE(MAX(n.name), ''), s.job_type,
-           SUM(s.succeeded), SUM(s.failed), SUM(s.total_ms)
-      FROM job_stats s LEFT JOIN nodes n ON n.guid = s.node_guid
-     WHERE s.minute >= ?
-     GROUP BY s.node_guid, s.job_type
-     ORDER BY 2, 1, 3)"_s;
-
 constexpr qint64 MinuteMs = 60 * 1000;
 
 QString poolOrLocal(JobScope scope)
@@ -707,19 +699,6 @@ Result<QList<JobRow>> JobPool::list(Database &database, const JobFilter &filter)
         row.finishedAt = query->value(12).toLongLong();
         row.lastError = query->value(13).toString();
         rows.append(row);
-    }
-    return rows;
-}
-
-Result<QList<JobStatsRow>> JobPool::stats(Database &database, qint64 sinceMs)
-{
-    auto query = database.exec(SelectStats, {sinceMs / MinuteMs * MinuteMs}, tr("reading the job statistics"));
-    if (!query)
-        return query.error();
-    QList<JobStatsRow> rows;
-    while (query->next()) {
-        rows.append({query->value(0).toString(), query->value(1).toString(), query->value(2).toString(),
-                     query->value(3).toLongLong(), query->value(4).toLongLong(), query->value(5).toLongLong()});
     }
     return rows;
 }

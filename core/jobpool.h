@@ -91,16 +91,6 @@ struct JobFilter
     int limit = 100;
 };
 
-struct JobStatsRow
-{
-    QString nodeGuid;
-    QString nodeName;
-    QString type;
-    qint64 succeeded = 0;
-    qint64 failed = 0;
-    qint64 totalMs = 0;
-};
-
 class JobPool
 {
     Q_DECLARE_TR_FUNCTIONS(Cohort::JobPool)
@@ -151,8 +141,6 @@ public:
                                      const QString &reason);
 
     static Result<QList<JobRow>> list(Database &database, const JobFilter &filter);
-    // Finished jobs per node and type since sinceMs (database time, ms since the epoch).
-    static Result<QList<JobStatsRow>> stats(Database &database, qint64 sinceMs);
     // The database's clock, ms since the epoch.
     static Result<qint64> now(Database &database);
 

@@ -22,6 +22,8 @@ ClusterClient::ClusterClient(QObject *parent) : QObject(parent), m_worker(new Cl
     qRegisterMetaType<UserSession>();
     qRegisterMetaType<AuditFilter>();
     qRegisterMetaType<SystemSettings>();
+    qRegisterMetaType<FinishedJobsFilter>();
+    qRegisterMetaType<QList<JobRow>>();
 
     m_thread.setObjectName(u"cluster-worker"_s);
     m_worker->moveToThread(&m_thread);
@@ -65,6 +67,7 @@ ClusterClient::ClusterClient(QObject *parent) : QObject(parent), m_worker(new Cl
         setState(State::Unreachable, error);
     });
     connect(m_worker, &ClusterWorker::actionFinished, this, &ClusterClient::actionFinished);
+    connect(m_worker, &ClusterWorker::finishedJobsListed, this, &ClusterClient::finishedJobsListed);
 
     m_thread.start();
 }
@@ -121,6 +124,19 @@ void ClusterClient::setAuditFilter(const AuditFilter &filter)
 void ClusterClient::watchActivity(const QString &guid, bool watch)
 {
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, guid, watch] { worker->watchActivity(guid, watch); });
+}
+
+void ClusterClient::watchSystemInformation(int periodMinutes)
+{
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, periodMinutes] { worker->watchSystemInformation(periodMinutes); });
+}
+
+quint64 ClusterClient::listFinishedJobs(const FinishedJobsFilter &filter)
+{
+    const quint64 id = m_nextRequest++;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, filter] { worker->listFinishedJobs(id, filter); });
+    return id;
 }
 
 quint64 ClusterClient::run(ClusterWorker::Action action, const QString &target, const QString &value)

@@ -41,6 +41,11 @@ public:
     void setAuditFilter(const AuditFilter &filter);
     // Activity (jobs per minute, last hour) is read each round for watched nodes.
     void watchActivity(const QString &guid, bool watch);
+    // The System Information page: node links each round and job statistics of the last
+    // periodMinutes (refreshed every few seconds) come in snapshot().statistics; 0 stops.
+    void watchSystemInformation(int periodMinutes);
+    // The finished jobs behind a count; finishedJobsListed reports them.
+    quint64 listFinishedJobs(const FinishedJobsFilter &filter);
 
     // Changes; each returns a request id that actionFinished reports.
     quint64 decommissionNode(const QString &guid);
@@ -65,6 +70,7 @@ Q_SIGNALS:
     void snapshotChanged();
     void stateChanged(Cohort::ClusterClient::State state);
     void actionFinished(quint64 requestId, bool ok, const QString &message);
+    void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs, const QString &error);
 
 private:
     void setState(State state, const QString &message);

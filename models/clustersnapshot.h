@@ -5,12 +5,16 @@
 #include "alerts.h"
 #include "authentication.h"
 #include "auditlog.h"
+#include "jobstatistics.h"
+#include "nodelinks.h"
 #include "noderegistry.h"
 #include "systemsettings.h"
 
 #include <QHash>
 #include <QList>
 #include <QMetaType>
+
+#include <optional>
 
 namespace Cohort {
 
@@ -19,6 +23,18 @@ struct NodeActivity
 {
     qint64 fromMs = 0; // the first minute
     QList<qint64> perMinute;
+};
+
+// The job statistics of the System Information page, for the period it shows.
+struct StatisticsSnapshot
+{
+    int periodMinutes = 60;
+    StatisticsWindow window;
+    QList<JobCount> counts;  // per node and type
+    ActivitySeries activity; // per node, in buckets (periodMinutes / 60 minutes each)
+    qint64 readMs = 0;       // how long reading them took on the worker thread
+
+    friend bool operator==(const StatisticsSnapshot &, const StatisticsSnapshot &) = default;
 };
 
 struct ClusterSnapshot
@@ -31,6 +47,10 @@ struct ClusterSnapshot
     SystemSettings settings;
     QString settingsError; // a stored setting that is not valid (settings then holds the defaults)
     QHash<QString, NodeActivity> activity; // for the nodes whose activity is watched
+    QList<NodeLink> links;                 // the peers' probes, while the network map is watched
+    // Read every few seconds while the System Information page is watched; a round in
+    // between keeps the last one.
+    std::optional<StatisticsSnapshot> statistics;
 };
 
 } // namespace Cohort
@@ -39,3 +59,5 @@ Q_DECLARE_METATYPE(Cohort::ClusterSnapshot)
 Q_DECLARE_METATYPE(Cohort::UserSession)
 Q_DECLARE_METATYPE(Cohort::AuditFilter)
 Q_DECLARE_METATYPE(Cohort::SystemSettings)
+Q_DECLARE_METATYPE(Cohort::FinishedJobsFilter)
+Q_DECLARE_METATYPE(Cohort::JobRow)

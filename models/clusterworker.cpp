@@ -3,6 +3,7 @@
 #include "jobpool.h"
 #include "jobstatistics.h"
 #include "modelslogging.h"
+#include "nodelinks.h"
 
 #include <QElapsedTimer>
 
@@ -16,6 +17,10 @@ constexpr int AlertsShown = 500;
 constexpr int MaxBackoffMs = 15000;
 constexpr qint64 MinuteMs = 60 * 1000;
 constexpr qint64 HourMs = 60 * MinuteMs;
+// job_stats changes by the minute: the System Information charts need not read it each round.
+constexpr qint64 StatisticsRefreshMs = 5000;
+// Every period is drawn in this many buckets (1 h: one a minute).
+constexpr int ActivityBuckets = 60;
 
 } // namespace
 
@@ -95,6 +100,57 @@ void ClusterWorker::watchActivity(const QString &guid, bool watch)
     }
 }
 
+void ClusterWorker::watchSystemInformation(int periodMinutes)
+{
+    const int period = qMax(0, periodMinutes);
+    if (period == m_statisticsPeriod)
+        return;
+    m_statisticsPeriod = period;
+    m_statistics.reset();
+    if (period > 0)
+        refreshNow();
+}
+
+void ClusterWorker::listFinishedJobs(quint64 requestId, const FinishedJobsFilter &filter)
+{
+    if (!m_database) {
+        Q_EMIT finishedJobsListed(requestId, false, {}, tr("Not logged in."));
+        return;
+    }
+    auto jobs = JobStatistics::finishedJobs(*m_database, filter);
+    Q_EMIT finishedJobsListed(requestId, jobs.ok(), jobs ? *jobs : QList<JobRow>(), jobs ? QString() : jobs.message());
+}
+
+Result<void> ClusterWorker::readSystemInformation(ClusterSnapshot &snapshot)
+{
+    auto links = NodeLinks::list(*m_database);
+    if (!links)
+        return links.error();
+    snapshot.links = std::move(links).value();
+
+    if (!m_statistics || m_statisticsAge.elapsed() >= StatisticsRefreshMs) {
+        QElapsedTimer timer;
+        timer.start();
+        StatisticsSnapshot statistics;
+        statistics.periodMinutes = m_statisticsPeriod;
+        statistics.window = StatisticsWindow::lastMinutes(snapshot.databaseTime, m_statisticsPeriod);
+        auto counts = JobStatistics::byNodeAndType(*m_database, statistics.window);
+        if (!counts)
+            return counts.error();
+        statistics.counts = std::move(counts).value();
+        const qint64 bucketMs = qMax<qint64>(1, m_statisticsPeriod / ActivityBuckets) * MinuteMs;
+        auto activity = JobStatistics::activity(*m_database, statistics.window, bucketMs);
+        if (!activity)
+            return activity.error();
+        statistics.activity = std::move(activity).value();
+        statistics.readMs = timer.elapsed();
+        m_statistics = std::move(statistics);
+        m_statisticsAge.start();
+    }
+    snapshot.statistics = m_statistics;
+    return {};
+}
+
 Result<ClusterSnapshot> ClusterWorker::readSnapshot()
 {
     ClusterSnapshot snapshot;
@@ -136,6 +192,10 @@ Result<ClusterSnapshot> ClusterWorker::readSnapshot()
         if (!perMinute)
             return perMinute.error();
         snapshot.activity.insert(guid, NodeActivity{from, std::move(perMinute).value()});
+    }
+    if (m_statisticsPeriod > 0) {
+        if (auto read = readSystemInformation(snapshot); !read)
+            return read.error();
     }
     return snapshot;
 }

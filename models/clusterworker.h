@@ -9,6 +9,7 @@
 #include "clustersnapshot.h"
 #include "database.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -37,6 +38,10 @@ public Q_SLOTS:
     void refreshNow();
     void setAuditFilter(const Cohort::AuditFilter &filter);
     void watchActivity(const QString &guid, bool watch);
+    // The System Information page: links every round, job statistics of the last
+    // periodMinutes every few seconds. 0 stops reading them.
+    void watchSystemInformation(int periodMinutes);
+    void listFinishedJobs(quint64 requestId, const Cohort::FinishedJobsFilter &filter);
     // target: a node GUID or an alert id; value: the description (SetNodeDescription).
     void run(quint64 requestId, Cohort::ClusterWorker::Action action, const QString &target, const QString &value);
     void saveSettings(quint64 requestId, const Cohort::SystemSettings &settings);
@@ -47,10 +52,12 @@ Q_SIGNALS:
     void roundSucceeded(const Cohort::ClusterSnapshot &snapshot);
     void roundFailed(const QString &error, int retryInMs);
     void actionFinished(quint64 requestId, bool ok, const QString &message);
+    void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs, const QString &error);
 
 private:
     void poll();
     Result<ClusterSnapshot> readSnapshot();
+    Result<void> readSystemInformation(ClusterSnapshot &snapshot);
     void armNext(int ms);
     void finishAction(quint64 requestId, const Result<void> &result, const QString &success);
 
@@ -62,6 +69,9 @@ private:
     bool m_polling = false;
     AuditFilter m_auditFilter;
     QSet<QString> m_watched;
+    int m_statisticsPeriod = 0; // minutes; 0: not watched
+    std::optional<StatisticsSnapshot> m_statistics;
+    QElapsedTimer m_statisticsAge;
 };
 
 } // namespace Cohort

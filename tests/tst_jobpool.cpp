@@ -2,12 +2,15 @@
 // playing several nodes: claims, fenced completions, retries with backoff, hand-backs,
 // local jobs, statistics, and a node declared Offline exactly once.
 #include "jobpool.h"
+#include "jobstatistics.h"
 #include "noderegistry.h"
 #include "testdatabase.h"
 
 #include <QSysInfo>
 #include <QTest>
 #include <QUuid>
+
+#include <limits>
 
 using namespace Qt::StringLiterals;
 using namespace Cohort;
@@ -138,7 +141,7 @@ void TestJobPool::claimAndCompleteAddToStats()
     QCOMPARE(scalar(database(), u"SELECT SUM(total_ms) FROM job_stats"_s).toInt(), 15);
     // The heartbeat rode along with the completions.
     QVERIFY(scalar(database(), u"SELECT last_heartbeat FROM nodes WHERE guid = 'node-a'"_s).toLongLong() > 0);
-    auto stats = JobPool::stats(database(), 0);
+    auto stats = JobStatistics::byNodeAndType(database(), StatisticsWindow{0, std::numeric_limits<qint64>::max()});
     QVERIFY(stats.ok());
     QCOMPARE(stats->size(), 1);
     QCOMPARE(stats->first().succeeded, 5);

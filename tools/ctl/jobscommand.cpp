@@ -2,6 +2,7 @@
 
 #include "ctloptions.h"
 #include "jobpool.h"
+#include "jobstatistics.h"
 #include "jobtypes.h"
 #include "texttable.h"
 
@@ -353,16 +354,17 @@ int JobsCommand::stats(const QCommandLineParser &parser)
     if (!now)
         return fail(now.message());
     const qint64 sinceMs = *now - *window;
-    auto rows = JobPool::stats(*database, sinceMs);
+    auto rows = JobStatistics::byNodeAndType(
+        *database, StatisticsWindow{sinceMs - sinceMs % (60 * 1000), std::numeric_limits<qint64>::max()});
     if (!rows)
         return fail(rows.message());
 
     if (parser.isSet(u"json"_s)) {
         QJsonArray array;
-        for (const JobStatsRow &row : std::as_const(*rows)) {
+        for (const JobCount &row : std::as_const(*rows)) {
             array.append(QJsonObject{{u"node"_s, row.nodeName},
                                      {u"node_guid"_s, row.nodeGuid},
-                                     {u"type"_s, row.type},
+                                     {u"type"_s, row.jobType},
                                      {u"succeeded"_s, row.succeeded},
                                      {u"failed"_s, row.failed},
                                      {u"total_ms"_s, row.totalMs}});
@@ -388,9 +390,9 @@ int JobsCommand::stats(const QCommandLineParser &parser)
     TextTable byType({tr("NODE"), tr("TYPE"), tr("SUCCEEDED"), tr("FAILED"), tr("AVERAGE MS")});
     for (int column : {2, 3, 4})
         byType.alignRight(column);
-    for (const JobStatsRow &row : std::as_const(*rows)) {
+    for (const JobCount &row : std::as_const(*rows)) {
         const QString node = row.nodeName.isEmpty() ? row.nodeGuid : row.nodeName;
-        byType.addRow({node, row.type, QString::number(row.succeeded), QString::number(row.failed),
+        byType.addRow({node, row.jobType, QString::number(row.succeeded), QString::number(row.failed),
                        averageMs(row.totalMs, row.succeeded + row.failed)});
         auto found = totalIndex.constFind(row.nodeGuid);
         if (found == totalIndex.cend()) {
