@@ -659,6 +659,80 @@ the audit log.</source>
     </message>
 </context>
 <context>
+    <name>Cohort::FinishedJobsDialog</name>
+    <message>
+        <source>Jobs: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the jobs…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The jobs could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (local)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Succeeded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The latest %1 of %2 jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 jobs are still kept in the database; older finished jobs are removed after the retention period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::GenSecretCommand</name>
     <message>
         <source>Writes a new random local secret to a new file (mode 600).</source>
@@ -720,6 +794,48 @@ the audit log.</source>
     </message>
     <message>
         <source>unexpected argument &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobChartView</name>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs finished</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs finished in this period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2: %3 of %4 jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::JobCountsModel</name>
+    <message>
+        <source>Succeeded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -810,10 +926,6 @@ the audit log.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>reading the job statistics</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>reading the database clock</source>
         <translation type="unfinished"></translation>
     </message>
@@ -864,6 +976,22 @@ the audit log.</source>
     </message>
     <message>
         <source>reading the job statistics of node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the job statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A bucket of %1 ms is not a whole number of minutes that divides the time range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the activity of the nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing finished jobs</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1258,10 +1386,6 @@ the audit log.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The network map and the job charts are not available in this version.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Cohort Console — %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1424,6 +1548,152 @@ the audit log.</source>
     </message>
 </context>
 <context>
+    <name>Cohort::NetworkMapActivityItem</name>
+    <message>
+        <source>Jobs: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %Ln job(s) finished in the last %2 minutes</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Busiest: %1 jobs/min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every node&apos;s graph has the same scale: 0 to %1 jobs/min</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NetworkMapHubItem</name>
+    <message>
+        <source>The shared database</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The shared database: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Online: %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NetworkMapLinkItem</name>
+    <message>
+        <source>%1 → %2: not probed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 → %2: reachable, %3 ms (probed %4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 → %2: reachable (probed %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 → %2: unreachable: %3 (probed %4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ↔ %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Out of date: %1 is %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NetworkMapNodeItem</name>
+    <message>
+        <source>%1
+Status: %2
+Address: %3
+Version: %4
+Last contact: %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>v%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NetworkMapView</name>
+    <message>
+        <source>Nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Links</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unreachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stale (a node is offline)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Activity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs/min, last %1 min, peak %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs/min, peak %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Network map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No manager nodes to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Cohort::NodeConfig</name>
     <message>
         <source>The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.</source>
@@ -1431,10 +1701,6 @@ the audit log.</source>
     </message>
     <message>
         <source>This node&apos;s name (default: the host name).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The address peers and agents reach this node at (default: HOSTNAME:8443).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1498,10 +1764,6 @@ the audit log.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>--api must be HOST:PORT with a port from 1 to 65535, not &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Name the cluster&apos;s local secret with --secret-file FILE (or secret-file= in --config).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1515,6 +1777,14 @@ the audit log.</source>
     </message>
     <message>
         <source>--offline-after (%1 s) must be at least twice --heartbeat (%2 s), or a late heartbeat would get a live node marked Offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The address peers and agents reach this node at (default: HOSTNAME:8443). The node API listens on PORT, on HOST when it is an IP address and on every address otherwise. Port 0 picks a free port, which the node records as its address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--api must be HOST:PORT with a port from 0 (any free port) to 65535, not &quot;%1&quot;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1534,6 +1804,29 @@ the audit log.</source>
     </message>
     <message>
         <source>Cannot write %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeLinks</name>
+    <message>
+        <source>reading the cluster&apos;s nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the database clock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the probes of node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>storing the probe from node %1 to node %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reading the links between nodes</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1834,6 +2127,14 @@ The node is removed from the cluster for good and its GUID can never join again.
         <source>node %1 stopped before running it</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Cannot serve the node API at %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot serve the node API at %1 (port %2 on every address): %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodesCommand</name>
@@ -1973,6 +2274,69 @@ The node is removed from the cluster for good and its GUID can never join again.
     </message>
     <message>
         <source>The password must not start or end with spaces.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::PeerProber</name>
+    <message>
+        <source>its address &quot;%1&quot; is not HOST:PORT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>host %1 not found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>answered more than %1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>closed the connection without answering</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>answered something that is not HTTP</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>closed the connection in the middle of its answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>answered HTTP %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>answered HTTP %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>answered without a node GUID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>answered as node %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>host name not resolved within %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no connection within %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no answer within %1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no complete answer within %1 ms</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2140,6 +2504,127 @@ The node is removed from the cluster for good and its GUID can never join again.
     </message>
     <message>
         <source>cohortctl %1: error: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::SystemInformationPage</name>
+    <message>
+        <source>Last hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 6 hours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Last %n minute(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Round trip (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Probed at (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export Image…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export Data…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Graph:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Period:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Network Map with Activity Graph</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs by Node</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs by Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total jobs by node and type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the statistics…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 jobs finished (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n probe(s) failing.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export Image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export Data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -43,6 +43,16 @@
     </message>
 </context>
 <context>
+    <name>Cohort::FinishedJobsDialog</name>
+    <message numerus="yes">
+        <source>%n job(s).</source>
+        <translation>
+            <numerusform>%n job.</numerusform>
+            <numerusform>%n jobs.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::JobStatistics</name>
     <message numerus="yes">
         <source>Job statistics are read at most %n day(s) at a time.</source>
@@ -95,7 +105,7 @@
     <message numerus="yes">
         <source>Showing the newest %n job(s); --limit shows more.</source>
         <translation>
-            <numerusform>Showing the newest job; --limit shows more.</numerusform>
+            <numerusform>Showing the newest %n job; --limit shows more.</numerusform>
             <numerusform>Showing the newest %n jobs; --limit shows more.</numerusform>
         </translation>
     </message>
@@ -107,6 +117,16 @@
         <translation>
             <numerusform>The secret file %1 holds %n byte; a secret needs at least %2.</numerusform>
             <numerusform>The secret file %1 holds %n bytes; a secret needs at least %2.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NetworkMapActivityItem</name>
+    <message numerus="yes">
+        <source>%1: %Ln job(s) finished in the last %2 minutes</source>
+        <translation>
+            <numerusform>%1: %Ln job finished in the last %2 minutes</numerusform>
+            <numerusform>%1: %Ln jobs finished in the last %2 minutes</numerusform>
         </translation>
     </message>
 </context>
@@ -154,6 +174,23 @@
         <translation>
             <numerusform>The database cannot be reached: %1 %2 Retrying in %n second.</numerusform>
             <numerusform>The database cannot be reached: %1 %2 Retrying in %n seconds.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::SystemInformationPage</name>
+    <message numerus="yes">
+        <source>Last %n minute(s)</source>
+        <translation>
+            <numerusform>Last %n minute</numerusform>
+            <numerusform>Last %n minutes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n probe(s) failing.</source>
+        <translation>
+            <numerusform>%n probe failing.</numerusform>
+            <numerusform>%n probes failing.</numerusform>
         </translation>
     </message>
 </context>

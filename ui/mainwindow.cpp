@@ -8,6 +8,7 @@
 #include "nodespage.h"
 #include "settingspage.h"
 #include "statusbanner.h"
+#include "systeminformationpage.h"
 #include "users.h"
 
 #include <QAction>
@@ -67,21 +68,6 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
     return QStyle::SP_FileDialogInfoView;
 }
 
-// Until the System Information charts exist, the page says what it will show.
-QWidget *systemInformationPlaceholder(QWidget *parent)
-{
-    auto *page = new QWidget(parent);
-    page->setObjectName(u"systemInformationPage"_s);
-    auto *label = new QLabel(MainWindow::tr("The network map and the job charts are not available in this version."),
-                             page);
-    label->setAlignment(Qt::AlignCenter);
-    label->setWordWrap(true);
-    label->setEnabled(false);
-    auto *layout = new QVBoxLayout(page);
-    layout->addWidget(label);
-    return page;
-}
-
 } // namespace
 
 QString MainWindow::pageKey(Page page)
@@ -93,6 +79,7 @@ QString MainWindow::pageKey(Page page)
 MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent)
     : QMainWindow(parent), m_client(client), m_consoleSettings(settings), m_navigation(new QListWidget(this)),
       m_pages(new QStackedWidget(this)), m_banner(new StatusBanner(client, this)), m_nodes(new NodesPage(client, this)),
+      m_systemInformation(new SystemInformationPage(client, this)),
       m_alerts(new AlertsPage(client, this)), m_audit(new AuditLogPage(client, this)),
       m_settings(new SettingsPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
       m_user(new QLabel(this))
@@ -101,7 +88,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     setWindowTitle(tr("Cohort Console — %1").arg(client.databaseUrl()));
 
     m_pages->addWidget(m_nodes);
-    m_pages->addWidget(systemInformationPlaceholder(this));
+    m_pages->addWidget(m_systemInformation);
     m_pages->addWidget(m_alerts);
     m_pages->addWidget(m_audit);
     m_pages->addWidget(m_settings);
@@ -135,6 +122,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
 
     createMenus();
     connect(m_nodes, &NodesPage::propertiesRequested, this, &MainWindow::openProperties);
+    connect(m_systemInformation, &SystemInformationPage::propertiesRequested, this, &MainWindow::openProperties);
     connect(&m_client, &ClusterClient::stateChanged, this, &MainWindow::updateStatus);
     connect(&m_client, &ClusterClient::snapshotChanged, this, &MainWindow::updateStatus);
 

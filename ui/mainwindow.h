@@ -18,6 +18,7 @@ class ClusterClient;
 class ConsoleSettings;
 class NodePropertiesDialog;
 class NodesPage;
+class SystemInformationPage;
 class SettingsPage;
 class StatusBanner;
 
@@ -36,6 +37,7 @@ public:
 
     NodesPage *nodesPage() const { return m_nodes; }
     AlertsPage *alertsPage() const { return m_alerts; }
+    SystemInformationPage *systemInformationPage() const { return m_systemInformation; }
     AuditLogPage *auditLogPage() const { return m_audit; }
     SettingsPage *settingsPage() const { return m_settings; }
     StatusBanner *banner() const { return m_banner; }
@@ -60,6 +62,7 @@ private:
     QStackedWidget *m_pages;
     StatusBanner *m_banner;
     NodesPage *m_nodes;
+    SystemInformationPage *m_systemInformation;
     AlertsPage *m_alerts;
     AuditLogPage *m_audit;
     SettingsPage *m_settings;

@@ -2,6 +2,7 @@
 #include "clusterclient.h"
 #include "mainwindow.h"
 #include "nodepropertiesdialog.h"
+#include "systeminformationpage.h"
 #include "uilogging.h"
 
 #include <QPixmap>
@@ -50,44 +51,61 @@ void ScreenshotTour::start()
     });
 }
 
+void ScreenshotTour::plan()
+{
+    const auto window = [this]() -> QWidget * { return &m_window; };
+    for (int page = 0; page < MainWindow::PageCount; ++page) {
+        const auto show = [this, page] { m_window.showPage(MainWindow::Page(page)); };
+        if (page != MainWindow::SystemInformation) {
+            m_shots.append({MainWindow::pageKey(MainWindow::Page(page)), show, window});
+            continue;
+        }
+        for (int graph = 0; graph < SystemInformationPage::GraphCount; ++graph) {
+            m_shots.append({MainWindow::pageKey(MainWindow::Page(page)) + u'-' +
+                                SystemInformationPage::graphKey(SystemInformationPage::Graph(graph)),
+                            [this, show, graph] {
+                                show();
+                                m_window.systemInformationPage()->setGraph(SystemInformationPage::Graph(graph));
+                            },
+                            window});
+        }
+    }
+    // The Properties dialog of a node: an Offline one if there is, to show Decommission enabled.
+    m_shots.append({u"node-properties"_s,
+                    [this] {
+                        m_window.showPage(MainWindow::ManagerNodes);
+                        QString guid;
+                        for (const NodeInfo &node : m_client.snapshot().nodes) {
+                            if (guid.isEmpty() || node.status != NodeStatus::Online)
+                                guid = node.guid;
+                        }
+                        if (!guid.isEmpty())
+                            m_window.openProperties(guid);
+                    },
+                    [this]() -> QWidget * { return m_window.findChild<NodePropertiesDialog *>(); }});
+}
+
 void ScreenshotTour::step()
 {
-    if (m_step < MainWindow::PageCount) {
-        const auto page = MainWindow::Page(m_step);
-        if (m_step > 0) {
-            const QString name = u"%1-%2.png"_s.arg(m_step, 2, 10, QChar(u'0')).arg(MainWindow::pageKey(MainWindow::Page(m_step - 1)));
-            if (const QString file = save(&m_window, m_folder, name); !file.isEmpty())
+    if (m_step < 0)
+        plan();
+    // The picture of the shot set up last time, then the next one's set-up.
+    if (m_step >= 0 && m_step < m_shots.size()) {
+        const Shot &shot = m_shots.at(m_step);
+        if (QWidget *widget = shot.widget()) {
+            const QString name = u"%1-%2.png"_s.arg(m_step + 1, 2, 10, QChar(u'0')).arg(shot.name);
+            if (const QString file = save(widget, m_folder, name); !file.isEmpty())
                 m_files.append(file);
         }
-        m_window.showPage(page);
-        ++m_step;
+    }
+    ++m_step;
+    if (m_step < m_shots.size()) {
+        m_shots.at(m_step).setUp();
         QTimer::singleShot(SettleMs, this, &ScreenshotTour::step);
         return;
     }
-    if (m_step == MainWindow::PageCount) {
-        const QString name = u"%1-%2.png"_s.arg(m_step, 2, 10, QChar(u'0')).arg(MainWindow::pageKey(MainWindow::Page(m_step - 1)));
-        if (const QString file = save(&m_window, m_folder, name); !file.isEmpty())
-            m_files.append(file);
-        // The Properties dialog of a node: an Offline one if there is, to show Decommission enabled.
-        m_window.showPage(MainWindow::ManagerNodes);
-        QString guid;
-        for (const NodeInfo &node : m_client.snapshot().nodes) {
-            if (guid.isEmpty() || node.status != NodeStatus::Online)
-                guid = node.guid;
-        }
-        ++m_step;
-        if (!guid.isEmpty()) {
-            m_window.openProperties(guid);
-            QTimer::singleShot(SettleMs * 2, this, &ScreenshotTour::step);
-            return;
-        }
-    }
-    for (QWidget *widget : m_window.findChildren<NodePropertiesDialog *>()) {
-        if (const QString file = save(widget, m_folder, u"%1-node-properties.png"_s.arg(m_step, 2, 10, QChar(u'0')));
-            !file.isEmpty())
-            m_files.append(file);
-        widget->close();
-    }
+    for (QWidget *dialog : m_window.findChildren<NodePropertiesDialog *>())
+        dialog->close();
     Q_EMIT finished(!m_files.isEmpty());
 }
 

@@ -1,0 +1,429 @@
+// The System Information page against a real cluster of cohort-node processes, on SQLite
+// and PostgreSQL, offscreen: every graph renders to a PNG kept as an artifact, the bars
+// carry exactly the models' counts (and those agree with the jobs the nodes ran), a bar
+// lists its jobs, and the network map draws each node in its database status colour,
+// turns a link unreachable when a peer stops answering its probes (SIGSTOP), and opens a
+// node's Properties on double-click.
+#include "clusterclient.h"
+#include "consolesettings.h"
+#include "finishedjobsdialog.h"
+#include "jobchartview.h"
+#include "jobcountsmodel.h"
+#include "jobpool.h"
+#include "mainwindow.h"
+#include "networkmapitems.h"
+#include "networkmapview.h"
+#include "nodepropertiesdialog.h"
+#include "nodestablemodel.h"
+#include "systeminformationpage.h"
+#include "testcluster.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QImage>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QSignalSpy>
+#include <QStackedBarSeries>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QValueAxis>
+#include <QtTest>
+
+#include <csignal>
+#include <map>
+
+using namespace Cohort;
+using namespace Cohort::Test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QString AdminPassword = u"correct horse battery"_s;
+constexpr int Patience = 30000; // ms; generous for the sanitizer build on two cores
+
+QString artifactPath(const QString &name)
+{
+    QDir dir(QCoreApplication::applicationDirPath());
+    dir.mkpath(u"artifacts"_s);
+    return dir.filePath(u"artifacts/"_s + name);
+}
+
+// Jobs finished per (node GUID, type) as the jobs tables tell, not job_stats: pool jobs by
+// the node that ran them, local jobs per run.
+std::map<std::pair<QString, QString>, std::pair<qint64, qint64>> finishedFromJobs(TestCluster &cluster)
+{
+    std::map<std::pair<QString, QString>, std::pair<qint64, qint64>> counts;
+    auto add = [&](const QString &sql) {
+        auto query = cluster.database().exec(sql);
+        while (query && query->next()) {
+            auto &cell = counts[{query->value(0).toString(), query->value(1).toString()}];
+            (query->value(2).toString() == u"succeeded"_s ? cell.first : cell.second) += query->value(3).toLongLong();
+        }
+    };
+    add(u"SELECT claimed_by, type, state, COUNT(*) FROM jobs WHERE scope = 'pool' "
+        "AND state IN ('succeeded', 'failed') GROUP BY claimed_by, type, state"_s);
+    add(u"SELECT r.node_guid, j.type, r.state, COUNT(*) FROM local_job_runs r JOIN jobs j ON j.id = r.job_id "
+        "WHERE r.state IN ('succeeded', 'failed') GROUP BY r.node_guid, j.type, r.state"_s);
+    return counts;
+}
+
+// The bar values of a chart, as [set][category].
+QList<QList<qreal>> barValues(JobChartView *chart)
+{
+    QList<QList<qreal>> values;
+    for (QBarSet *set : chart->barSets()) {
+        QList<qreal> row;
+        for (int i = 0; i < set->count(); ++i)
+            row << set->at(i);
+        values << row;
+    }
+    return values;
+}
+
+QList<QList<qreal>> modelValues(const JobCountsModel *model)
+{
+    QList<QList<qreal>> values;
+    for (int column = 0; column < model->columnCount(); ++column) {
+        QList<qreal> row;
+        for (int i = 0; i < model->rowCount(); ++i)
+            row << qreal(model->count(i, column));
+        values << row;
+    }
+    return values;
+}
+
+// A picture that is more than one colour, of a useful size.
+bool looksDrawn(const QString &path)
+{
+    QImage image(path);
+    if (image.isNull() || image.width() < 400 || image.height() < 300)
+        return false;
+    const QRgb first = image.pixel(0, 0);
+    for (int y = 0; y < image.height(); y += 7) {
+        for (int x = 0; x < image.width(); x += 7) {
+            if (image.pixel(x, y) != first)
+                return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+class TestSystemGraphs : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void initTestCase_data() { addBackendRows(); }
+    void init();
+    void cleanup();
+
+    void graphsRenderAndMatchTheModels();
+    void networkMapFollowsNodesAndProbes();
+
+private:
+    std::unique_ptr<ClusterClient> loggedInClient();
+    std::unique_ptr<MainWindow> openSystemInformation(ClusterClient &client);
+
+    QTemporaryDir m_config;
+    std::unique_ptr<TestCluster> m_cluster;
+    QList<NodeProcess *> m_stopped; // SIGCONT in cleanup, whatever happened
+};
+
+void TestSystemGraphs::initTestCase()
+{
+    QVERIFY(m_config.isValid());
+    qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8());
+}
+
+void TestSystemGraphs::init()
+{
+    QFETCH_GLOBAL(QString, backend);
+    auto cluster = TestCluster::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
+    QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
+    m_cluster = std::move(cluster).value();
+}
+
+void TestSystemGraphs::cleanup()
+{
+    for (NodeProcess *node : std::as_const(m_stopped))
+        node->signal(SIGCONT);
+    m_stopped.clear();
+    if (QTest::currentTestFailed() && m_cluster) {
+        for (const auto &node : m_cluster->nodes())
+            qWarning().noquote() << "---- node" << node->name() << ":\n" << node->output().right(3000);
+    }
+    m_cluster.reset();
+}
+
+std::unique_ptr<ClusterClient> TestSystemGraphs::loggedInClient()
+{
+    auto client = std::make_unique<ClusterClient>();
+    client->setPollInterval(200);
+    QSignalSpy finished(client.get(), &ClusterClient::loginFinished);
+    client->login(m_cluster->url(), u"admin"_s, AdminPassword);
+    if (!finished.wait(Patience) || !finished.first().at(0).toBool()) {
+        qWarning() << "login failed:" << (finished.isEmpty() ? QVariant() : finished.first().at(1));
+        return {};
+    }
+    return client;
+}
+
+std::unique_ptr<MainWindow> TestSystemGraphs::openSystemInformation(ClusterClient &client)
+{
+    static ConsoleSettings settings;
+    auto window = std::make_unique<MainWindow>(client, settings);
+    window->resize(1280, 800);
+    window->show();
+    window->showPage(MainWindow::SystemInformation);
+    return window;
+}
+
+void TestSystemGraphs::graphsRenderAndMatchTheModels()
+{
+    QFETCH_GLOBAL(QString, backend);
+    for (const QString &name : {u"alpha"_s, u"bravo"_s})
+        QVERIFY(m_cluster->startNode(name)->waitForJoined());
+    JobSpec noop;
+    noop.type = u"noop"_s;
+    JobSpec fail;
+    fail.type = u"fail"_s;
+    fail.maxAttempts = 1;
+    QCOMPARE(*JobPool::submit(m_cluster->database(), QList<JobSpec>(40, noop) + QList<JobSpec>(6, fail)), 46);
+    const auto drained = [&] {
+        return m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type IN ('noop', 'fail') "
+                                 "AND state IN ('succeeded', 'failed')"_s)
+                   .toInt() == 46;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(drained(), Patience);
+
+    auto client = loggedInClient();
+    QVERIFY(client);
+    auto window = openSystemInformation(*client);
+    SystemInformationPage *page = window->systemInformationPage();
+    QVERIFY(page->isVisible());
+    QCOMPARE(page->periodMinutes(), 60); // the last hour by default
+
+    for (int graph = SystemInformationPage::JobsByNode; graph < SystemInformationPage::GraphCount; ++graph) {
+        page->setGraph(SystemInformationPage::Graph(graph));
+        JobCountsModel *model = page->model(SystemInformationPage::Graph(graph));
+        JobChartView *chart = page->chartView(SystemInformationPage::Graph(graph));
+        QVERIFY(model && chart);
+        QCOMPARE(page->currentGraphWidget(), chart);
+
+        // The models agree with what the jobs tables say the nodes did (scheduled jobs may
+        // finish meanwhile, so compare until both are read from the same moment).
+        const auto agrees = [&] {
+            const auto expected = finishedFromJobs(*m_cluster);
+            qint64 total = 0;
+            for (const auto &[cell, counts] : expected) {
+                total += counts.first + counts.second;
+                switch (SystemInformationPage::Graph(graph)) {
+                case SystemInformationPage::JobsByNodeAndType:
+                    if (model->count(cell.first, cell.second) != counts.first + counts.second)
+                        return false;
+                    break;
+                case SystemInformationPage::JobsByType: {
+                    qint64 succeeded = 0;
+                    for (const auto &[other, value] : expected)
+                        succeeded += other.second == cell.second ? value.first : 0;
+                    if (model->count(cell.second, JobCountsModel::Succeeded) != succeeded)
+                        return false;
+                    break;
+                }
+                default: {
+                    qint64 failed = 0;
+                    for (const auto &[other, value] : expected)
+                        failed += other.first == cell.first ? value.second : 0;
+                    if (model->count(cell.first, JobCountsModel::Failed) != failed)
+                        return false;
+                    break;
+                }
+                }
+            }
+            return total > 0 && model->total() == total;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(agrees(), Patience);
+        chart->sync();
+
+        // The chart draws exactly the model: one set per column, one bar per row.
+        QCOMPARE(chart->categoryAxis()->categories().size(), model->rowCount());
+        for (int row = 0; row < model->rowCount(); ++row)
+            QCOMPARE(chart->categoryAxis()->categories().at(row), model->rowLabel(row));
+        QCOMPARE(chart->barSets().size(), model->columnCount());
+        for (int column = 0; column < model->columnCount(); ++column)
+            QCOMPARE(chart->barSets().at(column)->label(), model->columnLabel(column));
+        QCOMPARE(barValues(chart), modelValues(model));
+        QVERIFY(chart->chart()->legend()->isVisible());
+        QCOMPARE(chart->chart()->legend()->markers(chart->series()).size(), model->columnCount());
+        QVERIFY(!chart->valueAxis()->titleText().isEmpty());
+        QVERIFY(!chart->categoryAxis()->titleText().isEmpty());
+        QVERIFY(chart->toolTipText(0, 0).contains(model->rowLabel(0)));
+
+        const QString key = SystemInformationPage::graphKey(SystemInformationPage::Graph(graph));
+        QString error;
+        const QString png = artifactPath(backend + u'-' + key + u".png"_s);
+        QVERIFY2(page->exportImage(png, &error), qPrintable(error));
+        QVERIFY2(looksDrawn(png), qPrintable(png));
+        const QString csvPath = artifactPath(backend + u'-' + key + u".csv"_s);
+        QVERIFY2(page->exportData(csvPath, &error), qPrintable(error));
+        QFile csv(csvPath);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(csv.readAll()), model->toCsv());
+        QCOMPARE(model->toCsv().count(u"\r\n"_s), model->rowCount() + 1);
+    }
+
+    // Clicking a bar lists the jobs behind it: alpha's noop jobs, in the node-by-type chart.
+    page->setGraph(SystemInformationPage::JobsByNodeAndType);
+    JobCountsModel *model = page->model(SystemInformationPage::JobsByNodeAndType);
+    JobChartView *chart = page->chartView(SystemInformationPage::JobsByNodeAndType);
+    chart->sync();
+    int row = -1;
+    int column = int(model->columnKeys().indexOf(u"noop"_s));
+    for (int i = 0; i < model->rowCount() && column >= 0; ++i) {
+        if (model->count(i, column) > 0)
+            row = i;
+    }
+    QVERIFY(row >= 0 && column >= 0);
+    // The middle of that bar segment: below it sit the columns before it.
+    qreal below = 0;
+    for (int c = 0; c < column; ++c)
+        below += qreal(model->count(row, c));
+    const QPointF middle = chart->chart()->mapToPosition(QPointF(row, below + model->count(row, column) / 2.0),
+                                                         chart->series());
+    const QPoint at = chart->chartView()->mapFromScene(chart->chart()->mapToScene(middle));
+    QSignalSpy clicked(chart, &JobChartView::barClicked);
+    QTest::mouseClick(chart->chartView()->viewport(), Qt::LeftButton, {}, at);
+    QTRY_COMPARE_WITH_TIMEOUT(clicked.size(), 1, Patience);
+    QCOMPARE(clicked.first().at(0).toString(), model->rowKeys().at(row));
+    QCOMPARE(clicked.first().at(1).toString(), u"noop"_s);
+    FinishedJobsDialog *dialog = nullptr;
+    const auto listed = [&] {
+        dialog = page->findChild<FinishedJobsDialog *>();
+        return dialog && dialog->loaded();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(listed(), Patience);
+    QCOMPARE(dialog->list()->topLevelItemCount(), int(model->count(row, column)));
+    for (int i = 0; i < dialog->list()->topLevelItemCount(); ++i) {
+        QCOMPARE(dialog->list()->topLevelItem(i)->text(1), u"noop"_s);
+        QCOMPARE(dialog->list()->topLevelItem(i)->text(2), model->rowLabel(row));
+    }
+    dialog->close();
+
+    // The other periods read the same jobs: they all finished in the last hour.
+    const qint64 hourTotal = model->total();
+    page->setPeriodMinutes(24 * 60);
+    const auto dayShown = [&] {
+        return client->snapshot().statistics && client->snapshot().statistics->periodMinutes == 24 * 60;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(dayShown(), Patience);
+    QVERIFY(model->total() >= hourTotal);
+
+    page->setGraph(SystemInformationPage::NetworkMap);
+    QTRY_COMPARE_WITH_TIMEOUT(page->mapView()->nodeGuids().size(), 2, Patience);
+    const QString png = artifactPath(backend + u"-network-map.png"_s);
+    QString error;
+    QVERIFY2(page->exportImage(png, &error), qPrintable(error));
+    QVERIFY2(looksDrawn(png), qPrintable(png));
+}
+
+void TestSystemGraphs::networkMapFollowsNodesAndProbes()
+{
+    QFETCH_GLOBAL(QString, backend);
+    // A long offline threshold: a stopped node stays Online in the database while its
+    // peers' probes already fail.
+    const QStringList patient{u"--offline-after"_s, u"120"_s};
+    QHash<QString, NodeProcess *> nodes;
+    for (const QString &name : {u"alpha"_s, u"bravo"_s, u"charlie"_s, u"delta"_s}) {
+        NodeProcess *node = m_cluster->startNode(name, patient);
+        QVERIFY(node->waitForJoined());
+        nodes.insert(name, node);
+    }
+    // delta leaves: Offline in the database.
+    nodes[u"delta"_s]->signal(SIGTERM);
+    QVERIFY(nodes[u"delta"_s]->waitForExit());
+    const QString alpha = nodes[u"alpha"_s]->guid();
+    const QString bravo = nodes[u"bravo"_s]->guid();
+    const QString charlie = nodes[u"charlie"_s]->guid();
+
+    // Every running node has probed every running peer.
+    const auto probed = [&] {
+        return m_cluster->scalar(u"SELECT COUNT(*) FROM node_links WHERE reachable = 1 AND from_node IN (?, ?, ?) "
+                                 "AND to_node IN (?, ?, ?)"_s,
+                                 {alpha, bravo, charlie, alpha, bravo, charlie})
+                   .toInt() == 6;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(probed(), Patience);
+
+    auto client = loggedInClient();
+    QVERIFY(client);
+    auto window = openSystemInformation(*client);
+    SystemInformationPage *page = window->systemInformationPage();
+    QCOMPARE(page->graph(), SystemInformationPage::NetworkMap); // the first graph
+    NetworkMapView *map = page->mapView();
+    QTRY_COMPARE_WITH_TIMEOUT(map->nodeGuids().size(), 4, Patience);
+
+    // One item per node, in the status colour the database gives it.
+    auto listed = NodeRegistry::list(m_cluster->database());
+    QVERIFY(listed.ok());
+    QCOMPARE(listed->size(), 4);
+    for (const NodeInfo &node : *listed) {
+        NetworkMapNodeItem *item = map->nodeItem(node.guid);
+        QVERIFY2(item, qPrintable(node.name));
+        const auto coloured = [&] {
+            return item->status() == node.status && item->statusColor() == NodesTableModel::statusColor(node.status);
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(coloured(), qPrintable(node.name), Patience);
+        QCOMPARE(node.status, node.guid == nodes[u"delta"_s]->guid() ? NodeStatus::Offline : NodeStatus::Online);
+    }
+    QVERIFY(map->hubItem());
+    const auto reachable = [&](const QString &a, const QString &b) {
+        NetworkMapLinkItem *link = map->linkItem(a, b);
+        return link && link->state() == NetworkMapLinkItem::State::Reachable;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(reachable(alpha, charlie), Patience);
+    QVERIFY(map->linkItem(alpha, charlie)->toolTip().contains(u"ms"_s));
+
+    // charlie stops answering (SIGSTOP): the links to it turn unreachable, the others stay.
+    NodeProcess *stopped = nodes[u"charlie"_s];
+    m_stopped << stopped;
+    QVERIFY(stopped->stopOutsideWriteTransaction());
+    const auto unreachable = [&] {
+        NetworkMapLinkItem *link = map->linkItem(alpha, charlie);
+        return link && link->state() == NetworkMapLinkItem::State::Unreachable;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(unreachable(), Patience);
+    QVERIFY(reachable(alpha, bravo));
+    QCOMPARE(m_cluster->nodeState(charlie), u"online"_s); // still Online: only the probes tell
+    QString error;
+    const QString png = artifactPath(backend + u"-network-map-unreachable.png"_s);
+    QVERIFY2(page->exportImage(png, &error), qPrintable(error));
+    QVERIFY(looksDrawn(png));
+
+    stopped->signal(SIGCONT);
+    m_stopped.clear();
+    QTRY_VERIFY_WITH_TIMEOUT(reachable(alpha, charlie), Patience);
+
+    // Double-click on bravo opens bravo's Properties.
+    NetworkMapNodeItem *item = map->nodeItem(bravo);
+    const QPoint at = map->mapFromScene(item->mapToScene(item->boundingRect().center()));
+    QTest::mouseClick(map->viewport(), Qt::LeftButton, {}, at);
+    QCOMPARE(map->selectedNode(), bravo);
+    QTest::mouseDClick(map->viewport(), Qt::LeftButton, {}, at);
+    NodePropertiesDialog *dialog = nullptr;
+    const auto opened = [&] {
+        dialog = window->findChild<NodePropertiesDialog *>();
+        return dialog && dialog->isVisible();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(opened(), Patience);
+    QCOMPARE(dialog->guid(), bravo);
+    dialog->close();
+}
+
+QTEST_MAIN(TestSystemGraphs)
+#include "tst_systemgraphs.moc"
