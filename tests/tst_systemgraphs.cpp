@@ -16,6 +16,7 @@
 #include "nodepropertiesdialog.h"
 #include "nodestablemodel.h"
 #include "systeminformationpage.h"
+#include "screenshottour.h"
 #include "testcluster.h"
 
 #include <QBarCategoryAxis>
@@ -32,6 +33,7 @@
 #include <QValueAxis>
 #include <QtTest>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 
@@ -125,6 +127,7 @@ private Q_SLOTS:
 
     void graphsRenderAndMatchTheModels();
     void networkMapFollowsNodesAndProbes();
+    void screenshotTourTakesEveryGraph();
 
 private:
     std::unique_ptr<ClusterClient> loggedInClient();
@@ -423,6 +426,34 @@ void TestSystemGraphs::networkMapFollowsNodesAndProbes()
     QTRY_VERIFY_WITH_TIMEOUT(opened(), Patience);
     QCOMPARE(dialog->guid(), bravo);
     dialog->close();
+}
+
+// The demo's pictures (no display): one of each page and of each System Information graph.
+void TestSystemGraphs::screenshotTourTakesEveryGraph()
+{
+    QVERIFY(m_cluster->startNode(u"alpha"_s)->waitForJoined());
+    auto client = loggedInClient();
+    QVERIFY(client);
+    auto window = openSystemInformation(*client);
+    QTemporaryDir folder;
+    ScreenshotTour tour(*window, *client, folder.path());
+    QSignalSpy finished(&tour, &ScreenshotTour::finished);
+    tour.start();
+    QVERIFY(finished.wait(2 * Patience));
+    QVERIFY(finished.first().at(0).toBool());
+    QStringList names;
+    for (const QString &file : tour.files()) {
+        names << QFileInfo(file).fileName();
+        QVERIFY2(looksDrawn(file), qPrintable(file));
+    }
+    for (int graph = 0; graph < SystemInformationPage::GraphCount; ++graph) {
+        const QString key = SystemInformationPage::graphKey(SystemInformationPage::Graph(graph));
+        const auto found = std::any_of(names.cbegin(), names.cend(),
+                                       [&](const QString &name) { return name.endsWith(key + u".png"_s); });
+        QVERIFY2(found, qPrintable(names.join(u", "_s)));
+    }
+    QCOMPARE(names.size(), MainWindow::PageCount - 1 + SystemInformationPage::GraphCount + 1);
+    QVERIFY(names.last().endsWith(u"node-properties.png"_s));
 }
 
 QTEST_MAIN(TestSystemGraphs)
