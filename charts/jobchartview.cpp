@@ -1,4 +1,5 @@
 #include "jobchartview.h"
+#include "exportfile.h"
 #include "jobcountsmodel.h"
 
 #include <QBarCategoryAxis>
@@ -9,14 +10,12 @@
 #include <QImage>
 #include <QLabel>
 #include <QLocale>
-#include <QSaveFile>
 #include <QStackedBarSeries>
 #include <QToolTip>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
 #include <cmath>
-#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -42,21 +41,6 @@ qreal niceCeiling(qreal value)
             return step * power;
     }
     return 10 * power;
-}
-
-bool writeAtomically(const QString &path, const std::function<bool(QSaveFile &)> &write, QString *error)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = JobChartView::tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    if (!write(file) || !file.commit()) {
-        *error = JobChartView::tr("Cannot write %1: %2").arg(path, file.errorString());
-        file.cancelWriting();
-        return false;
-    }
-    return true;
 }
 
 } // namespace
@@ -236,16 +220,12 @@ QString JobChartView::toolTipText(int row, int column) const
 
 bool JobChartView::savePng(const QString &path, QString *error) const
 {
-    const QImage image = m_view->grab().toImage();
-    return writeAtomically(
-        path, [&image](QSaveFile &file) { return image.save(&file, "PNG"); }, error);
+    return ExportFile::writePng(path, m_view->grab().toImage(), error);
 }
 
 bool JobChartView::saveCsv(const QString &path, QString *error) const
 {
-    const QByteArray csv = m_model ? m_model->toCsv().toUtf8() : QByteArray();
-    return writeAtomically(
-        path, [&csv](QSaveFile &file) { return file.write(csv) == csv.size(); }, error);
+    return ExportFile::writeText(path, m_model ? m_model->toCsv() : QString(), error);
 }
 
 } // namespace Cohort

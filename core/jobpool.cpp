@@ -682,25 +682,29 @@ Result<QList<JobRow>> JobPool::list(Database &database, const JobFilter &filter)
     if (!query)
         return query.error();
     QList<JobRow> rows;
-    while (query->next()) {
-        JobRow row;
-        row.id = query->value(0).toLongLong();
-        row.type = query->value(1).toString();
-        row.scope = query->value(2).toString();
-        row.state = query->value(3).toString();
-        row.priority = query->value(4).toInt();
-        row.attempts = query->value(5).toInt();
-        row.maxAttempts = query->value(6).toInt();
-        row.claimedBy = query->value(7).toString();
-        row.claimedByName = query->value(8).toString();
-        row.createdAt = query->value(9).toLongLong();
-        row.runAfter = query->value(10).toLongLong();
-        row.claimedAt = query->value(11).toLongLong();
-        row.finishedAt = query->value(12).toLongLong();
-        row.lastError = query->value(13).toString();
-        rows.append(row);
-    }
+    while (query->next())
+        rows.append(rowFrom(*query));
     return rows;
+}
+
+JobRow JobPool::rowFrom(const QSqlQuery &query)
+{
+    JobRow row;
+    row.id = query.value(0).toLongLong();
+    row.type = query.value(1).toString();
+    row.scope = query.value(2).toString();
+    row.state = query.value(3).toString();
+    row.priority = query.value(4).toInt();
+    row.attempts = query.value(5).toInt();
+    row.maxAttempts = query.value(6).toInt();
+    row.claimedBy = query.value(7).toString();
+    row.claimedByName = query.value(8).toString();
+    row.createdAt = query.value(9).toLongLong();
+    row.runAfter = query.value(10).toLongLong();
+    row.claimedAt = query.value(11).toLongLong();
+    row.finishedAt = query.value(12).toLongLong();
+    row.lastError = query.value(13).toString();
+    return row;
 }
 
 Result<qint64> JobPool::now(Database &database)

@@ -141,6 +141,10 @@ public:
                                      const QString &reason);
 
     static Result<QList<JobRow>> list(Database &database, const JobFilter &filter);
+    // One row of a query that selects JobRow's fields in its order (id, type, scope, state,
+    // priority, attempts, max_attempts, node GUID, node name, created_at, run_after,
+    // claimed_at, finished_at, last_error).
+    static JobRow rowFrom(const QSqlQuery &query);
     // The database's clock, ms since the epoch.
     static Result<qint64> now(Database &database);
 

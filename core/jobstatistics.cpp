@@ -30,17 +30,17 @@ const QString SelectActivity = uR"(
 // %1 and %2: extra conditions on the pool jobs and the local runs. Bound values: the window
 // and conditions of the pool jobs, then of the local runs, then the limit.
 const QString SelectFinishedJobs = uR"(
-    SELECT f.id, f.type, f.scope, f.state, f.attempts, f.max_attempts, f.node, COALESCE(n.name, ''),
-           f.created_at, f.claimed_at, f.finished_at, f.last_error
-      FROM (SELECT j.id, j.type, j.scope, j.state, j.attempts, j.max_attempts, j.claimed_by AS node,
-                   j.created_at, COALESCE(j.claimed_at, 0) AS claimed_at, j.finished_at,
+    SELECT f.id, f.type, f.scope, f.state, f.priority, f.attempts, f.max_attempts, f.node, COALESCE(n.name, ''),
+           f.created_at, f.run_after, f.claimed_at, f.finished_at, f.last_error
+      FROM (SELECT j.id, j.type, j.scope, j.state, j.priority, j.attempts, j.max_attempts, j.claimed_by AS node,
+                   j.created_at, j.run_after, COALESCE(j.claimed_at, 0) AS claimed_at, j.finished_at,
                    COALESCE(j.last_error, '') AS last_error
               FROM jobs j
              WHERE j.scope = 'pool' AND j.state IN ('succeeded', 'failed')
                AND j.finished_at >= ? AND j.finished_at < ?%1
             UNION ALL
-            SELECT j.id, j.type, j.scope, r.state, 1, 1, r.node_guid, j.created_at, r.started_at, r.finished_at,
-                   COALESCE(r.last_error, '')
+            SELECT j.id, j.type, j.scope, r.state, j.priority, 1, 1, r.node_guid, j.created_at, j.run_after,
+                   r.started_at, r.finished_at, COALESCE(r.last_error, '')
               FROM local_job_runs r JOIN jobs j ON j.id = r.job_id
              WHERE r.state IN ('succeeded', 'failed')
                AND r.finished_at >= ? AND r.finished_at < ?%2) f
@@ -150,22 +150,8 @@ Result<QList<JobRow>> JobStatistics::finishedJobs(Database &database, const Fini
     if (!query)
         return query.error();
     QList<JobRow> rows;
-    while (query->next()) {
-        JobRow row;
-        row.id = query->value(0).toLongLong();
-        row.type = query->value(1).toString();
-        row.scope = query->value(2).toString();
-        row.state = query->value(3).toString();
-        row.attempts = query->value(4).toInt();
-        row.maxAttempts = query->value(5).toInt();
-        row.claimedBy = query->value(6).toString();
-        row.claimedByName = query->value(7).toString();
-        row.createdAt = query->value(8).toLongLong();
-        row.claimedAt = query->value(9).toLongLong();
-        row.finishedAt = query->value(10).toLongLong();
-        row.lastError = query->value(11).toString();
-        rows.append(row);
-    }
+    while (query->next())
+        rows.append(JobPool::rowFrom(*query));
     return rows;
 }
 

@@ -61,15 +61,6 @@ bool transform(QStringList &current, const QStringList &wanted, Remove remove, I
     return changed;
 }
 
-QString csvField(const QString &text)
-{
-    if (!text.contains(u',') && !text.contains(u'"') && !text.contains(u'\n') && !text.contains(u'\r'))
-        return text;
-    QString quoted = text;
-    quoted.replace(u"\""_s, u"\"\""_s);
-    return u'"' + quoted + u'"';
-}
-
 } // namespace
 
 JobCountsModel::JobCountsModel(Grouping grouping, QObject *parent) : QAbstractTableModel(parent), m_grouping(grouping)
@@ -251,6 +242,15 @@ qint64 JobCountsModel::total() const
 QString JobCountsModel::rowTitle() const
 {
     return m_grouping == Grouping::ByType ? tr("Job type") : tr("Node");
+}
+
+QString JobCountsModel::csvField(const QString &text)
+{
+    if (!text.contains(u',') && !text.contains(u'"') && !text.contains(u'\n') && !text.contains(u'\r'))
+        return text;
+    QString quoted = text;
+    quoted.replace(u"\""_s, u"\"\""_s);
+    return u'"' + quoted + u'"';
 }
 
 QString JobCountsModel::toCsv() const

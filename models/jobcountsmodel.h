@@ -55,6 +55,8 @@ public:
 
     // The table as CSV (RFC 4180): a header, then one line per row with a Total column.
     QString toCsv() const;
+    // One CSV field: quoted when it holds a comma, a quote or a line break.
+    static QString csvField(const QString &text);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

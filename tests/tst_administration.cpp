@@ -66,8 +66,7 @@ private:
     QString dump(const QString &table);
     QString dumpAll();
     int auditCount(const QString &action);
-    // A node that joined and is Online; leave() makes it Offline.
-    NodeJoin joinNode(const QString &name);
+    // leave() makes a node that joined (joinTestNode) Offline.
     void leave(const NodeJoin &node);
     qint64 raiseAlert(const QString &nodeGuid);
     UserSession login(const QString &user, const QString &password);
@@ -90,7 +89,7 @@ void TestAdministration::init()
         QVERIFY2(added.ok(), qPrintable(added.message()));
     }
 
-    m_offline = joinNode(u"retiree"_s);
+    m_offline = joinTestNode(database(), u"retiree"_s);
     leave(m_offline);
     m_alert = raiseAlert(m_offline.guid);
     QVERIFY(m_alert > 0);
@@ -132,24 +131,6 @@ QString TestAdministration::dumpAll()
 int TestAdministration::auditCount(const QString &action)
 {
     return scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = ?"_s, {action}).toInt();
-}
-
-NodeJoin TestAdministration::joinNode(const QString &name)
-{
-    NodeJoin join;
-    join.guid = newGuid();
-    join.name = name;
-    join.apiAddress = u"127.0.0.1:8443"_s;
-    join.version = u"0.1.0"_s;
-    join.incarnation = newGuid();
-    join.hostname = QSysInfo::machineHostName();
-    join.pid = QCoreApplication::applicationPid();
-    join.offlineAfterMs = 180000;
-    join.guidFile = u"node.guid"_s;
-    auto joined = NodeRegistry::join(database(), join);
-    if (!joined)
-        qWarning().noquote() << "cannot join node" << name << joined.message();
-    return join;
 }
 
 void TestAdministration::leave(const NodeJoin &node)
@@ -279,9 +260,9 @@ void TestAdministration::decommissionAnOfflineNode()
 void TestAdministration::decommissionRefusesANodeThatIsNotOffline()
 {
     Administration administration(database(), login(u"admin"_s, AdminPassword));
-    const NodeJoin online = joinNode(u"busy"_s);
+    const NodeJoin online = joinTestNode(database(), u"busy"_s);
     // Offline when the console looked, Online again by the time the operator confirmed.
-    NodeJoin back = joinNode(u"phoenix"_s);
+    NodeJoin back = joinTestNode(database(), u"phoenix"_s);
     leave(back);
     back.incarnation = newGuid();
     QVERIFY(NodeRegistry::join(database(), back).ok());

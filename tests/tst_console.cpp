@@ -7,6 +7,7 @@
 #include "auditlogmodel.h"
 #include "auditlogpage.h"
 #include "clusterclient.h"
+#include "consoleclient.h"
 #include "clustersettings.h"
 #include "consolesettings.h"
 #include "logindialog.h"
@@ -81,7 +82,10 @@ private Q_SLOTS:
     void windowRemembersGeometryAndPage();
 
 private:
-    std::unique_ptr<ClusterClient> loggedInClient(const QString &user, const QString &password);
+    std::unique_ptr<ClusterClient> loggedInClient(const QString &user, const QString &password)
+    {
+        return Test::loggedInClient(m_cluster->url(), user, password, Patience);
+    }
 
     QTemporaryDir m_config;
     std::unique_ptr<TestCluster> m_cluster;
@@ -106,27 +110,9 @@ void TestConsole::init()
 
 void TestConsole::cleanup()
 {
-    if (QTest::currentTestFailed() && m_cluster) {
-        for (const auto &node : m_cluster->nodes())
-            qWarning().noquote() << "---- node" << node->name() << ":\n" << node->output().right(3000);
-    }
+    if (QTest::currentTestFailed() && m_cluster)
+        m_cluster->printNodeOutput();
     m_cluster.reset();
-}
-
-std::unique_ptr<ClusterClient> TestConsole::loggedInClient(const QString &user, const QString &password)
-{
-    auto client = std::make_unique<ClusterClient>();
-    client->setPollInterval(200);
-    QSignalSpy finished(client.get(), &ClusterClient::loginFinished);
-    client->login(m_cluster->url(), user, password);
-    if (!finished.wait(Patience) || !finished.first().at(0).toBool()) {
-        qWarning() << "login failed:" << (finished.isEmpty() ? QVariant() : finished.first().at(1));
-        return {};
-    }
-    const auto connected = [&] { return client->state() == ClusterClient::State::Connected; };
-    if (!QTest::qWaitFor(connected, Patience))
-        return {};
-    return client;
 }
 
 void TestConsole::loginSucceedsFailsAndLocks()

@@ -74,7 +74,6 @@ private Q_SLOTS:
     void errorTextIsStorable();
 
 private:
-    NodeJoin joinRequest(const QString &name);
     // A node joined under this GUID (and name), Online: only such a node may claim.
     NodeJoin registered(const QString &guid);
     Database &database() { return m_fixture.database(); }
@@ -88,24 +87,9 @@ void TestJobPool::init()
     QVERIFY2(ready.ok(), qPrintable(ready.message()));
 }
 
-NodeJoin TestJobPool::joinRequest(const QString &name)
-{
-    NodeJoin join;
-    join.guid = newGuid();
-    join.name = name;
-    join.apiAddress = u"127.0.0.1:8443"_s;
-    join.version = u"0.1.0"_s;
-    join.incarnation = newGuid();
-    join.hostname = QSysInfo::machineHostName();
-    join.pid = QCoreApplication::applicationPid();
-    join.offlineAfterMs = 180000;
-    join.guidFile = u"node.guid"_s;
-    return join;
-}
-
 NodeJoin TestJobPool::registered(const QString &guid)
 {
-    NodeJoin join = joinRequest(guid);
+    NodeJoin join = nodeJoinRequest(guid);
     join.guid = guid;
     if (auto joined = NodeRegistry::join(database(), join); !joined)
         qWarning().noquote() << "cannot register node" << guid << joined.message();
@@ -241,8 +225,8 @@ void TestJobPool::handBackDoesNotUseAnAttempt()
 
 void TestJobPool::localJobRunsOncePerNodeOnlineWhenSubmitted()
 {
-    const NodeJoin a = joinRequest(u"a"_s);
-    const NodeJoin b = joinRequest(u"b"_s);
+    const NodeJoin a = nodeJoinRequest(u"a"_s);
+    const NodeJoin b = nodeJoinRequest(u"b"_s);
     auto joinedA = NodeRegistry::join(database(), a);
     auto joinedB = NodeRegistry::join(database(), b);
     QVERIFY2(joinedA.ok() && joinedB.ok(), qPrintable(joinedA.message() + joinedB.message()));
@@ -263,7 +247,7 @@ void TestJobPool::localJobRunsOncePerNodeOnlineWhenSubmitted()
     QCOMPARE(scalar(database(), u"SELECT state FROM jobs"_s).toString(), u"queued"_s); // b has not run it
 
     // A node that joins after the job was submitted does not run it.
-    const NodeJoin late = joinRequest(u"late"_s);
+    const NodeJoin late = nodeJoinRequest(u"late"_s);
     QTest::qWait(5);
     auto joinedLate = NodeRegistry::join(database(), late);
     QVERIFY(joinedLate.ok());
@@ -301,7 +285,7 @@ void TestJobPool::badSpecsAreRefused()
 
 void TestJobPool::onlyOnePeerMarksANodeOffline()
 {
-    const NodeJoin dead = joinRequest(u"dead"_s);
+    const NodeJoin dead = nodeJoinRequest(u"dead"_s);
     QVERIFY(NodeRegistry::join(database(), dead).ok());
     QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(3, spec(u"noop"_s))), 3);
     JobPool pool(database(), dead.guid, dead.incarnation);

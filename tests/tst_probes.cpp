@@ -117,13 +117,8 @@ void TestProbes::init()
 
 void TestProbes::cleanup()
 {
-    if (QTest::currentTestFailed() && m_cluster) {
-        for (const auto &node : m_cluster->nodes()) {
-            const QStringList lines = node->output().split(u'\n');
-            qWarning().noquote() << "---- output of node" << node->name() << "(last 40 lines)";
-            qWarning().noquote() << lines.mid(qMax(0, int(lines.size()) - 40)).join(u'\n');
-        }
-    }
+    if (QTest::currentTestFailed() && m_cluster)
+        m_cluster->printNodeOutput();
     m_cluster.reset();
 }
 

@@ -5,6 +5,7 @@
 // turns a link unreachable when a peer stops answering its probes (SIGSTOP), and opens a
 // node's Properties on double-click.
 #include "clusterclient.h"
+#include "consoleclient.h"
 #include "consolesettings.h"
 #include "finishedjobsdialog.h"
 #include "jobchartview.h"
@@ -130,7 +131,10 @@ private Q_SLOTS:
     void screenshotTourTakesEveryGraph();
 
 private:
-    std::unique_ptr<ClusterClient> loggedInClient();
+    std::unique_ptr<ClusterClient> loggedInClient()
+    {
+        return Test::loggedInClient(m_cluster->url(), u"admin"_s, AdminPassword, Patience);
+    }
     std::unique_ptr<MainWindow> openSystemInformation(ClusterClient &client);
 
     QTemporaryDir m_config;
@@ -157,24 +161,9 @@ void TestSystemGraphs::cleanup()
     for (NodeProcess *node : std::as_const(m_stopped))
         node->signal(SIGCONT);
     m_stopped.clear();
-    if (QTest::currentTestFailed() && m_cluster) {
-        for (const auto &node : m_cluster->nodes())
-            qWarning().noquote() << "---- node" << node->name() << ":\n" << node->output().right(3000);
-    }
+    if (QTest::currentTestFailed() && m_cluster)
+        m_cluster->printNodeOutput();
     m_cluster.reset();
-}
-
-std::unique_ptr<ClusterClient> TestSystemGraphs::loggedInClient()
-{
-    auto client = std::make_unique<ClusterClient>();
-    client->setPollInterval(200);
-    QSignalSpy finished(client.get(), &ClusterClient::loginFinished);
-    client->login(m_cluster->url(), u"admin"_s, AdminPassword);
-    if (!finished.wait(Patience) || !finished.first().at(0).toBool()) {
-        qWarning() << "login failed:" << (finished.isEmpty() ? QVariant() : finished.first().at(1));
-        return {};
-    }
-    return client;
 }
 
 std::unique_ptr<MainWindow> TestSystemGraphs::openSystemInformation(ClusterClient &client)
@@ -279,6 +268,11 @@ void TestSystemGraphs::graphsRenderAndMatchTheModels()
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QCOMPARE(QString::fromUtf8(csv.readAll()), model->toCsv());
         QCOMPARE(model->toCsv().count(u"\r\n"_s), model->rowCount() + 1);
+        // A folder that does not exist: a message that names the file, and no file.
+        const QString nowhere = m_cluster->scratchPath(u"no-such-folder/chart.png"_s);
+        QVERIFY(!page->exportImage(nowhere, &error));
+        QVERIFY2(error.contains(nowhere), qPrintable(error));
+        QVERIFY(!QFile::exists(nowhere));
     }
 
     // Clicking a bar lists the jobs behind it: alpha's noop jobs, in the node-by-type chart.

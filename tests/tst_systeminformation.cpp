@@ -78,7 +78,6 @@ private Q_SLOTS:
 
 private:
     Database &database() { return m_fixture.database(); }
-    NodeJoin joinNode(const QString &name);
     void insertStats(qint64 minute, const QString &guid, const QString &type, qint64 succeeded, qint64 failed);
     qint64 insertJob(const QString &type, const QString &scope, const QString &state, const QString &node,
                      qint64 finishedAt);
@@ -96,26 +95,8 @@ void TestSystemInformation::init()
     QVERIFY2(created.ok(), qPrintable(created.message()));
     m_guids.clear();
     for (const QString &name : {u"alpha"_s, u"bravo"_s, u"charlie"_s, u"delta"_s})
-        m_guids[name] = joinNode(name).guid;
+        m_guids[name] = joinTestNode(database(), name).guid;
     m_guids[u"gone"_s] = newGuid(); // finished jobs, then left the nodes table
-}
-
-NodeJoin TestSystemInformation::joinNode(const QString &name)
-{
-    NodeJoin join;
-    join.guid = newGuid();
-    join.name = name;
-    join.apiAddress = u"127.0.0.1:8443"_s;
-    join.version = u"0.1.0"_s;
-    join.incarnation = newGuid();
-    join.hostname = QSysInfo::machineHostName();
-    join.pid = QCoreApplication::applicationPid();
-    join.offlineAfterMs = 180000;
-    join.guidFile = u"node.guid"_s;
-    auto joined = NodeRegistry::join(database(), join);
-    if (!joined)
-        qWarning().noquote() << "cannot join node" << name << joined.message();
-    return join;
 }
 
 void TestSystemInformation::insertStats(qint64 minute, const QString &guid, const QString &type, qint64 succeeded,

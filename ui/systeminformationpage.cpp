@@ -1,5 +1,6 @@
 #include "systeminformationpage.h"
 #include "clusterclient.h"
+#include "exportfile.h"
 #include "finishedjobsdialog.h"
 #include "jobchartview.h"
 #include "jobcountsmodel.h"
@@ -16,7 +17,6 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QVBoxLayout>
@@ -41,15 +41,6 @@ QString periodText(int minutes)
     }
 }
 
-QString csvField(const QString &text)
-{
-    if (!text.contains(u',') && !text.contains(u'"') && !text.contains(u'\n') && !text.contains(u'\r'))
-        return text;
-    QString quoted = text;
-    quoted.replace(u"\""_s, u"\"\""_s);
-    return u'"' + quoted + u'"';
-}
-
 // The map's data: one line per probe, with the names of both ends.
 QString linksCsv(const ClusterSnapshot &snapshot)
 {
@@ -61,12 +52,12 @@ QString linksCsv(const ClusterSnapshot &snapshot)
                                   SystemInformationPage::tr("Probed at (UTC)"), SystemInformationPage::tr("Last error")}
                           .join(u',')};
     for (const NodeLink &link : snapshot.links) {
-        lines << QStringList{csvField(names.value(link.fromNode, link.fromNode)),
-                             csvField(names.value(link.toNode, link.toNode)),
+        lines << QStringList{JobCountsModel::csvField(names.value(link.fromNode, link.fromNode)),
+                             JobCountsModel::csvField(names.value(link.toNode, link.toNode)),
                              link.reachable ? u"yes"_s : u"no"_s,
                              link.rttMs ? QString::number(*link.rttMs, 'f', 2) : QString(),
                              QDateTime::fromMSecsSinceEpoch(link.probedAt, Qt::UTC).toString(Qt::ISODateWithMs),
-                             csvField(link.lastError)}
+                             JobCountsModel::csvField(link.lastError)}
                      .join(u',');
     }
     return lines.join(u"\r\n"_s) + u"\r\n"_s;
@@ -134,8 +125,8 @@ SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *par
         apply();
     });
     connect(m_map, &NetworkMapView::nodeActivated, this, &SystemInformationPage::propertiesRequested);
-    connect(m_exportImage, &QPushButton::clicked, this, &SystemInformationPage::askExportImage);
-    connect(m_exportData, &QPushButton::clicked, this, &SystemInformationPage::askExportData);
+    connect(m_exportImage, &QPushButton::clicked, this, [this] { askExport(Export::Image); });
+    connect(m_exportData, &QPushButton::clicked, this, [this] { askExport(Export::Data); });
     connect(&client, &ClusterClient::snapshotChanged, this, &SystemInformationPage::apply);
     apply();
 }
@@ -294,52 +285,30 @@ bool SystemInformationPage::exportImage(const QString &path, QString *error) con
 {
     if (JobChartView *chart = chartView(graph()))
         return chart->savePng(path, error);
-    const QImage image = m_map->grab().toImage();
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
-        *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    return ExportFile::writePng(path, m_map->grab().toImage(), error);
 }
 
 bool SystemInformationPage::exportData(const QString &path, QString *error) const
 {
     if (JobChartView *chart = chartView(graph()))
         return chart->saveCsv(path, error);
-    const QByteArray csv = linksCsv(m_client.snapshot()).toUtf8();
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(csv) != csv.size() || !file.commit()) {
-        *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    return ExportFile::writeText(path, linksCsv(m_client.snapshot()), error);
 }
 
-void SystemInformationPage::askExportImage()
+void SystemInformationPage::askExport(Export what)
 {
-    const QString suggested = QDir(QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
-                                  .filePath(graphKey(graph()) + u".png"_s);
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Image"), suggested, tr("PNG images (*.png)"));
+    const bool image = what == Export::Image;
+    const QString title = image ? tr("Export Image") : tr("Export Data");
+    const auto location = image ? QStandardPaths::PicturesLocation : QStandardPaths::DocumentsLocation;
+    const QString suggested = QDir(QStandardPaths::writableLocation(location))
+                                  .filePath(graphKey(graph()) + (image ? u".png"_s : u".csv"_s));
+    const QString path = QFileDialog::getSaveFileName(this, title, suggested,
+                                                      image ? tr("PNG images (*.png)") : tr("CSV files (*.csv)"));
     if (path.isEmpty())
         return;
     QString error;
-    if (!exportImage(path, &error))
-        MessageBox::warning(this, tr("Export Image"), error);
-}
-
-void SystemInformationPage::askExportData()
-{
-    const QString suggested = QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
-                                  .filePath(graphKey(graph()) + u".csv"_s);
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Data"), suggested, tr("CSV files (*.csv)"));
-    if (path.isEmpty())
-        return;
-    QString error;
-    if (!exportData(path, &error))
-        MessageBox::warning(this, tr("Export Data"), error);
+    if (!(image ? exportImage(path, &error) : exportData(path, &error)))
+        MessageBox::warning(this, title, error);
 }
 
 } // namespace Cohort

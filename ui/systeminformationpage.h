@@ -62,8 +62,8 @@ private:
     void apply();
     void updateSummary();
     void showJobs(Graph graph, const QString &rowKey, const QString &columnKey);
-    void askExportImage();
-    void askExportData();
+    enum class Export { Image, Data };
+    void askExport(Export what);
 
     ClusterClient &m_client;
     QComboBox *m_graphBox;

@@ -201,6 +201,15 @@ NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDi
     return m_nodes.back().get();
 }
 
+void TestCluster::printNodeOutput(int lines)
+{
+    for (const auto &node : m_nodes) {
+        const QStringList output = node->output().split(u'\n');
+        qWarning().noquote() << "---- output of node" << node->name() << "(last" << lines << "lines)";
+        qWarning().noquote() << output.mid(qMax(0, int(output.size()) - lines)).join(u'\n');
+    }
+}
+
 QHash<qint64, int> TestCluster::executions() const
 {
     QHash<qint64, int> counts;

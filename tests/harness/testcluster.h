@@ -80,6 +80,8 @@ public:
                              Timing timing = Timing::Fast);
     const std::vector<std::unique_ptr<NodeProcess>> &nodes() const { return m_nodes; }
 
+    // Prints the last lines each node wrote: what a failed test shows about its nodes.
+    void printNodeOutput(int lines = 40);
     // Counts per job id across every node's execution log.
     QHash<qint64, int> executions() const;
     // Runs a single-value query on the test's own connection.

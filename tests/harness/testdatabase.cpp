@@ -1,12 +1,13 @@
 #include "testdatabase.h"
-#include "passwordhash.h"
 #include "cluster.h"
-
+#include "passwordhash.h"
 #include "schema.h"
 
 #include <QCoreApplication>
+#include <QSysInfo>
 #include <QTest>
 #include <QUrl>
+#include <QUuid>
 
 using namespace Qt::StringLiterals;
 
@@ -125,6 +126,29 @@ Result<void> DatabaseFixture::createCluster(const QString &name, const QString &
     if (!created)
         return created.error();
     return {};
+}
+
+NodeJoin nodeJoinRequest(const QString &name)
+{
+    NodeJoin join;
+    join.guid = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    join.name = name;
+    join.apiAddress = u"127.0.0.1:8443"_s;
+    join.version = u"0.1.0"_s;
+    join.incarnation = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    join.hostname = QSysInfo::machineHostName();
+    join.pid = QCoreApplication::applicationPid();
+    join.offlineAfterMs = 180000;
+    join.guidFile = u"node.guid"_s;
+    return join;
+}
+
+NodeJoin joinTestNode(Database &database, const QString &name)
+{
+    const NodeJoin join = nodeJoinRequest(name);
+    if (auto joined = NodeRegistry::join(database, join); !joined)
+        qWarning().noquote() << "cannot join node" << name << joined.message();
+    return join;
 }
 
 Result<void> addUser(Database &database, const QString &name, const QString &password, Role role)

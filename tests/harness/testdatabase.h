@@ -5,6 +5,7 @@
 
 #include "database.h"
 #include "databaseurl.h"
+#include "noderegistry.h"
 #include "postgresserver.h"
 #include "result.h"
 #include "users.h"
@@ -23,6 +24,12 @@ Result<PostgresServer *> sharedPostgres();
 // every test function runs on both, and read it with QFETCH_GLOBAL(QString, backend).
 void addBackendRows();
 Backend backendFromName(const QString &name);
+
+// A join request for a node played by the test process itself: new GUID and incarnation,
+// this process's pid, a three-minute offline threshold.
+NodeJoin nodeJoinRequest(const QString &name);
+// Joins such a node (Online); a failure is printed and shows in the test's later checks.
+NodeJoin joinTestNode(Database &database, const QString &name);
 
 // Adds a user with a freshly hashed password.
 Result<void> addUser(Database &database, const QString &name, const QString &password, Role role);
