@@ -27,6 +27,9 @@ namespace {
 constexpr QRgb TypePalette[] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2,
                                 0x7f7f7f, 0xbcbd22, 0x17becf, 0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896,
                                 0xc5b0d5, 0xc49c94, 0xf7b6d2, 0xc7c7c7, 0xdbdb8d, 0x9edae5};
+// Up to this many changed bars in a set are replaced one by one (about 0.08 ms each);
+// more, and the set's values are set at once (about 0.2 ms per set of 50).
+constexpr int FewChanges = 4;
 constexpr QRgb SucceededColor = 0x2e9d4f;
 constexpr QRgb FailedColor = 0xd0433a;
 
@@ -143,13 +146,26 @@ void JobChartView::sync()
     if (m_model->rowKeys() != m_shownRows || m_model->columnKeys() != m_shownColumns || labels != m_shownLabels) {
         rebuild();
     } else {
-        // The same bars: only values that changed are replaced.
+        // The same bars: only values that changed are replaced. Each replace() lays the
+        // chart out again, so a set with more than a few changes (every one of them when
+        // the window slides by a minute) gets all its values at once.
         const QList<QBarSet *> sets = m_series->barSets();
         for (int column = 0; column < sets.size(); ++column) {
+            QBarSet *set = sets.at(column);
+            QList<qreal> values;
+            values.reserve(m_shownRows.size());
+            QList<int> changed;
             for (int row = 0; row < m_shownRows.size(); ++row) {
-                const qreal value = qreal(m_model->count(row, column));
-                if (sets.at(column)->at(row) != value)
-                    sets.at(column)->replace(row, value);
+                values << qreal(m_model->count(row, column));
+                if (set->at(row) != values.last())
+                    changed << row;
+            }
+            if (changed.size() > FewChanges) {
+                set->remove(0, set->count());
+                set->append(values);
+            } else {
+                for (int row : std::as_const(changed))
+                    set->replace(row, values.at(row));
             }
         }
     }

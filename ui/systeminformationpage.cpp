@@ -205,6 +205,7 @@ void SystemInformationPage::showEvent(QShowEvent *event)
         m_watching = true;
         m_client.watchSystemInformation(periodMinutes());
     }
+    apply();
 }
 
 void SystemInformationPage::hideEvent(QHideEvent *event)
@@ -219,6 +220,9 @@ void SystemInformationPage::hideEvent(QHideEvent *event)
 
 void SystemInformationPage::apply()
 {
+    // A hidden page draws nothing; showing it applies the latest snapshot.
+    if (!isVisible())
+        return;
     const ClusterSnapshot &snapshot = m_client.snapshot();
     const Graph current = graph();
     // Statistics of another period (the choice just changed) are not shown as this one's.
