@@ -1,8 +1,10 @@
 #include "churn.h"
 
+#include "nodelinks.h"
 #include "noderegistry.h"
+#include "sqlerror.h"
 
-#include <QUuid>
+#include <QSqlQuery>
 
 using namespace Qt::StringLiterals;
 
@@ -13,16 +15,21 @@ namespace {
 constexpr qint64 MinuteMs = 60 * 1000;
 constexpr int WorkersPerRound = 6;
 constexpr qint64 RetryBaseMs = 1000;
+constexpr qint64 HourMs = 60 * MinuteMs;
+constexpr qint64 MsPerJob = 12;    // total_ms of the jobs statisticsAtRate() records
+constexpr qint64 FailedEvery = 30; // of those jobs, one in this many failed
 
 // %1: the database clock. What each Online node's heartbeat does, for all at once.
 const QString Heartbeats = u"UPDATE nodes SET last_heartbeat = %1 WHERE state = 'online'"_s;
 
 } // namespace
 
-ClusterChurn::ClusterChurn(QString url, QList<SeededNode> nodes)
+ClusterChurn::ClusterChurn(QString url, QList<SeededNode> nodes, std::optional<SystemInformation> systemInformation)
     : m_url(std::move(url))
     , m_nodes(std::move(nodes))
+    , m_systemInformation(std::move(systemInformation))
 {
+    m_sinceLastRound.start();
     for (int i = 0; i < m_nodes.size(); ++i) {
         const SeededNode &node = m_nodes.at(i);
         if (node.incarnation.isEmpty())
@@ -66,11 +73,13 @@ Result<void> ClusterChurn::apply(int round)
     auto now = JobPool::now(*m_database);
     if (!now)
         return now.error();
-    if (auto stats = statistics(round, *now); !stats)
+    if (auto stats = m_systemInformation ? statisticsAtRate(*now) : statistics(round, *now); !stats)
         return stats.error();
     if (auto ran = jobs(round); !ran)
         return ran.error();
-    return flip(round);
+    if (auto flipped = flip(round); !flipped)
+        return flipped.error();
+    return m_systemInformation ? probes(round) : Result<void>();
 }
 
 Result<void> ClusterChurn::heartbeats()
@@ -103,6 +112,60 @@ Result<void> ClusterChurn::statistics(int round, qint64 now)
         }
         return {};
     });
+}
+
+Result<void> ClusterChurn::statisticsAtRate(qint64 now)
+{
+    // The jobs the cluster finished since the last round, at least one, spread over the
+    // Online nodes and the types in turn, as each node adds its own to the current minute.
+    QList<std::pair<int, QString>> pairs;
+    for (int i = 0; i < m_nodes.size(); ++i) {
+        if (m_nodes.at(i).incarnation.isEmpty())
+            continue;
+        for (const QString &type : std::as_const(m_systemInformation->jobTypes))
+            pairs.append({i, type});
+    }
+    if (pairs.isEmpty())
+        return {};
+    m_jobsDue += double(m_systemInformation->jobsPerHour) * double(m_sinceLastRound.restart()) / double(HourMs);
+    const auto jobs = qMax<qint64>(1, qint64(m_jobsDue));
+    m_jobsDue = qMax(0.0, m_jobsDue - double(jobs));
+    const qsizetype count = pairs.size();
+    const QString add =
+        m_database->dialect().upsert(u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
+                                     {u"succeeded"_s, u"failed"_s, u"total_ms"_s}, Dialect::UpsertMode::Accumulate);
+    const qint64 minute = now / MinuteMs * MinuteMs;
+    return m_database->write([&](QSqlDatabase &db) -> Result<void> {
+        QSqlQuery store(db);
+        if (!store.prepare(add))
+            return sqlError(store, u"adding job statistics"_s);
+        for (qsizetype k = 0; k < qMin(jobs, qint64(count)); ++k) {
+            const auto &[node, type] = pairs.at((m_nextPair + k) % count);
+            const qint64 finished = jobs / count + (k < jobs % count ? 1 : 0);
+            const qint64 failed = finished / FailedEvery;
+            store.bindValue(0, minute);
+            store.bindValue(1, m_nodes.at(node).guid);
+            store.bindValue(2, type);
+            store.bindValue(3, finished - failed);
+            store.bindValue(4, failed);
+            store.bindValue(5, finished * MsPerJob);
+            if (!store.exec())
+                return sqlError(store, u"adding job statistics"_s);
+        }
+        m_nextPair = (m_nextPair + jobs) % count;
+        return {};
+    });
+}
+
+Result<void> ClusterChurn::probes(int round)
+{
+    // The first node that stays Online probes its peers; its probe of the second fails on
+    // odd rounds.
+    if (m_online.size() < 2)
+        return {};
+    const int prober = m_online.at(0);
+    return NodeLinks::record(*m_database, m_nodes.at(prober).guid,
+                             probeRound(m_nodes, prober, round, m_online.at(1)));
 }
 
 Result<void> ClusterChurn::jobs(int round)
@@ -145,17 +208,7 @@ Result<void> ClusterChurn::flip(int round)
     SeededNode &node = m_nodes[m_flipping];
     if (round % 2 == 0)
         return NodeRegistry::leave(*m_database, node.guid, node.incarnation, u"stopped by the benchmark"_s);
-    NodeJoin request;
-    request.guid = node.guid;
-    request.name = node.name;
-    request.apiAddress = u"10.4.0.%1:8443"_s.arg(m_flipping + 10);
-    request.version = QStringLiteral(COHORT_VERSION_STRING);
-    request.incarnation = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    request.hostname = u"bench-manager-%1"_s.arg(m_flipping + 1, 3, 10, QChar(u'0'));
-    request.pid = 1000 + m_flipping;
-    request.tzName = u"UTC"_s;
-    request.offlineAfterMs = 180000;
-    request.guidFile = u"node.guid"_s;
+    const NodeJoin request = seededJoinRequest(m_flipping, node, QStringLiteral(COHORT_VERSION_STRING));
     auto joined = NodeRegistry::join(*m_database, request);
     if (!joined)
         return joined.error();
