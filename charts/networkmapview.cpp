@@ -129,8 +129,21 @@ public:
 
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *) override
     {
-        if (!m_image.isNull())
-            painter->drawImage(m_rect, m_image);
+        if (m_image.isNull())
+            return;
+        // The picture was drawn at the view's scale: blit it pixel for pixel. Drawn into
+        // m_rect through the view's transform it would be resampled, which costs the GUI
+        // thread several milliseconds per repaint.
+        const QRectF device = painter->worldTransform().mapRect(m_rect);
+        const QSizeF pixels = QSizeF(m_image.size()) / m_image.devicePixelRatio();
+        if (qAbs(device.width() - pixels.width()) > 1 || qAbs(device.height() - pixels.height()) > 1) {
+            painter->drawImage(m_rect, m_image); // the view was resized; a new picture is coming
+            return;
+        }
+        painter->save();
+        painter->resetTransform();
+        painter->drawImage(device.topLeft().toPoint(), m_image);
+        painter->restore();
     }
 
 private:
