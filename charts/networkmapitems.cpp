@@ -79,7 +79,7 @@ struct CardGeometry
     qreal nameBaseline = 0;
     qreal statusBaseline = 0;
     QRectF icon;
-    qreal captionBaseline = 0;
+    qreal captionTop = 0;
     QRectF chart; // the graph's plot area
 
     CardGeometry()
@@ -106,7 +106,7 @@ struct CardGeometry
                       IconSize);
         graph = QRectF(card.right() - GraphInset - GraphWidth, card.top() + GraphInset, GraphWidth,
                        card.height() - 2 * GraphInset);
-        captionBaseline = graph.top() + 2 + caption.ascent();
+        captionTop = graph.top() + 2;
         const qreal chartTop = graph.top() + 2 + caption.height() + 1;
         chart = QRectF(graph.left() + 5, chartTop, graph.width() - 10, graph.bottom() - 4 - chartTop);
     }
@@ -276,6 +276,16 @@ void NetworkMapNodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
     painter->setPen(color.darker(125));
     painter->setFont(g.statusFont);
     painter->drawText(QPointF(g.icon.right() + 4, g.statusBaseline), m_statusText);
+
+    // The activity graph's panel: the graph itself is the child item's.
+    painter->setPen(QPen(QColor(0xd3, 0xdb, 0xe2), 1));
+    painter->setBrush(Qt::white);
+    painter->drawRoundedRect(g.graph, 5, 5);
+    // The top of the shared scale, then the base line.
+    painter->setPen(QPen(QColor(0xcf, 0xd8, 0xdc), 1, Qt::DotLine));
+    painter->drawLine(QLineF(g.chart.left(), g.chart.top(), g.chart.right(), g.chart.top()));
+    painter->setPen(QPen(QColor(0xb0, 0xbe, 0xc5), 1));
+    painter->drawLine(QLineF(g.chart.left(), g.chart.bottom(), g.chart.right(), g.chart.bottom()));
 }
 
 // --- NetworkMapActivityItem --------------------------------------------------------------
@@ -326,10 +336,14 @@ void NetworkMapActivityItem::rebuild()
         busiest = std::max(busiest, count);
     }
     const int jobs = int(std::min<qint64>(m_total, std::numeric_limits<int>::max()));
-    m_totalText =
+    const QString totalText =
         QFontMetricsF(g.captionFont)
             .elidedText(m_total > 0 ? tr("Jobs: %1").arg(QLocale().toString(m_total)) : tr("No jobs"),
                         Qt::ElideRight, g.chart.width());
+    if (totalText != m_totalText.text()) {
+        m_totalText.setTextFormat(Qt::PlainText);
+        m_totalText.setText(totalText); // laid out at its first paint, not at every paint
+    }
     m_graph = graph(m_counts, m_buckets, m_bucketMinutes, m_peakPerMinute, g.chart);
 
     const int buckets = int(std::max<qsizetype>(m_buckets, m_counts.size()));
@@ -383,14 +397,21 @@ NetworkMapActivityItem::Graph NetworkMapActivityItem::graph(const QList<qint64> 
 
 void NetworkMapActivityItem::drawGraph(QPainter *painter, const Graph &graph, const QColor &color)
 {
+    // Filled without antialiasing: an antialiased fill hands the raster engine enough spans
+    // that it splits them across Qt's GUI thread pool and waits, for each graph, on every
+    // refresh. The edge hides under the line, which is antialiased and cheap (at most a
+    // pixel wide, the painter's fast path).
+    const bool antialiased = painter->testRenderHint(QPainter::Antialiasing);
+    painter->setRenderHint(QPainter::Antialiasing, false);
     if (graph.line.isEmpty()) {
         painter->fillPath(graph.area, color);
+        painter->setRenderHint(QPainter::Antialiasing, antialiased);
         return;
     }
     QColor fill = color;
     fill.setAlpha(70);
     painter->fillPath(graph.area, fill);
-    // At most a pixel wide on a crowded map, where the painter's fast path draws it.
+    painter->setRenderHint(QPainter::Antialiasing, antialiased);
     painter->setPen(QPen(color, 1.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     painter->setBrush(Qt::NoBrush);
     painter->drawPolyline(graph.line);
@@ -403,21 +424,12 @@ QRectF NetworkMapActivityItem::boundingRect() const
 
 void NetworkMapActivityItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
 {
+    // The panel and its scale lines are the card's (drawn into its cache); this item draws
+    // only what changes with the counts, every refresh.
     const CardGeometry &g = cardGeometry();
-    painter->setRenderHint(QPainter::Antialiasing);
-    painter->setPen(QPen(QColor(0xd3, 0xdb, 0xe2), 1));
-    painter->setBrush(Qt::white);
-    painter->drawRoundedRect(g.graph, 5, 5);
-
     painter->setFont(g.captionFont);
     painter->setPen(SecondaryTextColor);
-    painter->drawText(QPointF(g.chart.left(), g.captionBaseline), m_totalText);
-
-    // The top of the shared scale, then the base line.
-    painter->setPen(QPen(QColor(0xcf, 0xd8, 0xdc), 1, Qt::DotLine));
-    painter->drawLine(QLineF(g.chart.left(), g.chart.top(), g.chart.right(), g.chart.top()));
-    painter->setPen(QPen(QColor(0xb0, 0xbe, 0xc5), 1));
-    painter->drawLine(QLineF(g.chart.left(), g.chart.bottom(), g.chart.right(), g.chart.bottom()));
+    painter->drawStaticText(QPointF(g.chart.left(), g.captionTop), m_totalText);
     drawGraph(painter, m_graph, m_muted ? MutedColor : ActivityColor);
 }
 

@@ -12,6 +12,7 @@
 #include <QPainterPath>
 #include <QPen>
 #include <QPolygonF>
+#include <QStaticText>
 
 #include <optional>
 #include <utility>
@@ -122,7 +123,7 @@ private:
     qreal m_peakPerMinute = 0;
     qint64 m_total = 0;
     QString m_nodeName;
-    QString m_totalText;
+    QStaticText m_totalText;
     Graph m_graph;
     bool m_muted = false;
 };

@@ -18,6 +18,7 @@
 #include <QPromise>
 #include <QRadialGradient>
 #include <QThreadPool>
+#include <QTimer>
 #include <QToolTip>
 
 #include <algorithm>
@@ -40,6 +41,11 @@ constexpr qreal MaxZoom = 1.35; // a small cluster is not blown up to poster siz
 constexpr int ViewPadding = 8;  // pixels around the map
 constexpr int LegendMargin = 10;
 constexpr int SyncLines = 16; // up to this many links and spokes are drawn on the GUI thread
+// A change of link states alone redraws the picture at most this often by default: drawing
+// it costs a core tens of milliseconds, which a 1 s poll can afford but a burst of refreshes
+// cannot (it would compete with the GUI thread for the processor). A change of where links
+// run (layout, zoom, links coming or going) redraws it at once.
+constexpr int DefaultLinkStateRedrawMs = 1000;
 
 const QColor BackgroundEdge(0xe9, 0xee, 0xf3);
 const QColor BackgroundCentre(0xfb, 0xfc, 0xfd);
@@ -245,9 +251,14 @@ struct NetworkMapView::Private
     NetworkMapHubItem *hub = nullptr;
     NetworkMapLinkLayer *linkLayer = nullptr;
     QFutureWatcher<QImage> linkRender;
-    QRectF linkRenderRect;         // the scene rect of the picture being drawn
-    bool linkRenderActive = false; // until its picture is shown
-    bool linksDirty = false;       // the picture no longer matches the links
+    QRectF linkRenderRect;          // the scene rect of the picture being drawn
+    bool linkRenderActive = false;  // until its picture is shown
+    bool linksDirty = false;        // the picture no longer matches the links
+    bool linkGeometryDirty = false; // ... nor where they run: redraw at once
+    QElapsedTimer lastLinkRender;   // started when the last picture was started
+    QTimer linkRedrawTimer;         // a throttled redraw (see DefaultLinkStateRedrawMs)
+    int linkStateRedrawMs = DefaultLinkStateRedrawMs;
+    int linkPictures = 0; // started so far
     QHash<QString, NodeEntry> nodes;
     QStringList order; // layout order
     QHash<quint64, NetworkMapLinkItem *> links;
@@ -261,9 +272,14 @@ struct NetworkMapView::Private
     bool updating = false;
     QString lastSelected;
     QList<LegendEntry> legend;
+    // The legend drawn once (see drawLegend): a repaint only copies it, and skips it when
+    // the exposed area misses it.
+    QPixmap legendPixmap;
+    QRect legendPixmapPanel; // viewport coordinates; empty: to be drawn again
 
     void buildLegend()
     {
+        legendPixmapPanel = {};
         legend.clear();
         legend.append({LegendEntry::Kind::Heading, 0, NetworkMapView::tr("Nodes")});
         for (NodeStatus status : {NodeStatus::Online, NodeStatus::Offline, NodeStatus::UpgradeRequired})
@@ -340,6 +356,12 @@ NetworkMapView::NetworkMapView(QWidget *parent)
         d->linkRenderActive = false;
         if (d->linkRender.future().resultCount() > 0)
             d->linkLayer->setImage(d->linkRender.result(), d->linkRenderRect);
+        if (d->linksDirty)
+            renderLinks();
+    });
+
+    d->linkRedrawTimer.setSingleShot(true);
+    connect(&d->linkRedrawTimer, &QTimer::timeout, this, [this] {
         if (d->linksDirty)
             renderLinks();
     });
@@ -511,6 +533,7 @@ void NetworkMapView::relayout()
 
     d->dense = count >= DenseFrom;
     d->linksDirty = true;
+    d->linkGeometryDirty = true;
     for (NetworkMapLinkItem *link : std::as_const(d->links)) {
         const auto [a, b] = link->nodes();
         const auto itemA = d->nodes.constFind(a);
@@ -558,7 +581,7 @@ bool NetworkMapView::updateLinks(const QList<NodeLink> &links)
         ++it;
     }
     if (changed)
-        d->linksDirty = true;
+        d->linksDirty = d->linkGeometryDirty = true;
     return changed;
 }
 
@@ -569,6 +592,14 @@ void NetworkMapView::renderLinks()
     const QRect area = viewport()->rect();
     if (area.isEmpty())
         return;
+    if (!d->linkGeometryDirty && d->lastLinkRender.isValid() &&
+        d->lastLinkRender.elapsed() < d->linkStateRedrawMs) {
+        if (!d->linkRedrawTimer.isActive())
+            d->linkRedrawTimer.start(int(d->linkStateRedrawMs - d->lastLinkRender.elapsed()));
+        return;
+    }
+    d->linkRedrawTimer.stop();
+    d->linkGeometryDirty = false;
     LinkPicture picture;
     picture.dense = d->dense;
     picture.transform = viewportTransform();
@@ -585,6 +616,8 @@ void NetworkMapView::renderLinks()
         picture.paths.at(std::size_t(order - LinkDrawingOrder.cbegin())).append(link->path());
     }
     d->linksDirty = false;
+    d->lastLinkRender.start();
+    ++d->linkPictures;
     if (d->links.size() + d->nodes.size() <= SyncLines) {
         d->linkLayer->setImage(drawLinks(picture), picture.sceneRect);
         return;
@@ -604,6 +637,25 @@ void NetworkMapView::renderLinks()
 bool NetworkMapView::linksPending() const
 {
     return d->linksDirty || d->linkRenderActive;
+}
+
+void NetworkMapView::setLinkStateRedrawInterval(int ms)
+{
+    d->linkStateRedrawMs = std::max(0, ms);
+    if (d->linkRedrawTimer.isActive()) {
+        d->linkRedrawTimer.stop();
+        renderLinks(); // again, with the new interval
+    }
+}
+
+int NetworkMapView::linkStateRedrawInterval() const
+{
+    return d->linkStateRedrawMs;
+}
+
+int NetworkMapView::linkPictures() const
+{
+    return d->linkPictures;
 }
 
 void NetworkMapView::fitMap()
@@ -627,7 +679,7 @@ void NetworkMapView::fitMap()
     setSceneRect(QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size));
     centerOn(centre);
     resetCachedContent(); // the background's glow follows the content
-    d->linksDirty = true;
+    d->linksDirty = d->linkGeometryDirty = true;
     renderLinks();
 }
 
@@ -734,25 +786,13 @@ void NetworkMapView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->fillRect(rect, glow);
 }
 
-void NetworkMapView::drawForeground(QPainter *painter, const QRectF &)
+namespace {
+
+// The legend's panel and entries, at the origin.
+void drawLegend(QPainter *painter, const QList<LegendEntry> &legend, const LegendLayout &layout)
 {
-    painter->save();
-    painter->resetTransform();
     painter->setRenderHint(QPainter::Antialiasing);
-    const QRect area = viewport()->rect();
-
-    if (d->order.isEmpty()) {
-        QFont font = QGuiApplication::font();
-        font.setPixelSize(13);
-        painter->setFont(font);
-        painter->setPen(QColor(0x5a, 0x6b, 0x7a));
-        const QRect below = mapFromScene(d->hub->sceneBoundingRect()).boundingRect();
-        painter->drawText(QRect(area.left(), below.bottom() + 12, area.width(), 24),
-                          Qt::AlignHCenter | Qt::AlignTop, tr("No manager nodes to show."));
-    }
-
-    const LegendLayout layout = d->layoutLegend(area.width() - 2 * LegendMargin);
-    const QRectF panel = Private::legendPanel(area, layout);
+    const QRectF panel(QPointF(0, 0), layout.size);
     painter->setPen(QPen(QColor(0xcf, 0xd8, 0xdf), 1));
     painter->setBrush(QColor(255, 255, 255, 235));
     painter->drawRoundedRect(panel.adjusted(0.5, 0.5, -0.5, -0.5), 7, 7);
@@ -761,8 +801,8 @@ void NetworkMapView::drawForeground(QPainter *painter, const QRectF &)
     const QFont bold = legendFont(true);
     const qreal ascent = QFontMetricsF(plain).ascent();
     const qreal textHeight = QFontMetricsF(plain).height();
-    for (qsizetype i = 0; i < d->legend.size(); ++i) {
-        const LegendEntry &entry = d->legend.at(i);
+    for (qsizetype i = 0; i < legend.size(); ++i) {
+        const LegendEntry &entry = legend.at(i);
         const QPointF at = panel.topLeft() + layout.positions.at(i);
         const qreal middle = at.y() + textHeight / 2;
         qreal textX = at.x() + swatchWidth(entry.kind) + LegendSwatchGap;
@@ -800,6 +840,40 @@ void NetworkMapView::drawForeground(QPainter *painter, const QRectF &)
         painter->setPen(heading ? QColor(0x1f, 0x2d, 0x3a) : QColor(0x3d, 0x4d, 0x5c));
         painter->drawText(QPointF(textX, at.y() + ascent), entry.text);
     }
+}
+
+} // namespace
+
+void NetworkMapView::drawForeground(QPainter *painter, const QRectF &rect)
+{
+    painter->save();
+    painter->resetTransform();
+    const QRect area = viewport()->rect();
+
+    if (d->order.isEmpty()) {
+        painter->setRenderHint(QPainter::Antialiasing);
+        QFont font = QGuiApplication::font();
+        font.setPixelSize(13);
+        painter->setFont(font);
+        painter->setPen(QColor(0x5a, 0x6b, 0x7a));
+        const QRect below = mapFromScene(d->hub->sceneBoundingRect()).boundingRect();
+        painter->drawText(QRect(area.left(), below.bottom() + 12, area.width(), 24),
+                          Qt::AlignHCenter | Qt::AlignTop, tr("No manager nodes to show."));
+    }
+
+    const LegendLayout layout = d->layoutLegend(area.width() - 2 * LegendMargin);
+    const QRect panel = Private::legendPanel(area, layout).toAlignedRect();
+    if (panel != d->legendPixmapPanel) {
+        const qreal ratio = devicePixelRatioF();
+        d->legendPixmap = QPixmap((QSizeF(panel.size()) * ratio).toSize());
+        d->legendPixmap.setDevicePixelRatio(ratio);
+        d->legendPixmap.fill(Qt::transparent);
+        QPainter legendPainter(&d->legendPixmap);
+        drawLegend(&legendPainter, d->legend, layout);
+        d->legendPixmapPanel = panel;
+    }
+    if (mapFromScene(rect).boundingRect().intersects(panel))
+        painter->drawPixmap(panel.topLeft(), d->legendPixmap);
     painter->restore();
 }
 

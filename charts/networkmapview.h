@@ -25,6 +25,8 @@ class NetworkMapView : public QGraphicsView
     // Whether the picture of the links is still being drawn (off the GUI thread), for
     // tests that look at pixels.
     Q_PROPERTY(bool linksPending READ linksPending)
+    // How many pictures of the links were started, for tests of how often it is redrawn.
+    Q_PROPERTY(int linkPictures READ linkPictures)
 
 public:
     explicit NetworkMapView(QWidget *parent = nullptr);
@@ -35,6 +37,11 @@ public:
     // databaseLabel: what the hub says (the redacted database URL).
     void setCluster(const QList<NodeInfo> &nodes, const QList<NodeLink> &links, const ActivitySeries &activity,
                     const QString &databaseLabel);
+
+    // How often a change of link states alone may redraw the picture of the links (default
+    // 1 s); a change of where links run redraws it at once.
+    void setLinkStateRedrawInterval(int ms);
+    int linkStateRedrawInterval() const;
 
     QStringList nodeGuids() const;                                     // in layout order
     NetworkMapNodeItem *nodeItem(const QString &guid) const;           // nullptr if absent
@@ -63,6 +70,7 @@ private:
     bool updateLinks(const QList<NodeLink> &links); // whether links came or went
     void renderLinks();
     bool linksPending() const;
+    int linkPictures() const;
     void fitMap();
     void syncSelection();
     NetworkMapNodeItem *nodeAt(QPoint viewportPos) const;

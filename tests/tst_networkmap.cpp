@@ -132,6 +132,7 @@ private Q_SLOTS:
     void layout();
     void statusColours();
     void linkStates();
+    void linkPictureFollowsStates();
     void updateInPlace();
     void activityScale();
     void clickSelects();
@@ -302,6 +303,78 @@ void TestNetworkMap::linkStates()
     // Links are drawn under the nodes and the hub.
     QVERIFY(ab->zValue() < view.nodeItem(alpha.guid)->zValue());
     QVERIFY(ab->zValue() < view.hubItem()->zValue());
+}
+
+// The picture of the links is drawn off the GUI thread; the old one stays until the new one
+// is ready. A burst of state changes is drawn once or twice, not once per change.
+void TestNetworkMap::linkPictureFollowsStates()
+{
+    NetworkMapView view;
+    view.resize(900, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QList<NodeInfo> nodes = makeCluster(20);
+    for (NodeInfo &node : nodes)
+        node.status = NodeStatus::Online;
+    QList<NodeLink> links = fullMesh(nodes);
+    view.setCluster(nodes, links, {}, u"db"_s);
+    const auto pictures = [&view] { return view.property("linkPictures").toInt(); };
+    const auto pending = [&view] { return view.property("linksPending").toBool(); };
+    QTRY_VERIFY(!pending());
+    QVERIFY(pictures() >= 1);
+    const QImage healthy = view.grab().toImage();
+
+    // Ten rounds in a row, each with another link failing (and the one before it healthy
+    // again): the states follow at once, the picture follows.
+    const int before = pictures();
+    for (int round = 0; round < 10; ++round) {
+        for (NodeLink &link : links) {
+            const bool failing =
+                link.fromNode == nodes.at(round).guid && link.toNode == nodes.at(round + 5).guid;
+            link.reachable = !failing;
+            link.lastError = failing ? u"no answer within 2000 ms"_s : QString();
+        }
+        view.setCluster(nodes, links, {}, u"db"_s);
+        QCOMPARE(view.linkItem(nodes.at(round).guid, nodes.at(round + 5).guid)->state(),
+                 NetworkMapLinkItem::State::Unreachable);
+        if (round > 0) {
+            QCOMPARE(view.linkItem(nodes.at(round - 1).guid, nodes.at(round + 4).guid)->state(),
+                     NetworkMapLinkItem::State::Reachable);
+        }
+        QVERIFY(pending());
+    }
+    QCOMPARE(view.grab().toImage(), healthy); // the old picture until the new one is ready
+    QTRY_VERIFY_WITH_TIMEOUT(!pending(), 10000);
+    QVERIFY2(pictures() - before >= 1 && pictures() - before <= 2,
+             qPrintable(u"%1 pictures for 10 rounds"_s.arg(pictures() - before)));
+    const QImage failing = view.grab().toImage();
+    QVERIFY(failing != healthy);
+
+    // All healthy again: the same picture as before.
+    for (NodeLink &link : links) {
+        link.reachable = true;
+        link.lastError.clear();
+    }
+    view.setCluster(nodes, links, {}, u"db"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(!pending(), 10000);
+    QCOMPARE(view.grab().toImage(), healthy);
+
+    // A change of states alone waits for the interval; a change of where links run (a node
+    // joins) draws at once, with the states too.
+    view.setLinkStateRedrawInterval(3600 * 1000);
+    const int settled = pictures();
+    links.first().reachable = false;
+    view.setCluster(nodes, links, {}, u"db"_s);
+    QVERIFY(pending());
+    QCOMPARE(pictures(), settled);
+    nodes.append(makeNode(20));
+    links.append(makeLink(nodes.at(20), nodes.at(0), true));
+    view.setCluster(nodes, links, {}, u"db"_s);
+    QCOMPARE(pictures(), settled + 1);
+    QTRY_VERIFY_WITH_TIMEOUT(!pending(), 10000);
+    QCOMPARE(view.linkItem(links.first().fromNode, links.first().toNode)->state(),
+             NetworkMapLinkItem::State::Unreachable);
+    QCOMPARE(view.linkItems().size(), 20 * 19 / 2 + 1);
 }
 
 void TestNetworkMap::updateInPlace()
