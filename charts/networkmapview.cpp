@@ -275,11 +275,12 @@ struct NetworkMapView::Private
     // The legend drawn once (see drawLegend): a repaint only copies it, and skips it when
     // the exposed area misses it.
     QPixmap legendPixmap;
-    QRect legendPixmapPanel; // viewport coordinates; empty: to be drawn again
+    QRect legendArea; // the viewport it was laid out for; empty: to be drawn again
+    QRect legendRect; // where it goes in that viewport
 
     void buildLegend()
     {
-        legendPixmapPanel = {};
+        legendArea = {};
         legend.clear();
         legend.append({LegendEntry::Kind::Heading, 0, NetworkMapView::tr("Nodes")});
         for (NodeStatus status : {NodeStatus::Online, NodeStatus::Offline, NodeStatus::UpgradeRequired})
@@ -861,19 +862,19 @@ void NetworkMapView::drawForeground(QPainter *painter, const QRectF &rect)
                           Qt::AlignHCenter | Qt::AlignTop, tr("No manager nodes to show."));
     }
 
-    const LegendLayout layout = d->layoutLegend(area.width() - 2 * LegendMargin);
-    const QRect panel = Private::legendPanel(area, layout).toAlignedRect();
-    if (panel != d->legendPixmapPanel) {
-        const qreal ratio = devicePixelRatioF();
-        d->legendPixmap = QPixmap((QSizeF(panel.size()) * ratio).toSize());
+    const qreal ratio = devicePixelRatioF();
+    if (area != d->legendArea || d->legendPixmap.devicePixelRatio() != ratio) {
+        const LegendLayout layout = d->layoutLegend(area.width() - 2 * LegendMargin);
+        d->legendRect = Private::legendPanel(area, layout).toAlignedRect();
+        d->legendPixmap = QPixmap((QSizeF(d->legendRect.size()) * ratio).toSize());
         d->legendPixmap.setDevicePixelRatio(ratio);
         d->legendPixmap.fill(Qt::transparent);
         QPainter legendPainter(&d->legendPixmap);
         drawLegend(&legendPainter, d->legend, layout);
-        d->legendPixmapPanel = panel;
+        d->legendArea = area;
     }
-    if (mapFromScene(rect).boundingRect().intersects(panel))
-        painter->drawPixmap(panel.topLeft(), d->legendPixmap);
+    if (mapFromScene(rect).boundingRect().intersects(d->legendRect))
+        painter->drawPixmap(d->legendRect.topLeft(), d->legendPixmap);
     painter->restore();
 }
 
