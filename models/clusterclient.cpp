@@ -49,6 +49,11 @@ ClusterClient::ClusterClient(QObject *parent) : QObject(parent), m_worker(new Cl
         if (m_state != State::LoggedOut)
             m_stallTimer.start(m_stallAfterMs);
     });
+    // Stalled means the database has not answered for a while, not that a round is long.
+    connect(m_worker, &ClusterWorker::databaseAnswered, this, [this] {
+        if (m_stallTimer.isActive())
+            m_stallTimer.start(m_stallAfterMs);
+    });
     connect(m_worker, &ClusterWorker::roundSucceeded, this, [this](const ClusterSnapshot &snapshot) {
         m_stallTimer.stop();
         if (m_state == State::LoggedOut)

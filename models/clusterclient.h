@@ -1,7 +1,7 @@
 // ClusterClient: the console's view of the cluster, on the GUI thread. It owns the worker
 // thread that does all database work (ClusterWorker), keeps the latest snapshot, and
 // tells whether the data is fresh: connected, unreachable (retrying with backoff) or
-// stalled (a round has not come back for a while). Nothing here ever waits.
+// stalled (a query of a round has not come back for a while). Nothing here ever waits.
 #pragma once
 
 #include "clustersnapshot.h"
@@ -24,14 +24,15 @@ public:
         Connecting,  // logged in, first round not back yet
         Connected,   // the last round succeeded
         Unreachable, // the last round failed; retrying
-        Stalled,     // a round has been running longer than stallAfterMs
+        Stalled,     // the round's current query has been running longer than stallAfterMs
     };
     Q_ENUM(State)
 
     explicit ClusterClient(QObject *parent = nullptr);
     ~ClusterClient() override;
 
-    // How often to poll while connected, and after how long a round counts as stalled.
+    // How often to poll while connected, and after how long without an answer from the
+    // database (a query of the round that has not come back) the data counts as stalled.
     void setPollInterval(int ms);
     void setStallAfter(int ms) { m_stallAfterMs = ms; }
 

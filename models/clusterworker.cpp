@@ -123,7 +123,7 @@ void ClusterWorker::listFinishedJobs(quint64 requestId, const FinishedJobsFilter
 
 Result<void> ClusterWorker::readSystemInformation(ClusterSnapshot &snapshot)
 {
-    auto links = NodeLinks::list(*m_database);
+    auto links = answered(NodeLinks::list(*m_database));
     if (!links)
         return links.error();
     snapshot.links = std::move(links).value();
@@ -134,12 +134,12 @@ Result<void> ClusterWorker::readSystemInformation(ClusterSnapshot &snapshot)
         StatisticsSnapshot statistics;
         statistics.periodMinutes = m_statisticsPeriod;
         statistics.window = StatisticsWindow::lastMinutes(snapshot.databaseTime, m_statisticsPeriod);
-        auto counts = JobStatistics::byNodeAndType(*m_database, statistics.window);
+        auto counts = answered(JobStatistics::byNodeAndType(*m_database, statistics.window));
         if (!counts)
             return counts.error();
         statistics.counts = std::move(counts).value();
         const qint64 bucketMs = qMax<qint64>(1, m_statisticsPeriod / ActivityBuckets) * MinuteMs;
-        auto activity = JobStatistics::activity(*m_database, statistics.window, bucketMs);
+        auto activity = answered(JobStatistics::activity(*m_database, statistics.window, bucketMs));
         if (!activity)
             return activity.error();
         statistics.activity = std::move(activity).value();
@@ -154,29 +154,29 @@ Result<void> ClusterWorker::readSystemInformation(ClusterSnapshot &snapshot)
 Result<ClusterSnapshot> ClusterWorker::readSnapshot()
 {
     ClusterSnapshot snapshot;
-    auto now = JobPool::now(*m_database);
+    auto now = answered(JobPool::now(*m_database));
     if (!now)
         return now.error();
     snapshot.databaseTime = *now;
 
-    auto nodes = NodeRegistry::list(*m_database);
+    auto nodes = answered(NodeRegistry::list(*m_database));
     if (!nodes)
         return nodes.error();
     snapshot.nodes = std::move(nodes).value();
 
-    auto alerts = Alerts::recent(*m_database, AlertsShown);
+    auto alerts = answered(Alerts::recent(*m_database, AlertsShown));
     if (!alerts)
         return alerts.error();
     snapshot.alerts = std::move(alerts).value();
 
-    auto audit = AuditLog::query(*m_database, m_auditFilter);
+    auto audit = answered(AuditLog::query(*m_database, m_auditFilter));
     if (!audit)
         return audit.error();
     snapshot.audit = std::move(audit).value();
 
     // A stored value out of range (edited by hand) is shown on the settings page, where it
     // can be corrected; it does not stop the rest of the console from refreshing.
-    auto settings = SystemSettings::load(*m_database);
+    auto settings = answered(SystemSettings::load(*m_database));
     if (settings)
         snapshot.settings = std::move(settings).value();
     else if (settings.code() == ErrorCode::InvalidArgument)
@@ -188,7 +188,7 @@ Result<ClusterSnapshot> ClusterWorker::readSnapshot()
     const qint64 to = (snapshot.databaseTime / MinuteMs + 1) * MinuteMs;
     const qint64 from = to - HourMs;
     for (const QString &guid : std::as_const(m_watched)) {
-        auto perMinute = JobStatistics::perMinute(*m_database, guid, from, to);
+        auto perMinute = answered(JobStatistics::perMinute(*m_database, guid, from, to));
         if (!perMinute)
             return perMinute.error();
         snapshot.activity.insert(guid, NodeActivity{from, std::move(perMinute).value()});

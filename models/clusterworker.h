@@ -49,6 +49,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void loginFinished(bool ok, const Cohort::UserSession &session, const QString &error);
     void roundStarted();
+    // A query of the round came back: the database is answering, however long the whole
+    // round takes (a day of statistics on SQLite takes seconds, in several queries).
+    void databaseAnswered();
     void roundSucceeded(const Cohort::ClusterSnapshot &snapshot);
     void roundFailed(const QString &error, int retryInMs);
     void actionFinished(quint64 requestId, bool ok, const QString &message);
@@ -58,6 +61,13 @@ private:
     void poll();
     Result<ClusterSnapshot> readSnapshot();
     Result<void> readSystemInformation(ClusterSnapshot &snapshot);
+    // Passes a query's result through, telling the client that the database answered.
+    template<typename T>
+    Result<T> answered(Result<T> result)
+    {
+        Q_EMIT databaseAnswered();
+        return result;
+    }
     void armNext(int ms);
     void finishAction(quint64 requestId, const Result<void> &result, const QString &success);
 
