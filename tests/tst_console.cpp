@@ -100,8 +100,7 @@ void TestConsole::initTestCase()
 
 void TestConsole::init()
 {
-    QFETCH_GLOBAL(QString, backend);
-    auto cluster = TestCluster::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
+    auto cluster = TestCluster::forCurrentTest();
     QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
     m_cluster = std::move(cluster).value();
     auto added = addUser(m_cluster->database(), u"audrey"_s, AuditorPassword, Role::Auditor);

@@ -94,8 +94,7 @@ private:
 
 void TestNode::init()
 {
-    QFETCH_GLOBAL(QString, backend);
-    auto cluster = TestCluster::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
+    auto cluster = TestCluster::forCurrentTest();
     QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
     m_cluster = std::move(cluster).value();
 }

@@ -150,8 +150,7 @@ void TestSystemGraphs::initTestCase()
 
 void TestSystemGraphs::init()
 {
-    QFETCH_GLOBAL(QString, backend);
-    auto cluster = TestCluster::create(backendFromName(backend), QString::fromLatin1(QTest::currentTestFunction()));
+    auto cluster = TestCluster::forCurrentTest();
     QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
     m_cluster = std::move(cluster).value();
 }

@@ -10,6 +10,7 @@
 #include <QProcessEnvironment>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QTest>
 #include <QThread>
 
 #include <csignal>
@@ -129,6 +130,14 @@ Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const 
     if (auto ready = cluster->initialize(label); !ready)
         return ready.error();
     return cluster;
+}
+
+Result<std::unique_ptr<TestCluster>> TestCluster::forCurrentTest()
+{
+    const auto *backend = static_cast<const QString *>(QTest::qGlobalData("backend", qMetaTypeId<QString>()));
+    if (!backend)
+        return makeError(ErrorCode::InvalidArgument, u"the test has no \"backend\" row (addBackendRows)"_s);
+    return create(backendFromName(*backend), QString::fromLatin1(QTest::currentTestFunction()));
 }
 
 Result<std::unique_ptr<TestCluster>> TestCluster::createAt(const QString &url, const QString &label)

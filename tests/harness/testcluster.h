@@ -56,6 +56,9 @@ class TestCluster
 {
 public:
     static Result<std::unique_ptr<TestCluster>> create(Backend backend, const QString &label);
+    // From a test's init(): a cluster on the current "backend" row (see addBackendRows),
+    // labelled with the test function's name.
+    static Result<std::unique_ptr<TestCluster>> forCurrentTest();
     // A cluster in an existing empty database (a private server's, say).
     static Result<std::unique_ptr<TestCluster>> createAt(const QString &url, const QString &label);
     ~TestCluster();
