@@ -1,6 +1,7 @@
 #include "sqlerror.h"
 
 #include <QCoreApplication>
+#include <QSqlDriver>
 #include <QSqlQuery>
 
 using namespace Qt::StringLiterals;
@@ -47,7 +48,21 @@ Error sqlError(const QSqlError &error, const QString &doing)
 
 Error sqlError(const QSqlQuery &query, const QString &doing)
 {
-    return sqlError(query.lastError(), doing);
+    const QSqlError error = query.lastError();
+    if (query.driver() && query.driver()->dbmsType() == QSqlDriver::SQLite) {
+        // Qt's SQLite driver reports every failed step as a ConnectionError, a constraint
+        // or a trigger's RAISE included, yet a file has no connection to lose. What can pass
+        // is the file being busy, locked, full or unreadable for a while: retried like an
+        // outage. Anything else is the statement's own fault and would fail again.
+        bool numeric = false;
+        const int primary = error.nativeErrorCode().toInt(&numeric) & 0xff;
+        constexpr int Busy = 5, Locked = 6, IoError = 10, Full = 13, CantOpen = 14;
+        const bool passing = !numeric || primary == Busy || primary == Locked || primary == IoError
+                             || primary == Full || primary == CantOpen;
+        return Error{passing ? ErrorCode::Unavailable : ErrorCode::Database, describeSqlError(error, doing),
+                     error.nativeErrorCode()};
+    }
+    return sqlError(error, doing);
 }
 
 } // namespace Cohort
