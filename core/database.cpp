@@ -24,6 +24,15 @@ std::atomic<quint64> nextConnectionSerial{1};
 // SQLite waits this long for another process's write lock before giving up.
 constexpr int SqliteBusyTimeoutMs = 15000;
 constexpr int PostgresConnectTimeoutSeconds = 5;
+// Probes after 5 s of quiet, every 2 s, 3 unanswered end it; data unacknowledged for 10 s
+// ends it too (tcp_user_timeout, in ms).
+const std::pair<QString, QString> PostgresKeepalives[] = {
+    {u"keepalives"_s, u"1"_s},
+    {u"keepalives_idle"_s, u"5"_s},
+    {u"keepalives_interval"_s, u"2"_s},
+    {u"keepalives_count"_s, u"3"_s},
+    {u"tcp_user_timeout"_s, u"10000"_s},
+};
 
 // The connections this thread opened; removed when the thread ends, since Qt Sql
 // connections must be closed on their own thread. QThreadStorage, not thread_local:
@@ -119,6 +128,13 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
         options.insert(u"application_name"_s, options.value(u"application_name"_s, u"cohort"_s));
         options.insert(u"connect_timeout"_s,
                        options.value(u"connect_timeout"_s, QString::number(PostgresConnectTimeoutSeconds)));
+        // A connection whose other end vanished (a cut cable, a black-holed route, a failed
+        // over primary) must die in seconds, not in the kernel's two hours: it may hold a
+        // node's session lock, or keep a node waiting. Given in the URL, these win.
+        for (const auto &[key, value] : PostgresKeepalives) {
+            if (!options.contains(key))
+                options.insert(key, value);
+        }
         QStringList pairs;
         for (auto it = options.cbegin(); it != options.cend(); ++it)
             pairs << it.key() + u'=' + it.value();

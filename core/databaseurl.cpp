@@ -21,6 +21,13 @@ const QMap<QString, QStringList> &allowedPostgresOptions()
         {u"connect_timeout"_s, {}},
         {u"application_name"_s, {}},
         {u"sslrootcert"_s, {}},
+        {u"keepalives"_s, {u"0"_s, u"1"_s}},
+        {u"keepalives_idle"_s, {}},
+        {u"keepalives_interval"_s, {}},
+        {u"keepalives_count"_s, {}},
+        {u"tcp_user_timeout"_s, {}},
+        {u"target_session_attrs"_s,
+         {u"any"_s, u"read-write"_s, u"read-only"_s, u"primary"_s, u"standby"_s, u"prefer-standby"_s}},
     };
     return options;
 }
