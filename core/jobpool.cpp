@@ -52,6 +52,14 @@ const QString HandBackPoolJobs = uR"(
        AND jobs.claimed_by = ? AND jobs.state = 'running')"_s;
 const QStringList HandBackColumns = {u"id bigint"_s, u"epoch bigint"_s};
 
+// %1: the database clock. Fenced like a completion.
+const QString FailUnrecordedPoolJob = uR"(
+    UPDATE jobs SET state = 'failed', finished_at = %1, last_error = ?
+     WHERE id = ? AND claim_epoch = ? AND claimed_by = ? AND state = 'running')"_s;
+const QString FailUnrecordedLocalRun = uR"(
+    UPDATE local_job_runs SET state = 'failed', finished_at = %1, last_error = ?
+     WHERE job_id = ? AND node_guid = ? AND state = 'running')"_s;
+
 // %1: the database clock; %2: the row lock on the node (see Dialect::claimJobs).
 const QString SelectLocalCandidates = uR"(
     SELECT id, type, payload, max_attempts FROM jobs
@@ -102,9 +110,16 @@ const QString ReleaseLocalRuns = uR"(
     UPDATE local_job_runs SET state = 'failed', finished_at = %1, last_error = ?
      WHERE node_guid = ? AND state = 'running')"_s;
 
+// The one lock order of the cluster's transactions: the node's row first, then its jobs,
+// then the local jobs. A peer's markOffline() updates the node row and then releases its
+// jobs; a claim reads the node row FOR SHARE before it locks jobs. Completions and hand-backs
+// take the node row first too, or a node completing while a peer declares it dead would
+// deadlock with it (and PostgreSQL would abort one of them).
 // %1: the database clock.
-const QString RecordHeartbeat =
-    u"UPDATE nodes SET last_heartbeat = %1 WHERE guid = ? AND incarnation = ? AND state = 'online'"_s;
+const QString RecordHeartbeat = uR"(
+    UPDATE nodes SET last_heartbeat = %1, heartbeat_count = heartbeat_count + 1
+     WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
+const QString LockNodeRow = u"SELECT state FROM nodes WHERE guid = ? FOR SHARE"_s;
 
 const QString SelectJobsHead = uR"(
     SELECT j.id, j.type, j.scope, j.state, j.priority, j.attempts, j.max_attempts,
@@ -436,12 +451,34 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
         finalizeLocal = *finalize;
     }
 
+    // The node's row first (see RecordHeartbeat): updated with the heartbeat, or held
+    // FOR SHARE (PostgreSQL; SQLite has one write lock and no deadlocks).
+    QSqlQuery *nodeRow = nullptr;
+    if (heartbeat == Heartbeat::Record || !dialect.forUpdate().isEmpty()) {
+        auto row = heartbeat == Heartbeat::Record ? prepared(u"heartbeat"_s, RecordHeartbeat.arg(dialect.nowMillis()))
+                                                  : prepared(u"lock-node"_s, LockNodeRow);
+        if (!row)
+            return failed(row.error());
+        nodeRow = *row;
+    }
+
     auto db = m_database.connection();
     if (!db)
         return failed(db.error());
     if (auto begun = dialect.beginWrite(*db); !begun)
         return failed(begun.error());
     auto abort = [&](QSqlQuery &query, const QString &doing) { return rolledBack(*db, query, doing); };
+
+    if (nodeRow) {
+        nodeRow->bindValue(0, m_nodeGuid);
+        if (heartbeat == Heartbeat::Record)
+            nodeRow->bindValue(1, m_incarnation);
+        if (!nodeRow->exec())
+            return abort(*nodeRow, heartbeat == Heartbeat::Record ? tr("recording the heartbeat")
+                                                                  : tr("locking this node's row"));
+        report.heartbeatRecorded = heartbeat == Heartbeat::Record && nodeRow->numRowsAffected() == 1;
+        nodeRow->finish();
+    }
 
     struct StatsKey
     {
@@ -523,20 +560,6 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
         finalizeLocal->finish();
     }
 
-    if (heartbeat == Heartbeat::Record) {
-        auto beat = prepared(u"heartbeat"_s, RecordHeartbeat.arg(dialect.nowMillis()));
-        if (!beat) {
-            dialect.rollback(*db);
-            return failed(beat.error());
-        }
-        QSqlQuery &update = **beat;
-        update.bindValue(0, m_nodeGuid);
-        update.bindValue(1, m_incarnation);
-        if (!update.exec())
-            return abort(update, tr("recording the heartbeat"));
-        update.finish();
-    }
-
     QSqlQuery &upsert = **addStats;
     for (auto it = stats.cbegin(); it != stats.cend(); ++it) {
         upsert.bindValue(0, it.key().minute);
@@ -557,6 +580,27 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
     return report;
 }
 
+Result<bool> JobPool::failUnrecorded(const ClaimedJob &job, const QString &error)
+{
+    const Dialect &dialect = m_database.dialect();
+    return m_database.write([&](QSqlDatabase &db) -> Result<bool> {
+        if (!dialect.forUpdate().isEmpty()) {
+            auto locked = execQuery(db, LockNodeRow, {m_nodeGuid}, tr("locking this node's row"));
+            if (!locked)
+                return locked.error();
+            locked->finish();
+        }
+        const bool local = job.scope == JobScope::Local;
+        const QVariantList values = local ? QVariantList{storableError(error), job.id, m_nodeGuid}
+                                          : QVariantList{storableError(error), job.id, job.epoch, m_nodeGuid};
+        auto failed = execQuery(db, (local ? FailUnrecordedLocalRun : FailUnrecordedPoolJob).arg(dialect.nowMillis()),
+                                values, tr("failing job %1").arg(job.id));
+        if (!failed)
+            return failed.error();
+        return failed->numRowsAffected() == 1;
+    });
+}
+
 Result<int> JobPool::handBack(const QList<ClaimedJob> &jobs)
 {
     if (jobs.isEmpty())
@@ -573,6 +617,13 @@ Result<int> JobPool::handBack(const QList<ClaimedJob> &jobs)
     const QString json = QString::fromUtf8(QJsonDocument(claims).toJson(QJsonDocument::Compact));
     auto handed = m_database.write([&](QSqlDatabase &db) -> Result<int> {
         int count = 0;
+        if (!dialect.forUpdate().isEmpty()) {
+            // The node's row first: the cluster's one lock order (see RecordHeartbeat).
+            auto locked = execQuery(db, LockNodeRow, {m_nodeGuid}, tr("locking this node's row"));
+            if (!locked)
+                return locked.error();
+            locked->finish();
+        }
         if (!claims.isEmpty()) {
             auto update = execQuery(db, HandBackPoolJobs.arg(dialect.nowMillis(), dialect.jsonRecords(HandBackColumns)),
                                     {json, m_nodeGuid}, tr("handing jobs back"));

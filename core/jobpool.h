@@ -64,6 +64,7 @@ struct CompletionReport
     int failed = 0;         // failed for good: out of attempts
     int retried = 0;        // queued again after a backoff
     QList<qint64> rejected; // the claim had been revoked: the outcome was dropped
+    bool heartbeatRecorded = false; // Heartbeat::Record, and the node was still Online in its run
 };
 
 struct JobRow
@@ -124,6 +125,9 @@ public:
     enum class Heartbeat { Skip, Record };
     Result<CompletionReport> complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs,
                                       Heartbeat heartbeat = Heartbeat::Skip);
+    // Fails a job for good whose outcome the database would not take (fenced by its claim;
+    // its statistics are not counted). Returns whether the claim still stood.
+    Result<bool> failUnrecorded(const ClaimedJob &job, const QString &error);
     // Puts claimed jobs that never ran (or were cut short by a stop) back in the queue,
     // fenced by their claims, without counting the attempt.
     Result<int> handBack(const QList<ClaimedJob> &jobs);

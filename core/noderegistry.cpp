@@ -12,6 +12,7 @@
 #include <QtEndian>
 
 #include <cerrno>
+#include <unistd.h>
 #include <csignal>
 
 using namespace Qt::StringLiterals;
@@ -20,13 +21,13 @@ namespace Cohort {
 
 namespace {
 
-// The first key of every node's session lock ("Cohn"); the second is livenessKey().
-constexpr qint32 LivenessLockClass = 0x436f686e;
+constexpr qint32 LivenessLockClass = NodeRegistry::LivenessLockClass;
 
 const QString NodeColumns = uR"(
     guid, name, description, api_address, version, schema_version, state, COALESCE(incarnation, ''),
     hostname, COALESCE(pid, 0), COALESCE(started_at, 0), COALESCE(last_heartbeat, 0),
-    COALESCE(offline_since, 0), tz_name, tz_offset_seconds, clock_skew_ms, created_at)"_s;
+    COALESCE(offline_since, 0), tz_name, tz_offset_seconds, clock_skew_ms, created_at,
+    heartbeat_ms, offline_after_ms, heartbeat_count, host_id)"_s;
 
 // %1: columns; %2: the database clock.
 const QString SelectNodeByGuid = u"SELECT %1, %2 FROM nodes WHERE guid = ?"_s;
@@ -35,27 +36,34 @@ const QString SelectNodeByRef = u"SELECT %1 FROM nodes WHERE guid = ? OR name = 
 // %1: the database clock.
 const QString InsertNode = uR"(
     INSERT INTO nodes (guid, name, api_address, version, schema_version, state, incarnation, hostname, pid,
-                       started_at, last_heartbeat, tz_name, tz_offset_seconds, clock_skew_ms, created_at)
-    VALUES (?, ?, ?, ?, ?, 'online', ?, ?, ?, %1, %1, ?, ?, ?, %1))"_s;
+                       started_at, last_heartbeat, tz_name, tz_offset_seconds, clock_skew_ms, created_at,
+                       heartbeat_ms, offline_after_ms, heartbeat_count, host_id)
+    VALUES (?, ?, ?, ?, ?, 'online', ?, ?, ?, %1, %1, ?, ?, ?, %1, ?, ?, 1, ?))"_s;
 const QString RejoinNode = uR"(
     UPDATE nodes
        SET name = ?, api_address = ?, version = ?, schema_version = ?, state = 'online', incarnation = ?,
            hostname = ?, pid = ?, started_at = %1, last_heartbeat = %1, offline_since = NULL,
-           tz_name = ?, tz_offset_seconds = ?, clock_skew_ms = ?
+           tz_name = ?, tz_offset_seconds = ?, clock_skew_ms = ?,
+           heartbeat_ms = ?, offline_after_ms = ?, heartbeat_count = heartbeat_count + 1, host_id = ?
      WHERE guid = ? AND state <> 'decommissioned')"_s;
 const QString SelectJoinedAt = u"SELECT started_at FROM nodes WHERE guid = ?"_s;
 const QString SelectOtherOffsets =
     u"SELECT name, tz_offset_seconds FROM nodes WHERE state = 'online' AND guid <> ? AND tz_offset_seconds <> ?"_s;
 
 const QString Beat = uR"(
-    UPDATE nodes SET last_heartbeat = %1
+    UPDATE nodes SET last_heartbeat = %1, heartbeat_count = heartbeat_count + 1, heartbeat_ms = ?, offline_after_ms = ?
      WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
 const QString SelectState = u"SELECT state, COALESCE(last_heartbeat, 0) FROM nodes WHERE guid = ?"_s;
+// How soon a peer may declare this node Offline: each allows max(its threshold, 2 x our interval).
+const QString SelectPeersAllow = uR"(
+    SELECT MIN(CASE WHEN offline_after_ms > ? THEN offline_after_ms ELSE ? END)
+      FROM nodes WHERE state = 'online' AND guid <> ? AND offline_after_ms > 0)"_s;
 
 const QString SelectOnlinePeers = uR"(
-    SELECT guid, name, COALESCE(incarnation, ''), hostname, COALESCE(pid, 0), COALESCE(last_heartbeat, 0), %1
+    SELECT guid, name, COALESCE(incarnation, ''), api_address, host_id, COALESCE(pid, 0), heartbeat_count,
+           heartbeat_ms, %1 - COALESCE(last_heartbeat, 0)
       FROM nodes WHERE state = 'online' AND guid <> ?)"_s;
-// %1: the database clock; %2: the heartbeat condition, when that is the reason.
+// %1: the database clock; %2: further conditions (the heartbeat counter, the session lock).
 const QString MarkOffline = uR"(
     UPDATE nodes SET state = 'offline', offline_since = %1
      WHERE guid = ? AND state = 'online' AND COALESCE(incarnation, '') = ? %2)"_s;
@@ -93,7 +101,7 @@ const QString SelectLiveSessions = uR"(
     SELECT objid FROM pg_locks
      WHERE locktype = 'advisory' AND classid = ? AND objsubid = 2 AND granted)"_s;
 
-constexpr int NodeColumnCount = 17;
+constexpr int NodeColumnCount = 21;
 
 NodeInfo readNode(const QSqlQuery &query)
 {
@@ -115,6 +123,10 @@ NodeInfo readNode(const QSqlQuery &query)
     node.tzOffsetSeconds = query.value(14).toInt();
     node.clockSkewMs = query.value(15).toLongLong();
     node.createdAt = query.value(16).toLongLong();
+    node.heartbeatMs = query.value(17).toLongLong();
+    node.offlineAfterMs = query.value(18).toLongLong();
+    node.heartbeatCount = query.value(19).toLongLong();
+    node.hostId = query.value(20).toString();
     return node;
 }
 
@@ -154,7 +166,8 @@ Result<NodeInfo> findIn(QSqlDatabase &db, const QString &ref)
 // Text columns are NOT NULL; a null QString would bind as NULL.
 NodeJoin withEmptyTexts(NodeJoin request)
 {
-    for (QString *text : {&request.name, &request.apiAddress, &request.version, &request.hostname, &request.tzName}) {
+    for (QString *text : {&request.name, &request.apiAddress, &request.version, &request.hostname, &request.tzName,
+                          &request.hostId}) {
         if (text->isNull())
             *text = u""_s;
     }
@@ -207,6 +220,21 @@ Result<bool> NodeRegistry::tryLivenessLock(QSqlDatabase &db, const QString &guid
     if (!query)
         return query.error();
     return query->next() && query->value(0).toBool();
+}
+
+QString NodeRegistry::hostIdentity()
+{
+    QFile bootId(u"/proc/sys/kernel/random/boot_id"_s);
+    if (!bootId.open(QIODevice::ReadOnly))
+        return {};
+    const QString boot = QString::fromLatin1(bootId.readAll().trimmed());
+    // "pid:[4026531836]": the PID namespace this process sees others' processes in.
+    char link[128] = {};
+    const ssize_t length = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
+    const QString pidNamespace = length > 0 ? QString::fromLatin1(link, length) : QString();
+    if (boot.isEmpty() || pidNamespace.isEmpty())
+        return {};
+    return boot + u' ' + pidNamespace;
 }
 
 Result<QSet<quint32>> NodeRegistry::liveSessions(QSqlDatabase &db)
@@ -274,10 +302,11 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
             if (node.state == u"online"_s && node.incarnation != request.incarnation) {
                 // On PostgreSQL the session lock this process holds proves the previous
                 // run is gone. Elsewhere: a recent heartbeat, unless its process is known
-                // to have ended on this host.
-                // The same process id on the same host is this very process's (a container
+                // to have ended where this process can see it (the same kernel and PID
+                // namespace, not merely the same host name).
+                // The same process id there is this very process's (a container
                 // restarted as PID 1, say): the previous run is over.
-                const bool ended = node.hostname == request.hostname
+                const bool ended = !request.hostId.isEmpty() && node.hostId == request.hostId
                                    && (node.pid == request.pid || !processAlive(node.pid));
                 const bool alive = !request.livenessLockHeld && !ended
                                    && now - node.lastHeartbeat <= request.offlineAfterMs;
@@ -306,7 +335,8 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
             auto updated = execQuery(db, RejoinNode.arg(dialect.nowMillis()),
                                      {request.name, request.apiAddress, request.version, Schema::CurrentVersion,
                                       request.incarnation, request.hostname, request.pid, request.tzName,
-                                      request.tzOffsetSeconds, skew, request.guid},
+                                      request.tzOffsetSeconds, skew, request.heartbeatMs, request.offlineAfterMs,
+                                      request.hostId, request.guid},
                                      tr("registering node %1").arg(request.guid));
             if (!updated)
                 return updated.error();
@@ -316,7 +346,8 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
             auto inserted = execQuery(db, InsertNode.arg(dialect.nowMillis()),
                                       {request.guid, request.name, request.apiAddress, request.version,
                                        Schema::CurrentVersion, request.incarnation, request.hostname, request.pid,
-                                       request.tzName, request.tzOffsetSeconds, skew},
+                                       request.tzName, request.tzOffsetSeconds, skew, request.heartbeatMs,
+                                       request.offlineAfterMs, request.hostId},
                                       tr("registering node %1").arg(request.guid));
             if (!inserted)
                 return inserted.error();
@@ -361,11 +392,13 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
     });
 }
 
-Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &guid, const QString &incarnation)
+Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &guid, const QString &incarnation,
+                                          qint64 heartbeatMs, qint64 offlineAfterMs)
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<Heartbeat> {
-        auto beat = execQuery(db, Beat.arg(dialect.nowMillis()), {guid, incarnation}, tr("recording the heartbeat"));
+        auto beat = execQuery(db, Beat.arg(dialect.nowMillis()), {heartbeatMs, offlineAfterMs, guid, incarnation},
+                              tr("recording the heartbeat"));
         if (!beat)
             return beat.error();
         Heartbeat result;
@@ -379,6 +412,12 @@ Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &gui
             result.at = state->value(1).toLongLong();
         }
         state->finish();
+        auto allow = execQuery(db, SelectPeersAllow, {2 * heartbeatMs, 2 * heartbeatMs, guid},
+                               tr("reading the peers' thresholds"));
+        if (!allow)
+            return allow.error();
+        result.peersAllowMs = allow->next() ? allow->value(0).toLongLong() : 0;
+        allow->finish();
         auto schema = Schema::version(db, dialect);
         if (!schema)
             return schema.error();
@@ -387,46 +426,39 @@ Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &gui
     });
 }
 
-Result<QList<NodeDeath>> NodeRegistry::findDead(Database &database, const QString &selfGuid, qint64 offlineAfterMs,
-                                                const std::optional<QSet<quint32>> &liveSessions,
-                                                const QString &hostname)
+Result<QList<PeerBeat>> NodeRegistry::onlinePeers(Database &database, const QString &selfGuid)
 {
     auto query = database.exec(SelectOnlinePeers.arg(database.dialect().nowMillis()), {selfGuid},
                                tr("checking the peers"));
     if (!query)
         return query.error();
-    QList<NodeDeath> dead;
+    QList<PeerBeat> peers;
     while (query->next()) {
-        NodeDeath death{query->value(0).toString(), query->value(1).toString(), query->value(2).toString(), {}, false};
-        const QString host = query->value(3).toString();
-        const qint64 pid = query->value(4).toLongLong();
-        const qint64 silentMs = query->value(6).toLongLong() - query->value(5).toLongLong();
-        if (offlineAfterMs > 0 && silentMs > offlineAfterMs) {
-            death.heartbeatExpired = true;
-            death.reason = tr("no heartbeat for %1 s").arg(silentMs / 1000);
-        } else if (liveSessions && !liveSessions->contains(livenessKey(death.guid))) {
-            death.sessionEnded = true;
-            death.reason = tr("its database session ended");
-        } else if (host == hostname && !processAlive(pid)) {
-            death.reason = tr("its process %1 on %2 ended").arg(pid).arg(host);
-        } else {
-            continue;
-        }
-        dead.append(death);
+        PeerBeat peer;
+        peer.guid = query->value(0).toString();
+        peer.name = query->value(1).toString();
+        peer.incarnation = query->value(2).toString();
+        peer.apiAddress = query->value(3).toString();
+        peer.hostId = query->value(4).toString();
+        peer.pid = query->value(5).toLongLong();
+        peer.heartbeatCount = query->value(6).toLongLong();
+        peer.heartbeatMs = query->value(7).toLongLong();
+        peer.ageMs = query->value(8).toLongLong();
+        peers.append(peer);
     }
-    return dead;
+    return peers;
 }
 
-Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &death, qint64 offlineAfterMs,
-                                       const QString &byGuid)
+Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &death, const QString &byGuid)
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<bool> {
         QVariantList values{death.guid, death.incarnation};
         QString condition;
-        if (death.heartbeatExpired) {
-            condition = u"AND last_heartbeat < %1 - ?"_s.arg(dialect.nowMillis());
-            values << offlineAfterMs;
+        if (death.heartbeatCount >= 0) {
+            // It beat since the peer looked: alive after all.
+            condition = u"AND heartbeat_count = ?"_s;
+            values << death.heartbeatCount;
         }
         if (death.sessionEnded) {
             // Looked at again under the row's lock: the node may have (re)taken its lock

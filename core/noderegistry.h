@@ -41,6 +41,10 @@ struct NodeInfo
     int tzOffsetSeconds = 0;
     qint64 clockSkewMs = 0;
     qint64 createdAt = 0;
+    qint64 heartbeatMs = 0;     // the heartbeat interval the node keeps
+    qint64 offlineAfterMs = 0;  // the threshold it judges its peers by
+    qint64 heartbeatCount = 0;  // raised by every heartbeat
+    QString hostId;             // kernel boot id and PID namespace (see hostIdentity())
     qint64 jobsLastHour = 0;
     qint64 runningJobs = 0;
     NodeStatus status = NodeStatus::Offline;
@@ -56,11 +60,13 @@ struct NodeJoin
     QString version;
     QString incarnation; // this process's run
     QString hostname;
+    QString hostId;              // hostIdentity() of the machine the node runs on
     qint64 pid = 0;
     QString tzName;
     int tzOffsetSeconds = 0;
     qint64 clockMs = 0;          // the node's own clock when it asked, to compute the skew
-    qint64 offlineAfterMs = 0;   // a previous run with a newer heartbeat may still be alive
+    qint64 heartbeatMs = 0;      // the node's heartbeat interval, recorded for its peers
+    qint64 offlineAfterMs = 0;   // its threshold; also: a previous run with a newer heartbeat may still be alive
     qint64 clockToleranceMs = 2000;
     bool livenessLockHeld = false; // PostgreSQL: this process holds the node's session lock
     QString guidFile;            // for the message that says how to join as a new node
@@ -80,6 +86,23 @@ struct Heartbeat
     QString state;
     qint64 at = 0;       // database time
     int schemaVersion = 0;
+    // The shortest silence after which an Online peer may declare this node Offline:
+    // min over the peers of max(their threshold, 2 x this node's interval); 0 without peers.
+    qint64 peersAllowMs = 0;
+};
+
+// What a peer needs to judge another node: one row of the Online nodes.
+struct PeerBeat
+{
+    QString guid;
+    QString name;
+    QString incarnation;
+    QString apiAddress;
+    QString hostId;
+    qint64 pid = 0;
+    qint64 heartbeatCount = 0;
+    qint64 heartbeatMs = 0;
+    qint64 ageMs = 0; // database clock minus its last heartbeat: one clock only on PostgreSQL
 };
 
 // A node a peer found dead, and why.
@@ -91,6 +114,9 @@ struct NodeDeath
     QString reason;
     bool heartbeatExpired = false;
     bool sessionEnded = false; // its PostgreSQL session lock was gone
+    // The heartbeat counter the peer saw; the node is marked Offline only if it still
+    // stands there (-1: not checked).
+    qint64 heartbeatCount = -1;
 };
 
 class NodeRegistry
@@ -103,21 +129,19 @@ public:
     // had claimed go back to the pool.
     static Result<JoinOutcome> join(Database &database, const NodeJoin &request);
 
-    // Records a heartbeat for this run, if it is still Online.
-    static Result<Heartbeat> heartbeat(Database &database, const QString &guid, const QString &incarnation);
+    // Records a heartbeat for this run, if it is still Online: raises its counter and
+    // records the interval it keeps and the threshold it judges peers by.
+    static Result<Heartbeat> heartbeat(Database &database, const QString &guid, const QString &incarnation,
+                                       qint64 heartbeatMs, qint64 offlineAfterMs);
 
-    // Peers this node should declare dead: heartbeat older than offlineAfterMs (0: do not
-    // judge heartbeats now), or (with
-    // liveSessions, PostgreSQL) no session lock held for more than sessionGraceMs, or (on
-    // this host) a process that has ended.
-    static Result<QList<NodeDeath>> findDead(Database &database, const QString &selfGuid, qint64 offlineAfterMs,
-                                             const std::optional<QSet<quint32>> &liveSessions,
-                                             const QString &hostname);
-    // Declares a node Offline, once: a conditional update that only one peer wins. The
-    // winner returns its claimed jobs to the pool and raises an alert in the same
-    // transaction. Returns whether this call did it.
-    static Result<bool> markOffline(Database &database, const NodeDeath &death, qint64 offlineAfterMs,
-                                    const QString &byGuid);
+    // Every Online node but selfGuid, for PeerJudge and the session and process checks.
+    static Result<QList<PeerBeat>> onlinePeers(Database &database, const QString &selfGuid);
+    // Declares a node Offline, once: a conditional update that only one peer wins (and
+    // nobody, when the node's heartbeat counter moved past death.heartbeatCount or, for a
+    // session death, it holds its session lock again). The winner returns its claimed
+    // jobs to the pool and raises an alert in the same transaction. Returns whether this
+    // call did it.
+    static Result<bool> markOffline(Database &database, const NodeDeath &death, const QString &byGuid);
 
     // A graceful stop: hands back what this run still holds and marks it Offline.
     static Result<void> leave(Database &database, const QString &guid, const QString &incarnation,
@@ -142,6 +166,8 @@ public:
     // PostgreSQL session locks: each live node holds one on its own connection, released
     // by the server the moment that connection ends, so peers notice a killed node
     // within a second rather than after the heartbeat threshold.
+    // The lock is (LivenessLockClass, livenessKey(guid)): pg_try_advisory_lock(int, int).
+    static constexpr qint32 LivenessLockClass = 0x436f686e; // "Cohn"
     static quint32 livenessKey(const QString &guid);
     static Result<bool> tryLivenessLock(QSqlDatabase &db, const QString &guid);
     static Result<QSet<quint32>> liveSessions(QSqlDatabase &db);
@@ -149,6 +175,9 @@ public:
     static NodeStatus deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &newestVersion);
     // Whether a process with this id runs on this host (a zombie counts as ended).
     static bool processAlive(qint64 pid);
+    // Who can see whose processes: the kernel's boot id and this process's PID namespace.
+    // Two containers may share a host name, never both of these; empty when unknown.
+    static QString hostIdentity();
 };
 
 } // namespace Cohort

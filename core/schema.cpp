@@ -170,6 +170,18 @@ const QStringList Version2 = {
     uR"(CREATE INDEX jobs_local_queued ON jobs (id) WHERE scope = 'local' AND state = 'queued')"_s,
 };
 
+// Version 3: what peers need to judge a node without trusting its wall clock or its host
+// name: the heartbeat interval it keeps and the offline threshold it applies to others
+// (peers allow max(threshold, 2 x interval)), a counter its every heartbeat raises (peers
+// time how long it has not changed on their own monotonic clock), and the identity of the
+// kernel and PID namespace it runs in (a process check is only valid inside the same one).
+const QStringList Version3 = {
+    u"ALTER TABLE nodes ADD COLUMN heartbeat_ms {bigint} NOT NULL DEFAULT 0"_s,
+    u"ALTER TABLE nodes ADD COLUMN offline_after_ms {bigint} NOT NULL DEFAULT 0"_s,
+    u"ALTER TABLE nodes ADD COLUMN heartbeat_count {bigint} NOT NULL DEFAULT 0"_s,
+    u"ALTER TABLE nodes ADD COLUMN host_id TEXT NOT NULL DEFAULT ''"_s,
+};
+
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
 const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
@@ -183,6 +195,7 @@ struct Step
 const Step Steps[] = {
     {1, &Version1},
     {2, &Version2},
+    {3, &Version3},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");

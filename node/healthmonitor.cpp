@@ -3,10 +3,14 @@
 #include "clustersettings.h"
 #include "jobpool.h"
 #include "jobtypes.h"
+#include "livenesslock.h"
 #include "nodelogging.h"
+#include "peerprober.h"
 #include "schema.h"
 
 #include <QDateTime>
+#include <QNetworkProxy>
+#include <QTcpSocket>
 
 using namespace Qt::StringLiterals;
 
@@ -19,6 +23,32 @@ constexpr int CheckIntervalMs = 1000;
 // has stood this long: after a database restart every node needs a moment to reconnect.
 // Longer than a connection attempt may take (connect_timeout, 5 s) plus a check.
 constexpr qint64 SessionGraceMs = 6000;
+// A peer whose session lock is gone but whose API port cannot be reached (neither
+// answering nor refusing: a host that went away) is dead once this passes. A dropped
+// session is taken again within a second; a network blip of a few seconds takes nothing over.
+constexpr qint64 LockFreeGraceMs = 5000;
+// How long a connection to a suspect peer's API port may take.
+constexpr int PortCheckTimeoutMs = 1000;
+
+enum class PortCheck { Answers, Refuses, Unreachable };
+
+// Whether something listens on a peer's API port. On the membership thread, so waiting a
+// moment here delays nothing that answers HTTP. Refused means nothing listens there: a
+// process that was killed. Anything else may be a network problem, not a dead node.
+PortCheck checkPort(const QString &apiAddress)
+{
+    const PeerProber::Endpoint endpoint = PeerProber::parseAddress(apiAddress);
+    if (!endpoint.valid)
+        return PortCheck::Unreachable;
+    QTcpSocket socket;
+    socket.setProxy(QNetworkProxy::NoProxy);
+    socket.connectToHost(endpoint.host, endpoint.port);
+    if (socket.waitForConnected(PortCheckTimeoutMs)) {
+        socket.abort();
+        return PortCheck::Answers;
+    }
+    return socket.error() == QAbstractSocket::ConnectionRefusedError ? PortCheck::Refuses : PortCheck::Unreachable;
+}
 // How often the cluster's heartbeat settings are read again: a change on the console's
 // System Settings page is in force on every node within this long (and one check).
 constexpr qint64 TimingReadIntervalMs = 15000;
@@ -31,11 +61,16 @@ QString timingSource(bool given, const char16_t *flag, const IntegerSetting &set
 
 } // namespace
 
-HealthMonitor::HealthMonitor(Database &database, Options options, SettingsCache &settings, QObject *parent)
+HealthMonitor::HealthMonitor(Database &database, Options options, SettingsCache &settings, ClaimLease &lease,
+                             QObject *parent)
     : QObject(parent)
     , m_database(database)
     , m_options(std::move(options))
     , m_settings(settings)
+    , m_lease(lease)
+    , m_hostId(NodeRegistry::hostIdentity())
+    , m_judge(database.url().backend() == Backend::Postgres ? PeerJudge::Seed::DatabaseAge
+                                                            : PeerJudge::Seed::FirstSight)
 {
     // Until the cluster settings are read: their defaults.
     m_timing = m_options.timing.withCluster(Setting::HeartbeatSeconds.defaultValue,
@@ -150,23 +185,6 @@ void HealthMonitor::putInForce(const NodeTiming &timing)
     m_timer.setInterval(qMin(CheckIntervalMs, m_timing.heartbeatSeconds * 1000));
 }
 
-Result<bool> HealthMonitor::takeSessionLock()
-{
-    if (m_database.url().backend() != Backend::Postgres)
-        return true;
-    auto db = m_database.connection();
-    if (!db)
-        return db.error();
-    auto locked = NodeRegistry::tryLivenessLock(*db, m_options.join.guid);
-    if (!locked)
-        return m_database.noteFailure(db, locked.error());
-    m_sessionLocked = *locked;
-    m_sessionSerial = m_database.connectionSerial();
-    if (m_sessionLocked)
-        m_sessionAge.start();
-    return *locked;
-}
-
 void HealthMonitor::start()
 {
     m_sinceBeat.start();
@@ -178,36 +196,16 @@ void HealthMonitor::beginStop()
     m_stopping = true;
 }
 
-bool HealthMonitor::ensureSession()
+void HealthMonitor::leave(const QString &reason)
 {
-    if (m_database.url().backend() != Backend::Postgres)
-        return true;
-    // A new connection (after the old one was lost) holds no lock yet.
-    auto db = m_database.connection();
-    if (!db)
-        return false;
-    if (m_sessionLocked && m_sessionSerial == m_database.connectionSerial())
-        return true;
-    auto locked = NodeRegistry::tryLivenessLock(*db, m_options.join.guid);
-    if (!locked) {
-        m_database.noteFailure(db, locked.error());
-        return false;
-    }
-    m_sessionLocked = *locked;
-    m_sessionSerial = m_database.connectionSerial();
-    if (m_sessionLocked) {
-        m_sessionAge.start();
-        qCInfo(lcHealth) << "holding this node's session lock again";
-    } else {
-        qCWarning(lcHealth) << "another session holds this node's lock; retrying";
-    }
-    return m_sessionLocked;
+    m_timer.stop();
+    auto left = NodeRegistry::leave(m_database, m_options.join.guid, m_options.join.incarnation, reason);
+    Q_EMIT this->left(left.ok(), left.ok() ? QString() : left.message());
 }
 
 void HealthMonitor::tick()
 {
     endTransitionIfDue();
-    const bool session = ensureSession();
     // A failed heartbeat is tried again at the next check, not a whole interval later.
     if (!m_databaseOk
         || m_sinceBeat.elapsed() >= qint64(m_timing.heartbeatSeconds) * 1000 - CheckIntervalMs / 2) {
@@ -218,25 +216,35 @@ void HealthMonitor::tick()
     if (m_databaseOk && m_options.timing.followsCluster()
         && (!m_sinceTimingRead.isValid() || m_sinceTimingRead.hasExpired(TimingReadIntervalMs)))
         readClusterTiming();
-    if (!m_stopping && session)
+    if (!m_stopping)
         checkPeers();
 }
 
 void HealthMonitor::beat()
 {
-    auto heartbeat = NodeRegistry::heartbeat(m_database, m_options.join.guid, m_options.join.incarnation);
+    const qint64 started = ClaimLease::nowMs();
+    const qint64 heartbeatMs = qint64(m_timing.heartbeatSeconds) * 1000;
+    auto heartbeat = NodeRegistry::heartbeat(m_database, m_options.join.guid, m_options.join.incarnation, heartbeatMs,
+                                             offlineAfterMs());
     if (!heartbeat) {
         if (m_databaseOk)
             qCWarning(lcHealth).noquote() << "heartbeat failed:" << heartbeat.message();
         m_databaseOk = false;
         return;
     }
-    if (!m_databaseOk) {
+    if (!m_databaseOk)
         qCInfo(lcHealth) << "heartbeat recorded again";
-        // Peers cut off with us need a heartbeat of their own before they are judged.
-        m_backSince.start();
-    }
     m_databaseOk = true;
+    // A gap in this node's own heartbeats (it could not reach the database, waited long for
+    // it, or was stopped): the silence it measured of its peers meanwhile is not theirs,
+    // since they were probably held up too. They get a fresh window.
+    const qint64 done = ClaimLease::nowMs();
+    if (m_lastBeatDone > 0 && done - m_lastBeatDone > heartbeatMs + qMax<qint64>(heartbeatMs, 2000)) {
+        qCInfo(lcHealth).noquote() << u"no heartbeat of this node's own for %1 ms; peers get a fresh window"_s.arg(
+            done - m_lastBeatDone);
+        m_judge.forgive(done);
+    }
+    m_lastBeatDone = done;
 
     if (heartbeat->schemaVersion > Schema::CurrentVersion) {
         Q_EMIT mustStop(3, tr("The cluster was upgraded to schema version %1; this node (schema %2, version %3) "
@@ -259,66 +267,138 @@ void HealthMonitor::beat()
                                    .arg(m_options.join.guidFile));
             return;
         }
+        // A peer declared us dead (we were cut off, or hung): our claims went back to
+        // the pool, and none of them may start now.
+        m_lease.revoke();
         if (m_stopping)
             return;
-        // A peer declared us dead (we were cut off, or hung): our claims went back to
-        // the pool. Join again; outcomes of the old claims will be fenced off.
+        // Join again; outcomes of the old claims will be fenced off.
         qCWarning(lcHealth) << "this node was declared Offline by a peer; joining again";
         m_options.join.clockMs = QDateTime::currentMSecsSinceEpoch();
+        m_options.join.heartbeatMs = heartbeatMs;
+        const qint64 joining = ClaimLease::nowMs();
         auto joined = NodeRegistry::join(m_database, m_options.join);
         if (!joined) {
             qCWarning(lcHealth).noquote() << "joining again failed:" << joined.message();
             return;
         }
+        m_lease.renew(joining);
         Q_EMIT rejoined(joined->joinedAt);
         return;
     }
+    // Claims stand until a peer could declare this node Offline.
+    m_lease.setAllowance(heartbeat->peersAllowMs > 0 ? heartbeat->peersAllowMs
+                                                     : PeerJudge::allowanceMs(offlineAfterMs(), heartbeatMs));
+    m_lease.renew(started);
     if (!m_stopping)
         scheduleHousekeeping(heartbeat->at);
 }
 
 void HealthMonitor::checkPeers()
 {
-    std::optional<QSet<quint32>> sessions;
-    if (m_database.url().backend() == Backend::Postgres) {
-        // The heartbeat may have found the connection lost since ensureSession(): then
-        // this is a new session without the lock, and the others may not be back yet.
-        if (!m_sessionLocked || m_sessionSerial != m_database.connectionSerial()) {
-            m_sessionLocked = false;
-            return;
-        }
-    }
-    if (m_database.url().backend() == Backend::Postgres && m_sessionAge.elapsed() > SessionGraceMs) {
-        auto db = m_database.connection();
-        if (!db)
-            return;
-        auto live = NodeRegistry::liveSessions(*db);
-        if (!live) {
-            m_database.noteFailure(db, live.error());
-            return;
-        }
-        sessions = *live;
-    }
-    const qint64 offlineAfterMs = this->offlineAfterMs();
-    // After this node was cut off from the database, its peers probably were too: their
-    // heartbeats are judged again once they had time to write one.
-    const bool judgeHeartbeats = !m_backSince.isValid()
-                                 || m_backSince.elapsed() > qint64(m_timing.heartbeatSeconds) * 1000 + 2000;
-    auto dead = NodeRegistry::findDead(m_database, m_options.join.guid, judgeHeartbeats ? offlineAfterMs : 0,
-                                       sessions, m_options.join.hostname);
-    if (!dead) {
-        if (m_databaseOk)
-            qCWarning(lcHealth).noquote() << "cannot check the peers:" << dead.message();
+    auto peers = NodeRegistry::onlinePeers(m_database, m_options.join.guid);
+    if (!peers) {
+        if (m_databaseOk && !m_peersReadFailing)
+            qCWarning(lcHealth).noquote() << "cannot check the peers:" << peers.message();
+        m_peersReadFailing = true;
         return;
     }
-    for (const NodeDeath &death : std::as_const(*dead)) {
-        auto marked = NodeRegistry::markOffline(m_database, death, offlineAfterMs, m_options.join.guid);
+    m_peersReadFailing = false;
+    const qint64 now = ClaimLease::nowMs();
+    m_judge.observe(*peers, now);
+    // While this node's own heartbeat fails, its view of the others' is no better.
+    QList<NodeDeath> dead = m_databaseOk ? m_judge.expired(*peers, offlineAfterMs(), now) : QList<NodeDeath>();
+    if (m_database.url().backend() == Backend::Postgres)
+        findSessionDeaths(*peers, now, &dead);
+    else
+        findProcessDeaths(*peers, &dead);
+
+    for (const NodeDeath &death : std::as_const(dead)) {
+        auto marked = NodeRegistry::markOffline(m_database, death, m_options.join.guid);
         if (!marked) {
             qCWarning(lcHealth).noquote() << "cannot mark node" << death.name << "Offline:" << marked.message();
             continue;
         }
         if (*marked)
             qCWarning(lcHealth).noquote() << "marked node" << death.name << death.guid << "Offline:" << death.reason;
+    }
+}
+
+void HealthMonitor::findSessionDeaths(const QList<PeerBeat> &peers, qint64 now, QList<NodeDeath> *dead)
+{
+    // Until this node's own session has stood a while, others may simply not be back yet
+    // (after a database restart every node reconnects).
+    if (!m_lock || m_lock->heldForMs() <= SessionGraceMs) {
+        m_lockFreeSince.clear();
+        return;
+    }
+    auto db = m_database.connection();
+    if (!db)
+        return;
+    auto live = NodeRegistry::liveSessions(*db);
+    if (!live) {
+        m_database.noteFailure(db, live.error());
+        return;
+    }
+    QSet<QString> judged;
+    for (const NodeDeath &death : std::as_const(*dead))
+        judged.insert(death.guid);
+    QSet<QString> suspects;
+    for (const PeerBeat &peer : peers) {
+        if (judged.contains(peer.guid) || live->contains(NodeRegistry::livenessKey(peer.guid)))
+            continue;
+        suspects.insert(peer.guid);
+        const qint64 freeSince = m_lockFreeSince.value(peer.guid, now);
+        m_lockFreeSince.insert(peer.guid, freeSince);
+        // A lost session is not a dead node: confirm before taking anything over.
+        const PortCheck port = checkPort(peer.apiAddress);
+        NodeDeath death;
+        if (port == PortCheck::Refuses) {
+            death.reason = tr("its database session ended and nothing listens on its API port (%1)")
+                               .arg(peer.apiAddress);
+        } else if (port == PortCheck::Unreachable && now - freeSince > LockFreeGraceMs) {
+            death.reason = tr("its database session ended %1 s ago and its API (%2) cannot be reached")
+                               .arg((now - freeSince) / 1000)
+                               .arg(peer.apiAddress);
+        } else {
+            if (!m_lockFreeLogged.contains(peer.incarnation)) {
+                m_lockFreeLogged.insert(peer.incarnation);
+                qCInfo(lcHealth).noquote()
+                    << u"node %1 has no database session; %2, so it is not taken over yet"_s.arg(
+                           peer.name, port == PortCheck::Answers ? u"its API answers"_s
+                                                                 : u"waiting before deciding"_s);
+            }
+            continue;
+        }
+        death.guid = peer.guid;
+        death.name = peer.name;
+        death.incarnation = peer.incarnation;
+        death.sessionEnded = true;
+        death.heartbeatCount = peer.heartbeatCount;
+        dead->append(death);
+    }
+    for (auto it = m_lockFreeSince.begin(); it != m_lockFreeSince.end();)
+        it = suspects.contains(it.key()) ? std::next(it) : m_lockFreeSince.erase(it);
+}
+
+void HealthMonitor::findProcessDeaths(const QList<PeerBeat> &peers, QList<NodeDeath> *dead)
+{
+    // SQLite: one machine. A process id means something only in the PID namespace of the
+    // same kernel boot, whatever the host names say (containers may share one).
+    if (m_hostId.isEmpty())
+        return;
+    for (const PeerBeat &peer : peers) {
+        if (peer.hostId != m_hostId || NodeRegistry::processAlive(peer.pid))
+            continue;
+        if (std::any_of(dead->cbegin(), dead->cend(), [&](const NodeDeath &d) { return d.guid == peer.guid; }))
+            continue;
+        NodeDeath death;
+        death.guid = peer.guid;
+        death.name = peer.name;
+        death.incarnation = peer.incarnation;
+        death.heartbeatCount = peer.heartbeatCount;
+        death.reason = tr("its process %1 ended").arg(peer.pid);
+        dead->append(death);
     }
 }
 

@@ -1,18 +1,27 @@
-// HealthMonitor: this node's side of membership, on the node's main thread with its own
-// connection. Heartbeats, holds the node's session lock (PostgreSQL), checks every peer
-// each second and declares the dead ones Offline, notices when it was itself declared
-// Offline or is older than the cluster, and submits the cluster's recurring housekeeping.
-// Follows the cluster's heartbeat settings while running, unless given to the node.
+// HealthMonitor: this node's side of membership, on the node's membership thread with its
+// own connection (never the thread that answers HTTP). Heartbeats and renews the claim
+// lease, checks every peer each second and declares the dead ones Offline, notices when it
+// was itself declared Offline or is older than the cluster, and submits the cluster's
+// recurring housekeeping. Follows the cluster's heartbeat settings while running, unless
+// given to the node.
+//
+// A peer is dead when its heartbeat counter stood still for longer than it is allowed
+// (PeerJudge: this node's monotonic clock, no wall clock), or, on PostgreSQL, when its
+// session lock is gone and that is confirmed (its API port refuses connections, or stays
+// unreachable past a grace), or, on SQLite, when its process ended where this one can see.
 #pragma once
 
+#include "claimlease.h"
 #include "database.h"
 #include "nodeconfig.h"
 #include "noderegistry.h"
+#include "peerjudge.h"
 #include "settingscache.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QTimer>
 
@@ -29,11 +38,9 @@ public:
         NodeTiming timing; // as configured: what was not given follows the cluster settings
     };
 
-    HealthMonitor(Database &database, Options options, SettingsCache &settings, QObject *parent = nullptr);
+    HealthMonitor(Database &database, Options options, SettingsCache &settings, ClaimLease &lease,
+                  QObject *parent = nullptr);
 
-    // The session lock proves this process is the live one for its GUID (PostgreSQL);
-    // false when another live process holds it.
-    Result<bool> takeSessionLock();
     // Reads the cluster's heartbeat settings and puts them in force (unless both values
     // were given to the node). Call once before joining; the timer re-reads them every 15 s.
     void readClusterTiming();
@@ -43,21 +50,29 @@ public:
     int heartbeatSeconds() const { return inForce().heartbeatSeconds; }
     // How this node joined: for heartbeats, and to join again after being declared Offline.
     void setJoin(const NodeJoin &join);
+    // This node's session lock, once taken (PostgreSQL); before start().
+    void setLivenessLock(const class LivenessLock *lock) { m_lock = lock; }
+    // On the membership thread, from here on.
     void start();
     // Keeps heartbeating (so peers do not take the jobs still finishing) but stops
     // judging peers and scheduling.
     void beginStop();
+    // A graceful stop's end: hands back what this run still holds and marks it Offline;
+    // then emits left().
+    void leave(const QString &reason);
 
 Q_SIGNALS:
     void rejoined(qint64 joinedAt);
     void mustStop(int exitCode, const QString &reason);
+    void left(bool ok, const QString &error);
 
 private:
     void tick();
     void beat();
     void checkPeers();
+    void findSessionDeaths(const QList<PeerBeat> &peers, qint64 now, QList<NodeDeath> *dead);
+    void findProcessDeaths(const QList<PeerBeat> &peers, QList<NodeDeath> *dead);
     void scheduleHousekeeping(qint64 now);
-    bool ensureSession();
     NodeTiming inForce() const;
     void putInForce(const NodeTiming &timing);
     void endTransitionIfDue();
@@ -65,12 +80,16 @@ private:
     Database &m_database;
     Options m_options;
     SettingsCache &m_settings;
-    QTimer m_timer;
+    ClaimLease &m_lease;
+    const LivenessLock *m_lock = nullptr;
+    const QString m_hostId;
+    QTimer m_timer{this};
     QElapsedTimer m_sinceBeat;
-    QElapsedTimer m_sessionAge; // since the session lock was (re)taken
-    QElapsedTimer m_backSince;  // since the heartbeat worked again after failing
-    bool m_sessionLocked = false;
-    quint64 m_sessionSerial = 0;
+    qint64 m_lastBeatDone = 0; // steady clock
+    PeerJudge m_judge;
+    QHash<QString, qint64> m_lockFreeSince;  // peer GUID -> when its session lock was first seen gone
+    QSet<QString> m_lockFreeLogged;          // peer incarnations whose lost lock was logged
+    bool m_peersReadFailing = false;
     bool m_stopping = false;
     bool m_databaseOk = true;
     QHash<QString, qint64> m_scheduledBucket; // job type -> last period this node submitted

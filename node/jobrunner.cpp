@@ -9,6 +9,7 @@
 #include <QSqlError>
 
 #include <chrono>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -30,16 +31,20 @@ constexpr qint64 PrefetchBelowMicros = 50 * 1000;
 constexpr int CancelWaitMs = 5000;
 // While the node completes jobs, its heartbeat rides along at most this often.
 constexpr qint64 BeatWithCompletionsMs = 1000;
+// A batch of outcomes the database refused this many times in a row (not a lost
+// connection) is recorded one outcome at a time, to find the one it refuses.
+constexpr int CompletionFailuresBeforeIsolating = 3;
 
 } // namespace
 
 JobRunner::JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt, Options options,
-                     SettingsCache &settings)
+                     SettingsCache &settings, ClaimLease &lease)
     : m_database(database)
     , m_nodeGuid(std::move(nodeGuid))
     , m_joinedAt(joinedAt)
     , m_options(std::move(options))
     , m_settings(settings)
+    , m_lease(lease)
     , m_pool(database, m_nodeGuid, std::move(incarnation))
 {
 }
@@ -177,21 +182,42 @@ bool JobRunner::flushOutcomes()
         for (const Finished &finished : std::as_const(m_finished)) {
             if (!m_running.remove(key(finished.outcome.job)))
                 continue; // already handed back after a cancel that came too late
-            if (finished.cancelled)
+            if (finished.unsure)
+                ++m_unsureHandedBack;
+            if (finished.cancelled || finished.unsure)
                 m_toHandBack.append(finished.outcome.job);
             else
                 m_unrecorded.append(finished.outcome);
         }
         m_finished.clear();
     }
+    if (m_unsureHandedBack > 0) {
+        qCWarning(lcJobs).noquote()
+            << u"%1 claimed jobs were not started: this node could not confirm that their claims still stand "
+               "(a peer may have declared it Offline); handing them back"_s.arg(m_unsureHandedBack);
+        m_unsureHandedBack = 0;
+    }
     if (!m_unrecorded.isEmpty()) {
         const qint64 retryBase = m_settings.integer(m_database, Setting::RetryBaseMs);
         const bool beat = !m_sinceBeat.isValid() || m_sinceBeat.elapsed() >= BeatWithCompletionsMs;
+        const qint64 started = ClaimLease::nowMs();
         auto report = m_pool.complete(m_unrecorded, retryBase,
                                       beat ? JobPool::Heartbeat::Record : JobPool::Heartbeat::Skip);
         if (!report) {
+            if (report.code() != ErrorCode::Unavailable
+                && ++m_completionFailures >= CompletionFailuresBeforeIsolating)
+                return recordOneByOne();
             databaseFailed(report.error());
             return false;
+        }
+        m_completionFailures = 0;
+        if (beat) {
+            if (report->heartbeatRecorded) {
+                m_lease.renew(started);
+            } else {
+                // No longer Online in this run: declared dead; nothing claimed so far may start.
+                m_lease.revoke();
+            }
         }
         if (report->retried > 0) {
             // Look again when the first retry is due, not only at the next poll.
@@ -233,13 +259,14 @@ void JobRunner::claimPool()
     if (free < threshold)
         return;
     const int limit = qMin(free, m_options.batchSize);
+    const quint64 generation = m_lease.generation();
     auto jobs = m_pool.claim(limit);
     if (!jobs) {
         databaseFailed(jobs.error());
         return;
     }
     for (const ClaimedJob &job : std::as_const(*jobs))
-        dispatch(job);
+        dispatch(job, generation);
     // A full batch means more is probably waiting.
     if (jobs->size() == limit)
         scheduleRound();
@@ -247,6 +274,7 @@ void JobRunner::claimPool()
 
 void JobRunner::claimLocal()
 {
+    const quint64 generation = m_lease.generation();
     auto jobs = m_pool.claimLocal(m_joinedAt, 16);
     if (!jobs) {
         m_checkLocal = true;
@@ -254,21 +282,25 @@ void JobRunner::claimLocal()
         return;
     }
     for (const ClaimedJob &job : std::as_const(*jobs))
-        dispatch(job);
+        dispatch(job, generation);
 }
 
-void JobRunner::dispatch(const ClaimedJob &job)
+void JobRunner::dispatch(const ClaimedJob &job, quint64 generation)
 {
     m_running.insert(key(job), job);
-    m_threads->start([this, job] { execute(job); });
+    m_threads->start([this, job, generation] { execute(job, generation); });
 }
 
-void JobRunner::execute(const ClaimedJob &job)
+void JobRunner::execute(const ClaimedJob &job, quint64 generation)
 {
     Finished finished;
     finished.outcome.job = job;
     if (m_cancel || m_draining) {
         finished.cancelled = true; // never started: handed back
+    } else if (generation != m_lease.generation() || !m_lease.valid()) {
+        // A job starts only while its claim is surely still this node's. Handing it back
+        // is fenced: a claim that still stands is returned, a revoked one changes nothing.
+        finished.unsure = true;
     } else {
         logExecution(job);
         QElapsedTimer timer;
@@ -301,6 +333,50 @@ void JobRunner::execute(const ClaimedJob &job)
     }
     if (wasEmpty)
         QMetaObject::invokeMethod(this, &JobRunner::scheduleRound, Qt::QueuedConnection);
+}
+
+bool JobRunner::recordOneByOne()
+{
+    // The database keeps refusing this batch of outcomes (a constraint, a trigger, a value
+    // it will not take), while this node still looks alive to its peers: isolate the
+    // outcome it refuses. Each is recorded alone; one refused alone fails its job with the
+    // reason; a job that cannot even be failed is handed back; and if the database refuses
+    // that too, the node stops so that its peers take its jobs over.
+    qCWarning(lcJobs) << "the database refused a batch of" << m_unrecorded.size() << "outcomes"
+                      << m_completionFailures << "times; recording them one by one";
+    m_completionFailures = 0;
+    const qint64 retryBase = m_settings.integer(m_database, Setting::RetryBaseMs);
+    const QList<JobOutcome> outcomes = std::exchange(m_unrecorded, {});
+    for (qsizetype i = 0; i < outcomes.size(); ++i) {
+        const JobOutcome &outcome = outcomes.at(i);
+        auto alone = m_pool.complete({outcome}, retryBase);
+        if (alone)
+            continue;
+        if (alone.code() == ErrorCode::Unavailable) {
+            m_unrecorded = outcomes.mid(i);
+            databaseFailed(alone.error());
+            return false;
+        }
+        auto marked = m_pool.failUnrecorded(outcome.job, tr("its outcome could not be recorded: %1").arg(alone.message()));
+        if (marked) {
+            qCWarning(lcJobs).noquote() << "job" << outcome.job.id << "failed: its outcome could not be recorded:"
+                                        << alone.message();
+            continue;
+        }
+        auto handed = m_pool.handBack({outcome.job});
+        if (handed) {
+            qCWarning(lcJobs).noquote() << "job" << outcome.job.id
+                                        << "handed back: neither its outcome nor its failure could be recorded:"
+                                        << marked.message();
+            continue;
+        }
+        Q_EMIT fatal(tr("The database refuses to record job %1 and to take it back (%2); this node stops so that "
+                        "its peers take over its jobs.")
+                         .arg(outcome.job.id)
+                         .arg(handed.message()));
+        return false;
+    }
+    return true;
 }
 
 void JobRunner::logExecution(const ClaimedJob &job)

@@ -1,9 +1,12 @@
 // JobRunner: a node's job loop. Lives on its own thread with its own database
 // connection: claims jobs in batches, runs them on a thread pool, and records their
-// outcomes in batches, fenced by their claims. Wakes on PostgreSQL notifications and
-// polls as the fallback; rides out a lost connection and carries on once it is back.
+// outcomes in batches, fenced by their claims. A job starts only while the claim lease
+// says its claim still stands; otherwise it is handed back. Wakes on PostgreSQL
+// notifications and polls as the fallback; rides out a lost connection and carries on once
+// it is back; isolates an outcome the database keeps refusing.
 #pragma once
 
+#include "claimlease.h"
 #include "database.h"
 #include "jobpool.h"
 #include "settingscache.h"
@@ -34,7 +37,7 @@ public:
     };
 
     JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt, Options options,
-              SettingsCache &settings);
+              SettingsCache &settings, ClaimLease &lease);
     ~JobRunner() override;
 
     // Each called on the runner's thread (queued).
@@ -49,12 +52,16 @@ public:
 Q_SIGNALS:
     void stopped(int handedBack);
     void connectionChanged(bool connected, const QString &error);
+    // The database refuses even to take this node's jobs back: it must stop, so that its
+    // peers take them over.
+    void fatal(const QString &reason);
 
 private:
     struct Finished
     {
         JobOutcome outcome;
         bool cancelled = false;
+        bool unsure = false; // not started: its claim may have been revoked
     };
 
     void scheduleRound();
@@ -62,8 +69,10 @@ private:
     bool flushOutcomes();
     void claimPool();
     void claimLocal();
-    void dispatch(const ClaimedJob &job);
-    void execute(const ClaimedJob &job);
+    // generation: the lease's, read before the claim was made.
+    void dispatch(const ClaimedJob &job, quint64 generation);
+    void execute(const ClaimedJob &job, quint64 generation);
+    bool recordOneByOne();
     void databaseFailed(const Error &error);
     void tryReconnect();
     void subscribe();
@@ -79,7 +88,10 @@ private:
     qint64 m_joinedAt;
     const Options m_options;
     SettingsCache &m_settings;
+    ClaimLease &m_lease;
     JobPool m_pool;
+    int m_completionFailures = 0; // in a row, the database refusing (not unreachable)
+    int m_unsureHandedBack = 0;
 
     QThreadPool *m_threads = nullptr;
     QTimer *m_pollTimer = nullptr;

@@ -4,6 +4,7 @@
 #include "healthendpoint.h"
 #include "healthmonitor.h"
 #include "jobrunner.h"
+#include "livenesslock.h"
 #include "masterkey.h"
 #include "nodeidentity.h"
 #include "nodelogging.h"
@@ -53,11 +54,35 @@ NodeService::NodeService(NodeConfig config, QObject *parent)
 
 NodeService::~NodeService()
 {
-    if (m_runnerThread.isRunning()) {
-        m_runnerThread.quit();
-        m_runnerThread.wait();
+    endThreads();
+    // Never moved to its thread (start() failed before): nobody else deletes it.
+    if (!m_membershipStarted)
+        delete m_health;
+}
+
+void NodeService::endThreads()
+{
+    for (QThread *thread : {&m_runnerThread, &m_membershipThread, &m_lockThread}) {
+        if (thread->isRunning()) {
+            thread->quit();
+            thread->wait();
+        }
     }
-    delete m_health;
+}
+
+Result<bool> NodeService::takeSessionLock()
+{
+    if (m_database->url().backend() != Backend::Postgres)
+        return true;
+    m_lock = new LivenessLock(*m_database, m_guid, *m_lease);
+    m_lock->moveToThread(&m_lockThread);
+    connect(&m_lockThread, &QThread::finished, m_lock, &QObject::deleteLater);
+    m_lockThread.setObjectName(u"session-lock"_s);
+    m_lockThread.start();
+    Result<bool> locked = false;
+    QMetaObject::invokeMethod(m_lock, [&locked, lock = m_lock] { locked = lock->acquire(); },
+                              Qt::BlockingQueuedConnection);
+    return locked;
 }
 
 void NodeService::installSignalHandlers()
@@ -162,6 +187,7 @@ int NodeService::start(QString *error)
     join.version = QStringLiteral(COHORT_VERSION_STRING);
     join.incarnation = m_incarnation;
     join.hostname = QSysInfo::machineHostName();
+    join.hostId = NodeRegistry::hostIdentity();
     join.pid = QCoreApplication::applicationPid();
     join.tzName = QString::fromUtf8(QTimeZone::systemTimeZoneId());
     join.tzOffsetSeconds = now.offsetFromUtc();
@@ -184,16 +210,18 @@ int NodeService::start(QString *error)
     if (migrated->changed())
         qCInfo(lcNode).noquote() << migrated->describe();
 
+    m_lease = std::make_unique<ClaimLease>(m_database->url().backend() == Backend::Postgres);
     HealthMonitor::Options healthOptions;
     healthOptions.timing = m_config.timing();
     healthOptions.join = join;
-    m_health = new HealthMonitor(*m_database, healthOptions, m_settings);
+    m_health = new HealthMonitor(*m_database, healthOptions, m_settings, *m_lease);
     // The threshold decides below whether a previous run of this GUID may still be alive.
     m_health->readClusterTiming();
     join.offlineAfterMs = m_health->offlineAfterMs();
+    join.heartbeatMs = qint64(m_health->heartbeatSeconds()) * 1000;
 
     // A second live process with this GUID (a cloned machine) already holds the lock.
-    auto locked = m_health->takeSessionLock();
+    auto locked = takeSessionLock();
     if (!locked) {
         *error = locked.message();
         return NodeExitFailure;
@@ -207,39 +235,63 @@ int NodeService::start(QString *error)
     }
 
     join.clockMs = QDateTime::currentMSecsSinceEpoch();
+    const qint64 joining = ClaimLease::nowMs();
     auto joined = NodeRegistry::join(*m_database, join);
     if (!joined) {
         *error = joined.message();
         return NodeExitFailure;
     }
+    // Joining counts as a heartbeat; the first real one, within a second, learns how long
+    // the peers allow.
+    m_lease->setAllowance(qMin(join.offlineAfterMs, 2 * join.heartbeatMs));
+    m_lease->renew(joining);
     for (const QString &warning : std::as_const(joined->warnings))
         qCWarning(lcNode).noquote() << "Manager Time Out of Sync:" << warning;
     if (joined->recoveredJobs > 0)
         qCInfo(lcNode) << joined->recoveredJobs << "jobs of this node's previous run went back to the pool";
 
     m_health->setJoin(join);
+    m_health->setLivenessLock(m_lock);
 
     JobRunner::Options runnerOptions;
     runnerOptions.workers = m_config.workers;
     runnerOptions.batchSize = m_config.batchSize;
     runnerOptions.executionLog = m_config.executionLog;
-    m_runner = new JobRunner(*m_database, m_guid, m_incarnation, joined->joinedAt, runnerOptions, m_settings);
+    m_runner = new JobRunner(*m_database, m_guid, m_incarnation, joined->joinedAt, runnerOptions, m_settings,
+                             *m_lease);
     m_runner->moveToThread(&m_runnerThread);
     connect(&m_runnerThread, &QThread::finished, m_runner, &QObject::deleteLater);
     connect(m_runner, &JobRunner::stopped, this, &NodeService::runnerStopped);
+    connect(m_runner, &JobRunner::fatal, this, [this](const QString &reason) { stop(NodeExitFailure, reason); });
     connect(m_health, &HealthMonitor::rejoined, m_runner, &JobRunner::rejoined);
     connect(m_health, &HealthMonitor::mustStop, this, [this](int code, const QString &reason) { stop(code, reason); });
+    connect(m_health, &HealthMonitor::left, this, &NodeService::left);
     m_runnerThread.setObjectName(u"job-loop"_s);
     m_runnerThread.start();
     QMetaObject::invokeMethod(m_runner, &JobRunner::start, Qt::QueuedConnection);
-    m_health->start();
 
     PeerProber::Options proberOptions;
     proberOptions.selfGuid = m_guid;
     proberOptions.version = QStringLiteral(COHORT_VERSION_STRING);
-    proberOptions.heartbeatSeconds = [health = m_health] { return health ? health->heartbeatSeconds() : 1; };
-    m_prober = std::make_unique<PeerProber>(*m_database, proberOptions);
-    m_prober->start();
+    proberOptions.heartbeatSeconds = [health = QPointer<HealthMonitor>(m_health)] {
+        return health ? health->heartbeatSeconds() : 1;
+    };
+    m_prober = new PeerProber(*m_database, proberOptions);
+
+    // From here on the main thread only answers HTTP and signals; membership has its own
+    // thread and connection, as the session lock has.
+    m_health->moveToThread(&m_membershipThread);
+    m_prober->moveToThread(&m_membershipThread);
+    connect(&m_membershipThread, &QThread::finished, m_health, &QObject::deleteLater);
+    connect(&m_membershipThread, &QThread::finished, m_prober, &QObject::deleteLater);
+    m_membershipThread.setObjectName(u"membership"_s);
+    m_membershipThread.start();
+    m_membershipStarted = true;
+    QMetaObject::invokeMethod(m_health, &HealthMonitor::start, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(m_prober, &PeerProber::start, Qt::QueuedConnection);
+    if (m_lock)
+        QMetaObject::invokeMethod(m_lock, &LivenessLock::start, Qt::QueuedConnection);
+    m_database->resetConnection(); // the main thread's, used only to start
 
     qCInfo(lcNode).noquote() << u"node %1 (%2) joined the cluster at %3 as %4, version %5, %6 workers"_s.arg(
         m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
@@ -264,9 +316,9 @@ void NodeService::stop(int exitCode, const QString &reason)
         QCoreApplication::exit(exitCode);
         return;
     }
-    m_health->beginStop();
+    QMetaObject::invokeMethod(m_health, &HealthMonitor::beginStop, Qt::QueuedConnection);
     // A leaving node's view of its peers no longer matters; its endpoint still answers.
-    m_prober->stop();
+    QMetaObject::invokeMethod(m_prober, &PeerProber::stop, Qt::QueuedConnection);
     const int graceMs = m_config.graceSeconds * 1000;
     QMetaObject::invokeMethod(m_runner, [runner = m_runner, graceMs] { runner->stop(graceMs); },
                               Qt::QueuedConnection);
@@ -281,10 +333,15 @@ void NodeService::stop(int exitCode, const QString &reason)
 void NodeService::runnerStopped(int handedBack)
 {
     Q_UNUSED(handedBack);
-    auto left = NodeRegistry::leave(*m_database, m_guid, m_incarnation,
-                                    tr("node %1 stopped before running it").arg(m_config.name));
-    if (!left) {
-        qCCritical(lcNode).noquote() << "cannot mark this node Offline:" << left.message();
+    const QString reason = tr("node %1 stopped before running it").arg(m_config.name);
+    QMetaObject::invokeMethod(m_health, [health = m_health, reason] { health->leave(reason); },
+                              Qt::QueuedConnection);
+}
+
+void NodeService::left(bool ok, const QString &error)
+{
+    if (!ok) {
+        qCCritical(lcNode).noquote() << "cannot mark this node Offline:" << error;
         if (m_exitCode == NodeExitOk)
             m_exitCode = NodeExitFailure;
     } else {
@@ -295,11 +352,14 @@ void NodeService::runnerStopped(int handedBack)
 
 void NodeService::finish()
 {
-    m_runnerThread.quit();
-    if (!m_runnerThread.wait(5000)) {
-        // A job that ignores cancellation cannot hold the process hostage.
-        qCCritical(lcNode) << "jobs still running after the stop; ending the process";
-        ::_exit(m_exitCode);
+    for (QThread *thread : {&m_runnerThread, &m_membershipThread, &m_lockThread}) {
+        thread->quit();
+        if (!thread->wait(5000)) {
+            // A job that ignores cancellation, or a database that does not answer, cannot
+            // hold the process hostage.
+            qCCritical(lcNode).noquote() << thread->objectName() << "still busy after the stop; ending the process";
+            ::_exit(m_exitCode);
+        }
     }
     QCoreApplication::exit(m_exitCode);
 }

@@ -1,9 +1,12 @@
 // NodeService: one run of a manager node, the composition root of the daemon. Starts in
 // the order of the node lifecycle (health endpoint, database, cluster key, schema and
-// version, identity, join), then runs the health monitor and the peer probes here and the
-// job loop on its own thread, and stops gracefully on SIGTERM or SIGINT.
+// version, identity, session lock, join), then runs the HTTP endpoint on the main thread,
+// the health monitor and the peer probes on the membership thread, the session lock on a
+// thread of its own and the job loop on another, and stops gracefully on SIGTERM or SIGINT.
+// After start() no SQL runs on the main thread: nothing keeps HTTP waiting on the database.
 #pragma once
 
+#include "claimlease.h"
 #include "database.h"
 #include "nodeconfig.h"
 #include "settingscache.h"
@@ -21,6 +24,7 @@ namespace Cohort {
 class HealthEndpoint;
 class HealthMonitor;
 class JobRunner;
+class LivenessLock;
 class PeerProber;
 
 // Process exit codes of cohort-node.
@@ -45,19 +49,28 @@ public:
 
 private:
     bool listen(QString *error);
+    Result<bool> takeSessionLock();
     void runnerStopped(int handedBack);
+    void left(bool ok, const QString &error);
     void finish();
+    void endThreads();
 
     NodeConfig m_config;
     std::unique_ptr<Database> m_database;
     // After m_database: destroyed first, since they use it.
     std::unique_ptr<HealthEndpoint> m_endpoint;
-    std::unique_ptr<PeerProber> m_prober;
     SettingsCache m_settings;
+    std::unique_ptr<ClaimLease> m_lease;
     QString m_guid;
     QString m_incarnation;
-    QPointer<HealthMonitor> m_health;
+    // Each lives on its thread and is deleted there when the thread ends.
+    HealthMonitor *m_health = nullptr;
+    PeerProber *m_prober = nullptr;
+    LivenessLock *m_lock = nullptr;
     JobRunner *m_runner = nullptr;
+    QThread m_membershipThread;
+    bool m_membershipStarted = false;
+    QThread m_lockThread;
     QThread m_runnerThread;
     QSocketNotifier *m_signalNotifier = nullptr;
     bool m_stopping = false;

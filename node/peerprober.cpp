@@ -32,15 +32,22 @@ QString quoted(const QString &text)
     return cut;
 }
 
-struct Endpoint
+
+} // namespace
+
+struct PeerProber::Probe
 {
-    QString host; // without brackets
-    quint16 port = 0;
-    bool valid = false;
+    QString guid;
+    QString name;
+    QString address;
+    QTcpSocket *socket = nullptr; // until the probe finishes
+    QElapsedTimer clock;
+    QByteArray answer;
+    bool done = false;
+    ProbeResult result;
 };
 
-// A peer's api_address: HOST:PORT as its node recorded it, perhaps with a scheme.
-Endpoint parseAddress(QString address)
+PeerProber::Endpoint PeerProber::parseAddress(QString address)
 {
     Endpoint endpoint;
     if (const qsizetype scheme = address.indexOf(u"://"_s); scheme >= 0)
@@ -60,20 +67,6 @@ Endpoint parseAddress(QString address)
                         });
     return endpoint;
 }
-
-} // namespace
-
-struct PeerProber::Probe
-{
-    QString guid;
-    QString name;
-    QString address;
-    QTcpSocket *socket = nullptr; // until the probe finishes
-    QElapsedTimer clock;
-    QByteArray answer;
-    bool done = false;
-    ProbeResult result;
-};
 
 PeerProber::PeerProber(Database &database, Options options, QObject *parent)
     : QObject(parent)

@@ -1,8 +1,8 @@
 // PeerProber: every heartbeat, asks each Online peer's GET /api/v1/health at once and
 // records what it found (reachable, round-trip time, the error) in node_links, one
 // transaction per round: what the console's network map draws. The network never blocks
-// the event loop; the database reads and the write run on the node's main thread, as the
-// HealthMonitor's do.
+// the event loop; the database reads and the write run on the node's membership thread,
+// as the HealthMonitor's do (never on the thread that answers HTTP).
 #pragma once
 
 #include "database.h"
@@ -41,6 +41,15 @@ public:
     // No further rounds; probes under way are abandoned, unrecorded.
     void stop();
 
+    struct Endpoint
+    {
+        QString host; // without brackets
+        quint16 port = 0;
+        bool valid = false;
+    };
+    // A peer's api_address: HOST:PORT as its node recorded it, perhaps with a scheme.
+    static Endpoint parseAddress(QString address);
+
     // How long a probe may take: a heartbeat, within [500 ms, 5 s]. Long enough for a
     // loaded peer on a slow network, short enough that a round ends before the next.
     static int timeoutMs(int heartbeatSeconds);
@@ -61,8 +70,8 @@ private:
 
     Database &m_database;
     Options m_options;
-    QTimer m_next;     // single shot, re-armed after each round: rounds never pile up
-    QTimer m_deadline; // the round's probes that have not finished by then time out
+    QTimer m_next{this};     // single shot, re-armed after each round: rounds never pile up
+    QTimer m_deadline{this}; // the round's probes that have not finished by then time out
     QElapsedTimer m_roundClock;
     int m_roundTimeoutMs = 0;
     std::vector<std::unique_ptr<Probe>> m_probes;

@@ -4,10 +4,13 @@
 #include "jobpool.h"
 #include "jobstatistics.h"
 #include "noderegistry.h"
+#include "peerjudge.h"
 #include "testdatabase.h"
 
+#include <QSemaphore>
 #include <QSysInfo>
 #include <QTest>
+#include <QThread>
 #include <QUuid>
 
 #include <limits>
@@ -69,6 +72,10 @@ private Q_SLOTS:
     void scheduleKeyMakesOneJob();
     void badSpecsAreRefused();
     void onlyOnePeerMarksANodeOffline();
+    void aPeerThatBeatsAgainIsNotMarkedOffline();
+    void silenceIsTimedOnTheObserversClock();
+    void aSlowHeartbeatIsAllowedTwoIntervals();
+    void completionTakesTheNodeRowFirst();
     void aNodeDeclaredOfflineCannotClaim();
     void unknownClaimsAreHandedBack();
     void errorTextIsStorable();
@@ -290,14 +297,23 @@ void TestJobPool::onlyOnePeerMarksANodeOffline()
     QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(3, spec(u"noop"_s))), 3);
     JobPool pool(database(), dead.guid, dead.incarnation);
     QCOMPARE(pool.claim(3)->size(), 3);
+    // Its clock is ten minutes behind (SQLite: "database time" is each node's own): that
+    // alone proves nothing. What counts is that its counter stands still.
     QVERIFY(database().exec(u"UPDATE nodes SET last_heartbeat = last_heartbeat - 600000"_s).ok());
 
-    auto found = NodeRegistry::findDead(database(), u"peer-1"_s, 180000, std::nullopt, QSysInfo::machineHostName());
-    QVERIFY2(found.ok(), qPrintable(found.message()));
-    QCOMPARE(found->size(), 1);
-    QVERIFY(found->first().heartbeatExpired);
-    auto first = NodeRegistry::markOffline(database(), found->first(), 180000, u"peer-1"_s);
-    auto second = NodeRegistry::markOffline(database(), found->first(), 180000, u"peer-2"_s);
+    auto peers = NodeRegistry::onlinePeers(database(), u"peer-1"_s);
+    QVERIFY2(peers.ok(), qPrintable(peers.message()));
+    QCOMPARE(peers->size(), 1);
+    PeerJudge judge(PeerJudge::Seed::FirstSight);
+    judge.observe(*peers, 1000);
+    QVERIFY(judge.expired(*peers, 180000, 1000).isEmpty());
+    QVERIFY(judge.expired(*peers, 180000, 181000).isEmpty()); // exactly the threshold: not yet
+    const QList<NodeDeath> found = judge.expired(*peers, 180000, 181001);
+    QCOMPARE(found.size(), 1);
+    QVERIFY(found.first().heartbeatExpired);
+    QCOMPARE(found.first().heartbeatCount, peers->first().heartbeatCount);
+    auto first = NodeRegistry::markOffline(database(), found.first(), u"peer-1"_s);
+    auto second = NodeRegistry::markOffline(database(), found.first(), u"peer-2"_s);
     QVERIFY(first.ok() && second.ok());
     QVERIFY(*first);
     QVERIFY(!*second);
@@ -311,6 +327,168 @@ void TestJobPool::onlyOnePeerMarksANodeOffline()
     QCOMPARE(nodes->first().status, NodeStatus::Offline);
     QVERIFY(NodeRegistry::join(database(), dead).ok());
     QCOMPARE(NodeRegistry::list(database())->first().status, NodeStatus::Online);
+}
+
+void TestJobPool::aPeerThatBeatsAgainIsNotMarkedOffline()
+{
+    const NodeJoin slow = nodeJoinRequest(u"slow"_s);
+    QVERIFY(NodeRegistry::join(database(), slow).ok());
+    auto peers = NodeRegistry::onlinePeers(database(), u"peer-1"_s);
+    QVERIFY(peers.ok());
+    PeerJudge judge(PeerJudge::Seed::FirstSight);
+    judge.observe(*peers, 0);
+    const QList<NodeDeath> found = judge.expired(*peers, 180000, 200000);
+    QCOMPARE(found.size(), 1);
+    // It beats between the peer's look and its update: the update must not take it.
+    QVERIFY(NodeRegistry::heartbeat(database(), slow.guid, slow.incarnation, 10000, 180000).ok());
+    auto marked = NodeRegistry::markOffline(database(), found.first(), u"peer-1"_s);
+    QVERIFY(marked.ok());
+    QVERIFY(!*marked);
+    QCOMPARE(scalar(database(), u"SELECT state FROM nodes WHERE guid = ?"_s, {slow.guid}).toString(), u"online"_s);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM alerts"_s).toInt(), 0);
+}
+
+void TestJobPool::silenceIsTimedOnTheObserversClock()
+{
+    // A node whose wall clock runs an hour fast or slow stamps its heartbeats with it (on
+    // SQLite there is no other clock). Its peers time its silence on their own steady
+    // clock: as long as its counter moves, it is alive.
+    const NodeJoin skewed = nodeJoinRequest(u"skewed"_s);
+    QVERIFY(NodeRegistry::join(database(), skewed).ok());
+    PeerJudge judge(PeerJudge::Seed::FirstSight);
+    for (qint64 step = 0; step < 10; ++step) {
+        const qint64 shift = step % 2 == 0 ? 3600000 : -3600000;
+        QVERIFY(database().exec(u"UPDATE nodes SET last_heartbeat = last_heartbeat + ?"_s, {shift}).ok());
+        QVERIFY(NodeRegistry::heartbeat(database(), skewed.guid, skewed.incarnation, 1000, 5000).ok());
+        auto peers = NodeRegistry::onlinePeers(database(), u"observer"_s);
+        QVERIFY(peers.ok());
+        const qint64 now = step * 4000; // beats every 4 s, threshold 5 s
+        judge.observe(*peers, now);
+        QVERIFY2(judge.expired(*peers, 5000, now).isEmpty(), qPrintable(u"step %1"_s.arg(step)));
+    }
+    // A moment ago, seen by one clock: on PostgreSQL the database's age seeds a new observer.
+    auto peers = NodeRegistry::onlinePeers(database(), u"observer"_s);
+    QVERIFY(peers.ok());
+    PeerJudge fresh(PeerJudge::Seed::DatabaseAge);
+    QList<PeerBeat> old = *peers;
+    old.first().ageMs = 7000;
+    fresh.observe(old, 100000);
+    QCOMPARE(fresh.silentMs(skewed.guid, 100000), 7000);
+    QCOMPARE(fresh.expired(old, 5000, 100000).size(), 1);
+    // ... and one that was cut off from the database forgives what it could not see.
+    fresh.forgive(100000);
+    QVERIFY(fresh.expired(old, 5000, 104000).isEmpty());
+    QCOMPARE(fresh.expired(old, 5000, 105001).size(), 1);
+}
+
+void TestJobPool::aSlowHeartbeatIsAllowedTwoIntervals()
+{
+    // --heartbeat 200 under the default 180 s threshold: peers allow 400 s, not 180.
+    const NodeJoin slow = nodeJoinRequest(u"slow"_s);
+    QVERIFY(NodeRegistry::join(database(), slow).ok());
+    QVERIFY(NodeRegistry::heartbeat(database(), slow.guid, slow.incarnation, 200000, 400000).ok());
+    const NodeJoin quick = nodeJoinRequest(u"quick"_s);
+    QVERIFY(NodeRegistry::join(database(), quick).ok());
+    QVERIFY(NodeRegistry::heartbeat(database(), quick.guid, quick.incarnation, 10000, 180000).ok());
+    auto peers = NodeRegistry::onlinePeers(database(), quick.guid);
+    QVERIFY(peers.ok());
+    QCOMPARE(peers->size(), 1);
+    QCOMPARE(peers->first().heartbeatMs, 200000);
+    PeerJudge judge(PeerJudge::Seed::FirstSight);
+    judge.observe(*peers, 0);
+    QVERIFY(judge.expired(*peers, 180000, 399000).isEmpty());
+    QCOMPARE(judge.expired(*peers, 180000, 400001).size(), 1);
+    // The slow node learns how soon the quick one may declare it dead: 400 s; the quick
+    // one, how soon the slow one may (its 400 s threshold).
+    auto slowBeat = NodeRegistry::heartbeat(database(), slow.guid, slow.incarnation, 200000, 400000);
+    QVERIFY(slowBeat.ok());
+    QCOMPARE(slowBeat->peersAllowMs, 400000);
+    auto quickBeat = NodeRegistry::heartbeat(database(), quick.guid, quick.incarnation, 10000, 180000);
+    QVERIFY(quickBeat.ok());
+    QCOMPARE(quickBeat->peersAllowMs, 400000);
+}
+
+void TestJobPool::completionTakesTheNodeRowFirst()
+{
+    // A node completes its jobs (recording its heartbeat with them) at the moment a peer
+    // declares it dead. With completions locking jobs before the node row and markOffline
+    // the node row before the jobs, PostgreSQL aborted one of them as a deadlock. The
+    // test holds the node row so that the peer queues first and the completion second,
+    // then lets go: one lock order everywhere means both go through.
+    QFETCH_GLOBAL(QString, backend);
+    const bool postgres = backendFromName(backend) == Backend::Postgres;
+    QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(3, spec(u"noop"_s))), 3);
+    const NodeJoin victim = registered(u"victim"_s);
+    auto peers = NodeRegistry::onlinePeers(database(), u"peer"_s);
+    QVERIFY(peers.ok() && peers->size() == 1);
+    NodeDeath death;
+    death.guid = victim.guid;
+    death.name = victim.name;
+    death.incarnation = victim.incarnation;
+    death.heartbeatExpired = true;
+    death.heartbeatCount = peers->first().heartbeatCount;
+    death.reason = u"no heartbeat for 181 s"_s;
+
+    // The victim's job loop, on a thread of its own (a JobPool belongs to one thread).
+    QSemaphore claimed;
+    QSemaphore complete;
+    Result<CompletionReport> report = makeError(ErrorCode::Database, u"not run"_s);
+    std::unique_ptr<QThread> victimLoop(QThread::create([&] {
+        JobPool pool(database(), victim.guid, victim.incarnation);
+        auto jobs = pool.claim(3);
+        claimed.release();
+        complete.acquire();
+        QList<JobOutcome> outcomes;
+        for (const ClaimedJob &job : jobs ? *jobs : QList<ClaimedJob>())
+            outcomes << outcome(job, true);
+        report = pool.complete(outcomes, 1000, JobPool::Heartbeat::Record);
+        pool.reset();
+    }));
+    Result<bool> marked = makeError(ErrorCode::Database, u"not run"_s);
+    std::unique_ptr<QThread> peerCheck(QThread::create([&] {
+        marked = NodeRegistry::markOffline(database(), death, u"peer"_s);
+        database().resetConnection();
+    }));
+
+    victimLoop->start();
+    QVERIFY(claimed.tryAcquire(1, 30000));
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'running'"_s).toInt(), 3);
+    if (postgres) {
+        auto watcher = Database::fromUrl(database().url().toString());
+        QVERIFY(watcher.ok());
+        auto waiting = [&] {
+            return scalar(**watcher, u"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock'"_s)
+                .toInt();
+        };
+        auto db = database().connection();
+        QVERIFY(db.ok());
+        QVERIFY(database().dialect().beginWrite(*db).ok());
+        QVERIFY(execQuery(*db, u"SELECT state FROM nodes WHERE guid = ? FOR UPDATE"_s, {victim.guid}).ok());
+        peerCheck->start();
+        QTRY_COMPARE_WITH_TIMEOUT(waiting(), 1, 10000);
+        complete.release();
+        QTRY_COMPARE_WITH_TIMEOUT(waiting(), 2, 10000);
+        QVERIFY(database().dialect().commit(*db).ok());
+        (*watcher)->resetConnection();
+    } else {
+        // One write lock, no row locks: the same order, one after the other.
+        peerCheck->start();
+        QVERIFY(peerCheck->wait(60000));
+        complete.release();
+    }
+    QVERIFY(peerCheck->wait(60000));
+    QVERIFY(victimLoop->wait(60000));
+
+    QVERIFY2(marked.ok(), qPrintable(marked.message()));
+    QVERIFY2(report.ok(), qPrintable(report.message()));
+    QCOMPARE(scalar(database(), u"SELECT state FROM nodes WHERE guid = ?"_s, {victim.guid}).toString(), u"offline"_s);
+    // The peer went first: the completion came too late, changed nothing, and learnt that
+    // the node is no longer Online.
+    QVERIFY(*marked);
+    QCOMPARE(report->rejected.size(), 3);
+    QVERIFY(!report->heartbeatRecorded);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND claimed_by IS NULL"_s).toInt(), 3);
 }
 
 void TestJobPool::aNodeDeclaredOfflineCannotClaim()

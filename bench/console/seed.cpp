@@ -260,7 +260,7 @@ Result<Seed> seedCluster(Database &database, const SeedPlan &plan)
             death.name = node.name;
             death.incarnation = request.incarnation;
             death.reason = u"no heartbeat for 181 s"_s;
-            auto marked = NodeRegistry::markOffline(database, death, 180000, u"bench"_s);
+            auto marked = NodeRegistry::markOffline(database, death, u"bench"_s);
             if (!marked)
                 return seedError(u"marking node %1 Offline"_s.arg(node.name), marked.error());
             ++seed.offline;

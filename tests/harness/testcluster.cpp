@@ -50,10 +50,13 @@ QString NodeProcess::guid() const
     return QString::fromUtf8(file.readAll()).trimmed();
 }
 
-void NodeProcess::start(const QString &program, const QStringList &arguments)
+void NodeProcess::start(const QString &program, const QStringList &arguments,
+                        const QHash<QString, QString> &extraEnvironment)
 {
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(u"QT_LOGGING_RULES"_s, u"cohort.*.info=true"_s);
+    for (auto it = extraEnvironment.cbegin(); it != extraEnvironment.cend(); ++it)
+        environment.insert(it.key(), it.value());
     m_process.setProcessEnvironment(environment);
     m_process.start(program, arguments);
 }
@@ -196,8 +199,35 @@ NodeProcess *TestCluster::startNode(const QString &name, const QStringList &extr
     return startNodeIn(name, scratchPath(u"node-"_s + name), extraArguments, timing);
 }
 
+QString TestCluster::nodeProgram()
+{
+    const QString given = qEnvironmentVariable("COHORT_TEST_NODE");
+    return given.isEmpty() ? QStringLiteral(COHORT_NODE_PATH) : given;
+}
+
+QHash<QString, QString> TestCluster::fakeClock(const QString &offset)
+{
+    // Debian's faketime package; the multi-threaded variant, since a node runs threads.
+    QString library;
+    const QDir lib(u"/usr/lib"_s);
+    for (const QString &arch : lib.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString candidate = lib.filePath(arch + u"/faketime/libfaketimeMT.so.1"_s);
+        if (QFile::exists(candidate))
+            library = candidate;
+    }
+    if (library.isEmpty())
+        qWarning("libfaketime is not installed (Debian package faketime): the clock is not faked");
+    // Under AddressSanitizer its runtime must come first; a preloaded library comes before it.
+    QString asan = qEnvironmentVariable("ASAN_OPTIONS");
+    asan += (asan.isEmpty() ? u""_s : u":"_s) + u"verify_asan_link_order=0"_s;
+    return {{u"LD_PRELOAD"_s, library},
+            {u"FAKETIME"_s, offset},
+            {u"FAKETIME_NO_CACHE"_s, u"1"_s},
+            {u"ASAN_OPTIONS"_s, asan}};
+}
+
 NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments,
-                                      Timing timing)
+                                      Timing timing, const QHash<QString, QString> &environment)
 {
     const QString log = scratchPath(u"executions-%1-%2.log"_s.arg(name).arg(m_nodes.size()));
     auto node = std::make_unique<NodeProcess>(name, dataDir, log);
@@ -205,7 +235,7 @@ NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDi
                           u"--secret-file"_s, m_secretFile, u"--api"_s, u"127.0.0.1:0"_s,
                           u"--execution-log"_s, log};
     arguments << defaultArguments(timing) << extraArguments;
-    node->start(QStringLiteral(COHORT_NODE_PATH), arguments);
+    node->start(nodeProgram(), arguments, environment);
     m_nodes.push_back(std::move(node));
     return m_nodes.back().get();
 }

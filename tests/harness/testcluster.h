@@ -32,7 +32,8 @@ public:
     // The GUID the node made for itself (empty before it started).
     QString guid() const;
 
-    void start(const QString &program, const QStringList &arguments);
+    // environment: added to this process's (QT_LOGGING_RULES is set for the node's info).
+    void start(const QString &program, const QStringList &arguments, const QHash<QString, QString> &environment = {});
     // Waits (spinning the event loop) until the node says it joined, or it exits.
     bool waitForJoined(int timeoutMs = 30000);
     bool waitForExit(int timeoutMs = 30000);
@@ -80,7 +81,13 @@ public:
     NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {}, Timing timing = Timing::Fast);
     // Starts a node on an existing data folder (same GUID).
     NodeProcess *startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments = {},
-                             Timing timing = Timing::Fast);
+                             Timing timing = Timing::Fast, const QHash<QString, QString> &environment = {});
+    // The cohort-node the tests run: the one built beside them, or COHORT_TEST_NODE (to
+    // show that a test fails on an older build).
+    static QString nodeProgram();
+    // Environment that makes a node's clocks run off by offset (libfaketime's FAKETIME
+    // syntax: "+300s", "-1h", "+0 x2"), preloaded into the node itself so it keeps its pid.
+    static QHash<QString, QString> fakeClock(const QString &offset);
     const std::vector<std::unique_ptr<NodeProcess>> &nodes() const { return m_nodes; }
 
     // Prints the last lines each node wrote: what a failed test shows about its nodes.

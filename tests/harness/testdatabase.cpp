@@ -137,7 +137,9 @@ NodeJoin nodeJoinRequest(const QString &name)
     join.version = u"0.1.0"_s;
     join.incarnation = QUuid::createUuid().toString(QUuid::WithoutBraces);
     join.hostname = QSysInfo::machineHostName();
+    join.hostId = NodeRegistry::hostIdentity();
     join.pid = QCoreApplication::applicationPid();
+    join.heartbeatMs = 10000;
     join.offlineAfterMs = 180000;
     join.guidFile = u"node.guid"_s;
     return join;
