@@ -1,6 +1,7 @@
 // The network map widget on values made here: layout without overlaps, status colours,
 // link states and tooltips, updates in place, the shared activity scale, mouse selection
-// and activation, and pictures for a person to look at (artifacts/networkmap-*.png).
+// and activation, and pictures (artifacts/networkmap-*.png) whose pixels must show the
+// cards, graphs, hub and links that were put on the map.
 #include "networkmapitems.h"
 #include "networkmaplayout.h"
 #include "networkmapview.h"
@@ -14,6 +15,7 @@
 #include <QTest>
 #include <QToolTip>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace Cohort;
@@ -120,6 +122,148 @@ QString artifactPath(const QString &name)
     return dir.filePath(u"artifacts/"_s + name);
 }
 
+// The hue families a person reads from the status colours, whatever their exact shade;
+// saturated, so that they do not pass for the grey-blue background.
+bool isGreenish(const QColor &c)
+{
+    return c.hsvSaturation() >= 80 && c.hsvHue() >= 90 && c.hsvHue() <= 150;
+}
+
+bool isReddish(const QColor &c)
+{
+    return c.hsvSaturation() >= 80 && (c.hsvHue() <= 12 || c.hsvHue() >= 345);
+}
+
+// Between red and yellow.
+bool isAmber(const QColor &c)
+{
+    return c.hsvSaturation() >= 80 && c.hsvHue() >= 20 && c.hsvHue() <= 50;
+}
+
+int hueDistance(const QColor &a, const QColor &b)
+{
+    const int d = std::abs(a.hsvHue() - b.hsvHue());
+    return std::min(d, 360 - d);
+}
+
+bool isNear(QRgb pixel, const QColor &colour, int tolerance)
+{
+    return std::abs(qRed(pixel) - colour.red()) <= tolerance &&
+           std::abs(qGreen(pixel) - colour.green()) <= tolerance &&
+           std::abs(qBlue(pixel) - colour.blue()) <= tolerance;
+}
+
+// A link's colours over the background, however faint the dense pens are.
+bool looksGreen(QRgb pixel)
+{
+    return qGreen(pixel) - std::max(qRed(pixel), qBlue(pixel)) >= 25;
+}
+
+bool looksRed(QRgb pixel)
+{
+    return qRed(pixel) - std::max(qGreen(pixel), qBlue(pixel)) >= 60;
+}
+
+// The activity graph of an Online node: saturated blue (a muted one is grey).
+bool looksBlue(QRgb pixel)
+{
+    const QColor c(pixel);
+    return c.hsvSaturation() >= 80 && c.hsvHue() >= 195 && c.hsvHue() <= 225;
+}
+
+// The view as grabbed, in plain RGB, and where its viewport's pixels are in it.
+struct MapPicture
+{
+    QImage image;
+    QPoint viewportOffset;
+
+    MapPicture(const NetworkMapView &view, const QPixmap &grabbed)
+        : image(grabbed.toImage().convertToFormat(QImage::Format_RGB32))
+        , viewportOffset(view.viewport()->mapTo(&view, QPoint(0, 0)))
+    {}
+
+    QPoint pixelAt(const NetworkMapView &view, QPointF scenePos) const
+    {
+        return view.mapFromScene(scenePos) + viewportOffset;
+    }
+
+    QRect pixelsOf(const NetworkMapView &view, const QRectF &sceneRect) const
+    {
+        return view.mapFromScene(sceneRect)
+            .boundingRect()
+            .translated(viewportOffset)
+            .intersected(image.rect());
+    }
+
+    template<typename Test>
+    int count(const QRect &rect, Test test) const
+    {
+        int found = 0;
+        for (int y = rect.top(); y <= rect.bottom(); ++y) {
+            for (int x = rect.left(); x <= rect.right(); ++x)
+                found += test(image.pixel(x, y)) ? 1 : 0;
+        }
+        return found;
+    }
+
+    // Whether a pixel within one of pos passes the test (a line may fall between pixels).
+    template<typename Test>
+    bool near(QPoint pos, Test test) const
+    {
+        return count(QRect(pos - QPoint(1, 1), QSize(3, 3)).intersected(image.rect()), test) > 0;
+    }
+
+    // The most frequent colour in rect, and its share of it.
+    std::pair<QRgb, qreal> dominant(const QRect &rect) const
+    {
+        QHash<QRgb, int> counts;
+        for (int y = rect.top(); y <= rect.bottom(); ++y) {
+            for (int x = rect.left(); x <= rect.right(); ++x)
+                ++counts[image.pixel(x, y)];
+        }
+        std::pair<QRgb, int> best{0, 0};
+        for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+            if (it.value() > best.second)
+                best = {it.key(), it.value()};
+        }
+        return {best.first, rect.isEmpty() ? 0.0 : qreal(best.second) / (rect.width() * rect.height())};
+    }
+
+    // What is wrong with a node card in the picture, or nothing: the accent down its left
+    // edge in the status colour, its fill a light tint of the same hue, no other status's
+    // colour anywhere on it.
+    QString cardProblem(const NetworkMapView &view, const NetworkMapNodeItem *item) const
+    {
+        const QColor colour = item->statusColor();
+        const QRectF bounds = item->sceneBoundingRect();
+        const QRect card = pixelsOf(view, bounds);
+        if (card.isEmpty())
+            return u"%1: not in the picture"_s.arg(item->name());
+        // Every row of the card's left edge (below its rounded corner) crosses the accent.
+        const QRect edge = pixelsOf(view, QRectF(bounds.left(), bounds.top() + 16, 14, bounds.height() - 32));
+        const auto inColour = [&colour](QRgb p) { return isNear(p, colour, 4); };
+        for (int y = edge.top(); y <= edge.bottom(); ++y) {
+            if (count(QRect(edge.left(), y, edge.width(), 1), inColour) == 0)
+                return u"%1: no %2 at row %3"_s.arg(item->name(), colour.name()).arg(y);
+        }
+        for (NodeStatus other : {NodeStatus::Online, NodeStatus::Offline, NodeStatus::UpgradeRequired}) {
+            const QColor wrong = NodesTableModel::statusColor(other);
+            const int found =
+                other == item->status() ? 0 : count(card, [&](QRgb p) { return isNear(p, wrong, 4); });
+            if (found > 0)
+                return u"%1: %2 pixels in %3"_s.arg(item->name()).arg(found).arg(wrong.name());
+        }
+        // The card left of its graph, inside its outline: mostly the fill.
+        QRectF fillArea = item->sceneBoundingRect().adjusted(12, 12, -12, -12);
+        fillArea.setRight(item->activityItem()->sceneBoundingRect().left() - 6);
+        const auto [fill, share] = dominant(pixelsOf(view, fillArea));
+        const QColor tint(fill);
+        if (share < 0.3 || tint.value() < 220 || tint.hsvHue() < 0 || hueDistance(tint, colour) > 10)
+            return u"%1: the fill is %2 (%3 %)"_s.arg(item->name(), tint.name()).arg(qRound(share * 100));
+        return {};
+    }
+};
+
 } // namespace
 
 class TestNetworkMap : public QObject
@@ -204,6 +348,9 @@ void TestNetworkMap::layout()
 void TestNetworkMap::statusColours()
 {
     NetworkMapView view;
+    view.resize(1200, 800);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
     const QList<NodeInfo> nodes{makeNode(0, NodeStatus::Online), makeNode(1, NodeStatus::Offline),
                                 makeNode(2, NodeStatus::UpgradeRequired),
                                 makeNode(3, NodeStatus::Decommissioned)};
@@ -219,7 +366,6 @@ void TestNetworkMap::statusColours()
         QCOMPARE(item->name(), nodes.at(i).name);
         QCOMPARE(item->version(), nodes.at(i).version);
         QCOMPARE(item->status(), nodes.at(i).status);
-        QCOMPARE(item->statusColor(), NodesTableModel::statusColor(nodes.at(i).status));
         QVERIFY(item->flags() & QGraphicsItem::ItemIsSelectable);
         const QString tip = item->toolTip();
         QVERIFY2(tip.contains(nodes.at(i).name), qPrintable(tip));
@@ -229,6 +375,25 @@ void TestNetworkMap::statusColours()
         QVERIFY2(tip.contains(formatTimestamp(nodes.at(i).lastHeartbeat)), qPrintable(tip));
     }
     QCOMPARE(view.hubItem()->label(), u"db"_s);
+
+    // Each status reads as what it means, and no two look alike.
+    const QColor online = view.nodeItem(nodes.at(0).guid)->statusColor();
+    const QColor offline = view.nodeItem(nodes.at(1).guid)->statusColor();
+    const QColor upgrade = view.nodeItem(nodes.at(2).guid)->statusColor();
+    QVERIFY2(isGreenish(online), qPrintable(online.name()));
+    QVERIFY2(isReddish(offline), qPrintable(offline.name()));
+    QVERIFY2(isAmber(upgrade), qPrintable(upgrade.name()));
+    QVERIFY(hueDistance(online, offline) >= 60);
+    QVERIFY(hueDistance(online, upgrade) >= 60);
+    QVERIFY(hueDistance(offline, upgrade) >= 15);
+
+    // And each card is painted in its own colour.
+    QTRY_VERIFY(!view.property("linksPending").toBool());
+    const MapPicture picture(view, view.grab());
+    for (int i = 0; i < 3; ++i) {
+        const QString problem = picture.cardProblem(view, view.nodeItem(nodes.at(i).guid));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
 }
 
 void TestNetworkMap::linkStates()
@@ -380,6 +545,9 @@ void TestNetworkMap::linkPictureFollowsStates()
 void TestNetworkMap::updateInPlace()
 {
     NetworkMapView view;
+    view.resize(1200, 800);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
     QSignalSpy selected(&view, &NetworkMapView::nodeSelected);
     QList<NodeInfo> nodes = makeCluster(5);
     view.setCluster(nodes, fullMesh(nodes), makeActivity(nodes), u"db"_s);
@@ -390,6 +558,9 @@ void TestNetworkMap::updateInPlace()
         positions.append(view.nodeItem(node.guid)->pos());
     }
     NetworkMapLinkItem *link01 = view.linkItem(nodes.at(0).guid, nodes.at(1).guid);
+    QVERIFY2(isGreenish(before.at(1)->statusColor()), qPrintable(before.at(1)->statusColor().name()));
+    const QString wasOnline = MapPicture(view, view.grab()).cardProblem(view, before.at(1));
+    QVERIFY2(wasOnline.isEmpty(), qPrintable(wasOnline));
     view.selectNode(nodes.at(2).guid);
     QCOMPARE(view.selectedNode(), nodes.at(2).guid);
     QCOMPARE(selected.size(), 1);
@@ -406,7 +577,11 @@ void TestNetworkMap::updateInPlace()
     }
     QCOMPARE(before.at(1)->status(), NodeStatus::Offline);
     QCOMPARE(before.at(1)->name(), u"bravo-renamed"_s);
-    QCOMPARE(before.at(1)->statusColor(), NodesTableModel::statusColor(NodeStatus::Offline));
+    QVERIFY2(isReddish(before.at(1)->statusColor()), qPrintable(before.at(1)->statusColor().name()));
+    // The card's cached picture follows: red now, no green left.
+    const MapPicture picture(view, view.grab());
+    const QString problem = picture.cardProblem(view, before.at(1));
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
     QCOMPARE(before.at(3)->version(), u"2.0.0"_s);
     QCOMPARE(view.linkItem(nodes.at(0).guid, nodes.at(1).guid), link01);
     QCOMPARE(link01->state(), NetworkMapLinkItem::State::Stale);
@@ -624,6 +799,103 @@ void TestNetworkMap::render()
     const QString path = artifactPath(u"networkmap-%1.png"_s.arg(count));
     QVERIFY2(picture.save(path), qPrintable(path));
     qInfo("saved %s", qPrintable(path));
+
+    // What was saved is what is checked: read back, one image pixel per viewport pixel.
+    const MapPicture shot(view, QPixmap(path));
+    QCOMPARE(shot.image.size(), view.size());
+
+    // Not one colour: the background's glow, cards, lines and text.
+    QHash<QRgb, int> colours;
+    for (int y = 0; y < shot.image.height(); ++y) {
+        for (int x = 0; x < shot.image.width(); ++x)
+            ++colours[shot.image.pixel(x, y)];
+    }
+    QVERIFY2(colours.size() >= 500, qPrintable(QString::number(colours.size())));
+    const auto [commonest, share] = shot.dominant(shot.image.rect());
+    QVERIFY2(share < 0.5,
+             qPrintable(u"%1 covers %2 %"_s.arg(QColor(commonest).name()).arg(qRound(share * 100))));
+
+    // Every node: its card in its status colour, its graph blue while Online and grey
+    // otherwise; the selected one outlined in blue above its card, no other.
+    const QList<NetworkMapNodeItem *> items = nodeItems(view);
+    QCOMPARE(items.size(), count);
+    for (const NetworkMapNodeItem *item : items) {
+        const QString problem = shot.cardProblem(view, item);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        const int graph =
+            shot.count(shot.pixelsOf(view, item->activityItem()->sceneBoundingRect()), looksBlue);
+        if (item->status() == NodeStatus::Online)
+            QVERIFY2(graph >= 20, qPrintable(u"%1: %2 blue pixels"_s.arg(item->name()).arg(graph)));
+        else
+            QVERIFY2(graph == 0, qPrintable(u"%1: %2 blue pixels"_s.arg(item->name()).arg(graph)));
+        QRectF above = item->sceneBoundingRect();
+        above.setHeight(5); // the margin above the card: only a selection outline is drawn there
+        const int outline = shot.count(shot.pixelsOf(view, above), looksBlue);
+        if (item->guid() == nodes.at(0).guid)
+            QVERIFY2(outline >= 100, qPrintable(u"%1: %2 outline pixels"_s.arg(item->name()).arg(outline)));
+        else
+            QVERIFY2(outline == 0, qPrintable(u"%1: %2 outline pixels"_s.arg(item->name()).arg(outline)));
+    }
+
+    // The hub: its title, label and count in dark text.
+    const int text = shot.count(shot.pixelsOf(view, view.hubItem()->sceneBoundingRect()),
+                                [](QRgb p) { return QColor(p).value() < 110; });
+    QVERIFY2(text >= 50, qPrintable(QString::number(text)));
+
+    // Every link runs between its nodes in its state's colour, sampled along its path where
+    // no card or the hub covers it: green, red dashes, grey dots. Where 1,225 links cross,
+    // a sample may find another's colour, so a share of them must.
+    QList<QRectF> covers{view.hubItem()->sceneBoundingRect()};
+    for (const NetworkMapNodeItem *item : items)
+        covers.append(item->sceneBoundingRect().adjusted(-4, -4, 4, 4));
+    const auto looksGrey = [](QRgb p) { return QColor(p).hsvSaturation() < 40 && QColor(p).value() < 215; };
+    int checked = 0;
+    int staleLinks = 0;
+    qreal staleGrey = 0;
+    const QList<NetworkMapLinkItem *> drawnLinks = view.linkItems();
+    for (const NetworkMapLinkItem *link : drawnLinks) {
+        int visible = 0;
+        int shown = 0;
+        for (int step = 0; step <= 40; ++step) {
+            const QPointF at = link->path().pointAtPercent(0.1 + step * 0.02);
+            if (std::any_of(covers.cbegin(), covers.cend(), [&](const QRectF &r) { return r.contains(at); }))
+                continue;
+            ++visible;
+            const QPoint pixel = shot.pixelAt(view, at);
+            switch (link->state()) {
+            case NetworkMapLinkItem::State::Reachable:
+                shown += shot.near(pixel, looksGreen) ? 1 : 0;
+                break;
+            case NetworkMapLinkItem::State::Unreachable:
+                shown += shot.near(pixel, looksRed) ? 1 : 0;
+                break;
+            case NetworkMapLinkItem::State::Stale:
+                shown += shot.near(pixel, looksGrey) ? 1 : 0;
+                break;
+            }
+        }
+        if (visible < 5)
+            continue; // hidden under the cards
+        ++checked;
+        const QString what =
+            u"%1 ↔ %2 (state %3): %4 of %5 samples"_s
+                .arg(view.nodeItem(link->nodes().first)->name(), view.nodeItem(link->nodes().second)->name())
+                .arg(int(link->state()))
+                .arg(shown)
+                .arg(visible);
+        if (link->state() == NetworkMapLinkItem::State::Stale) {
+            ++staleLinks;
+            staleGrey += qreal(shown) / visible;
+            if (count <= 3) // no other lines cross these
+                QVERIFY2(shown * 2 >= visible, qPrintable(what));
+        } else {
+            QVERIFY2(shown * 5 >= visible * 2, qPrintable(what));
+        }
+    }
+    QVERIFY2(checked * 5 >= drawnLinks.size() * 4,
+             qPrintable(u"%1 of %2 links"_s.arg(checked).arg(drawnLinks.size())));
+    QVERIFY(staleLinks > 0);
+    QVERIFY2(staleGrey / staleLinks >= 0.5, qPrintable(QString::number(staleGrey / staleLinks)));
 }
 
 QTEST_MAIN(TestNetworkMap)

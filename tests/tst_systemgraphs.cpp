@@ -1,6 +1,7 @@
 // The System Information page against a real cluster of cohort-node processes, on SQLite
-// and PostgreSQL, offscreen: every graph renders to a PNG kept as an artifact, the bars
-// carry exactly the models' counts (and those agree with the jobs the nodes ran), a bar
+// and PostgreSQL, offscreen: every graph renders to a PNG kept as an artifact, with real
+// content (each bar segment in its colour where the chart puts it); the bars carry
+// exactly the models' counts (and those agree with the jobs the nodes ran), a bar
 // lists its jobs, and the network map draws each node in its database status colour,
 // turns a link unreachable when a peer stops answering its probes (SIGSTOP), and opens a
 // node's Properties on double-click.
@@ -98,20 +99,57 @@ QList<QList<qreal>> modelValues(const JobCountsModel *model)
     return values;
 }
 
-// A picture that is more than one colour, of a useful size.
-bool looksDrawn(const QString &path)
+// How much of a picture must stand out from its background, in thousandths. Measured: a
+// page with an empty table about 17, the network map about 45 (its glow counts as
+// background), a chart with bars 70 to 170. A blank or one-colour picture has none.
+constexpr int PageContent = 10;
+constexpr int MapContent = 25;
+constexpr int ChartContent = 40;
+
+// What is wrong with a picture, or nothing. It must be of a useful size, have several
+// colours that each cover more than a speck (text, lines, bars), and at least
+// contentPerMille of it must stand out from its commonest colour, the background.
+QString drawingProblem(const QString &path, int contentPerMille)
 {
-    QImage image(path);
-    if (image.isNull() || image.width() < 400 || image.height() < 300)
-        return false;
-    const QRgb first = image.pixel(0, 0);
-    for (int y = 0; y < image.height(); y += 7) {
-        for (int x = 0; x < image.width(); x += 7) {
-            if (image.pixel(x, y) != first)
-                return true;
+    const QImage image = QImage(path).convertToFormat(QImage::Format_RGB32);
+    if (image.isNull())
+        return path + u": not an image"_s;
+    if (image.width() < 400 || image.height() < 300)
+        return u"%1: only %2×%3"_s.arg(path).arg(image.width()).arg(image.height());
+    QHash<QRgb, qint64> counts;
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x)
+            ++counts[image.pixel(x, y)];
+    }
+    const qint64 total = qint64(image.width()) * image.height();
+    QRgb background = 0;
+    qint64 most = 0;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        if (it.value() > most) {
+            background = it.key();
+            most = it.value();
         }
     }
-    return false;
+    // Antialiased edges and shades close to the background are not content.
+    const auto standsOut = [background](QRgb p) {
+        return std::max({std::abs(qRed(p) - qRed(background)), std::abs(qGreen(p) - qGreen(background)),
+                         std::abs(qBlue(p) - qBlue(background))}) > 24;
+    };
+    qint64 content = 0;
+    int colours = 0; // each covering at least a thousandth of the picture
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        content += standsOut(it.key()) ? it.value() : 0;
+        colours += it.value() * 1000 >= total ? 1 : 0;
+    }
+    if (colours < 5)
+        return u"%1: only %2 colours"_s.arg(path).arg(colours);
+    if (content * 1000 < total * contentPerMille) {
+        return u"%1: %2 ‰ stand out from %3, %4 ‰ needed"_s.arg(path)
+            .arg(content * 1000 / total)
+            .arg(QColor(background).name())
+            .arg(contentPerMille);
+    }
+    return {};
 }
 
 } // namespace
@@ -260,7 +298,43 @@ void TestSystemGraphs::graphsRenderAndMatchTheModels()
         QString error;
         const QString png = artifactPath(backend + u'-' + key + u".png"_s);
         QVERIFY2(page->exportImage(png, &error), qPrintable(error));
-        QVERIFY2(looksDrawn(png), qPrintable(png));
+        const QString drawn = drawingProblem(png, ChartContent);
+        QVERIFY2(drawn.isEmpty(), qPrintable(drawn));
+        // Every bar segment is in the picture where the chart puts it, in its set's colour.
+        const QImage picture = QImage(png).convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(picture.size(), chart->chartView()->size());
+        const QPoint viewport = chart->chartView()->viewport()->mapTo(chart->chartView(), QPoint(0, 0));
+        const auto pixelAt = [&](int row, qreal value) {
+            const QPointF at = chart->chart()->mapToPosition(QPointF(row, value), chart->series());
+            return chart->chartView()->mapFromScene(chart->chart()->mapToScene(at)) + viewport;
+        };
+        int segments = 0;
+        for (int row = 0; row < model->rowCount(); ++row) {
+            qreal below = 0;
+            for (int column = 0; column < model->columnCount(); ++column) {
+                const qreal value = qreal(model->count(row, column));
+                if (value <= 0)
+                    continue;
+                const QPoint middle = pixelAt(row, below + value / 2);
+                const int height = pixelAt(row, below).y() - pixelAt(row, below + value).y();
+                below += value;
+                const QColor expected = chart->barSets().at(column)->color();
+                const QColor shown = picture.pixelColor(middle);
+                const bool same = std::abs(shown.red() - expected.red()) <= 3 &&
+                                  std::abs(shown.green() - expected.green()) <= 3 &&
+                                  std::abs(shown.blue() - expected.blue()) <= 3;
+                QVERIFY2(height >= 1 && same,
+                         qPrintable(u"%1, %2: %3 px high, %4 at (%5, %6), not %7"_s
+                                        .arg(model->rowLabel(row), model->columnLabel(column))
+                                        .arg(height)
+                                        .arg(shown.name())
+                                        .arg(middle.x())
+                                        .arg(middle.y())
+                                        .arg(expected.name())));
+                ++segments;
+            }
+        }
+        QVERIFY(segments > 0);
         const QString csvPath = artifactPath(backend + u'-' + key + u".csv"_s);
         QVERIFY2(page->exportData(csvPath, &error), qPrintable(error));
         QFile csv(csvPath);
@@ -325,7 +399,8 @@ void TestSystemGraphs::graphsRenderAndMatchTheModels()
     const QString png = artifactPath(backend + u"-network-map.png"_s);
     QString error;
     QVERIFY2(page->exportImage(png, &error), qPrintable(error));
-    QVERIFY2(looksDrawn(png), qPrintable(png));
+    const QString drawn = drawingProblem(png, MapContent);
+    QVERIFY2(drawn.isEmpty(), qPrintable(drawn));
 }
 
 void TestSystemGraphs::networkMapFollowsNodesAndProbes()
@@ -399,7 +474,8 @@ void TestSystemGraphs::networkMapFollowsNodesAndProbes()
     QString error;
     const QString png = artifactPath(backend + u"-network-map-unreachable.png"_s);
     QVERIFY2(page->exportImage(png, &error), qPrintable(error));
-    QVERIFY(looksDrawn(png));
+    const QString drawn = drawingProblem(png, MapContent);
+    QVERIFY2(drawn.isEmpty(), qPrintable(drawn));
 
     stopped->signal(SIGCONT);
     m_stopped.clear();
@@ -437,7 +513,15 @@ void TestSystemGraphs::screenshotTourTakesEveryGraph()
     QStringList names;
     for (const QString &file : tour.files()) {
         names << QFileInfo(file).fileName();
-        QVERIFY2(looksDrawn(file), qPrintable(file));
+        // Charts and the map must show more than a page around an empty table.
+        int content = PageContent;
+        for (int graph = 0; graph < SystemInformationPage::GraphCount; ++graph) {
+            if (file.endsWith(SystemInformationPage::graphKey(SystemInformationPage::Graph(graph)) +
+                              u".png"_s))
+                content = graph == SystemInformationPage::NetworkMap ? MapContent : ChartContent;
+        }
+        const QString drawn = drawingProblem(file, content);
+        QVERIFY2(drawn.isEmpty(), qPrintable(drawn));
     }
     for (int graph = 0; graph < SystemInformationPage::GraphCount; ++graph) {
         const QString key = SystemInformationPage::graphKey(SystemInformationPage::Graph(graph));
