@@ -4,7 +4,9 @@
 #include "clustersettings.h"
 #include "logging.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QThread>
 
@@ -66,41 +68,93 @@ Result<QString> runClearCache(JobContext &context)
     return JobTypes::tr("cleared %n cached value(s)", nullptr, cleared);
 }
 
+// Between two batches the purge pauses as long as the batch took, and at least this
+// long: SQLite's write lock has no queue, and a writer waiting for it sleeps up to 100 ms
+// between tries (the busy handler), so after a shorter pause the purge could take the
+// lock again before any waiter looked. So it holds the write lock at most half the time.
+constexpr qint64 PurgePauseMinMs = 120;
+// How often a pause asks whether the job is cancelled.
+constexpr qint64 CancelPollMs = 20;
+
+// One table of the purge: a batch deletes up to a bound number of its rows older than a
+// bound cutoff, picked in the order of the index that finds them.
+struct PurgeTable
+{
+    const char16_t *name; // for the log
+    const char16_t *sql;  // values: cutoff, batch rows
+    qint64 PurgeReport::*removed;
+};
+
+const PurgeTable PurgeTables[] = {
+    // jobs_finished_at; unfinished jobs have no finished_at.
+    {u"jobs",
+     u"DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'failed') "
+     "AND finished_at < ? ORDER BY finished_at LIMIT ?)",
+     &PurgeReport::jobs},
+    // No index on cleared_at: alerts are few (a kind is raised once per node while it
+    // stays open), so a batch reads them by id.
+    {u"alerts",
+     u"DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE cleared_at IS NOT NULL AND cleared_at < ? "
+     "ORDER BY id LIMIT ?)",
+     &PurgeReport::alerts},
+    // audit_log_at.
+    {u"audit_log", u"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)",
+     &PurgeReport::auditEntries},
+    // The primary key (minute, node_guid, job_type), which both databases compare as a row.
+    {u"job_stats",
+     u"DELETE FROM job_stats WHERE (minute, node_guid, job_type) IN (SELECT minute, node_guid, job_type "
+     "FROM job_stats WHERE minute < ? ORDER BY minute LIMIT ?)",
+     &PurgeReport::statistics},
+};
+
+// Waits ms, asking cancelled every CancelPollMs; false when cancelled.
+bool pauseUnlessCancelled(qint64 ms, const std::function<bool()> &cancelled)
+{
+    QDeadlineTimer deadline(ms);
+    while (!deadline.hasExpired()) {
+        if (cancelled())
+            return false;
+        QThread::msleep(quint64(qMin(deadline.remainingTime(), CancelPollMs)));
+    }
+    return true;
+}
+
+QString describePurge(const PurgeReport &report, qint64 retentionDays)
+{
+    return JobTypes::tr("purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)",
+                        nullptr, int(retentionDays))
+        .arg(report.jobs)
+        .arg(report.alerts)
+        .arg(report.auditEntries)
+        .arg(report.statistics);
+}
+
 Result<QString> runPurgeOldRecords(JobContext &context)
 {
     Database &database = context.database;
-    const Dialect &dialect = database.dialect();
     auto retention = ClusterSettings::integer(database, Setting::RetentionDays);
     if (!retention)
         return retention.error();
-    return database.write([&](QSqlDatabase &db) -> Result<QString> {
-        auto now = dbNow(db, dialect);
-        if (!now)
-            return now.error();
-        const qint64 cutoff = *now - *retention * DayMs;
-        struct Purge
-        {
-            const char16_t *sql;
-            qint64 removed = 0;
-        } purges[] = {
-            {u"DELETE FROM jobs WHERE state IN ('succeeded', 'failed') AND finished_at < ?"},
-            {u"DELETE FROM alerts WHERE cleared_at IS NOT NULL AND cleared_at < ?"},
-            {u"DELETE FROM audit_log WHERE at < ?"},
-            {u"DELETE FROM job_stats WHERE minute < ?"},
-        };
-        for (Purge &purge : purges) {
-            auto deleted = execQuery(db, QString::fromUtf16(purge.sql), {cutoff}, JobTypes::tr("purging old records"));
-            if (!deleted)
-                return deleted.error();
-            purge.removed = deleted->numRowsAffected();
-        }
-        return JobTypes::tr("purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)",
-                            nullptr, int(*retention))
-            .arg(purges[0].removed)
-            .arg(purges[1].removed)
-            .arg(purges[2].removed)
-            .arg(purges[3].removed);
-    });
+    // One cutoff for the whole run, from the database's clock at its start: rows that
+    // grow old while it runs wait for the next run, so a run never chases new rows.
+    auto now = JobPool::now(database);
+    if (!now)
+        return now.error();
+    auto report = JobTypes::purgeOldRecords(database, *now - *retention * DayMs, context.cancelled);
+    if (!report)
+        return report.error();
+    const QString done = describePurge(*report, *retention);
+    if (report->cancelled)
+        return makeError(ErrorCode::Conflict,
+                         JobTypes::tr("cancelled between batches: the node is stopping (so far %1)").arg(done));
+    if (report->limited) {
+        return QString(done
+                       + JobTypes::tr("; the rest waits for the next run (at most %1 batches of %2 rows per table "
+                                      "in a run)")
+                             .arg(JobTypes::PurgeMaxBatchesPerTable)
+                             .arg(JobTypes::PurgeBatchRows));
+    }
+    return done;
 }
 
 Result<QString> runRollupStats(JobContext &context)
@@ -223,6 +277,58 @@ Result<QJsonObject> JobTypes::checkPayload(const QString &typeName, const QStrin
             return makeError(ErrorCode::InvalidArgument, tr("Bad payload for %1: %2.").arg(typeName, problem));
     }
     return document.object();
+}
+
+Result<PurgeReport> JobTypes::purgeOldRecords(Database &database, qint64 cutoff,
+                                              const std::function<bool()> &cancelled, int batchRows,
+                                              int maxBatchesPerTable)
+{
+    PurgeReport report;
+    report.cutoff = cutoff;
+    auto stopped = [&](const char *why) {
+        qCInfo(lcCore).nospace().noquote() << "purge of rows older than "
+                                 << QDateTime::fromMSecsSinceEpoch(cutoff, Qt::UTC).toString(Qt::ISODateWithMs) << " "
+                                 << why << " after " << report.batches
+                                 << " batches: " << report.jobs << " jobs, " << report.alerts << " alerts, "
+                                 << report.auditEntries << " audit entries, " << report.statistics
+                                 << " statistics rows";
+    };
+    qint64 pauseMs = 0; // before the next batch
+    for (const PurgeTable &table : PurgeTables) {
+        const QString sql = QString::fromUtf16(table.sql);
+        for (int batch = 0;; ++batch) {
+            if (batch == maxBatchesPerTable) {
+                report.limited = true;
+                qCInfo(lcCore).noquote() << "purge: reached" << maxBatchesPerTable << "batches of"
+                                         << QString::fromUtf16(table.name) << "in this run; the rest waits for the next";
+                break;
+            }
+            if ((pauseMs > 0 && !pauseUnlessCancelled(pauseMs, cancelled)) || cancelled()) {
+                report.cancelled = true;
+                stopped("cancelled");
+                return report;
+            }
+            QElapsedTimer took;
+            took.start();
+            auto removed = database.write([&](QSqlDatabase &db) -> Result<qint64> {
+                auto deleted = execQuery(db, sql, {cutoff, batchRows}, tr("purging old records"));
+                if (!deleted)
+                    return deleted.error();
+                return qint64(deleted->numRowsAffected());
+            });
+            if (!removed) {
+                stopped("failed");
+                return removed.error();
+            }
+            ++report.batches;
+            report.*table.removed += *removed;
+            pauseMs = *removed > 0 ? qMax(PurgePauseMinMs, took.elapsed()) : 0;
+            if (*removed < batchRows)
+                break;
+        }
+    }
+    stopped("done");
+    return report;
 }
 
 } // namespace Cohort
