@@ -135,6 +135,9 @@ public:
     // that are not in held (a claim whose answer never arrived). Returns how many.
     Result<int> handBackUnknown(const QList<ClaimedJob> &held);
 
+    // This node joined again under a new run: claims are made for that one from now on.
+    void setIncarnation(const QString &incarnation) { m_incarnation = incarnation; }
+
     // Drops the prepared statements and the thread's connection. Call it when a method
     // returned ErrorCode::Unavailable (the connection was lost); the next call reconnects.
     void reset();

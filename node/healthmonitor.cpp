@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QNetworkProxy>
 #include <QTcpSocket>
+#include <QUuid>
 
 using namespace Qt::StringLiterals;
 
@@ -272,8 +273,11 @@ void HealthMonitor::beat()
         m_lease.revoke();
         if (m_stopping)
             return;
-        // Join again; outcomes of the old claims will be fenced off.
-        qCWarning(lcHealth) << "this node was declared Offline by a peer; joining again";
+        // Join again, as a new run: outcomes of the old claims will be fenced off, and
+        // the peers see a new incarnation, not the one they declared dead coming back.
+        m_options.join.incarnation = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        qCWarning(lcHealth).noquote() << "this node was declared Offline by a peer; joining again as run"
+                                      << m_options.join.incarnation;
         m_options.join.clockMs = QDateTime::currentMSecsSinceEpoch();
         m_options.join.heartbeatMs = heartbeatMs;
         const qint64 joining = ClaimLease::nowMs();
@@ -283,7 +287,7 @@ void HealthMonitor::beat()
             return;
         }
         m_lease.renew(joining);
-        Q_EMIT rejoined(joined->joinedAt);
+        Q_EMIT rejoined(joined->joinedAt, m_options.join.incarnation);
         return;
     }
     // Claims stand until a peer could declare this node Offline.

@@ -62,7 +62,7 @@ public:
     void leave(const QString &reason);
 
 Q_SIGNALS:
-    void rejoined(qint64 joinedAt);
+    void rejoined(qint64 joinedAt, const QString &incarnation);
     void mustStop(int exitCode, const QString &reason);
     void left(bool ok, const QString &error);
 

@@ -89,8 +89,9 @@ void JobRunner::start()
     scheduleRound();
 }
 
-void JobRunner::rejoined(qint64 joinedAt)
+void JobRunner::rejoined(qint64 joinedAt, const QString &incarnation)
 {
+    m_pool.setIncarnation(incarnation);
     m_joinedAt = joinedAt;
     m_checkLocal = true;
     scheduleRound();

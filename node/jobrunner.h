@@ -42,9 +42,9 @@ public:
 
     // Each called on the runner's thread (queued).
     void start();
-    // This node was declared Offline and joined again: its claims are void, and local
-    // jobs count from the new join.
-    void rejoined(qint64 joinedAt);
+    // This node was declared Offline and joined again under a new run (incarnation): its
+    // claims are void, and local jobs count from the new join.
+    void rejoined(qint64 joinedAt, const QString &incarnation);
     // Stops claiming; running jobs get graceMs to finish, then are cancelled and handed
     // back with those not started. Emits stopped() when nothing is left.
     void stop(int graceMs);

@@ -1,0 +1,172 @@
+#include "faultscenario.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort::Test {
+
+QList<qint64> FaultScenario::submit(const QString &type, const QString &payload, int count)
+{
+    Database &database = m_cluster.database();
+    auto before = database.exec(u"SELECT COALESCE(MAX(id), 0) FROM jobs"_s);
+    const qint64 after = before && before->next() ? before->value(0).toLongLong() : 0;
+    JobSpec spec;
+    spec.type = type;
+    spec.payload = payload;
+    auto submitted = JobPool::submit(database, QList<JobSpec>(count, spec));
+    if (!submitted || *submitted != count)
+        return {};
+    QList<qint64> ids;
+    auto query = database.exec(u"SELECT id FROM jobs WHERE id > ? AND type = ? ORDER BY id"_s, {after, type});
+    while (query && query->next())
+        ids << query->value(0).toLongLong();
+    m_submitted += ids;
+    return ids;
+}
+
+QSet<qint64> FaultScenario::startedBy(const NodeProcess &node) const
+{
+    QSet<qint64> started;
+    QFile log(node.executionLog());
+    if (!log.open(QIODevice::ReadOnly))
+        return started;
+    while (!log.atEnd()) {
+        const QByteArray line = log.readLine();
+        bool ok = false;
+        const qint64 id = line.left(line.indexOf(' ')).toLongLong(&ok);
+        if (ok)
+            started.insert(id);
+    }
+    return started;
+}
+
+int FaultScenario::noteFault(const NodeProcess &node)
+{
+    // Of what it started, what has not finished yet may run again.
+    const QSet<qint64> started = startedBy(node);
+    int open = 0;
+    for (qint64 id : started) {
+        if (!m_mayRunAgain.contains(id)) {
+            m_mayRunAgain.insert(id);
+            ++open;
+        }
+    }
+    return open;
+}
+
+int FaultScenario::heldBy(const QString &guid)
+{
+    return m_cluster.scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt();
+}
+
+bool FaultScenario::waitAllFinished(int timeoutMs)
+{
+    const QString sql = u"SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed') AND id >= ? AND id <= ?"_s;
+    if (m_submitted.isEmpty())
+        return true;
+    const qint64 first = *std::min_element(m_submitted.cbegin(), m_submitted.cend());
+    const qint64 last = *std::max_element(m_submitted.cbegin(), m_submitted.cend());
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (m_cluster.scalar(sql, {first, last}).toInt() == m_submitted.size())
+            return true;
+        QTest::qWait(100);
+    }
+    return false;
+}
+
+bool FaultScenario::waitAllOnline(int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        bool all = true;
+        for (const auto &node : m_cluster.nodes()) {
+            if (node->running() && m_cluster.nodeState(node->guid()) != u"online"_s)
+                all = false;
+        }
+        if (all)
+            return true;
+        QTest::qWait(100);
+    }
+    return false;
+}
+
+QStringList FaultScenario::brokenInvariants()
+{
+    QStringList broken;
+    if (m_submitted.isEmpty())
+        return {u"no job was submitted"_s};
+    QSet<qint64> ids(m_submitted.cbegin(), m_submitted.cend());
+    const qint64 first = *std::min_element(m_submitted.cbegin(), m_submitted.cend());
+    const qint64 last = *std::max_element(m_submitted.cbegin(), m_submitted.cend());
+
+    // None lost: every job finished, and succeeded (the scenarios' jobs do not fail).
+    const int succeeded =
+        m_cluster.scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id >= ? AND id <= ?"_s, {first, last})
+            .toInt();
+    if (succeeded != m_submitted.size())
+        broken << u"%1 of %2 jobs succeeded"_s.arg(succeeded).arg(m_submitted.size());
+
+    // None completed twice: a fenced completion is counted in job_stats when it is
+    // accepted, so the statistics hold exactly one success per job.
+    QStringList types;
+    auto typeQuery = m_cluster.database().exec(u"SELECT DISTINCT type FROM jobs WHERE id >= ? AND id <= ?"_s,
+                                               {first, last});
+    while (typeQuery && typeQuery->next())
+        types << typeQuery->value(0).toString();
+    qint64 counted = 0;
+    for (const QString &type : std::as_const(types))
+        counted += m_cluster.scalar(u"SELECT COALESCE(SUM(succeeded), 0) FROM job_stats WHERE job_type = ?"_s, {type})
+                       .toLongLong();
+    if (counted != m_submitted.size())
+        broken << u"%1 completions counted for %2 jobs"_s.arg(counted).arg(m_submitted.size());
+
+    // Every job ran; a job ran twice only if a fault hit a node while it ran it.
+    const QHash<qint64, int> executions = m_cluster.executions();
+    QList<qint64> never;
+    QList<qint64> unexpected;
+    m_reExecuted = 0;
+    for (qint64 id : std::as_const(m_submitted)) {
+        const int count = executions.value(id);
+        if (count == 0)
+            never << id;
+        if (count > 1) {
+            m_reExecuted += count - 1;
+            if (!m_mayRunAgain.contains(id))
+                unexpected << id;
+        }
+    }
+    if (!never.isEmpty())
+        broken << u"%1 jobs never ran (first: %2)"_s.arg(never.size()).arg(never.first());
+    if (!unexpected.isEmpty())
+        broken << u"%1 jobs ran twice that no fault interrupted (first: %2)"_s.arg(unexpected.size()).arg(unexpected.first());
+
+    // Never two live owners: a job still running belongs to an Online node.
+    const int orphaned = m_cluster
+                             .scalar(u"SELECT COUNT(*) FROM jobs j WHERE j.state = 'running' AND NOT EXISTS "
+                                     "(SELECT 1 FROM nodes n WHERE n.guid = j.claimed_by AND n.state = 'online')"_s)
+                             .toInt();
+    if (orphaned > 0)
+        broken << u"%1 running jobs belong to no Online node"_s.arg(orphaned);
+
+    // The cluster is back: every node whose process runs is Online.
+    for (const auto &node : m_cluster.nodes()) {
+        if (node->running() && m_cluster.nodeState(node->guid()) != u"online"_s)
+            broken << u"node %1 runs but is %2"_s.arg(node->name(), m_cluster.nodeState(node->guid()));
+    }
+    return broken;
+}
+
+void FaultScenario::figure(const QString &name, qint64 value)
+{
+    const auto *backend = static_cast<const QString *>(QTest::qGlobalData("backend", qMetaTypeId<QString>()));
+    qInfo().noquote() << u"FIGURE %1 %2 %3=%4"_s.arg(QString::fromLatin1(QTest::currentTestFunction()),
+                                                      backend ? *backend : u"-"_s, name)
+                                .arg(value);
+}
+
+} // namespace Cohort::Test

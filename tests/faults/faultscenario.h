@@ -1,0 +1,54 @@
+// FaultScenario: the bookkeeping every fault-injection scenario shares, on top of a
+// TestCluster of real node processes: the jobs it submitted, what each fault may
+// legitimately cause to run twice (the jobs a faulted node had started by then), and the
+// invariants checked at the end: every job finished, none lost, none completed twice,
+// re-executions only of jobs that were running at a fault, and every node still running
+// back Online. It also gathers the figures a scenario measures, printed as one line
+// each for docs/RELIABILITY.md.
+#pragma once
+
+#include "jobpool.h"
+#include "testcluster.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
+#include <QStringList>
+
+namespace Cohort::Test {
+
+class FaultScenario
+{
+public:
+    explicit FaultScenario(TestCluster &cluster) : m_cluster(cluster) {}
+
+    // Submits count jobs of type with payload; returns their ids (empty on failure).
+    QList<qint64> submit(const QString &type, const QString &payload, int count);
+    const QList<qint64> &submitted() const { return m_submitted; }
+
+    // Jobs the node has started so far, by its execution log.
+    QSet<qint64> startedBy(const NodeProcess &node) const;
+    // A fault hit node now: what it had started may run again elsewhere. Returns how many.
+    int noteFault(const NodeProcess &node);
+    // Jobs a node holds now (running and claimed by it), by the database.
+    int heldBy(const QString &guid);
+
+    // Waits until every submitted job finished, or timeoutMs passed.
+    bool waitAllFinished(int timeoutMs);
+    // Waits until every node whose process runs is Online, or timeoutMs passed.
+    bool waitAllOnline(int timeoutMs);
+    // Empty when every invariant holds; else what broke, one line each.
+    QStringList brokenInvariants();
+
+    int reExecutions() const { return m_reExecuted; }
+    // Records a figure of this scenario ("noticed_ms", 850) and prints it.
+    void figure(const QString &name, qint64 value);
+
+private:
+    TestCluster &m_cluster;
+    QList<qint64> m_submitted;
+    QSet<qint64> m_mayRunAgain;
+    int m_reExecuted = 0;
+};
+
+} // namespace Cohort::Test
