@@ -90,7 +90,7 @@ void TestLiveness::endedSessionsAreNotADeath()
                           ->scalar(u"SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                    "WHERE application_name = 'cohort-a'"_s)
                           .toInt();
-    QVERIFY2(ended >= 3, qPrintable(QString::number(ended)));
+    QVERIFY2(ended >= 2, qPrintable(QString::number(ended))); // at least the lock's and another
     QElapsedTimer since;
     since.start();
     // The lock is back within a heartbeat or two, on a new session.
