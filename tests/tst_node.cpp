@@ -185,49 +185,50 @@ void TestNode::drainsTenThousandJobsExactlyOnce()
 
 void TestNode::killedNodeIsTakenOver()
 {
-    // The victim joins first and alone, so it holds the jobs when it is killed.
+    // The peers first, taking one job at a time; then the victim, which takes the rest.
+    // It is killed once it runs jobs, however long the peers took to start (under the
+    // sanitizers, seconds): what it was running must finish elsewhere.
+    const QStringList oneAtATime{u"--workers"_s, u"1"_s, u"--batch"_s, u"1"_s};
+    for (const QString &name : {u"peer1"_s, u"peer2"_s})
+        QVERIFY2(m_cluster->startNode(name, oneAtATime)->waitForJoined(), qPrintable(name));
     NodeProcess *victim = m_cluster->startNode(u"victim"_s, {u"--workers"_s, u"4"_s});
     QVERIFY(victim->waitForJoined());
+    const QString guid = victim->guid();
     const QList<qint64> ids = submit(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 1500}"_s), 8);
     QCOMPARE(ids.size(), 8);
-    const QString guid = victim->guid();
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s,
                                                {guid})
                                      .toInt()
-                                 >= 4,
+                                 >= 1,
                              30000);
-    for (const QString &name : {u"peer1"_s, u"peer2"_s})
-        QVERIFY2(m_cluster->startNode(name)->waitForJoined(), qPrintable(name));
 
     QElapsedTimer sinceKill;
     victim->signal(SIGKILL);
     sinceKill.start();
     QVERIFY(victim->waitForExit(10000));
+    // What it held when it died, read after: it can no longer change.
+    const int held =
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt();
+    QVERIFY(held >= 1);
 
-    // Offline within the threshold (5 s) plus two heartbeats (1 s each).
+    // Offline within the threshold (5 s) plus two heartbeats (1 s each); in practice at
+    // once (PostgreSQL: its session ended and its port is closed; SQLite: its process is gone).
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"offline"_s, 7000);
-    qInfo("killed node marked Offline after %lld ms", sinceKill.elapsed());
+    qInfo("killed node (holding %d jobs) marked Offline after %lld ms", held, sinceKill.elapsed());
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
                                {AlertKind::NodeOffline, guid})
                  .toInt(),
              1);
 
-    // Its jobs finish on the others; none is lost.
+    // Its jobs finish on the others; none is lost, each counted once, by the node that
+    // finished it (what the victim finished before it was killed stays its own).
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids))).toInt(),
-        8, 30000);
-    // What the victim had finished before it was killed stays its own (under the
-    // sanitizers it may finish several before the peers are up); what it was running went
-    // to the peers. Every job counted once, by the node that finished it.
+        8, 60000);
     const int finishedByVictim =
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(idList(ids)), {guid})
             .toInt();
-    QVERIFY2(finishedByVictim < 8, "the victim was killed while it still ran jobs");
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND finished_at > ? AND id IN (%1)"_s.arg(
-                                   idList(ids)),
-                               {guid, m_cluster->scalar(u"SELECT offline_since FROM nodes WHERE guid = ?"_s, {guid})})
-                 .toInt(),
-             0);
+    QVERIFY(finishedByVictim <= 8 - held);
     QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'sleep'"_s).toInt(), 8);
     QCOMPARE(m_cluster->scalar(u"SELECT COALESCE(SUM(succeeded), 0) FROM job_stats WHERE node_guid = ?"_s, {guid}).toInt(),
              finishedByVictim);
@@ -245,6 +246,11 @@ void TestNode::hungNodeIsFencedOff()
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
         30000);
+    // Started, not only claimed: a claimed job not started when it wakes is handed back,
+    // not run (its claim may have been revoked meanwhile).
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(ids.cbegin(), ids.cend(),
+                                         [&](qint64 id) { return m_cluster->executions().value(id) == 1; }),
+                             30000);
     QVERIFY(hung->stopOutsideWriteTransaction());
     NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--offline-after"_s, u"3"_s});
     QVERIFY(peer->waitForJoined());

@@ -142,8 +142,27 @@ QStringList FaultScenario::brokenInvariants()
     }
     if (!never.isEmpty())
         broken << u"%1 jobs never ran (first: %2)"_s.arg(never.size()).arg(never.first());
-    if (!unexpected.isEmpty())
-        broken << u"%1 jobs ran twice that no fault interrupted (first: %2)"_s.arg(unexpected.size()).arg(unexpected.first());
+    if (!unexpected.isEmpty()) {
+        // Where and when the first of them ran, from the nodes' execution logs.
+        QStringList runs;
+        const QByteArray prefix = QByteArray::number(unexpected.first()) + ' ';
+        for (const auto &node : m_cluster.nodes()) {
+            QFile log(node->executionLog());
+            if (!log.open(QIODevice::ReadOnly))
+                continue;
+            while (!log.atEnd()) {
+                const QByteArray line = log.readLine().trimmed();
+                if (line.startsWith(prefix))
+                    runs << node->name() + u": "_s + QString::fromLatin1(line);
+            }
+        }
+        broken << u"%1 jobs ran twice that no fault interrupted (first: %2, runs: %3; claim epoch %4)"_s
+                      .arg(unexpected.size())
+                      .arg(unexpected.first())
+                      .arg(runs.join(u" | "_s))
+                      .arg(m_cluster.scalar(u"SELECT claim_epoch FROM jobs WHERE id = ?"_s, {unexpected.first()})
+                               .toLongLong());
+    }
 
     // Never two live owners: a job still running belongs to an Online node.
     const int orphaned = m_cluster
@@ -163,9 +182,7 @@ QStringList FaultScenario::brokenInvariants()
 
 void FaultScenario::figure(const QString &name, qint64 value)
 {
-    const auto *backend = static_cast<const QString *>(QTest::qGlobalData("backend", qMetaTypeId<QString>()));
-    qInfo().noquote() << u"FIGURE %1 %2 %3=%4"_s.arg(QString::fromLatin1(QTest::currentTestFunction()),
-                                                      backend ? *backend : u"-"_s, name)
+    qInfo().noquote() << u"FIGURE %1 %2 %3=%4"_s.arg(QString::fromLatin1(QTest::currentTestFunction()), m_backend, name)
                                 .arg(value);
 }
 

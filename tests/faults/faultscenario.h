@@ -20,7 +20,8 @@ namespace Cohort::Test {
 class FaultScenario
 {
 public:
-    explicit FaultScenario(TestCluster &cluster) : m_cluster(cluster) {}
+    // backend: "sqlite" or "postgresql", for the figures' lines.
+    FaultScenario(TestCluster &cluster, QString backend) : m_cluster(cluster), m_backend(std::move(backend)) {}
 
     // Submits count jobs of type with payload; returns their ids (empty on failure).
     QList<qint64> submit(const QString &type, const QString &payload, int count);
@@ -46,6 +47,7 @@ public:
 
 private:
     TestCluster &m_cluster;
+    QString m_backend;
     QList<qint64> m_submitted;
     QSet<qint64> m_mayRunAgain;
     int m_reExecuted = 0;

@@ -6,11 +6,16 @@
 // ("FIGURE ...") for docs/RELIABILITY.md. Heartbeat H = 1 s, offline threshold T = 5 s
 // unless a scenario says otherwise. CTest label "faults".
 #include "alerts.h"
+#include "cluster.h"
 #include "faultscenario.h"
+#include "masterkey.h"
 #include "noderegistry.h"
 #include "testcluster.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QRandomGenerator>
 #include <QTest>
 
 #include <csignal>
@@ -41,13 +46,16 @@ private Q_SLOTS:
     void wholeClusterKilledAndRestarted();
     void killAndQuickRestartInTheSameFolder();
     void endedSessionsUnderLoad();
+    void flippedBitsAreRefused();
+    void clocksSteppedAndFast();
 
 private:
-    bool postgres() const
+    QString backend() const
     {
         QFETCH_GLOBAL(QString, backend);
-        return backendFromName(backend) == Backend::Postgres;
+        return backend;
     }
+    bool postgres() const { return backendFromName(backend()) == Backend::Postgres; }
     qint64 heartbeats(const QString &guid)
     {
         return m_cluster->scalar(u"SELECT heartbeat_count FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
@@ -88,7 +96,7 @@ void TestFaults::killOfANodeHoldingManyJobs()
     // The victim claims 500 jobs (ahead of its workers, since they are short), then is
     // killed. PostgreSQL: its session ends and its port closes, noticed within about a
     // second; SQLite: its process is gone (same kernel and PID namespace), the same.
-    FaultScenario scenario(*m_cluster);
+    FaultScenario scenario(*m_cluster, backend());
     // The peers first, settled (on PostgreSQL they judge sessions once their own has stood
     // a while), claiming one job at a time; then the victim, which claims 500 at once.
     const QStringList slow{u"--workers"_s, u"4"_s, u"--batch"_s, u"1"_s};
@@ -139,7 +147,7 @@ void TestFaults::stopPastTheThreshold()
 {
     // SIGSTOP for 3T: marked Offline, its jobs run elsewhere, its late completions change
     // nothing, it starts none of its old claims, and it comes back under a new run.
-    FaultScenario scenario(*m_cluster);
+    FaultScenario scenario(*m_cluster, backend());
     NodeProcess *victim = m_cluster->startNode(u"victim"_s, {u"--workers"_s, u"2"_s});
     QVERIFY(victim->waitForJoined());
     NodeProcess *peer = m_cluster->startNode(u"peer"_s);
@@ -177,7 +185,7 @@ void TestFaults::stopPastTheThreshold()
 void TestFaults::stopWithinTheThreshold()
 {
     // SIGSTOP for T/2: no Offline, no reassignment, no alert.
-    FaultScenario scenario(*m_cluster);
+    FaultScenario scenario(*m_cluster, backend());
     NodeProcess *victim = m_cluster->startNode(u"victim"_s, {u"--workers"_s, u"2"_s});
     QVERIFY(victim->waitForJoined());
     NodeProcess *peer = m_cluster->startNode(u"peer"_s);
@@ -203,7 +211,7 @@ void TestFaults::stopWithinTheThreshold()
 void TestFaults::longJobIsNeverRescued()
 {
     // A job of 10T on a healthy node: never rescued, never run twice.
-    FaultScenario scenario(*m_cluster);
+    FaultScenario scenario(*m_cluster, backend());
     const QStringList quick{u"--offline-after"_s, u"2"_s};
     NodeProcess *worker = m_cluster->startNode(u"worker"_s, quick);
     QVERIFY(worker->waitForJoined());
@@ -221,7 +229,7 @@ void TestFaults::wholeClusterKilledAndRestarted()
 {
     // Every node killed at once under load, then started again on the same folders: the
     // pool drains, and only jobs running at the kill run twice.
-    FaultScenario scenario(*m_cluster);
+    FaultScenario scenario(*m_cluster, backend());
     QList<NodeProcess *> nodes;
     for (const QString &name : {u"a"_s, u"b"_s, u"c"_s}) {
         nodes << m_cluster->startNode(name, {u"--workers"_s, u"4"_s});
@@ -249,7 +257,7 @@ void TestFaults::killAndQuickRestartInTheSameFolder()
 {
     // kill -9 and a restart with the same GUID within a second: the new run takes back
     // what the old one held, before any peer would have noticed.
-    FaultScenario scenario(*m_cluster);
+    FaultScenario scenario(*m_cluster, backend());
     NodeProcess *node = m_cluster->startNode(u"phoenix"_s, {u"--workers"_s, u"4"_s});
     QVERIFY(node->waitForJoined());
     NodeProcess *peer = m_cluster->startNode(u"peer"_s);
@@ -276,7 +284,7 @@ void TestFaults::endedSessionsUnderLoad()
     // reconnects, takes its lock again within a heartbeat, is not declared dead, and loses
     // or doubles nothing. SQLite has no sessions: there the node's database file is held
     // by another writer for two seconds instead, which it must ride out the same way.
-    FaultScenario scenario(*m_cluster);
+    FaultScenario scenario(*m_cluster, backend());
     const QString url = m_cluster->url() + (postgres() ? u"?application_name=cohort-busy"_s : QString());
     NodeProcess *busy = m_cluster->startNode(u"busy"_s, {u"--db"_s, url, u"--workers"_s, u"4"_s});
     QVERIFY(busy->waitForJoined());
@@ -317,6 +325,119 @@ void TestFaults::endedSessionsUnderLoad()
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
     verifyInvariants(scenario);
+}
+
+void TestFaults::flippedBitsAreRefused()
+{
+    // One bit flipped in the wrapped data key, or in a sealed value: an authentication
+    // error every time, no plaintext, no crash, nothing written.
+    Database &database = m_cluster->database();
+    const QString original = m_cluster->scalar(u"SELECT data_key FROM cluster WHERE id = 1"_s).toString();
+    const QStringList parts = original.split(u'$');
+    QCOMPARE(parts.size(), 8);
+    const QByteArray::Base64Options base64 = QByteArray::Base64Encoding | QByteArray::OmitTrailingEquals;
+    auto flipped = [&](const QString &text, int bit) {
+        QByteArray bytes = QByteArray::fromBase64(text.toLatin1(), base64);
+        bytes[bit / 8] = char(bytes.at(bit / 8) ^ (1 << (bit % 8)));
+        return QString::fromLatin1(bytes.toBase64(base64));
+    };
+    // In the nonce, the ciphertext and its tag: a node refuses to start, and says why.
+    const int cipherBits = int(QByteArray::fromBase64(parts.at(7).toLatin1(), base64).size()) * 8;
+    const QList<std::pair<int, int>> flips = {{6, 0}, {7, 0}, {7, cipherBits / 2}, {7, cipherBits - 1}};
+    for (const auto &[field, bit] : flips) {
+        QStringList tampered = parts;
+        tampered[field] = flipped(parts.at(field), bit);
+        QVERIFY(database.exec(u"UPDATE cluster SET data_key = ? WHERE id = 1"_s, {tampered.join(u'$')}).ok());
+        const QString dataDir = m_cluster->scratchPath(u"tampered-%1-%2"_s.arg(field).arg(bit));
+        NodeProcess *node = m_cluster->startNodeIn(u"tampered"_s, dataDir);
+        QVERIFY(node->waitForExit(30000));
+        QCOMPARE(node->process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(node->process().exitCode(), 1);
+        QVERIFY2(node->output().contains(u"does not unlock this cluster's data key"_s), qPrintable(node->output()));
+        QVERIFY(!QFile::exists(QDir(dataDir).filePath(u"node.guid"_s)));
+    }
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 0);
+    QVERIFY(database.exec(u"UPDATE cluster SET data_key = ? WHERE id = 1"_s, {original}).ok());
+
+    // A value sealed under the data key, stored, one bit flipped anywhere.
+    auto secret = MasterKey::readSecretFile(m_cluster->secretFile());
+    QVERIFY(secret.ok());
+    auto key = Cluster::unlock(database, *secret);
+    QVERIFY2(key.ok(), qPrintable(key.message()));
+    const QByteArray plaintext = "agent enrolment token 7f3a";
+    auto sealed = key->seal(plaintext, "config:agents.token");
+    QVERIFY(sealed.ok());
+    QVERIFY(database
+                .exec(u"INSERT INTO config_properties (name, sealed_value, updated_at, updated_by) "
+                      "VALUES ('agents.token', ?, 0, 'test')"_s,
+                      {*sealed})
+                .ok());
+    const QString stored = m_cluster->scalar(u"SELECT sealed_value FROM config_properties"_s).toString();
+    QCOMPARE(key->open(stored, "config:agents.token").value(), plaintext);
+    const QStringList sealedParts = stored.split(u'$');
+    int refused = 0;
+    for (int field = 0; field < sealedParts.size(); ++field) {
+        const QByteArray bytes = QByteArray::fromBase64(sealedParts.at(field).toLatin1(), base64);
+        if (bytes.isEmpty() || sealedParts.at(field).contains(u'-'))
+            continue; // the format's name
+        for (int i = 0; i < 8; ++i) {
+            const int bit = int(QRandomGenerator::global()->bounded(bytes.size() * 8));
+            QStringList tampered = sealedParts;
+            tampered[field] = flipped(sealedParts.at(field), bit);
+            auto opened = key->open(tampered.join(u'$'), "config:agents.token");
+            QVERIFY2(!opened.ok(), qPrintable(u"field %1 bit %2 still opened"_s.arg(field).arg(bit)));
+            QVERIFY(!opened.message().contains(QString::fromLatin1(plaintext)));
+            ++refused;
+        }
+    }
+    QVERIFY(refused >= 16);
+}
+
+void TestFaults::clocksSteppedAndFast()
+{
+    // One node's clock an hour ahead and running at double speed; later every node's
+    // clock stepped by an hour at once (NTP, a resumed VM). libfaketime reads each node's
+    // offset from its own file, so the test moves clocks of running nodes. Nobody is
+    // marked Offline for it, and nothing is lost.
+    FaultScenario scenario(*m_cluster, backend());
+    QList<NodeProcess *> nodes;
+    QStringList clockFiles;
+    for (const QString &name : {u"a"_s, u"b"_s, u"odd"_s}) {
+        const QString clockFile = m_cluster->scratchPath(u"clock-"_s + name);
+        QFile file(clockFile);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(name == u"odd"_s ? "+1h x2\n" : "+0\n");
+        file.close();
+        clockFiles << clockFile;
+        QHash<QString, QString> environment = TestCluster::fakeClock(QString());
+        environment.remove(u"FAKETIME"_s);
+        environment.insert(u"FAKETIME_TIMESTAMP_FILE"_s, clockFile);
+        nodes << m_cluster->startNodeIn(name, m_cluster->scratchPath(u"node-"_s + name), {}, TestCluster::Timing::Fast,
+                                        environment);
+        QVERIFY2(nodes.last()->waitForJoined(), qPrintable(nodes.last()->output()));
+    }
+    QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20}"_s, 600).size(), 600);
+    QVERIFY(settle(nodes.first(), 8));
+    if (postgres()) {
+        // The database's clock is the reference: the odd node is out of sync.
+        QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
+                                                   {AlertKind::TimeOutOfSync, nodes.last()->guid()})
+                                         .toInt()
+                                     == 1,
+                                 5000);
+    }
+    for (const QString &clockFile : std::as_const(clockFiles)) {
+        QFile file(clockFile);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(clockFile.endsWith(u"odd"_s) ? "-1h x2\n" : "+1h\n");
+    }
+    QVERIFY(settle(nodes.first(), 8));
+    QVERIFY(scenario.waitAllFinished(120000));
+    for (NodeProcess *node : std::as_const(nodes))
+        QVERIFY2(!node->output().contains(u"marked node"_s), qPrintable(node->output()));
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    verifyInvariants(scenario);
+    QCOMPARE(scenario.reExecutions(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestFaults)

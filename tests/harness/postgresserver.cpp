@@ -109,10 +109,11 @@ Result<void> PostgresServer::pgCtl(const QStringList &arguments, int timeoutMs) 
     return runAsServerUser(m_binDir + u"/pg_ctl"_s, arguments, timeoutMs);
 }
 
-Result<std::unique_ptr<PostgresServer>> PostgresServer::start()
+Result<std::unique_ptr<PostgresServer>> PostgresServer::start(Durability durability)
 {
     std::unique_ptr<PostgresServer> server(new PostgresServer);
     server->m_owned = true;
+    server->m_durability = durability;
     server->m_binDir = findBinDir();
     if (server->m_binDir.isEmpty())
         return harnessError(u"no PostgreSQL server under /usr/lib/postgresql; run scripts/install-deps"_s);
@@ -170,11 +171,14 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start()
 Result<void> PostgresServer::restart()
 {
     const QString data = m_directory + u"/data"_s;
-    // Durability is traded for speed: these databases live for one test run.
-    const QString options = u"-c listen_addresses=127.0.0.1 -c port=%1 -c unix_socket_directories=%2 "
-                            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                            "-c max_connections=300 -c shared_buffers=64MB"_s.arg(m_port)
-                                .arg(m_directory);
+    // Durability is traded for speed where the databases live for one test run; a test
+    // that crashes the server needs what was committed to stay committed.
+    const QString durability = m_durability == Durability::Fast
+                                   ? u"-c fsync=off -c synchronous_commit=off -c full_page_writes=off "_s
+                                   : QString();
+    const QString options = u"-c listen_addresses=127.0.0.1 -c port=%1 -c unix_socket_directories=%2 "_s.arg(m_port)
+                                .arg(m_directory)
+                            + durability + u"-c max_connections=300 -c shared_buffers=64MB"_s;
     auto started = pgCtl({u"start"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-D"_s, data, u"-l"_s,
                           m_directory + u"/server.log"_s, u"-o"_s, options},
                          90000);
@@ -182,9 +186,10 @@ Result<void> PostgresServer::restart()
     return started;
 }
 
-Result<void> PostgresServer::stop()
+Result<void> PostgresServer::stop(StopMode mode)
 {
-    auto stopped = pgCtl({u"stop"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-m"_s, u"fast"_s, u"-D"_s,
+    const QString how = mode == StopMode::Immediate ? u"immediate"_s : u"fast"_s;
+    auto stopped = pgCtl({u"stop"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-m"_s, how, u"-D"_s,
                           m_directory + u"/data"_s},
                          90000);
     if (stopped)

@@ -18,8 +18,12 @@ public:
     PostgresServer(const PostgresServer &) = delete;
     PostgresServer &operator=(const PostgresServer &) = delete;
 
+    enum class Durability {
+        Fast,    // fsync, synchronous_commit and full_page_writes off: for tests that never crash it
+        Durable, // the server's defaults: a commit survives a crash
+    };
     // Starts a new server; the object stops it and removes its folder when destroyed.
-    static Result<std::unique_ptr<PostgresServer>> start();
+    static Result<std::unique_ptr<PostgresServer>> start(Durability durability = Durability::Fast);
     // Attaches to a server started by another process (see writeState()); the object
     // leaves it running.
     static Result<std::unique_ptr<PostgresServer>> attach(const QString &stateFile);
@@ -41,7 +45,11 @@ public:
 
     // The postmaster's process id, for tests that stop or kill it.
     qint64 pid() const;
-    Result<void> stop();
+    enum class StopMode {
+        Fast,      // sessions are ended, the server shuts down cleanly
+        Immediate, // the server quits at once, as in a crash; it recovers from its WAL on start
+    };
+    Result<void> stop(StopMode mode = StopMode::Fast);
     Result<void> restart();
 
 private:
@@ -56,6 +64,7 @@ private:
     QString m_user = QStringLiteral("cohort_test");
     QString m_password;
     bool m_owned = false;
+    Durability m_durability = Durability::Fast;
     bool m_running = false;
 };
 

@@ -85,8 +85,9 @@ public:
     // The cohort-node the tests run: the one built beside them, or COHORT_TEST_NODE (to
     // show that a test fails on an older build).
     static QString nodeProgram();
-    // Environment that makes a node's clocks run off by offset (libfaketime's FAKETIME
+    // Environment that makes a node's wall clock run off by offset (libfaketime's FAKETIME
     // syntax: "+300s", "-1h", "+0 x2"), preloaded into the node itself so it keeps its pid.
+    // The monotonic clock stays real, as it does when a real clock is stepped.
     static QHash<QString, QString> fakeClock(const QString &offset);
     const std::vector<std::unique_ptr<NodeProcess>> &nodes() const { return m_nodes; }
 

@@ -1,0 +1,81 @@
+// Faults of the PostgreSQL server itself, on a private server per test so the others are
+// not disturbed: the server quits at once under load (immediate mode, as in a crash) and
+// comes back. The nodes are back within seconds, nobody is declared dead for it (no mass
+// reclaim), and the invariants of FaultScenario hold. CTest label "faults".
+#include "alerts.h"
+#include "faultscenario.h"
+#include "postgresserver.h"
+#include "testcluster.h"
+
+#include <QElapsedTimer>
+#include <QScopeGuard>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace Cohort;
+using namespace Cohort::Test;
+
+class TestFaultsPostgres : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void serverCrashUnderLoad();
+};
+
+void TestFaultsPostgres::serverCrashUnderLoad()
+{
+    // Durable, as users run it: what a node was told is committed stays committed.
+    auto server = PostgresServer::start(PostgresServer::Durability::Durable);
+    QVERIFY2(server.ok(), qPrintable(server.message()));
+    auto name = (*server)->createDatabase(u"crash"_s);
+    QVERIFY2(name.ok(), qPrintable(name.message()));
+    auto created = TestCluster::createAt((*server)->url(*name), u"crash"_s);
+    QVERIFY2(created.ok(), qPrintable(created.message()));
+    std::unique_ptr<TestCluster> cluster = std::move(created).value();
+    const auto printOnFailure = qScopeGuard([&] {
+        if (QTest::currentTestFailed() && cluster)
+            cluster->printNodeOutput(80);
+    });
+
+    QList<NodeProcess *> nodes;
+    for (const QString &node : {u"c1"_s, u"c2"_s, u"c3"_s}) {
+        nodes << cluster->startNode(node, {u"--workers"_s, u"4"_s});
+        QVERIFY2(nodes.last()->waitForJoined(), qPrintable(node));
+    }
+    FaultScenario scenario(*cluster, u"postgresql"_s);
+    QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20}"_s, 1500).size(), 1500);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() >= 300, 60000);
+
+    // Under load: jobs running, claims and completions in flight.
+    cluster->database().resetConnection();
+    for (NodeProcess *node : std::as_const(nodes))
+        scenario.noteFault(*node); // a completion lost with the crash may run again
+    QVERIFY2((*server)->stop(PostgresServer::StopMode::Immediate).ok(), "crashing PostgreSQL");
+    QElapsedTimer since;
+    since.start();
+    QVERIFY2((*server)->restart().ok(), "starting PostgreSQL again");
+    // Back: every node heartbeats again.
+    auto beats = [&] {
+        auto query = cluster->database().exec(u"SELECT SUM(heartbeat_count) FROM nodes"_s);
+        return query && query->next() ? query->value(0).toLongLong() : -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(beats() > 0, 30000);
+    const qint64 first = beats();
+    QTRY_VERIFY_WITH_TIMEOUT(beats() >= first + 6, 30000);
+    scenario.figure(u"back_ms"_s, since.elapsed());
+
+    QVERIFY(scenario.waitAllFinished(120000));
+    for (NodeProcess *node : std::as_const(nodes))
+        QVERIFY2(node->running(), qPrintable(node->name() + u" ended: "_s + node->output()));
+    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    const QStringList broken = scenario.brokenInvariants();
+    QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
+    scenario.figure(u"re_executions"_s, scenario.reExecutions());
+
+    cluster.reset(); // nodes first, then the server
+}
+
+QTEST_GUILESS_MAIN(TestFaultsPostgres)
+#include "tst_faults_postgres.moc"
