@@ -41,10 +41,6 @@ private:
                             + u"application_name=cohort-"_s + name;
         return m_cluster->startNode(name, QStringList{u"--db"_s, url} + extra);
     }
-    qint64 heartbeats(const QString &guid)
-    {
-        return m_cluster->scalar(u"SELECT heartbeat_count FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
-    }
     // The server process holding a node's session lock, 0 when none does.
     qint64 lockHolder(const QString &guid)
     {
@@ -80,8 +76,8 @@ void TestLiveness::endedSessionsAreNotADeath()
     QVERIFY(b->waitForJoined());
     const QString guid = a->guid();
     // b trusts a missing lock only once its own session has stood 6 s: let it.
-    const qint64 start = heartbeats(b->guid());
-    QTRY_VERIFY_WITH_TIMEOUT(heartbeats(b->guid()) >= start + 8, 30000);
+    const qint64 start = m_cluster->heartbeatCount(b->guid());
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(b->guid()) >= start + 8, 30000);
     const qint64 before = lockHolder(guid);
     QVERIFY(before != 0);
 
@@ -98,8 +94,8 @@ void TestLiveness::endedSessionsAreNotADeath()
     qInfo("node a holds its session lock again after %lld ms", since.elapsed());
 
     // Nobody took it over, and it keeps working.
-    const qint64 beats = heartbeats(guid);
-    QTRY_VERIFY_WITH_TIMEOUT(heartbeats(guid) >= beats + 5, 20000);
+    const qint64 beats = m_cluster->heartbeatCount(guid);
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(guid) >= beats + 5, 20000);
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
     QVERIFY2(!b->output().contains(u"marked node a"_s), qPrintable(b->output()));
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
@@ -120,8 +116,8 @@ void TestLiveness::killedNodeIsNoticedBySession()
     QVERIFY(victim->waitForJoined());
     NodeProcess *peer = startNamed(u"peer"_s, slow);
     QVERIFY(peer->waitForJoined());
-    const qint64 start = heartbeats(peer->guid());
-    QTRY_VERIFY_WITH_TIMEOUT(heartbeats(peer->guid()) >= start + 8, 30000);
+    const qint64 start = m_cluster->heartbeatCount(peer->guid());
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(peer->guid()) >= start + 8, 30000);
 
     const QString guid = victim->guid();
     QElapsedTimer since;

@@ -11,19 +11,7 @@ namespace Cohort::Test {
 
 QList<qint64> FaultScenario::submit(const QString &type, const QString &payload, int count)
 {
-    Database &database = m_cluster.database();
-    auto before = database.exec(u"SELECT COALESCE(MAX(id), 0) FROM jobs"_s);
-    const qint64 after = before && before->next() ? before->value(0).toLongLong() : 0;
-    JobSpec spec;
-    spec.type = type;
-    spec.payload = payload;
-    auto submitted = JobPool::submit(database, QList<JobSpec>(count, spec));
-    if (!submitted || *submitted != count)
-        return {};
-    QList<qint64> ids;
-    auto query = database.exec(u"SELECT id FROM jobs WHERE id > ? AND type = ? ORDER BY id"_s, {after, type});
-    while (query && query->next())
-        ids << query->value(0).toLongLong();
+    const QList<qint64> ids = submitJobs(m_cluster.database(), jobOf(type, payload), count);
     m_submitted += ids;
     return ids;
 }

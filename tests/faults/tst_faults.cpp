@@ -56,16 +56,12 @@ private:
         return backend;
     }
     bool postgres() const { return backendFromName(backend()) == Backend::Postgres; }
-    qint64 heartbeats(const QString &guid)
-    {
-        return m_cluster->scalar(u"SELECT heartbeat_count FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
-    }
     // Waits until the node has beaten count more times: on PostgreSQL its session has then
     // stood long enough for it to judge others by theirs.
     bool settle(NodeProcess *node, int count)
     {
-        const qint64 start = heartbeats(node->guid());
-        return QTest::qWaitFor([&] { return heartbeats(node->guid()) >= start + count; }, 60000);
+        const qint64 start = m_cluster->heartbeatCount(node->guid());
+        return QTest::qWaitFor([&] { return m_cluster->heartbeatCount(node->guid()) >= start + count; }, 60000);
     }
     void verifyInvariants(FaultScenario &scenario)
     {

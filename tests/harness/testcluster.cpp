@@ -19,6 +19,39 @@ using namespace Qt::StringLiterals;
 
 namespace Cohort::Test {
 
+QList<qint64> submitJobs(Database &database, const JobSpec &spec, int count)
+{
+    const qint64 before = [&] {
+        // Finished before the submission's write transaction begins (SQLite).
+        auto last = database.exec(u"SELECT COALESCE(MAX(id), 0) FROM jobs"_s);
+        return last && last->next() ? last->value(0).toLongLong() : 0;
+    }();
+    auto submitted = JobPool::submit(database, QList<JobSpec>(count, spec));
+    if (!submitted || *submitted != count)
+        return {};
+    QList<qint64> ids;
+    auto query = database.exec(u"SELECT id FROM jobs WHERE id > ? AND type = ? ORDER BY id"_s, {before, spec.type});
+    while (query && query->next())
+        ids << query->value(0).toLongLong();
+    return ids;
+}
+
+JobSpec jobOf(const QString &type, const QString &payload)
+{
+    JobSpec spec;
+    spec.type = type;
+    spec.payload = payload;
+    return spec;
+}
+
+QString idList(const QList<qint64> &ids)
+{
+    QStringList parts;
+    for (qint64 id : ids)
+        parts << QString::number(id);
+    return parts.join(u',');
+}
+
 NodeProcess::NodeProcess(QString name, QString dataDir, QString executionLog)
     : m_name(std::move(name))
     , m_dataDir(std::move(dataDir))
@@ -89,13 +122,36 @@ void NodeProcess::signal(int signalNumber)
     ::kill(pid_t(m_process.processId()), signalNumber);
 }
 
+bool NodeProcess::waitUntilStopped(int timeoutMs)
+{
+    // kill() returns before the target stops: every thread must show state T.
+    const QDir tasks(u"/proc/%1/task"_s.arg(pid()));
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        bool all = true;
+        for (const QString &task : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile stat(tasks.filePath(task + u"/stat"_s));
+            if (!stat.open(QIODevice::ReadOnly))
+                continue; // a thread that ended
+            const QByteArray text = stat.readAll();
+            const qsizetype close = text.lastIndexOf(')');
+            if (close < 0 || close + 2 >= text.size() || (text.at(close + 2) != 'T' && text.at(close + 2) != 't'))
+                all = false;
+        }
+        if (all)
+            return true;
+        QThread::msleep(1);
+    }
+    return false;
+}
+
 bool NodeProcess::stopOutsideWriteTransaction()
 {
     const QStringList arguments = m_process.arguments();
     const QString url = arguments.value(arguments.indexOf(u"--db"_s) + 1);
     if (!url.startsWith(u"sqlite:"_s)) {
         signal(SIGSTOP);
-        return true;
+        return waitUntilStopped(5000);
     }
     const QString name = u"write-probe-%1"_s.arg(pid());
     bool stopped = false;
@@ -106,6 +162,8 @@ bool NodeProcess::stopOutsideWriteTransaction()
         if (probe.open()) {
             for (int attempt = 0; attempt < 100 && !stopped; ++attempt) {
                 signal(SIGSTOP);
+                if (!waitUntilStopped(5000))
+                    break;
                 QSqlQuery begin(probe);
                 if (begin.exec(u"BEGIN IMMEDIATE"_s)) {
                     QSqlQuery(probe).exec(u"ROLLBACK"_s);
@@ -281,6 +339,16 @@ QVariant TestCluster::scalar(const QString &sql, const QVariantList &values)
 QString TestCluster::apiAddress(const QString &guid)
 {
     return scalar(u"SELECT api_address FROM nodes WHERE guid = ?"_s, {guid}).toString();
+}
+
+qint64 TestCluster::heartbeatCount(const QString &guid)
+{
+    return scalar(u"SELECT heartbeat_count FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
+}
+
+int TestCluster::offlineAlerts(const QString &guid)
+{
+    return scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'node-offline' AND node_guid = ?"_s, {guid}).toInt();
 }
 
 QString TestCluster::nodeState(const QString &guid)

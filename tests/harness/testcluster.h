@@ -5,6 +5,7 @@
 #pragma once
 
 #include "database.h"
+#include "jobpool.h"
 #include "result.h"
 #include "testdatabase.h"
 
@@ -15,6 +16,12 @@
 #include <vector>
 
 namespace Cohort::Test {
+
+// Submits count copies of spec; returns their ids in order (empty on failure).
+QList<qint64> submitJobs(Database &database, const JobSpec &spec, int count);
+JobSpec jobOf(const QString &type, const QString &payload = QStringLiteral("{}"));
+// "1,2,3": ids for an SQL IN list.
+QString idList(const QList<qint64> &ids);
 
 class NodeProcess
 {
@@ -43,6 +50,9 @@ public:
     // machine, no server) cannot help. On PostgreSQL any moment will do. False when no
     // such moment came; the node then runs on.
     bool stopOutsideWriteTransaction();
+    // After SIGSTOP: waits until every thread of the process has stopped (kill() returns
+    // before they do). False when they did not within timeoutMs.
+    bool waitUntilStopped(int timeoutMs);
     bool running() const { return m_process.state() != QProcess::NotRunning; }
 
 private:
@@ -98,6 +108,10 @@ public:
     // Runs a single-value query on the test's own connection.
     QVariant scalar(const QString &sql, const QVariantList &values = {});
     QString nodeState(const QString &guid);
+    // The node's heartbeat counter (raised by every heartbeat it records).
+    qint64 heartbeatCount(const QString &guid);
+    // node-offline alerts raised for the node.
+    int offlineAlerts(const QString &guid);
     // Where a node's API listens, as it recorded when it joined (nodes start with
     // --api 127.0.0.1:0, so each gets a free port and tests can run side by side).
     QString apiAddress(const QString &guid);
