@@ -117,7 +117,8 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
             info.schemaVersion = outcome.toVersion;
             return AuditLog::record(db, dialect, request.actor, u"cluster.init"_s, info.clusterId,
                                     u"name=%1 admin=%2"_s.arg(info.name, request.adminName));
-        });
+        },
+        request.schemaVersion);
     if (!migrated)
         return migrated.error();
 

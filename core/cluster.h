@@ -5,6 +5,7 @@
 #include "database.h"
 #include "masterkey.h"
 #include "result.h"
+#include "schema.h"
 
 #include <QCoreApplication>
 
@@ -32,6 +33,9 @@ struct ClusterInitRequest
     QString adminName;
     QString adminPassword;
     QString actor; // who runs it, for schema_migrations and the audit log
+    // The schema version to create: the current one, or lower in tests that need the
+    // cluster an older program made (to upgrade it).
+    int schemaVersion = Schema::CurrentVersion;
 };
 
 class Cluster

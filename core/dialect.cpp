@@ -19,7 +19,6 @@ namespace {
 constexpr qint64 MigrationLockKey = 0x636f686f7274;
 
 constexpr int WalSwitchTimeoutMs = 15000;
-constexpr int MigrationLockTimeoutSeconds = 120;
 
 // Only a node that is still Online in this run (:incarnation) may claim: one a peer
 // declared dead must not take jobs nobody would then release. On PostgreSQL the node's
@@ -98,9 +97,36 @@ public:
         }
     }
 
-    Result<void> beginMigration(QSqlDatabase &db) const override
+    Result<void> beginMigration(QSqlDatabase &db, int waitSeconds) const override
     {
-        return execute(db, u"BEGIN EXCLUSIVE"_s);
+        // The connection's busy timeout bounds ordinary writes; the migration waits as long
+        // as it was told to, then the connection's own timeout is restored.
+        QSqlQuery current(db);
+        if (!current.exec(u"PRAGMA busy_timeout"_s) || !current.next())
+            return sqlError(current, Dialect::tr("reading SQLite's busy timeout"));
+        const qint64 ordinaryMs = current.value(0).toLongLong();
+        current.finish();
+        if (auto set = execute(db, u"PRAGMA busy_timeout = %1"_s.arg(qint64(waitSeconds) * 1000)); !set)
+            return set;
+        QSqlQuery begin(db);
+        const bool begun = begin.exec(u"BEGIN EXCLUSIVE"_s);
+        Error error;
+        if (!begun) {
+            error = sqlError(begin, Dialect::tr("taking the migration lock"));
+            const int code = begin.lastError().nativeErrorCode().toInt() & 0xff;
+            if (code == 5 || code == 6) // SQLITE_BUSY, SQLITE_LOCKED
+                error.message = Dialect::tr("another process has held the database's write lock for more than %1 s")
+                                    .arg(waitSeconds);
+        }
+        begin.finish();
+        if (auto restored = execute(db, u"PRAGMA busy_timeout = %1"_s.arg(ordinaryMs)); !restored) {
+            if (begun)
+                rollback(db);
+            return restored;
+        }
+        if (!begun)
+            return error;
+        return {};
     }
     Result<void> beginWrite(QSqlDatabase &db) const override
     {
@@ -165,12 +191,13 @@ public:
         return {};
     }
 
-    Result<void> beginMigration(QSqlDatabase &db) const override
+    Result<void> beginMigration(QSqlDatabase &db, int waitSeconds) const override
     {
         if (auto begun = execute(db, u"BEGIN"_s); !begun)
             return begun;
-        // Waiting is expected (another node is migrating); waiting forever is not.
-        if (auto bounded = execute(db, u"SET LOCAL lock_timeout = '%1s'"_s.arg(MigrationLockTimeoutSeconds));
+        // Waiting is expected (another node is migrating); waiting forever is not. The
+        // bound holds for every lock the migration's statements take, too.
+        if (auto bounded = execute(db, u"SET LOCAL lock_timeout = '%1s'"_s.arg(waitSeconds));
             !bounded) {
             rollback(db);
             return bounded;
@@ -182,7 +209,7 @@ public:
             Error error = sqlError(query, Dialect::tr("taking the migration lock"));
             if (error.sqlState == u"55P03"_s) // lock_not_available
                 error.message = Dialect::tr("another process has held the migration lock for more than %1 s")
-                                    .arg(MigrationLockTimeoutSeconds);
+                                    .arg(waitSeconds);
             query.finish();
             rollback(db);
             return error;

@@ -43,7 +43,10 @@ public:
 
     // Opens a transaction that holds the cluster-wide migration lock until it ends:
     // a PostgreSQL transaction-scoped advisory lock, or an exclusive SQLite transaction.
-    virtual Result<void> beginMigration(QSqlDatabase &db) const = 0;
+    // Waits up to waitSeconds for the lock (another process is migrating or writing), and
+    // on PostgreSQL as long for each table lock the migration needs; then fails and says
+    // which lock it waited for.
+    virtual Result<void> beginMigration(QSqlDatabase &db, int waitSeconds) const = 0;
     // Opens a transaction that intends to write: SQLite takes its write lock now rather
     // than failing on upgrade later; PostgreSQL just begins.
     virtual Result<void> beginWrite(QSqlDatabase &db) const = 0;

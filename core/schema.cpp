@@ -243,7 +243,7 @@ Result<int> Schema::version(Database &database)
 }
 
 Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appliedBy,
-                                         const InTransaction &alsoDo, int targetVersion)
+                                         const InTransaction &alsoDo, int targetVersion, int waitSeconds)
 {
     auto connection = database.connection();
     if (!connection)
@@ -251,7 +251,7 @@ Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appl
     QSqlDatabase &db = *connection;
     const Dialect &dialect = database.dialect();
 
-    if (auto locked = dialect.beginMigration(db); !locked)
+    if (auto locked = dialect.beginMigration(db, waitSeconds); !locked)
         return makeError(locked.code(), tr("Cannot take the migration lock: %1").arg(locked.message()));
 
     auto fail = [&](Error error) -> Result<MigrationOutcome> {
@@ -278,8 +278,15 @@ Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appl
         qCInfo(lcSchema) << "migrating" << database.url().redacted() << "to version" << step.version;
         for (const QString &statement : *step.statements) {
             QSqlQuery query(db);
-            if (!query.exec(expand(statement, dialect)))
-                return fail(sqlError(query, tr("migrating to schema version %1").arg(step.version)));
+            if (!query.exec(expand(statement, dialect))) {
+                Error error = sqlError(query, tr("migrating to schema version %1").arg(step.version));
+                if (error.sqlState == u"55P03"_s) // lock_not_available
+                    error.message = tr("Migrating to schema version %1: another session has held a table it "
+                                       "changes for more than %2 s; nothing was changed.")
+                                        .arg(step.version)
+                                        .arg(waitSeconds);
+                return fail(error);
+            }
         }
         auto recorded = execQuery(db, InsertMigration.arg(dialect.nowMillis()), {step.version, appliedBy},
                                   tr("recording schema version %1").arg(step.version));

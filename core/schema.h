@@ -39,10 +39,14 @@ public:
     // "cohortctl", ...) in schema_migrations. A database newer than this program is
     // left untouched (ErrorCode::SchemaTooNew).
     // targetVersion below CurrentVersion stops early: tests use it to build the databases
-    // older programs made.
+    // older programs made. waitSeconds bounds the wait for the migration lock and, on
+    // PostgreSQL, for each table lock the migration needs: past it the migration is
+    // rolled back and fails, saying what it waited for.
+    static constexpr int DefaultWaitSeconds = 120;
     static Result<MigrationOutcome> migrate(Database &database, const QString &appliedBy,
                                             const InTransaction &alsoDo = {},
-                                            int targetVersion = CurrentVersion);
+                                            int targetVersion = CurrentVersion,
+                                            int waitSeconds = DefaultWaitSeconds);
 
     // The database's schema version without taking the lock; 0 for an empty database.
     static Result<int> version(Database &database);

@@ -49,6 +49,10 @@ const Key Keys[] = {
     {u"grace", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                              "On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).")},
     {u"batch", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs claimed at once, 1 to 1000 (default: 64).")},
+    {u"migration-wait", u"SECONDS",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "At start, how long to wait for another process's schema migration or lock, 1 to 3600 "
+                       "(default: 120); then the node exits and changes nothing.")},
     {u"execution-log", u"FILE", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                                   "Append one line per job execution to FILE: job id, attempt, type, process id, start time in microseconds since the epoch.")},
 };
@@ -260,6 +264,7 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
         {u"offline-after", &config.offlineAfterSeconds, 2, 86400},
         {u"grace", &config.graceSeconds, 0, 3600},
         {u"batch", &config.batchSize, 1, 1000},
+        {u"migration-wait", &config.migrationWaitSeconds, 1, 3600},
     };
     for (const Bound &bound : bounds) {
         const QString key = QString::fromUtf16(bound.key);

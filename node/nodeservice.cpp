@@ -195,7 +195,13 @@ int NodeService::start(QString *error)
 
     // Schema and version: a node newer than the cluster upgrades it (the first one
     // upgraded takes over); an older one does no work.
-    auto migrated = Schema::migrate(*m_database, m_guid);
+    if (auto found = Schema::version(*m_database); found && *found < Schema::CurrentVersion) {
+        qCInfo(lcNode).noquote() << u"the database's schema is at version %1: upgrading it to %2, waiting up to %3 s "
+                                    "for another process's migration or lock"_s.arg(*found)
+                                        .arg(Schema::CurrentVersion)
+                                        .arg(m_config.migrationWaitSeconds);
+    }
+    auto migrated = Schema::migrate(*m_database, m_guid, {}, Schema::CurrentVersion, m_config.migrationWaitSeconds);
     if (!migrated) {
         if (migrated.code() == ErrorCode::SchemaTooNew) {
             if (auto recorded = NodeRegistry::recordUpgradeRequired(*m_database, join); !recorded)

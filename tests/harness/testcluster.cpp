@@ -180,7 +180,7 @@ bool NodeProcess::stopOutsideWriteTransaction()
     return stopped;
 }
 
-Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const QString &label)
+Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const QString &label, int schemaVersion)
 {
     auto database = TestDatabase::create(backend, label);
     if (!database)
@@ -188,17 +188,17 @@ Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const 
     std::unique_ptr<TestCluster> cluster(new TestCluster);
     cluster->m_testDatabase = std::move(database).value();
     cluster->m_url = cluster->m_testDatabase->url();
-    if (auto ready = cluster->initialize(label); !ready)
+    if (auto ready = cluster->initialize(label, schemaVersion); !ready)
         return ready.error();
     return cluster;
 }
 
-Result<std::unique_ptr<TestCluster>> TestCluster::forCurrentTest()
+Result<std::unique_ptr<TestCluster>> TestCluster::forCurrentTest(int schemaVersion)
 {
     const auto *backend = static_cast<const QString *>(QTest::qGlobalData("backend", qMetaTypeId<QString>()));
     if (!backend)
         return makeError(ErrorCode::InvalidArgument, u"the test has no \"backend\" row (addBackendRows)"_s);
-    return create(backendFromName(*backend), QString::fromLatin1(QTest::currentTestFunction()));
+    return create(backendFromName(*backend), QString::fromLatin1(QTest::currentTestFunction()), schemaVersion);
 }
 
 Result<std::unique_ptr<TestCluster>> TestCluster::createAt(const QString &url, const QString &label)
@@ -210,7 +210,7 @@ Result<std::unique_ptr<TestCluster>> TestCluster::createAt(const QString &url, c
     return cluster;
 }
 
-Result<void> TestCluster::initialize(const QString &label)
+Result<void> TestCluster::initialize(const QString &label, int schemaVersion)
 {
     if (!m_scratch.isValid())
         return makeError(ErrorCode::Io, u"cannot create a temporary folder"_s);
@@ -229,6 +229,7 @@ Result<void> TestCluster::initialize(const QString &label)
     request.adminName = u"admin"_s;
     request.adminPassword = u"correct horse battery"_s;
     request.actor = u"test"_s;
+    request.schemaVersion = schemaVersion;
     if (auto created = Cluster::create(*url, request); !created)
         return created.error();
     auto opened = Database::fromUrl(m_url);

@@ -7,6 +7,7 @@
 #include "database.h"
 #include "jobpool.h"
 #include "result.h"
+#include "schema.h"
 #include "testdatabase.h"
 
 #include <QProcess>
@@ -66,10 +67,13 @@ private:
 class TestCluster
 {
 public:
-    static Result<std::unique_ptr<TestCluster>> create(Backend backend, const QString &label);
+    // schemaVersion below the current one: the cluster an older program made, for tests
+    // of what happens when a node upgrades it.
+    static Result<std::unique_ptr<TestCluster>> create(Backend backend, const QString &label,
+                                                       int schemaVersion = Schema::CurrentVersion);
     // From a test's init(): a cluster on the current "backend" row (see addBackendRows),
     // labelled with the test function's name.
-    static Result<std::unique_ptr<TestCluster>> forCurrentTest();
+    static Result<std::unique_ptr<TestCluster>> forCurrentTest(int schemaVersion = Schema::CurrentVersion);
     // A cluster in an existing empty database (a private server's, say).
     static Result<std::unique_ptr<TestCluster>> createAt(const QString &url, const QString &label);
     ~TestCluster();
@@ -120,7 +124,7 @@ public:
 
 private:
     TestCluster() = default;
-    Result<void> initialize(const QString &label);
+    Result<void> initialize(const QString &label, int schemaVersion = Schema::CurrentVersion);
 
     QTemporaryDir m_scratch;
     std::unique_ptr<TestDatabase> m_testDatabase; // when the cluster made its own database
