@@ -276,7 +276,9 @@ Result<void> Dialect::commit(QSqlDatabase &db) const
 
 void Dialect::rollback(QSqlDatabase &db) const
 {
-    if (auto result = execute(db, u"ROLLBACK"_s); !result)
+    // SQLite ends the transaction itself on some errors (a full disk at COMMIT): nothing
+    // is left to roll back then, which is no failure.
+    if (auto result = execute(db, u"ROLLBACK"_s); !result && !result.message().contains(u"no transaction is active"_s))
         qCWarning(lcDb) << "rollback failed:" << result.message();
 }
 

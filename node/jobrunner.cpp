@@ -169,6 +169,14 @@ void JobRunner::round()
     if (m_checkLocal) {
         m_checkLocal = false;
         claimLocal();
+        if (!m_connected || m_stopping)
+            return;
+    }
+    if (m_outage.isValid()) {
+        qCInfo(lcJobs).noquote() << u"the database is available again after %1 ms"_s.arg(m_outage.elapsed());
+        m_outage.invalidate();
+        m_reconnectDelayMs = 0;
+        Q_EMIT connectionChanged(true, {});
     }
     if (!m_roundScheduled && !m_pollTimer->isActive()) {
         m_pollTimer->start(m_database.dialect().hasNotifications() ? PollWithNotificationsMs
@@ -403,11 +411,16 @@ void JobRunner::databaseFailed(const Error &error)
         m_pollTimer->start(500);
         return;
     }
-    if (m_connected) {
-        qCWarning(lcJobs).noquote() << "lost the database; retrying:" << error.message;
-        m_connected = false;
+    // One warning per outage, however often a reconnect works and the next write fails
+    // again (a full disk lets a connection open but no transaction commit).
+    if (!m_outage.isValid()) {
+        qCWarning(lcJobs).noquote() << "the database is unavailable; retrying:" << error.message;
+        m_outage.start();
         Q_EMIT connectionChanged(false, error.message);
+    } else {
+        qCDebug(lcJobs).noquote() << "the database is still unavailable:" << error.message;
     }
+    m_connected = false;
     m_pool.reset();
     m_pollTimer->stop();
     m_reconnectDelayMs = m_reconnectDelayMs == 0 ? ReconnectFirstMs : qMin(m_reconnectDelayMs * 2, ReconnectMaxMs);
@@ -422,7 +435,6 @@ void JobRunner::tryReconnect()
         m_reconnectTimer->start(m_reconnectDelayMs);
         return;
     }
-    qCInfo(lcJobs) << "database reachable again";
     // A claim whose answer was lost with the connection may have been committed: give
     // back whatever the database says this node holds that it does not know of.
     QList<ClaimedJob> held = m_running.values();
@@ -440,10 +452,10 @@ void JobRunner::tryReconnect()
     }
     if (*unknown > 0)
         qCInfo(lcJobs) << "handed back" << *unknown << "jobs claimed while the connection was lost";
+    // Connected again; the outage ends (and the backoff with it) only when a round has
+    // recorded outcomes and claimed (round()).
     m_connected = true;
-    m_reconnectDelayMs = 0;
     m_checkLocal = true;
-    Q_EMIT connectionChanged(true, {});
     subscribe();
     scheduleRound();
 }

@@ -102,6 +102,7 @@ private:
     bool m_checkLocal = true;
     bool m_connected = true;
     int m_reconnectDelayMs = 0;
+    QElapsedTimer m_outage; // valid from the first failure of an outage until a round succeeds
     int m_handedBack = 0;
     bool m_stopping = false;
     quint64 m_subscribedSerial = 0;

@@ -340,10 +340,15 @@ void PeerProber::finishRound()
     }
     m_probes.clear();
     auto recorded = NodeLinks::record(m_database, m_options.selfGuid, results);
+    // Said once per outage: reading may work while writing does not (a full disk).
     if (!recorded) {
-        if (m_databaseOk)
+        if (m_recordOk)
             qCWarning(lcNode).noquote() << "cannot record the probes of the peers:" << recorded.message();
-        m_databaseOk = false;
+        m_recordOk = false;
+    } else {
+        if (!m_recordOk)
+            qCInfo(lcNode) << "recording the probes of the peers again";
+        m_recordOk = true;
     }
     scheduleNext();
 }

@@ -79,6 +79,7 @@ private:
     bool m_stopped = false;
     bool m_starting = false; // connecting the round's probes
     bool m_databaseOk = true;
+    bool m_recordOk = true;
 };
 
 } // namespace Cohort

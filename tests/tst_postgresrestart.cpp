@@ -60,7 +60,7 @@ void TestPostgresRestart::nodesRideOutARestart()
     for (const auto &node : cluster->nodes()) {
         QVERIFY2(node->running(), qPrintable(node->name() + u" ended: "_s + node->output()));
         const QString output = node->output();
-        QVERIFY2(output.contains(u"lost the database"_s) || output.contains(u"heartbeat failed"_s),
+        QVERIFY2(output.contains(u"the database is unavailable"_s) || output.contains(u"heartbeat failed"_s),
                  qPrintable(node->name() + u" did not notice the restart"_s));
         QCOMPARE(cluster->nodeState(node->guid()), u"online"_s);
     }
