@@ -11,6 +11,7 @@
 #include "noderegistry.h"
 #include "peerprober.h"
 #include "schema.h"
+#include "sessioncheck.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -148,6 +149,11 @@ int NodeService::start(QString *error)
         return NodeExitUsage;
     }
     m_database = std::move(database).value();
+    // Through a pooler that shares server sessions, the liveness lock would mean nothing.
+    if (auto sessions = SessionCheck::verify(m_database->url()); !sessions) {
+        *error = sessions.message();
+        return NodeExitFailure;
+    }
 
     // The master key first: a wrong secret stops the node before it writes anything.
     auto secret = MasterKey::readSecretFile(m_config.secretFile);

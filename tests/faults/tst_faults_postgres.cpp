@@ -1,7 +1,9 @@
 // Faults of the PostgreSQL server itself, on a private server per test so the others are
 // not disturbed: the server quits at once under load (immediate mode, as in a crash) and
 // comes back. The nodes are back within seconds, nobody is declared dead for it (no mass
-// reclaim), and the invariants of FaultScenario hold. CTest label "faults".
+// reclaim), and the invariants of FaultScenario hold. A connection pooler that shares
+// server sessions (pgbouncer in transaction or statement mode) is refused at start.
+// CTest label "faults".
 #include "alerts.h"
 #include "faultscenario.h"
 #include "postgresserver.h"
@@ -21,6 +23,8 @@ class TestFaultsPostgres : public QObject
 
 private Q_SLOTS:
     void serverCrashUnderLoad();
+    void poolerThatSharesSessionsIsRefused_data();
+    void poolerThatSharesSessionsIsRefused();
 };
 
 void TestFaultsPostgres::serverCrashUnderLoad()
@@ -75,6 +79,58 @@ void TestFaultsPostgres::serverCrashUnderLoad()
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
 
     cluster.reset(); // nodes first, then the server
+}
+
+void TestFaultsPostgres::poolerThatSharesSessionsIsRefused_data()
+{
+    QTest::addColumn<QString>("poolMode");
+    QTest::addColumn<bool>("refused");
+    QTest::newRow("transaction") << u"transaction"_s << true;
+    QTest::newRow("statement") << u"statement"_s << true;
+    QTest::newRow("session") << u"session"_s << false;
+}
+
+void TestFaultsPostgres::poolerThatSharesSessionsIsRefused()
+{
+    // pgbouncer between the node and the database. In transaction or statement mode a
+    // node's session lock (and Qt's prepared statements) would land in whichever server
+    // session is free: the node refuses to start, says why, and writes nothing. In
+    // session mode it runs.
+    QFETCH(QString, poolMode);
+    QFETCH(bool, refused);
+    auto server = PostgresServer::start();
+    QVERIFY2(server.ok(), qPrintable(server.message()));
+    auto name = (*server)->createDatabase(u"pooled"_s);
+    QVERIFY2(name.ok(), qPrintable(name.message()));
+    auto created = TestCluster::createAt((*server)->url(*name), u"pooled"_s);
+    QVERIFY2(created.ok(), qPrintable(created.message()));
+    std::unique_ptr<TestCluster> cluster = std::move(created).value();
+    const auto printOnFailure = qScopeGuard([&] {
+        if (QTest::currentTestFailed() && cluster)
+            cluster->printNodeOutput(40);
+    });
+    auto pooler = (*server)->startPooler(*name, poolMode);
+    QVERIFY2(pooler.ok(), qPrintable(pooler.message()));
+
+    NodeProcess *node = cluster->startNode(u"pooled"_s, {u"--db"_s, pooler->url});
+    if (refused) {
+        QVERIFY(node->waitForExit(30000));
+        QCOMPARE(node->process().exitCode(), 1);
+        const QString output = node->output();
+        QVERIFY2(output.contains(u"is not a session of its own"_s), qPrintable(output));
+        QVERIFY2(output.contains(u"pool_mode"_s) && output.contains(u"session mode"_s), qPrintable(output));
+        // The password is not shown.
+        QVERIFY2(!output.contains((*server)->password()), qPrintable(output));
+        QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 0);
+    } else {
+        QVERIFY(node->waitForJoined());
+        FaultScenario scenario(*cluster, u"postgresql"_s);
+        QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 5}"_s, 100).size(), 100);
+        QVERIFY(scenario.waitAllFinished(60000));
+        const QStringList broken = scenario.brokenInvariants();
+        QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
+    }
+    cluster.reset(); // nodes first, then the pooler and the server
 }
 
 QTEST_GUILESS_MAIN(TestFaultsPostgres)

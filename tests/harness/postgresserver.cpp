@@ -10,7 +10,10 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QDeadlineTimer>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
 #include <QTemporaryDir>
 #include <QUrl>
 
@@ -233,6 +236,92 @@ Result<void> PostgresServer::writeState(const QString &stateFile) const
                             {u"password"_s, m_password}};
     file.write(QJsonDocument(state).toJson());
     return {};
+}
+
+PostgresServer::Pooler::~Pooler()
+{
+    if (!process || process->state() == QProcess::NotRunning)
+        return;
+    process->terminate();
+    if (!process->waitForFinished(5000)) {
+        process->kill();
+        process->waitForFinished(2000);
+    }
+}
+
+Result<PostgresServer::Pooler> PostgresServer::startPooler(const QString &database, const QString &poolMode) const
+{
+    const QString folder = m_directory + u"/pgbouncer-"_s + randomToken(8);
+    if (!QDir().mkpath(folder))
+        return harnessError(u"cannot make "_s + folder);
+    const int port = freePort();
+    const QString config = folder + u"/pgbouncer.ini"_s;
+    {
+        QFile file(config);
+        if (!file.open(QIODevice::WriteOnly))
+            return harnessError(u"cannot write "_s + config);
+        // auth_type any: clients are let in and the pooler logs in as the configured user.
+        file.write(u"[databases]\n"
+                   "%1 = host=127.0.0.1 port=%2 dbname=%1 user=%3 password=%4\n"
+                   "[pgbouncer]\n"
+                   "listen_addr = 127.0.0.1\n"
+                   "listen_port = %5\n"
+                   "unix_socket_dir =\n"
+                   "auth_type = any\n"
+                   "pool_mode = %6\n"
+                   "logfile = %7/pgbouncer.log\n"_s.arg(database)
+                       .arg(m_port)
+                       .arg(m_user, m_password)
+                       .arg(port)
+                       .arg(poolMode, folder)
+                       .toUtf8());
+    }
+    Pooler pooler;
+    pooler.process = std::make_unique<QProcess>();
+    pooler.process->setProcessChannelMode(QProcess::MergedChannels);
+    // pgbouncer refuses to run as root; setpriv (unlike runuser) execs it, so the process
+    // the object holds is pgbouncer itself and stopping it stops the pooler.
+    const QString program = u"/usr/sbin/pgbouncer"_s;
+    if (!QFile::exists(program))
+        return harnessError(u"no /usr/sbin/pgbouncer; run scripts/install-deps"_s);
+    if (runningAsRoot()) {
+        const passwd *account = getpwnam(ServerUser);
+        for (const QString &path : {folder, config}) {
+            if (!account || chown(QFile::encodeName(path).constData(), account->pw_uid, account->pw_gid) != 0)
+                return harnessError(u"cannot hand %1 to the postgres user"_s.arg(path));
+        }
+        pooler.process->start(u"setpriv"_s, {u"--reuid=%1"_s.arg(account->pw_uid), u"--regid=%1"_s.arg(account->pw_gid),
+                                             u"--init-groups"_s, program, config});
+    } else {
+        pooler.process->start(program, {config});
+    }
+    if (!pooler.process->waitForStarted(10000))
+        return harnessError(u"cannot start pgbouncer: "_s + pooler.process->errorString());
+    // Up when it accepts connections.
+    QDeadlineTimer deadline(15000);
+    for (;;) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, quint16(port));
+        if (socket.waitForConnected(500))
+            break;
+        if (deadline.hasExpired() || pooler.process->state() == QProcess::NotRunning) {
+            QFile log(folder + u"/pgbouncer.log"_s);
+            (void)log.open(QIODevice::ReadOnly);
+            return harnessError(u"pgbouncer did not start: %1 %2"_s.arg(QString::fromLocal8Bit(pooler.process->readAll()),
+                                                                       QString::fromLocal8Bit(log.readAll()))
+                                    .simplified());
+        }
+        QThread::msleep(50);
+    }
+    QUrl url;
+    url.setScheme(u"postgresql"_s);
+    url.setUserName(m_user);
+    url.setPassword(m_password);
+    url.setHost(host());
+    url.setPort(port);
+    url.setPath(u"/"_s + database);
+    pooler.url = url.toString();
+    return pooler;
 }
 
 QString PostgresServer::url(const QString &database) const

@@ -5,6 +5,7 @@
 
 #include "result.h"
 
+#include <QProcess>
 #include <QString>
 
 #include <memory>
@@ -51,6 +52,19 @@ public:
     };
     Result<void> stop(StopMode mode = StopMode::Fast);
     Result<void> restart();
+
+    // pgbouncer in front of one database, in poolMode ("session", "transaction" or
+    // "statement"), on a free port; it stops when the Pooler is destroyed.
+    struct Pooler
+    {
+        Pooler() = default;
+        Pooler(Pooler &&) = default;
+        Pooler &operator=(Pooler &&) = default;
+        ~Pooler();
+        std::unique_ptr<QProcess> process;
+        QString url; // reaches the database through the pooler
+    };
+    Result<Pooler> startPooler(const QString &database, const QString &poolMode) const;
 
 private:
     PostgresServer() = default;

@@ -309,6 +309,26 @@ void TestCluster::printNodeOutput(int lines)
         qWarning().noquote() << "---- output of node" << node->name() << "(last" << lines << "lines)";
         qWarning().noquote() << output.mid(qMax(0, int(output.size()) - lines)).join(u'\n');
     }
+    // On PostgreSQL, what every session of the database is doing or waiting for, and the
+    // jobs' states: a stalled node shows here.
+    if (m_database && m_database->url().backend() == Backend::Postgres) {
+        auto sessions = m_database->exec(
+            u"SELECT pid, application_name, state, COALESCE(wait_event_type, '-'), COALESCE(wait_event, '-'), "
+            "LEFT(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid"_s);
+        qWarning().noquote() << "---- sessions of the database";
+        while (sessions && sessions->next()) {
+            QStringList fields;
+            for (int i = 0; i < 6; ++i)
+                fields << sessions->value(i).toString();
+            qWarning().noquote() << fields.join(u" | "_s);
+        }
+        auto jobs = m_database->exec(u"SELECT state, COALESCE(claimed_by, '-'), COUNT(*) FROM jobs "
+                                     "GROUP BY state, claimed_by ORDER BY 1, 2"_s);
+        qWarning().noquote() << "---- jobs by state and owner";
+        while (jobs && jobs->next())
+            qWarning().noquote() << jobs->value(0).toString() << jobs->value(1).toString() << jobs->value(2).toInt();
+    }
 }
 
 QHash<qint64, int> TestCluster::executions() const
