@@ -29,7 +29,8 @@ public:
 
     // Jobs the node has started so far, by its execution log.
     QSet<qint64> startedBy(const NodeProcess &node) const;
-    // A fault hit node now: what it had started may run again elsewhere. Returns how many.
+    // A fault hit node: what it started and has not finished itself may run again
+    // elsewhere. Call it after the fault. Returns how many.
     int noteFault(const NodeProcess &node);
     // Jobs a node holds now (running and claimed by it), by the database.
     int heldBy(const QString &guid);
@@ -46,9 +47,14 @@ public:
     void figure(const QString &name, qint64 value);
 
 private:
+    // "?, ?" and the values: the types of the jobs submitted, for an SQL IN list.
+    QString typePlaceholders() const;
+    QVariantList typeValues() const;
+
     TestCluster &m_cluster;
     QString m_backend;
     QList<qint64> m_submitted;
+    QStringList m_types;
     QSet<qint64> m_mayRunAgain;
     int m_reExecuted = 0;
 };

@@ -323,11 +323,19 @@ void TestCluster::printNodeOutput(int lines)
                 fields << sessions->value(i).toString();
             qWarning().noquote() << fields.join(u" | "_s);
         }
+    }
+    if (m_database) {
         auto jobs = m_database->exec(u"SELECT state, COALESCE(claimed_by, '-'), COUNT(*) FROM jobs "
                                      "GROUP BY state, claimed_by ORDER BY 1, 2"_s);
         qWarning().noquote() << "---- jobs by state and owner";
         while (jobs && jobs->next())
             qWarning().noquote() << jobs->value(0).toString() << jobs->value(1).toString() << jobs->value(2).toInt();
+        auto nodes = m_database->exec(u"SELECT name, guid, state, incarnation, heartbeat_count FROM nodes ORDER BY name"_s);
+        qWarning().noquote() << "---- nodes";
+        while (nodes && nodes->next()) {
+            qWarning().noquote() << nodes->value(0).toString() << nodes->value(1).toString() << nodes->value(2).toString()
+                                 << nodes->value(3).toString() << nodes->value(4).toLongLong();
+        }
     }
 }
 
