@@ -242,6 +242,7 @@ void TestNode::sigtermLeavesOffline()
     NodeProcess *node = m_cluster->startNode(u"leaver"_s);
     QVERIFY(node->waitForJoined());
     const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 700}"_s), 4);
+    QCOMPARE(ids.size(), 4);
     const QString guid = node->guid();
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
@@ -271,6 +272,7 @@ void TestNode::sigtermHandsBackWhatDidNotFinish()
     NodeProcess *node = m_cluster->startNode(u"impatient"_s, {u"--grace"_s, u"1"_s, u"--workers"_s, u"2"_s});
     QVERIFY(node->waitForJoined());
     const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 60000}"_s), 2);
+    QCOMPARE(ids.size(), 2);
     const QString guid = node->guid();
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 2,

@@ -27,8 +27,14 @@ QList<qint64> submitJobs(Database &database, const JobSpec &spec, int count)
         return last && last->next() ? last->value(0).toLongLong() : 0;
     }();
     auto submitted = JobPool::submit(database, QList<JobSpec>(count, spec));
-    if (!submitted || *submitted != count)
+    if (!submitted) {
+        qWarning().noquote() << "submitting" << count << spec.type << "jobs failed:" << submitted.message();
         return {};
+    }
+    if (*submitted != count) {
+        qWarning().noquote() << "submitted" << *submitted << "of" << count << spec.type << "jobs";
+        return {};
+    }
     QList<qint64> ids;
     auto query = database.exec(u"SELECT id FROM jobs WHERE id > ? AND type = ? ORDER BY id"_s, {before, spec.type});
     while (query && query->next())
