@@ -7,15 +7,26 @@
 #include "alerts.h"
 #include "faultscenario.h"
 #include "postgresserver.h"
+#include "tcpproxy.h"
 #include "testcluster.h"
 
 #include <QElapsedTimer>
 #include <QScopeGuard>
 #include <QTest>
+#include <QUrl>
 
 using namespace Qt::StringLiterals;
 using namespace Cohort;
 using namespace Cohort::Test;
+
+namespace {
+
+// The slow link's timing: a heartbeat every second, Offline after 8 s of silence; with
+// 2 s a round trip, one heartbeat's few statements take about as long as the threshold.
+constexpr int SlowHeartbeatSeconds = 1;
+constexpr int SlowThresholdSeconds = 8;
+
+} // namespace
 
 class TestFaultsPostgres : public QObject
 {
@@ -25,6 +36,7 @@ private Q_SLOTS:
     void serverCrashUnderLoad();
     void poolerThatSharesSessionsIsRefused_data();
     void poolerThatSharesSessionsIsRefused();
+    void slowLinkToTheDatabase();
 };
 
 void TestFaultsPostgres::serverCrashUnderLoad()
@@ -131,6 +143,61 @@ void TestFaultsPostgres::poolerThatSharesSessionsIsRefused()
         QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     }
     cluster.reset(); // nodes first, then the pooler and the server
+}
+
+void TestFaultsPostgres::slowLinkToTheDatabase()
+{
+    // 2 s added to every query's round trip (1 s each way) on the link between the nodes
+    // and the database, for a while, under load: no node is declared Offline, jobs keep
+    // finishing, and the invariants hold.
+    auto server = PostgresServer::start();
+    QVERIFY2(server.ok(), qPrintable(server.message()));
+    auto name = (*server)->createDatabase(u"slow"_s);
+    QVERIFY2(name.ok(), qPrintable(name.message()));
+    auto created = TestCluster::createAt((*server)->url(*name), u"slow"_s);
+    QVERIFY2(created.ok(), qPrintable(created.message()));
+    std::unique_ptr<TestCluster> cluster = std::move(created).value();
+    const auto printOnFailure = qScopeGuard([&] {
+        if (QTest::currentTestFailed() && cluster)
+            cluster->printNodeOutput(40);
+    });
+    auto proxy = TcpProxy::start(quint16((*server)->port()));
+    QVERIFY2(proxy.ok(), qPrintable(proxy.message()));
+    QUrl url((*server)->url(*name));
+    url.setPort((*proxy)->port());
+    const QStringList arguments{u"--db"_s, url.toString(), u"--heartbeat"_s, QString::number(SlowHeartbeatSeconds),
+                                u"--offline-after"_s, QString::number(SlowThresholdSeconds)};
+    QList<NodeProcess *> nodes;
+    for (const QString &node : {u"s1"_s, u"s2"_s, u"s3"_s}) {
+        nodes << cluster->startNode(node, arguments);
+        QVERIFY2(nodes.last()->waitForJoined(), qPrintable(node));
+    }
+    FaultScenario scenario(*cluster, u"postgresql"_s);
+    QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20}"_s, 600).size(), 600);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() >= 50, 30000);
+
+    (*proxy)->setLatencyMs(1000);
+    QElapsedTimer slow;
+    slow.start();
+    const int doneBefore =
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt();
+    // Slow for three thresholds: long enough for any node to have been judged by it.
+    QTRY_VERIFY_WITH_TIMEOUT(slow.elapsed() >= 3 * SlowThresholdSeconds * 1000, 3 * SlowThresholdSeconds * 1000 + 5000);
+    const int doneSlow =
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() - doneBefore;
+    (*proxy)->setLatencyMs(0);
+    scenario.figure(u"jobs_done_while_slow"_s, doneSlow);
+    QVERIFY2(doneSlow > 0, "no job finished while the link was slow");
+    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    for (NodeProcess *node : std::as_const(nodes))
+        QVERIFY2(!node->output().contains(u"declared Offline"_s), qPrintable(node->output()));
+
+    QVERIFY(scenario.waitAllFinished(120000));
+    const QStringList broken = scenario.brokenInvariants();
+    QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
+    scenario.figure(u"re_executions"_s, scenario.reExecutions());
+    cluster.reset(); // nodes first, then the proxy and the server
 }
 
 QTEST_GUILESS_MAIN(TestFaultsPostgres)
