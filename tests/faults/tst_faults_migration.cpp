@@ -26,6 +26,7 @@ using namespace Cohort::Test;
 namespace {
 
 constexpr int OlderSchema = 2;
+const QString ThisDatabase = u"(SELECT oid FROM pg_database WHERE datname = current_database())"_s;
 
 } // namespace
 
@@ -69,7 +70,7 @@ private:
     int waiterOnNodes()
     {
         return m_cluster->scalar(u"SELECT COALESCE(MIN(pid), 0) FROM pg_locks WHERE NOT granted "
-                                 "AND relation = 'nodes'::regclass"_s)
+                                 "AND relation = 'nodes'::regclass AND database = %1"_s.arg(ThisDatabase))
             .toInt();
     }
     // The upgraded cluster runs jobs, exactly once each.
@@ -133,7 +134,11 @@ void TestFaultsMigration::migratingNodeKilledHalfWay()
                                "AND column_name = 'heartbeat_count' AND table_schema = current_schema()"_s)
                  .toInt(),
              0);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'"_s).toInt(), 0);
+    // (pg_locks is the whole server's, shared with other tests.)
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = %1"_s.arg(
+                                   ThisDatabase))
+                 .toInt(),
+             0);
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 0);
 
     // The next nodes complete the migration on their own, once.
