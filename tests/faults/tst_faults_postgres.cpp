@@ -11,6 +11,7 @@
 #include "testcluster.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QScopeGuard>
 #include <QTest>
 #include <QUrl>
@@ -37,6 +38,7 @@ private Q_SLOTS:
     void poolerThatSharesSessionsIsRefused_data();
     void poolerThatSharesSessionsIsRefused();
     void slowLinkToTheDatabase();
+    void linkBlackHoled();
 };
 
 void TestFaultsPostgres::serverCrashUnderLoad()
@@ -194,6 +196,95 @@ void TestFaultsPostgres::slowLinkToTheDatabase()
         QVERIFY2(!node->output().contains(u"declared Offline"_s), qPrintable(node->output()));
 
     QVERIFY(scenario.waitAllFinished(120000));
+    const QStringList broken = scenario.brokenInvariants();
+    QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
+    scenario.figure(u"re_executions"_s, scenario.reExecutions());
+    cluster.reset(); // nodes first, then the proxy and the server
+}
+
+namespace {
+
+// Drops every packet to and from a loopback port (iptables, as root): the link through
+// it goes silent with no reset, as a cut cable or a dead router makes it.
+bool blackHole(quint16 port, bool on)
+{
+    for (const QString &direction : {u"--dport"_s, u"--sport"_s}) {
+        const int code = QProcess::execute(u"iptables"_s, {on ? u"-I"_s : u"-D"_s, u"OUTPUT"_s, u"-o"_s, u"lo"_s, u"-p"_s,
+                                                          u"tcp"_s, direction, QString::number(port), u"-j"_s, u"DROP"_s});
+        if (code != 0) {
+            qWarning("iptables exited with %d (the test needs root and the iptables package)", code);
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+void TestFaultsPostgres::linkBlackHoled()
+{
+    // One node reaches the database through a link that goes silent for 3T, then heals.
+    // Its peers declare it Offline after T by its heartbeat (its session, on the far side
+    // of the link, lives on) and run its jobs; its connections die within seconds
+    // (tcp_user_timeout); on return its late completions are fenced, it starts none of
+    // its old claims, and it rejoins under a new incarnation.
+    auto server = PostgresServer::start();
+    QVERIFY2(server.ok(), qPrintable(server.message()));
+    auto name = (*server)->createDatabase(u"cut"_s);
+    QVERIFY2(name.ok(), qPrintable(name.message()));
+    auto created = TestCluster::createAt((*server)->url(*name), u"cut"_s);
+    QVERIFY2(created.ok(), qPrintable(created.message()));
+    std::unique_ptr<TestCluster> cluster = std::move(created).value();
+    auto proxy = TcpProxy::start(quint16((*server)->port()));
+    QVERIFY2(proxy.ok(), qPrintable(proxy.message()));
+    const quint16 port = (*proxy)->port();
+    bool holed = false;
+    const auto restore = qScopeGuard([&] {
+        if (holed)
+            blackHole(port, false);
+        if (QTest::currentTestFailed() && cluster)
+            cluster->printNodeOutput(40);
+    });
+    QUrl url((*server)->url(*name));
+    url.setPort(port);
+
+    constexpr int ThresholdMs = 5000;
+    NodeProcess *victim = cluster->startNode(u"victim"_s, {u"--db"_s, url.toString(), u"--workers"_s, u"2"_s});
+    QVERIFY(victim->waitForJoined());
+    NodeProcess *peer = cluster->startNode(u"peer"_s);
+    QVERIFY(peer->waitForJoined());
+    const QString guid = victim->guid();
+    const QString incarnation = cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    FaultScenario scenario(*cluster, u"postgresql"_s);
+    QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 30}"_s, 600).size(), 600);
+    QTRY_VERIFY_WITH_TIMEOUT(scenario.heldBy(guid) >= 10, 30000);
+
+    QVERIFY(blackHole(port, true));
+    holed = true;
+    QElapsedTimer since;
+    since.start();
+    QTRY_COMPARE_WITH_TIMEOUT(cluster->nodeState(guid), u"offline"_s, ThresholdMs + 10000);
+    scenario.figure(u"noticed_ms"_s, since.elapsed());
+    // Its connections notice the silence within seconds, not the kernel's 15 minutes.
+    QTRY_VERIFY_WITH_TIMEOUT(victim->output().contains(u"the database is unavailable"_s)
+                                 || victim->output().contains(u"heartbeat failed"_s),
+                             20000);
+    scenario.figure(u"victim_noticed_ms"_s, since.elapsed());
+    QTRY_VERIFY_WITH_TIMEOUT(since.elapsed() >= 3 * ThresholdMs, 3 * ThresholdMs + 1000);
+    const QSet<qint64> startedBeforeHealing = scenario.startedBy(*victim);
+    scenario.noteFault(*victim);
+    QVERIFY(blackHole(port, false));
+    holed = false;
+
+    QVERIFY(scenario.waitAllFinished(120000));
+    QVERIFY(scenario.waitAllOnline(60000));
+    QVERIFY(victim->running());
+    const QString again = cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    QVERIFY2(again != incarnation, "it came back under the run that was declared dead");
+    // Whatever it started after the link healed, it claimed afresh.
+    const QHash<qint64, int> executions = cluster->executions();
+    for (qint64 id : scenario.startedBy(*victim) - startedBeforeHealing)
+        QVERIFY2(executions.value(id) == 1, qPrintable(u"job %1 ran twice after the link healed"_s.arg(id)));
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
