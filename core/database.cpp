@@ -119,12 +119,25 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
         db.setDatabaseName(m_url.path());
         db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(SqliteBusyTimeoutMs));
     } else {
-        db.setHostName(m_url.host());
-        db.setPort(m_url.port());
+        const QList<DatabaseUrl::Server> servers = m_url.servers();
         db.setUserName(m_url.user());
         db.setPassword(m_url.password());
         db.setDatabaseName(m_url.databaseName());
         QMap<QString, QString> options = m_url.options();
+        if (servers.size() == 1) {
+            db.setHostName(servers.first().host);
+            db.setPort(servers.first().port);
+        } else {
+            // libpq's lists: hosts and ports in the same order, tried one after another.
+            QStringList hosts;
+            QStringList ports;
+            for (const DatabaseUrl::Server &server : servers) {
+                hosts << server.host;
+                ports << QString::number(server.port);
+            }
+            db.setHostName(hosts.join(u','));
+            options.insert(u"port"_s, ports.join(u','));
+        }
         options.insert(u"application_name"_s, options.value(u"application_name"_s, u"cohort"_s));
         options.insert(u"connect_timeout"_s,
                        options.value(u"connect_timeout"_s, QString::number(PostgresConnectTimeoutSeconds)));
@@ -144,10 +157,8 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
     if (!db.open()) {
         const QString where = m_url.backend() == Backend::Sqlite
                                   ? tr("Cannot open the SQLite database %1").arg(m_url.path())
-                                  : tr("Cannot connect to PostgreSQL at %1:%2 (database %3, user %4)")
-                                        .arg(m_url.host())
-                                        .arg(m_url.port())
-                                        .arg(m_url.databaseName(), m_url.user());
+                                  : tr("Cannot connect to PostgreSQL at %1 (database %2, user %3)")
+                                        .arg(m_url.serverList(), m_url.databaseName(), m_url.user());
         Error error = sqlError(db.lastError(), where);
         const QSqlError raw = db.lastError();
         db = QSqlDatabase();

@@ -59,7 +59,40 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
         return url;
     }
 
-    const QUrl parsed(text, QUrl::StrictMode);
+    // Several servers ("h1:5432,h2:5433"): QUrl takes one host, so it checks the URL with
+    // the first, and the list is read here.
+    QString single = text;
+    QList<Server> servers;
+    {
+        const qsizetype authorityStart = text.indexOf(u"://"_s);
+        if (authorityStart > 0) {
+            const qsizetype from = authorityStart + 3;
+            qsizetype to = text.indexOf(u'/', from);
+            const qsizetype query = text.indexOf(u'?', from);
+            if (to < 0 || (query >= 0 && query < to))
+                to = query;
+            if (to < 0)
+                to = text.size();
+            const QString authority = text.mid(from, to - from);
+            const qsizetype at = authority.lastIndexOf(u'@');
+            const QString hostList = authority.mid(at + 1);
+            if (hostList.contains(u',')) {
+                for (const QString &entry : hostList.split(u',')) {
+                    const QUrl one(u"postgresql://"_s + entry, QUrl::StrictMode);
+                    if (entry.isEmpty() || !one.isValid() || one.host().isEmpty() || one.port() == 0
+                        || !one.path().isEmpty() || one.hasQuery() || !one.userInfo().isEmpty())
+                        return makeError(ErrorCode::InvalidArgument,
+                                         tr("The PostgreSQL URL's server list has an invalid entry \"%1\"; write "
+                                            "host:port,host:port.")
+                                             .arg(entry));
+                    servers.append({one.host(QUrl::FullyDecoded), one.port(5432)});
+                }
+                single = text.left(from) + authority.left(at + 1) + hostList.section(u',', 0, 0) + text.mid(to);
+            }
+        }
+    }
+
+    const QUrl parsed(single, QUrl::StrictMode);
     const QString scheme = parsed.scheme().toLower();
     if (scheme != u"postgresql"_s && scheme != u"postgres"_s) {
         if (!text.contains(u':'))
@@ -121,8 +154,9 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
     }
 
     url.m_backend = Backend::Postgres;
-    url.m_host = parsed.host(QUrl::FullyDecoded);
-    url.m_port = parsed.port(5432);
+    if (servers.isEmpty())
+        servers.append({parsed.host(QUrl::FullyDecoded), parsed.port(5432)});
+    url.m_servers = servers;
     url.m_user = parsed.userName(QUrl::FullyDecoded);
     url.m_password = parsed.password(QUrl::FullyDecoded);
     url.m_database = database;
@@ -133,26 +167,56 @@ QString DatabaseUrl::redacted() const
 {
     if (m_backend == Backend::Sqlite)
         return u"sqlite:"_s + m_path;
-    QUrl url;
-    url.setScheme(u"postgresql"_s);
-    url.setUserName(m_user);
-    url.setHost(m_host);
-    url.setPort(m_port);
-    url.setPath(u"/"_s + m_database);
-    QUrlQuery query;
-    for (auto it = m_options.cbegin(); it != m_options.cend(); ++it)
-        query.addQueryItem(it.key(), it.value());
-    url.setQuery(query);
-    return url.toString();
+    return format(false);
 }
 
 QString DatabaseUrl::toString() const
 {
-    if (m_backend == Backend::Sqlite || m_password.isEmpty())
+    if (m_backend == Backend::Sqlite)
         return redacted();
-    QUrl url(redacted());
-    url.setPassword(m_password);
-    return url.toString();
+    return format(true);
+}
+
+QString DatabaseUrl::format(bool withPassword) const
+{
+    // One QUrl per server gives each its encoding; the list joins their authorities.
+    QStringList authorities;
+    QString head;
+    QString tail;
+    for (qsizetype i = 0; i < m_servers.size(); ++i) {
+        QUrl url;
+        url.setScheme(u"postgresql"_s);
+        url.setUserName(m_user);
+        if (withPassword && !m_password.isEmpty())
+            url.setPassword(m_password);
+        url.setHost(m_servers.at(i).host);
+        url.setPort(m_servers.at(i).port);
+        url.setPath(u"/"_s + m_database);
+        QUrlQuery query;
+        for (auto it = m_options.cbegin(); it != m_options.cend(); ++it)
+            query.addQueryItem(it.key(), it.value());
+        url.setQuery(query);
+        if (m_servers.size() == 1)
+            return url.toString();
+        const QString text = url.toString();
+        const QString authority = url.authority(QUrl::FullyEncoded);
+        const QString hostPort = authority.mid(authority.lastIndexOf(u'@') + 1);
+        if (i == 0) {
+            const qsizetype at = text.indexOf(authority);
+            head = text.left(at) + authority.left(authority.size() - hostPort.size());
+            tail = text.mid(at + authority.size());
+        }
+        authorities << hostPort;
+    }
+    return head + authorities.join(u',') + tail;
+}
+
+QString DatabaseUrl::serverList() const
+{
+    QStringList list;
+    for (const Server &server : m_servers)
+        list << u"%1:%2"_s.arg(server.host).arg(server.port);
+    return list.join(u", "_s);
 }
 
 } // namespace Cohort

@@ -1,10 +1,14 @@
 // DatabaseUrl: where the cluster's shared database is, parsed from the one string an
-// administrator types: "sqlite:PATH" or "postgresql://user:pass@host:port/db".
+// administrator types: "sqlite:PATH" or "postgresql://user:pass@host:port/db". A
+// PostgreSQL URL may list several servers, "postgresql://user:pass@h1:5432,h2:5432/db",
+// tried in order (libpq's multi-host form; with ?target_session_attrs=read-write only a
+// primary is taken, so nodes follow a failover to a promoted standby).
 #pragma once
 
 #include "result.h"
 
 #include <QCoreApplication>
+#include <QList>
 #include <QMap>
 #include <QString>
 
@@ -22,9 +26,17 @@ public:
     Backend backend() const { return m_backend; }
     // SQLite: the database file (absolute).
     QString path() const { return m_path; }
-    // PostgreSQL connection parts.
-    QString host() const { return m_host; }
-    int port() const { return m_port; }
+    // PostgreSQL connection parts; host() and port() are the first server's.
+    struct Server
+    {
+        QString host;
+        int port = 5432;
+    };
+    QList<Server> servers() const { return m_servers; }
+    QString host() const { return m_servers.value(0).host; }
+    int port() const { return m_servers.value(0).port; }
+    // "host:port" of each server, comma-separated.
+    QString serverList() const;
     QString user() const { return m_user; }
     QString password() const { return m_password; }
     QString databaseName() const { return m_database; }
@@ -37,10 +49,11 @@ public:
     QString toString() const;
 
 private:
+    QString format(bool withPassword) const;
+
     Backend m_backend = Backend::Sqlite;
     QString m_path;
-    QString m_host;
-    int m_port = 5432;
+    QList<Server> m_servers;
     QString m_user;
     QString m_password;
     QString m_database;

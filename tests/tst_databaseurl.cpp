@@ -22,6 +22,7 @@ private slots:
     void rejected();
     void redactedHidesPassword();
     void roundTripsThroughToString();
+    void severalServers();
 };
 
 void TestDatabaseUrl::sqlite_data()
@@ -103,6 +104,9 @@ void TestDatabaseUrl::rejected_data()
     QTest::newRow("pg option semicolon") << u"postgresql://u:p@h/d?application_name=a;sslmode=disable"_s
                                          << u"may only hold letters"_s;
     QTest::newRow("pg fragment") << u"postgresql://u:p@h/d#x"_s << u"fragment"_s;
+    QTest::newRow("pg empty server") << u"postgresql://u:p@h1:5432,/d"_s << u"invalid entry \"\""_s;
+    QTest::newRow("pg server port zero") << u"postgresql://u:p@h1:5432,h2:0/d"_s << u"invalid entry \"h2:0\""_s;
+    QTest::newRow("pg server bad port") << u"postgresql://u:p@h1,h2:99999/d"_s << u"invalid entry"_s;
 }
 
 void TestDatabaseUrl::rejected()
@@ -135,6 +139,31 @@ void TestDatabaseUrl::roundTripsThroughToString()
     QVERIFY(again.ok());
     QCOMPARE(again->password(), u"p@ss"_s);
     QCOMPARE(again->port(), 5433);
+}
+
+void TestDatabaseUrl::severalServers()
+{
+    const QString original = u"postgresql://u:p%40ss@db1.example:5432,10.0.0.2:5433,db3/cohort"
+                             "?target_session_attrs=read-write"_s;
+    auto parsed = DatabaseUrl::parse(original);
+    QVERIFY2(parsed.ok(), qPrintable(parsed.message()));
+    QCOMPARE(parsed->servers().size(), 3);
+    QCOMPARE(parsed->servers().at(0).host, u"db1.example"_s);
+    QCOMPARE(parsed->servers().at(1).host, u"10.0.0.2"_s);
+    QCOMPARE(parsed->servers().at(1).port, 5433);
+    QCOMPARE(parsed->servers().at(2).port, 5432);
+    QCOMPARE(parsed->user(), u"u"_s);
+    QCOMPARE(parsed->password(), u"p@ss"_s);
+    QCOMPARE(parsed->databaseName(), u"cohort"_s);
+    QCOMPARE(parsed->options().value(u"target_session_attrs"_s), u"read-write"_s);
+    QCOMPARE(parsed->redacted(),
+             u"postgresql://u@db1.example:5432,10.0.0.2:5433,db3:5432/cohort?target_session_attrs=read-write"_s);
+    QCOMPARE(parsed->serverList(), u"db1.example:5432, 10.0.0.2:5433, db3:5432"_s);
+    auto again = DatabaseUrl::parse(parsed->toString());
+    QVERIFY2(again.ok(), qPrintable(again.message()));
+    QCOMPARE(again->password(), u"p@ss"_s);
+    QCOMPARE(again->servers().size(), 3);
+    QCOMPARE(again->redacted(), parsed->redacted());
 }
 
 QTEST_GUILESS_MAIN(TestDatabaseUrl)

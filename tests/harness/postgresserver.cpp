@@ -189,6 +189,49 @@ Result<void> PostgresServer::restart()
     return started;
 }
 
+Result<std::unique_ptr<PostgresServer>> PostgresServer::startStandby() const
+{
+    std::unique_ptr<PostgresServer> standby(new PostgresServer);
+    standby->m_owned = true;
+    standby->m_durability = m_durability;
+    standby->m_binDir = m_binDir;
+    standby->m_user = m_user;
+    standby->m_password = m_password;
+    QTemporaryDir temporary(QDir::tempPath() + u"/cohort-pg-standby-XXXXXX"_s);
+    if (!temporary.isValid())
+        return harnessError(u"cannot make a temporary folder: "_s + temporary.errorString());
+    temporary.setAutoRemove(false);
+    standby->m_directory = temporary.path();
+    if (runningAsRoot()) {
+        const passwd *account = getpwnam(ServerUser);
+        if (!account
+            || chown(QFile::encodeName(standby->m_directory).constData(), account->pw_uid, account->pw_gid) != 0)
+            return harnessError(u"cannot hand %1 to the postgres user"_s.arg(standby->m_directory));
+    }
+    // -R writes standby.signal and the connection to this server into the copy.
+    const QString source = u"host=127.0.0.1 port=%1 user=%2 password=%3"_s.arg(m_port).arg(m_user, m_password);
+    if (auto copied = standby->runAsServerUser(m_binDir + u"/pg_basebackup"_s,
+                                               {u"-D"_s, standby->m_directory + u"/data"_s, u"-R"_s, u"-X"_s,
+                                                u"stream"_s, u"-c"_s, u"fast"_s, u"-d"_s, source},
+                                               120000);
+        !copied)
+        return copied.error();
+    Error lastError = harnessError(u"the standby could not start"_s);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        standby->m_port = freePort();
+        auto started = standby->restart();
+        if (started)
+            return standby;
+        lastError = started.error();
+    }
+    return lastError;
+}
+
+Result<void> PostgresServer::promote()
+{
+    return pgCtl({u"promote"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-D"_s, m_directory + u"/data"_s}, 90000);
+}
+
 Result<void> PostgresServer::stop(StopMode mode)
 {
     const QString how = mode == StopMode::Immediate ? u"immediate"_s : u"fast"_s;

@@ -53,6 +53,12 @@ public:
     Result<void> stop(StopMode mode = StopMode::Fast);
     Result<void> restart();
 
+    // A streaming replica of this server (pg_basebackup), started on a free port, read
+    // only, following this server until promote(); stopped and removed with the object.
+    Result<std::unique_ptr<PostgresServer>> startStandby() const;
+    // Makes a standby the primary (pg_ctl promote), waiting until it takes writes.
+    Result<void> promote();
+
     // pgbouncer in front of one database, in poolMode ("session", "transaction" or
     // "statement"), on a free port; it stops when the Pooler is destroyed.
     struct Pooler

@@ -245,6 +245,16 @@ Result<void> TestCluster::initialize(const QString &label, int schemaVersion)
     return {};
 }
 
+Result<void> TestCluster::useUrl(const QString &url)
+{
+    auto opened = Database::fromUrl(url);
+    if (!opened)
+        return opened.error();
+    m_database = std::move(opened).value();
+    m_url = url;
+    return {};
+}
+
 TestCluster::~TestCluster()
 {
     m_nodes.clear(); // kills what still runs, before the database goes

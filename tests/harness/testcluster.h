@@ -79,6 +79,9 @@ public:
     ~TestCluster();
 
     QString url() const { return m_url; }
+    // The database is reached at url from now on (several servers, a failover): the
+    // test's own connection and the nodes started later use it.
+    Result<void> useUrl(const QString &url);
     QString secretFile() const { return m_secretFile; }
     Database &database() { return *m_database; }
     QString scratchPath(const QString &name) const { return m_scratch.filePath(name); }
