@@ -14,6 +14,7 @@
 #include <QThread>
 
 #include <csignal>
+#include <sys/prctl.h>
 
 using namespace Qt::StringLiterals;
 
@@ -97,6 +98,9 @@ void NodeProcess::start(const QString &program, const QStringList &arguments,
     for (auto it = extraEnvironment.cbegin(); it != extraEnvironment.cend(); ++it)
         environment.insert(it.key(), it.value());
     m_process.setProcessEnvironment(environment);
+    // A test that ends abnormally (QtTest's watchdog, a crash) cannot kill its nodes:
+    // the kernel does, so none lives on to disturb the next test.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
     m_process.start(program, arguments);
 }
 
