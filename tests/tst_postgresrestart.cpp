@@ -3,6 +3,7 @@
 // declared Offline, and no job is lost.
 #include "jobpool.h"
 #include "postgresserver.h"
+#include "privatecluster.h"
 #include "testcluster.h"
 
 #include <QTest>
@@ -21,13 +22,11 @@ private Q_SLOTS:
 
 void TestPostgresRestart::nodesRideOutARestart()
 {
-    auto server = PostgresServer::start();
-    QVERIFY2(server.ok(), qPrintable(server.message()));
-    auto name = (*server)->createDatabase(u"restart"_s);
-    QVERIFY2(name.ok(), qPrintable(name.message()));
-    auto created = TestCluster::createAt((*server)->url(*name), u"restart"_s);
-    QVERIFY2(created.ok(), qPrintable(created.message()));
-    std::unique_ptr<TestCluster> cluster = std::move(created).value();
+    auto made = PrivateCluster::start(u"restart"_s);
+    QVERIFY2(made.ok(), qPrintable(made.message()));
+    const std::unique_ptr<PrivateCluster> setup = std::move(made).value();
+    PostgresServer *server = &setup->server();
+    TestCluster *cluster = &setup->cluster();
 
     for (const QString &node : {u"r1"_s, u"r2"_s, u"r3"_s})
         QVERIFY2(cluster->startNode(node)->waitForJoined(), qPrintable(node));
@@ -44,8 +43,8 @@ void TestPostgresRestart::nodesRideOutARestart()
 
     // Under load: jobs running, claims and completions in flight.
     cluster->database().resetConnection();
-    QVERIFY2((*server)->stop().ok(), "stopping PostgreSQL");
-    QVERIFY2((*server)->restart().ok(), "starting PostgreSQL again");
+    QVERIFY2(server->stop().ok(), "stopping PostgreSQL");
+    QVERIFY2(server->restart().ok(), "starting PostgreSQL again");
 
     QTRY_COMPARE_WITH_TIMEOUT(succeeded(), total, 120000);
     QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state <> 'succeeded'"_s).toInt(), 0);
@@ -72,8 +71,6 @@ void TestPostgresRestart::nodesRideOutARestart()
     QCOMPARE(*JobPool::submit(cluster->database(), QList<JobSpec>(100, after)), 100);
     QTRY_COMPARE_WITH_TIMEOUT(
         cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(), 100, 30000);
-
-    cluster.reset(); // nodes first, then the server
 }
 
 QTEST_GUILESS_MAIN(TestPostgresRestart)

@@ -7,6 +7,7 @@
 #include "alerts.h"
 #include "faultscenario.h"
 #include "postgresserver.h"
+#include "privatecluster.h"
 #include "tcpproxy.h"
 #include "testcluster.h"
 
@@ -44,17 +45,11 @@ private Q_SLOTS:
 void TestFaultsPostgres::serverCrashUnderLoad()
 {
     // Durable, as users run it: what a node was told is committed stays committed.
-    auto server = PostgresServer::start(PostgresServer::Durability::Durable);
-    QVERIFY2(server.ok(), qPrintable(server.message()));
-    auto name = (*server)->createDatabase(u"crash"_s);
-    QVERIFY2(name.ok(), qPrintable(name.message()));
-    auto created = TestCluster::createAt((*server)->url(*name), u"crash"_s);
-    QVERIFY2(created.ok(), qPrintable(created.message()));
-    std::unique_ptr<TestCluster> cluster = std::move(created).value();
-    const auto printOnFailure = qScopeGuard([&] {
-        if (QTest::currentTestFailed() && cluster)
-            cluster->printNodeOutput(80);
-    });
+    auto made = PrivateCluster::start(u"crash"_s, PostgresServer::Durability::Durable);
+    QVERIFY2(made.ok(), qPrintable(made.message()));
+    const std::unique_ptr<PrivateCluster> setup = std::move(made).value();
+    PostgresServer *server = &setup->server();
+    TestCluster *cluster = &setup->cluster();
 
     QList<NodeProcess *> nodes;
     for (const QString &node : {u"c1"_s, u"c2"_s, u"c3"_s}) {
@@ -70,10 +65,10 @@ void TestFaultsPostgres::serverCrashUnderLoad()
     cluster->database().resetConnection();
     for (NodeProcess *node : std::as_const(nodes))
         scenario.noteFault(*node); // a completion lost with the crash may run again
-    QVERIFY2((*server)->stop(PostgresServer::StopMode::Immediate).ok(), "crashing PostgreSQL");
+    QVERIFY2(server->stop(PostgresServer::StopMode::Immediate).ok(), "crashing PostgreSQL");
     QElapsedTimer since;
     since.start();
-    QVERIFY2((*server)->restart().ok(), "starting PostgreSQL again");
+    QVERIFY2(server->restart().ok(), "starting PostgreSQL again");
     // Back: every node heartbeats again.
     auto beats = [&] {
         auto query = cluster->database().exec(u"SELECT SUM(heartbeat_count) FROM nodes"_s);
@@ -91,8 +86,6 @@ void TestFaultsPostgres::serverCrashUnderLoad()
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
-
-    cluster.reset(); // nodes first, then the server
 }
 
 void TestFaultsPostgres::poolerThatSharesSessionsIsRefused_data()
@@ -112,18 +105,13 @@ void TestFaultsPostgres::poolerThatSharesSessionsIsRefused()
     // session mode it runs.
     QFETCH(QString, poolMode);
     QFETCH(bool, refused);
-    auto server = PostgresServer::start();
-    QVERIFY2(server.ok(), qPrintable(server.message()));
-    auto name = (*server)->createDatabase(u"pooled"_s);
-    QVERIFY2(name.ok(), qPrintable(name.message()));
-    auto created = TestCluster::createAt((*server)->url(*name), u"pooled"_s);
-    QVERIFY2(created.ok(), qPrintable(created.message()));
-    std::unique_ptr<TestCluster> cluster = std::move(created).value();
-    const auto printOnFailure = qScopeGuard([&] {
-        if (QTest::currentTestFailed() && cluster)
-            cluster->printNodeOutput(40);
-    });
-    auto pooler = (*server)->startPooler(*name, poolMode);
+    auto made = PrivateCluster::start(u"pooled"_s);
+    QVERIFY2(made.ok(), qPrintable(made.message()));
+    const std::unique_ptr<PrivateCluster> setup = std::move(made).value();
+    PostgresServer *server = &setup->server();
+    TestCluster *cluster = &setup->cluster();
+    const QString name = setup->databaseName();
+    auto pooler = server->startPooler(name, poolMode);
     QVERIFY2(pooler.ok(), qPrintable(pooler.message()));
 
     NodeProcess *node = cluster->startNode(u"pooled"_s, {u"--db"_s, pooler->url});
@@ -134,7 +122,7 @@ void TestFaultsPostgres::poolerThatSharesSessionsIsRefused()
         QVERIFY2(output.contains(u"is not a session of its own"_s), qPrintable(output));
         QVERIFY2(output.contains(u"pool_mode"_s) && output.contains(u"session mode"_s), qPrintable(output));
         // The password is not shown.
-        QVERIFY2(!output.contains((*server)->password()), qPrintable(output));
+        QVERIFY2(!output.contains(server->password()), qPrintable(output));
         QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 0);
     } else {
         QVERIFY(node->waitForJoined());
@@ -144,7 +132,6 @@ void TestFaultsPostgres::poolerThatSharesSessionsIsRefused()
         const QStringList broken = scenario.brokenInvariants();
         QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     }
-    cluster.reset(); // nodes first, then the pooler and the server
 }
 
 void TestFaultsPostgres::slowLinkToTheDatabase()
@@ -152,20 +139,15 @@ void TestFaultsPostgres::slowLinkToTheDatabase()
     // 2 s added to every query's round trip (1 s each way) on the link between the nodes
     // and the database, for a while, under load: no node is declared Offline, jobs keep
     // finishing, and the invariants hold.
-    auto server = PostgresServer::start();
-    QVERIFY2(server.ok(), qPrintable(server.message()));
-    auto name = (*server)->createDatabase(u"slow"_s);
-    QVERIFY2(name.ok(), qPrintable(name.message()));
-    auto created = TestCluster::createAt((*server)->url(*name), u"slow"_s);
-    QVERIFY2(created.ok(), qPrintable(created.message()));
-    std::unique_ptr<TestCluster> cluster = std::move(created).value();
-    const auto printOnFailure = qScopeGuard([&] {
-        if (QTest::currentTestFailed() && cluster)
-            cluster->printNodeOutput(40);
-    });
-    auto proxy = TcpProxy::start(quint16((*server)->port()));
+    auto made = PrivateCluster::start(u"slow"_s);
+    QVERIFY2(made.ok(), qPrintable(made.message()));
+    const std::unique_ptr<PrivateCluster> setup = std::move(made).value();
+    PostgresServer *server = &setup->server();
+    TestCluster *cluster = &setup->cluster();
+    const QString name = setup->databaseName();
+    auto proxy = TcpProxy::start(quint16(server->port()));
     QVERIFY2(proxy.ok(), qPrintable(proxy.message()));
-    QUrl url((*server)->url(*name));
+    QUrl url(server->url(name));
     url.setPort((*proxy)->port());
     const QStringList arguments{u"--db"_s, url.toString(), u"--heartbeat"_s, QString::number(SlowHeartbeatSeconds),
                                 u"--offline-after"_s, QString::number(SlowThresholdSeconds)};
@@ -199,7 +181,6 @@ void TestFaultsPostgres::slowLinkToTheDatabase()
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
-    cluster.reset(); // nodes first, then the proxy and the server
 }
 
 namespace {
@@ -228,24 +209,21 @@ void TestFaultsPostgres::linkBlackHoled()
     // of the link, lives on) and run its jobs; its connections die within seconds
     // (tcp_user_timeout); on return its late completions are fenced, it starts none of
     // its old claims, and it rejoins under a new incarnation.
-    auto server = PostgresServer::start();
-    QVERIFY2(server.ok(), qPrintable(server.message()));
-    auto name = (*server)->createDatabase(u"cut"_s);
-    QVERIFY2(name.ok(), qPrintable(name.message()));
-    auto created = TestCluster::createAt((*server)->url(*name), u"cut"_s);
-    QVERIFY2(created.ok(), qPrintable(created.message()));
-    std::unique_ptr<TestCluster> cluster = std::move(created).value();
-    auto proxy = TcpProxy::start(quint16((*server)->port()));
+    auto made = PrivateCluster::start(u"cut"_s);
+    QVERIFY2(made.ok(), qPrintable(made.message()));
+    const std::unique_ptr<PrivateCluster> setup = std::move(made).value();
+    PostgresServer *server = &setup->server();
+    TestCluster *cluster = &setup->cluster();
+    const QString name = setup->databaseName();
+    auto proxy = TcpProxy::start(quint16(server->port()));
     QVERIFY2(proxy.ok(), qPrintable(proxy.message()));
     const quint16 port = (*proxy)->port();
     bool holed = false;
     const auto restore = qScopeGuard([&] {
         if (holed)
             blackHole(port, false);
-        if (QTest::currentTestFailed() && cluster)
-            cluster->printNodeOutput(40);
     });
-    QUrl url((*server)->url(*name));
+    QUrl url(server->url(name));
     url.setPort(port);
 
     constexpr int ThresholdMs = 5000;
@@ -288,7 +266,6 @@ void TestFaultsPostgres::linkBlackHoled()
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
-    cluster.reset(); // nodes first, then the proxy and the server
 }
 
 QTEST_GUILESS_MAIN(TestFaultsPostgres)

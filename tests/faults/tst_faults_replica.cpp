@@ -6,10 +6,10 @@
 // CTest label "faults".
 #include "faultscenario.h"
 #include "postgresserver.h"
+#include "privatecluster.h"
 #include "testcluster.h"
 
 #include <QElapsedTimer>
-#include <QScopeGuard>
 #include <QSet>
 #include <QTest>
 #include <QUrl>
@@ -28,19 +28,14 @@ private Q_SLOTS:
 
 void TestFaultsReplica::primaryFailsOverToAStandby()
 {
-    auto primary = PostgresServer::start(PostgresServer::Durability::Durable);
-    QVERIFY2(primary.ok(), qPrintable(primary.message()));
-    auto name = (*primary)->createDatabase(u"failover"_s);
-    QVERIFY2(name.ok(), qPrintable(name.message()));
-    auto created = TestCluster::createAt((*primary)->url(*name), u"failover"_s);
-    QVERIFY2(created.ok(), qPrintable(created.message()));
-    std::unique_ptr<TestCluster> cluster = std::move(created).value();
-    const auto printOnFailure = qScopeGuard([&] {
-        if (QTest::currentTestFailed() && cluster)
-            cluster->printNodeOutput(40);
-    });
+    auto made = PrivateCluster::start(u"failover"_s, PostgresServer::Durability::Durable);
+    QVERIFY2(made.ok(), qPrintable(made.message()));
+    const std::unique_ptr<PrivateCluster> setup = std::move(made).value();
+    PostgresServer *primary = &setup->server();
+    TestCluster *cluster = &setup->cluster();
+    const QString name = setup->databaseName();
 
-    auto standby = (*primary)->startStandby();
+    auto standby = primary->startStandby();
     QVERIFY2(standby.ok(), qPrintable(standby.message()));
     // Synchronous: a commit returns only once the standby has it, so a failover loses
     // nothing anyone was told was committed.
@@ -50,12 +45,12 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
         cluster->scalar(u"SELECT COUNT(*) FROM pg_stat_replication WHERE sync_state = 'sync'"_s).toInt(), 1, 30000);
 
     // Both servers, the writable one taken.
-    QUrl first((*primary)->url(*name));
+    QUrl first(primary->url(name));
     const QString both = u"postgresql://%1:%2@127.0.0.1:%3,127.0.0.1:%4/%5?target_session_attrs=read-write"_s
                              .arg(first.userName(), first.password())
-                             .arg((*primary)->port())
+                             .arg(primary->port())
                              .arg((*standby)->port())
-                             .arg(*name);
+                             .arg(name);
     QVERIFY(cluster->useUrl(both).ok());
 
     QList<NodeProcess *> nodes;
@@ -76,7 +71,7 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
     while (done->next())
         seen.insert(done->value(0).toLongLong());
     cluster->database().resetConnection();
-    QVERIFY2((*primary)->stop(PostgresServer::StopMode::Immediate).ok(), "crashing the primary");
+    QVERIFY2(primary->stop(PostgresServer::StopMode::Immediate).ok(), "crashing the primary");
     for (NodeProcess *node : std::as_const(nodes))
         scenario.noteFault(*node); // their work in flight at the crash may run again
     QVERIFY2((*standby)->promote().ok(), "promoting the standby");
@@ -107,7 +102,6 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
-    cluster.reset(); // nodes first, then the servers
 }
 
 QTEST_GUILESS_MAIN(TestFaultsReplica)
