@@ -89,8 +89,10 @@ void TestLiveness::endedSessionsAreNotADeath()
     QVERIFY2(ended >= 2, qPrintable(QString::number(ended))); // at least the lock's and another
     QElapsedTimer since;
     since.start();
-    // The lock is back within a heartbeat or two, on a new session.
-    QTRY_VERIFY_WITH_TIMEOUT(lockHolder(guid) != 0 && lockHolder(guid) != before, 3000);
+    // The lock comes back on a new session, in practice within a heartbeat or two (the
+    // figure is printed, not asserted: this machine is shared). Had it stayed free past
+    // b's grace, b would have taken a over, which the checks below catch.
+    QTRY_VERIFY_WITH_TIMEOUT(lockHolder(guid) != 0 && lockHolder(guid) != before, 20000);
     qInfo("node a holds its session lock again after %lld ms", since.elapsed());
 
     // Nobody took it over, and it keeps working.
@@ -124,10 +126,10 @@ void TestLiveness::killedNodeIsNoticedBySession()
     victim->signal(SIGKILL);
     since.start();
     QVERIFY(victim->waitForExit(10000));
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, 30000);
     qInfo("killed node marked Offline after %lld ms (threshold 60 s)", since.elapsed());
     QTRY_VERIFY_WITH_TIMEOUT(peer->output().contains(u"database session ended and nothing listens on its API port"_s),
-                             5000);
+                             15000);
 }
 
 QTEST_GUILESS_MAIN(TestLiveness)

