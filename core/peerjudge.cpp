@@ -17,7 +17,7 @@ void PeerJudge::observe(const QList<PeerBeat> &peers, qint64 nowMs)
         auto found = m_seen.find(peer.guid);
         if (found == m_seen.end()) {
             const qint64 age = m_seed == Seed::DatabaseAge ? qMax<qint64>(0, peer.ageMs) : 0;
-            m_seen.insert(peer.guid, {peer.incarnation, peer.heartbeatCount, nowMs - age});
+            m_seen.insert(peer.guid, {peer.incarnation, peer.heartbeatCount, qMax(nowMs - age, m_forgivenAtMs)});
             continue;
         }
         if (found->incarnation != peer.incarnation || found->count != peer.heartbeatCount) {
@@ -43,6 +43,7 @@ qint64 PeerJudge::silentMs(const QString &guid, qint64 nowMs) const
 
 void PeerJudge::forgive(qint64 nowMs)
 {
+    m_forgivenAtMs = qMax(m_forgivenAtMs, nowMs);
     for (Seen &seen : m_seen)
         seen.changedAtMs = qMax(seen.changedAtMs, nowMs);
 }

@@ -31,7 +31,8 @@ public:
     qint64 silentMs(const QString &guid, qint64 nowMs) const;
     // Restarts every peer's silence at nowMs: this node itself could not reach the
     // database for a while (or was stopped), so the silence it measured says nothing of
-    // its peers, which were probably cut off too.
+    // its peers, which were probably cut off too. A peer first seen later is not judged
+    // silent from before nowMs either (its database age covers the same gap).
     void forgive(qint64 nowMs);
     // The observed peers silent for longer than they are allowed, with the counter each
     // stood at (the condition of the update that marks it Offline).
@@ -50,6 +51,7 @@ private:
 
     Seed m_seed;
     QHash<QString, Seen> m_seen;
+    qint64 m_forgivenAtMs = 0;
 };
 
 } // namespace Cohort

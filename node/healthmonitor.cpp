@@ -189,6 +189,9 @@ void HealthMonitor::putInForce(const NodeTiming &timing)
 void HealthMonitor::start()
 {
     m_sinceBeat.start();
+    // Joining was this run's first heartbeat: a gap from here (the database lost before
+    // the first beat) forgives the peers' silence like any later gap.
+    m_lastBeatDone = ClaimLease::nowMs();
     m_timer.start();
 }
 
@@ -240,7 +243,7 @@ void HealthMonitor::beat()
     // it, or was stopped): the silence it measured of its peers meanwhile is not theirs,
     // since they were probably held up too. They get a fresh window.
     const qint64 done = ClaimLease::nowMs();
-    if (m_lastBeatDone > 0 && done - m_lastBeatDone > heartbeatMs + qMax<qint64>(heartbeatMs, 2000)) {
+    if (done - m_lastBeatDone > heartbeatMs + qMax<qint64>(heartbeatMs, 2000)) {
         qCInfo(lcHealth).noquote() << u"no heartbeat of this node's own for %1 ms; peers get a fresh window"_s.arg(
             done - m_lastBeatDone);
         m_judge.forgive(done);

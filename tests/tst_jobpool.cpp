@@ -379,6 +379,14 @@ void TestJobPool::silenceIsTimedOnTheObserversClock()
     fresh.forgive(100000);
     QVERIFY(fresh.expired(old, 5000, 104000).isEmpty());
     QCOMPARE(fresh.expired(old, 5000, 105001).size(), 1);
+    // A peer it first sees after such a gap: its database age spans the same outage, so it
+    // too is timed from the end of the gap, not marked at once.
+    PeerJudge rejoined(PeerJudge::Seed::DatabaseAge);
+    rejoined.forgive(100000);
+    rejoined.observe(old, 101000); // 7 s old by the database's clock
+    QCOMPARE(rejoined.silentMs(skewed.guid, 101000), 1000);
+    QVERIFY(rejoined.expired(old, 5000, 104000).isEmpty());
+    QCOMPARE(rejoined.expired(old, 5000, 105001).size(), 1);
 }
 
 void TestJobPool::aSlowHeartbeatIsAllowedTwoIntervals()

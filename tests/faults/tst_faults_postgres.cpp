@@ -36,6 +36,7 @@ class TestFaultsPostgres : public QObject
 
 private Q_SLOTS:
     void serverCrashUnderLoad();
+    void serverCrashRightAfterAJoin();
     void poolerThatSharesSessionsIsRefused_data();
     void poolerThatSharesSessionsIsRefused();
     void slowLinkToTheDatabase();
@@ -86,6 +87,47 @@ void TestFaultsPostgres::serverCrashUnderLoad()
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
+}
+
+void TestFaultsPostgres::serverCrashRightAfterAJoin()
+{
+    // A node that has just joined, before its first heartbeat, loses the database for
+    // longer than the threshold. When it comes back, the silence of its peers is the
+    // outage's, as its own is: it marks nobody Offline (it did, once, under load in CI).
+    // Durable: the join, committed just before the crash, must survive it.
+    auto made = PrivateCluster::start(u"crashjoin"_s, PostgresServer::Durability::Durable);
+    QVERIFY2(made.ok(), qPrintable(made.message()));
+    const std::unique_ptr<PrivateCluster> setup = std::move(made).value();
+    PostgresServer *server = &setup->server();
+    TestCluster *cluster = &setup->cluster();
+
+    QList<NodeProcess *> nodes;
+    for (const QString &node : {u"old-1"_s, u"old-2"_s}) {
+        nodes << cluster->startNode(node);
+        QVERIFY2(nodes.last()->waitForJoined(), qPrintable(node));
+    }
+    const qint64 start = cluster->heartbeatCount(nodes.first()->guid());
+    QTRY_VERIFY_WITH_TIMEOUT(cluster->heartbeatCount(nodes.first()->guid()) >= start + 3, 30000);
+    nodes << cluster->startNode(u"new"_s);
+    QVERIFY(nodes.last()->waitForJoined());
+    cluster->database().resetConnection();
+    QVERIFY2(server->stop(PostgresServer::StopMode::Immediate).ok(), "crashing PostgreSQL");
+    // Down for longer than the threshold (5 s) plus a heartbeat.
+    QTest::qWait(7000);
+    QVERIFY2(server->restart().ok(), "starting PostgreSQL again");
+    auto beats = [&](const QString &guid) { return cluster->heartbeatCount(guid); };
+    QTRY_VERIFY_WITH_TIMEOUT(beats(nodes.last()->guid()) > 0, 30000);
+    QHash<QString, qint64> back;
+    for (NodeProcess *node : std::as_const(nodes))
+        back.insert(node->guid(), beats(node->guid()));
+    for (NodeProcess *node : std::as_const(nodes))
+        QTRY_VERIFY_WITH_TIMEOUT(beats(node->guid()) >= back.value(node->guid()) + 6, 30000);
+    for (NodeProcess *node : std::as_const(nodes)) {
+        QVERIFY2(node->running(), qPrintable(node->name() + u" ended: "_s + node->output()));
+        QVERIFY2(!node->output().contains(u"marked node"_s), qPrintable(node->output()));
+    }
+    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM nodes WHERE state <> 'online'"_s).toInt(), 0);
 }
 
 void TestFaultsPostgres::poolerThatSharesSessionsIsRefused_data()
