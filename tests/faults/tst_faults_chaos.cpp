@@ -12,6 +12,7 @@
 #include "testcluster.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QRandomGenerator>
 #include <QScopeGuard>
 #include <QTest>
@@ -26,6 +27,23 @@ namespace {
 
 constexpr int ThresholdMs = 5000;
 constexpr int FaultEveryMs = 10000;
+// A node's resident memory is sampled this often, from this long after it joined (the
+// first jobs, connections and caches make the baseline).
+constexpr int MemorySampleEveryMs = 2000;
+constexpr int MemoryWarmUpMs = 10000;
+
+// VmRSS of a process in kB, 0 when it is gone.
+qint64 residentKb(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (pid <= 0 || !status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return 0;
+}
 
 } // namespace
 
@@ -94,6 +112,37 @@ void TestFaultsChaos::rollingChaos()
 
     QElapsedTimer clock;
     clock.start();
+    // Memory of each node process over its life: the first sample after the warm-up and
+    // the last one before it ended (a figure, not a check: the machine is shared).
+    struct Memory
+    {
+        qint64 bornAt = 0;
+        qint64 firstKb = 0;
+        qint64 firstAt = 0;
+        qint64 lastKb = 0;
+        qint64 lastAt = 0;
+    };
+    QHash<NodeProcess *, Memory> memory;
+    const auto sampleMemory = [&] {
+        for (const QString &name : names) {
+            NodeProcess *node = current.value(name);
+            Memory &m = memory[node];
+            if (m.bornAt == 0)
+                m.bornAt = clock.elapsed() + 1;
+            if (!node->running() || isPaused(name) || clock.elapsed() - m.bornAt < MemoryWarmUpMs)
+                continue;
+            const qint64 kb = residentKb(node->pid());
+            if (kb == 0)
+                continue;
+            if (m.firstKb == 0) {
+                m.firstKb = kb;
+                m.firstAt = clock.elapsed();
+            }
+            m.lastKb = kb;
+            m.lastAt = clock.elapsed();
+        }
+    };
+    qint64 nextMemorySample = 0;
     qint64 nextFault = FaultEveryMs;
     qint64 nextLoad = 0;
     while (clock.elapsed() < qint64(seconds) * 1000) {
@@ -149,8 +198,13 @@ void TestFaultsChaos::rollingChaos()
                 }
             }
         }
+        if (clock.elapsed() >= nextMemorySample) {
+            sampleMemory();
+            nextMemorySample += MemorySampleEveryMs;
+        }
         QTest::qWait(100);
     }
+    sampleMemory();
 
     // The end: everyone runs again and the pool drains.
     for (const Paused &p : std::as_const(paused))
@@ -174,6 +228,18 @@ void TestFaultsChaos::rollingChaos()
     scenario.figure(u"restarts"_s, restarts);
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
     scenario.figure(u"re_executions_per_fault_x10"_s, faults > 0 ? 10 * scenario.reExecutions() / faults : 0);
+    // The node process that lived longest under the load: its memory at the start and
+    // the end of its life, and the growth per hour of load at that pace.
+    Memory longest;
+    for (const Memory &m : std::as_const(memory)) {
+        if (m.lastAt - m.firstAt > longest.lastAt - longest.firstAt)
+            longest = m;
+    }
+    const qint64 lifeMs = longest.lastAt - longest.firstAt;
+    scenario.figure(u"longest_sampled_life_s"_s, lifeMs / 1000);
+    scenario.figure(u"rss_first_kb"_s, longest.firstKb);
+    scenario.figure(u"rss_last_kb"_s, longest.lastKb);
+    scenario.figure(u"rss_growth_kb_per_hour"_s, lifeMs > 0 ? (longest.lastKb - longest.firstKb) * 3600000 / lifeMs : 0);
     QVERIFY(faults >= seconds * 1000 / FaultEveryMs - 2);
     cluster.reset();
 }
