@@ -11,6 +11,10 @@ const QString SelectOpen =
 // %1: the database clock.
 const QString Insert =
     u"INSERT INTO alerts (kind, severity, node_guid, message, raised_at) VALUES (?, ?, ?, ?, %1)"_s;
+// %1: the database clock.
+const QString Resolve = uR"(
+    UPDATE alerts SET cleared_at = %1, cleared_by = ?
+     WHERE kind = ? AND COALESCE(node_guid, '') = ? AND cleared_at IS NULL)"_s;
 const QString SelectRecent = uR"(
     SELECT a.id, a.kind, a.severity, COALESCE(a.node_guid, ''), a.message, a.raised_at,
            COALESCE(a.acknowledged_at, 0), COALESCE(a.acknowledged_by, ''),
@@ -32,6 +36,16 @@ QString severityName(Alerts::Severity severity)
 }
 
 } // namespace
+
+Result<int> Alerts::resolve(QSqlDatabase &db, const Dialect &dialect, const QString &kind,
+                            const QString &nodeGuid, const QString &by)
+{
+    auto cleared = execQuery(db, Resolve.arg(dialect.nowMillis()), {by, kind, nodeGuid},
+                             tr("clearing the %1 alerts").arg(kind));
+    if (!cleared)
+        return cleared.error();
+    return cleared->numRowsAffected();
+}
 
 Result<bool> Alerts::raise(QSqlDatabase &db, const Dialect &dialect, const QString &kind, Severity severity,
                            const QString &nodeGuid, const QString &message)

@@ -4,6 +4,7 @@
 #include "logging.h"
 #include "passwordhash.h"
 #include "schema.h"
+#include "softwareversion.h"
 #include "users.h"
 
 #include <QDateTime>
@@ -47,6 +48,11 @@ Result<std::optional<ClusterInfo>> readCluster(QSqlDatabase &db, const Dialect &
     info.createdByVersion = query->value(3).toString();
     info.wrappedDataKey = query->value(4).toString();
     info.schemaVersion = *version;
+    query->finish();
+    auto software = SoftwareVersion::ofCluster(db, dialect);
+    if (!software)
+        return software.error();
+    info.softwareVersion = *software;
     return std::optional<ClusterInfo>(info);
 }
 
@@ -111,6 +117,13 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
                                       tr("creating the cluster record"));
             if (!inserted)
                 return inserted.error();
+            inserted->finish();
+            // The program that creates the cluster sets the version it runs.
+            if (outcome.toVersion >= 4) {
+                auto recorded = SoftwareVersion::admit(db, dialect, info.createdByVersion, request.actor, request.actor);
+                if (!recorded)
+                    return recorded.error();
+            }
             if (auto user = Users::insert(db, dialect, request.adminName, *passwordHash, Role::Administrator);
                 !user)
                 return user;

@@ -21,6 +21,7 @@ struct ClusterInfo
     QString createdByVersion;
     QString wrappedDataKey;
     int schemaVersion = 0;
+    QString softwareVersion; // the version its nodes run (see SoftwareVersion)
 
     // Binds the wrapped key and sealed values to this cluster.
     QByteArray keyContext() const;

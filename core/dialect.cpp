@@ -28,7 +28,8 @@ const QString ClaimSelect = uR"(
     SELECT id FROM jobs
      WHERE state = 'queued' AND scope = 'pool' AND run_after <= %1
        AND EXISTS (SELECT 1 FROM nodes
-                    WHERE guid = :node AND incarnation = :incarnation AND state = 'online'%2)
+                    WHERE guid = :node AND incarnation = :incarnation AND state = 'online'
+                      AND upgrade_to = ''%2)
      ORDER BY priority DESC, id
      LIMIT :limit)"_s;
 

@@ -5,10 +5,10 @@
 #include "jobpool.h"
 #include "logging.h"
 #include "schema.h"
+#include "softwareversion.h"
 
 #include <QCryptographicHash>
 #include <QFile>
-#include <QVersionNumber>
 #include <QtEndian>
 
 #include <cerrno>
@@ -27,7 +27,7 @@ const QString NodeColumns = uR"(
     guid, name, description, api_address, version, schema_version, state, COALESCE(incarnation, ''),
     hostname, COALESCE(pid, 0), COALESCE(started_at, 0), COALESCE(last_heartbeat, 0),
     COALESCE(offline_since, 0), tz_name, tz_offset_seconds, clock_skew_ms, created_at,
-    heartbeat_ms, offline_after_ms, heartbeat_count, host_id)"_s;
+    heartbeat_ms, offline_after_ms, heartbeat_count, host_id, upgrade_to)"_s;
 
 // %1: columns; %2: the database clock.
 const QString SelectNodeByGuid = u"SELECT %1, %2 FROM nodes WHERE guid = ?"_s;
@@ -44,7 +44,8 @@ const QString RejoinNode = uR"(
        SET name = ?, api_address = ?, version = ?, schema_version = ?, state = 'online', incarnation = ?,
            hostname = ?, pid = ?, started_at = %1, last_heartbeat = %1, offline_since = NULL,
            tz_name = ?, tz_offset_seconds = ?, clock_skew_ms = ?,
-           heartbeat_ms = ?, offline_after_ms = ?, heartbeat_count = heartbeat_count + 1, host_id = ?
+           heartbeat_ms = ?, offline_after_ms = ?, heartbeat_count = heartbeat_count + 1, host_id = ?,
+           upgrade_to = ''
      WHERE guid = ? AND state <> 'decommissioned')"_s;
 const QString SelectJoinedAt = u"SELECT started_at FROM nodes WHERE guid = ?"_s;
 const QString SelectOtherOffsets =
@@ -53,7 +54,7 @@ const QString SelectOtherOffsets =
 const QString Beat = uR"(
     UPDATE nodes SET last_heartbeat = %1, heartbeat_count = heartbeat_count + 1, heartbeat_ms = ?, offline_after_ms = ?
      WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
-const QString SelectState = u"SELECT state, COALESCE(last_heartbeat, 0) FROM nodes WHERE guid = ?"_s;
+const QString SelectState = u"SELECT state, COALESCE(last_heartbeat, 0), upgrade_to FROM nodes WHERE guid = ?"_s;
 // How soon a peer may declare this node Offline: each allows max(its threshold, 2 x our interval).
 const QString SelectPeersAllow = uR"(
     SELECT MIN(CASE WHEN offline_after_ms > ? THEN offline_after_ms ELSE ? END)
@@ -73,12 +74,13 @@ const QString Leave = uR"(
      WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
 
 const QString RecordOldVersion = uR"(
-    UPDATE nodes SET version = ?, schema_version = ?, state = 'offline', offline_since = COALESCE(offline_since, %1)
+    UPDATE nodes SET version = ?, schema_version = ?, upgrade_to = ?, state = 'offline',
+           offline_since = COALESCE(offline_since, %1)
      WHERE guid = ? AND state <> 'decommissioned')"_s;
 const QString InsertOldVersion = uR"(
-    INSERT INTO nodes (guid, name, api_address, version, schema_version, state, hostname, pid, offline_since,
-                       tz_name, tz_offset_seconds, created_at)
-    VALUES (?, ?, ?, ?, ?, 'offline', ?, ?, %1, ?, ?, %1))"_s;
+    INSERT INTO nodes (guid, name, api_address, version, schema_version, upgrade_to, state, hostname, pid,
+                       offline_since, tz_name, tz_offset_seconds, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'offline', ?, ?, %1, ?, ?, %1))"_s;
 
 const QString Decommission = uR"(
     UPDATE nodes SET state = 'decommissioned', decommissioned_at = %1, incarnation = NULL
@@ -101,7 +103,7 @@ const QString SelectLiveSessions = uR"(
     SELECT objid FROM pg_locks
      WHERE locktype = 'advisory' AND classid = ? AND objsubid = 2 AND granted)"_s;
 
-constexpr int NodeColumnCount = 21;
+constexpr int NodeColumnCount = 22;
 
 NodeInfo readNode(const QSqlQuery &query)
 {
@@ -127,6 +129,7 @@ NodeInfo readNode(const QSqlQuery &query)
     node.offlineAfterMs = query.value(18).toLongLong();
     node.heartbeatCount = query.value(19).toLongLong();
     node.hostId = query.value(20).toString();
+    node.upgradeTo = query.value(21).toString();
     return node;
 }
 
@@ -265,15 +268,18 @@ bool NodeRegistry::processAlive(qint64 pid)
     return true;
 }
 
-NodeStatus NodeRegistry::deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &newestVersion)
+NodeStatus NodeRegistry::deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &clusterVersion)
 {
     if (node.state == u"decommissioned"_s)
         return NodeStatus::Decommissioned;
+    // Marked by the newer node that took over: it claims nothing from that moment, even
+    // while it still finishes what it ran and stops.
+    if (!node.upgradeTo.isEmpty())
+        return NodeStatus::UpgradeRequired;
     if (node.state == u"online"_s)
         return NodeStatus::Online;
-    const QVersionNumber mine = QVersionNumber::fromString(node.version);
-    const QVersionNumber newest = QVersionNumber::fromString(newestVersion);
-    if (node.schemaVersion < clusterSchemaVersion || (!newest.isNull() && mine < newest))
+    if (node.schemaVersion < clusterSchemaVersion
+        || (!clusterVersion.isEmpty() && SoftwareVersion::compare(node.version, clusterVersion) < 0))
         return NodeStatus::UpgradeRequired;
     return NodeStatus::Offline;
 }
@@ -353,6 +359,12 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                 return inserted.error();
         }
 
+        // Running the cluster's version (checked under the migration lock before joining),
+        // it needs no upgrade any more.
+        if (auto resolved = Alerts::resolve(db, dialect, AlertKind::UpgradeRequired, request.guid, request.guid);
+            !resolved)
+            return resolved.error();
+
         // Whatever a previous run of this node held is ours to give back.
         auto recovered = JobPool::releaseClaims(db, dialect, request.guid,
                                                 tr("node %1 restarted while running it").arg(request.name));
@@ -410,6 +422,7 @@ Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &gui
         if (state->next()) {
             result.state = state->value(0).toString();
             result.at = state->value(1).toLongLong();
+            result.upgradeTo = state->value(2).toString();
         }
         state->finish();
         auto allow = execQuery(db, SelectPeersAllow, {2 * heartbeatMs, 2 * heartbeatMs, guid},
@@ -508,28 +521,30 @@ Result<void> NodeRegistry::leave(Database &database, const QString &guid, const 
     });
 }
 
-Result<void> NodeRegistry::recordUpgradeRequired(Database &database, const NodeJoin &given)
+Result<void> NodeRegistry::recordUpgradeRequired(Database &database, const NodeJoin &given,
+                                                 const QString &requiredVersion)
 {
     const NodeJoin request = withEmptyTexts(given);
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<void> {
         auto updated = execQuery(db, RecordOldVersion.arg(dialect.nowMillis()),
-                                 {request.version, Schema::CurrentVersion, request.guid},
+                                 {request.version, Schema::CurrentVersion, requiredVersion, request.guid},
                                  tr("recording this node's version"));
         if (!updated)
             return updated.error();
         if (updated->numRowsAffected() == 0) {
             auto inserted = execQuery(db, InsertOldVersion.arg(dialect.nowMillis()),
                                       {request.guid, request.name, request.apiAddress, request.version,
-                                       Schema::CurrentVersion, request.hostname, request.pid, request.tzName,
-                                       request.tzOffsetSeconds},
+                                       Schema::CurrentVersion, requiredVersion, request.hostname, request.pid,
+                                       request.tzName, request.tzOffsetSeconds},
                                       tr("recording this node's version"));
             if (!inserted)
                 return inserted.error();
         }
         auto raised = Alerts::raise(db, dialect, AlertKind::UpgradeRequired, Alerts::Severity::Warning, request.guid,
-                                    tr("Manager node %1 runs version %2, older than the cluster; upgrade it.")
-                                        .arg(request.name, request.version));
+                                    tr("Manager node %1 runs version %2; the cluster runs %3. Upgrade it: until "
+                                       "then it does no work.")
+                                        .arg(request.name, request.version, requiredVersion));
         if (!raised)
             return raised.error();
         return {};
@@ -597,16 +612,21 @@ Result<QList<NodeInfo>> NodeRegistry::list(Database &database)
     if (!query)
         return query.error();
     QList<NodeInfo> nodes;
-    QVersionNumber newest;
     while (query->next()) {
         NodeInfo node = readNode(*query);
         node.jobsLastHour = query->value(NodeColumnCount).toLongLong();
         node.runningJobs = query->value(NodeColumnCount + 1).toLongLong();
-        newest = qMax(newest, QVersionNumber::fromString(node.version));
         nodes.append(node);
     }
-    for (NodeInfo &node : nodes)
-        node.status = deriveStatus(node, *schema, newest.toString());
+    query->finish();
+    auto clusterVersion = SoftwareVersion::ofCluster(database);
+    if (!clusterVersion)
+        return clusterVersion.error();
+    for (NodeInfo &node : nodes) {
+        node.status = deriveStatus(node, *schema, *clusterVersion);
+        if (node.status == NodeStatus::UpgradeRequired)
+            node.requiredVersion = clusterVersion->isEmpty() ? node.upgradeTo : *clusterVersion;
+    }
     return nodes;
 }
 

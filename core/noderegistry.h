@@ -45,6 +45,8 @@ struct NodeInfo
     qint64 offlineAfterMs = 0;  // the threshold it judges its peers by
     qint64 heartbeatCount = 0;  // raised by every heartbeat
     QString hostId;             // kernel boot id and PID namespace (see hostIdentity())
+    QString upgradeTo;          // set when a newer node took over: the version it must run
+    QString requiredVersion;    // Offline (Upgrade Required): the version the cluster runs
     qint64 jobsLastHour = 0;
     qint64 runningJobs = 0;
     NodeStatus status = NodeStatus::Offline;
@@ -86,6 +88,7 @@ struct Heartbeat
     QString state;
     qint64 at = 0;       // database time
     int schemaVersion = 0;
+    QString upgradeTo; // a newer node took over: the version this one must run to work again
     // The shortest silence after which an Online peer may declare this node Offline:
     // min over the peers of max(their threshold, 2 x this node's interval); 0 without peers.
     qint64 peersAllowMs = 0;
@@ -148,7 +151,9 @@ public:
                               const QString &reason);
     // A node older than the cluster: recorded Offline with its own version, so it shows
     // as Offline (Upgrade Required). Best effort: the newer schema may refuse it.
-    static Result<void> recordUpgradeRequired(Database &database, const NodeJoin &request);
+    // requiredVersion: the version the cluster runs.
+    static Result<void> recordUpgradeRequired(Database &database, const NodeJoin &request,
+                                              const QString &requiredVersion);
 
     // Decommissions an Offline node (by GUID or unique name), audited, in one transaction
     // that re-checks the state.
@@ -172,7 +177,8 @@ public:
     static Result<bool> tryLivenessLock(QSqlDatabase &db, const QString &guid);
     static Result<QSet<quint32>> liveSessions(QSqlDatabase &db);
 
-    static NodeStatus deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &newestVersion);
+    // clusterVersion: the software version the cluster runs (SoftwareVersion::ofCluster).
+    static NodeStatus deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &clusterVersion);
     // Whether a process with this id runs on this host (a zombie counts as ended).
     static bool processAlive(qint64 pid);
     // Who can see whose processes: the kernel's boot id and this process's PID namespace.

@@ -16,7 +16,7 @@ enum class ErrorCode {
     Unavailable,       // a server could not be reached
     AccessDenied,      // credentials or secret rejected
     Conflict,          // the state changed under us (lost a race, fenced off)
-    SchemaTooNew,      // the database was migrated by a newer program
+    UpgradeRequired,   // the cluster runs a newer program (schema or software version)
     Database,          // a statement failed
     Crypto,            // a cryptographic primitive failed
     Io,                // a local file could not be read or written

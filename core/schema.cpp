@@ -182,6 +182,14 @@ const QStringList Version3 = {
     u"ALTER TABLE nodes ADD COLUMN host_id TEXT NOT NULL DEFAULT ''"_s,
 };
 
+// Version 4: one software version for the whole cluster. The cluster records the version
+// it runs (raised under the migration lock by the first node of a newer version); a node
+// of an older one is marked with the version it must be upgraded to, and claims nothing.
+const QStringList Version4 = {
+    u"ALTER TABLE cluster ADD COLUMN software_version TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE nodes ADD COLUMN upgrade_to TEXT NOT NULL DEFAULT ''"_s,
+};
+
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
 const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
@@ -196,6 +204,7 @@ const Step Steps[] = {
     {1, &Version1},
     {2, &Version2},
     {3, &Version3},
+    {4, &Version4},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");
@@ -265,7 +274,7 @@ Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appl
 
     MigrationOutcome outcome{*current, *current};
     if (*current > CurrentVersion) {
-        return fail(makeError(ErrorCode::SchemaTooNew,
+        return fail(makeError(ErrorCode::UpgradeRequired,
                               tr("The database schema is at version %1, newer than this program's %2; "
                                  "upgrade this program.")
                                   .arg(*current)

@@ -27,7 +27,7 @@ class Schema
 
 public:
     // The version this program's code expects. Raise it with each new migration step.
-    static constexpr int CurrentVersion = 3;
+    static constexpr int CurrentVersion = 4;
 
     // The tables of the current version, sorted.
     static QStringList tableNames();
@@ -37,7 +37,7 @@ public:
 
     // Brings the database to CurrentVersion. appliedBy names who did it (node GUID,
     // "cohortctl", ...) in schema_migrations. A database newer than this program is
-    // left untouched (ErrorCode::SchemaTooNew).
+    // left untouched (ErrorCode::UpgradeRequired).
     // targetVersion below CurrentVersion stops early: tests use it to build the databases
     // older programs made. waitSeconds bounds the wait for the migration lock and, on
     // PostgreSQL, for each table lock the migration needs: past it the migration is

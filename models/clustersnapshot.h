@@ -42,6 +42,7 @@ struct ClusterSnapshot
     qint64 databaseTime = 0; // when the round read it, database clock
     qint64 readMs = 0;       // how long the round took on the worker thread
     QList<NodeInfo> nodes;
+    QString clusterVersion; // the software version the cluster runs
     QList<AlertRow> alerts;
     QList<AuditEntry> audit; // matching the current audit filter
     SystemSettings settings;

@@ -4,6 +4,7 @@
 #include "jobstatistics.h"
 #include "modelslogging.h"
 #include "nodelinks.h"
+#include "softwareversion.h"
 
 #include <QElapsedTimer>
 
@@ -163,6 +164,10 @@ Result<ClusterSnapshot> ClusterWorker::readSnapshot()
     if (!nodes)
         return nodes.error();
     snapshot.nodes = std::move(nodes).value();
+    auto version = answered(SoftwareVersion::ofCluster(*m_database));
+    if (!version)
+        return version.error();
+    snapshot.clusterVersion = *version;
 
     auto alerts = answered(Alerts::recent(*m_database, AlertsShown));
     if (!alerts)

@@ -82,9 +82,13 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
-        if (index.column() == Status && node.status == NodeStatus::UpgradeRequired)
-            return tr("This node runs version %1, older than the cluster. It does no work until it is upgraded.")
-                .arg(node.version);
+        if ((index.column() == Status || index.column() == Version) && node.status == NodeStatus::UpgradeRequired) {
+            if (node.requiredVersion.isEmpty())
+                return tr("This node runs version %1, older than the cluster. It does no work until it is upgraded.")
+                    .arg(node.version);
+            return tr("This node runs version %1; the cluster runs %2. It does no work until it is upgraded to %2.")
+                .arg(node.version, node.requiredVersion);
+        }
         if (index.column() == LastContact && node.status != NodeStatus::Online && node.offlineSince > 0)
             return tr("Offline since %1").arg(formatTimestamp(node.offlineSince));
         return {};

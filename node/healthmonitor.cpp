@@ -250,6 +250,14 @@ void HealthMonitor::beat()
     }
     m_lastBeatDone = done;
 
+    if (!heartbeat->upgradeTo.isEmpty()) {
+        // A node of a newer version took over: this one claims nothing any more (its claims
+        // check the same mark), finishes or hands back what it runs, and stops.
+        Q_EMIT mustStop(3, tr("A node of version %1 took over the cluster; this node (version %2) claims nothing "
+                              "more and stops. It shows as Offline (Upgrade Required) until it runs version %1.")
+                               .arg(heartbeat->upgradeTo, m_options.join.version));
+        return;
+    }
     if (heartbeat->schemaVersion > Schema::CurrentVersion) {
         Q_EMIT mustStop(3, tr("The cluster was upgraded to schema version %1; this node (schema %2, version %3) "
                               "must be upgraded too, and stops.")

@@ -316,7 +316,7 @@ void JobRunner::execute(const ClaimedJob &job, quint64 generation)
         timer.start();
         Result<QString> result = makeError(ErrorCode::InvalidArgument,
                                            tr("no job type \"%1\" on this node (version %2)")
-                                               .arg(job.type, QStringLiteral(COHORT_VERSION_STRING)));
+                                               .arg(job.type, m_options.version));
         if (const JobType *type = JobTypes::find(job.type)) {
             const QJsonDocument payload = QJsonDocument::fromJson(job.payload.toUtf8());
             JobContext context{m_database, job, payload.object(), m_nodeGuid, m_settings,

@@ -34,6 +34,7 @@ public:
         int workers = 4;
         int batchSize = 64;
         QString executionLog;
+        QString version; // this program's, for messages
     };
 
     JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt, Options options,

@@ -1,4 +1,6 @@
 // cohort-node: one manager node. Thin: parses the configuration and runs NodeService.
+// COHORT_NODE_VERSION is the project's version; the build also makes a copy for the tests
+// that differs only in it (cohort-node-next, see node/CMakeLists.txt).
 #include "nodeconfig.h"
 #include "nodeservice.h"
 
@@ -15,7 +17,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"cohort-node"_s);
-    QCoreApplication::setApplicationVersion(QStringLiteral(COHORT_VERSION_STRING));
+    QCoreApplication::setApplicationVersion(QStringLiteral(COHORT_NODE_VERSION));
 
     QTranslator english;
     QTranslator local;
@@ -33,7 +35,7 @@ int main(int argc, char *argv[])
         return Cohort::NodeExitOk;
     }
     if (Cohort::NodeConfig::wantsVersion(arguments)) {
-        QTextStream(stdout) << "cohort-node " << QStringLiteral(COHORT_VERSION_STRING) << Qt::endl;
+        QTextStream(stdout) << "cohort-node " << QStringLiteral(COHORT_NODE_VERSION) << Qt::endl;
         return Cohort::NodeExitOk;
     }
     auto config = Cohort::NodeConfig::parse(arguments);
@@ -43,7 +45,7 @@ int main(int argc, char *argv[])
         return Cohort::NodeExitUsage;
     }
 
-    Cohort::NodeService service(std::move(config).value());
+    Cohort::NodeService service(std::move(config).value(), QStringLiteral(COHORT_NODE_VERSION));
     service.installSignalHandlers();
     QString error;
     if (const int code = service.start(&error); code != Cohort::NodeExitOk) {

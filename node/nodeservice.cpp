@@ -12,6 +12,7 @@
 #include "peerprober.h"
 #include "schema.h"
 #include "sessioncheck.h"
+#include "softwareversion.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -46,9 +47,10 @@ constexpr int StopDeadlineExtraMs = 15000;
 
 } // namespace
 
-NodeService::NodeService(NodeConfig config, QObject *parent)
+NodeService::NodeService(NodeConfig config, QString version, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_version(std::move(version))
     , m_incarnation(QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
 }
@@ -183,14 +185,14 @@ int NodeService::start(QString *error)
         return NodeExitFailure;
     }
     m_guid = *guid;
-    m_endpoint->setIdentity({m_guid, m_config.name, QStringLiteral(COHORT_VERSION_STRING)});
+    m_endpoint->setIdentity({m_guid, m_config.name, m_version});
 
     const QDateTime now = QDateTime::currentDateTime();
     NodeJoin join;
     join.guid = m_guid;
     join.name = m_config.name;
     join.apiAddress = m_config.apiAddress;
-    join.version = QStringLiteral(COHORT_VERSION_STRING);
+    join.version = m_version;
     join.incarnation = m_incarnation;
     join.hostname = QSysInfo::machineHostName();
     join.hostId = NodeRegistry::hostIdentity();
@@ -207,10 +209,23 @@ int NodeService::start(QString *error)
                                         .arg(Schema::CurrentVersion)
                                         .arg(m_config.migrationWaitSeconds);
     }
-    auto migrated = Schema::migrate(*m_database, m_guid, {}, Schema::CurrentVersion, m_config.migrationWaitSeconds);
+    // The software version, under the same lock: the first node of a newer version takes
+    // over; an older one is refused before it does anything.
+    VersionAdmission admission;
+    const auto admit = [&](QSqlDatabase &db, const MigrationOutcome &) -> Result<void> {
+        auto admitted = SoftwareVersion::admit(db, m_database->dialect(), m_version, m_guid, m_config.name);
+        if (!admitted)
+            return admitted.error();
+        admission = *admitted;
+        return {};
+    };
+    auto migrated =
+        Schema::migrate(*m_database, m_guid, admit, Schema::CurrentVersion, m_config.migrationWaitSeconds);
     if (!migrated) {
-        if (migrated.code() == ErrorCode::SchemaTooNew) {
-            if (auto recorded = NodeRegistry::recordUpgradeRequired(*m_database, join); !recorded)
+        if (migrated.code() == ErrorCode::UpgradeRequired) {
+            auto required = SoftwareVersion::ofCluster(*m_database);
+            if (auto recorded = NodeRegistry::recordUpgradeRequired(*m_database, join, required ? *required : QString());
+                !recorded)
                 qCWarning(lcNode).noquote() << "cannot record this node's version:" << recorded.message();
             *error = tr("%1 This node shows as Offline (Upgrade Required) until it runs the cluster's version.")
                          .arg(migrated.message());
@@ -221,6 +236,14 @@ int NodeService::start(QString *error)
     }
     if (migrated->changed())
         qCInfo(lcNode).noquote() << migrated->describe();
+    if (admission.raised && !admission.clusterVersion.isEmpty()) {
+        qCInfo(lcNode).noquote() << u"the cluster ran version %1; it now runs this node's %2, and this node takes "
+                                    "over%3"_s.arg(admission.clusterVersion, m_version,
+                                                  admission.superseded.isEmpty()
+                                                      ? QString()
+                                                      : u" from %1 (stopping until upgraded)"_s.arg(
+                                                            admission.superseded.join(u", "_s)));
+    }
 
     m_lease = std::make_unique<ClaimLease>(m_database->url().backend() == Backend::Postgres);
     HealthMonitor::Options healthOptions;
@@ -269,6 +292,7 @@ int NodeService::start(QString *error)
     runnerOptions.workers = m_config.workers;
     runnerOptions.batchSize = m_config.batchSize;
     runnerOptions.executionLog = m_config.executionLog;
+    runnerOptions.version = m_version;
     m_runner = new JobRunner(*m_database, m_guid, m_incarnation, joined->joinedAt, runnerOptions, m_settings,
                              *m_lease);
     m_runner->moveToThread(&m_runnerThread);
@@ -284,7 +308,7 @@ int NodeService::start(QString *error)
 
     PeerProber::Options proberOptions;
     proberOptions.selfGuid = m_guid;
-    proberOptions.version = QStringLiteral(COHORT_VERSION_STRING);
+    proberOptions.version = m_version;
     proberOptions.heartbeatSeconds = [health = QPointer<HealthMonitor>(m_health)] {
         return health ? health->heartbeatSeconds() : 1;
     };
@@ -307,7 +331,7 @@ int NodeService::start(QString *error)
 
     qCInfo(lcNode).noquote() << u"node %1 (%2) joined the cluster at %3 as %4, version %5, %6 workers"_s.arg(
         m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
-        QStringLiteral(COHORT_VERSION_STRING), QString::number(m_config.workers));
+        m_version, QString::number(m_config.workers));
     return NodeExitOk;
 }
 

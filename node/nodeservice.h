@@ -35,7 +35,8 @@ class NodeService : public QObject
     Q_OBJECT
 
 public:
-    explicit NodeService(NodeConfig config, QObject *parent = nullptr);
+    // version: the program's version, compared with the cluster's (see SoftwareVersion).
+    NodeService(NodeConfig config, QString version, QObject *parent = nullptr);
     ~NodeService() override;
 
     // Joins the cluster and starts working. On failure returns the exit code and
@@ -56,6 +57,7 @@ private:
     void endThreads();
 
     NodeConfig m_config;
+    QString m_version;
     std::unique_ptr<Database> m_database;
     // After m_database: destroyed first, since they use it.
     std::unique_ptr<HealthEndpoint> m_endpoint;

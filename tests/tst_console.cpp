@@ -191,7 +191,7 @@ void TestConsole::nodesTableFollowsTheCluster()
     old.guid = u"0d1d0d1d-0000-4000-8000-000000000001"_s;
     old.name = u"delta"_s;
     old.version = u"0.0.9"_s;
-    QVERIFY(NodeRegistry::recordUpgradeRequired(m_cluster->database(), old).ok());
+    QVERIFY(NodeRegistry::recordUpgradeRequired(m_cluster->database(), old, QStringLiteral(COHORT_VERSION_STRING)).ok());
 
     auto client = loggedInClient(u"admin"_s, AdminPassword);
     QVERIFY(client);

@@ -49,7 +49,6 @@ private Q_SLOTS:
     void wrongSecretIsRefusedAndWritesNothing();
     void clonedGuidIsRefused();
     void housekeepingRunsOncePerPeriod();
-    void olderNodeStepsDownAsUpgradeRequired();
     void clusterOfflineThresholdIsHonoured();
 
 private:
@@ -478,32 +477,6 @@ void TestNode::housekeepingRunsOncePerPeriod()
                  qPrintable(u"%1: %2 jobs in about %3 s of 1 s periods"_s.arg(type).arg(jobs).arg(seconds)));
     }
     QCOMPARE(types, 3);
-}
-
-void TestNode::olderNodeStepsDownAsUpgradeRequired()
-{
-    NodeProcess *node = m_cluster->startNode(u"old-timer"_s);
-    QVERIFY(node->waitForJoined());
-    const QString guid = node->guid();
-    // Another node, newer, migrated the cluster past this program's schema.
-    QVERIFY(m_cluster->database()
-                .exec(u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, 0, 'newer')"_s,
-                      {Schema::CurrentVersion + 1})
-                .ok());
-    QVERIFY(node->waitForExit(20000));
-    QCOMPARE(node->process().exitCode(), 3);
-    QVERIFY2(node->output().contains(u"must be upgraded"_s), qPrintable(node->output()));
-    auto nodes = NodeRegistry::list(m_cluster->database());
-    QVERIFY(nodes.ok());
-    QCOMPARE(nodes->size(), 1);
-    QCOMPARE(nodes->first().status, NodeStatus::UpgradeRequired);
-    QCOMPARE(nodeStatusText(nodes->first().status), u"Offline (Upgrade Required)"_s);
-
-    // Started again unchanged, it does no work and says why.
-    NodeProcess *again = m_cluster->startNodeIn(u"old-timer"_s, node->dataDir());
-    QVERIFY(again->waitForExit());
-    QCOMPARE(again->process().exitCode(), 3);
-    QVERIFY2(again->output().contains(u"Offline (Upgrade Required)"_s), qPrintable(again->output()));
 }
 
 void TestNode::clusterOfflineThresholdIsHonoured()

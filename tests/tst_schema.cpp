@@ -184,7 +184,7 @@ void TestSchema::newerSchemaIsRefused()
 
     auto outcome = Schema::migrate(*m_database, u"older program"_s);
     QVERIFY(!outcome.ok());
-    QCOMPARE(outcome.code(), ErrorCode::SchemaTooNew);
+    QCOMPARE(outcome.code(), ErrorCode::UpgradeRequired);
     QVERIFY2(outcome.message().contains(u"newer than this program"_s), qPrintable(outcome.message()));
     QCOMPARE(describeSchema(*m_database), before);
 }

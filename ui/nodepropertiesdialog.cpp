@@ -148,7 +148,9 @@ void NodePropertiesDialog::refresh()
         m_description->setText(m_node.description);
     m_guidLabel->setText(m_node.guid);
     m_address->setText(m_node.apiAddress.isEmpty() ? tr("(none)") : m_node.apiAddress);
-    m_version->setText(m_node.version);
+    m_version->setText(m_node.requiredVersion.isEmpty()
+                           ? m_node.version
+                           : tr("%1 (the cluster runs %2: upgrade this node)").arg(m_node.version, m_node.requiredVersion));
     m_status->setText(u"<span style=\"color:%1\">●</span> %2"_s.arg(NodesTableModel::statusColor(m_node.status).name(),
                                                                     nodeStatusText(m_node.status).toHtmlEscaped()));
     m_started->setText(formatTimestamp(m_node.startedAt));

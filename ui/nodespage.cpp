@@ -105,7 +105,8 @@ void NodesPage::updateSummary()
               .arg(offline)
               .arg(upgrade)
         : tr("%n node(s): %1 online, %2 offline", nullptr, m_model->rowCount()).arg(online).arg(offline);
-    m_summary->setText(text);
+    const QString version = m_client.snapshot().clusterVersion;
+    m_summary->setText(version.isEmpty() ? text : tr("Cluster version %1 · %2").arg(version, text));
 }
 
 } // namespace Cohort

@@ -243,7 +243,7 @@ Result<Seed> seedCluster(Database &database, const SeedPlan &plan)
         if (kind == Kind::UpgradeRequired) {
             // What an old node does when the schema is newer than it: records itself.
             const NodeJoin request = seededJoinRequest(i, node, OldVersion);
-            if (auto recorded = NodeRegistry::recordUpgradeRequired(database, request); !recorded)
+            if (auto recorded = NodeRegistry::recordUpgradeRequired(database, request, currentVersion); !recorded)
                 return seedError(u"recording old node %1"_s.arg(node.name), recorded.error());
             ++seed.upgradeRequired;
             ++seed.alerts;

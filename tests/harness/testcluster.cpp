@@ -284,6 +284,16 @@ QString TestCluster::nodeProgram()
     return given.isEmpty() ? QStringLiteral(COHORT_NODE_PATH) : given;
 }
 
+QString TestCluster::nextNodeProgram()
+{
+    return QStringLiteral(COHORT_NEXT_NODE_PATH);
+}
+
+QString TestCluster::nextVersion()
+{
+    return QStringLiteral(COHORT_NEXT_VERSION);
+}
+
 QHash<QString, QString> TestCluster::fakeClock(const QString &offset)
 {
     // Debian's faketime package; the multi-threaded variant, since a node runs threads.
@@ -309,7 +319,8 @@ QHash<QString, QString> TestCluster::fakeClock(const QString &offset)
 }
 
 NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments,
-                                      Timing timing, const QHash<QString, QString> &environment)
+                                      Timing timing, const QHash<QString, QString> &environment,
+                                      const QString &program)
 {
     const QString log = scratchPath(u"executions-%1-%2.log"_s.arg(name).arg(m_nodes.size()));
     auto node = std::make_unique<NodeProcess>(name, dataDir, log);
@@ -317,7 +328,7 @@ NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDi
                           u"--secret-file"_s, m_secretFile, u"--api"_s, u"127.0.0.1:0"_s,
                           u"--execution-log"_s, log};
     arguments << defaultArguments(timing) << extraArguments;
-    node->start(nodeProgram(), arguments, environment);
+    node->start(program.isEmpty() ? nodeProgram() : program, arguments, environment);
     m_nodes.push_back(std::move(node));
     return m_nodes.back().get();
 }

@@ -97,11 +97,16 @@ public:
     // override them.
     NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {}, Timing timing = Timing::Fast);
     // Starts a node on an existing data folder (same GUID).
+    // program: the executable to run; empty for nodeProgram().
     NodeProcess *startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments = {},
-                             Timing timing = Timing::Fast, const QHash<QString, QString> &environment = {});
+                             Timing timing = Timing::Fast, const QHash<QString, QString> &environment = {},
+                             const QString &program = {});
     // The cohort-node the tests run: the one built beside them, or COHORT_TEST_NODE (to
     // show that a test fails on an older build).
     static QString nodeProgram();
+    // The same node built as the next version (cohort-node-next), and that version.
+    static QString nextNodeProgram();
+    static QString nextVersion();
     // Environment that makes a node's wall clock run off by offset (libfaketime's FAKETIME
     // syntax: "+300s", "-1h", "+0 x2"), preloaded into the node itself so it keeps its pid.
     // The monotonic clock stays real, as it does when a real clock is stepped.

@@ -53,6 +53,8 @@ int NodesCommand::run(const QCommandLineParser &parser)
                 {u"guid"_s, node.guid},
                 {u"address"_s, node.apiAddress},
                 {u"version"_s, node.version},
+                {u"required_version"_s,
+                 node.requiredVersion.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(node.requiredVersion)},
                 {u"status"_s, nodeStatusKey(node.status)},
                 {u"status_text"_s, nodeStatusText(node.status)},
                 {u"last_contact"_s, node.lastHeartbeat > 0 ? QJsonValue(CtlOptions::utcTime(node.lastHeartbeat))
@@ -85,7 +87,10 @@ int NodesCommand::run(const QCommandLineParser &parser)
                                           .arg(CtlOptions::utcTime(node.lastHeartbeat))
                                           .arg(qMax<qint64>(0, (*now - node.lastHeartbeat) / 1000))
                                     : tr("never");
-        table.addRow({node.name, node.guid, node.apiAddress, node.version, nodeStatusText(node.status), contact,
+        const QString version = node.requiredVersion.isEmpty()
+                                    ? node.version
+                                    : tr("%1 (needs %2)").arg(node.version, node.requiredVersion);
+        table.addRow({node.name, node.guid, node.apiAddress, version, nodeStatusText(node.status), contact,
                       QString::number(node.jobsLastHour), QString::number(node.runningJobs)});
     }
     table.print(m_out);

@@ -69,6 +69,7 @@ int StatusCommand::run(const QCommandLineParser &parser)
                            {u"name"_s, info.name},
                            {u"created_at"_s, created},
                            {u"created_by_version"_s, info.createdByVersion},
+                           {u"software_version"_s, info.softwareVersion},
                            {u"schema_version"_s, info.schemaVersion},
                            {u"program_schema_version"_s, Schema::CurrentVersion},
                            {u"database"_s, (*database)->url().redacted()}};
@@ -81,6 +82,9 @@ int StatusCommand::run(const QCommandLineParser &parser)
     } else {
         m_out << tr("Cluster:         %1 (%2)").arg(info.name, info.clusterId) << u'\n'
               << tr("Created:         %1 by version %2").arg(created, info.createdByVersion) << u'\n'
+              << tr("Runs version:    %1").arg(info.softwareVersion.isEmpty() ? tr("(not recorded yet)")
+                                                                               : info.softwareVersion)
+              << u'\n'
               << tr("Schema version:  %1 (this program: %2)").arg(info.schemaVersion).arg(Schema::CurrentVersion)
               << u'\n'
               << tr("Database:        %1").arg((*database)->url().redacted()) << u'\n'
