@@ -153,14 +153,17 @@ bool NetworkMapNodeItem::setNode(const NodeInfo &node)
 {
     const bool drawn = node.name != m_node.name || node.version != m_node.version ||
                        node.status != m_node.status || m_nameText.isEmpty();
-    const bool toolTipChanged =
-        drawn || node.apiAddress != m_node.apiAddress || node.lastHeartbeat != m_node.lastHeartbeat;
+    const bool toolTipChanged = drawn || node.apiAddress != m_node.apiAddress
+                                || node.lastHeartbeat != m_node.lastHeartbeat
+                                || node.requiredVersion != m_node.requiredVersion;
     m_node = node;
     if (toolTipChanged) {
+        QString version = m_node.version.isEmpty() ? tr("(unknown)") : m_node.version;
+        if (!m_node.requiredVersion.isEmpty())
+            version = tr("%1 (the cluster runs %2: upgrade this node)").arg(version, m_node.requiredVersion);
         setToolTip(tr("%1\nStatus: %2\nAddress: %3\nVersion: %4\nLast contact: %5")
                        .arg(m_node.name, nodeStatusText(m_node.status),
-                            m_node.apiAddress.isEmpty() ? tr("(none)") : m_node.apiAddress,
-                            m_node.version.isEmpty() ? tr("(unknown)") : m_node.version,
+                            m_node.apiAddress.isEmpty() ? tr("(none)") : m_node.apiAddress, version,
                             formatTimestamp(m_node.lastHeartbeat)));
     }
     if (!drawn)

@@ -30,7 +30,7 @@ const QString ClearAlert =
     u"UPDATE alerts SET cleared_at = %1, cleared_by = ? WHERE id = ? AND cleared_at IS NULL"_s;
 
 // The stored values, raw: a value out of range must not stop an administrator fixing it.
-const QString SelectSettings = u"SELECT name, value FROM cluster_settings WHERE name IN (?, ?, ?)"_s;
+const QString SelectSettings = u"SELECT name, value FROM cluster_settings WHERE name IN (?, ?, ?, ?)"_s;
 
 constexpr qsizetype MaxDescriptionLength = 500;
 
@@ -187,7 +187,8 @@ Result<void> Administration::saveSystemSettings(const SystemSettings &settings)
         const QString addressName = systemSettingName(Field::LoadBalancerAddress);
         const QString heartbeatName = systemSettingName(Field::HeartbeatSeconds);
         const QString offlineName = systemSettingName(Field::OfflineAfterSeconds);
-        auto query = execQuery(db, SelectSettings, {addressName, heartbeatName, offlineName},
+        const QString toleranceName = systemSettingName(Field::TimeToleranceSeconds);
+        auto query = execQuery(db, SelectSettings, {addressName, heartbeatName, offlineName, toleranceName},
                                tr("reading the system settings"));
         if (!query)
             return query.error();
@@ -211,6 +212,9 @@ Result<void> Administration::saveSystemSettings(const SystemSettings &settings)
             {offlineName,
              stored.value(offlineName, QString::number(Setting::OfflineAfterSeconds.defaultValue)),
              QString::number(settings.offlineAfterSeconds), false},
+            {toleranceName,
+             stored.value(toleranceName, QString::number(Setting::TimeToleranceSeconds.defaultValue)),
+             QString::number(settings.timeToleranceSeconds), false},
         };
         QStringList changes;
         for (const Change &change : candidates) {

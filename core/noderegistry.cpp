@@ -48,8 +48,6 @@ const QString RejoinNode = uR"(
            upgrade_to = ''
      WHERE guid = ? AND state <> 'decommissioned')"_s;
 const QString SelectJoinedAt = u"SELECT started_at FROM nodes WHERE guid = ?"_s;
-const QString SelectOtherOffsets =
-    u"SELECT name, tz_offset_seconds FROM nodes WHERE state = 'online' AND guid <> ? AND tz_offset_seconds <> ?"_s;
 
 const QString Beat = uR"(
     UPDATE nodes SET last_heartbeat = %1, heartbeat_count = heartbeat_count + 1, heartbeat_ms = ?, offline_after_ms = ?
@@ -378,28 +376,7 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
         outcome.joinedAt = joined->next() ? joined->value(0).toLongLong() : now;
         joined->finish();
 
-        // Manager Time Out of Sync: a clock off the database's, or another time zone.
-        if (qAbs(skew) > request.clockToleranceMs) {
-            outcome.warnings << tr("This node's clock is %1 ms off the database's.").arg(skew);
-        }
-        auto offsets = execQuery(db, SelectOtherOffsets, {request.guid, request.tzOffsetSeconds},
-                                 tr("comparing time zones"));
-        if (!offsets)
-            return offsets.error();
-        while (offsets->next()) {
-            outcome.warnings << tr("This node's time zone (UTC%1 s) differs from node %2's (UTC%3 s).")
-                                    .arg(request.tzOffsetSeconds, 0, 10)
-                                    .arg(offsets->value(0).toString())
-                                    .arg(offsets->value(1).toInt());
-        }
-        offsets->finish();
-        if (!outcome.warnings.isEmpty()) {
-            auto raised = Alerts::raise(db, dialect, AlertKind::TimeOutOfSync, Alerts::Severity::Warning, request.guid,
-                                        tr("Manager Time Out of Sync on node %1: %2")
-                                            .arg(request.name, outcome.warnings.join(u' ')));
-            if (!raised)
-                return raised.error();
-        }
+        // Manager Time Out of Sync is the health monitor's (TimeCheck), at start and after.
         return outcome;
     });
 }

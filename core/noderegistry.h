@@ -69,7 +69,6 @@ struct NodeJoin
     qint64 clockMs = 0;          // the node's own clock when it asked, to compute the skew
     qint64 heartbeatMs = 0;      // the node's heartbeat interval, recorded for its peers
     qint64 offlineAfterMs = 0;   // its threshold; also: a previous run with a newer heartbeat may still be alive
-    qint64 clockToleranceMs = 2000;
     bool livenessLockHeld = false; // PostgreSQL: this process holds the node's session lock
     QString guidFile;            // for the message that says how to join as a new node
 };
@@ -79,7 +78,6 @@ struct JoinOutcome
     qint64 joinedAt = 0; // database time
     bool known = false;  // the GUID had been here before
     int recoveredJobs = 0; // jobs a previous run had claimed, back in the pool
-    QStringList warnings;  // clock or time zone out of sync
 };
 
 struct Heartbeat

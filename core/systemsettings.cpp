@@ -115,6 +115,8 @@ QString systemSettingName(SystemSettings::Field field)
         return QString::fromUtf16(Setting::HeartbeatSeconds.name);
     case SystemSettings::Field::OfflineAfterSeconds:
         return QString::fromUtf16(Setting::OfflineAfterSeconds.name);
+    case SystemSettings::Field::TimeToleranceSeconds:
+        return QString::fromUtf16(Setting::TimeToleranceSeconds.name);
     }
     Q_UNREACHABLE();
 }
@@ -146,6 +148,13 @@ QList<SystemSettings::Problem> SystemSettings::problems() const
                  .arg(offlineAfterSeconds)
                  .arg(2 * heartbeatSeconds)});
     }
+    if (!inRange(timeToleranceSeconds, Setting::TimeToleranceSeconds)) {
+        found.append({Field::TimeToleranceSeconds,
+                      Text::tr("The clock tolerance must be from %1 to %2 seconds, not %3.")
+                          .arg(Setting::TimeToleranceSeconds.minimum)
+                          .arg(Setting::TimeToleranceSeconds.maximum)
+                          .arg(timeToleranceSeconds)});
+    }
     return found;
 }
 
@@ -166,6 +175,10 @@ Result<SystemSettings> SystemSettings::load(QSqlDatabase &db)
     if (!offlineAfter)
         return offlineAfter.error();
     settings.offlineAfterSeconds = *offlineAfter;
+    auto tolerance = ClusterSettings::integer(db, Setting::TimeToleranceSeconds);
+    if (!tolerance)
+        return tolerance.error();
+    settings.timeToleranceSeconds = *tolerance;
     return settings;
 }
 

@@ -15,11 +15,14 @@ namespace Setting {
 inline constexpr IntegerSetting HeartbeatSeconds{u"nodes.heartbeat_seconds", 10, 1, 3600};
 // ... and a node silent this long is marked Offline by its peers (at least two heartbeats).
 inline constexpr IntegerSetting OfflineAfterSeconds{u"nodes.offline_after_seconds", 180, 2, 86400};
+// A node whose clock is further than this from the database's raises Manager Time Out of Sync.
+inline constexpr IntegerSetting TimeToleranceSeconds{u"time.tolerance_seconds", 30, 1, 3600};
 } // namespace Setting
 
 struct SystemSettings
 {
-    enum class Field { LoadBalancerAddress, HeartbeatSeconds, OfflineAfterSeconds };
+    enum class Field { LoadBalancerAddress, HeartbeatSeconds, OfflineAfterSeconds, TimeToleranceSeconds };
+    static constexpr int FieldCount = 4;
     struct Problem
     {
         Field field;
@@ -30,6 +33,7 @@ struct SystemSettings
     QString loadBalancerAddress;
     qint64 heartbeatSeconds = Setting::HeartbeatSeconds.defaultValue;
     qint64 offlineAfterSeconds = Setting::OfflineAfterSeconds.defaultValue;
+    qint64 timeToleranceSeconds = Setting::TimeToleranceSeconds.defaultValue;
 
     // Every problem with these values (empty when they may be saved): out-of-range
     // numbers, an offline threshold under two heartbeats, a malformed address or port.

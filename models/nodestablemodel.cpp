@@ -78,7 +78,7 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
     case Qt::ForegroundRole:
         return index.column() == Status ? QVariant(statusColor(node.status)) : QVariant();
     case Qt::TextAlignmentRole:
-        if (index.column() == JobsLastHour || index.column() == RunningJobs)
+        if (index.column() == JobsLastHour || index.column() == RunningJobs || index.column() == ClockOffset)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
@@ -88,6 +88,15 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
                     .arg(node.version);
             return tr("This node runs version %1; the cluster runs %2. It does no work until it is upgraded to %2.")
                 .arg(node.version, node.requiredVersion);
+        }
+        if (index.column() == ClockOffset)
+            return tr("This node's clock minus the database's, at its last time check.");
+        if (index.column() == TimeZone) {
+            const int minutes = qAbs(node.tzOffsetSeconds) / 60;
+            return tr("UTC%1%2:%3")
+                .arg(node.tzOffsetSeconds < 0 ? u'-' : u'+')
+                .arg(minutes / 60, 2, 10, QChar(u'0'))
+                .arg(minutes % 60, 2, 10, QChar(u'0'));
         }
         if (index.column() == LastContact && node.status != NodeStatus::Online && node.offlineSince > 0)
             return tr("Offline since %1").arg(formatTimestamp(node.offlineSince));
@@ -104,6 +113,8 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return node.apiAddress;
         case TimeZone:
             return node.tzOffsetSeconds;
+        case ClockOffset:
+            return node.clockSkewMs;
         case LastContact:
             return node.lastHeartbeat;
         case JobsLastHour:
@@ -124,6 +135,8 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return node.apiAddress.isEmpty() ? tr("(none)") : node.apiAddress;
         case TimeZone:
             return node.tzName;
+        case ClockOffset:
+            return tr("%1 s").arg(QLocale().toString(node.clockSkewMs / 1000.0, 'f', 1));
         case LastContact:
             return formatTimestamp(node.lastHeartbeat);
         case JobsLastHour:
@@ -152,6 +165,8 @@ QVariant NodesTableModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Address");
     case TimeZone:
         return tr("Time Zone");
+    case ClockOffset:
+        return tr("Clock Offset");
     case LastContact:
         return tr("Last Contact");
     case JobsLastHour:

@@ -15,7 +15,7 @@ class NodesTableModel : public KeyedTableModel<NodeInfo, QString>
     Q_OBJECT
 
 public:
-    enum Column { Name, Status, Version, Address, TimeZone, LastContact, JobsLastHour, RunningJobs, ColumnCount };
+    enum Column { Name, Status, Version, Address, TimeZone, ClockOffset, LastContact, JobsLastHour, RunningJobs, ColumnCount };
     enum Role {
         SortRole = Qt::UserRole + 1, // the raw value, for sorting
         GuidRole,

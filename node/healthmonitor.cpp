@@ -7,6 +7,8 @@
 #include "nodelogging.h"
 #include "peerprober.h"
 #include "schema.h"
+#include "systemsettings.h"
+#include "timecheck.h"
 
 #include <QDateTime>
 #include <QNetworkProxy>
@@ -53,6 +55,7 @@ PortCheck checkPort(const QString &apiAddress)
 // How often the cluster's heartbeat settings are read again: a change on the console's
 // System Settings page is in force on every node within this long (and one check).
 constexpr qint64 TimingReadIntervalMs = 15000;
+constexpr qint64 TimeCheckIntervalMs = 60000;
 
 QString timingSource(bool given, const char16_t *flag, const IntegerSetting &setting)
 {
@@ -193,6 +196,7 @@ void HealthMonitor::start()
     // the first beat) forgives the peers' silence like any later gap.
     m_lastBeatDone = ClaimLease::nowMs();
     m_timer.start();
+    checkTime();
 }
 
 void HealthMonitor::beginStop()
@@ -222,6 +226,37 @@ void HealthMonitor::tick()
         readClusterTiming();
     if (!m_stopping)
         checkPeers();
+    // Manager Time Out of Sync: every five heartbeats, and at least once a minute.
+    if (m_databaseOk && !m_stopping
+        && m_sinceTimeCheck.hasExpired(qMin<qint64>(5LL * m_timing.heartbeatSeconds * 1000, TimeCheckIntervalMs)))
+        checkTime();
+}
+
+void HealthMonitor::checkTime()
+{
+    m_sinceTimeCheck.start();
+    QString problem;
+    const qint64 toleranceMs = m_settings.integer(m_database, Setting::TimeToleranceSeconds, &problem) * 1000;
+    if (!problem.isEmpty())
+        qCWarning(lcHealth).noquote() << problem;
+    auto checked = TimeCheck::run(m_database, m_options.join.guid, m_options.join.name, toleranceMs);
+    if (!checked) {
+        if (!m_timeCheckFailing)
+            qCWarning(lcHealth).noquote() << "cannot compare this node's clock with the database's:"
+                                          << checked.message();
+        m_timeCheckFailing = true;
+        return;
+    }
+    m_timeCheckFailing = false;
+    const bool outOfSync = !checked->problems.isEmpty();
+    if (outOfSync && (checked->raised || !m_timeOutOfSync)) {
+        qCWarning(lcHealth).noquote() << "Manager Time Out of Sync:" << checked->problems.join(u"; "_s)
+                                      << u"(tolerance %1 s)"_s.arg(toleranceMs / 1000);
+    } else if (!outOfSync && (m_timeOutOfSync || checked->cleared > 0)) {
+        qCInfo(lcHealth).noquote() << u"time in sync with the database again: clock %1 ms off, zone %2"_s.arg(
+            QString::number(checked->skewMs), checked->nodeZone);
+    }
+    m_timeOutOfSync = outOfSync;
 }
 
 void HealthMonitor::beat()

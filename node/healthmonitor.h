@@ -73,6 +73,7 @@ private:
     void findSessionDeaths(const QList<PeerBeat> &peers, qint64 now, QList<NodeDeath> *dead);
     void findProcessDeaths(const QList<PeerBeat> &peers, QList<NodeDeath> *dead);
     void scheduleHousekeeping(qint64 now);
+    void checkTime();
     NodeTiming inForce() const;
     void putInForce(const NodeTiming &timing);
     void endTransitionIfDue();
@@ -93,6 +94,9 @@ private:
     bool m_stopping = false;
     bool m_databaseOk = true;
     QHash<QString, qint64> m_scheduledBucket; // job type -> last period this node submitted
+    QElapsedTimer m_sinceTimeCheck;
+    bool m_timeOutOfSync = false;
+    bool m_timeCheckFailing = false;
 
     NodeTiming m_timing;                               // in force
     NodeTiming m_wanted;                               // from the last good read of the cluster settings

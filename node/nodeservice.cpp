@@ -280,8 +280,6 @@ int NodeService::start(QString *error)
     // the peers allow.
     m_lease->setAllowance(qMin(join.offlineAfterMs, 2 * join.heartbeatMs));
     m_lease->renew(joining);
-    for (const QString &warning : std::as_const(joined->warnings))
-        qCWarning(lcNode).noquote() << "Manager Time Out of Sync:" << warning;
     if (joined->recoveredJobs > 0)
         qCInfo(lcNode) << joined->recoveredJobs << "jobs of this node's previous run went back to the pool";
 

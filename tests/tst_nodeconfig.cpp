@@ -1,6 +1,7 @@
 // cohort-node's configuration: INI file and flags (flags win), defaults, and a clear
 // one-line error with exit code 2 for every bad value, before anything starts.
 #include "nodeconfig.h"
+#include "nodeservice.h"
 
 #include <QFile>
 #include <QProcess>
@@ -27,6 +28,7 @@ private Q_SLOTS:
     void explicitTimingIsRecorded();
     void timingFollowsCluster_data();
     void timingFollowsCluster();
+    void systemdUnitLeavesAnUpgradeRequiredNodeDown();
 
 private:
     QString writeIni(const QByteArray &content);
@@ -263,6 +265,45 @@ void TestNodeConfig::timingFollowsCluster()
         QCOMPARE(adjustments.size(), 1);
         QVERIFY2(adjustments.first().contains(adjustment), qPrintable(adjustments.first()));
     }
+}
+
+void TestNodeConfig::systemdUnitLeavesAnUpgradeRequiredNodeDown()
+{
+    // The unit we ship: systemd restarts a failed node, but not one that exited because a
+    // newer node took over (it would only be refused again) nor one badly configured.
+    QFile unit(QStringLiteral(COHORT_SOURCE_DIR "/deploy/cohort-node.service"));
+    QVERIFY(unit.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QString text = QString::fromUtf8(unit.readAll());
+    QHash<QString, QString> service;
+    QString section;
+    for (const QString &raw : text.split(u'\n')) {
+        const QString line = raw.trimmed();
+        if (line.startsWith(u'[')) {
+            section = line;
+        } else if (section == u"[Service]"_s && !line.isEmpty() && !line.startsWith(u'#')) {
+            service.insert(line.section(u'=', 0, 0), line.section(u'=', 1));
+        }
+    }
+    QCOMPARE(service.value(u"Restart"_s), u"on-failure"_s);
+    const QStringList prevented = service.value(u"RestartPreventExitStatus"_s).split(u' ', Qt::SkipEmptyParts);
+    QVERIFY2(prevented.contains(QString::number(NodeExitUpgradeRequired)), qPrintable(prevented.join(u' ')));
+    QVERIFY2(prevented.contains(QString::number(NodeExitUsage)), qPrintable(prevented.join(u' ')));
+    QVERIFY(!prevented.contains(QString::number(NodeExitFailure)));
+    QVERIFY(service.value(u"ExecStart"_s).contains(u"cohort-node "_s));
+
+    // systemd itself accepts it (with the program where this build put it).
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile copy(dir.filePath(u"cohort-node.service"_s));
+    QVERIFY(copy.open(QIODevice::WriteOnly | QIODevice::Text));
+    copy.write(QString(text).replace(u"/usr/local/bin/cohort-node"_s, QStringLiteral(COHORT_NODE_PATH)).toUtf8());
+    copy.close();
+    QProcess verify;
+    verify.setProcessChannelMode(QProcess::MergedChannels);
+    verify.start(u"systemd-analyze"_s, {u"verify"_s, copy.fileName()});
+    QVERIFY2(verify.waitForFinished(60000), "systemd-analyze (Debian package systemd) did not run");
+    const QString said = QString::fromUtf8(verify.readAll());
+    QVERIFY2(verify.exitStatus() == QProcess::NormalExit && verify.exitCode() == 0, qPrintable(said));
 }
 
 QTEST_GUILESS_MAIN(TestNodeConfig)

@@ -46,7 +46,8 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
       m_guidLabel(valueLabel(this, u"guid"_s)), m_address(valueLabel(this, u"address"_s)),
       m_version(valueLabel(this, u"version"_s)), m_status(valueLabel(this, u"status"_s)),
       m_started(valueLabel(this, u"started"_s)), m_lastContact(valueLabel(this, u"lastContact"_s)),
-      m_timeZone(valueLabel(this, u"timeZone"_s)), m_jobs(valueLabel(this, u"jobsLastHour"_s)),
+      m_timeZone(valueLabel(this, u"timeZone"_s)), m_clockOffset(valueLabel(this, u"clockOffset"_s)),
+      m_jobs(valueLabel(this, u"jobsLastHour"_s)),
       m_activity(new ActivityGraph(this)), m_decommission(new QPushButton(tr("Decommission…"), this)),
       m_decommissionHint(new QLabel(this)), m_error(new QLabel(this))
 {
@@ -86,6 +87,7 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     form->addRow(tr("Started:"), m_started);
     form->addRow(tr("Last contact:"), m_lastContact);
     form->addRow(tr("Time zone:"), m_timeZone);
+    form->addRow(tr("Clock offset:"), m_clockOffset);
     form->addRow(tr("Jobs in the last hour:"), activityColumn);
 
     m_decommission->setObjectName(u"decommission"_s);
@@ -157,6 +159,8 @@ void NodePropertiesDialog::refresh()
     m_lastContact->setText(formatTimestamp(m_node.lastHeartbeat));
     m_timeZone->setText(m_node.tzName.isEmpty() ? utcOffset(m_node.tzOffsetSeconds)
                                                 : tr("%1 (%2)").arg(m_node.tzName, utcOffset(m_node.tzOffsetSeconds)));
+    m_clockOffset->setText(tr("%1 s from the database's clock")
+                               .arg(QLocale().toString(m_node.clockSkewMs / 1000.0, 'f', 1)));
     m_jobs->setText(QLocale().toString(m_node.jobsLastHour));
     if (const auto activity = snapshot.activity.constFind(m_guid); activity != snapshot.activity.cend())
         m_activity->setActivity(activity->fromMs, activity->perMinute);

@@ -58,6 +58,7 @@ private:
     QLabel *m_started;
     QLabel *m_lastContact;
     QLabel *m_timeZone;
+    QLabel *m_clockOffset;
     QLabel *m_jobs;
     ActivityGraph *m_activity;
     QPushButton *m_decommission;

@@ -17,7 +17,9 @@ namespace {
 
 constexpr SystemSettings::Field Fields[] = {SystemSettings::Field::LoadBalancerAddress,
                                             SystemSettings::Field::HeartbeatSeconds,
-                                            SystemSettings::Field::OfflineAfterSeconds};
+                                            SystemSettings::Field::OfflineAfterSeconds,
+                                            SystemSettings::Field::TimeToleranceSeconds};
+static_assert(std::size(Fields) == SystemSettings::FieldCount);
 
 } // namespace
 
@@ -29,12 +31,13 @@ SettingsPage::SettingsPage(ClusterClient &client, QWidget *parent)
     auto *group = new QGroupBox(tr("Cluster"), this);
     auto *form = new QFormLayout(group);
     const QString labels[] = {tr("Load balancer address for agents:"), tr("Heartbeat interval (seconds):"),
-                              tr("Offline threshold (seconds):")};
+                              tr("Offline threshold (seconds):"), tr("Clock tolerance (seconds):")};
     const QString hints[] = {
         tr("host:port agents connect to. Leave empty to give agents the managers' own addresses."),
         tr("How often each node records that it is alive."),
-        tr("A node silent this long is marked Offline and its work is taken over. At least two heartbeats.")};
-    for (int i = 0; i < 3; ++i) {
+        tr("A node silent this long is marked Offline and its work is taken over. At least two heartbeats."),
+        tr("A node whose clock is further than this from the database's raises Manager Time Out of Sync.")};
+    for (int i = 0; i < SystemSettings::FieldCount; ++i) {
         Row &r = m_rows[i];
         r.edit = new QLineEdit(this);
         r.edit->setObjectName(systemSettingName(Fields[i]));
@@ -124,6 +127,7 @@ void SettingsPage::load(const SystemSettings &settings)
     row(SystemSettings::Field::LoadBalancerAddress).edit->setText(settings.loadBalancerAddress);
     row(SystemSettings::Field::HeartbeatSeconds).edit->setText(QString::number(settings.heartbeatSeconds));
     row(SystemSettings::Field::OfflineAfterSeconds).edit->setText(QString::number(settings.offlineAfterSeconds));
+    row(SystemSettings::Field::TimeToleranceSeconds).edit->setText(QString::number(settings.timeToleranceSeconds));
 }
 
 void SettingsPage::setDirty(bool dirty)
@@ -157,6 +161,7 @@ bool SettingsPage::save()
     };
     number(SystemSettings::Field::HeartbeatSeconds, settings.heartbeatSeconds);
     number(SystemSettings::Field::OfflineAfterSeconds, settings.offlineAfterSeconds);
+    number(SystemSettings::Field::TimeToleranceSeconds, settings.timeToleranceSeconds);
 
     const QList<SystemSettings::Problem> problems = settings.problems();
     for (const SystemSettings::Problem &problem : problems) {

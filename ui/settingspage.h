@@ -48,7 +48,7 @@ private:
     const Row &row(SystemSettings::Field field) const;
 
     ClusterClient &m_client;
-    Row m_rows[3];
+    Row m_rows[SystemSettings::FieldCount];
     QPushButton *m_save;
     QPushButton *m_revert;
     QLabel *m_message;

@@ -66,6 +66,8 @@ int NodesCommand::run(const QCommandLineParser &parser)
                 {u"hostname"_s, node.hostname},
                 {u"pid"_s, node.pid},
                 {u"time_zone"_s, node.tzName},
+                {u"utc_offset_seconds"_s, node.tzOffsetSeconds},
+                {u"clock_offset_ms"_s, node.clockSkewMs},
             });
         }
         m_out << QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Indented));
@@ -78,9 +80,10 @@ int NodesCommand::run(const QCommandLineParser &parser)
         return ExitSuccess;
     }
     TextTable table({tr("NAME"), tr("GUID"), tr("ADDRESS"), tr("VERSION"), tr("STATUS"), tr("LAST CONTACT"),
-                     tr("JOBS (1 H)"), tr("RUNNING")});
-    table.alignRight(6);
+                     tr("TIME ZONE"), tr("CLOCK"), tr("JOBS (1 H)"), tr("RUNNING")});
     table.alignRight(7);
+    table.alignRight(8);
+    table.alignRight(9);
     for (const NodeInfo &node : std::as_const(*nodes)) {
         const QString contact = node.lastHeartbeat > 0
                                     ? tr("%1 (%2 s ago)")
@@ -91,7 +94,9 @@ int NodesCommand::run(const QCommandLineParser &parser)
                                     ? node.version
                                     : tr("%1 (needs %2)").arg(node.version, node.requiredVersion);
         table.addRow({node.name, node.guid, node.apiAddress, version, nodeStatusText(node.status), contact,
-                      QString::number(node.jobsLastHour), QString::number(node.runningJobs)});
+                      node.tzName.isEmpty() ? tr("?") : node.tzName,
+                      tr("%1 s").arg(node.clockSkewMs / 1000.0, 0, 'f', 1), QString::number(node.jobsLastHour),
+                      QString::number(node.runningJobs)});
     }
     table.print(m_out);
     return ExitSuccess;

@@ -1,10 +1,12 @@
 #include "statuscommand.h"
 
+#include "alerts.h"
 #include "cluster.h"
 #include "ctloptions.h"
 #include "schema.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -63,6 +65,16 @@ int StatusCommand::run(const QCommandLineParser &parser)
         keyState = tr("not checked (pass --secret-file)");
     }
 
+    // The open alerts (not cleared), newest first.
+    auto recent = Alerts::recent(**database, 500);
+    if (!recent)
+        return fail(recent.message());
+    QList<AlertRow> open;
+    for (const AlertRow &alert : std::as_const(*recent)) {
+        if (alert.clearedAt == 0)
+            open.append(alert);
+    }
+
     const QString created = QDateTime::fromMSecsSinceEpoch(info.createdAt, Qt::UTC).toString(Qt::ISODate);
     if (parser.isSet(u"json"_s)) {
         QJsonObject object{{u"cluster_id"_s, info.clusterId},
@@ -73,6 +85,17 @@ int StatusCommand::run(const QCommandLineParser &parser)
                            {u"schema_version"_s, info.schemaVersion},
                            {u"program_schema_version"_s, Schema::CurrentVersion},
                            {u"database"_s, (*database)->url().redacted()}};
+        QJsonArray alerts;
+        for (const AlertRow &alert : std::as_const(open)) {
+            alerts.append(QJsonObject{{u"id"_s, alert.id},
+                                      {u"kind"_s, alert.kind},
+                                      {u"severity"_s, alert.severity},
+                                      {u"node"_s, alert.nodeName},
+                                      {u"message"_s, alert.message},
+                                      {u"raised_at"_s, CtlOptions::utcTime(alert.raisedAt)},
+                                      {u"acknowledged"_s, alert.acknowledgedAt > 0}});
+        }
+        object.insert(u"open_alerts"_s, alerts);
         if (parser.isSet(u"secret-file"_s)) {
             object.insert(u"data_key_unlocked"_s, code == ExitSuccess);
             object.insert(code == ExitSuccess ? u"data_key_fingerprint"_s : u"data_key_error"_s,
@@ -88,7 +111,11 @@ int StatusCommand::run(const QCommandLineParser &parser)
               << tr("Schema version:  %1 (this program: %2)").arg(info.schemaVersion).arg(Schema::CurrentVersion)
               << u'\n'
               << tr("Database:        %1").arg((*database)->url().redacted()) << u'\n'
-              << tr("Data key:        %1").arg(keyState) << Qt::endl;
+              << tr("Data key:        %1").arg(keyState) << u'\n'
+              << tr("Open alerts:     %1").arg(open.size()) << Qt::endl;
+        for (const AlertRow &alert : std::as_const(open))
+            m_out << u"  "_s << CtlOptions::utcTime(alert.raisedAt) << u"  "_s << alert.severity << u"  "_s
+                  << alert.message << Qt::endl;
     }
     if (code != ExitSuccess)
         m_err << tr("cohortctl %1: error: %2").arg(name(), keyState) << Qt::endl;
