@@ -5,13 +5,13 @@
     <name>Cohort::ActivityGraph</name>
     <message>
         <source>Jobs finished per minute over the last hour</source>
-        <translation type="unfinished"></translation>
+        <translation>Beendete Jobs pro Minute in der letzten Stunde</translation>
     </message>
     <message numerus="yes">
         <source>%1: %n job(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1: %n Job</numerusform>
+            <numerusform>%1: %n Jobs</numerusform>
         </translation>
     </message>
 </context>
@@ -19,227 +19,231 @@
     <name>Cohort::Administration</name>
     <message>
         <source>checking the role of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen der Rolle von %1</translation>
     </message>
     <message>
         <source>The user %1 no longer exists and may not change the cluster.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzer %1 existiert nicht mehr und darf den Cluster nicht ändern.</translation>
     </message>
     <message>
         <source>%1 is an auditor and may not change the cluster.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist Auditor und darf den Cluster nicht ändern.</translation>
     </message>
     <message>
         <source>reading alert %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen von Alarm %1</translation>
     </message>
     <message>
         <source>There is no alert %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Alarm %1.</translation>
     </message>
     <message>
         <source>The description has %1 characters; at most %2 are allowed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Beschreibung hat %1 Zeichen; höchstens %2 sind erlaubt.</translation>
     </message>
     <message>
         <source>finding node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen von Knoten %1</translation>
     </message>
     <message>
         <source>There is no node %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Knoten %1.</translation>
     </message>
     <message>
         <source>describing node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern der Beschreibung von Knoten %1</translation>
     </message>
     <message>
         <source>Alert %1 is already cleared.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alarm %1 ist bereits aufgehoben.</translation>
     </message>
     <message>
         <source>Alert %1 is already acknowledged.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alarm %1 ist bereits bestätigt.</translation>
     </message>
     <message>
         <source>acknowledging alert %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Bestätigen von Alarm %1</translation>
     </message>
     <message>
         <source>Alert %1 changed meanwhile; look again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alarm %1 wurde inzwischen geändert; sehen Sie erneut nach.</translation>
     </message>
     <message>
         <source>clearing alert %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufheben von Alarm %1</translation>
     </message>
     <message>
         <source>reading the system settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Systemeinstellungen</translation>
     </message>
 </context>
 <context>
     <name>Cohort::Alerts</name>
     <message>
         <source>looking for an open %1 alert</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen eines offenen Alarms vom Typ %1</translation>
     </message>
     <message>
         <source>raising a %1 alert</source>
-        <translation type="unfinished"></translation>
+        <translation>Auslösen eines Alarms vom Typ %1</translation>
     </message>
     <message>
         <source>reading the alerts</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Alarme</translation>
+    </message>
+    <message>
+        <source>clearing the %1 alerts</source>
+        <translation>Aufheben der Alarme vom Typ %1</translation>
     </message>
 </context>
 <context>
     <name>Cohort::AlertsPage</name>
     <message>
         <source>Show &amp;cleared alerts</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Aufgehobene Alarme anzeigen</translation>
     </message>
     <message>
         <source>&amp;Acknowledge</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Bestätigen</translation>
     </message>
     <message>
         <source>C&amp;lear</source>
-        <translation type="unfinished"></translation>
+        <translation>Auf&amp;heben</translation>
     </message>
     <message>
         <source>Auditors cannot change alerts.</source>
-        <translation type="unfinished"></translation>
+        <translation>Auditoren können Alarme nicht ändern.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::AlertsTableModel</name>
     <message>
         <source>Critical</source>
-        <translation type="unfinished"></translation>
+        <translation>Kritisch</translation>
     </message>
     <message>
         <source>Warning</source>
-        <translation type="unfinished"></translation>
+        <translation>Warnung</translation>
     </message>
     <message>
         <source>Information</source>
-        <translation type="unfinished"></translation>
+        <translation>Information</translation>
     </message>
     <message>
         <source>Cleared by %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufgehoben von %1</translation>
     </message>
     <message>
         <source>Acknowledged by %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Bestätigt von %1</translation>
     </message>
     <message>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>Offen</translation>
     </message>
     <message>
         <source>Raised</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgelöst</translation>
     </message>
     <message>
         <source>Severity</source>
-        <translation type="unfinished"></translation>
+        <translation>Schweregrad</translation>
     </message>
     <message>
         <source>Node</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten</translation>
     </message>
     <message>
         <source>Message</source>
-        <translation type="unfinished"></translation>
+        <translation>Meldung</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>Zustand</translation>
     </message>
 </context>
 <context>
     <name>Cohort::AuditLog</name>
     <message>
         <source>recording %1 in the audit log</source>
-        <translation type="unfinished"></translation>
+        <translation>Eintragen von %1 in das Audit-Protokoll</translation>
     </message>
     <message>
         <source>reading the audit log</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen des Audit-Protokolls</translation>
     </message>
     <message>
         <source>The audit log can only be read a positive number of entries at a time, not %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Audit-Protokoll kann nur in einer positiven Anzahl von Einträgen auf einmal gelesen werden, nicht %1.</translation>
     </message>
     <message>
         <source>searching the audit log</source>
-        <translation type="unfinished"></translation>
+        <translation>Durchsuchen des Audit-Protokolls</translation>
     </message>
 </context>
 <context>
     <name>Cohort::AuditLogModel</name>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeit</translation>
     </message>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktion</translation>
     </message>
     <message>
         <source>Target</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziel</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>Details</translation>
     </message>
 </context>
 <context>
     <name>Cohort::AuditLogPage</name>
     <message>
         <source>&amp;From:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Von:</translation>
     </message>
     <message>
         <source>&amp;To:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Bis:</translation>
     </message>
     <message>
         <source>Any user</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Benutzer</translation>
     </message>
     <message>
         <source>Any action (a prefix such as node.)</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Aktionen (ein Präfix wie node.)</translation>
     </message>
     <message>
         <source>&amp;Apply</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anwenden</translation>
     </message>
     <message>
         <source>&amp;Reset</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Zurücksetzen</translation>
     </message>
     <message>
         <source>User:</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer:</translation>
     </message>
     <message>
         <source>Action:</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktion:</translation>
     </message>
     <message numerus="yes">
         <source>%n entry(s) shown</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Eintrag angezeigt</numerusform>
+            <numerusform>%n Einträge angezeigt</numerusform>
         </translation>
     </message>
 </context>
@@ -247,78 +251,78 @@
     <name>Cohort::Authentication</name>
     <message>
         <source>looking up user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachschlagen von Benutzer %1</translation>
     </message>
     <message>
         <source>Wrong user name or password.</source>
-        <translation type="unfinished"></translation>
+        <translation>Falscher Benutzername oder falsches Passwort.</translation>
     </message>
     <message numerus="yes">
         <source>The account %1 is locked after too many wrong passwords; try again in %n minute(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Das Konto %1 ist nach zu vielen falschen Passwörtern gesperrt; versuchen Sie es in %n Minute erneut.</numerusform>
+            <numerusform>Das Konto %1 ist nach zu vielen falschen Passwörtern gesperrt; versuchen Sie es in %n Minuten erneut.</numerusform>
         </translation>
     </message>
     <message>
         <source>counting a failed login of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Zählen einer fehlgeschlagenen Anmeldung von %1</translation>
     </message>
     <message>
         <source>locking the account %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Sperren des Kontos %1</translation>
     </message>
     <message>
         <source>recording the login of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Protokollieren der Anmeldung von %1</translation>
     </message>
     <message>
         <source>User %1 has the unknown role &quot;%2&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer %1 hat die unbekannte Rolle &quot;%2&quot;.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::Cluster</name>
     <message>
         <source>reading the cluster record</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen des Cluster-Datensatzes</translation>
     </message>
     <message>
         <source>This database already holds cluster &quot;%1&quot; (%2), created %3; nothing was changed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Datenbank enthält bereits den Cluster &quot;%1&quot; (%2), erstellt am %3; nichts wurde geändert.</translation>
     </message>
     <message>
         <source>The cluster name is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Clustername ist leer.</translation>
     </message>
     <message>
         <source>creating the cluster record</source>
-        <translation type="unfinished"></translation>
+        <translation>Anlegen des Cluster-Datensatzes</translation>
     </message>
     <message>
         <source>The cluster record vanished right after it was created.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Cluster-Datensatz ist direkt nach dem Anlegen verschwunden.</translation>
     </message>
     <message>
         <source>The database %1 holds no cluster; create one with &quot;cohortctl init&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank %1 enthält keinen Cluster; legen Sie mit &quot;cohortctl init&quot; einen an.</translation>
     </message>
     <message>
         <source>Another process created %1 meanwhile; this init changed nothing.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein anderer Prozess hat %1 inzwischen angelegt; dieses init hat nichts geändert.</translation>
     </message>
     <message>
         <source>Cannot move the new database into place at %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die neue Datenbank kann nicht nach %1 verschoben werden: %2.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::ClusterClient</name>
     <message numerus="yes">
         <source>The database has not answered for %n second(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Die Datenbank antwortet seit %n Sekunde nicht.</numerusform>
+            <numerusform>Die Datenbank antwortet seit %n Sekunden nicht.</numerusform>
         </translation>
     </message>
 </context>
@@ -326,409 +330,430 @@
     <name>Cohort::ClusterSettings</name>
     <message>
         <source>The cluster setting %1 holds &quot;%2&quot;, not a whole number from %3 to %4.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Cluster-Einstellung %1 enthält &quot;%2&quot;, keine ganze Zahl von %3 bis %4.</translation>
     </message>
     <message>
         <source>reading the cluster setting %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Cluster-Einstellung %1</translation>
     </message>
     <message>
         <source>reading the database clock</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Datenbankuhr</translation>
     </message>
     <message>
         <source>storing the cluster setting %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern der Cluster-Einstellung %1</translation>
     </message>
 </context>
 <context>
     <name>Cohort::ClusterWorker</name>
     <message>
         <source>Not logged in.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht angemeldet.</translation>
     </message>
     <message>
         <source>Node %1 was decommissioned.</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 wurde außer Betrieb genommen.</translation>
     </message>
     <message>
         <source>The description was saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Beschreibung wurde gespeichert.</translation>
     </message>
     <message>
         <source>The alert was acknowledged.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Alarm wurde bestätigt.</translation>
     </message>
     <message>
         <source>The alert was cleared.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Alarm wurde aufgehoben.</translation>
     </message>
     <message>
         <source>Unknown action.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte Aktion.</translation>
     </message>
     <message>
         <source>The settings were saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Einstellungen wurden gespeichert.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::Crypto</name>
     <message>
         <source>OpenSSL failed in %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>OpenSSL ist in %1 fehlgeschlagen: %2</translation>
     </message>
     <message>
         <source>The sealed data is truncated.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die versiegelten Daten sind abgeschnitten.</translation>
     </message>
     <message>
         <source>The data does not authenticate with this key.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Daten lassen sich mit diesem Schlüssel nicht authentifizieren.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::CtlApplication</name>
     <message>
         <source>Usage: cohortctl COMMAND [OPTIONS]</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufruf: cohortctl BEFEHL [OPTIONEN]</translation>
     </message>
     <message>
         <source>Administers a Cohort cluster through its shared database.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwaltet einen Cohort-Cluster über seine gemeinsame Datenbank.</translation>
     </message>
     <message>
         <source>Commands:</source>
-        <translation type="unfinished"></translation>
+        <translation>Befehle:</translation>
     </message>
     <message>
         <source>Database URLs: sqlite:/path/to/cohort.db or postgresql://user:password@host:port/database</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbank-URLs: sqlite:/path/to/cohort.db oder postgresql://user:password@host:port/database</translation>
     </message>
     <message>
         <source>Run &quot;cohortctl COMMAND --help&quot; for the options of a command.</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;cohortctl BEFEHL --help&quot; zeigt die Optionen eines Befehls.</translation>
     </message>
     <message>
         <source>Shows this help.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeigt diese Hilfe an.</translation>
     </message>
     <message>
         <source>Usage: cohortctl %1 [options]</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufruf: cohortctl %1 [Optionen]</translation>
     </message>
     <message>
         <source>cohortctl: unknown command &quot;%1&quot; (see &quot;cohortctl --help&quot;)</source>
-        <translation type="unfinished"></translation>
+        <translation>cohortctl: unbekannter Befehl &quot;%1&quot; (siehe &quot;cohortctl --help&quot;)</translation>
     </message>
     <message>
         <source>cohortctl %1: %2 (see &quot;cohortctl %1 --help&quot;)</source>
-        <translation type="unfinished"></translation>
+        <translation>cohortctl %1: %2 (siehe &quot;cohortctl %1 --help&quot;)</translation>
     </message>
 </context>
 <context>
     <name>Cohort::CtlCommand</name>
     <message>
         <source>cohortctl %1: error: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>cohortctl %1: Fehler: %2</translation>
     </message>
     <message>
         <source>cohortctl %1: %2 (see &quot;cohortctl %1 --help&quot;)</source>
-        <translation type="unfinished"></translation>
+        <translation>cohortctl %1: %2 (siehe &quot;cohortctl %1 --help&quot;)</translation>
     </message>
     <message>
         <source>the option --%1 is required</source>
-        <translation type="unfinished"></translation>
+        <translation>die Option --%1 ist erforderlich</translation>
     </message>
     <message>
         <source>%1 holds no cluster; create one with &quot;cohortctl init&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 enthält keinen Cluster; legen Sie mit &quot;cohortctl init&quot; einen an.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::CtlOptions</name>
     <message>
         <source>The cluster&apos;s database: sqlite:PATH or postgresql://user:password@host:port/database.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank des Clusters: sqlite:PATH oder postgresql://user:password@host:port/database.</translation>
     </message>
     <message>
         <source>The file holding the local secret that unlocks the cluster&apos;s data key.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datei mit dem lokalen Geheimnis, das den Datenschlüssel des Clusters entsperrt.</translation>
     </message>
     <message>
         <source>Prints the result as JSON.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gibt das Ergebnis als JSON aus.</translation>
     </message>
     <message>
         <source>The password file %1 does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Passwortdatei %1 existiert nicht.</translation>
     </message>
     <message>
         <source>Cannot read the password file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Passwortdatei %1 kann nicht gelesen werden: %2.</translation>
     </message>
     <message>
         <source>No password given on standard input; pipe it in or use --password-file.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Passwort über die Standardeingabe erhalten; leiten Sie es per Pipe ein oder verwenden Sie --password-file.</translation>
     </message>
     <message>
         <source>The password file %1 is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Passwortdatei %1 ist leer.</translation>
     </message>
     <message>
         <source>Repeat the password: </source>
-        <translation type="unfinished"></translation>
+        <translation>Passwort wiederholen: </translation>
     </message>
     <message>
         <source>The two passwords differ; nothing was changed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die beiden Passwörter stimmen nicht überein; nichts wurde geändert.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::Database</name>
     <message>
         <source>Qt&apos;s PostgreSQL driver (QPSQL) is not installed; install libqt6sql6-psql.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der PostgreSQL-Treiber von Qt (QPSQL) ist nicht installiert; installieren Sie libqt6sql6-psql.</translation>
     </message>
     <message>
         <source>Qt&apos;s SQLite driver (QSQLITE) is not installed; install libqt6sql6-sqlite.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der SQLite-Treiber von Qt (QSQLITE) ist nicht installiert; installieren Sie libqt6sql6-sqlite.</translation>
     </message>
     <message>
         <source>The folder %1 of the SQLite database does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Ordner %1 der SQLite-Datenbank existiert nicht.</translation>
     </message>
     <message>
         <source>The SQLite database %1 does not exist; create a cluster with &quot;cohortctl init&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die SQLite-Datenbank %1 existiert nicht; legen Sie mit &quot;cohortctl init&quot; einen Cluster an.</translation>
     </message>
     <message>
         <source>Cannot open the SQLite database %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot connect to PostgreSQL at %1:%2 (database %3, user %4)</source>
-        <translation type="unfinished"></translation>
+        <translation>Die SQLite-Datenbank %1 kann nicht geöffnet werden</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Cannot connect to PostgreSQL at %1 (database %2, user %3)</source>
+        <translation>Keine Verbindung zu PostgreSQL unter %1 möglich (Datenbank %2, Benutzer %3)</translation>
     </message>
 </context>
 <context>
     <name>Cohort::DatabaseUrl</name>
     <message>
         <source>The database URL is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank-URL ist leer.</translation>
     </message>
     <message>
         <source>The SQLite URL &quot;%1&quot; names no file; write sqlite:/path/to/cohort.db.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die SQLite-URL &quot;%1&quot; nennt keine Datei; schreiben Sie sqlite:/path/to/cohort.db.</translation>
     </message>
     <message>
         <source>An in-memory SQLite database cannot be shared by nodes and threads; give a file path.</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine SQLite-Datenbank im Arbeitsspeicher kann nicht von Knoten und Threads gemeinsam genutzt werden; geben Sie einen Dateipfad an.</translation>
     </message>
     <message>
         <source>The SQLite URL &quot;%1&quot; has options; Cohort sets them itself.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die SQLite-URL &quot;%1&quot; enthält Optionen; Cohort setzt diese selbst.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a database URL; write sqlite:PATH or postgresql://user:password@host:port/database.</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;%1&quot; ist keine Datenbank-URL; schreiben Sie sqlite:PATH oder postgresql://user:password@host:port/database.</translation>
     </message>
     <message>
         <source>Unsupported database URL scheme &quot;%1&quot;; use sqlite: or postgresql://.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht unterstütztes Datenbank-URL-Schema &quot;%1&quot;; verwenden Sie sqlite: oder postgresql://.</translation>
     </message>
     <message>
         <source>The PostgreSQL URL names no host; write postgresql://user:password@host:port/database.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die PostgreSQL-URL nennt keinen Host; schreiben Sie postgresql://user:password@host:port/database.</translation>
     </message>
     <message>
         <source>The PostgreSQL URL has port 0; give a port from 1 to 65535.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die PostgreSQL-URL hat den Port 0; geben Sie einen Port von 1 bis 65535 an.</translation>
     </message>
     <message>
         <source>The PostgreSQL URL names no user; write postgresql://user:password@host:port/database.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die PostgreSQL-URL nennt keinen Benutzer; schreiben Sie postgresql://user:password@host:port/database.</translation>
     </message>
     <message>
         <source>The PostgreSQL URL names no database; add /database after the host and port.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die PostgreSQL-URL nennt keine Datenbank; fügen Sie /database nach Host und Port an.</translation>
     </message>
     <message>
         <source>The PostgreSQL URL path &quot;%1&quot; must be a single database name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Pfad &quot;%1&quot; der PostgreSQL-URL muss ein einzelner Datenbankname sein.</translation>
     </message>
     <message>
         <source>The PostgreSQL URL must not have a #fragment.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die PostgreSQL-URL darf kein #Fragment enthalten.</translation>
     </message>
     <message>
         <source>Unknown PostgreSQL URL option &quot;%1&quot;; known options: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte PostgreSQL-URL-Option &quot;%1&quot;; bekannte Optionen: %2.</translation>
     </message>
     <message>
         <source>Invalid value &quot;%1&quot; for %2; use one of: %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ungültiger Wert &quot;%1&quot; für %2; zulässig sind: %3.</translation>
     </message>
     <message>
         <source>connect_timeout must be a whole number of seconds above 0, not &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>connect_timeout muss eine ganze Zahl von Sekunden größer als 0 sein, nicht &quot;%1&quot;.</translation>
     </message>
     <message>
         <source>Malformed PostgreSQL URL: check the port (1 to 65535) and percent-encode special characters in the user name and password (%40 for @, %25 for %).</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlerhafte PostgreSQL-URL: Prüfen Sie den Port (1 bis 65535) und kodieren Sie Sonderzeichen in Benutzername und Passwort mit Prozent-Kodierung (%40 für @, %25 für %).</translation>
     </message>
     <message>
         <source>The value of %1 may only hold letters, digits and . _ / : @ + -.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Wert von %1 darf nur Buchstaben, Ziffern und . _ / : @ + - enthalten.</translation>
+    </message>
+    <message>
+        <source>The PostgreSQL URL&apos;s server list has an invalid entry &quot;%1&quot;; write host:port,host:port.</source>
+        <translation>Die Serverliste der PostgreSQL-URL enthält einen ungültigen Eintrag &quot;%1&quot;; schreiben Sie host:port,host:port.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::DecommissionCommand</name>
     <message>
         <source>Removes an Offline manager node from the cluster for good.</source>
-        <translation type="unfinished"></translation>
+        <translation>Entfernt einen Manager-Knoten im Status Offline endgültig aus dem Cluster.</translation>
     </message>
     <message>
         <source>Only an Offline node can be decommissioned: stop it first, or wait until its peers
 mark it Offline. Its GUID can never rejoin the cluster. The change is recorded in
 the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur ein Knoten im Status Offline kann außer Betrieb genommen werden: Stoppen Sie ihn
+zuerst oder warten Sie, bis die anderen Knoten ihn als Offline markieren. Seine GUID
+kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll festgehalten.</translation>
     </message>
     <message>
         <source>Who decommissions the node, for the audit log (default: %1).</source>
-        <translation type="unfinished"></translation>
+        <translation>Wer den Knoten außer Betrieb nimmt, für das Audit-Protokoll (Standard: %1).</translation>
     </message>
     <message>
         <source>The node to decommission: its GUID, or a name only one node has.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der außer Betrieb zu nehmende Knoten: seine GUID oder ein Name, den nur ein Knoten trägt.</translation>
     </message>
     <message>
         <source>give exactly one NODE to decommission</source>
-        <translation type="unfinished"></translation>
+        <translation>geben Sie genau einen Knoten (NODE) an, der außer Betrieb genommen werden soll</translation>
     </message>
     <message>
         <source>the NODE to decommission cannot be empty</source>
-        <translation type="unfinished"></translation>
+        <translation>der außer Betrieb zu nehmende Knoten (NODE) darf nicht leer sein</translation>
     </message>
     <message>
         <source>--actor cannot be empty</source>
-        <translation type="unfinished"></translation>
+        <translation>--actor darf nicht leer sein</translation>
     </message>
     <message>
         <source>--actor is longer than %1 characters</source>
-        <translation type="unfinished"></translation>
+        <translation>--actor ist länger als %1 Zeichen</translation>
     </message>
     <message>
         <source>--actor must be one line of printable text</source>
-        <translation type="unfinished"></translation>
+        <translation>--actor muss eine einzelne Zeile druckbaren Texts sein</translation>
     </message>
     <message>
         <source>Decommissioned node %1 (%2).</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 (%2) außer Betrieb genommen.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::Dialect</name>
     <message>
         <source>switching SQLite to WAL mode</source>
-        <translation type="unfinished"></translation>
+        <translation>Umschalten von SQLite in den WAL-Modus</translation>
     </message>
     <message>
         <source>switching SQLite to WAL mode: the database stayed locked for %1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>Umschalten von SQLite in den WAL-Modus: die Datenbank blieb %1 s lang gesperrt</translation>
     </message>
     <message>
         <source>listing tables</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Tabellen</translation>
     </message>
     <message>
         <source>taking the migration lock</source>
-        <translation type="unfinished"></translation>
+        <translation>Setzen der Migrationssperre</translation>
     </message>
     <message>
         <source>SQLite cannot use WAL mode for this file (it stays in &quot;%1&quot; mode)</source>
-        <translation type="unfinished"></translation>
+        <translation>SQLite kann für diese Datei den WAL-Modus nicht verwenden (sie bleibt im Modus &quot;%1&quot;)</translation>
     </message>
     <message>
         <source>another process has held the migration lock for more than %1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>ein anderer Prozess hält die Migrationssperre seit mehr als %1 s</translation>
+    </message>
+    <message>
+        <source>reading SQLite&apos;s busy timeout</source>
+        <translation>Lesen des Busy-Timeouts von SQLite</translation>
+    </message>
+    <message>
+        <source>another process has held the database&apos;s write lock for more than %1 s</source>
+        <translation>ein anderer Prozess hält die Schreibsperre der Datenbank seit mehr als %1 s</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ExportFile</name>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
 </context>
 <context>
     <name>Cohort::FinishedJobsDialog</name>
     <message>
         <source>Jobs: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs: %1</translation>
     </message>
     <message>
         <source>Reading the jobs…</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs werden gelesen…</translation>
     </message>
     <message>
         <source>ID</source>
-        <translation type="unfinished"></translation>
+        <translation>ID</translation>
     </message>
     <message>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>Typ</translation>
     </message>
     <message>
         <source>Node</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>Zustand</translation>
     </message>
     <message>
         <source>Attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>Versuche</translation>
     </message>
     <message>
         <source>Finished</source>
-        <translation type="unfinished"></translation>
+        <translation>Beendet</translation>
     </message>
     <message>
         <source>Last error</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzter Fehler</translation>
     </message>
     <message>
         <source>The jobs could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Jobs konnten nicht gelesen werden: %1</translation>
     </message>
     <message>
         <source>%1 (local)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (lokal)</translation>
     </message>
     <message>
         <source>Succeeded</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfolgreich</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagen</translation>
     </message>
     <message>
         <source>%1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2</translation>
     </message>
     <message>
         <source>The latest %1 of %2 jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die neuesten %1 von %2 Jobs.</translation>
     </message>
     <message>
         <source>%1 of %2 jobs are still kept in the database; older finished jobs are removed after the retention period.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 Jobs sind noch in der Datenbank gespeichert; ältere beendete Jobs werden nach Ablauf der Aufbewahrungsfrist entfernt.</translation>
     </message>
     <message numerus="yes">
         <source>%n job(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Job.</numerusform>
+            <numerusform>%n Jobs.</numerusform>
         </translation>
     </message>
 </context>
@@ -736,895 +761,939 @@ the audit log.</source>
     <name>Cohort::GenSecretCommand</name>
     <message>
         <source>Writes a new random local secret to a new file (mode 600).</source>
-        <translation type="unfinished"></translation>
+        <translation>Schreibt ein neues zufälliges lokales Geheimnis in eine neue Datei (Modus 600).</translation>
     </message>
     <message>
         <source>The file to create; an existing file is never overwritten.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die anzulegende Datei; eine vorhandene Datei wird nie überschrieben.</translation>
     </message>
     <message>
         <source>Wrote a new local secret to %1. Copy it to every node of the cluster; without it the cluster&apos;s data key cannot be unlocked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein neues lokales Geheimnis wurde in %1 geschrieben. Kopieren Sie es auf jeden Knoten des Clusters; ohne es lässt sich der Datenschlüssel des Clusters nicht entsperren.</translation>
     </message>
     <message>
         <source>give exactly one FILE to write</source>
-        <translation type="unfinished"></translation>
+        <translation>geben Sie genau eine zu schreibende Datei (FILE) an</translation>
     </message>
 </context>
 <context>
     <name>Cohort::HealthMonitor</name>
     <message>
         <source>The cluster was upgraded to schema version %1; this node (schema %2, version %3) must be upgraded too, and stops.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Cluster wurde auf Schemaversion %1 aktualisiert; dieser Knoten (Schema %2, Version %3) muss ebenfalls aktualisiert werden und wird beendet.</translation>
     </message>
     <message>
         <source>This node was decommissioned; it stops and cannot rejoin. To run this machine as a new node, delete %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Knoten wurde außer Betrieb genommen; er wird beendet und kann nicht erneut beitreten. Um diesen Rechner als neuen Knoten zu betreiben, löschen Sie %1.</translation>
     </message>
     <message>
         <source>Another process now runs as node %1; this one stops. If this machine was cloned, delete %2 to join it as a new node.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein anderer Prozess läuft jetzt als Knoten %1; dieser wird beendet. Wurde dieser Rechner geklont, löschen Sie %2, damit er als neuer Knoten beitritt.</translation>
+    </message>
+    <message>
+        <source>A node of version %1 took over the cluster; this node (version %2) claims nothing more and stops. It shows as Offline (Upgrade Required) until it runs version %1.</source>
+        <translation>Ein Knoten mit Version %1 hat den Cluster übernommen; dieser Knoten (Version %2) beansprucht nichts mehr und wird beendet. Er wird als Offline (Upgrade Required) angezeigt, bis er Version %1 ausführt.</translation>
+    </message>
+    <message>
+        <source>its database session ended and nothing listens on its API port (%1)</source>
+        <translation>seine Datenbanksitzung ist beendet und an seinem API-Port (%1) lauscht nichts</translation>
+    </message>
+    <message>
+        <source>its database session ended %1 s ago and its API (%2) cannot be reached</source>
+        <translation>seine Datenbanksitzung endete vor %1 s und seine API (%2) ist nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>its process %1 ended</source>
+        <translation>sein Prozess %1 ist beendet</translation>
     </message>
 </context>
 <context>
     <name>Cohort::InitCommand</name>
     <message>
         <source>Creates a cluster: the schema, the data key and the first administrator.</source>
-        <translation type="unfinished"></translation>
+        <translation>Legt einen Cluster an: das Schema, den Datenschlüssel und den ersten Administrator.</translation>
     </message>
     <message>
         <source>The first administrator&apos;s user name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzername des ersten Administrators.</translation>
     </message>
     <message>
         <source>A file whose first line is the administrator&apos;s password (default: read it from standard input).</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Datei, deren erste Zeile das Passwort des Administrators ist (Standard: von der Standardeingabe lesen).</translation>
     </message>
     <message>
         <source>The cluster&apos;s display name (default: Cohort).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Anzeigename des Clusters (Standard: Cohort).</translation>
     </message>
     <message>
         <source>Password for %1: </source>
-        <translation type="unfinished"></translation>
+        <translation>Passwort für %1: </translation>
     </message>
     <message>
         <source>Created cluster &quot;%1&quot; (%2) in %3: schema version %4, administrator %5.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cluster &quot;%1&quot; (%2) in %3 angelegt: Schemaversion %4, Administrator %5.</translation>
     </message>
     <message>
         <source>unexpected argument &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
     </message>
 </context>
 <context>
     <name>Cohort::JobChartView</name>
     <message>
-        <source>Cannot write %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Jobs finished</source>
-        <translation type="unfinished"></translation>
+        <translation>Beendete Jobs</translation>
     </message>
     <message>
         <source>No jobs finished in this period.</source>
-        <translation type="unfinished"></translation>
+        <translation>In diesem Zeitraum wurden keine Jobs beendet.</translation>
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2: %3 of %4 jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2: %3 von %4 Jobs</translation>
     </message>
 </context>
 <context>
     <name>Cohort::JobCountsModel</name>
     <message>
         <source>Succeeded</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfolgreich</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagen</translation>
     </message>
     <message>
         <source>Job type</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobtyp</translation>
     </message>
     <message>
         <source>Node</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten</translation>
     </message>
     <message>
         <source>Total</source>
-        <translation type="unfinished"></translation>
+        <translation>Gesamt</translation>
     </message>
 </context>
 <context>
     <name>Cohort::JobPool</name>
     <message>
         <source>preparing %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorbereiten von %1</translation>
     </message>
     <message>
         <source>preparing to submit jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorbereiten der Übermittlung von Jobs</translation>
     </message>
     <message>
         <source>submitting jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Übermitteln von Jobs</translation>
     </message>
     <message>
         <source>waking the nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Wecken der Knoten</translation>
     </message>
     <message>
         <source>A job needs a type.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Job braucht einen Typ.</translation>
     </message>
     <message>
         <source>A job needs at least one attempt.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Job braucht mindestens einen Versuch.</translation>
     </message>
     <message>
         <source>A job&apos;s delay cannot be negative.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Verzögerung eines Jobs darf nicht negativ sein.</translation>
     </message>
     <message>
         <source>claiming jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Beanspruchen von Jobs</translation>
     </message>
     <message>
         <source>finding local jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen lokaler Jobs</translation>
     </message>
     <message>
         <source>starting a local job</source>
-        <translation type="unfinished"></translation>
+        <translation>Starten eines lokalen Jobs</translation>
     </message>
     <message>
         <source>completing jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Abschließen von Jobs</translation>
     </message>
     <message>
         <source>locking local jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Sperren lokaler Jobs</translation>
     </message>
     <message>
         <source>completing local job %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Abschließen des lokalen Jobs %1</translation>
     </message>
     <message>
         <source>finishing local jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Beenden lokaler Jobs</translation>
     </message>
     <message>
         <source>adding to the job statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>Ergänzen der Jobstatistik</translation>
     </message>
     <message>
         <source>handing jobs back</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurückgeben von Jobs</translation>
     </message>
     <message>
         <source>handing a local job back</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurückgeben eines lokalen Jobs</translation>
     </message>
     <message>
         <source>returning a node&apos;s jobs to the pool</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurückgeben der Jobs eines Knotens an den Pool</translation>
     </message>
     <message>
         <source>ending a node&apos;s local jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Beenden der lokalen Jobs eines Knotens</translation>
     </message>
     <message>
         <source>Unknown job state &quot;%1&quot;; use one of %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Jobzustand &quot;%1&quot;; zulässig sind %2.</translation>
     </message>
     <message>
         <source>listing jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Jobs</translation>
     </message>
     <message>
         <source>reading the database clock</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Datenbankuhr</translation>
     </message>
     <message>
         <source>The database did not tell its time.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank hat ihre Uhrzeit nicht mitgeteilt.</translation>
     </message>
     <message>
         <source>Unknown job type &quot;%1&quot;: no node could run it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Jobtyp &quot;%1&quot;: Kein Knoten könnte ihn ausführen.</translation>
     </message>
     <message>
         <source>refreshing the job table&apos;s statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktualisieren der Statistiken der Jobtabelle</translation>
     </message>
     <message>
         <source>recording the heartbeat</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufzeichnen des Heartbeats</translation>
     </message>
     <message>
         <source>finding this node&apos;s claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen der von diesem Knoten beanspruchten Jobs</translation>
     </message>
     <message>
         <source>finding this node&apos;s local jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen der lokalen Jobs dieses Knotens</translation>
+    </message>
+    <message>
+        <source>locking this node&apos;s row</source>
+        <translation>Sperren der Zeile dieses Knotens</translation>
+    </message>
+    <message>
+        <source>failing job %1</source>
+        <translation>Markieren von Job %1 als fehlgeschlagen</translation>
     </message>
 </context>
 <context>
     <name>Cohort::JobRunner</name>
     <message>
         <source>no job type &quot;%1&quot; on this node (version %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>kein Jobtyp &quot;%1&quot; auf diesem Knoten (Version %2)</translation>
+    </message>
+    <message>
+        <source>its outcome could not be recorded: %1</source>
+        <translation>sein Ergebnis konnte nicht gespeichert werden: %1</translation>
+    </message>
+    <message>
+        <source>The database refuses to record job %1 and to take it back (%2); this node stops so that its peers take over its jobs.</source>
+        <translation>Die Datenbank verweigert sowohl das Speichern von Job %1 als auch dessen Rücknahme (%2); dieser Knoten wird beendet, damit die anderen Knoten seine Jobs übernehmen.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::JobStatistics</name>
     <message>
         <source>The end of the time range (%1) is before its start (%2).</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Ende des Zeitraums (%1) liegt vor seinem Beginn (%2).</translation>
     </message>
     <message numerus="yes">
         <source>Job statistics are read at most %n day(s) at a time.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Jobstatistiken werden höchstens für %n Tag auf einmal gelesen.</numerusform>
+            <numerusform>Jobstatistiken werden höchstens für %n Tage auf einmal gelesen.</numerusform>
         </translation>
     </message>
     <message>
         <source>reading the job statistics of node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Jobstatistik von Knoten %1</translation>
     </message>
     <message>
         <source>reading the job statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Jobstatistik</translation>
     </message>
     <message>
         <source>A bucket of %1 ms is not a whole number of minutes that divides the time range.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Intervall von %1 ms ist keine ganze Anzahl von Minuten, die den Zeitraum teilt.</translation>
     </message>
     <message>
         <source>reading the activity of the nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Aktivität der Knoten</translation>
     </message>
     <message>
         <source>listing finished jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten beendeter Jobs</translation>
     </message>
 </context>
 <context>
     <name>Cohort::JobTypes</name>
     <message>
         <source>reading the database clock</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Datenbankuhr</translation>
     </message>
     <message>
         <source>a sleep job needs &quot;ms&quot;, the time to sleep in milliseconds</source>
-        <translation type="unfinished"></translation>
+        <translation>ein sleep-Job braucht &quot;ms&quot;, die Wartezeit in Millisekunden</translation>
     </message>
     <message>
         <source>&quot;ms&quot; must be a whole number of milliseconds from 0 to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;ms&quot; muss eine ganze Zahl von Millisekunden von 0 bis %1 sein</translation>
     </message>
     <message>
         <source>cancelled: the node is stopping</source>
-        <translation type="unfinished"></translation>
+        <translation>abgebrochen: der Knoten wird beendet</translation>
     </message>
     <message>
         <source>the job failed as asked</source>
-        <translation type="unfinished"></translation>
+        <translation>der Job ist wie angefordert fehlgeschlagen</translation>
     </message>
     <message numerus="yes">
         <source>cleared %n cached value(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n zwischengespeicherter Wert gelöscht</numerusform>
+            <numerusform>%n zwischengespeicherte Werte gelöscht</numerusform>
         </translation>
     </message>
     <message>
         <source>purging old records</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen alter Datensätze</translation>
     </message>
     <message numerus="yes">
         <source>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 Jobs, %2 Alarme, %3 Audit-Einträge und %4 Statistikzeilen gelöscht, die älter als %n Tag waren</numerusform>
+            <numerusform>%1 Jobs, %2 Alarme, %3 Audit-Einträge und %4 Statistikzeilen gelöscht, die älter als %n Tage waren</numerusform>
         </translation>
     </message>
     <message>
         <source>rolling up job statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>Verdichten der Jobstatistik</translation>
     </message>
     <message>
         <source>rolled %1 per-minute rows into %2 hourly rows</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Minutenzeilen zu %2 Stundenzeilen verdichtet</translation>
     </message>
     <message>
         <source>flagging silent agents</source>
-        <translation type="unfinished"></translation>
+        <translation>Markieren stiller Agenten</translation>
     </message>
     <message numerus="yes">
         <source>%n agent(s) stopped checking in.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Agent meldet sich nicht mehr.</numerusform>
+            <numerusform>%n Agenten melden sich nicht mehr.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>flagged %n silent agent(s) offline</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n stiller Agent als offline markiert</numerusform>
+            <numerusform>%n stille Agenten als offline markiert</numerusform>
         </translation>
     </message>
     <message>
         <source>Does nothing; for tests and benchmarks.</source>
-        <translation type="unfinished"></translation>
+        <translation>Tut nichts; für Tests und Benchmarks.</translation>
     </message>
     <message>
         <source>Waits {&quot;ms&quot;: N} milliseconds; for tests.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartet {&quot;ms&quot;: N} Millisekunden; für Tests.</translation>
     </message>
     <message>
         <source>Fails with {&quot;error&quot;: TEXT}; for tests.</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlägt mit {&quot;error&quot;: TEXT} fehl; für Tests.</translation>
     </message>
     <message>
         <source>Drops each node&apos;s cached cluster settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwirft die zwischengespeicherten Cluster-Einstellungen jedes Knotens.</translation>
     </message>
     <message>
         <source>Deletes finished jobs, cleared alerts, audit entries and statistics past the retention.</source>
-        <translation type="unfinished"></translation>
+        <translation>Löscht beendete Jobs, aufgehobene Alarme, Audit-Einträge und Statistiken nach Ablauf der Aufbewahrungsfrist.</translation>
     </message>
     <message>
         <source>Compacts old per-minute job statistics into hours.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verdichtet alte minütliche Jobstatistiken zu Stundenwerten.</translation>
     </message>
     <message>
         <source>Flags agents that stopped checking in.</source>
-        <translation type="unfinished"></translation>
+        <translation>Markiert Agenten, die sich nicht mehr melden.</translation>
     </message>
     <message>
         <source>Unknown job type &quot;%1&quot;; the types are %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Jobtyp &quot;%1&quot;; die Typen sind %2.</translation>
     </message>
     <message>
         <source>The payload is not valid JSON: %1 at offset %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload ist kein gültiges JSON: %1 an Position %2.</translation>
     </message>
     <message>
         <source>The payload must be a JSON object, like {&quot;ms&quot;: 100}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Payload muss ein JSON-Objekt sein, etwa {&quot;ms&quot;: 100}.</translation>
     </message>
     <message>
         <source>Bad payload for %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ungültige Payload für %1: %2.</translation>
+    </message>
+    <message>
+        <source>cancelled between batches: the node is stopping (so far %1)</source>
+        <translation>zwischen zwei Stapeln abgebrochen: der Knoten wird beendet (bisher %1)</translation>
+    </message>
+    <message>
+        <source>; the rest waits for the next run (at most %1 batches of %2 rows per table in a run)</source>
+        <translation>; der Rest wartet auf den nächsten Lauf (höchstens %1 Stapel zu je %2 Zeilen pro Tabelle und Lauf)</translation>
     </message>
 </context>
 <context>
     <name>Cohort::JobsCommand</name>
     <message>
         <source>Submits jobs to the pool, lists them, and counts finished jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Übermittelt Jobs an den Pool, listet sie auf und zählt beendete Jobs.</translation>
     </message>
     <message>
         <source>Runs on every node.</source>
-        <translation type="unfinished"></translation>
+        <translation>Läuft auf jedem Knoten.</translation>
     </message>
     <message>
         <source>Actions:</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktionen:</translation>
     </message>
     <message>
         <source>  submit  Adds jobs to the pool: --type (required), --count, --payload, --local,
           --priority, --delay, --max-attempts.</source>
-        <translation type="unfinished"></translation>
+        <translation>  submit  Fügt dem Pool Jobs hinzu: --type (erforderlich), --count, --payload, --local,
+          --priority, --delay, --max-attempts.</translation>
     </message>
     <message>
         <source>  list    Lists jobs, newest first: --state, --node, --limit.</source>
-        <translation type="unfinished"></translation>
+        <translation>  list    Listet Jobs auf, neueste zuerst: --state, --node, --limit.</translation>
     </message>
     <message>
         <source>  stats   Counts finished jobs by node and type: --since.</source>
-        <translation type="unfinished"></translation>
+        <translation>  stats   Zählt beendete Jobs nach Knoten und Typ: --since.</translation>
     </message>
     <message>
         <source>Job types:</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobtypen:</translation>
     </message>
     <message>
         <source>What to do: submit, list or stats.</source>
-        <translation type="unfinished"></translation>
+        <translation>Was zu tun ist: submit, list oder stats.</translation>
     </message>
     <message>
         <source>submit: the job type (see &quot;Job types&quot; above).</source>
-        <translation type="unfinished"></translation>
+        <translation>submit: der Jobtyp (siehe &quot;Jobtypen&quot; oben).</translation>
     </message>
     <message>
         <source>submit: how many jobs, from 1 to %1 (default: 1).</source>
-        <translation type="unfinished"></translation>
+        <translation>submit: wie viele Jobs, von 1 bis %1 (Standard: 1).</translation>
     </message>
     <message>
         <source>submit: the jobs&apos; payload, a JSON object (default: {}).</source>
-        <translation type="unfinished"></translation>
+        <translation>submit: die Payload der Jobs, ein JSON-Objekt (Standard: {}).</translation>
     </message>
     <message>
         <source>submit: runs each job once on every online node instead of on one node (always so for the types that run on every node).</source>
-        <translation type="unfinished"></translation>
+        <translation>submit: führt jeden Job einmal auf jedem Online-Knoten statt auf einem Knoten aus (bei den Typen, die auf jedem Knoten laufen, immer).</translation>
     </message>
     <message>
         <source>submit: higher runs first (default: 0).</source>
-        <translation type="unfinished"></translation>
+        <translation>submit: höhere Werte laufen zuerst (Standard: 0).</translation>
     </message>
     <message>
         <source>submit: not before this many seconds from now, from 0 to %1 (30 days; default: 0).</source>
-        <translation type="unfinished"></translation>
+        <translation>submit: frühestens in so vielen Sekunden, von 0 bis %1 (30 Tage; Standard: 0).</translation>
     </message>
     <message>
         <source>submit: how often a failing job is tried, from 1 to %1 (default: 5).</source>
-        <translation type="unfinished"></translation>
+        <translation>submit: wie oft ein fehlschlagender Job versucht wird, von 1 bis %1 (Standard: 5).</translation>
     </message>
     <message>
         <source>list: only jobs in this state: queued, running, succeeded or failed.</source>
-        <translation type="unfinished"></translation>
+        <translation>list: nur Jobs in diesem Zustand: queued, running, succeeded oder failed.</translation>
     </message>
     <message>
         <source>list: only jobs claimed by this node (GUID or name).</source>
-        <translation type="unfinished"></translation>
+        <translation>list: nur Jobs, die dieser Knoten beansprucht hat (GUID oder Name).</translation>
     </message>
     <message>
         <source>list: at most this many jobs, from 1 to %1 (default: 100).</source>
-        <translation type="unfinished"></translation>
+        <translation>list: höchstens so viele Jobs, von 1 bis %1 (Standard: 100).</translation>
     </message>
     <message>
         <source>stats: the window, like 30s, 15m, 1h, 6h, 24h or 7d (default: 1h).</source>
-        <translation type="unfinished"></translation>
+        <translation>stats: der Zeitraum, etwa 30s, 15m, 1h, 6h, 24h oder 7d (Standard: 1h).</translation>
     </message>
     <message>
         <source>give an action: submit, list or stats</source>
-        <translation type="unfinished"></translation>
+        <translation>geben Sie eine Aktion an: submit, list oder stats</translation>
     </message>
     <message>
         <source>unknown action &quot;%1&quot;; the actions are submit, list and stats</source>
-        <translation type="unfinished"></translation>
+        <translation>unbekannte Aktion &quot;%1&quot;; die Aktionen sind submit, list und stats</translation>
     </message>
     <message>
         <source>unexpected argument &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
     </message>
     <message>
         <source>--%1 does not apply to &quot;jobs %2&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--%1 gilt nicht für &quot;jobs %2&quot;</translation>
     </message>
     <message>
         <source>--count must be a whole number from 1 to %1, not &quot;%2&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--count muss eine ganze Zahl von 1 bis %1 sein, nicht &quot;%2&quot;</translation>
     </message>
     <message>
         <source>--priority must be a whole number from %1 to %2, not &quot;%3&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--priority muss eine ganze Zahl von %1 bis %2 sein, nicht &quot;%3&quot;</translation>
     </message>
     <message>
         <source>--delay must be a number of seconds from 0 to %1 (30 days), not &quot;%2&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--delay muss eine Anzahl von Sekunden von 0 bis %1 (30 Tage) sein, nicht &quot;%2&quot;</translation>
     </message>
     <message>
         <source>--max-attempts must be a whole number from 1 to %1, not &quot;%2&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--max-attempts muss eine ganze Zahl von 1 bis %1 sein, nicht &quot;%2&quot;</translation>
     </message>
     <message>
         <source>%1 (%2 of the %3 jobs had been submitted before)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (%2 der %3 Jobs waren zuvor bereits übermittelt worden)</translation>
     </message>
     <message numerus="yes">
         <source>Submitted %n job(s) of type %1.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Job vom Typ %1 übermittelt.</numerusform>
+            <numerusform>%n Jobs vom Typ %1 übermittelt.</numerusform>
         </translation>
     </message>
     <message>
         <source>--limit must be a whole number from 1 to %1, not &quot;%2&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--limit muss eine ganze Zahl von 1 bis %1 sein, nicht &quot;%2&quot;</translation>
     </message>
     <message>
         <source>No jobs match.</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine passenden Jobs.</translation>
     </message>
     <message>
         <source>ID</source>
-        <translation type="unfinished"></translation>
+        <translation>ID</translation>
     </message>
     <message>
         <source>TYPE</source>
-        <translation type="unfinished"></translation>
+        <translation>TYP</translation>
     </message>
     <message>
         <source>SCOPE</source>
-        <translation type="unfinished"></translation>
+        <translation>BEREICH</translation>
     </message>
     <message>
         <source>STATE</source>
-        <translation type="unfinished"></translation>
+        <translation>ZUSTAND</translation>
     </message>
     <message>
         <source>ATTEMPTS</source>
-        <translation type="unfinished"></translation>
+        <translation>VERSUCHE</translation>
     </message>
     <message>
         <source>NODE</source>
-        <translation type="unfinished"></translation>
+        <translation>KNOTEN</translation>
     </message>
     <message>
         <source>CREATED</source>
-        <translation type="unfinished"></translation>
+        <translation>ERSTELLT</translation>
     </message>
     <message>
         <source>FINISHED</source>
-        <translation type="unfinished"></translation>
+        <translation>BEENDET</translation>
     </message>
     <message>
         <source>LAST ERROR</source>
-        <translation type="unfinished"></translation>
+        <translation>LETZTER FEHLER</translation>
     </message>
     <message numerus="yes">
         <source>Showing the newest %n job(s); --limit shows more.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Job (der neueste) wird angezeigt; --limit zeigt mehr.</numerusform>
+            <numerusform>Die neuesten %n Jobs werden angezeigt; --limit zeigt mehr.</numerusform>
         </translation>
     </message>
     <message>
         <source>--since must be a duration like 30s, 15m, 1h, 6h, 24h or 7d (at most %1d), not &quot;%2&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--since muss eine Dauer wie 30s, 15m, 1h, 6h, 24h oder 7d sein (höchstens %1d), nicht &quot;%2&quot;</translation>
     </message>
     <message>
         <source>No jobs finished since %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Seit %1 wurden keine Jobs beendet.</translation>
     </message>
     <message>
         <source>SUCCEEDED</source>
-        <translation type="unfinished"></translation>
+        <translation>ERFOLGREICH</translation>
     </message>
     <message>
         <source>FAILED</source>
-        <translation type="unfinished"></translation>
+        <translation>FEHLGESCHLAGEN</translation>
     </message>
     <message>
         <source>AVERAGE MS</source>
-        <translation type="unfinished"></translation>
+        <translation>MITTEL MS</translation>
     </message>
     <message>
         <source>Finished jobs by node and type since %1:</source>
-        <translation type="unfinished"></translation>
+        <translation>Beendete Jobs nach Knoten und Typ seit %1:</translation>
     </message>
     <message>
         <source>Totals by node:</source>
-        <translation type="unfinished"></translation>
+        <translation>Summen nach Knoten:</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::LivenessLock</name>
+    <message>
+        <source>checking this node&apos;s session</source>
+        <translation>Prüfen der Sitzung dieses Knotens</translation>
     </message>
 </context>
 <context>
     <name>Cohort::LoginDialog</name>
     <message>
         <source>Sign In to Cohort</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei Cohort anmelden</translation>
     </message>
     <message>
         <source>A name for this database, to pick it again next time</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Name für diese Datenbank, um sie beim nächsten Mal wieder auszuwählen</translation>
     </message>
     <message>
         <source>sqlite:/path/to/cluster.db or postgresql://user@host/db</source>
-        <translation type="unfinished"></translation>
+        <translation>sqlite:/path/to/cluster.db oder postgresql://user@host/db</translation>
     </message>
     <message>
         <source>The cluster&apos;s database. A database password in the URL is not kept; PostgreSQL can also take it from ~/.pgpass.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank des Clusters. Ein Datenbankpasswort in der URL wird nicht gespeichert; PostgreSQL kann es auch aus ~/.pgpass lesen.</translation>
     </message>
     <message>
         <source>Sign In</source>
-        <translation type="unfinished"></translation>
+        <translation>Anmelden</translation>
     </message>
     <message>
         <source>&amp;Profile:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Profil:</translation>
     </message>
     <message>
         <source>&amp;Database:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Datenbank:</translation>
     </message>
     <message>
         <source>&amp;User name:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Benutzername:</translation>
     </message>
     <message>
         <source>Pass&amp;word:</source>
-        <translation type="unfinished"></translation>
+        <translation>Pass&amp;wort:</translation>
     </message>
     <message>
         <source>Enter the cluster&apos;s database URL.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie die Datenbank-URL des Clusters ein.</translation>
     </message>
     <message>
         <source>Enter your user name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie Ihren Benutzernamen ein.</translation>
     </message>
     <message>
         <source>Enter your password.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
     <message>
         <source>Signing In…</source>
-        <translation type="unfinished"></translation>
+        <translation>Anmeldung läuft…</translation>
     </message>
 </context>
 <context>
     <name>Cohort::MainWindow</name>
     <message>
         <source>Manager Nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Manager-Knoten</translation>
     </message>
     <message>
         <source>System Information</source>
-        <translation type="unfinished"></translation>
+        <translation>Systeminformationen</translation>
     </message>
     <message>
         <source>Alerts</source>
-        <translation type="unfinished"></translation>
+        <translation>Alarme</translation>
     </message>
     <message>
         <source>Audit Log</source>
-        <translation type="unfinished"></translation>
+        <translation>Audit-Protokoll</translation>
     </message>
     <message>
         <source>System Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Systemeinstellungen</translation>
     </message>
     <message>
         <source>Cohort Console — %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Cohort Console — %1</translation>
     </message>
     <message>
         <source>%1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (%2)</translation>
     </message>
     <message>
         <source>Administrator</source>
-        <translation type="unfinished"></translation>
+        <translation>Administrator</translation>
     </message>
     <message>
         <source>Auditor</source>
-        <translation type="unfinished"></translation>
+        <translation>Auditor</translation>
     </message>
     <message>
         <source>&amp;Console</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Konsole</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
         <source>Sign &amp;Out</source>
-        <translation type="unfinished"></translation>
+        <translation>Ab&amp;melden</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Beenden</translation>
     </message>
     <message>
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Ansicht</translation>
     </message>
     <message>
         <source>&amp;Node</source>
-        <translation type="unfinished"></translation>
+        <translation>K&amp;noten</translation>
     </message>
     <message>
         <source>&amp;Properties…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Eigenschaften…</translation>
     </message>
     <message>
         <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hilfe</translation>
     </message>
     <message>
         <source>&amp;About Cohort Console</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Über Cohort Console</translation>
     </message>
     <message>
         <source>About Cohort Console</source>
-        <translation type="unfinished"></translation>
+        <translation>Über Cohort Console</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;Cohort Console&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;Administers a cluster of Cohort manager nodes that share one database.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;&lt;b&gt;Cohort Console&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;Verwaltet einen Cluster aus Cohort-Manager-Knoten, die sich eine Datenbank teilen.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Node %1 was decommissioned.</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 wurde außer Betrieb genommen.</translation>
     </message>
     <message>
         <source>Signed out</source>
-        <translation type="unfinished"></translation>
+        <translation>Abgemeldet</translation>
     </message>
     <message>
         <source>Connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbindung wird hergestellt…</translation>
     </message>
     <message>
         <source>Connected</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbunden</translation>
     </message>
     <message>
         <source>Database unreachable</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbank nicht erreichbar</translation>
     </message>
     <message>
         <source>Database not answering</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbank antwortet nicht</translation>
     </message>
     <message>
         <source>Last refresh: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Zuletzt aktualisiert: %1</translation>
     </message>
     <message>
         <source>Not refreshed yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch nicht aktualisiert</translation>
     </message>
     <message>
         <source>Alerts (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Alarme (%1)</translation>
     </message>
 </context>
 <context>
     <name>Cohort::MasterKey</name>
     <message>
         <source>No secret file given; pass --secret-file FILE.</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Geheimnisdatei angegeben; übergeben Sie --secret-file FILE.</translation>
     </message>
     <message>
         <source>The secret file %1 does not exist; create one with &quot;cohortctl gen-secret %1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Geheimnisdatei %1 existiert nicht; legen Sie sie mit &quot;cohortctl gen-secret %1&quot; an.</translation>
     </message>
     <message>
         <source>Cannot read the secret file %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Geheimnisdatei %1 kann nicht gelesen werden: %2.</translation>
     </message>
     <message numerus="yes">
         <source>The secret file %1 holds %n byte(s); a secret needs at least %2.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Die Geheimnisdatei %1 enthält %n Byte; ein Geheimnis braucht mindestens %2.</numerusform>
+            <numerusform>Die Geheimnisdatei %1 enthält %n Bytes; ein Geheimnis braucht mindestens %2.</numerusform>
         </translation>
     </message>
     <message>
         <source>%1 already exists; a secret file is never overwritten.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 existiert bereits; eine Geheimnisdatei wird nie überschrieben.</translation>
     </message>
     <message>
         <source>Cannot create %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht angelegt werden: %2.</translation>
     </message>
     <message>
         <source>Cannot write %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht geschrieben werden: %2.</translation>
     </message>
     <message>
         <source>The stored data key is malformed; the cluster record is damaged.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der gespeicherte Datenschlüssel ist fehlerhaft; der Cluster-Datensatz ist beschädigt.</translation>
     </message>
     <message>
         <source>The local secret does not unlock this cluster&apos;s data key: the secret file is not the one the cluster was created with.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das lokale Geheimnis entsperrt den Datenschlüssel dieses Clusters nicht: Die Geheimnisdatei ist nicht die, mit der der Cluster angelegt wurde.</translation>
     </message>
     <message>
         <source>The sealed value is malformed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der versiegelte Wert ist fehlerhaft.</translation>
     </message>
     <message>
         <source>The sealed value does not open with this cluster&apos;s data key (tampered or foreign).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der versiegelte Wert lässt sich mit dem Datenschlüssel dieses Clusters nicht öffnen (manipuliert oder fremd).</translation>
     </message>
     <message>
         <source>The stored value is not valid base64.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der gespeicherte Wert ist kein gültiges Base64.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::MigrateCommand</name>
     <message>
         <source>Creates or upgrades the database schema to this program&apos;s version.</source>
-        <translation type="unfinished"></translation>
+        <translation>Legt das Datenbankschema an oder aktualisiert es auf die Version dieses Programms.</translation>
     </message>
     <message>
         <source>Creates the SQLite database file when it does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>Legt die SQLite-Datenbankdatei an, wenn sie nicht existiert.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NetworkMapActivityItem</name>
     <message>
         <source>Jobs: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs: %1</translation>
     </message>
     <message>
         <source>No jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Jobs</translation>
     </message>
     <message numerus="yes">
         <source>%1: %Ln job(s) finished in the last %2 minutes</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1: %Ln Job in den letzten %2 Minuten beendet</numerusform>
+            <numerusform>%1: %Ln Jobs in den letzten %2 Minuten beendet</numerusform>
         </translation>
     </message>
     <message>
         <source>Busiest: %1 jobs/min</source>
-        <translation type="unfinished"></translation>
+        <translation>Spitze: %1 Jobs/min</translation>
     </message>
     <message>
         <source>Every node&apos;s graph has the same scale: 0 to %1 jobs/min</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Diagramme aller Knoten haben dieselbe Skala: 0 bis %1 Jobs/min</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NetworkMapHubItem</name>
     <message>
         <source>The shared database</source>
-        <translation type="unfinished"></translation>
+        <translation>Die gemeinsame Datenbank</translation>
     </message>
     <message>
         <source>The shared database: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die gemeinsame Datenbank: %1</translation>
     </message>
     <message>
         <source>No nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Knoten</translation>
     </message>
     <message>
         <source>Online: %1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Online: %1 von %2</translation>
     </message>
     <message>
         <source>Database</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbank</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NetworkMapLinkItem</name>
     <message>
         <source>%1 → %2: not probed</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 → %2: nicht geprüft</translation>
     </message>
     <message>
         <source>%1 → %2: reachable, %3 ms (probed %4)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 → %2: erreichbar, %3 ms (geprüft %4)</translation>
     </message>
     <message>
         <source>%1 → %2: reachable (probed %3)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 → %2: erreichbar (geprüft %3)</translation>
     </message>
     <message>
         <source>%1 → %2: unreachable: %3 (probed %4)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 → %2: nicht erreichbar: %3 (geprüft %4)</translation>
     </message>
     <message>
         <source>no answer</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Antwort</translation>
     </message>
     <message>
         <source>%1 ↔ %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ↔ %2</translation>
     </message>
     <message>
         <source>Out of date: %1 is %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Veraltet: %1 ist %2.</translation>
     </message>
 </context>
 <context>
@@ -1635,832 +1704,952 @@ Status: %2
 Address: %3
 Version: %4
 Last contact: %5</source>
-        <translation type="unfinished"></translation>
+        <translation>%1
+Status: %2
+Adresse: %3
+Version: %4
+Letzter Kontakt: %5</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished"></translation>
+        <translation>(keine)</translation>
     </message>
     <message>
         <source>(unknown)</source>
-        <translation type="unfinished"></translation>
+        <translation>(unbekannt)</translation>
     </message>
     <message>
         <source>v%1</source>
-        <translation type="unfinished"></translation>
+        <translation>v%1</translation>
+    </message>
+    <message>
+        <source>%1 (the cluster runs %2: upgrade this node)</source>
+        <translation>%1 (der Cluster läuft mit %2: aktualisieren Sie diesen Knoten)</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NetworkMapView</name>
     <message>
         <source>Nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten</translation>
     </message>
     <message>
         <source>Links</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbindungen</translation>
     </message>
     <message>
         <source>Reachable</source>
-        <translation type="unfinished"></translation>
+        <translation>Erreichbar</translation>
     </message>
     <message>
         <source>Unreachable</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht erreichbar</translation>
     </message>
     <message>
         <source>Stale (a node is offline)</source>
-        <translation type="unfinished"></translation>
+        <translation>Veraltet (ein Knoten ist offline)</translation>
     </message>
     <message>
         <source>Activity</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktivität</translation>
     </message>
     <message>
         <source>Jobs/min, last %1 min, peak %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs/min, letzte %1 min, Spitze %2</translation>
     </message>
     <message>
         <source>Jobs/min, peak %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs/min, Spitze %1</translation>
     </message>
     <message>
         <source>Network map</source>
-        <translation type="unfinished"></translation>
+        <translation>Netzwerkkarte</translation>
     </message>
     <message>
         <source>No manager nodes to show.</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Manager-Knoten vorhanden.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodeConfig</name>
     <message>
         <source>The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Cluster-Datenbank: sqlite:/path/cohort.db oder postgresql://user:pass@host:port/db.</translation>
     </message>
     <message>
         <source>This node&apos;s name (default: the host name).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Name dieses Knotens (Standard: der Hostname).</translation>
     </message>
     <message>
         <source>The folder that holds node.guid, this node&apos;s identity (created if missing).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Ordner mit node.guid, der Identität dieses Knotens (wird bei Bedarf angelegt).</translation>
     </message>
     <message>
         <source>The cluster&apos;s local secret, which unlocks its data key (required).</source>
-        <translation type="unfinished"></translation>
+        <translation>Das lokale Geheimnis des Clusters, das seinen Datenschlüssel entsperrt (erforderlich).</translation>
     </message>
     <message>
         <source>Jobs run at once, 1 to 256 (default: 4).</source>
-        <translation type="unfinished"></translation>
+        <translation>Gleichzeitig laufende Jobs, 1 bis 256 (Standard: 4).</translation>
     </message>
     <message>
         <source>On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie lange laufende Jobs bei SIGTERM noch zu Ende laufen dürfen, 0 bis 3600 (Standard: 30).</translation>
     </message>
     <message>
         <source>Jobs claimed at once, 1 to 1000 (default: 64).</source>
-        <translation type="unfinished"></translation>
+        <translation>Auf einmal beanspruchte Jobs, 1 bis 1000 (Standard: 64).</translation>
     </message>
     <message>
         <source>Append one line per job execution to FILE: job id, attempt, type, process id, start time in microseconds since the epoch.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hängt pro Jobausführung eine Zeile an FILE an: Job-ID, Versuch, Typ, Prozess-ID, Startzeit in Mikrosekunden seit der Epoche.</translation>
     </message>
     <message>
         <source>Runs one Cohort manager node: joins the cluster in the shared database, heartbeats, watches its peers and runs jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Betreibt einen Cohort-Manager-Knoten: tritt dem Cluster in der gemeinsamen Datenbank bei, sendet Heartbeats, überwacht die anderen Knoten und führt Jobs aus.</translation>
     </message>
     <message>
         <source>An INI file with the same settings, in a [node] section; flags win.</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine INI-Datei mit denselben Einstellungen in einem Abschnitt [node]; Kommandozeilenoptionen haben Vorrang.</translation>
     </message>
     <message>
         <source>--%1 must be a whole number from %2 to %3, not &quot;%4&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>--%1 muss eine ganze Zahl von %2 bis %3 sein, nicht &quot;%4&quot;.</translation>
     </message>
     <message>
         <source>Unexpected argument &quot;%1&quot;; every setting is a --flag.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unerwartetes Argument &quot;%1&quot;; jede Einstellung wird als --option angegeben.</translation>
     </message>
     <message>
         <source>The configuration file %1 does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Konfigurationsdatei %1 existiert nicht.</translation>
     </message>
     <message>
         <source>The configuration file %1 is not a valid INI file.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Konfigurationsdatei %1 ist keine gültige INI-Datei.</translation>
     </message>
     <message>
         <source>Unknown setting &quot;%1&quot; in %2; the [node] section takes: %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannte Einstellung &quot;%1&quot; in %2; der Abschnitt [node] kennt: %3.</translation>
     </message>
     <message>
         <source>Name the cluster database with --db URL (or db= in --config).</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie die Cluster-Datenbank mit --db URL an (oder db= in --config).</translation>
     </message>
     <message>
         <source>--name must be 1 to 64 printable characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>--name muss aus 1 bis 64 druckbaren Zeichen bestehen.</translation>
     </message>
     <message>
         <source>Name the cluster&apos;s local secret with --secret-file FILE (or secret-file= in --config).</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie das lokale Geheimnis des Clusters mit --secret-file FILE an (oder secret-file= in --config).</translation>
     </message>
     <message>
         <source>Seconds between heartbeats, 1 to 300. Overrides the cluster setting (System Settings, default 10) for this node only; without it the node follows the cluster setting.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sekunden zwischen Heartbeats, 1 bis 300. Überschreibt die Cluster-Einstellung (Systemeinstellungen, Standard 10) nur für diesen Knoten; ohne diese Option folgt der Knoten der Cluster-Einstellung.</translation>
     </message>
     <message>
         <source>A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 and at least twice the heartbeat. Overrides the cluster setting (System Settings, default 180) for this node only; without it the node follows the cluster setting.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein anderer Knoten, der so lange schweigt, wird als Offline markiert und seine Jobs werden übernommen; 2 bis 86400 und mindestens das Doppelte des Heartbeats. Überschreibt die Cluster-Einstellung (Systemeinstellungen, Standard 180) nur für diesen Knoten; ohne diese Option folgt der Knoten der Cluster-Einstellung.</translation>
     </message>
     <message>
         <source>--offline-after (%1 s) must be at least twice --heartbeat (%2 s), or a late heartbeat would get a live node marked Offline.</source>
-        <translation type="unfinished"></translation>
+        <translation>--offline-after (%1 s) muss mindestens doppelt so groß sein wie --heartbeat (%2 s), sonst würde ein verspäteter Heartbeat dazu führen, dass ein laufender Knoten als Offline markiert wird.</translation>
     </message>
     <message>
         <source>The address peers and agents reach this node at (default: HOSTNAME:8443). The node API listens on PORT, on HOST when it is an IP address and on every address otherwise. Port 0 picks a free port, which the node records as its address.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Adresse, unter der andere Knoten und Agenten diesen Knoten erreichen (Standard: HOSTNAME:8443). Die Knoten-API lauscht auf PORT, und zwar auf HOST, wenn dies eine IP-Adresse ist, sonst auf jeder Adresse. Port 0 wählt einen freien Port, den der Knoten als seine Adresse einträgt.</translation>
     </message>
     <message>
         <source>--api must be HOST:PORT with a port from 0 (any free port) to 65535, not &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>--api muss HOST:PORT mit einem Port von 0 (beliebiger freier Port) bis 65535 sein, nicht &quot;%1&quot;.</translation>
+    </message>
+    <message>
+        <source>At start, how long to wait for another process&apos;s schema migration or lock, 1 to 3600 (default: 120); then the node exits and changes nothing.</source>
+        <translation>Wie lange beim Start auf die Schemamigration oder Sperre eines anderen Prozesses gewartet wird, 1 bis 3600 (Standard: 120); danach beendet sich der Knoten, ohne etwas zu ändern.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodeIdentity</name>
     <message>
         <source>Cannot read %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht gelesen werden: %2.</translation>
     </message>
     <message>
         <source>%1 does not hold a node GUID; delete it to join as a new node.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 enthält keine Knoten-GUID; löschen Sie die Datei, um als neuer Knoten beizutreten.</translation>
     </message>
     <message>
         <source>Cannot create the data folder %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Datenordner %1 kann nicht angelegt werden.</translation>
     </message>
     <message>
         <source>Cannot write %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht geschrieben werden: %2.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodeLinks</name>
     <message>
         <source>reading the cluster&apos;s nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Knoten des Clusters</translation>
     </message>
     <message>
         <source>reading the database clock</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Datenbankuhr</translation>
     </message>
     <message>
         <source>storing the probes of node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern der Prüfungen von Knoten %1</translation>
     </message>
     <message>
         <source>storing the probe from node %1 to node %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern der Prüfung von Knoten %1 zu Knoten %2</translation>
     </message>
     <message>
         <source>reading the links between nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Verbindungen zwischen Knoten</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodePropertiesDialog</name>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern</translation>
     </message>
     <message>
         <source>Decommission…</source>
-        <translation type="unfinished"></translation>
+        <translation>Außer Betrieb nehmen…</translation>
     </message>
     <message>
         <source>What this node is for, where it runs…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wofür dieser Knoten da ist, wo er läuft…</translation>
     </message>
     <message>
         <source>General</source>
-        <translation type="unfinished"></translation>
+        <translation>Allgemein</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>Description:</source>
-        <translation type="unfinished"></translation>
+        <translation>Beschreibung:</translation>
     </message>
     <message>
         <source>GUID:</source>
-        <translation type="unfinished"></translation>
+        <translation>GUID:</translation>
     </message>
     <message>
         <source>Address:</source>
-        <translation type="unfinished"></translation>
+        <translation>Adresse:</translation>
     </message>
     <message>
         <source>Version:</source>
-        <translation type="unfinished"></translation>
+        <translation>Version:</translation>
     </message>
     <message>
         <source>Status:</source>
-        <translation type="unfinished"></translation>
+        <translation>Status:</translation>
     </message>
     <message>
         <source>Started:</source>
-        <translation type="unfinished"></translation>
+        <translation>Gestartet:</translation>
     </message>
     <message>
         <source>Last contact:</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzter Kontakt:</translation>
     </message>
     <message>
         <source>Time zone:</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitzone:</translation>
     </message>
     <message>
         <source>Jobs in the last hour:</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs in der letzten Stunde:</translation>
     </message>
     <message>
         <source>Options</source>
-        <translation type="unfinished"></translation>
+        <translation>Optionen</translation>
     </message>
     <message>
         <source>Decommissioned</source>
-        <translation type="unfinished"></translation>
+        <translation>Außer Betrieb</translation>
     </message>
     <message>
         <source>This node is no longer part of the cluster.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Knoten gehört nicht mehr zum Cluster.</translation>
     </message>
     <message>
         <source>Properties of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Eigenschaften von %1</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished"></translation>
+        <translation>(keine)</translation>
     </message>
     <message>
         <source>%1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (%2)</translation>
     </message>
     <message>
         <source>You are signed in as an auditor: you can see this node but not change it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sie sind als Auditor angemeldet: Sie können diesen Knoten sehen, aber nicht ändern.</translation>
     </message>
     <message>
         <source>Only an Offline node can be decommissioned. Stop the node first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur ein Knoten im Status Offline kann außer Betrieb genommen werden. Stoppen Sie den Knoten zuerst.</translation>
     </message>
     <message>
         <source>Removes this node from the cluster for good. Its GUID can never join again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Entfernt diesen Knoten endgültig aus dem Cluster. Seine GUID kann nie wieder beitreten.</translation>
     </message>
     <message>
         <source>Decommission Node</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten außer Betrieb nehmen</translation>
     </message>
     <message>
         <source>Decommission %1?
 
 The node is removed from the cluster for good and its GUID can never join again. This is recorded in the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 außer Betrieb nehmen?
+
+Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wieder beitreten. Dies wird im Audit-Protokoll festgehalten.</translation>
     </message>
     <message>
         <source>Decommissioning…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird außer Betrieb genommen…</translation>
+    </message>
+    <message>
+        <source>Clock offset:</source>
+        <translation>Zeitversatz:</translation>
+    </message>
+    <message>
+        <source>%1 (the cluster runs %2: upgrade this node)</source>
+        <translation>%1 (der Cluster läuft mit %2: aktualisieren Sie diesen Knoten)</translation>
+    </message>
+    <message>
+        <source>%1 s from the database&apos;s clock</source>
+        <translation>%1 s gegenüber der Datenbankuhr</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodeRegistry</name>
     <message>
         <source>finding node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen von Knoten %1</translation>
     </message>
     <message>
         <source>No node is called &quot;%1&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Knoten heißt &quot;%1&quot;.</translation>
     </message>
     <message>
         <source>Several nodes are called &quot;%1&quot;; name one by its GUID: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mehrere Knoten heißen &quot;%1&quot;; geben Sie einen über seine GUID an: %2.</translation>
     </message>
     <message>
         <source>Online</source>
-        <translation type="unfinished"></translation>
+        <translation>Online</translation>
     </message>
     <message>
         <source>Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline</translation>
     </message>
     <message>
         <source>Offline (Upgrade Required)</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline (Upgrade Required)</translation>
     </message>
     <message>
         <source>Decommissioned</source>
-        <translation type="unfinished"></translation>
+        <translation>Außer Betrieb</translation>
     </message>
     <message>
         <source>taking the node&apos;s session lock</source>
-        <translation type="unfinished"></translation>
+        <translation>Setzen der Sitzungssperre des Knotens</translation>
     </message>
     <message>
         <source>reading the nodes&apos; session locks</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Sitzungssperren der Knoten</translation>
     </message>
     <message>
         <source>looking up node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachschlagen von Knoten %1</translation>
     </message>
     <message>
         <source>Node %1 (&quot;%2&quot;) was decommissioned and cannot rejoin the cluster. To join this machine as a new node, delete %3 and start again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 (&quot;%2&quot;) wurde außer Betrieb genommen und kann dem Cluster nicht erneut beitreten. Um diesen Rechner als neuen Knoten beitreten zu lassen, löschen Sie %3 und starten Sie erneut.</translation>
     </message>
     <message>
         <source>Another live cohort-node (process %1 on %2, last heartbeat %3 s ago) already runs as node %4. If this machine was cloned from another, delete %5 to join as a new node.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein anderer laufender cohort-node (Prozess %1 auf %2, letzter Heartbeat vor %3 s) läuft bereits als Knoten %4. Wurde dieser Rechner von einem anderen geklont, löschen Sie %5, um als neuer Knoten beizutreten.</translation>
     </message>
     <message>
         <source>reading the database clock</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Datenbankuhr</translation>
     </message>
     <message>
         <source>registering node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Registrieren von Knoten %1</translation>
     </message>
     <message>
         <source>Node %1 changed while it joined; try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 hat sich während des Beitritts geändert; versuchen Sie es erneut.</translation>
     </message>
     <message>
         <source>node %1 restarted while running it</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 wurde während der Ausführung neu gestartet</translation>
     </message>
     <message>
         <source>reading the join time</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>This node&apos;s clock is %1 ms off the database&apos;s.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>comparing time zones</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>This node&apos;s time zone (UTC%1 s) differs from node %2&apos;s (UTC%3 s).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Manager Time Out of Sync on node %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen des Beitrittszeitpunkts</translation>
     </message>
     <message>
         <source>recording the heartbeat</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufzeichnen des Heartbeats</translation>
     </message>
     <message>
         <source>reading the node&apos;s state</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen des Knotenzustands</translation>
     </message>
     <message>
         <source>checking the peers</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen der anderen Knoten</translation>
     </message>
     <message>
         <source>no heartbeat for %1 s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>its database session ended</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>its process %1 on %2 ended</source>
-        <translation type="unfinished"></translation>
+        <translation>seit %1 s kein Heartbeat</translation>
     </message>
     <message>
         <source>marking node %1 Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>Markieren von Knoten %1 als Offline</translation>
     </message>
     <message>
         <source>node %1 went offline while running it</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 ging während der Ausführung offline</translation>
     </message>
     <message numerus="yes">
         <source>Manager node %1 is Offline: %2. %n job(s) went back to the pool.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Manager-Knoten %1 ist Offline: %2. %n Job ging zurück in den Pool.</numerusform>
+            <numerusform>Manager-Knoten %1 ist Offline: %2. %n Jobs gingen zurück in den Pool.</numerusform>
         </translation>
     </message>
     <message>
         <source>marking this node Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>Markieren dieses Knotens als Offline</translation>
     </message>
     <message>
         <source>recording this node&apos;s version</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Manager node %1 runs version %2, older than the cluster; upgrade it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern der Version dieses Knotens</translation>
     </message>
     <message>
         <source>decommissioning node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Außerbetriebnahme von Knoten %1</translation>
     </message>
     <message>
         <source>Node %1 (%2) is already decommissioned.</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 (%2) ist bereits außer Betrieb genommen.</translation>
     </message>
     <message>
         <source>Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, or wait until its peers mark it Offline.</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 (%2) ist Online; nur ein Knoten im Status Offline kann außer Betrieb genommen werden. Stoppen Sie ihn zuerst oder warten Sie, bis die anderen Knoten ihn als Offline markieren.</translation>
     </message>
     <message>
         <source>removing the node&apos;s links</source>
-        <translation type="unfinished"></translation>
+        <translation>Entfernen der Verbindungen des Knotens</translation>
     </message>
     <message>
         <source>node %1 was decommissioned</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 wurde außer Betrieb genommen</translation>
     </message>
     <message>
         <source>listing the nodes</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Knoten</translation>
+    </message>
+    <message>
+        <source>reading the peers&apos; thresholds</source>
+        <translation>Lesen der Schwellenwerte der anderen Knoten</translation>
+    </message>
+    <message>
+        <source>Manager node %1 runs version %2; the cluster runs %3. Upgrade it: until then it does no work.</source>
+        <translation>Manager-Knoten %1 läuft mit Version %2; der Cluster läuft mit %3. Aktualisieren Sie ihn: Bis dahin arbeitet er nicht.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodeService</name>
     <message>
         <source>received %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 empfangen</translation>
     </message>
     <message>
         <source>%1 holds no cluster; create one with &quot;cohortctl init&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 enthält keinen Cluster; legen Sie mit &quot;cohortctl init&quot; einen an.</translation>
     </message>
     <message>
         <source>The local secret in %1 does not unlock this cluster&apos;s data key: %2 Every node needs the secret the cluster was created with.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das lokale Geheimnis in %1 entsperrt den Datenschlüssel dieses Clusters nicht: %2 Jeder Knoten braucht das Geheimnis, mit dem der Cluster angelegt wurde.</translation>
     </message>
     <message>
         <source>%1 This node shows as Offline (Upgrade Required) until it runs the cluster&apos;s version.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Dieser Knoten wird als Offline (Upgrade Required) angezeigt, bis er die Version des Clusters ausführt.</translation>
     </message>
     <message>
         <source>Another live cohort-node already runs as node %1. If this machine was cloned from another, delete %2 to join as a new node.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein anderer laufender cohort-node läuft bereits als Knoten %1. Wurde dieser Rechner von einem anderen geklont, löschen Sie %2, um als neuer Knoten beizutreten.</translation>
     </message>
     <message>
         <source>node %1 stopped before running it</source>
-        <translation type="unfinished"></translation>
+        <translation>Knoten %1 wurde vor der Ausführung beendet</translation>
     </message>
     <message>
         <source>Cannot serve the node API at %1: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Knoten-API kann nicht unter %1 bereitgestellt werden: %2.</translation>
     </message>
     <message>
         <source>Cannot serve the node API at %1 (port %2 on every address): %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Knoten-API kann nicht unter %1 (Port %2 auf jeder Adresse) bereitgestellt werden: %3.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodesCommand</name>
     <message>
         <source>Lists the manager nodes: status, last contact and jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Listet die Manager-Knoten auf: Status, letzter Kontakt und Jobs.</translation>
     </message>
     <message>
         <source>unexpected argument &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
     </message>
     <message>
         <source>No manager node has joined the cluster yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch kein Manager-Knoten ist dem Cluster beigetreten.</translation>
     </message>
     <message>
         <source>NAME</source>
-        <translation type="unfinished"></translation>
+        <translation>NAME</translation>
     </message>
     <message>
         <source>GUID</source>
-        <translation type="unfinished"></translation>
+        <translation>GUID</translation>
     </message>
     <message>
         <source>ADDRESS</source>
-        <translation type="unfinished"></translation>
+        <translation>ADRESSE</translation>
     </message>
     <message>
         <source>VERSION</source>
-        <translation type="unfinished"></translation>
+        <translation>VERSION</translation>
     </message>
     <message>
         <source>STATUS</source>
-        <translation type="unfinished"></translation>
+        <translation>STATUS</translation>
     </message>
     <message>
         <source>LAST CONTACT</source>
-        <translation type="unfinished"></translation>
+        <translation>LETZTER KONTAKT</translation>
     </message>
     <message>
         <source>JOBS (1 H)</source>
-        <translation type="unfinished"></translation>
+        <translation>JOBS (1 H)</translation>
     </message>
     <message>
         <source>RUNNING</source>
-        <translation type="unfinished"></translation>
+        <translation>LAUFEND</translation>
     </message>
     <message>
         <source>%1 (%2 s ago)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (vor %2 s)</translation>
     </message>
     <message>
         <source>never</source>
-        <translation type="unfinished"></translation>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>TIME ZONE</source>
+        <translation>ZEITZONE</translation>
+    </message>
+    <message>
+        <source>CLOCK</source>
+        <translation>ZEITVERSATZ</translation>
+    </message>
+    <message>
+        <source>%1 (needs %2)</source>
+        <translation>%1 (benötigt %2)</translation>
+    </message>
+    <message>
+        <source>?</source>
+        <translation>?</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodesPage</name>
     <message>
         <source>Filter by name, status, version, address…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach Name, Status, Version, Adresse filtern…</translation>
     </message>
     <message>
         <source>&amp;Properties…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Eigenschaften…</translation>
     </message>
     <message numerus="yes">
         <source>%n node(s): %1 online, %2 offline, %3 waiting for an upgrade</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Knoten: %1 online, %2 offline, %3 wartend auf ein Upgrade</numerusform>
+            <numerusform>%n Knoten: %1 online, %2 offline, %3 wartend auf ein Upgrade</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n node(s): %1 online, %2 offline</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Knoten: %1 online, %2 offline</numerusform>
+            <numerusform>%n Knoten: %1 online, %2 offline</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Cluster version %1 · %2</source>
+        <translation>Clusterversion %1 · %2</translation>
     </message>
 </context>
 <context>
     <name>Cohort::NodesTableModel</name>
     <message>
         <source>This node runs version %1, older than the cluster. It does no work until it is upgraded.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Knoten läuft mit Version %1, die älter ist als die des Clusters. Bis zum Upgrade arbeitet er nicht.</translation>
     </message>
     <message>
         <source>Offline since %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline seit %1</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished"></translation>
+        <translation>(keine)</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Version</source>
-        <translation type="unfinished"></translation>
+        <translation>Version</translation>
     </message>
     <message>
         <source>Address</source>
-        <translation type="unfinished"></translation>
+        <translation>Adresse</translation>
     </message>
     <message>
         <source>Time Zone</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitzone</translation>
     </message>
     <message>
         <source>Last Contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzter Kontakt</translation>
     </message>
     <message>
         <source>Jobs (Last Hour)</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs (letzte Stunde)</translation>
     </message>
     <message>
         <source>Running Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufende Jobs</translation>
+    </message>
+    <message>
+        <source>This node runs version %1; the cluster runs %2. It does no work until it is upgraded to %2.</source>
+        <translation>Dieser Knoten läuft mit Version %1; der Cluster läuft mit %2. Er arbeitet nicht, bis er auf %2 aktualisiert ist.</translation>
+    </message>
+    <message>
+        <source>This node&apos;s clock minus the database&apos;s, at its last time check.</source>
+        <translation>Uhr dieses Knotens minus Uhr der Datenbank, bei der letzten Zeitprüfung.</translation>
+    </message>
+    <message>
+        <source>UTC%1%2:%3</source>
+        <translation>UTC%1%2:%3</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>Clock Offset</source>
+        <translation>Zeitversatz</translation>
     </message>
 </context>
 <context>
     <name>Cohort::PasswordHash</name>
     <message numerus="yes">
         <source>The password must have at least %n character(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Das Passwort muss mindestens %n Zeichen haben.</numerusform>
+            <numerusform>Das Passwort muss mindestens %n Zeichen haben.</numerusform>
         </translation>
     </message>
     <message>
         <source>The password must not start or end with spaces.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Passwort darf nicht mit Leerzeichen beginnen oder enden.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::PeerProber</name>
     <message>
         <source>its address &quot;%1&quot; is not HOST:PORT</source>
-        <translation type="unfinished"></translation>
+        <translation>seine Adresse &quot;%1&quot; hat nicht die Form HOST:PORT</translation>
     </message>
     <message>
         <source>connection refused</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbindung abgelehnt</translation>
     </message>
     <message>
         <source>host %1 not found</source>
-        <translation type="unfinished"></translation>
+        <translation>Host %1 nicht gefunden</translation>
     </message>
     <message>
         <source>answered more than %1 bytes</source>
-        <translation type="unfinished"></translation>
+        <translation>antwortete mit mehr als %1 Bytes</translation>
     </message>
     <message>
         <source>closed the connection without answering</source>
-        <translation type="unfinished"></translation>
+        <translation>schloss die Verbindung ohne Antwort</translation>
     </message>
     <message>
         <source>answered something that is not HTTP</source>
-        <translation type="unfinished"></translation>
+        <translation>antwortete mit etwas, das kein HTTP ist</translation>
     </message>
     <message>
         <source>closed the connection in the middle of its answer</source>
-        <translation type="unfinished"></translation>
+        <translation>schloss die Verbindung mitten in der Antwort</translation>
     </message>
     <message>
         <source>answered HTTP %1</source>
-        <translation type="unfinished"></translation>
+        <translation>antwortete mit HTTP %1</translation>
     </message>
     <message>
         <source>answered HTTP %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>antwortete mit HTTP %1: %2</translation>
     </message>
     <message>
         <source>answered without a node GUID</source>
-        <translation type="unfinished"></translation>
+        <translation>antwortete ohne Knoten-GUID</translation>
     </message>
     <message>
         <source>answered as node %1</source>
-        <translation type="unfinished"></translation>
+        <translation>antwortete als Knoten %1</translation>
     </message>
     <message>
         <source>host name not resolved within %1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>Hostname nicht innerhalb von %1 ms aufgelöst</translation>
     </message>
     <message>
         <source>no connection within %1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Verbindung innerhalb von %1 ms</translation>
     </message>
     <message>
         <source>no answer within %1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Antwort innerhalb von %1 ms</translation>
     </message>
     <message>
         <source>no complete answer within %1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>keine vollständige Antwort innerhalb von %1 ms</translation>
     </message>
 </context>
 <context>
     <name>Cohort::Schema</name>
     <message>
         <source>Created the schema at version %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Schema in Version %1 angelegt.</translation>
     </message>
     <message>
         <source>Migrated the schema from version %1 to %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Schema von Version %1 auf %2 migriert.</translation>
     </message>
     <message>
         <source>The schema already exists at version %1; nothing to do.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Schema existiert bereits in Version %1; nichts zu tun.</translation>
     </message>
     <message>
         <source>reading the schema version</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Schemaversion</translation>
     </message>
     <message>
         <source>Cannot take the migration lock: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Migrationssperre kann nicht gesetzt werden: %1</translation>
     </message>
     <message>
         <source>The database schema is at version %1, newer than this program&apos;s %2; upgrade this program.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Datenbankschema hat Version %1 und ist damit neuer als Version %2 dieses Programms; aktualisieren Sie dieses Programm.</translation>
     </message>
     <message>
         <source>migrating to schema version %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Migrieren auf Schemaversion %1</translation>
     </message>
     <message>
         <source>recording schema version %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern der Schemaversion %1</translation>
+    </message>
+    <message>
+        <source>Migrating to schema version %1: another session has held a table it changes for more than %2 s; nothing was changed.</source>
+        <translation>Migration auf Schemaversion %1: Eine andere Sitzung hält seit mehr als %2 s eine Tabelle, die die Migration ändert; nichts wurde geändert.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::SessionCheck</name>
+    <message>
+        <source>asking which server process runs this session</source>
+        <translation>Abfragen, welcher Serverprozess diese Sitzung ausführt</translation>
+    </message>
+    <message>
+        <source>checking that the connection is a session of its own</source>
+        <translation>Prüfen, ob die Verbindung eine eigene Sitzung ist</translation>
+    </message>
+    <message>
+        <source>The connection to %1 is not a session of its own: %2. A connection pooler in transaction or statement mode (pgbouncer&apos;s pool_mode) does this, and a node cannot run through one: its liveness lock and prepared statements belong to a session. Connect the nodes to PostgreSQL directly, or through a pooler in session mode.</source>
+        <translation>Die Verbindung zu %1 ist keine eigene Sitzung: %2. Das verursacht ein Connection-Pooler im Transaktions- oder Statement-Modus (pool_mode von pgbouncer), und über einen solchen kann ein Knoten nicht laufen: Seine Liveness-Sperre und seine Prepared Statements gehören zu einer Sitzung. Verbinden Sie die Knoten direkt mit PostgreSQL oder über einen Pooler im Session-Modus.</translation>
+    </message>
+    <message>
+        <source>a transaction could not begin (%1)</source>
+        <translation>eine Transaktion konnte nicht beginnen (%1)</translation>
+    </message>
+    <message>
+        <source>one connection&apos;s statements ran in %1 different server processes</source>
+        <translation>die Anweisungen einer Verbindung liefen in %1 verschiedenen Serverprozessen</translation>
+    </message>
+    <message>
+        <source>two open connections ran their statements in the same server process</source>
+        <translation>zwei offene Verbindungen führten ihre Anweisungen im selben Serverprozess aus</translation>
     </message>
 </context>
 <context>
     <name>Cohort::SettingsPage</name>
     <message>
         <source>&amp;Save</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Speichern</translation>
     </message>
     <message>
         <source>Re&amp;vert</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Verwerfen</translation>
     </message>
     <message>
         <source>Cluster</source>
-        <translation type="unfinished"></translation>
+        <translation>Cluster</translation>
     </message>
     <message>
         <source>Load balancer address for agents:</source>
-        <translation type="unfinished"></translation>
+        <translation>Load-Balancer-Adresse für Agenten:</translation>
     </message>
     <message>
         <source>Heartbeat interval (seconds):</source>
-        <translation type="unfinished"></translation>
+        <translation>Heartbeat-Intervall (Sekunden):</translation>
     </message>
     <message>
         <source>Offline threshold (seconds):</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline-Schwelle (Sekunden):</translation>
     </message>
     <message>
         <source>host:port agents connect to. Leave empty to give agents the managers&apos; own addresses.</source>
-        <translation type="unfinished"></translation>
+        <translation>host:port, mit dem sich Agenten verbinden. Leer lassen, damit Agenten die eigenen Adressen der Manager erhalten.</translation>
     </message>
     <message>
         <source>How often each node records that it is alive.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie oft jeder Knoten festhält, dass er lebt.</translation>
     </message>
     <message>
         <source>A node silent this long is marked Offline and its work is taken over. At least two heartbeats.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Knoten, der so lange schweigt, wird als Offline markiert, und seine Arbeit wird übernommen. Mindestens zwei Heartbeats.</translation>
     </message>
     <message>
         <source>(none: agents use the managers&apos; addresses)</source>
-        <translation type="unfinished"></translation>
+        <translation>(keine: Agenten verwenden die Adressen der Manager)</translation>
     </message>
     <message>
         <source>You are signed in as an auditor: the settings are read-only.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sie sind als Auditor angemeldet: Die Einstellungen sind schreibgeschützt.</translation>
     </message>
     <message>
         <source>Enter a whole number of seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie eine ganze Zahl von Sekunden ein.</translation>
     </message>
     <message>
         <source>Nothing was saved: correct the values marked in red.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nichts wurde gespeichert: Korrigieren Sie die rot markierten Werte.</translation>
     </message>
     <message>
         <source>Saving…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird gespeichert…</translation>
     </message>
     <message>
         <source>Saved. Nodes apply the new values within a minute.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeichert. Die Knoten übernehmen die neuen Werte innerhalb einer Minute.</translation>
+    </message>
+    <message>
+        <source>Clock tolerance (seconds):</source>
+        <translation>Uhrentoleranz (Sekunden):</translation>
+    </message>
+    <message>
+        <source>A node whose clock is further than this from the database&apos;s raises Manager Time Out of Sync.</source>
+        <translation>Ein Knoten, dessen Uhr weiter als dieser Wert von der Datenbankuhr abweicht, löst Manager Time Out of Sync aus.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::SoftwareVersion</name>
+    <message>
+        <source>reading the cluster&apos;s software version</source>
+        <translation>Lesen der Softwareversion des Clusters</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a version number.</source>
+        <translation>&quot;%1&quot; ist keine Versionsnummer.</translation>
+    </message>
+    <message>
+        <source>The cluster runs version %1 and this node version %2: upgrade this node to %1. Until then it does no work.</source>
+        <translation>Der Cluster läuft mit Version %1 und dieser Knoten mit Version %2: Aktualisieren Sie diesen Knoten auf %1. Bis dahin arbeitet er nicht.</translation>
+    </message>
+    <message>
+        <source>recording the cluster&apos;s software version</source>
+        <translation>Speichern der Softwareversion des Clusters</translation>
+    </message>
+    <message>
+        <source>listing the nodes to upgrade</source>
+        <translation>Auflisten der zu aktualisierenden Knoten</translation>
+    </message>
+    <message>
+        <source>marking node %1 for upgrade</source>
+        <translation>Markieren von Knoten %1 für das Upgrade</translation>
+    </message>
+    <message>
+        <source>Manager node %1 runs version %2; the cluster now runs %3. Upgrade it: until then it does no work.</source>
+        <translation>Manager-Knoten %1 läuft mit Version %2; der Cluster läuft jetzt mit %3. Aktualisieren Sie ihn: Bis dahin arbeitet er nicht.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::StatusBanner</name>
     <message>
         <source>Retry Now</source>
-        <translation type="unfinished"></translation>
+        <translation>Jetzt erneut versuchen</translation>
     </message>
     <message>
         <source>Showing the data from %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angezeigt werden die Daten von %1.</translation>
     </message>
     <message>
         <source>No data has been read yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es wurden noch keine Daten gelesen.</translation>
     </message>
     <message>
         <source>The database is not answering. %1 %2 The console keeps waiting and recovers by itself.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank antwortet nicht. %1 %2 Die Konsole wartet weiter und erholt sich von selbst.</translation>
     </message>
     <message numerus="yes">
         <source>The database cannot be reached: %1 %2 Retrying in %n second(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Die Datenbank ist nicht erreichbar: %1 %2 Neuer Versuch in %n Sekunde.</numerusform>
+            <numerusform>Die Datenbank ist nicht erreichbar: %1 %2 Neuer Versuch in %n Sekunden.</numerusform>
         </translation>
     </message>
 </context>
@@ -2468,281 +2657,324 @@ The node is removed from the cluster for good and its GUID can never join again.
     <name>Cohort::StatusCommand</name>
     <message>
         <source>Shows the cluster a database holds, and checks a local secret against it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeigt den Cluster, den eine Datenbank enthält, und prüft ein lokales Geheimnis dagegen.</translation>
     </message>
     <message>
         <source>%1 holds no cluster; create one with &quot;cohortctl init&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 enthält keinen Cluster; legen Sie mit &quot;cohortctl init&quot; einen an.</translation>
     </message>
     <message>
         <source>unlocked by %1 (fingerprint %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>entsperrt durch %1 (Fingerabdruck %2)</translation>
     </message>
     <message>
         <source>not checked (pass --secret-file)</source>
-        <translation type="unfinished"></translation>
+        <translation>nicht geprüft (--secret-file übergeben)</translation>
     </message>
     <message>
         <source>Cluster:         %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Cluster:          %1 (%2)</translation>
     </message>
     <message>
         <source>Created:         %1 by version %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt:         %1 mit Version %2</translation>
     </message>
     <message>
         <source>Schema version:  %1 (this program: %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Schemaversion:    %1 (dieses Programm: %2)</translation>
     </message>
     <message>
         <source>Database:        %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbank:        %1</translation>
     </message>
     <message>
         <source>Data key:        %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenschlüssel:   %1</translation>
     </message>
     <message>
         <source>cohortctl %1: error: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>cohortctl %1: Fehler: %2</translation>
+    </message>
+    <message>
+        <source>Runs version:    %1</source>
+        <translation>Softwareversion:  %1</translation>
+    </message>
+    <message>
+        <source>(not recorded yet)</source>
+        <translation>(noch nicht gespeichert)</translation>
+    </message>
+    <message>
+        <source>Open alerts:     %1</source>
+        <translation>Offene Alarme:    %1</translation>
     </message>
 </context>
 <context>
     <name>Cohort::SystemInformationPage</name>
     <message>
         <source>Last hour</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte Stunde</translation>
     </message>
     <message>
         <source>Last 6 hours</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 6 Stunden</translation>
     </message>
     <message>
         <source>Last 24 hours</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 24 Stunden</translation>
     </message>
     <message numerus="yes">
         <source>Last %n minute(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Letzte %n Minute</numerusform>
+            <numerusform>Letzte %n Minuten</numerusform>
         </translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>Von</translation>
     </message>
     <message>
         <source>To</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach</translation>
     </message>
     <message>
         <source>Reachable</source>
-        <translation type="unfinished"></translation>
+        <translation>Erreichbar</translation>
     </message>
     <message>
         <source>Round trip (ms)</source>
-        <translation type="unfinished"></translation>
+        <translation>Umlaufzeit (ms)</translation>
     </message>
     <message>
         <source>Probed at (UTC)</source>
-        <translation type="unfinished"></translation>
+        <translation>Geprüft um (UTC)</translation>
     </message>
     <message>
         <source>Last error</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzter Fehler</translation>
     </message>
     <message>
         <source>Export Image…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bild exportieren…</translation>
     </message>
     <message>
         <source>Export Data…</source>
-        <translation type="unfinished"></translation>
+        <translation>Daten exportieren…</translation>
     </message>
     <message>
         <source>&amp;Graph:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Diagramm:</translation>
     </message>
     <message>
         <source>&amp;Period:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Zeitraum:</translation>
     </message>
     <message>
         <source>Network Map with Activity Graph</source>
-        <translation type="unfinished"></translation>
+        <translation>Netzwerkkarte mit Aktivitätsdiagramm</translation>
     </message>
     <message>
         <source>Jobs by Node</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs nach Knoten</translation>
     </message>
     <message>
         <source>Jobs by Type</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs nach Typ</translation>
     </message>
     <message>
         <source>Total jobs by node and type</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs insgesamt nach Knoten und Typ</translation>
     </message>
     <message>
         <source>%1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 — %2</translation>
     </message>
     <message>
         <source>Reading the statistics…</source>
-        <translation type="unfinished"></translation>
+        <translation>Statistik wird gelesen…</translation>
     </message>
     <message>
         <source>%1 jobs finished (%2).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Jobs beendet (%2).</translation>
     </message>
     <message numerus="yes">
         <source>%n probe(s) failing.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Prüfung schlägt fehl.</numerusform>
+            <numerusform>%n Prüfungen schlagen fehl.</numerusform>
         </translation>
     </message>
     <message>
         <source>%1, %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cannot write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1, %2</translation>
     </message>
     <message>
         <source>Export Image</source>
-        <translation type="unfinished"></translation>
+        <translation>Bild exportieren</translation>
     </message>
     <message>
         <source>PNG images (*.png)</source>
-        <translation type="unfinished"></translation>
+        <translation>PNG-Bilder (*.png)</translation>
     </message>
     <message>
         <source>Export Data</source>
-        <translation type="unfinished"></translation>
+        <translation>Daten exportieren</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV-Dateien (*.csv)</translation>
     </message>
 </context>
 <context>
     <name>Cohort::SystemSettings</name>
     <message>
         <source>The load balancer address &quot;%1&quot; opens an IPv6 address with &quot;[&quot; but never closes it with &quot;]&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Load-Balancer-Adresse &quot;%1&quot; öffnet eine IPv6-Adresse mit &quot;[&quot;, schließt sie aber nicht mit &quot;]&quot;.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; in the load balancer address is not an IPv6 address.</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;%1&quot; in der Load-Balancer-Adresse ist keine IPv6-Adresse.</translation>
     </message>
     <message>
         <source>The load balancer address &quot;%1&quot; has no port: write it as [IPv6 address]:port.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Load-Balancer-Adresse &quot;%1&quot; hat keinen Port: Schreiben Sie sie als [IPv6-Adresse]:port.</translation>
     </message>
     <message>
         <source>The load balancer address &quot;%1&quot; has no port: write it as host:port.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Load-Balancer-Adresse &quot;%1&quot; hat keinen Port: Schreiben Sie sie als host:port.</translation>
     </message>
     <message>
         <source>Write an IPv6 load balancer address in brackets, as in [2001:db8::1]:443.</source>
-        <translation type="unfinished"></translation>
+        <translation>Schreiben Sie eine IPv6-Load-Balancer-Adresse in eckigen Klammern, etwa [2001:db8::1]:443.</translation>
     </message>
     <message>
         <source>The load balancer address &quot;%1&quot; has no host before the port.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Load-Balancer-Adresse &quot;%1&quot; hat keinen Host vor dem Port.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; in the load balancer address is not a valid host name or IPv4 address.</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;%1&quot; in der Load-Balancer-Adresse ist weder ein gültiger Hostname noch eine gültige IPv4-Adresse.</translation>
     </message>
     <message>
         <source>The load balancer port &quot;%1&quot; is not a number from 1 to %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Load-Balancer-Port &quot;%1&quot; ist keine Zahl von 1 bis %2.</translation>
     </message>
     <message>
         <source>The heartbeat must be from %1 to %2 seconds, not %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Heartbeat muss zwischen %1 und %2 Sekunden liegen, nicht %3.</translation>
     </message>
     <message>
         <source>The offline threshold must be from %1 to %2 seconds, not %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Offline-Schwelle muss zwischen %1 und %2 Sekunden liegen, nicht %3.</translation>
     </message>
     <message>
         <source>The offline threshold (%1 s) must be at least two heartbeats (%2 s), or healthy nodes would be marked Offline.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Offline-Schwelle (%1 s) muss mindestens zwei Heartbeats (%2 s) betragen, sonst würden funktionierende Knoten als Offline markiert.</translation>
     </message>
     <message>
         <source>reading the cluster setting %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Lesen der Cluster-Einstellung %1</translation>
+    </message>
+    <message>
+        <source>The clock tolerance must be from %1 to %2 seconds, not %3.</source>
+        <translation>Die Uhrentoleranz muss zwischen %1 und %2 Sekunden liegen, nicht %3.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::TimeCheck</name>
+    <message>
+        <source>its clock is %1 s ahead of the database&apos;s</source>
+        <translation>seine Uhr geht gegenüber der Datenbankuhr %1 s vor</translation>
+    </message>
+    <message>
+        <source>its clock is %1 s behind the database&apos;s</source>
+        <translation>seine Uhr geht gegenüber der Datenbankuhr %1 s nach</translation>
+    </message>
+    <message>
+        <source>reading the database&apos;s time</source>
+        <translation>Lesen der Datenbankzeit</translation>
+    </message>
+    <message>
+        <source>The database did not say what time it is.</source>
+        <translation>Die Datenbank hat nicht mitgeteilt, wie spät es ist.</translation>
+    </message>
+    <message>
+        <source>its time zone is %1 (%2), the database&apos;s %3 (%4)</source>
+        <translation>seine Zeitzone ist %1 (%2), die der Datenbank %3 (%4)</translation>
+    </message>
+    <message>
+        <source>recording this node&apos;s clock</source>
+        <translation>Speichern der Uhrzeit dieses Knotens</translation>
+    </message>
+    <message>
+        <source>Manager Time Out of Sync on node %1: %2.</source>
+        <translation>Manager Time Out of Sync auf Knoten %1: %2.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::Users</name>
     <message>
         <source>The user name is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzername ist leer.</translation>
     </message>
     <message>
         <source>The user name &quot;%1&quot; is not allowed: use up to 64 letters, digits, &apos;.&apos;, &apos;_&apos;, &apos;@&apos; or &apos;-&apos;, starting with a letter or digit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzername &quot;%1&quot; ist nicht zulässig: Verwenden Sie bis zu 64 Buchstaben, Ziffern, &apos;.&apos;, &apos;_&apos;, &apos;@&apos; oder &apos;-&apos;, beginnend mit einem Buchstaben oder einer Ziffer.</translation>
     </message>
     <message>
         <source>creating user %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Anlegen von Benutzer %1</translation>
     </message>
 </context>
 <context>
     <name>main</name>
     <message>
         <source>cohort-node: error: %1 (see --help)</source>
-        <translation type="unfinished"></translation>
+        <translation>cohort-node: Fehler: %1 (siehe --help)</translation>
     </message>
     <message>
         <source>cohort-node: error: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>cohort-node: Fehler: %1</translation>
     </message>
     <message>
         <source>Administers a Cohort cluster.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwaltet einen Cohort-Cluster.</translation>
     </message>
     <message>
         <source>The cluster&apos;s database URL.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank-URL des Clusters.</translation>
     </message>
     <message>
         <source>The user name to sign in as.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Benutzername für die Anmeldung.</translation>
     </message>
     <message>
         <source>Sign in at once with the password in this file (its first line).</source>
-        <translation type="unfinished"></translation>
+        <translation>Sofort mit dem Passwort aus dieser Datei (ihrer ersten Zeile) anmelden.</translation>
     </message>
     <message>
         <source>The page to show first: nodes, system-information, alerts, audit-log, settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die zuerst angezeigte Seite: nodes, system-information, alerts, audit-log, settings.</translation>
     </message>
     <message>
         <source>Save a picture of each page into this folder, print the files and quit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Bild jeder Seite in diesem Ordner speichern, die Dateien auflisten und beenden.</translation>
     </message>
     <message>
         <source>cohort-console: error: unknown page &quot;%1&quot;; one of: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>cohort-console: Fehler: unbekannte Seite &quot;%1&quot;; möglich sind: %2</translation>
     </message>
     <message>
         <source>cohort-console: error: cannot read the password file %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>cohort-console: Fehler: die Passwortdatei %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
         <source>cohort-console: error: --password-file needs --db, --user and a non-empty first line</source>
-        <translation type="unfinished"></translation>
+        <translation>cohort-console: Fehler: --password-file benötigt --db, --user und eine nicht leere erste Zeile</translation>
     </message>
     <message>
         <source>cohort-console: error: --screenshots needs --password-file</source>
-        <translation type="unfinished"></translation>
+        <translation>cohort-console: Fehler: --screenshots benötigt --password-file</translation>
     </message>
 </context>
 </TS>
