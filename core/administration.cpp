@@ -1,6 +1,8 @@
 #include "administration.h"
 
 #include "auditlog.h"
+#include "configproperties.h"
+#include "users.h"
 #include "clustersettings.h"
 
 #include <QHash>
@@ -231,6 +233,44 @@ Result<void> Administration::saveSystemSettings(const SystemSettings &settings)
             return {};
         return AuditLog::record(db, dialect, m_session.user, u"settings.change"_s, u"cluster_settings"_s,
                                 changes.join(u"; "_s));
+    });
+}
+
+Result<void> Administration::setPersonalData(const MasterKey &dataKey, const QByteArray &clusterContext,
+                                             const QString &user, const QString &fullName, const QString &email)
+{
+    const Dialect &dialect = m_database.dialect();
+    return m_database.write([&](QSqlDatabase &db) -> Result<void> {
+        if (auto allowed = authorize(db, dialect, m_session); !allowed)
+            return allowed;
+        auto users = Users::list(db, &dataKey, clusterContext);
+        if (!users)
+            return users.error();
+        const auto found = std::find_if(users->cbegin(), users->cend(),
+                                        [&](const UserRecord &record) { return record.name == user; });
+        if (found == users->cend())
+            return makeError(ErrorCode::NotFound, tr("There is no user %1.").arg(user));
+        QStringList changed;
+        if (found->fullName != fullName)
+            changed << u"full_name"_s;
+        if (found->email != email)
+            changed << u"email"_s;
+        if (changed.isEmpty())
+            return {};
+        if (auto stored = Users::setPersonalData(db, dialect, dataKey, clusterContext, user, fullName, email); !stored)
+            return stored;
+        return AuditLog::record(db, dialect, m_session.user, u"user.update"_s, user, u"changed: "_s + changed.join(u", "));
+    });
+}
+
+Result<void> Administration::setSecretProperty(const MasterKey &dataKey, const QByteArray &clusterContext,
+                                               const QString &name, const QString &value)
+{
+    const Dialect &dialect = m_database.dialect();
+    return m_database.write([&](QSqlDatabase &db) -> Result<void> {
+        if (auto allowed = authorize(db, dialect, m_session); !allowed)
+            return allowed;
+        return ConfigProperties::store(db, dialect, dataKey, clusterContext, name, value, m_session.user);
     });
 }
 

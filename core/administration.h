@@ -6,6 +6,7 @@
 
 #include "authentication.h"
 #include "database.h"
+#include "masterkey.h"
 #include "noderegistry.h"
 #include "result.h"
 #include "systemsettings.h"
@@ -37,6 +38,15 @@ public:
     // is not empty; nothing is written then. Audited as "settings.change" with the changed
     // names and values.
     Result<void> saveSystemSettings(const SystemSettings &settings);
+    // A user's full name and e-mail address, sealed with dataKey (which must be the
+    // cluster's current one: Conflict otherwise). Audited as "user.update" with the names
+    // of the fields changed, never their values.
+    Result<void> setPersonalData(const MasterKey &dataKey, const QByteArray &clusterContext, const QString &user,
+                                 const QString &fullName, const QString &email);
+    // A secret configuration property, sealed with dataKey; audited as "config.set" with
+    // its name only.
+    Result<void> setSecretProperty(const MasterKey &dataKey, const QByteArray &clusterContext, const QString &name,
+                                   const QString &value);
 
 private:
     enum class AlertChange { Acknowledge, Clear };

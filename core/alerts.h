@@ -14,6 +14,7 @@ inline const QString NodeOffline = QStringLiteral("node-offline");
 inline const QString TimeOutOfSync = QStringLiteral("manager-time-out-of-sync");
 inline const QString UpgradeRequired = QStringLiteral("upgrade-required");
 inline const QString AgentsOffline = QStringLiteral("agents-offline");
+inline const QString SecretOutdated = QStringLiteral("local-secret-outdated");
 } // namespace AlertKind
 
 struct AlertRow

@@ -38,7 +38,9 @@ AuditEntry readEntry(const QSqlQuery &query)
 Result<void> AuditLog::record(QSqlDatabase &db, const Dialect &dialect, const QString &actor,
                               const QString &action, const QString &target, const QString &details)
 {
-    auto inserted = execQuery(db, InsertEntry.arg(dialect.nowMillis()), {actor, action, target, details},
+    // The columns are NOT NULL, and a null QString binds as NULL: none (no details) is empty.
+    const auto text = [](const QString &value) { return value.isNull() ? u""_s : value; };
+    auto inserted = execQuery(db, InsertEntry.arg(dialect.nowMillis()), {actor, action, text(target), text(details)},
                               tr("recording %1 in the audit log").arg(action));
     if (!inserted)
         return inserted.error();

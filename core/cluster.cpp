@@ -1,6 +1,7 @@
 #include "cluster.h"
 
 #include "auditlog.h"
+#include "configproperties.h"
 #include "logging.h"
 #include "passwordhash.h"
 #include "schema.h"
@@ -26,6 +27,7 @@ namespace {
 // %1: the database clock.
 const QString InsertCluster = u"INSERT INTO cluster (id, cluster_id, name, created_at, created_by_version, data_key) "
                               "VALUES (1, ?, ?, %1, ?, ?)"_s;
+const QString InsertLegacyUser = u"INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, %1)"_s;
 const QString SelectCluster = u"SELECT cluster_id, name, created_at, created_by_version, data_key "
                               "FROM cluster WHERE id = 1"_s;
 
@@ -53,6 +55,14 @@ Result<std::optional<ClusterInfo>> readCluster(QSqlDatabase &db, const Dialect &
     if (!software)
         return software.error();
     info.softwareVersion = *software;
+    if (*version >= 5) {
+        auto check = execQuery(db, u"SELECT key_check FROM cluster WHERE id = 1"_s, {},
+                               Cluster::tr("reading the cluster record"));
+        if (!check)
+            return check.error();
+        if (check->next())
+            info.keyCheck = check->value(0).toString();
+    }
     return std::optional<ClusterInfo>(info);
 }
 
@@ -74,10 +84,11 @@ QByteArray ClusterInfo::keyContext() const
 
 Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitRequest &request)
 {
-    if (const QString problem = Users::nameProblem(request.adminName); !problem.isEmpty())
-        return makeError(ErrorCode::InvalidArgument, problem);
-    if (const QString problem = PasswordHash::weakness(request.adminPassword); !problem.isEmpty())
-        return makeError(ErrorCode::InvalidArgument, problem);
+    for (const QString &problem : {Users::nameProblem(request.adminName), PasswordHash::weakness(request.adminPassword),
+                                   Users::fullNameProblem(request.adminFullName), Users::emailProblem(request.adminEmail)}) {
+        if (!problem.isEmpty())
+            return makeError(ErrorCode::InvalidArgument, problem);
+    }
     if (request.name.trimmed().isEmpty())
         return makeError(ErrorCode::InvalidArgument, tr("The cluster name is empty."));
 
@@ -99,9 +110,19 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
     if (!wrapped)
         return wrapped.error();
     info.wrappedDataKey = *wrapped;
-    auto passwordHash = PasswordHash::hash(request.adminPassword);
-    if (!passwordHash)
-        return passwordHash.error();
+    // The slow parts (password hash, the administrator's key pair) before the transaction.
+    NewUser admin;
+    admin.name = request.adminName;
+    admin.password = request.adminPassword;
+    admin.role = Role::Administrator;
+    admin.fullName = request.adminFullName;
+    admin.email = request.adminEmail;
+    auto prepared = Users::prepare(admin, info.keyContext());
+    if (!prepared)
+        return prepared.error();
+    auto token = ConfigProperties::generate(Property::NodeApiToken);
+    if (!token)
+        return token.error();
 
     const Dialect &dialect = database.dialect();
     auto migrated = Schema::migrate(
@@ -124,9 +145,21 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
                 if (!recorded)
                     return recorded.error();
             }
-            if (auto user = Users::insert(db, dialect, request.adminName, *passwordHash, Role::Administrator);
-                !user)
-                return user;
+            if (outcome.toVersion >= 5) {
+                if (auto user = Users::insert(db, dialect, *prepared, *key, info.keyContext()); !user)
+                    return user.error();
+                if (auto stored = ConfigProperties::store(db, dialect, *key, info.keyContext(),
+                                                          Property::NodeApiToken, *token, request.actor);
+                    !stored)
+                    return stored;
+            } else {
+                // The users table an older program made: no personal data, no keys.
+                auto user = execQuery(db, InsertLegacyUser.arg(dialect.nowMillis()),
+                                      {request.adminName, prepared->passwordHash, roleName(Role::Administrator)},
+                                      tr("creating user %1").arg(request.adminName));
+                if (!user)
+                    return user.error();
+            }
             info.schemaVersion = outcome.toVersion;
             return AuditLog::record(db, dialect, request.actor, u"cluster.init"_s, info.clusterId,
                                     u"name=%1 admin=%2"_s.arg(info.name, request.adminName));

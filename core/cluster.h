@@ -22,6 +22,7 @@ struct ClusterInfo
     QString wrappedDataKey;
     int schemaVersion = 0;
     QString softwareVersion; // the version its nodes run (see SoftwareVersion)
+    QString keyCheck;        // identifies the current data key (MasterKey::checkValue); schema 5
 
     // Binds the wrapped key and sealed values to this cluster.
     QByteArray keyContext() const;
@@ -33,6 +34,8 @@ struct ClusterInitRequest
     QByteArray secret;
     QString adminName;
     QString adminPassword;
+    QString adminFullName; // sealed, like every user's personal data
+    QString adminEmail;
     QString actor; // who runs it, for schema_migrations and the audit log
     // The schema version to create: the current one, or lower in tests that need the
     // cluster an older program made (to upgrade it).

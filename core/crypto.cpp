@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include <memory>
@@ -43,6 +44,18 @@ struct CipherContextDeleter
     void operator()(EVP_CIPHER_CTX *context) const { EVP_CIPHER_CTX_free(context); }
 };
 using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextDeleter>;
+
+struct PkeyDeleter
+{
+    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+struct PkeyContextDeleter
+{
+    void operator()(EVP_PKEY_CTX *context) const { EVP_PKEY_CTX_free(context); }
+};
+using PkeyContext = std::unique_ptr<EVP_PKEY_CTX, PkeyContextDeleter>;
 
 unsigned char *bytes(QByteArray &array)
 {
@@ -164,6 +177,153 @@ Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce,
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 {
     return a.size() == b.size() && CRYPTO_memcmp(a.constData(), b.constData(), size_t(a.size())) == 0;
+}
+
+namespace {
+
+Result<QByteArray> rawKey(EVP_PKEY *key, bool isPrivate)
+{
+    QByteArray raw(X25519KeyBytes, Qt::Uninitialized);
+    size_t length = size_t(raw.size());
+    const int ok = isPrivate ? EVP_PKEY_get_raw_private_key(key, bytes(raw), &length)
+                             : EVP_PKEY_get_raw_public_key(key, bytes(raw), &length);
+    if (ok != 1 || length != size_t(X25519KeyBytes))
+        return cryptoError("X25519 raw key");
+    return raw;
+}
+
+Result<Pkey> x25519Key(const QByteArray &raw, bool isPrivate)
+{
+    if (raw.size() != X25519KeyBytes)
+        return makeError(ErrorCode::InvalidArgument, Text::tr("An X25519 key has %1 bytes, not %2.")
+                                                         .arg(X25519KeyBytes)
+                                                         .arg(raw.size()));
+    Pkey key(isPrivate ? EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, bytes(raw), size_t(raw.size()))
+                       : EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, bytes(raw), size_t(raw.size())));
+    if (!key)
+        return cryptoError("X25519 key");
+    return key;
+}
+
+} // namespace
+
+Result<X25519Pair> x25519Generate()
+{
+    PkeyContext context(EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr));
+    EVP_PKEY *generated = nullptr;
+    if (!context || EVP_PKEY_keygen_init(context.get()) != 1 || EVP_PKEY_keygen(context.get(), &generated) != 1)
+        return cryptoError("X25519 keygen");
+    Pkey key(generated);
+    auto privateKey = rawKey(key.get(), true);
+    if (!privateKey)
+        return privateKey.error();
+    auto publicKey = rawKey(key.get(), false);
+    if (!publicKey)
+        return publicKey.error();
+    return X25519Pair{*privateKey, *publicKey};
+}
+
+Result<QByteArray> x25519PublicOf(const QByteArray &privateKey)
+{
+    auto key = x25519Key(privateKey, true);
+    if (!key)
+        return key.error();
+    return rawKey(key->get(), false);
+}
+
+Result<QByteArray> x25519Agree(const QByteArray &privateKey, const QByteArray &peerPublicKey)
+{
+    auto own = x25519Key(privateKey, true);
+    if (!own)
+        return own.error();
+    auto peer = x25519Key(peerPublicKey, false);
+    if (!peer)
+        return peer.error();
+    PkeyContext context(EVP_PKEY_CTX_new(own->get(), nullptr));
+    QByteArray shared(X25519KeyBytes, Qt::Uninitialized);
+    size_t length = size_t(shared.size());
+    // Fails for a low-order peer key (an all-zero shared secret).
+    if (!context || EVP_PKEY_derive_init(context.get()) != 1 || EVP_PKEY_derive_set_peer(context.get(), peer->get()) != 1
+        || EVP_PKEY_derive(context.get(), bytes(shared), &length) != 1 || length != size_t(X25519KeyBytes))
+        return cryptoError("X25519 derive");
+    return shared;
+}
+
+Result<QByteArray> hkdfSha256(const QByteArray &secret, const QByteArray &salt, const QByteArray &info, int length)
+{
+    PkeyContext context(EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr));
+    QByteArray out(length, Qt::Uninitialized);
+    size_t outLength = size_t(length);
+    if (!context || EVP_PKEY_derive_init(context.get()) != 1
+        || EVP_PKEY_CTX_set_hkdf_md(context.get(), EVP_sha256()) != 1
+        || EVP_PKEY_CTX_set1_hkdf_salt(context.get(), bytes(salt), int(salt.size())) != 1
+        || EVP_PKEY_CTX_set1_hkdf_key(context.get(), bytes(secret), int(secret.size())) != 1
+        || EVP_PKEY_CTX_add1_hkdf_info(context.get(), bytes(info), int(info.size())) != 1
+        || EVP_PKEY_derive(context.get(), bytes(out), &outLength) != 1 || outLength != size_t(length))
+        return cryptoError("HKDF");
+    return out;
+}
+
+QByteArray base64(const QByteArray &data)
+{
+    return data.toBase64(QByteArray::Base64Encoding | QByteArray::OmitTrailingEquals);
+}
+
+std::optional<QByteArray> fromBase64(const QString &text)
+{
+    auto decoded = QByteArray::fromBase64Encoding(text.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return std::nullopt;
+    return *decoded;
+}
+
+namespace {
+constexpr auto WrapFormat = "cohort-key-v1";
+constexpr int SaltBytes = 16;
+constexpr int KekBytes = 32;
+} // namespace
+
+Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret, const QByteArray &context)
+{
+    auto salt = randomBytes(SaltBytes);
+    auto nonce = randomBytes(GcmNonceBytes);
+    if (!salt)
+        return salt.error();
+    if (!nonce)
+        return nonce.error();
+    const ScryptParameters parameters;
+    auto kek = scrypt(secret, *salt, parameters, KekBytes);
+    if (!kek)
+        return kek.error();
+    auto wrapped = aesGcmEncrypt(*kek, *nonce, data, context);
+    OPENSSL_cleanse(kek->data(), size_t(kek->size()));
+    if (!wrapped)
+        return wrapped.error();
+    return u"%1$scrypt$%2$%3$%4$%5$%6$%7"_s.arg(QLatin1StringView(WrapFormat))
+        .arg(parameters.n)
+        .arg(parameters.r)
+        .arg(parameters.p)
+        .arg(QString::fromLatin1(base64(*salt)), QString::fromLatin1(base64(*nonce)),
+             QString::fromLatin1(base64(*wrapped)));
+}
+
+Result<QByteArray> unwrapWithSecret(const QString &wrapped, const QByteArray &secret, const QByteArray &context)
+{
+    const QStringList parts = wrapped.split(u'$');
+    if (parts.size() != 8 || parts[0] != QLatin1StringView(WrapFormat) || parts[1] != u"scrypt"_s)
+        return makeError(ErrorCode::InvalidArgument, Text::tr("The wrapped key is malformed."));
+    const auto parameters = parseScryptParameters(parts[2], parts[3], parts[4]);
+    const auto salt = fromBase64(parts[5]);
+    const auto nonce = fromBase64(parts[6]);
+    const auto sealed = fromBase64(parts[7]);
+    if (!parameters || !salt || !nonce || !sealed)
+        return makeError(ErrorCode::InvalidArgument, Text::tr("The wrapped key is malformed."));
+    auto kek = scrypt(secret, *salt, *parameters, KekBytes);
+    if (!kek)
+        return kek.error();
+    auto data = aesGcmDecrypt(*kek, *nonce, *sealed, context);
+    OPENSSL_cleanse(kek->data(), size_t(kek->size()));
+    return data;
 }
 
 } // namespace Crypto

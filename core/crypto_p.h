@@ -35,6 +35,34 @@ Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce,
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
 
+// X25519 (RFC 7748): a new key pair as raw 32-byte private and public keys.
+struct X25519Pair
+{
+    QByteArray privateKey;
+    QByteArray publicKey;
+};
+Result<X25519Pair> x25519Generate();
+// The raw public key of a raw private key.
+Result<QByteArray> x25519PublicOf(const QByteArray &privateKey);
+// The shared secret of a private key and a peer's public key.
+Result<QByteArray> x25519Agree(const QByteArray &privateKey, const QByteArray &peerPublicKey);
+
+// HKDF-SHA256 (RFC 5869).
+Result<QByteArray> hkdfSha256(const QByteArray &secret, const QByteArray &salt, const QByteArray &info, int length);
+
+constexpr int X25519KeyBytes = 32;
+
+// Base64 without padding, as every stored key and sealed value spells its parts.
+QByteArray base64(const QByteArray &data);
+std::optional<QByteArray> fromBase64(const QString &text);
+
+// data encrypted (AES-256-GCM) under a key derived (scrypt) from a secret or password, as
+// one printable string that carries the derivation's parameters. unwrapWithSecret fails
+// with ErrorCode::AccessDenied for another secret, ErrorCode::InvalidArgument when the
+// string is malformed.
+Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret, const QByteArray &context);
+Result<QByteArray> unwrapWithSecret(const QString &wrapped, const QByteArray &secret, const QByteArray &context);
+
 constexpr int GcmNonceBytes = 12;
 constexpr int GcmTagBytes = 16;
 

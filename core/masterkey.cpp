@@ -1,6 +1,7 @@
 #include "masterkey.h"
 
 #include "crypto_p.h"
+#include "keypair.h"
 #include "logging.h"
 
 #include <QCryptographicHash>
@@ -15,22 +16,10 @@ namespace Cohort {
 
 namespace {
 
-constexpr auto WrapFormat = "cohort-key-v1";
 constexpr auto SealFormat = "cohort-sealed-v1";
-constexpr int SaltBytes = 16;
+constexpr auto BoxFormat = "cohort-boxed-v1";
 
-QByteArray base64(const QByteArray &data)
-{
-    return data.toBase64(QByteArray::Base64Encoding | QByteArray::OmitTrailingEquals);
-}
-
-Result<QByteArray> fromBase64(const QString &text)
-{
-    auto decoded = QByteArray::fromBase64Encoding(text.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded)
-        return makeError(ErrorCode::InvalidArgument, MasterKey::tr("The stored value is not valid base64."));
-    return *decoded;
-}
+using Crypto::base64;
 
 } // namespace
 
@@ -92,53 +81,79 @@ Result<void> MasterKey::writeNewSecretFile(const QString &path)
 
 Result<QString> MasterKey::wrap(const QByteArray &secret, const QByteArray &context) const
 {
-    auto salt = randomBytes(SaltBytes);
-    auto nonce = randomBytes(Crypto::GcmNonceBytes);
-    if (!salt)
-        return salt.error();
-    if (!nonce)
-        return nonce.error();
-    const Crypto::ScryptParameters parameters;
-    auto kek = Crypto::scrypt(secret, *salt, parameters, KeyBytes);
-    if (!kek)
-        return kek.error();
-    auto wrapped = Crypto::aesGcmEncrypt(*kek, *nonce, m_key, context);
-    OPENSSL_cleanse(kek->data(), size_t(kek->size()));
-    if (!wrapped)
-        return wrapped.error();
-    return u"%1$scrypt$%2$%3$%4$%5$%6$%7"_s.arg(QLatin1StringView(WrapFormat))
-        .arg(parameters.n)
-        .arg(parameters.r)
-        .arg(parameters.p)
-        .arg(QString::fromLatin1(base64(*salt)), QString::fromLatin1(base64(*nonce)),
-             QString::fromLatin1(base64(*wrapped)));
+    return Crypto::wrapWithSecret(m_key, secret, context);
 }
 
 Result<MasterKey> MasterKey::unwrap(const QString &wrapped, const QByteArray &secret,
                                     const QByteArray &context)
 {
-    const QStringList parts = wrapped.split(u'$');
-    const Error malformed = makeError(ErrorCode::InvalidArgument,
-                                      tr("The stored data key is malformed; the cluster record is damaged."));
-    if (parts.size() != 8 || parts[0] != QLatin1StringView(WrapFormat) || parts[1] != u"scrypt"_s)
-        return malformed;
-    const auto parameters = Crypto::parseScryptParameters(parts[2], parts[3], parts[4]);
-    auto salt = fromBase64(parts[5]);
-    auto nonce = fromBase64(parts[6]);
-    auto sealed = fromBase64(parts[7]);
-    if (!parameters || !salt || !nonce || !sealed)
-        return malformed;
-
-    auto kek = Crypto::scrypt(secret, *salt, *parameters, KeyBytes);
-    if (!kek)
-        return kek.error();
-    auto key = Crypto::aesGcmDecrypt(*kek, *nonce, *sealed, context);
-    OPENSSL_cleanse(kek->data(), size_t(kek->size()));
+    auto key = Crypto::unwrapWithSecret(wrapped, secret, context);
     if (!key) {
         if (key.code() == ErrorCode::AccessDenied)
             return makeError(ErrorCode::AccessDenied,
                              tr("The local secret does not unlock this cluster's data key: "
                                 "the secret file is not the one the cluster was created with."));
+        if (key.code() == ErrorCode::InvalidArgument)
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("The stored data key is malformed; the cluster record is damaged."));
+        return key.error();
+    }
+    if (key->size() != KeyBytes)
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The stored data key is malformed; the cluster record is damaged."));
+    return MasterKey(*key);
+}
+
+Result<QString> MasterKey::sealTo(const QByteArray &recipientPublicKey, const QByteArray &context) const
+{
+    // An ephemeral X25519 key agrees a secret with the recipient's key; HKDF over it and
+    // both public keys gives the AES-256-GCM key that seals the data key.
+    auto ephemeral = Crypto::x25519Generate();
+    if (!ephemeral)
+        return ephemeral.error();
+    auto shared = Crypto::x25519Agree(ephemeral->privateKey, recipientPublicKey);
+    OPENSSL_cleanse(ephemeral->privateKey.data(), size_t(ephemeral->privateKey.size()));
+    if (!shared)
+        return shared.error();
+    auto boxKey = Crypto::hkdfSha256(*shared, ephemeral->publicKey + recipientPublicKey, BoxFormat, KeyBytes);
+    OPENSSL_cleanse(shared->data(), size_t(shared->size()));
+    if (!boxKey)
+        return boxKey.error();
+    auto nonce = randomBytes(Crypto::GcmNonceBytes);
+    if (!nonce)
+        return nonce.error();
+    auto sealed = Crypto::aesGcmEncrypt(*boxKey, *nonce, m_key, context);
+    OPENSSL_cleanse(boxKey->data(), size_t(boxKey->size()));
+    if (!sealed)
+        return sealed.error();
+    return u"%1$%2$%3$%4"_s.arg(QLatin1StringView(BoxFormat), QString::fromLatin1(Crypto::base64(ephemeral->publicKey)),
+                                QString::fromLatin1(Crypto::base64(*nonce)), QString::fromLatin1(Crypto::base64(*sealed)));
+}
+
+Result<MasterKey> MasterKey::openSealedTo(const QString &boxed, const KeyPair &recipient, const QByteArray &context)
+{
+    const QStringList parts = boxed.split(u'$');
+    const Error malformed = makeError(ErrorCode::InvalidArgument, tr("The user's copy of the data key is malformed."));
+    if (parts.size() != 4 || parts[0] != QLatin1StringView(BoxFormat))
+        return malformed;
+    const auto ephemeralPublic = Crypto::fromBase64(parts[1]);
+    const auto nonce = Crypto::fromBase64(parts[2]);
+    const auto sealed = Crypto::fromBase64(parts[3]);
+    if (!ephemeralPublic || !nonce || !sealed)
+        return malformed;
+    auto shared = recipient.agree(*ephemeralPublic);
+    if (!shared)
+        return shared.error();
+    auto boxKey = Crypto::hkdfSha256(*shared, *ephemeralPublic + recipient.publicKey(), BoxFormat, KeyBytes);
+    OPENSSL_cleanse(shared->data(), size_t(shared->size()));
+    if (!boxKey)
+        return boxKey.error();
+    auto key = Crypto::aesGcmDecrypt(*boxKey, *nonce, *sealed, context);
+    OPENSSL_cleanse(boxKey->data(), size_t(boxKey->size()));
+    if (!key) {
+        if (key.code() == ErrorCode::AccessDenied)
+            return makeError(ErrorCode::AccessDenied,
+                             tr("The user's copy of the data key does not open with the user's key."));
         return key.error();
     }
     if (key->size() != KeyBytes)
@@ -163,8 +178,8 @@ Result<QByteArray> MasterKey::open(const QString &sealed, const QByteArray &cont
     const QStringList parts = sealed.split(u'$');
     if (parts.size() != 3 || parts[0] != QLatin1StringView(SealFormat))
         return makeError(ErrorCode::InvalidArgument, tr("The sealed value is malformed."));
-    auto nonce = fromBase64(parts[1]);
-    auto data = fromBase64(parts[2]);
+    const auto nonce = Crypto::fromBase64(parts[1]);
+    const auto data = Crypto::fromBase64(parts[2]);
     if (!nonce || !data)
         return makeError(ErrorCode::InvalidArgument, tr("The sealed value is malformed."));
     auto plain = Crypto::aesGcmDecrypt(m_key, *nonce, *data, context);
@@ -177,6 +192,12 @@ Result<QByteArray> MasterKey::open(const QString &sealed, const QByteArray &cont
 QByteArray MasterKey::fingerprint() const
 {
     return QCryptographicHash::hash(m_key, QCryptographicHash::Sha256);
+}
+
+QString MasterKey::checkValue() const
+{
+    return QString::fromLatin1(
+        QCryptographicHash::hash(QByteArray(QByteArray("cohort-key-check-v1") + m_key), QCryptographicHash::Sha256).toHex());
 }
 
 } // namespace Cohort

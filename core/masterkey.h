@@ -12,6 +12,8 @@
 
 namespace Cohort {
 
+class KeyPair;
+
 class MasterKey
 {
     Q_DECLARE_TR_FUNCTIONS(Cohort::MasterKey)
@@ -35,12 +37,21 @@ public:
     static Result<MasterKey> unwrap(const QString &wrapped, const QByteArray &secret,
                                     const QByteArray &context);
 
+    // The data key sealed to a user's public key (X25519, HKDF-SHA256, AES-256-GCM), so
+    // whoever holds the data key can give a copy to an administrator without knowing the
+    // administrator's password; only the holder of the matching private key opens it.
+    Result<QString> sealTo(const QByteArray &recipientPublicKey, const QByteArray &context) const;
+    static Result<MasterKey> openSealedTo(const QString &boxed, const KeyPair &recipient, const QByteArray &context);
+
     // Authenticated encryption with the data key, for confidential settings.
     Result<QString> seal(const QByteArray &plaintext, const QByteArray &context) const;
     Result<QByteArray> open(const QString &sealed, const QByteArray &context) const;
 
     // SHA-256 of the key, to compare keys without showing them.
     QByteArray fingerprint() const;
+    // What cluster.key_check stores: SHA-256 over a label and the key, in hex. Tells
+    // whether a key is the current one; says nothing about the key (it is random).
+    QString checkValue() const;
 
 private:
     explicit MasterKey(QByteArray key) : m_key(std::move(key)) {}

@@ -190,6 +190,21 @@ const QStringList Version4 = {
     u"ALTER TABLE nodes ADD COLUMN upgrade_to TEXT NOT NULL DEFAULT ''"_s,
 };
 
+// Version 5: personal data sealed at rest. Users' full names and e-mail addresses are
+// stored only sealed with the data key (bound to their row); administrators hold an
+// X25519 key pair (the private key wrapped by their password) and a copy of the data key
+// sealed to its public key, which is how the console opens them without the local
+// secret. key_check identifies the data key without revealing it (MasterKey::checkValue),
+// so whoever writes a sealed value can tell it still holds the current key.
+const QStringList Version5 = {
+    u"ALTER TABLE users ADD COLUMN full_name_sealed TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE users ADD COLUMN email_sealed TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE users ADD COLUMN key_public TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE users ADD COLUMN key_private TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE users ADD COLUMN key_data TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE cluster ADD COLUMN key_check TEXT NOT NULL DEFAULT ''"_s,
+};
+
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
 const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
@@ -205,6 +220,7 @@ const Step Steps[] = {
     {2, &Version2},
     {3, &Version3},
     {4, &Version4},
+    {5, &Version5},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");

@@ -1,10 +1,17 @@
-// Users of the console and CLI, with their roles. Passwords are kept only as slow hashes.
+// Users of the console and CLI, with their roles. Passwords are kept only as slow hashes;
+// full names and e-mail addresses only sealed with the data key (SealedData). An
+// administrator also holds a key pair and a copy of the data key sealed to it (KeyPair),
+// so the console opens personal data with the administrator's password alone.
 #pragma once
 
 #include "database.h"
+#include "keypair.h"
+#include "masterkey.h"
 #include "result.h"
 
 #include <QCoreApplication>
+
+#include <optional>
 
 namespace Cohort {
 
@@ -16,18 +23,79 @@ enum class Role {
 QString roleName(Role role);
 std::optional<Role> roleFromName(const QString &name);
 
+struct NewUser
+{
+    QString name;
+    QString password;
+    Role role = Role::Auditor;
+    QString fullName;
+    QString email;
+};
+
+// A user as read back. Personal data is in clear only when it was read with the data
+// key; without it, personalDataSealed says whether there is any to show.
+struct UserRecord
+{
+    qint64 id = 0;
+    QString name;
+    Role role = Role::Auditor;
+    QString fullName;
+    QString email;
+    bool personalDataSealed = false; // there is personal data, not opened (no data key)
+    bool holdsDataKey = false;       // an administrator with a copy of the data key
+    int failedLogins = 0;
+    std::optional<qint64> lockedUntil;
+    qint64 createdAt = 0;
+};
+
 class Users
 {
     Q_DECLARE_TR_FUNCTIONS(Cohort::Users)
 
 public:
-    // Why a user name is not acceptable, or an empty string.
+    // Why a value is not acceptable, or an empty string.
     static QString nameProblem(const QString &name);
+    static QString fullNameProblem(const QString &fullName);
+    static QString emailProblem(const QString &email);
 
-    // Inserts a user whose password is already hashed (hash it before opening a
-    // transaction: it is deliberately slow).
-    static Result<void> insert(QSqlDatabase &db, const Dialect &dialect, const QString &name,
-                               const QString &passwordHash, Role role);
+    // A new user with its password hashed and, for an administrator, its key pair made
+    // and wrapped by the password. Slow on purpose: call it before opening a transaction.
+    struct Prepared
+    {
+        NewUser user;
+        QString passwordHash;
+        std::optional<KeyPair> keys;
+        QString wrappedPrivateKey;
+    };
+    static Result<Prepared> prepare(const NewUser &user, const QByteArray &clusterContext);
+
+    // Inserts a prepared user: its personal data sealed, and for an administrator a copy
+    // of the data key. Returns its id.
+    static Result<qint64> insert(QSqlDatabase &db, const Dialect &dialect, const Prepared &user,
+                                 const MasterKey &dataKey, const QByteArray &clusterContext);
+
+    // Every user, by name; personal data opened when dataKey is given.
+    static Result<QList<UserRecord>> list(QSqlDatabase &db, const MasterKey *dataKey,
+                                          const QByteArray &clusterContext);
+
+    // Seals and stores a user's full name and e-mail address (an empty one is removed).
+    // NotFound when there is no such user.
+    static Result<void> setPersonalData(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
+                                        const QByteArray &clusterContext, const QString &name,
+                                        const QString &fullName, const QString &email);
+
+    // Gives an existing user (user.user.name) a new password: a new hash, the failed logins
+    // forgotten and the lock lifted, and for an administrator a new key pair with a copy
+    // of the data key (the way an administrator made before personal data was sealed gets
+    // one). NotFound when there is no such user; the role is not changed.
+    static Result<void> resetPassword(QSqlDatabase &db, const Dialect &dialect, const Prepared &user,
+                                      const MasterKey &dataKey, const QByteArray &clusterContext);
+
+    // The data key, opened with an administrator's password: the console's way in.
+    // NotFound when the user holds no copy (an auditor, or an administrator made before
+    // personal data was sealed: "cohortctl users reset-password" gives one).
+    static Result<MasterKey> openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
+                                         const QString &password);
 };
 
 } // namespace Cohort

@@ -4,6 +4,7 @@
 #include "jobpool.h"
 #include "jobtypes.h"
 #include "livenesslock.h"
+#include "nodekeyring.h"
 #include "nodelogging.h"
 #include "peerprober.h"
 #include "schema.h"
@@ -235,6 +236,9 @@ void HealthMonitor::tick()
 void HealthMonitor::checkTime()
 {
     m_sinceTimeCheck.start();
+    // At the same pace: whether the data key was rotated or re-wrapped.
+    if (m_keyring)
+        m_keyring->refresh(m_database);
     QString problem;
     const qint64 toleranceMs = m_settings.integer(m_database, Setting::TimeToleranceSeconds, &problem) * 1000;
     if (!problem.isEmpty())

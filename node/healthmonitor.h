@@ -52,6 +52,8 @@ public:
     void setJoin(const NodeJoin &join);
     // This node's session lock, once taken (PostgreSQL); before start().
     void setLivenessLock(const class LivenessLock *lock) { m_lock = lock; }
+    // The keyring refreshed with the time check (a rotated data key); before start().
+    void setKeyring(class NodeKeyring *keyring) { m_keyring = keyring; }
     // On the membership thread, from here on.
     void start();
     // Keeps heartbeating (so peers do not take the jobs still finishing) but stops
@@ -97,6 +99,7 @@ private:
     QElapsedTimer m_sinceTimeCheck;
     bool m_timeOutOfSync = false;
     bool m_timeCheckFailing = false;
+    class NodeKeyring *m_keyring = nullptr;
 
     NodeTiming m_timing;                               // in force
     NodeTiming m_wanted;                               // from the last good read of the cluster settings

@@ -7,6 +7,7 @@
 #include "livenesslock.h"
 #include "masterkey.h"
 #include "nodeidentity.h"
+#include "nodekeyring.h"
 #include "nodelogging.h"
 #include "noderegistry.h"
 #include "peerprober.h"
@@ -172,10 +173,14 @@ int NodeService::start(QString *error)
         *error = tr("%1 holds no cluster; create one with \"cohortctl init\".").arg(m_database->url().redacted());
         return NodeExitFailure;
     }
-    if (auto key = Cluster::unlock(*m_database, *secret); !key) {
-        *error = tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
-                    "secret the cluster was created with.")
-                     .arg(m_config.secretFile, key.message());
+    m_keyring = std::make_unique<NodeKeyring>(m_config.secretFile, m_config.name);
+    if (auto opened = m_keyring->open(*m_database, *secret); !opened) {
+        if (opened.code() == ErrorCode::AccessDenied)
+            *error = tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
+                        "cluster's current secret (after \"cohortctl masterkey rotate-secret\", the new one).")
+                         .arg(m_config.secretFile, opened.message());
+        else
+            *error = tr("Cannot open the cluster's data key: %1").arg(opened.message());
         return NodeExitFailure;
     }
 
@@ -185,6 +190,7 @@ int NodeService::start(QString *error)
         return NodeExitFailure;
     }
     m_guid = *guid;
+    m_keyring->setNodeGuid(m_guid);
     m_endpoint->setIdentity({m_guid, m_config.name, m_version});
 
     const QDateTime now = QDateTime::currentDateTime();
@@ -250,6 +256,7 @@ int NodeService::start(QString *error)
     healthOptions.timing = m_config.timing();
     healthOptions.join = join;
     m_health = new HealthMonitor(*m_database, healthOptions, m_settings, *m_lease);
+    m_health->setKeyring(m_keyring.get());
     // The threshold decides below whether a previous run of this GUID may still be alive.
     m_health->readClusterTiming();
     join.offlineAfterMs = m_health->offlineAfterMs();

@@ -25,6 +25,7 @@ class HealthEndpoint;
 class HealthMonitor;
 class JobRunner;
 class LivenessLock;
+class NodeKeyring;
 class PeerProber;
 
 // Process exit codes of cohort-node.
@@ -59,6 +60,7 @@ private:
     NodeConfig m_config;
     QString m_version;
     std::unique_ptr<Database> m_database;
+    std::unique_ptr<NodeKeyring> m_keyring; // used by the membership thread: outlives it
     // After m_database: destroyed first, since they use it.
     std::unique_ptr<HealthEndpoint> m_endpoint;
     SettingsCache m_settings;

@@ -103,7 +103,11 @@ void TestConsole::init()
     auto cluster = TestCluster::forCurrentTest();
     QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
     m_cluster = std::move(cluster).value();
-    auto added = addUser(m_cluster->database(), u"audrey"_s, AuditorPassword, Role::Auditor);
+    NewUser auditor;
+    auditor.name = u"audrey"_s;
+    auditor.password = AuditorPassword;
+    auditor.role = Role::Auditor;
+    auto added = m_cluster->addUser(auditor);
     QVERIFY2(added.ok(), qPrintable(added.message()));
 }
 

@@ -416,4 +416,12 @@ QString TestCluster::nodeState(const QString &guid)
     return scalar(u"SELECT state FROM nodes WHERE guid = ?"_s, {guid}).toString();
 }
 
+Result<void> TestCluster::addUser(const NewUser &user)
+{
+    auto secret = MasterKey::readSecretFile(m_secretFile);
+    if (!secret)
+        return secret.error();
+    return Test::addUser(database(), *secret, user);
+}
+
 } // namespace Cohort::Test

@@ -83,6 +83,8 @@ public:
     // test's own connection and the nodes started later use it.
     Result<void> useUrl(const QString &url);
     QString secretFile() const { return m_secretFile; }
+    // Adds a user as cohortctl does, with the cluster's secret (see addUser()).
+    Result<void> addUser(const NewUser &user);
     Database &database() { return *m_database; }
     QString scratchPath(const QString &name) const { return m_scratch.filePath(name); }
 

@@ -1,5 +1,6 @@
 #include "testdatabase.h"
 #include "cluster.h"
+#include "masterkey.h"
 #include "passwordhash.h"
 #include "schema.h"
 
@@ -118,7 +119,7 @@ Result<void> DatabaseFixture::createCluster(const QString &name, const QString &
 {
     ClusterInitRequest request;
     request.name = name;
-    request.secret = "a local secret of thirty-two b.";
+    request.secret = FixtureSecret;
     request.adminName = adminName;
     request.adminPassword = adminPassword;
     request.actor = u"test"_s;
@@ -153,13 +154,35 @@ NodeJoin joinTestNode(Database &database, const QString &name)
     return join;
 }
 
+Result<void> addUser(Database &database, const QByteArray &secret, const NewUser &user)
+{
+    auto cluster = Cluster::load(database);
+    if (!cluster)
+        return cluster.error();
+    if (!cluster->has_value())
+        return makeError(ErrorCode::NotFound, u"no cluster to add a user to"_s);
+    const QByteArray context = (*cluster)->keyContext();
+    auto key = MasterKey::unwrap((*cluster)->wrappedDataKey, secret, context);
+    if (!key)
+        return key.error();
+    auto prepared = Users::prepare(user, context);
+    if (!prepared)
+        return prepared.error();
+    return database.write([&](QSqlDatabase &db) -> Result<void> {
+        auto inserted = Users::insert(db, database.dialect(), *prepared, *key, context);
+        if (!inserted)
+            return inserted.error();
+        return {};
+    });
+}
+
 Result<void> addUser(Database &database, const QString &name, const QString &password, Role role)
 {
-    auto hash = PasswordHash::hash(password);
-    if (!hash)
-        return hash.error();
-    return database.write(
-        [&](QSqlDatabase &db) { return Users::insert(db, database.dialect(), name, *hash, role); });
+    NewUser user;
+    user.name = name;
+    user.password = password;
+    user.role = role;
+    return addUser(database, FixtureSecret, user);
 }
 
 void DatabaseFixture::tearDown()

@@ -31,7 +31,13 @@ NodeJoin nodeJoinRequest(const QString &name);
 // Joins such a node (Online); a failure is printed and shows in the test's later checks.
 NodeJoin joinTestNode(Database &database, const QString &name);
 
-// Adds a user with a freshly hashed password.
+// The local secret DatabaseFixture::createCluster() uses.
+inline const QByteArray FixtureSecret = QByteArrayLiteral("a local secret of thirty-two b.");
+
+// Adds a user as cohortctl does: password hashed, personal data sealed and, for an
+// administrator, a key pair and a copy of the data key (unlocked with secret).
+Result<void> addUser(Database &database, const QByteArray &secret, const NewUser &user);
+// The same with DatabaseFixture's secret and no personal data.
 Result<void> addUser(Database &database, const QString &name, const QString &password, Role role);
 
 class TestDatabase

@@ -4,9 +4,11 @@
 #include "gensecretcommand.h"
 #include "initcommand.h"
 #include "jobscommand.h"
+#include "masterkeycommand.h"
 #include "migratecommand.h"
 #include "nodescommand.h"
 #include "statuscommand.h"
+#include "userscommand.h"
 
 #include <cstdio>
 
@@ -25,6 +27,8 @@ CtlApplication::CtlApplication()
     m_commands.push_back(std::make_unique<JobsCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<DecommissionCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<GenSecretCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<MasterKeyCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<UsersCommand>(m_out, m_err));
 }
 
 CtlApplication::~CtlApplication() = default;

@@ -3,6 +3,7 @@
 #include "cluster.h"
 #include "ctloptions.h"
 #include "masterkey.h"
+#include "users.h"
 
 
 using namespace Qt::StringLiterals;
@@ -28,6 +29,8 @@ void InitCommand::configure(QCommandLineParser &parser) const
                       tr("A file whose first line is the administrator's password "
                          "(default: read it from standard input)."),
                       u"FILE"_s});
+    parser.addOption({u"full-name"_s, tr("The administrator's full name (stored sealed)."), u"TEXT"_s});
+    parser.addOption({u"email"_s, tr("The administrator's e-mail address (stored sealed)."), u"ADDRESS"_s});
     parser.addOption({u"name"_s, tr("The cluster's display name (default: Cohort)."), u"NAME"_s, u"Cohort"_s});
 }
 
@@ -45,6 +48,11 @@ int InitCommand::run(const QCommandLineParser &parser)
     auto url = DatabaseUrl::parse(databaseUrl);
     if (!url)
         return invalid(url.message());
+    for (const QString &problem : {Users::fullNameProblem(parser.value(u"full-name"_s)),
+                                   Users::emailProblem(parser.value(u"email"_s))}) {
+        if (!problem.isEmpty())
+            return invalid(problem);
+    }
     auto secret = MasterKey::readSecretFile(secretPath);
     if (!secret)
         return fail(secret.message());
@@ -58,6 +66,8 @@ int InitCommand::run(const QCommandLineParser &parser)
     request.secret = *secret;
     request.adminName = admin;
     request.adminPassword = *password;
+    request.adminFullName = parser.value(u"full-name"_s);
+    request.adminEmail = parser.value(u"email"_s);
     request.actor = u"cohortctl"_s;
     auto cluster = Cluster::create(*url, request);
     if (!cluster)
