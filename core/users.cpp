@@ -260,25 +260,58 @@ Result<void> Users::resetPassword(QSqlDatabase &db, const Dialect &dialect, cons
     return {};
 }
 
-Result<MasterKey> Users::openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
-                                     const QString &password)
+namespace {
+
+struct StoredKeys
 {
-    auto query = execQuery(db, SelectKeys, {name}, tr("reading user %1's key").arg(name));
+    qint64 id = 0;
+    QString wrappedPrivate;
+    QString copy;
+};
+
+Result<StoredKeys> storedKeys(QSqlDatabase &db, const QString &name)
+{
+    auto query = execQuery(db, SelectKeys, {name}, Users::tr("reading user %1's key").arg(name));
     if (!query)
         return query.error();
     if (!query->next())
-        return makeError(ErrorCode::NotFound, tr("There is no user %1.").arg(name));
-    const qint64 id = query->value(0).toLongLong();
-    const QString wrappedPrivate = query->value(1).toString();
-    const QString copy = query->value(2).toString();
-    query->finish();
-    if (wrappedPrivate.isEmpty() || copy.isEmpty())
+        return makeError(ErrorCode::NotFound, Users::tr("There is no user %1.").arg(name));
+    StoredKeys keys{query->value(0).toLongLong(), query->value(1).toString(), query->value(2).toString()};
+    if (keys.wrappedPrivate.isEmpty() || keys.copy.isEmpty())
         return makeError(ErrorCode::NotFound,
-                         tr("User %1 holds no copy of the data key; set a new password, which gives one, with \"cohortctl users reset-password %1\".").arg(name));
-    auto keys = KeyPair::unwrap(wrappedPrivate, password, SealedData::userPrivateKey(clusterContext, name));
+                         Users::tr("User %1 holds no copy of the data key; set a new password, which gives one, "
+                                   "with \"cohortctl users reset-password %1\".")
+                             .arg(name));
+    return keys;
+}
+
+} // namespace
+
+Result<KeyPair> Users::openKeyPair(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
+                                   const QString &password)
+{
+    auto stored = storedKeys(db, name);
+    if (!stored)
+        return stored.error();
+    return KeyPair::unwrap(stored->wrappedPrivate, password, SealedData::userPrivateKey(clusterContext, name));
+}
+
+Result<MasterKey> Users::openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
+                                     const KeyPair &keys)
+{
+    auto stored = storedKeys(db, name);
+    if (!stored)
+        return stored.error();
+    return MasterKey::openSealedTo(stored->copy, keys, SealedData::userDataKey(clusterContext, stored->id));
+}
+
+Result<MasterKey> Users::openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
+                                     const QString &password)
+{
+    auto keys = openKeyPair(db, clusterContext, name, password);
     if (!keys)
         return keys.error();
-    return MasterKey::openSealedTo(copy, *keys, SealedData::userDataKey(clusterContext, id));
+    return openDataKey(db, clusterContext, name, *keys);
 }
 
 } // namespace Cohort

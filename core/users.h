@@ -46,6 +46,8 @@ struct UserRecord
     int failedLogins = 0;
     std::optional<qint64> lockedUntil;
     qint64 createdAt = 0;
+
+    friend bool operator==(const UserRecord &, const UserRecord &) = default;
 };
 
 class Users
@@ -96,6 +98,12 @@ public:
     // personal data was sealed: "cohortctl users reset-password" gives one).
     static Result<MasterKey> openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
                                          const QString &password);
+    // The same in two steps, for a session that keeps the user's key pair (not the
+    // password) to open the data key again after it is rotated.
+    static Result<KeyPair> openKeyPair(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
+                                       const QString &password);
+    static Result<MasterKey> openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
+                                         const KeyPair &keys);
 };
 
 } // namespace Cohort

@@ -180,6 +180,22 @@ quint64 ClusterClient::saveSettings(const SystemSettings &settings)
     return id;
 }
 
+quint64 ClusterClient::setPersonalData(const QString &user, const QString &fullName, const QString &email)
+{
+    const quint64 id = m_nextRequest++;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, user, fullName, email] {
+        worker->setPersonalData(id, user, fullName, email);
+    });
+    return id;
+}
+
+quint64 ClusterClient::regenerateSecretProperty(const QString &name)
+{
+    const quint64 id = m_nextRequest++;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, name] { worker->regenerateSecretProperty(id, name); });
+    return id;
+}
+
 void ClusterClient::setState(State state, const QString &message)
 {
     if (state == m_state && message == m_stateMessage)

@@ -54,6 +54,8 @@ public:
     quint64 acknowledgeAlert(qint64 alertId);
     quint64 clearAlert(qint64 alertId);
     quint64 saveSettings(const SystemSettings &settings);
+    quint64 setPersonalData(const QString &user, const QString &fullName, const QString &email);
+    quint64 regenerateSecretProperty(const QString &name);
 
     bool loggedIn() const { return m_state != State::LoggedOut; }
     const UserSession &session() const { return m_session; }

@@ -4,11 +4,13 @@
 
 #include "alerts.h"
 #include "authentication.h"
+#include "configproperties.h"
 #include "auditlog.h"
 #include "jobstatistics.h"
 #include "nodelinks.h"
 #include "noderegistry.h"
 #include "systemsettings.h"
+#include "users.h"
 
 #include <QHash>
 #include <QList>
@@ -52,6 +54,14 @@ struct ClusterSnapshot
     // Read every few seconds while the System Information page is watched; a round in
     // between keeps the last one.
     std::optional<StatisticsSnapshot> statistics;
+
+    // Users, and the secret properties: in clear when this session opened the data key
+    // (an administrator holding a copy of it), sealed otherwise; dataKeyNote says why not.
+    QList<UserRecord> users;
+    QList<ConfigPropertyValue> secretProperties;
+    bool dataKeyOpen = false;
+    QString dataKeyNote;
+    QString sealedDataError; // a sealed value that does not open (tampered, moved)
 };
 
 } // namespace Cohort

@@ -1,5 +1,7 @@
 #include "clusterworker.h"
 #include "authentication.h"
+#include "cluster.h"
+#include "configproperties.h"
 #include "jobpool.h"
 #include "jobstatistics.h"
 #include "modelslogging.h"
@@ -48,6 +50,27 @@ void ClusterWorker::login(const QString &url, const QString &user, const QString
     }
     m_database = std::move(database).value();
     m_administration.emplace(*m_database, *session);
+    // An administrator's password also opens the user's key pair, and with it the data
+    // key: personal data and secret properties are shown in clear for this session.
+    if (auto cluster = Cluster::load(*m_database); cluster && cluster->has_value()) {
+        m_clusterContext = (*cluster)->keyContext();
+        if (!session->isAdministrator()) {
+            m_dataKeyNote = tr("Personal data and secret properties are sealed: only administrators open them.");
+        } else if ((*cluster)->schemaVersion < 5) {
+            m_dataKeyNote = tr("The cluster's schema predates sealed personal data.");
+        } else if (auto db = m_database->connection(); db) {
+            auto keys = Users::openKeyPair(*db, m_clusterContext, session->user, password);
+            auto key = keys ? Users::openDataKey(*db, m_clusterContext, session->user, *keys)
+                            : Result<MasterKey>(keys.error());
+            if (key) {
+                m_userKeys = *keys;
+                m_dataKey = *key;
+            } else {
+                m_dataKeyNote = key.message();
+                qCWarning(lcModels).noquote() << "cannot open the data key:" << key.message();
+            }
+        }
+    }
     qCInfo(lcModels) << "logged in as" << session->user << "to" << m_database->url().redacted();
     Q_EMIT loginFinished(true, *session, {});
 }
@@ -57,6 +80,10 @@ void ClusterWorker::logout()
     m_timer.stop();
     m_polling = false;
     m_administration.reset();
+    m_userKeys.reset();
+    m_dataKey.reset();
+    m_clusterContext.clear();
+    m_dataKeyNote.clear();
     if (m_database) {
         m_database->resetConnection();
         m_database.reset();
@@ -202,7 +229,71 @@ Result<ClusterSnapshot> ClusterWorker::readSnapshot()
         if (auto read = readSystemInformation(snapshot); !read)
             return read.error();
     }
+    if (auto read = readSealedData(snapshot); !read)
+        return read.error();
     return snapshot;
+}
+
+Result<void> ClusterWorker::readSealedData(ClusterSnapshot &snapshot)
+{
+    auto cluster = answered(Cluster::load(*m_database));
+    if (!cluster)
+        return cluster.error();
+    if (!cluster->has_value() || (*cluster)->schemaVersion < 5) {
+        snapshot.dataKeyNote = tr("The cluster's schema predates sealed personal data.");
+        return {};
+    }
+    // Rotated (cohortctl masterkey rotate-key): this administrator's copy was re-sealed
+    // to the same key pair, so the new key opens without the password.
+    if (m_userKeys && (!m_dataKey || (*cluster)->keyCheck != m_dataKey->checkValue())) {
+        auto db = m_database->connection();
+        if (!db)
+            return db.error();
+        auto key = Users::openDataKey(*db, m_clusterContext, m_administration->session().user, *m_userKeys);
+        if (key) {
+            m_dataKey = *key;
+            m_dataKeyNote.clear();
+            qCInfo(lcModels) << "opened the cluster's new data key";
+        } else {
+            m_dataKey.reset();
+            m_dataKeyNote = key.message();
+        }
+    }
+    snapshot.dataKeyOpen = m_dataKey.has_value();
+    snapshot.dataKeyNote = m_dataKeyNote;
+
+    auto db = m_database->connection();
+    if (!db)
+        return db.error();
+    const MasterKey *key = m_dataKey ? &*m_dataKey : nullptr;
+    auto users = Users::list(*db, key, m_clusterContext);
+    auto properties = users ? ConfigProperties::list(*db, key, m_clusterContext)
+                            : Result<QList<ConfigPropertyValue>>(users.error());
+    Q_EMIT databaseAnswered();
+    if (key && (!users || !properties)) {
+        // A value that does not open (tampered, or moved from another row) is reported;
+        // the rest is shown sealed rather than not at all.
+        snapshot.sealedDataError = !users ? users.message() : properties.message();
+        users = Users::list(*db, nullptr, m_clusterContext);
+        properties = ConfigProperties::list(*db, nullptr, m_clusterContext);
+    }
+    if (!users)
+        return users.error();
+    if (!properties)
+        return properties.error();
+    snapshot.users = std::move(users).value();
+    snapshot.secretProperties = std::move(properties).value();
+    return {};
+}
+
+Result<const MasterKey *> ClusterWorker::dataKey() const
+{
+    if (!m_administration)
+        return makeError(ErrorCode::AccessDenied, tr("Not logged in."));
+    if (!m_dataKey)
+        return makeError(ErrorCode::AccessDenied,
+                         m_dataKeyNote.isEmpty() ? tr("This session holds no data key.") : m_dataKeyNote);
+    return &*m_dataKey;
 }
 
 void ClusterWorker::poll()
@@ -278,6 +369,34 @@ void ClusterWorker::saveSettings(quint64 requestId, const SystemSettings &settin
         return;
     }
     finishAction(requestId, m_administration->saveSystemSettings(settings), tr("The settings were saved."));
+}
+
+void ClusterWorker::setPersonalData(quint64 requestId, const QString &user, const QString &fullName,
+                                    const QString &email)
+{
+    auto key = dataKey();
+    if (!key) {
+        Q_EMIT actionFinished(requestId, false, key.message());
+        return;
+    }
+    finishAction(requestId, m_administration->setPersonalData(**key, m_clusterContext, user, fullName, email),
+                 tr("User %1 was updated.").arg(user));
+}
+
+void ClusterWorker::regenerateSecretProperty(quint64 requestId, const QString &name)
+{
+    auto key = dataKey();
+    if (!key) {
+        Q_EMIT actionFinished(requestId, false, key.message());
+        return;
+    }
+    auto value = ConfigProperties::generate(name);
+    if (!value) {
+        Q_EMIT actionFinished(requestId, false, value.message());
+        return;
+    }
+    finishAction(requestId, m_administration->setSecretProperty(**key, m_clusterContext, name, *value),
+                 tr("A new value for %1 was made and stored sealed.").arg(name));
 }
 
 } // namespace Cohort

@@ -8,6 +8,8 @@
 #include "administration.h"
 #include "clustersnapshot.h"
 #include "database.h"
+#include "keypair.h"
+#include "masterkey.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -45,6 +47,9 @@ public Q_SLOTS:
     // target: a node GUID or an alert id; value: the description (SetNodeDescription).
     void run(quint64 requestId, Cohort::ClusterWorker::Action action, const QString &target, const QString &value);
     void saveSettings(quint64 requestId, const Cohort::SystemSettings &settings);
+    // Sealed with the data key this session opened; refused without one.
+    void setPersonalData(quint64 requestId, const QString &user, const QString &fullName, const QString &email);
+    void regenerateSecretProperty(quint64 requestId, const QString &name);
 
 Q_SIGNALS:
     void loginFinished(bool ok, const Cohort::UserSession &session, const QString &error);
@@ -61,6 +66,10 @@ private:
     void poll();
     Result<ClusterSnapshot> readSnapshot();
     Result<void> readSystemInformation(ClusterSnapshot &snapshot);
+    // Users and secret properties, with the data key reopened when it was rotated.
+    Result<void> readSealedData(ClusterSnapshot &snapshot);
+    // The data key this session may use, or an error saying why there is none.
+    Result<const MasterKey *> dataKey() const;
     // Passes a query's result through, telling the client that the database answered.
     template<typename T>
     Result<T> answered(Result<T> result)
@@ -73,6 +82,12 @@ private:
 
     std::unique_ptr<Database> m_database;
     std::optional<Administration> m_administration;
+    // An administrator's key pair, unwrapped with the password at login, and the data key
+    // it opens: in memory only, for this session.
+    std::optional<KeyPair> m_userKeys;
+    std::optional<MasterKey> m_dataKey;
+    QByteArray m_clusterContext;
+    QString m_dataKeyNote;
     QTimer m_timer; // a child, so it moves to the worker thread with this object
     int m_pollIntervalMs = 1000;
     int m_failures = 0;

@@ -10,6 +10,7 @@
 #include "statusbanner.h"
 #include "systeminformationpage.h"
 #include "users.h"
+#include "userspage.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -43,6 +44,8 @@ QString pageTitle(MainWindow::Page page)
         return MainWindow::tr("Alerts");
     case MainWindow::AuditLog:
         return MainWindow::tr("Audit Log");
+    case MainWindow::Users:
+        return MainWindow::tr("Users");
     case MainWindow::SystemSettings:
     case MainWindow::PageCount:
         break;
@@ -61,6 +64,8 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
         return QStyle::SP_MessageBoxWarning;
     case MainWindow::AuditLog:
         return QStyle::SP_FileDialogContentsView;
+    case MainWindow::Users:
+        return QStyle::SP_DirHomeIcon;
     case MainWindow::SystemSettings:
     case MainWindow::PageCount:
         break;
@@ -72,7 +77,8 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
 
 QString MainWindow::pageKey(Page page)
 {
-    static const QString keys[] = {u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"settings"_s};
+    static const QString keys[] = {u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"users"_s,
+                                   u"settings"_s};
     return keys[qBound(0, int(page), PageCount - 1)];
 }
 
@@ -81,7 +87,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
       m_pages(new QStackedWidget(this)), m_banner(new StatusBanner(client, this)), m_nodes(new NodesPage(client, this)),
       m_systemInformation(new SystemInformationPage(client, this)),
       m_alerts(new AlertsPage(client, this)), m_audit(new AuditLogPage(client, this)),
-      m_settings(new SettingsPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
+      m_users(new UsersPage(client, this)), m_settings(new SettingsPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
       m_user(new QLabel(this))
 {
     setObjectName(u"mainWindow"_s);
@@ -91,6 +97,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     m_pages->addWidget(m_systemInformation);
     m_pages->addWidget(m_alerts);
     m_pages->addWidget(m_audit);
+    m_pages->addWidget(m_users);
     m_pages->addWidget(m_settings);
 
     m_navigation->setObjectName(u"navigation"_s);

@@ -20,6 +20,7 @@ class NodePropertiesDialog;
 class NodesPage;
 class SystemInformationPage;
 class SettingsPage;
+class UsersPage;
 class StatusBanner;
 
 class MainWindow : public QMainWindow
@@ -27,7 +28,7 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum Page { ManagerNodes, SystemInformation, Alerts, AuditLog, SystemSettings, PageCount };
+    enum Page { ManagerNodes, SystemInformation, Alerts, AuditLog, Users, SystemSettings, PageCount };
 
     MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent = nullptr);
 
@@ -40,6 +41,7 @@ public:
     SystemInformationPage *systemInformationPage() const { return m_systemInformation; }
     AuditLogPage *auditLogPage() const { return m_audit; }
     SettingsPage *settingsPage() const { return m_settings; }
+    UsersPage *usersPage() const { return m_users; }
     StatusBanner *banner() const { return m_banner; }
     QString connectionText() const;
     // Opens (or raises) the Properties dialog of a node.
@@ -65,6 +67,7 @@ private:
     SystemInformationPage *m_systemInformation;
     AlertsPage *m_alerts;
     AuditLogPage *m_audit;
+    UsersPage *m_users;
     SettingsPage *m_settings;
     QLabel *m_connection;
     QLabel *m_lastRefresh;

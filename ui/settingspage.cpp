@@ -1,5 +1,6 @@
 #include "settingspage.h"
 #include "clusterclient.h"
+#include "secretpropertiesbox.h"
 
 #include <QFormLayout>
 #include <QGroupBox>
@@ -25,7 +26,8 @@ static_assert(std::size(Fields) == SystemSettings::FieldCount);
 
 SettingsPage::SettingsPage(ClusterClient &client, QWidget *parent)
     : QWidget(parent), m_client(client), m_save(new QPushButton(tr("&Save"), this)),
-      m_revert(new QPushButton(tr("Re&vert"), this)), m_message(new QLabel(this))
+      m_revert(new QPushButton(tr("Re&vert"), this)), m_message(new QLabel(this)),
+      m_secrets(new SecretPropertiesBox(client, this))
 {
     setObjectName(u"settingsPage"_s);
     auto *group = new QGroupBox(tr("Cluster"), this);
@@ -81,6 +83,7 @@ SettingsPage::SettingsPage(ClusterClient &client, QWidget *parent)
     }
     layout->addWidget(group);
     layout->addLayout(buttons);
+    layout->addWidget(m_secrets);
     layout->addStretch(1);
 
     connect(&m_client, &ClusterClient::snapshotChanged, this, [this] {

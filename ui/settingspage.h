@@ -28,6 +28,7 @@ public:
     QString message() const;
     QPushButton *saveButton() const { return m_save; }
     bool dirty() const { return m_dirty; }
+    class SecretPropertiesBox *secretProperties() const { return m_secrets; }
 
     // Checks the fields and, when every value is good, asks core to save them.
     // Returns whether the values were sent.
@@ -52,6 +53,7 @@ private:
     QPushButton *m_save;
     QPushButton *m_revert;
     QLabel *m_message;
+    class SecretPropertiesBox *m_secrets;
     bool m_dirty = false;
     quint64 m_pending = 0;
 };
