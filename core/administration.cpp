@@ -270,7 +270,10 @@ Result<void> Administration::setSecretProperty(const MasterKey &dataKey, const Q
     return m_database.write([&](QSqlDatabase &db) -> Result<void> {
         if (auto allowed = authorize(db, dialect, m_session); !allowed)
             return allowed;
-        return ConfigProperties::store(db, dialect, dataKey, clusterContext, name, value, m_session.user);
+        if (auto stored = ConfigProperties::store(db, dialect, dataKey, clusterContext, name, value, m_session.user);
+            !stored)
+            return stored;
+        return AuditLog::record(db, dialect, m_session.user, u"config.set"_s, name, QString());
     });
 }
 

@@ -1,6 +1,5 @@
 #include "configproperties.h"
 
-#include "auditlog.h"
 #include "sealeddata.h"
 
 using namespace Qt::StringLiterals;
@@ -63,7 +62,7 @@ Result<void> ConfigProperties::store(QSqlDatabase &db, const Dialect &dialect, c
                             tr("storing the property %1").arg(name));
     if (!stored)
         return stored.error();
-    return AuditLog::record(db, dialect, actor, u"config.set"_s, name.toString(), QString());
+    return {};
 }
 
 Result<std::optional<QString>> ConfigProperties::read(QSqlDatabase &db, const MasterKey &dataKey,

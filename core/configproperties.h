@@ -46,8 +46,8 @@ public:
     // A new random value for a generated property (URL-safe base64).
     static Result<QString> generate(QStringView name);
 
-    // Seals and stores a value; audited as "config.set" with the name only. InvalidArgument
-    // for a name that is not defined or an empty value.
+    // Seals and stores a value (the caller audits it, naming the property only).
+    // InvalidArgument for a name that is not defined or an empty value.
     static Result<void> store(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
                               const QByteArray &clusterContext, QStringView name, const QString &value,
                               const QString &actor);

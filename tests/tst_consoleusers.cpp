@@ -195,6 +195,9 @@ void TestConsoleUsers::administratorSeesAndEditsSealedData()
     QVERIFY2(finished.first().at(1).toBool(), qPrintable(finished.first().at(2).toString()));
     const QString after = token();
     QVERIFY(!after.isEmpty() && after != before);
+    QCOMPARE(m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'config.set' AND target = ?"_s,
+                               {Property::NodeApiToken.toString()}),
+             QVariant(u""_s));
     QTRY_COMPARE_WITH_TIMEOUT(tokenEdit->text(), after, Patience);
 
     // The data key is rotated under the running console: it opens the new one by itself
