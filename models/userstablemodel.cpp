@@ -76,7 +76,7 @@ QVariant UsersTableModel::data(const QModelIndex &index, int role) const
         case SealedData:
             if (user.role != Cohort::Role::Administrator)
                 return QString();
-            return user.holdsDataKey ? tr("Opens") : tr("No key");
+            return user.holdsDataKey ? tr("Holds a copy") : tr("No copy");
         }
         return {};
     }
@@ -99,7 +99,7 @@ QVariant UsersTableModel::headerData(int section, Qt::Orientation orientation, i
     case Status:
         return tr("Status");
     case SealedData:
-        return tr("Sealed data");
+        return tr("Data key");
     }
     return {};
 }

@@ -151,7 +151,7 @@ void TestConsoleUsers::administratorSeesAndEditsSealedData()
     QCOMPARE(cell(view, u"zoe"_s, UsersTableModel::FullName), ZoeName);
     QCOMPARE(cell(view, u"zoe"_s, UsersTableModel::Email), ZoeEmail);
     QCOMPARE(cell(view, u"ann"_s, UsersTableModel::FullName), AnnName);
-    QCOMPARE(cell(view, u"zoe"_s, UsersTableModel::SealedData), u"Opens"_s);
+    QCOMPARE(cell(view, u"zoe"_s, UsersTableModel::SealedData), u"Holds a copy"_s);
     QVERIFY(page->note().isEmpty());
 
     // Edit Ann: a bad address keeps Save disabled and stores nothing.

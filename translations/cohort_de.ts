@@ -77,6 +77,10 @@
         <source>reading the system settings</source>
         <translation>Lesen der Systemeinstellungen</translation>
     </message>
+    <message>
+        <source>There is no user %1.</source>
+        <translation>Es gibt keinen Benutzer %1.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::Alerts</name>
@@ -315,6 +319,10 @@
         <source>Cannot move the new database into place at %1: %2.</source>
         <translation>Die neue Datenbank kann nicht nach %1 verschoben werden: %2.</translation>
     </message>
+    <message>
+        <source>creating user %1</source>
+        <translation>Anlegen von Benutzer %1</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::ClusterClient</name>
@@ -375,6 +383,61 @@
         <source>The settings were saved.</source>
         <translation>Die Einstellungen wurden gespeichert.</translation>
     </message>
+    <message>
+        <source>Personal data and secret properties are sealed: only administrators open them.</source>
+        <translation>Personenbezogene Daten und geheime Eigenschaften sind versiegelt: Nur Administratoren können sie öffnen.</translation>
+    </message>
+    <message>
+        <source>The cluster&apos;s schema predates sealed personal data.</source>
+        <translation>Das Schema des Clusters unterstützt noch keine versiegelten personenbezogenen Daten.</translation>
+    </message>
+    <message>
+        <source>This session holds no data key.</source>
+        <translation>Diese Sitzung verfügt über keinen Datenschlüssel.</translation>
+    </message>
+    <message>
+        <source>User %1 was updated.</source>
+        <translation>Benutzer %1 wurde aktualisiert.</translation>
+    </message>
+    <message>
+        <source>A new value for %1 was made and stored sealed.</source>
+        <translation>Für %1 wurde ein neuer Wert erzeugt und versiegelt gespeichert.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ConfigProperties</name>
+    <message>
+        <source>The token nodes and agents present to a node&apos;s API.</source>
+        <translation>Das Token, das Knoten und Agenten gegenüber der API eines Knotens vorweisen.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a generated property.</source>
+        <translation>&quot;%1&quot; ist keine generierte Eigenschaft.</translation>
+    </message>
+    <message>
+        <source>There is no property &quot;%1&quot;.</source>
+        <translation>Es gibt keine Eigenschaft &quot;%1&quot;.</translation>
+    </message>
+    <message>
+        <source>The property &quot;%1&quot; cannot be empty.</source>
+        <translation>Die Eigenschaft &quot;%1&quot; darf nicht leer sein.</translation>
+    </message>
+    <message>
+        <source>storing the property %1</source>
+        <translation>Speichern der Eigenschaft %1</translation>
+    </message>
+    <message>
+        <source>reading the property %1</source>
+        <translation>Lesen der Eigenschaft %1</translation>
+    </message>
+    <message>
+        <source>the property %1</source>
+        <translation>der Eigenschaft %1</translation>
+    </message>
+    <message>
+        <source>reading the properties</source>
+        <translation>Lesen der Eigenschaften</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::Crypto</name>
@@ -389,6 +452,14 @@
     <message>
         <source>The data does not authenticate with this key.</source>
         <translation>Die Daten lassen sich mit diesem Schlüssel nicht authentifizieren.</translation>
+    </message>
+    <message>
+        <source>An X25519 key has %1 bytes, not %2.</source>
+        <translation>Ein X25519-Schlüssel hat %1 Bytes, nicht %2.</translation>
+    </message>
+    <message>
+        <source>The wrapped key is malformed.</source>
+        <translation>Der verschlüsselte Schlüssel ist fehlerhaft.</translation>
     </message>
 </context>
 <context>
@@ -836,6 +907,14 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>unexpected argument &quot;%1&quot;</source>
         <translation>unerwartetes Argument &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>The administrator&apos;s full name (stored sealed).</source>
+        <translation>Der vollständige Name des Administrators (wird versiegelt gespeichert).</translation>
+    </message>
+    <message>
+        <source>The administrator&apos;s e-mail address (stored sealed).</source>
+        <translation>Die E-Mail-Adresse des Administrators (wird versiegelt gespeichert).</translation>
     </message>
 </context>
 <context>
@@ -1371,6 +1450,76 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     </message>
 </context>
 <context>
+    <name>Cohort::KeyPair</name>
+    <message>
+        <source>The stored public key is malformed.</source>
+        <translation>Der gespeicherte öffentliche Schlüssel ist fehlerhaft.</translation>
+    </message>
+    <message>
+        <source>The password does not open this user&apos;s key.</source>
+        <translation>Mit dem Passwort lässt sich der Schlüssel dieses Benutzers nicht öffnen.</translation>
+    </message>
+    <message>
+        <source>The user&apos;s stored key is malformed.</source>
+        <translation>Der gespeicherte Schlüssel des Benutzers ist fehlerhaft.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::KeyRotation</name>
+    <message>
+        <source>The data key was changed by someone else meanwhile; nothing was changed. Run the command again.</source>
+        <translation>Der Datenschlüssel wurde inzwischen von jemand anderem geändert; nichts wurde geändert. Führen Sie den Befehl erneut aus.</translation>
+    </message>
+    <message>
+        <source>The database %1 holds no cluster.</source>
+        <translation>Die Datenbank %1 enthält keinen Cluster.</translation>
+    </message>
+    <message>
+        <source>The database&apos;s schema is at version %1; rotating keys needs version 5. Start a node of this version (or run &quot;cohortctl migrate&quot;) first.</source>
+        <translation>Das Datenbankschema hat Version %1; das Rotieren von Schlüsseln erfordert Version 5. Starten Sie zuerst einen Knoten dieser Version (oder führen Sie &quot;cohortctl migrate&quot; aus).</translation>
+    </message>
+    <message>
+        <source>The current secret does not unlock the data key; nothing was changed.</source>
+        <translation>Das aktuelle Geheimnis entsperrt den Datenschlüssel nicht; nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <source>The new secret is the current one; nothing to do.</source>
+        <translation>Das neue Geheimnis ist das aktuelle; nichts zu tun.</translation>
+    </message>
+    <message>
+        <source>storing the re-wrapped data key</source>
+        <translation>Speichern des neu verschlüsselten Datenschlüssels</translation>
+    </message>
+    <message>
+        <source>storing the new data key</source>
+        <translation>Speichern des neuen Datenschlüssels</translation>
+    </message>
+    <message>
+        <source>reading the secret properties</source>
+        <translation>Lesen der geheimen Eigenschaften</translation>
+    </message>
+    <message>
+        <source>the property %1</source>
+        <translation>der Eigenschaft %1</translation>
+    </message>
+    <message>
+        <source>reading the users</source>
+        <translation>Lesen der Benutzer</translation>
+    </message>
+    <message>
+        <source>user %1&apos;s full name</source>
+        <translation>des vollständigen Namens von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>user %1&apos;s e-mail address</source>
+        <translation>der E-Mail-Adresse von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>User %1: %2</source>
+        <translation>Benutzer %1: %2</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::LivenessLock</name>
     <message>
         <source>checking this node&apos;s session</source>
@@ -1550,6 +1699,10 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>Alerts (%1)</source>
         <translation>Alarme (%1)</translation>
     </message>
+    <message>
+        <source>Users</source>
+        <translation>Benutzer</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::MasterKey</name>
@@ -1601,8 +1754,63 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <translation>Der versiegelte Wert lässt sich mit dem Datenschlüssel dieses Clusters nicht öffnen (manipuliert oder fremd).</translation>
     </message>
     <message>
-        <source>The stored value is not valid base64.</source>
-        <translation>Der gespeicherte Wert ist kein gültiges Base64.</translation>
+        <source>The user&apos;s copy of the data key is malformed.</source>
+        <translation>Die Kopie des Datenschlüssels für den Benutzer ist fehlerhaft.</translation>
+    </message>
+    <message>
+        <source>The user&apos;s copy of the data key does not open with the user&apos;s key.</source>
+        <translation>Die Kopie des Datenschlüssels für den Benutzer lässt sich mit dessen Schlüssel nicht öffnen.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::MasterKeyCommand</name>
+    <message>
+        <source>Rotates the local secret or the data key.</source>
+        <translation>Rotiert das lokale Geheimnis oder den Datenschlüssel.</translation>
+    </message>
+    <message>
+        <source>rotate-secret  Wraps the data key for the secret in --new-secret-file (make one with
+               &quot;cohortctl gen-secret&quot;). Nothing sealed changes. Then copy the new file to
+               every node and restart them one by one: a node started with the old
+               secret is refused, and a running one raises an alert until it has the
+               new file.
+rotate-key     Makes a new data key and re-seals every sealed value with it, in one
+               transaction. Running nodes and consoles pick it up by themselves.</source>
+        <translation>rotate-secret  Verschlüsselt den Datenschlüssel mit dem Geheimnis aus --new-secret-file
+               (anzulegen mit &quot;cohortctl gen-secret&quot;). Versiegeltes bleibt unverändert.
+               Kopieren Sie dann die neue Datei auf jeden Knoten und starten Sie die Knoten
+               nacheinander neu: Ein mit dem alten Geheimnis gestarteter Knoten wird
+               abgewiesen, ein laufender löst einen Alarm aus, bis er die neue Datei hat.
+rotate-key     Erzeugt einen neuen Datenschlüssel und versiegelt alle Werte in einer
+               Transaktion damit neu. Laufende Knoten und Konsolen übernehmen ihn selbst.</translation>
+    </message>
+    <message>
+        <source>rotate-secret: the file holding the new secret.</source>
+        <translation>rotate-secret: die Datei mit dem neuen Geheimnis.</translation>
+    </message>
+    <message>
+        <source>rotate-secret or rotate-key.</source>
+        <translation>rotate-secret oder rotate-key.</translation>
+    </message>
+    <message>
+        <source>give one ACTION: rotate-secret or rotate-key</source>
+        <translation>geben Sie eine Aktion (ACTION) an: rotate-secret oder rotate-key</translation>
+    </message>
+    <message>
+        <source>unknown ACTION &quot;%1&quot;: use rotate-secret or rotate-key</source>
+        <translation>unbekannte Aktion &quot;%1&quot;: verwenden Sie rotate-secret oder rotate-key</translation>
+    </message>
+    <message>
+        <source>--new-secret-file is for rotate-secret; rotate-key keeps the secret</source>
+        <translation>--new-secret-file gilt nur für rotate-secret; rotate-key behält das Geheimnis bei</translation>
+    </message>
+    <message>
+        <source>The data key is now wrapped by the secret in %1. Copy that file to every node in place of the old one and restart the nodes one at a time; a node still on the old secret is refused when it starts.</source>
+        <translation>Der Datenschlüssel ist jetzt mit dem Geheimnis in %1 verschlüsselt. Kopieren Sie diese Datei anstelle der alten auf jeden Knoten und starten Sie die Knoten nacheinander neu; ein Knoten, der noch das alte Geheimnis verwendet, wird beim Start abgewiesen.</translation>
+    </message>
+    <message>
+        <source>Made a new data key and re-sealed every value with it: secret properties: %1, personal values: %2, administrators&apos; copies of the key: %3. Running nodes pick it up by themselves.</source>
+        <translation>Ein neuer Datenschlüssel wurde erzeugt und jeder Wert damit neu versiegelt: geheime Eigenschaften: %1, personenbezogene Werte: %2, Schlüsselkopien der Administratoren: %3. Laufende Knoten übernehmen ihn von selbst.</translation>
     </message>
 </context>
 <context>
@@ -1886,6 +2094,17 @@ Letzter Kontakt: %5</translation>
     <message>
         <source>Cannot write %1: %2.</source>
         <translation>%1 kann nicht geschrieben werden: %2.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeKeyring</name>
+    <message>
+        <source>%1 holds no cluster.</source>
+        <translation>%1 enthält keinen Cluster.</translation>
+    </message>
+    <message>
+        <source>Node %1&apos;s local secret (%2) no longer unlocks the cluster&apos;s data key: it keeps running, but will be refused when it restarts. Copy the new secret file to it.</source>
+        <translation>Das lokale Geheimnis von Knoten %1 (%2) entsperrt den Datenschlüssel des Clusters nicht mehr: Der Knoten läuft weiter, wird aber beim Neustart abgewiesen. Kopieren Sie die neue Geheimnisdatei auf den Knoten.</translation>
     </message>
 </context>
 <context>
@@ -2187,10 +2406,6 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>%1 enthält keinen Cluster; legen Sie mit &quot;cohortctl init&quot; einen an.</translation>
     </message>
     <message>
-        <source>The local secret in %1 does not unlock this cluster&apos;s data key: %2 Every node needs the secret the cluster was created with.</source>
-        <translation>Das lokale Geheimnis in %1 entsperrt den Datenschlüssel dieses Clusters nicht: %2 Jeder Knoten braucht das Geheimnis, mit dem der Cluster angelegt wurde.</translation>
-    </message>
-    <message>
         <source>%1 This node shows as Offline (Upgrade Required) until it runs the cluster&apos;s version.</source>
         <translation>%1 Dieser Knoten wird als Offline (Upgrade Required) angezeigt, bis er die Version des Clusters ausführt.</translation>
     </message>
@@ -2209,6 +2424,14 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>Cannot serve the node API at %1 (port %2 on every address): %3.</source>
         <translation>Die Knoten-API kann nicht unter %1 (Port %2 auf jeder Adresse) bereitgestellt werden: %3.</translation>
+    </message>
+    <message>
+        <source>The local secret in %1 does not unlock this cluster&apos;s data key: %2 Every node needs the cluster&apos;s current secret (after &quot;cohortctl masterkey rotate-secret&quot;, the new one).</source>
+        <translation>Das lokale Geheimnis in %1 entsperrt den Datenschlüssel dieses Clusters nicht: %2 Jeder Knoten braucht das aktuelle Geheimnis des Clusters (nach &quot;cohortctl masterkey rotate-secret&quot; das neue).</translation>
+    </message>
+    <message>
+        <source>Cannot open the cluster&apos;s data key: %1</source>
+        <translation>Der Datenschlüssel des Clusters kann nicht geöffnet werden: %1</translation>
     </message>
 </context>
 <context>
@@ -2460,6 +2683,25 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     </message>
 </context>
 <context>
+    <name>Cohort::PersonalDataDialog</name>
+    <message>
+        <source>User %1</source>
+        <translation>Benutzer %1</translation>
+    </message>
+    <message>
+        <source>&amp;Full name:</source>
+        <translation>&amp;Vollständiger Name:</translation>
+    </message>
+    <message>
+        <source>&amp;E-mail address:</source>
+        <translation>&amp;E-Mail-Adresse:</translation>
+    </message>
+    <message>
+        <source>Both are stored sealed with the cluster&apos;s data key; leave a field empty to remove it.</source>
+        <translation>Beide werden mit dem Datenschlüssel des Clusters versiegelt gespeichert; lassen Sie ein Feld leer, um die Angabe zu entfernen.</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::Schema</name>
     <message>
         <source>Created the schema at version %1.</source>
@@ -2496,6 +2738,64 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>Migrating to schema version %1: another session has held a table it changes for more than %2 s; nothing was changed.</source>
         <translation>Migration auf Schemaversion %1: Eine andere Sitzung hält seit mehr als %2 s eine Tabelle, die die Migration ändert; nichts wurde geändert.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::SealedData</name>
+    <message>
+        <source>locking the cluster&apos;s data key</source>
+        <translation>Sperren des Datenschlüssels des Clusters</translation>
+    </message>
+    <message>
+        <source>The database holds no cluster.</source>
+        <translation>Die Datenbank enthält keinen Cluster.</translation>
+    </message>
+    <message>
+        <source>recording the data key&apos;s check value</source>
+        <translation>Speichern des Prüfwerts des Datenschlüssels</translation>
+    </message>
+    <message>
+        <source>The cluster&apos;s data key was replaced (cohortctl masterkey rotate-key) after this one was opened; nothing was written. Open the new key (sign in again) and retry.</source>
+        <translation>Der Datenschlüssel des Clusters wurde ersetzt (cohortctl masterkey rotate-key), nachdem dieser hier geöffnet wurde; nichts wurde geschrieben. Öffnen Sie den neuen Schlüssel (melden Sie sich erneut an) und versuchen Sie es noch einmal.</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>Fehler beim Öffnen %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::SecretPropertiesBox</name>
+    <message>
+        <source>Secret properties</source>
+        <translation>Geheime Eigenschaften</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Anzeigen</translation>
+    </message>
+    <message>
+        <source>New Value…</source>
+        <translation>Neuer Wert…</translation>
+    </message>
+    <message>
+        <source>(not set)</source>
+        <translation>(nicht gesetzt)</translation>
+    </message>
+    <message>
+        <source>Sealed</source>
+        <translation>Versiegelt</translation>
+    </message>
+    <message>
+        <source>Auditors cannot change secret properties.</source>
+        <translation>Auditoren können geheime Eigenschaften nicht ändern.</translation>
+    </message>
+    <message>
+        <source>New Value</source>
+        <translation>Neuer Wert</translation>
+    </message>
+    <message>
+        <source>Make a new random value for %1? Whatever uses the current one must be given the new one.</source>
+        <translation>Einen neuen Zufallswert für %1 erzeugen? Alles, was den aktuellen Wert verwendet, muss den neuen erhalten.</translation>
     </message>
 </context>
 <context>
@@ -2924,6 +3224,314 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>creating user %1</source>
         <translation>Anlegen von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>The full name has %1 characters; at most %2 are allowed.</source>
+        <translation>Der vollständige Name hat %1 Zeichen; höchstens %2 sind erlaubt.</translation>
+    </message>
+    <message>
+        <source>The full name contains a control character (a line break or tab, for example).</source>
+        <translation>Der vollständige Name enthält ein Steuerzeichen (zum Beispiel einen Zeilenumbruch oder Tabulator).</translation>
+    </message>
+    <message>
+        <source>The full name begins or ends with white space.</source>
+        <translation>Der vollständige Name beginnt oder endet mit Leerzeichen.</translation>
+    </message>
+    <message>
+        <source>The e-mail address has %1 characters; at most %2 are allowed.</source>
+        <translation>Die E-Mail-Adresse hat %1 Zeichen; höchstens %2 sind erlaubt.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an e-mail address: it needs one @ with a name before it and a domain after it, and no spaces.</source>
+        <translation>&quot;%1&quot; ist keine E-Mail-Adresse: Sie braucht genau ein @ mit einem Namen davor und einer Domain dahinter und darf keine Leerzeichen enthalten.</translation>
+    </message>
+    <message>
+        <source>reading user %1&apos;s id</source>
+        <translation>Lesen der ID von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>User %1 vanished right after it was created.</source>
+        <translation>Benutzer %1 ist direkt nach dem Anlegen verschwunden.</translation>
+    </message>
+    <message>
+        <source>sealing user %1&apos;s personal data</source>
+        <translation>Versiegeln der personenbezogenen Daten von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>giving user %1 the data key</source>
+        <translation>Übergeben des Datenschlüssels an Benutzer %1</translation>
+    </message>
+    <message>
+        <source>reading the users</source>
+        <translation>Lesen der Benutzer</translation>
+    </message>
+    <message>
+        <source>user %1&apos;s full name</source>
+        <translation>des vollständigen Namens von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>user %1&apos;s e-mail address</source>
+        <translation>der E-Mail-Adresse von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>finding user %1</source>
+        <translation>Suchen von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>There is no user %1.</source>
+        <translation>Es gibt keinen Benutzer %1.</translation>
+    </message>
+    <message>
+        <source>storing user %1&apos;s personal data</source>
+        <translation>Speichern der personenbezogenen Daten von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>setting user %1&apos;s password</source>
+        <translation>Setzen des Passworts von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>reading user %1&apos;s key</source>
+        <translation>Lesen des Schlüssels von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>User %1 holds no copy of the data key; set a new password, which gives one, with &quot;cohortctl users reset-password %1&quot;.</source>
+        <translation>Benutzer %1 hat keine Kopie des Datenschlüssels; setzen Sie mit &quot;cohortctl users reset-password %1&quot; ein neues Passwort, wodurch er eine erhält.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::UsersCommand</name>
+    <message>
+        <source>Lists the console&apos;s users, adds one, or changes one&apos;s personal data or password.</source>
+        <translation>Listet die Benutzer der Konsole auf, legt einen an oder ändert die personenbezogenen Daten oder das Passwort eines Benutzers.</translation>
+    </message>
+    <message>
+        <source>list                  Every user. Full names and e-mail addresses are sealed with the
+                      data key: they show only with --secret-file.
+add NAME              A new user (--role, default auditor; --full-name, --email).
+set NAME              Changes a user&apos;s --full-name or --email (an empty value removes it).
+reset-password NAME   A new password; lifts a lock. An administrator also gets a new
+                      key and a copy of the data key, so the console opens sealed data.
+All but list need --secret-file, and are recorded in the audit log.</source>
+        <translation>list                  Alle Benutzer. Vollständige Namen und E-Mail-Adressen sind mit dem
+                      Datenschlüssel versiegelt: Sie erscheinen nur mit --secret-file.
+add NAME              Ein neuer Benutzer (--role, Standard auditor; --full-name, --email).
+set NAME              Ändert --full-name oder --email (ein leerer Wert entfernt die Angabe).
+reset-password NAME   Neues Passwort; hebt eine Sperre auf. Ein Administrator erhält auch einen
+                      neuen Schlüssel und eine Kopie des Datenschlüssels für versiegelte Daten.
+Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll festgehalten.</translation>
+    </message>
+    <message>
+        <source>add: administrator or auditor (default: auditor).</source>
+        <translation>add: administrator oder auditor (Standard: auditor).</translation>
+    </message>
+    <message>
+        <source>add, set: the user&apos;s full name.</source>
+        <translation>add, set: der vollständige Name des Benutzers.</translation>
+    </message>
+    <message>
+        <source>add, set: the user&apos;s e-mail address.</source>
+        <translation>add, set: die E-Mail-Adresse des Benutzers.</translation>
+    </message>
+    <message>
+        <source>add, reset-password: a file whose first line is the password (default: read it from standard input).</source>
+        <translation>add, reset-password: eine Datei, deren erste Zeile das Passwort ist (Standard: von der Standardeingabe lesen).</translation>
+    </message>
+    <message>
+        <source>list, add, set or reset-password.</source>
+        <translation>list, add, set oder reset-password.</translation>
+    </message>
+    <message>
+        <source>The user (not for list).</source>
+        <translation>Der Benutzer (nicht bei list).</translation>
+    </message>
+    <message>
+        <source>give an ACTION: list, add, set or reset-password</source>
+        <translation>geben Sie eine Aktion (ACTION) an: list, add, set oder reset-password</translation>
+    </message>
+    <message>
+        <source>list takes no NAME</source>
+        <translation>list erwartet keinen Namen (NAME)</translation>
+    </message>
+    <message>
+        <source>unknown ACTION &quot;%1&quot;: use list, add, set or reset-password</source>
+        <translation>unbekannte Aktion &quot;%1&quot;: verwenden Sie list, add, set oder reset-password</translation>
+    </message>
+    <message>
+        <source>%1 needs exactly one NAME</source>
+        <translation>%1 benötigt genau einen Namen (NAME)</translation>
+    </message>
+    <message>
+        <source>The database holds no cluster.</source>
+        <translation>Die Datenbank enthält keinen Cluster.</translation>
+    </message>
+    <message>
+        <source>(sealed)</source>
+        <translation>(versiegelt)</translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <translation>NAME</translation>
+    </message>
+    <message>
+        <source>ROLE</source>
+        <translation>ROLLE</translation>
+    </message>
+    <message>
+        <source>FULL NAME</source>
+        <translation>VOLLSTÄNDIGER NAME</translation>
+    </message>
+    <message>
+        <source>E-MAIL</source>
+        <translation>E-MAIL</translation>
+    </message>
+    <message>
+        <source>SEALED DATA</source>
+        <translation>VERSIEGELTE DATEN</translation>
+    </message>
+    <message>
+        <source>LOCKED UNTIL</source>
+        <translation>GESPERRT BIS</translation>
+    </message>
+    <message>
+        <source>opens</source>
+        <translation>kann öffnen</translation>
+    </message>
+    <message>
+        <source>no key: reset-password</source>
+        <translation>kein Schlüssel: reset-password</translation>
+    </message>
+    <message>
+        <source>--role is only for add; a user&apos;s role does not change</source>
+        <translation>--role gilt nur für add; die Rolle eines Benutzers ändert sich nicht</translation>
+    </message>
+    <message>
+        <source>--full-name and --email are for add and set</source>
+        <translation>--full-name und --email gelten nur für add und set</translation>
+    </message>
+    <message>
+        <source>set needs --full-name or --email</source>
+        <translation>set benötigt --full-name oder --email</translation>
+    </message>
+    <message>
+        <source>set does not change the password; use reset-password</source>
+        <translation>set ändert das Passwort nicht; verwenden Sie reset-password</translation>
+    </message>
+    <message>
+        <source>--role must be administrator or auditor, not &quot;%1&quot;</source>
+        <translation>--role muss administrator oder auditor sein, nicht &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>The database&apos;s schema is at version %1; users&apos; personal data needs version 5. Run &quot;cohortctl migrate&quot; first.</source>
+        <translation>Das Datenbankschema hat Version %1; personenbezogene Daten von Benutzern erfordern Version 5. Führen Sie zuerst &quot;cohortctl migrate&quot; aus.</translation>
+    </message>
+    <message>
+        <source>There already is a user %1; nothing was changed.</source>
+        <translation>Es gibt bereits einen Benutzer %1; nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <source>There is no user %1.</source>
+        <translation>Es gibt keinen Benutzer %1.</translation>
+    </message>
+    <message>
+        <source>Updated user %1.</source>
+        <translation>Benutzer %1 aktualisiert.</translation>
+    </message>
+    <message>
+        <source>Password for %1: </source>
+        <translation>Passwort für %1: </translation>
+    </message>
+    <message>
+        <source>Added %1 %2.</source>
+        <translation>Benutzer %2 als %1 angelegt.</translation>
+    </message>
+    <message>
+        <source>Set a new password for %1; the account is unlocked.</source>
+        <translation>Neues Passwort für %1 gesetzt; das Konto ist entsperrt.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::UsersPage</name>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>A sealed value does not open: %1</source>
+        <translation>Ein versiegelter Wert lässt sich nicht öffnen: %1</translation>
+    </message>
+    <message>
+        <source>Auditors cannot change users.</source>
+        <translation>Auditoren können Benutzer nicht ändern.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::UsersTableModel</name>
+    <message>
+        <source>Sealed with the cluster&apos;s data key: only an administrator holding a copy of the key sees it.</source>
+        <translation>Mit dem Datenschlüssel des Clusters versiegelt: Nur ein Administrator mit einer Kopie des Schlüssels sieht den Wert.</translation>
+    </message>
+    <message>
+        <source>This administrator holds no copy of the data key; &quot;cohortctl users reset-password %1&quot; gives one.</source>
+        <translation>Dieser Administrator hat keine Kopie des Datenschlüssels; mit &quot;cohortctl users reset-password %1&quot; erhält er eine.</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>Auditor</source>
+        <translation>Auditor</translation>
+    </message>
+    <message>
+        <source>Sealed</source>
+        <translation>Versiegelt</translation>
+    </message>
+    <message>
+        <source>Locked until %1</source>
+        <translation>Gesperrt bis %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Active (%n failed sign-in(s))</source>
+        <translation>
+            <numerusform>Aktiv (%n fehlgeschlagene Anmeldung)</numerusform>
+            <numerusform>Aktiv (%n fehlgeschlagene Anmeldungen)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Aktiv</translation>
+    </message>
+    <message>
+        <source>Holds a copy</source>
+        <translation>Hat eine Kopie</translation>
+    </message>
+    <message>
+        <source>No copy</source>
+        <translation>Keine Kopie</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Rolle</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>Vollständiger Name</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-Mail</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Data key</source>
+        <translation>Datenschlüssel</translation>
     </message>
 </context>
 <context>
