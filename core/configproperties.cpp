@@ -13,6 +13,10 @@ const QString UpsertProperty =
     u"INSERT INTO config_properties (name, sealed_value, updated_at, updated_by) VALUES (?, ?, %1, ?) "
     "ON CONFLICT (name) DO UPDATE SET sealed_value = excluded.sealed_value, updated_at = excluded.updated_at, "
     "updated_by = excluded.updated_by"_s;
+// %1: the database clock.
+const QString InsertPropertyIfAbsent =
+    u"INSERT INTO config_properties (name, sealed_value, updated_at, updated_by) VALUES (?, ?, %1, ?) "
+    "ON CONFLICT (name) DO NOTHING"_s;
 const QString SelectProperty = u"SELECT sealed_value FROM config_properties WHERE name = ?"_s;
 const QString SelectProperties = u"SELECT name, sealed_value, updated_at, updated_by FROM config_properties ORDER BY name"_s;
 
@@ -45,17 +49,30 @@ Result<QString> ConfigProperties::generate(QStringView name)
     return QString::fromLatin1(bytes->toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
+namespace {
+
+// Checks a value for a property and seals it, under the current data key (which this
+// locks for the rest of the transaction).
+Result<QString> sealForStoring(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
+                               const QByteArray &clusterContext, QStringView name, const QString &value)
+{
+    if (!ConfigProperties::definition(name))
+        return makeError(ErrorCode::InvalidArgument, ConfigProperties::tr("There is no property \"%1\".").arg(name));
+    if (value.isEmpty())
+        return makeError(ErrorCode::InvalidArgument,
+                         ConfigProperties::tr("The property \"%1\" cannot be empty.").arg(name));
+    if (auto locked = SealedData::lockCurrentKey(db, dialect, dataKey); !locked)
+        return locked.error();
+    return dataKey.seal(value.toUtf8(), SealedData::property(clusterContext, name));
+}
+
+} // namespace
+
 Result<void> ConfigProperties::store(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
                                      const QByteArray &clusterContext, QStringView name, const QString &value,
                                      const QString &actor)
 {
-    if (!definition(name))
-        return makeError(ErrorCode::InvalidArgument, tr("There is no property \"%1\".").arg(name));
-    if (value.isEmpty())
-        return makeError(ErrorCode::InvalidArgument, tr("The property \"%1\" cannot be empty.").arg(name));
-    if (auto locked = SealedData::lockCurrentKey(db, dialect, dataKey); !locked)
-        return locked;
-    auto sealed = dataKey.seal(value.toUtf8(), SealedData::property(clusterContext, name));
+    auto sealed = sealForStoring(db, dialect, dataKey, clusterContext, name, value);
     if (!sealed)
         return sealed.error();
     auto stored = execQuery(db, UpsertProperty.arg(dialect.nowMillis()), {name.toString(), *sealed, actor},
@@ -63,6 +80,20 @@ Result<void> ConfigProperties::store(QSqlDatabase &db, const Dialect &dialect, c
     if (!stored)
         return stored.error();
     return {};
+}
+
+Result<bool> ConfigProperties::storeIfAbsent(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
+                                             const QByteArray &clusterContext, QStringView name, const QString &value,
+                                             const QString &actor)
+{
+    auto sealed = sealForStoring(db, dialect, dataKey, clusterContext, name, value);
+    if (!sealed)
+        return sealed.error();
+    auto stored = execQuery(db, InsertPropertyIfAbsent.arg(dialect.nowMillis()), {name.toString(), *sealed, actor},
+                            tr("storing the property %1").arg(name));
+    if (!stored)
+        return stored.error();
+    return stored->numRowsAffected() == 1;
 }
 
 Result<std::optional<QString>> ConfigProperties::read(QSqlDatabase &db, const MasterKey &dataKey,

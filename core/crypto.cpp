@@ -283,7 +283,8 @@ constexpr int SaltBytes = 16;
 constexpr int KekBytes = 32;
 } // namespace
 
-Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret, const QByteArray &context)
+Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret, const QByteArray &context,
+                               const ScryptParameters &parameters)
 {
     auto salt = randomBytes(SaltBytes);
     auto nonce = randomBytes(GcmNonceBytes);
@@ -291,7 +292,6 @@ Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret,
         return salt.error();
     if (!nonce)
         return nonce.error();
-    const ScryptParameters parameters;
     auto kek = scrypt(secret, *salt, parameters, KekBytes);
     if (!kek)
         return kek.error();

@@ -60,7 +60,8 @@ std::optional<QByteArray> fromBase64(const QString &text);
 // one printable string that carries the derivation's parameters. unwrapWithSecret fails
 // with ErrorCode::AccessDenied for another secret, ErrorCode::InvalidArgument when the
 // string is malformed.
-Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret, const QByteArray &context);
+Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret, const QByteArray &context,
+                               const ScryptParameters &parameters = {});
 Result<QByteArray> unwrapWithSecret(const QString &wrapped, const QByteArray &secret, const QByteArray &context);
 
 constexpr int GcmNonceBytes = 12;

@@ -44,7 +44,9 @@ Result<QByteArray> KeyPair::parsePublicKey(const QString &text)
 
 Result<QString> KeyPair::wrap(const QString &password, const QByteArray &context) const
 {
-    return Crypto::wrapWithSecret(m_private, password.toUtf8(), context);
+    // The password hash's cost (N = 2^14): a password is attacked through its hash as
+    // easily, so a dearer wrap would only slow down every sign-in.
+    return Crypto::wrapWithSecret(m_private, password.toUtf8(), context, Crypto::ScryptParameters{1 << 14, 8, 1});
 }
 
 Result<KeyPair> KeyPair::unwrap(const QString &wrapped, const QString &password, const QByteArray &context)

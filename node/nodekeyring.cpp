@@ -56,6 +56,8 @@ void NodeKeyring::refresh(Database &database)
     if (!cluster || !cluster->has_value())
         return; // the heartbeat reports an unreachable database
     const ClusterInfo &info = **cluster;
+    if (info.schemaVersion >= 5 && apiToken().isEmpty())
+        createMissingToken(database, info);
     {
         QMutexLocker locker(&m_mutex);
         if (info.wrappedDataKey == m_wrappedKey) {
@@ -94,6 +96,30 @@ void NodeKeyring::refresh(Database &database)
         m_wrappedKey = info.wrappedDataKey;
     }
     noteSecret(database, true);
+}
+
+void NodeKeyring::createMissingToken(Database &database, const ClusterInfo &cluster)
+{
+    std::optional<MasterKey> key;
+    {
+        QMutexLocker locker(&m_mutex);
+        key = m_key;
+    }
+    auto token = ConfigProperties::generate(Property::NodeApiToken);
+    if (!key || !token)
+        return;
+    auto stored = database.write([&](QSqlDatabase &db) -> Result<bool> {
+        return ConfigProperties::storeIfAbsent(db, database.dialect(), *key, cluster.keyContext(),
+                                               Property::NodeApiToken, *token, m_nodeGuid);
+    });
+    if (!stored) {
+        qCWarning(lcNode).noquote() << "cannot give the cluster a node API token:" << stored.message();
+        return;
+    }
+    if (*stored)
+        qCInfo(lcNode) << "made the cluster's node API token (the cluster predates it)";
+    if (auto loaded = load(database, *key, cluster.keyContext()); !loaded)
+        qCWarning(lcNode).noquote() << "cannot read the node API token:" << loaded.message();
 }
 
 void NodeKeyring::noteSecret(Database &database, bool unlocks)

@@ -6,9 +6,11 @@
 // - a re-wrapped one (rotate-secret) is tried with the secret file: when the file no
 //   longer unlocks it, the node keeps running on the key it holds but raises an alert
 //   (local-secret-outdated), because it would be refused at its next start. The alert
-//   clears once the file is replaced.
+//   clears once the file is replaced;
+// - a cluster made before the node API token existed (upgraded to schema 5) gets one.
 #pragma once
 
+#include "cluster.h"
 #include "database.h"
 #include "masterkey.h"
 #include "result.h"
@@ -43,6 +45,8 @@ public:
 
 private:
     Result<void> load(Database &database, const MasterKey &key, const QByteArray &context);
+    // A cluster made before the node API token existed gets one from the first node.
+    void createMissingToken(Database &database, const ClusterInfo &cluster);
     void noteSecret(Database &database, bool unlocks);
 
     QString m_secretFile;

@@ -279,6 +279,18 @@ void TestUpgrade::newerNodesStartedAtOnceMigrateOnce()
     QCOMPARE(submitJobs(m_cluster->database(), noop, 30).size(), 30);
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(), 30, 30000);
+    // The older cluster had no node API token: one node made it, sealed, and the others
+    // read that one.
+    const auto made = [&] {
+        int count = 0;
+        for (NodeProcess *node : std::as_const(nodes))
+            count += node->output().count(u"made the cluster's node API token"_s);
+        return count;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(made(), 1, 30000);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM config_properties WHERE name = 'node_api.token'"_s).toInt(), 1);
+    QVERIFY(m_cluster->scalar(u"SELECT sealed_value FROM config_properties"_s).toString().startsWith(u"cohort-sealed-v1$"_s));
+    QVERIFY(!m_cluster->scalar(u"SELECT key_check FROM cluster"_s).toString().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestUpgrade)
