@@ -107,6 +107,10 @@ void TestFaultsMigration::migratingNodeKilledHalfWay()
     auto lockerDb = locker->connection();
     QVERIFY(lockerDb.ok());
     QSqlQuery hold(*lockerDb);
+    // Every connection ends a transaction left idle for 10 s (Dialect): the holder's must
+    // last as long as the test needs, however slowly a loaded machine starts the nodes.
+    if (postgres())
+        QVERIFY(hold.exec(u"SET idle_in_transaction_session_timeout = 0"_s));
     QVERIFY(hold.exec(u"BEGIN"_s));
     QVERIFY(hold.exec(u"SELECT COUNT(*) FROM nodes"_s));
     hold.finish();
@@ -169,6 +173,10 @@ void TestFaultsMigration::migrationWaitsAreBounded()
     auto lockerDb = locker->connection();
     QVERIFY(lockerDb.ok());
     QSqlQuery hold(*lockerDb);
+    // Every connection ends a transaction left idle for 10 s (Dialect): the holder's must
+    // last as long as the test needs, however slowly a loaded machine starts the nodes.
+    if (postgres())
+        QVERIFY(hold.exec(u"SET idle_in_transaction_session_timeout = 0"_s));
 
     if (postgres()) {
         // A node waiting for a table lock inside the migration gives up after its wait.
