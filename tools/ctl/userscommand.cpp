@@ -71,6 +71,22 @@ int UsersCommand::run(const QCommandLineParser &parser)
     return change(action, arguments.at(1), parser);
 }
 
+Result<ClusterInfo> UsersCommand::loadCluster(Database &database)
+{
+    auto cluster = Cluster::load(database);
+    if (!cluster)
+        return cluster.error();
+    if (!cluster->has_value())
+        return makeError(ErrorCode::NotFound, tr("The database holds no cluster."));
+    if ((*cluster)->schemaVersion < 5) {
+        return makeError(ErrorCode::UpgradeRequired,
+                         tr("The database's schema is at version %1; users' personal data needs version 5. Run "
+                            "\"cohortctl migrate\" first.")
+                             .arg((*cluster)->schemaVersion));
+    }
+    return **cluster;
+}
+
 int UsersCommand::list(const QCommandLineParser &parser)
 {
     std::optional<QByteArray> secret;
@@ -84,13 +100,13 @@ int UsersCommand::list(const QCommandLineParser &parser)
     const auto database = openCluster(parser, &code);
     if (!database)
         return code;
-    auto cluster = Cluster::load(*database);
-    if (!cluster || !cluster->has_value())
-        return fail(cluster ? tr("The database holds no cluster.") : cluster.message());
-    const QByteArray context = (*cluster)->keyContext();
+    auto cluster = loadCluster(*database);
+    if (!cluster)
+        return fail(cluster.message());
+    const QByteArray context = cluster->keyContext();
     std::optional<MasterKey> key;
     if (secret) {
-        auto unlocked = MasterKey::unwrap((*cluster)->wrappedDataKey, *secret, context);
+        auto unlocked = MasterKey::unwrap(cluster->wrappedDataKey, *secret, context);
         if (!unlocked)
             return fail(unlocked.message());
         key = *unlocked;
@@ -179,15 +195,11 @@ int UsersCommand::change(const QString &action, const QString &user, const QComm
     const auto database = openCluster(parser, &code);
     if (!database)
         return code;
-    auto cluster = Cluster::load(*database);
-    if (!cluster || !cluster->has_value())
-        return fail(cluster ? tr("The database holds no cluster.") : cluster.message());
-    if ((*cluster)->schemaVersion < 5)
-        return fail(tr("The database's schema is at version %1; users' personal data needs version 5. Run "
-                       "\"cohortctl migrate\" first.")
-                        .arg((*cluster)->schemaVersion));
-    const QByteArray context = (*cluster)->keyContext();
-    auto key = MasterKey::unwrap((*cluster)->wrappedDataKey, *secret, context);
+    auto cluster = loadCluster(*database);
+    if (!cluster)
+        return fail(cluster.message());
+    const QByteArray context = cluster->keyContext();
+    auto key = MasterKey::unwrap(cluster->wrappedDataKey, *secret, context);
     if (!key)
         return fail(key.message());
 

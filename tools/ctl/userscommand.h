@@ -2,6 +2,7 @@
 // Personal data is shown and written in clear only with the local secret.
 #pragma once
 
+#include "cluster.h"
 #include "ctlcommand.h"
 
 namespace Cohort {
@@ -20,6 +21,8 @@ public:
     int run(const QCommandLineParser &parser) override;
 
 private:
+    // The cluster, if its schema holds users' sealed personal data.
+    Result<ClusterInfo> loadCluster(Database &database);
     int list(const QCommandLineParser &parser);
     int change(const QString &action, const QString &user, const QCommandLineParser &parser);
 };
