@@ -259,7 +259,12 @@ void TestConsoleStall::stalledDatabaseDoesNotFreezeTheConsole()
     QTRY_VERIFY_WITH_TIMEOUT(recovered(), Patience);
     worst = qMax(worst, probe.worstMs());
     qInfo() << "worst event-loop latency while stalled:" << worst << "ms";
-    QVERIFY2(worst < 100, qPrintable(u"the GUI thread was blocked for %1 ms"_s.arg(worst)));
+    // A GUI thread that waited on the database would have been blocked for the whole stall
+    // (2.5 s and more here). The bound is that, not a speed target: on a loaded machine
+    // the scheduler alone can delay the event loop by a tenth of a second (132 ms was seen
+    // with the rest of the suite running beside it). The speed of the GUI thread is measured
+    // in bench/, where it is a figure.
+    QVERIFY2(worst < 1000, qPrintable(u"the GUI thread was blocked for %1 ms"_s.arg(worst)));
 }
 
 void TestConsoleStall::unreachableDatabaseIsRetriedUntilBack()
@@ -290,7 +295,9 @@ void TestConsoleStall::unreachableDatabaseIsRetriedUntilBack()
     QCOMPARE(m_window->nodesPage()->proxy()->rowCount(), 1);
     worst = qMax(worst, probe.worstMs());
     qInfo() << "worst event-loop latency while unreachable:" << worst << "ms";
-    QVERIFY2(worst < 100, qPrintable(u"the GUI thread was blocked for %1 ms"_s.arg(worst)));
+    // Not a speed target either (see above): a GUI thread that slept between retries, or
+    // waited out a connection attempt, would be blocked for a second and more.
+    QVERIFY2(worst < 1000, qPrintable(u"the GUI thread was blocked for %1 ms"_s.arg(worst)));
 }
 
 QTEST_MAIN(TestConsoleStall)

@@ -7,6 +7,7 @@
 #include "clustersettings.h"
 #include "ctlrun.h"
 #include "noderegistry.h"
+#include "nodestablemodel.h"
 #include "systemsettings.h"
 #include "testcluster.h"
 #include "testdatabase.h"
@@ -178,6 +179,22 @@ void TestTimeCheck::shiftedClockRaisesAndClears()
     QVERIFY2(message.contains(u"skewed"_s) && message.contains(u"ahead of the database's"_s), qPrintable(message));
     const qint64 skew = m_cluster->scalar(u"SELECT clock_skew_ms FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
     QVERIFY2(qAbs(skew - 120000) < 10000, qPrintable(QString::number(skew)));
+    // The console's Manager Nodes table shows the offset from what it reads.
+    auto listed = NodeRegistry::list(m_cluster->database());
+    QVERIFY2(listed.ok(), qPrintable(listed.message()));
+    NodesTableModel model;
+    QVERIFY(model.applySnapshot(*listed));
+    bool shown = false;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        if (model.index(row, 0).data(NodesTableModel::GuidRole).toString() != guid)
+            continue;
+        const QModelIndex offset = model.index(row, NodesTableModel::ClockOffset);
+        QCOMPARE(offset.data(NodesTableModel::SortRole).toLongLong(), skew);
+        const QString text = offset.data().toString();
+        QVERIFY2(text.endsWith(u" s"_s) && qAbs(text.chopped(2).toDouble() - 120.0) < 10.0, qPrintable(text));
+        shown = true;
+    }
+    QVERIFY(shown);
     QCOMPARE(openAlerts(steady->guid()), 0);
     checkNobodyMarkedOffline(steady);
 
