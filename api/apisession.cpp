@@ -1,0 +1,180 @@
+#include "apisession.h"
+
+#include "apiserver_p.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+
+namespace Cohort {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using ErrorCode = boost::system::error_code;
+
+namespace {
+
+// Room for a whole head and a little more; bodies stream through it into the parser.
+constexpr std::size_t BufferBytes = 32 * 1024;
+// How long a closing connection waits for the client's TLS close_notify.
+constexpr auto ShutdownTimeout = std::chrono::seconds(1);
+
+// The client went away (or the server is stopping): nothing to answer.
+bool isGone(const ErrorCode &error)
+{
+    return error == http::error::end_of_stream || error == net::error::eof
+        || error == net::ssl::error::stream_truncated || error == net::error::operation_aborted
+        || error == net::error::connection_reset || error == net::error::broken_pipe
+        || error == beast::error::timeout;
+}
+
+} // namespace
+
+ApiServer::Session::Session(net::ip::tcp::socket socket, Shared &shared, std::string clientAddress)
+    : m_stream(std::move(socket), shared.tls)
+    , m_deadline(m_stream.get_executor())
+    , m_buffer(std::max(BufferBytes, shared.limits.maxHeadBytes + 1024))
+    , m_shared(shared)
+    , m_clientAddress(std::move(clientAddress))
+{
+    ++m_shared.sessions;
+}
+
+ApiServer::Session::~Session()
+{
+    m_shared.limiter.closeConnection(m_clientAddress);
+    --m_shared.sessions;
+}
+
+void ApiServer::Session::start()
+{
+    net::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
+        beast::get_lowest_layer(self->m_stream)
+            .expires_after(std::chrono::milliseconds(self->m_shared.limits.handshakeTimeoutMs));
+        self->m_stream.async_handshake(net::ssl::stream_base::server,
+                                       [self](const ErrorCode &error) { self->onHandshake(error); });
+    });
+}
+
+void ApiServer::Session::onHandshake(const ErrorCode &error)
+{
+    if (error) {
+        close();
+        return;
+    }
+    readHead();
+}
+
+void ApiServer::Session::armDeadline(int ms)
+{
+    // A deadline of its own rather than the stream's: when it passes, the read is cancelled
+    // and the client still gets its 408.
+    m_timedOut = false;
+    m_deadline.expires_after(std::chrono::milliseconds(ms));
+    m_deadline.async_wait([self = shared_from_this()](const ErrorCode &error) {
+        if (error)
+            return; // cancelled: the read finished first
+        self->m_timedOut = true;
+        ErrorCode ignored;
+        beast::get_lowest_layer(self->m_stream).socket().cancel(ignored);
+    });
+}
+
+void ApiServer::Session::readHead()
+{
+    m_parser.emplace();
+    ApiChecks::prepare(*m_parser, m_shared.limits);
+    beast::get_lowest_layer(m_stream).expires_never();
+    armDeadline(m_firstRequest ? m_shared.limits.headTimeoutMs : m_shared.limits.idleTimeoutMs);
+    http::async_read_header(m_stream, m_buffer, *m_parser,
+                            [self = shared_from_this()](const ErrorCode &error, std::size_t) { self->onHead(error); });
+}
+
+void ApiServer::Session::onHead(const ErrorCode &error)
+{
+    m_deadline.cancel();
+    if (m_closing || m_shared.stopping)
+        return close();
+    if (m_timedOut) {
+        if (m_buffer.size() == 0 && !m_parser->got_some())
+            return close(); // an idle kept-alive connection: nothing was asked
+        return answer(ApiResponse::error(408, "the request head did not arrive in time"), false);
+    }
+    if (isGone(error))
+        return close();
+    if (error)
+        return answer(ApiChecks::parseProblem(error), false);
+    if (const int wait = m_shared.limiter.admitRequest(m_clientAddress); wait > 0) {
+        ApiResponse refused = ApiResponse::error(
+            429, "too many requests from " + m_clientAddress + "; try again in " + std::to_string(wait) + " s");
+        refused.headers.emplace_back("Retry-After", std::to_string(wait));
+        return answer(std::move(refused), false);
+    }
+    if (auto problem = ApiChecks::headProblem(*m_parser, m_shared.limits))
+        return answer(std::move(*problem), false);
+    if (m_parser->is_done())
+        return onBody({});
+    ApiChecks::prepareBody(*m_parser, m_shared.limits);
+    armDeadline(m_shared.limits.bodyTimeoutMs);
+    http::async_read(m_stream, m_buffer, *m_parser,
+                     [self = shared_from_this()](const ErrorCode &readError, std::size_t) { self->onBody(readError); });
+}
+
+void ApiServer::Session::onBody(const ErrorCode &error)
+{
+    m_deadline.cancel();
+    if (m_closing || m_shared.stopping)
+        return close();
+    if (m_timedOut)
+        return answer(ApiResponse::error(408, "the request body did not arrive in time"), false);
+    if (isGone(error))
+        return close();
+    if (error)
+        return answer(ApiChecks::parseProblem(error), false);
+    const bool keepAlive = m_parser->get().keep_alive();
+    ApiResponse response =
+        ApiChecks::call(m_shared.handler, ApiChecks::toRequest(m_parser->get(), m_clientAddress));
+    answer(std::move(response), keepAlive);
+}
+
+void ApiServer::Session::answer(ApiResponse response, bool keepAlive)
+{
+    unsigned version = m_parser ? m_parser->get().version() : 11;
+    if (version != 10 && version != 11)
+        version = 11;
+    m_response = ApiChecks::toMessage(response, version, keepAlive);
+    const bool keep = m_response.keep_alive();
+    beast::get_lowest_layer(m_stream).expires_after(std::chrono::milliseconds(m_shared.limits.writeTimeoutMs));
+    http::async_write(m_stream, m_response,
+                      [self = shared_from_this(), keep](const ErrorCode &error, std::size_t) {
+                          self->onWritten(keep, error);
+                      });
+}
+
+void ApiServer::Session::onWritten(bool keepAlive, const ErrorCode &error)
+{
+    if (error || !keepAlive || m_shared.stopping)
+        return close();
+    m_firstRequest = false;
+    readHead();
+}
+
+void ApiServer::Session::close()
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_deadline.cancel();
+    beast::get_lowest_layer(m_stream).expires_after(ShutdownTimeout);
+    m_stream.async_shutdown([self = shared_from_this()](const ErrorCode &) {
+        ErrorCode ignored;
+        beast::get_lowest_layer(self->m_stream).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(self->m_stream).close();
+    });
+}
+
+} // namespace Cohort

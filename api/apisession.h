@@ -1,0 +1,56 @@
+// ApiServer::Session: one client connection to the node API, from the TLS handshake to
+// close. It reads a request's head within the head limit and deadline, refuses what must
+// be refused before reading a body (ApiChecks::headProblem, the client's request rate),
+// reads the body within its limit and deadline, hands the request to the handler and
+// writes the answer; then it waits, for a bounded idle time, for the next request on the
+// same connection. Every step runs on the connection's strand.
+#pragma once
+
+#include "apichecks.h"
+#include "apiserver.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace Cohort {
+
+class ApiServer::Session : public std::enable_shared_from_this<ApiServer::Session>
+{
+public:
+    Session(boost::asio::ip::tcp::socket socket, Shared &shared, std::string clientAddress);
+    ~Session();
+    Session(const Session &) = delete;
+    Session &operator=(const Session &) = delete;
+
+    void start();
+
+private:
+    void onHandshake(const boost::system::error_code &error);
+    void readHead();
+    void onHead(const boost::system::error_code &error);
+    void onBody(const boost::system::error_code &error);
+    void answer(ApiResponse response, bool keepAlive);
+    void onWritten(bool keepAlive, const boost::system::error_code &error);
+    void armDeadline(int ms);
+    void close();
+
+    boost::beast::ssl_stream<boost::beast::tcp_stream> m_stream;
+    boost::asio::steady_timer m_deadline;
+    boost::beast::flat_buffer m_buffer;
+    std::optional<RequestParser> m_parser;
+    http::response<http::string_body> m_response;
+    Shared &m_shared;
+    const std::string m_clientAddress;
+    bool m_timedOut = false;
+    bool m_firstRequest = true;
+    bool m_closing = false;
+};
+
+} // namespace Cohort
