@@ -111,6 +111,8 @@ http::response<http::string_body> toMessage(const ApiResponse &response, unsigne
         message.set(name, value);
     message.body() = response.body;
     message.keep_alive(keepAlive && !response.close);
+    if (!message.keep_alive())
+        message.set(http::field::connection, "close"); // said outright, for HTTP/1.0 too
     message.prepare_payload();
     return message;
 }

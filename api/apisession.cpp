@@ -8,6 +8,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <openssl/ssl.h>
+
 #include <chrono>
 
 namespace Cohort {
@@ -20,8 +22,8 @@ namespace {
 
 // Room for a whole head and a little more; bodies stream through it into the parser.
 constexpr std::size_t BufferBytes = 32 * 1024;
-// How long a closing connection waits for the client's TLS close_notify.
-constexpr auto ShutdownTimeout = std::chrono::seconds(1);
+// How long a closing connection waits for the client to close its side.
+constexpr auto LingerTimeout = std::chrono::seconds(2);
 
 // The client went away (or the server is stopping): nothing to answer.
 bool isGone(const ErrorCode &error)
@@ -169,12 +171,29 @@ void ApiServer::Session::close()
         return;
     m_closing = true;
     m_deadline.cancel();
-    beast::get_lowest_layer(m_stream).expires_after(ShutdownTimeout);
-    m_stream.async_shutdown([self = shared_from_this()](const ErrorCode &) {
-        ErrorCode ignored;
-        beast::get_lowest_layer(self->m_stream).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-        beast::get_lowest_layer(self->m_stream).close();
-    });
+    // No TLS close_notify exchange: every answer carries its length, so a truncation
+    // cannot pass for an answer, and waiting for the client's reply would hold each
+    // connection open. Half-close rather than close: closing with unread input (a body
+    // refused unread, the rest of an oversized head) would send a reset that can destroy
+    // the answer before the client reads it. What the client still sends is read and
+    // dropped until it closes or the linger ends.
+    SSL_set_shutdown(m_stream.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    auto &tcp = beast::get_lowest_layer(m_stream);
+    ErrorCode ignored;
+    tcp.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    tcp.expires_after(LingerTimeout);
+    drain();
+}
+
+void ApiServer::Session::drain()
+{
+    beast::get_lowest_layer(m_stream).async_read_some(
+        net::buffer(m_drain), [self = shared_from_this()](const ErrorCode &error, std::size_t) {
+            if (!error)
+                return self->drain();
+            ErrorCode ignored;
+            beast::get_lowest_layer(self->m_stream).socket().close(ignored);
+        });
 }
 
 } // namespace Cohort

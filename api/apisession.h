@@ -15,6 +15,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@ private:
     void onWritten(bool keepAlive, const boost::system::error_code &error);
     void armDeadline(int ms);
     void close();
+    void drain();
 
     boost::beast::ssl_stream<boost::beast::tcp_stream> m_stream;
     boost::asio::steady_timer m_deadline;
@@ -51,6 +53,7 @@ private:
     bool m_timedOut = false;
     bool m_firstRequest = true;
     bool m_closing = false;
+    std::array<char, 4096> m_drain; // what a closing client still sends, dropped
 };
 
 } // namespace Cohort

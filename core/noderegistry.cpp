@@ -27,7 +27,7 @@ const QString NodeColumns = uR"(
     guid, name, description, api_address, version, schema_version, state, COALESCE(incarnation, ''),
     hostname, COALESCE(pid, 0), COALESCE(started_at, 0), COALESCE(last_heartbeat, 0),
     COALESCE(offline_since, 0), tz_name, tz_offset_seconds, clock_skew_ms, created_at,
-    heartbeat_ms, offline_after_ms, heartbeat_count, host_id, upgrade_to)"_s;
+    heartbeat_ms, offline_after_ms, heartbeat_count, host_id, upgrade_to, cert_sha256)"_s;
 
 // %1: columns; %2: the database clock.
 const QString SelectNodeByGuid = u"SELECT %1, %2 FROM nodes WHERE guid = ?"_s;
@@ -37,15 +37,15 @@ const QString SelectNodeByRef = u"SELECT %1 FROM nodes WHERE guid = ? OR name = 
 const QString InsertNode = uR"(
     INSERT INTO nodes (guid, name, api_address, version, schema_version, state, incarnation, hostname, pid,
                        started_at, last_heartbeat, tz_name, tz_offset_seconds, clock_skew_ms, created_at,
-                       heartbeat_ms, offline_after_ms, heartbeat_count, host_id)
-    VALUES (?, ?, ?, ?, ?, 'online', ?, ?, ?, %1, %1, ?, ?, ?, %1, ?, ?, 1, ?))"_s;
+                       heartbeat_ms, offline_after_ms, heartbeat_count, host_id, cert_sha256)
+    VALUES (?, ?, ?, ?, ?, 'online', ?, ?, ?, %1, %1, ?, ?, ?, %1, ?, ?, 1, ?, ?))"_s;
 const QString RejoinNode = uR"(
     UPDATE nodes
        SET name = ?, api_address = ?, version = ?, schema_version = ?, state = 'online', incarnation = ?,
            hostname = ?, pid = ?, started_at = %1, last_heartbeat = %1, offline_since = NULL,
            tz_name = ?, tz_offset_seconds = ?, clock_skew_ms = ?,
            heartbeat_ms = ?, offline_after_ms = ?, heartbeat_count = heartbeat_count + 1, host_id = ?,
-           upgrade_to = ''
+           cert_sha256 = ?, upgrade_to = ''
      WHERE guid = ? AND state <> 'decommissioned')"_s;
 const QString SelectJoinedAt = u"SELECT started_at FROM nodes WHERE guid = ?"_s;
 
@@ -101,7 +101,7 @@ const QString SelectLiveSessions = uR"(
     SELECT objid FROM pg_locks
      WHERE locktype = 'advisory' AND classid = ? AND objsubid = 2 AND granted)"_s;
 
-constexpr int NodeColumnCount = 22;
+constexpr int NodeColumnCount = 23;
 
 NodeInfo readNode(const QSqlQuery &query)
 {
@@ -128,6 +128,7 @@ NodeInfo readNode(const QSqlQuery &query)
     node.heartbeatCount = query.value(19).toLongLong();
     node.hostId = query.value(20).toString();
     node.upgradeTo = query.value(21).toString();
+    node.certSha256 = query.value(22).toString();
     return node;
 }
 
@@ -168,7 +169,7 @@ Result<NodeInfo> findIn(QSqlDatabase &db, const QString &ref)
 NodeJoin withEmptyTexts(NodeJoin request)
 {
     for (QString *text : {&request.name, &request.apiAddress, &request.version, &request.hostname, &request.tzName,
-                          &request.hostId}) {
+                          &request.hostId, &request.certSha256}) {
         if (text->isNull())
             *text = u""_s;
     }
@@ -340,7 +341,7 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                                      {request.name, request.apiAddress, request.version, Schema::CurrentVersion,
                                       request.incarnation, request.hostname, request.pid, request.tzName,
                                       request.tzOffsetSeconds, skew, request.heartbeatMs, request.offlineAfterMs,
-                                      request.hostId, request.guid},
+                                      request.hostId, request.certSha256, request.guid},
                                      tr("registering node %1").arg(request.guid));
             if (!updated)
                 return updated.error();
@@ -351,7 +352,7 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                                       {request.guid, request.name, request.apiAddress, request.version,
                                        Schema::CurrentVersion, request.incarnation, request.hostname, request.pid,
                                        request.tzName, request.tzOffsetSeconds, skew, request.heartbeatMs,
-                                       request.offlineAfterMs, request.hostId},
+                                       request.offlineAfterMs, request.hostId, request.certSha256},
                                       tr("registering node %1").arg(request.guid));
             if (!inserted)
                 return inserted.error();

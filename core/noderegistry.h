@@ -47,6 +47,7 @@ struct NodeInfo
     QString hostId;             // kernel boot id and PID namespace (see hostIdentity())
     QString upgradeTo;          // set when a newer node took over: the version it must run
     QString requiredVersion;    // Offline (Upgrade Required): the version the cluster runs
+    QString certSha256;         // the node API's certificate, as peers, agents and the console pin it
     qint64 jobsLastHour = 0;
     qint64 runningJobs = 0;
     NodeStatus status = NodeStatus::Offline;
@@ -71,6 +72,7 @@ struct NodeJoin
     qint64 offlineAfterMs = 0;   // its threshold; also: a previous run with a newer heartbeat may still be alive
     bool livenessLockHeld = false; // PostgreSQL: this process holds the node's session lock
     QString guidFile;            // for the message that says how to join as a new node
+    QString certSha256;          // its API certificate's SHA-256 (NodeCertificate), for peers to pin
 };
 
 struct JoinOutcome

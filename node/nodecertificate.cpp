@@ -138,6 +138,16 @@ QString NodeCertificate::fingerprint(const QByteArray &der)
 
 Result<NodeCertificate> NodeCertificate::loadOrCreate(const QString &dataDir, const QString &hostName)
 {
+    auto identity = loadOrMake(dataDir, hostName);
+    if (!identity)
+        return identity;
+    if (auto saved = identity->save(dataDir); !saved)
+        return saved.error();
+    return identity;
+}
+
+Result<NodeCertificate> NodeCertificate::loadOrMake(const QString &dataDir, const QString &hostName)
+{
     const QDir dir(dataDir);
     const QString keyPath = dir.filePath(QString::fromLatin1(KeyFile));
     const QString certificatePath = dir.filePath(QString::fromLatin1(CertificateFile));
@@ -174,8 +184,6 @@ Result<NodeCertificate> NodeCertificate::loadOrCreate(const QString &dataDir, co
         return identity;
     }
 
-    if (!QDir().mkpath(dataDir))
-        return makeError(ErrorCode::Io, tr("Cannot create the data folder %1.").arg(dataDir));
     const auto failed = [](const QString &what) {
         return makeError(ErrorCode::Crypto, tr("Cannot make the node's certificate: %1 (%2).").arg(what, opensslReason()));
     };
@@ -232,13 +240,25 @@ Result<NodeCertificate> NodeCertificate::loadOrCreate(const QString &dataDir, co
     // both are made again. Peers read the fingerprint from the nodes table, which the
     // node updates when it joins.
     identity.m_created = true;
+    return identity;
+}
+
+Result<void> NodeCertificate::save(const QString &dataDir) const
+{
+    if (!m_created)
+        return {};
+    if (!QDir().mkpath(dataDir))
+        return makeError(ErrorCode::Io, tr("Cannot create the data folder %1.").arg(dataDir));
+    const QDir dir(dataDir);
+    const QString keyPath = dir.filePath(QString::fromLatin1(KeyFile));
+    const QString certificatePath = dir.filePath(QString::fromLatin1(CertificateFile));
     QString reason;
-    if (!writePrivately(keyPath, identity.m_keyPem, &reason))
+    if (!writePrivately(keyPath, m_keyPem, &reason))
         return makeError(ErrorCode::Io, tr("Cannot write %1: %2.").arg(keyPath, reason));
     QSaveFile file(certificatePath);
-    if (!file.open(QIODevice::WriteOnly) || file.write(identity.m_certificatePem) < 0 || !file.commit())
+    if (!file.open(QIODevice::WriteOnly) || file.write(m_certificatePem) < 0 || !file.commit())
         return makeError(ErrorCode::Io, tr("Cannot write %1: %2.").arg(certificatePath, file.errorString()));
-    return identity;
+    return {};
 }
 
 } // namespace Cohort

@@ -22,18 +22,23 @@ public:
     static constexpr auto KeyFile = "node-key.pem";
     static constexpr auto CertificateFile = "node-cert.pem";
 
-    // Reads the key and certificate in dataDir, or makes and writes both when either is
-    // missing. hostName goes into the certificate's subject and alternative names. Files
-    // that do not parse, or a certificate that does not belong to the key, are errors
-    // naming the file: the node does not replace what someone may have put there on
-    // purpose (deleting both files makes a new identity).
+    // Reads the key and certificate in dataDir, or makes new ones (in memory: save() writes
+    // them) when either is missing. hostName goes into the certificate's subject and
+    // alternative names. Files that do not parse, or a certificate that does not belong to
+    // the key, are errors naming the file: the node does not replace what someone may have
+    // put there on purpose (deleting both files makes a new identity).
+    static Result<NodeCertificate> loadOrMake(const QString &dataDir, const QString &hostName);
+    // Writes a new key and certificate into dataDir (the key readable by its owner only);
+    // does nothing for ones that were read from there.
+    Result<void> save(const QString &dataDir) const;
+    // Both at once, for tools and tests.
     static Result<NodeCertificate> loadOrCreate(const QString &dataDir, const QString &hostName);
 
     QByteArray keyPem() const { return m_keyPem; }
     QByteArray certificatePem() const { return m_certificatePem; }
     // Lowercase hex of the SHA-256 of the certificate's DER encoding: what is pinned.
     QString sha256() const { return m_sha256; }
-    // Whether loadOrCreate made them just now.
+    // Whether they were made just now rather than read.
     bool created() const { return m_created; }
 
     // The same fingerprint, of a DER-encoded certificate.

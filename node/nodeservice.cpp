@@ -1,7 +1,9 @@
 #include "nodeservice.h"
 
 #include "cluster.h"
-#include "healthendpoint.h"
+#include "apiserver.h"
+#include "nodeapi.h"
+#include "nodecertificate.h"
 #include "healthmonitor.h"
 #include "jobrunner.h"
 #include "livenesslock.h"
@@ -117,22 +119,58 @@ void NodeService::installSignalHandlers()
 
 bool NodeService::listen(QString *error)
 {
-    // A name (the host's, say) may stand for any of this machine's addresses: all of them.
+    // The key and certificate the API serves, made on first start; written to the data
+    // folder only once the port is ours, so a node that cannot serve writes nothing.
     const QString host = m_config.apiHost();
+    const QString bareHost = host.startsWith(u'[') && host.endsWith(u']') ? host.mid(1, host.size() - 2) : host;
+    auto certificate = NodeCertificate::loadOrMake(m_config.dataDir, bareHost);
+    if (!certificate) {
+        *error = certificate.message();
+        return false;
+    }
+
+    // The token comes from the keyring, opened later; until then protected routes say 503.
+    // Made here, before the server's threads can ask it, and never replaced.
+    m_keyring = std::make_unique<NodeKeyring>(m_config.secretFile, m_config.name);
+    NodeKeyring *keyring = m_keyring.get();
+    m_api = std::make_unique<NodeApi>([keyring] { return keyring->apiToken(); });
+    NodeApi *api = m_api.get();
+    m_endpoint = std::make_unique<ApiServer>(ApiServer::Limits{},
+                                             [api](const ApiRequest &request) { return api->handle(request); });
+    // A name (the host's, say) may stand for any of this machine's addresses: all of them.
     QHostAddress address;
-    const bool literal = address.setAddress(host.startsWith(u'[') && host.endsWith(u']') ? host.mid(1, host.size() - 2)
-                                                                                        : host);
-    if (!literal)
-        address = QHostAddress::Any;
-    m_endpoint = std::make_unique<HealthEndpoint>();
-    QString reason;
-    if (!m_endpoint->listen(address, m_config.apiPort(), &reason)) {
-        *error = literal ? tr("Cannot serve the node API at %1: %2.").arg(m_config.apiAddress, reason)
+    const bool literal = address.setAddress(bareHost);
+    std::string reason;
+    bool listening = false;
+    for (const QString &candidate : literal ? QStringList{address.toString()} : QStringList{u"::"_s, u"0.0.0.0"_s}) {
+        std::string attempt;
+        listening = m_endpoint->listen(candidate.toStdString(), m_config.apiPort(),
+                                       certificate->keyPem().toStdString(),
+                                       certificate->certificatePem().toStdString(), &attempt);
+        if (listening)
+            break;
+        if (reason.empty())
+            reason = attempt;
+        // A fresh server for the next address: a failed one cannot listen again.
+        m_endpoint = std::make_unique<ApiServer>(ApiServer::Limits{},
+                                                 [api](const ApiRequest &request) { return api->handle(request); });
+    }
+    if (!listening) {
+        const QString why = QString::fromStdString(reason);
+        *error = literal ? tr("Cannot serve the node API at %1: %2.").arg(m_config.apiAddress, why)
                          : tr("Cannot serve the node API at %1 (port %2 on every address): %3.")
-                               .arg(m_config.apiAddress, QString::number(m_config.apiPort()), reason);
+                               .arg(m_config.apiAddress, QString::number(m_config.apiPort()), why);
         m_endpoint.reset();
         return false;
     }
+    if (auto saved = certificate->save(m_config.dataDir); !saved) {
+        *error = saved.message();
+        m_endpoint.reset();
+        return false;
+    }
+    if (certificate->created())
+        qCInfo(lcNode).noquote() << "made the node API's key and certificate, SHA-256" << certificate->sha256();
+    m_certificateSha256 = certificate->sha256();
     // Port 0 picked a free port: that one is where peers and agents find this node.
     if (m_config.apiPort() == 0)
         m_config.apiAddress = u"%1:%2"_s.arg(host).arg(m_endpoint->port());
@@ -173,7 +211,6 @@ int NodeService::start(QString *error)
         *error = tr("%1 holds no cluster; create one with \"cohortctl init\".").arg(m_database->url().redacted());
         return NodeExitFailure;
     }
-    m_keyring = std::make_unique<NodeKeyring>(m_config.secretFile, m_config.name);
     if (auto opened = m_keyring->open(*m_database, *secret); !opened) {
         if (opened.code() == ErrorCode::AccessDenied)
             *error = tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
@@ -191,7 +228,8 @@ int NodeService::start(QString *error)
     }
     m_guid = *guid;
     m_keyring->setNodeGuid(m_guid);
-    m_endpoint->setIdentity({m_guid, m_config.name, m_version});
+    m_api->setIdentity({m_guid, m_config.name, m_version, m_config.apiAddress, m_certificateSha256,
+                        QDateTime::currentMSecsSinceEpoch()});
 
     const QDateTime now = QDateTime::currentDateTime();
     NodeJoin join;
@@ -206,6 +244,7 @@ int NodeService::start(QString *error)
     join.tzName = QString::fromUtf8(QTimeZone::systemTimeZoneId());
     join.tzOffsetSeconds = now.offsetFromUtc();
     join.guidFile = m_config.guidFile();
+    join.certSha256 = m_certificateSha256;
 
     // Schema and version: a node newer than the cluster upgrades it (the first one
     // upgraded takes over); an older one does no work.

@@ -21,7 +21,8 @@ class QSocketNotifier;
 
 namespace Cohort {
 
-class HealthEndpoint;
+class ApiServer;
+class NodeApi;
 class HealthMonitor;
 class JobRunner;
 class LivenessLock;
@@ -62,7 +63,9 @@ private:
     std::unique_ptr<Database> m_database;
     std::unique_ptr<NodeKeyring> m_keyring; // used by the membership thread: outlives it
     // After m_database: destroyed first, since they use it.
-    std::unique_ptr<HealthEndpoint> m_endpoint;
+    std::unique_ptr<NodeApi> m_api;         // outlives the server, whose threads call it
+    std::unique_ptr<ApiServer> m_endpoint;
+    QString m_certificateSha256;
     SettingsCache m_settings;
     std::unique_ptr<ClaimLease> m_lease;
     QString m_guid;

@@ -6,7 +6,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
-#include <QTcpSocket>
+#include <QSslConfiguration>
+#include <QSslSocket>
 
 using namespace Qt::StringLiterals;
 
@@ -40,7 +41,8 @@ struct PeerProber::Probe
     QString guid;
     QString name;
     QString address;
-    QTcpSocket *socket = nullptr; // until the probe finishes
+    QString pin; // the SHA-256 of its certificate, as it recorded it when it joined
+    QSslSocket *socket = nullptr; // until the probe finishes
     QElapsedTimer clock;
     QByteArray answer;
     bool done = false;
@@ -137,6 +139,7 @@ void PeerProber::startRound()
         probe->guid = node.guid;
         probe->name = node.name;
         probe->address = node.apiAddress;
+        probe->pin = node.certSha256;
         probe->result.toNode = node.guid;
         probed.insert(node.guid);
         m_probes.push_back(std::move(probe));
@@ -168,33 +171,56 @@ void PeerProber::connectProbe(Probe *probe)
         fail(probe, tr("its address \"%1\" is not HOST:PORT").arg(quoted(probe->address)));
         return;
     }
-    // A plain QTcpSocket rather than QNetworkAccessManager: one fresh connection per probe
-    // (no pooled connection hides a peer that stopped accepting), no proxy from the
+    if (probe->pin.isEmpty()) {
+        fail(probe, tr("it recorded no certificate to check it by"));
+        return;
+    }
+    // A QSslSocket rather than QNetworkAccessManager: one fresh connection per probe (no
+    // pooled connection hides a peer that stopped accepting), no proxy from the
     // environment, the phase a probe timed out in (lookup, connect, answer) for the error,
-    // and an answer read with a bound. QSslSocket takes its place for HTTPS.
-    probe->socket = new QTcpSocket(this);
+    // and an answer read with a bound. The certificate is pinned, not verified against an
+    // authority: the peer is who the nodes table says only if it presents the certificate
+    // whose SHA-256 it recorded there.
+    probe->socket = new QSslSocket(this);
     probe->socket->setReadBufferSize(MaximumAnswerBytes);
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    probe->socket->setSslConfiguration(tls);
     const QByteArray request = "GET /api/v1/health HTTP/1.1\r\nHost: " + probe->address.toLatin1()
                                + "\r\nUser-Agent: cohort-node/" + m_options.version.toLatin1()
                                + "\r\nAccept: application/json\r\nConnection: close\r\n\r\n";
-    connect(probe->socket, &QTcpSocket::connected, this, [probe, request] { probe->socket->write(request); });
-    connect(probe->socket, &QTcpSocket::readyRead, this, [this, probe] {
+    connect(probe->socket, &QSslSocket::encrypted, this, [this, probe, request] {
+        const QString presented =
+            QString::fromLatin1(probe->socket->peerCertificate().digest(QCryptographicHash::Sha256).toHex());
+        if (presented != probe->pin) {
+            fail(probe, tr("it presented certificate %1, not %2 that it recorded").arg(presented.left(16), probe->pin.left(16)));
+            if (roundDone())
+                finishRound();
+            return;
+        }
+        probe->socket->write(request);
+    });
+    connect(probe->socket, &QSslSocket::readyRead, this, [this, probe] {
         readAnswer(probe, false);
         if (roundDone())
             finishRound();
     });
-    connect(probe->socket, &QTcpSocket::disconnected, this, [this, probe] {
+    connect(probe->socket, &QSslSocket::disconnected, this, [this, probe] {
         readAnswer(probe, true);
         if (roundDone())
             finishRound();
     });
-    connect(probe->socket, &QTcpSocket::errorOccurred, this, [this, probe](QAbstractSocket::SocketError error) {
+    connect(probe->socket, &QSslSocket::errorOccurred, this, [this, probe](QAbstractSocket::SocketError error) {
         switch (error) {
         case QAbstractSocket::RemoteHostClosedError:
             readAnswer(probe, true);
             break;
         case QAbstractSocket::ConnectionRefusedError:
             fail(probe, tr("connection refused"));
+            break;
+        case QAbstractSocket::SslHandshakeFailedError:
+            fail(probe, tr("the TLS handshake failed: %1").arg(probe->socket->errorString()));
             break;
         case QAbstractSocket::HostNotFoundError:
             fail(probe, tr("host %1 not found").arg(quoted(probe->socket->peerName())));
@@ -207,7 +233,7 @@ void PeerProber::connectProbe(Probe *probe)
             finishRound();
     });
     probe->clock.start();
-    probe->socket->connectToHost(endpoint.host, endpoint.port);
+    probe->socket->connectToHostEncrypted(endpoint.host, endpoint.port);
 }
 
 void PeerProber::readAnswer(Probe *probe, bool atEnd)
@@ -321,6 +347,12 @@ void PeerProber::roundDeadline()
         case QAbstractSocket::ConnectingState:
             fail(probe.get(), tr("no connection within %1 ms").arg(m_roundTimeoutMs));
             break;
+        case QAbstractSocket::ConnectedState:
+            if (!probe->socket->isEncrypted()) {
+                fail(probe.get(), tr("no TLS handshake within %1 ms").arg(m_roundTimeoutMs));
+                break;
+            }
+            [[fallthrough]];
         default:
             fail(probe.get(), probe->answer.isEmpty() ? tr("no answer within %1 ms").arg(m_roundTimeoutMs)
                                                       : tr("no complete answer within %1 ms").arg(m_roundTimeoutMs));

@@ -4,6 +4,7 @@
 // what it refuses.
 #include "apiserver.h"
 #include "nodecertificate.h"
+#include "tlsexchange.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -23,71 +24,11 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-struct Exchange
-{
-    bool connected = false;  // TCP and TLS up, and the pin matched
-    QString failure;         // why not
-    int status = 0;          // 0: no answer
-    QByteArray head;
-    QByteArray body;
-};
+using Exchange = Test::TlsAnswer;
 
-// Sends raw bytes over TLS to 127.0.0.1:port, pinning the server's certificate, and reads
-// the answer until the server closes or the deadline passes. Bytes are sent in pieces with
-// a pause between them when pauseMs is set (a slow client).
-Exchange exchange(quint16 port, const QString &pin, const QList<QByteArray> &pieces, int pauseMs = 0,
-                  int deadlineMs = 10000)
+Exchange exchange(quint16 port, const QString &pin, const QList<QByteArray> &pieces, int pauseMs = 0)
 {
-    Exchange result;
-    QSslSocket socket;
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // pinned below instead
-    socket.setSslConfiguration(configuration);
-    socket.connectToHostEncrypted(u"127.0.0.1"_s, port);
-    if (!socket.waitForEncrypted(5000)) {
-        result.failure = socket.errorString();
-        return result;
-    }
-    const QString presented =
-        QString::fromLatin1(socket.peerCertificate().digest(QCryptographicHash::Sha256).toHex());
-    if (presented != pin) {
-        result.failure = u"the server presented certificate %1, not the pinned %2"_s.arg(presented, pin);
-        socket.abort();
-        return result;
-    }
-    result.connected = true;
-    for (qsizetype i = 0; i < pieces.size(); ++i) {
-        socket.write(pieces.at(i));
-        socket.flush();
-        if (pauseMs > 0 && i + 1 < pieces.size())
-            QTest::qWait(pauseMs);
-    }
-    QByteArray received;
-    QElapsedTimer waited;
-    waited.start();
-    while (waited.elapsed() < deadlineMs && socket.state() == QAbstractSocket::ConnectedState) {
-        socket.waitForReadyRead(100);
-        received += socket.readAll();
-        const qsizetype end = received.indexOf("\r\n\r\n");
-        if (end >= 0) {
-            const QByteArray head = received.left(end);
-            const qsizetype at = head.toLower().indexOf("content-length:");
-            const qsizetype length = at >= 0 ? head.mid(at + 15, head.indexOf("\r\n", at) - at - 15).trimmed().toLongLong()
-                                             : -1;
-            if (length >= 0 && received.size() >= end + 4 + length)
-                break;
-        }
-    }
-    received += socket.readAll();
-    const qsizetype end = received.indexOf("\r\n\r\n");
-    if (end < 0) {
-        result.failure = u"no answer"_s;
-        return result;
-    }
-    result.head = received.left(end);
-    result.body = received.mid(end + 4);
-    result.status = result.head.mid(9, 3).toInt();
-    return result;
+    return Test::tlsExchange(u"127.0.0.1:%1"_s.arg(port), pin, pieces, pauseMs);
 }
 
 QByteArray get(const QByteArray &target, const QByteArray &extra = {})

@@ -127,13 +127,7 @@ QHash<QString, QPair<QString, QString>> TestConsoleUsers::personalData()
 
 QString TestConsoleUsers::token()
 {
-    auto dataKey = key();
-    auto cluster = Cluster::load(m_cluster->database());
-    auto db = m_cluster->database().connection();
-    if (!dataKey || !cluster || !cluster->has_value() || !db)
-        return {};
-    auto value = ConfigProperties::read(*db, *dataKey, (*cluster)->keyContext(), Property::NodeApiToken);
-    return value && value->has_value() ? **value : QString();
+    return m_cluster->apiToken();
 }
 
 void TestConsoleUsers::administratorSeesAndEditsSealedData()

@@ -10,6 +10,7 @@
 #include "noderegistry.h"
 #include "schema.h"
 #include "testcluster.h"
+#include "tlsexchange.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
@@ -30,19 +31,6 @@ namespace {
 
 // The status line of GET path at address ("127.0.0.1:PORT"), or empty when no answer
 // came within timeoutMs.
-QByteArray httpStatus(const QString &address, const QByteArray &path, int timeoutMs)
-{
-    const qsizetype colon = address.lastIndexOf(u':');
-    QTcpSocket socket;
-    socket.connectToHost(address.left(colon), quint16(address.mid(colon + 1).toUInt()));
-    if (!socket.waitForConnected(timeoutMs))
-        return {};
-    socket.write("GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-    QDeadlineTimer deadline(timeoutMs);
-    while (!socket.canReadLine() && !deadline.hasExpired())
-        socket.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
-    return socket.canReadLine() ? socket.readLine().trimmed() : QByteArray();
-}
 
 // A process id that no process has: that of one that just ended.
 qint64 endedPid()
@@ -102,6 +90,7 @@ void TestNodeFailures::healthAnswersWhileTheDatabaseIsHeld()
     QVERIFY(node->waitForJoined());
     const QString guid = node->guid();
     const QString address = m_cluster->apiAddress(guid);
+    const QString pin = m_cluster->scalar(u"SELECT cert_sha256 FROM nodes WHERE guid = ?"_s, {guid}).toString();
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(guid) >= 2, 10000);
 
     Database &database = m_cluster->database();
@@ -116,10 +105,13 @@ void TestNodeFailures::healthAnswersWhileTheDatabaseIsHeld()
     held.start();
     int answered = 0;
     while (held.elapsed() < 6000) {
-        const QByteArray status = httpStatus(address, "/api/v1/health", 3000);
-        QVERIFY2(status.startsWith("HTTP/1.1 200"),
-                 qPrintable(u"no answer after %1 ms of the database held: \"%2\""_s.arg(held.elapsed())
-                                .arg(QString::fromLatin1(status))));
+        const TlsAnswer answer = tlsExchange(
+            address, pin, {QByteArray("GET /api/v1/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")}, 0,
+            3000);
+        QVERIFY2(answer.status == 200,
+                 qPrintable(u"no answer after %1 ms of the database held: %2 %3"_s.arg(held.elapsed())
+                                .arg(answer.status)
+                                .arg(answer.failure)));
         ++answered;
         QTest::qWait(100); // pacing the requests, not waiting for anything
     }

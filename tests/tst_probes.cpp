@@ -6,6 +6,7 @@
 #include "nodelinks.h"
 #include "noderegistry.h"
 #include "testcluster.h"
+#include "tlsexchange.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -25,41 +26,6 @@ using namespace Cohort;
 using namespace Cohort::Test;
 
 namespace {
-
-struct HttpAnswer
-{
-    bool connected = false;
-    bool closed = false; // the node ended the connection
-    int status = 0;
-    QByteArray head;
-    QJsonObject json;
-};
-
-// Sends request to a node's API address and reads until the node closes the connection.
-HttpAnswer exchange(const QString &address, const QByteArray &request, int timeoutMs = 10000)
-{
-    HttpAnswer answer;
-    const qsizetype colon = address.lastIndexOf(u':');
-    QTcpSocket socket;
-    socket.connectToHost(address.left(colon), quint16(address.mid(colon + 1).toUInt()));
-    answer.connected = socket.waitForConnected(5000);
-    if (!answer.connected)
-        return answer;
-    socket.write(request);
-    QByteArray received;
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired() && socket.state() == QAbstractSocket::ConnectedState) {
-        socket.waitForReadyRead(50);
-        received += socket.readAll();
-    }
-    received += socket.readAll();
-    answer.closed = socket.state() != QAbstractSocket::ConnectedState;
-    const qsizetype headEnd = received.indexOf("\r\n\r\n");
-    answer.head = received.left(headEnd);
-    answer.status = received.startsWith("HTTP/1.1 ") ? received.mid(9, 3).toInt() : 0;
-    answer.json = QJsonDocument::fromJson(received.mid(headEnd + 4)).object();
-    return answer;
-}
 
 NodeJoin joinRequest(const QString &name)
 {
@@ -103,6 +69,10 @@ private Q_SLOTS:
 private:
     QStringList startNodes(const QStringList &names, const QStringList &extraArguments = {});
     int linkCount(const QString &condition, const QVariantList &values = {});
+    QString pinOf(const QString &guid) const
+    {
+        return m_cluster->scalar(u"SELECT cert_sha256 FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    }
 
     std::unique_ptr<TestCluster> m_cluster;
 };
@@ -201,8 +171,9 @@ void TestProbes::stoppedPeerTurnsUnreachableAndBack()
     auto stoppedAt = JobPool::now(m_cluster->database());
     QVERIFY2(stoppedAt.ok(), qPrintable(stoppedAt.message()));
 
-    // Probes time out after a heartbeat (1 s here): a few rounds at most.
-    QTRY_COMPARE_WITH_TIMEOUT(linkCount(u"to_node = ? AND reachable = 0 AND last_error LIKE 'no answer within %'"_s,
+    // Probes time out after a heartbeat (1 s here): a few rounds at most. The stopped
+    // process's kernel still accepts the connection; its TLS handshake never comes.
+    QTRY_COMPARE_WITH_TIMEOUT(linkCount(u"to_node = ? AND reachable = 0 AND last_error LIKE 'no TLS handshake within %'"_s,
                                         {victim}),
                               2, 15000);
     QCOMPARE(linkCount(u"to_node = ? AND rtt_ms IS NOT NULL"_s, {victim}), 0);
@@ -236,13 +207,22 @@ void TestProbes::probeErrorsSaySpecificallyWhy()
     // Peers that exist only as rows: one whose address now belongs to another node (the
     // prober itself), one with nothing listening, one with an address that is no address.
     Database &database = m_cluster->database();
+    // The impostor holds a copy of the prober's certificate too; the stranger's address is
+    // the prober's but the certificate it recorded is another.
     NodeJoin impostor = joinRequest(u"impostor"_s);
     impostor.apiAddress = proberAddress;
+    impostor.certSha256 = pinOf(prober);
+    NodeJoin stranger = joinRequest(u"stranger"_s);
+    stranger.apiAddress = proberAddress;
+    stranger.certSha256 = QString(64, u'a');
     NodeJoin closed = joinRequest(u"closed"_s);
     closed.apiAddress = u"127.0.0.1:%1"_s.arg(closedPort);
+    closed.certSha256 = QString(64, u'b');
     NodeJoin nonsense = joinRequest(u"nonsense"_s);
     nonsense.apiAddress = u"no-port-here"_s;
-    for (const NodeJoin &request : {impostor, closed, nonsense}) {
+    NodeJoin unpinned = joinRequest(u"unpinned"_s);
+    unpinned.apiAddress = proberAddress;
+    for (const NodeJoin &request : {impostor, stranger, closed, nonsense, unpinned}) {
         auto joined = NodeRegistry::join(database, request);
         QVERIFY2(joined.ok(), qPrintable(joined.message()));
         if (database.url().backend() == Backend::Postgres) {
@@ -260,6 +240,11 @@ void TestProbes::probeErrorsSaySpecificallyWhy()
         return m_cluster->scalar(sql, {prober, guid}).toString();
     };
     QTRY_COMPARE_WITH_TIMEOUT(errorTo(impostor.guid), u"answered as node %1"_s.arg(prober), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(errorTo(stranger.guid),
+                              u"it presented certificate %1, not %2 that it recorded"_s.arg(pinOf(prober).left(16),
+                                                                                            QString(16, u'a')),
+                              15000);
+    QTRY_COMPARE_WITH_TIMEOUT(errorTo(unpinned.guid), u"it recorded no certificate to check it by"_s, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(errorTo(closed.guid), u"connection refused"_s, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(errorTo(nonsense.guid), u"its address \"no-port-here\" is not HOST:PORT"_s, 15000);
     QCOMPARE(linkCount(u"reachable = 1"_s), 0);
@@ -362,32 +347,38 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
     QCOMPARE(guids.size(), 1);
     const QString address = m_cluster->apiAddress(guids.first());
     QVERIFY2(!address.isEmpty(), "the node recorded no address");
+    const QString pin = pinOf(guids.first());
+    QCOMPARE(pin.size(), 64);
 
     struct Case
     {
         const char *name;
         QByteArray request;
         int status;
+        bool closes; // refused before the request was understood: the connection ends
     } cases[] = {
-        {"oversized head", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(9000, 'a') + "\r\n\r\n", 431},
-        {"endless header line", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(64 * 1024, 'a'), 431},
-        {"garbage request line", QByteArray("\x16\x03\x01\x02", 4) + QByteArray(1, '\0') + " nonsense\r\n\r\n", 400},
-        {"no version", "GET /api/v1/health\r\n\r\n", 400},
-        {"bad header line", "GET /api/v1/health HTTP/1.1\r\nno colon here\r\n\r\n", 400},
-        {"POST", "POST /api/v1/health HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 405},
-        {"body on GET", "GET /api/v1/health HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 413},
-        {"unknown path", "GET /api/v1/nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", 404},
+        {"oversized head", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(9000, 'a') + "\r\n\r\n", 431, true},
+        {"endless header line", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(64 * 1024, 'a'), 431, true},
+        {"garbage request line", QByteArray("\x16\x03\x01\x02", 4) + QByteArray(1, '\0') + " nonsense\r\n\r\n", 400, true},
+        {"no version", "GET /api/v1/health\r\n\r\n", 400, true},
+        {"bad header line", "GET /api/v1/health HTTP/1.1\r\nno colon here\r\n\r\n", 400, true},
+        {"POST", "POST /api/v1/health HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 405, false},
+        {"body on GET", "GET /api/v1/health HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 413, false},
+        {"unknown path", "GET /api/v1/nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", 404, false},
     };
     for (const Case &testCase : cases) {
-        const HttpAnswer answer = exchange(address, testCase.request);
+        const TlsAnswer answer = tlsExchange(address, pin, testCase.request);
         QVERIFY2(answer.connected, testCase.name);
-        QVERIFY2(answer.closed, testCase.name);
         QVERIFY2(answer.status == testCase.status,
                  qPrintable(u"%1: %2 (%3)"_s.arg(QString::fromLatin1(testCase.name)).arg(answer.status)
                                 .arg(QString::fromLatin1(answer.head))));
-        QVERIFY2(answer.head.contains("\r\nConnection: close"), testCase.name);
+        if (testCase.closes) {
+            QVERIFY2(answer.closed, testCase.name);
+            QVERIFY2(answer.head.contains("\r\nConnection: close"), testCase.name);
+        }
         QVERIFY2(answer.head.contains("\r\nContent-Type: application/json"), testCase.name);
         QVERIFY2(!answer.json.value(u"error"_s).toString().isEmpty(), testCase.name);
+        QCOMPARE(answer.json.value(u"status"_s).toInt(), testCase.status);
         if (testCase.status == 405)
             QVERIFY2(answer.head.contains("\r\nAllow: GET"), testCase.name);
     }
@@ -396,7 +387,8 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
     {
         QElapsedTimer clock;
         clock.start();
-        const HttpAnswer answer = exchange(address, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n", 15000);
+        const TlsAnswer answer =
+            tlsExchange(address, pin, {QByteArray("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")}, 0, 15000);
         const qint64 elapsed = clock.elapsed();
         QVERIFY(answer.connected);
         QVERIFY2(answer.closed, "a half-sent head kept its connection");
@@ -404,18 +396,20 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
         QCOMPARE(answer.status, 408);
     }
 
-    // Connections beyond the cap (64) are closed at once, unanswered; then the node serves again.
+    // Connections from one address beyond its cap (32) are closed at once, before any TLS
+    // work, unanswered; then the node serves again.
     {
         std::vector<std::unique_ptr<QTcpSocket>> idle;
         const qsizetype colon = address.lastIndexOf(u':');
-        for (int i = 0; i < 64; ++i) {
+        for (int i = 0; i < 32; ++i) {
             idle.push_back(std::make_unique<QTcpSocket>());
             idle.back()->connectToHost(address.left(colon), quint16(address.mid(colon + 1).toUInt()));
             QVERIFY(idle.back()->waitForConnected(5000));
         }
         QElapsedTimer clock;
         clock.start();
-        const HttpAnswer refused = exchange(address, "GET /api/v1/health HTTP/1.1\r\n\r\n", 4000);
+        const TlsAnswer refused = tlsExchange(address, pin, {QByteArray("GET /api/v1/health HTTP/1.1\r\n\r\n")}, 0, 4000);
+        QVERIFY(!refused.connected);
         QVERIFY(refused.closed);
         QCOMPARE(refused.status, 0);
         QVERIFY2(clock.elapsed() < 4000, qPrintable(QString::number(clock.elapsed())));
@@ -423,11 +417,12 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
     }
 
     // The node is unharmed: health answers, with this node's identity.
-    QTRY_VERIFY_WITH_TIMEOUT(exchange(address, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n").status == 200, 10000);
-    const HttpAnswer health = exchange(address, "GET /api/v1/health?verbose=1 HTTP/1.0\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(
+        tlsExchange(address, pin, QByteArray("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")).status == 200, 10000);
+    const TlsAnswer health = tlsExchange(address, pin, QByteArray("GET /api/v1/health?verbose=1 HTTP/1.0\r\n\r\n"));
     QCOMPARE(health.status, 200);
     QVERIFY(health.head.contains("\r\nContent-Type: application/json"));
-    QVERIFY(health.head.contains("\r\nConnection: close"));
+    QVERIFY(health.closed); // HTTP/1.0 without keep-alive
     QCOMPARE(health.json.value(u"guid"_s).toString(), guids.first());
     QCOMPARE(health.json.value(u"name"_s).toString(), u"solo"_s);
     QCOMPARE(health.json.value(u"status"_s).toString(), u"online"_s);
@@ -454,9 +449,13 @@ void TestProbes::takenPortStopsTheNodeBeforeItWrites()
     // Nothing written: no row, not even an identity.
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 1);
     QVERIFY(!QFile::exists(QDir(dataDir).filePath(u"node.guid"_s)));
+    QVERIFY(!QFile::exists(QDir(dataDir).filePath(u"node-key.pem"_s)));
     // The node that holds the port is untouched.
     QCOMPARE(m_cluster->nodeState(guids.first()), u"online"_s);
-    QCOMPARE(exchange(taken, "GET /api/v1/health HTTP/1.1\r\n\r\n").json.value(u"guid"_s).toString(), guids.first());
+    QCOMPARE(tlsExchange(taken, pinOf(guids.first()), QByteArray("GET /api/v1/health HTTP/1.1\r\n\r\n"))
+                 .json.value(u"guid"_s)
+                 .toString(),
+             guids.first());
 }
 
 QTEST_GUILESS_MAIN(TestProbes)

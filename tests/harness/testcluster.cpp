@@ -1,6 +1,7 @@
 #include "testcluster.h"
 
 #include "cluster.h"
+#include "configproperties.h"
 #include "masterkey.h"
 
 #include <QCoreApplication>
@@ -399,6 +400,25 @@ QVariant TestCluster::scalar(const QString &sql, const QVariantList &values)
 QString TestCluster::apiAddress(const QString &guid)
 {
     return scalar(u"SELECT api_address FROM nodes WHERE guid = ?"_s, {guid}).toString();
+}
+
+QString TestCluster::apiPin(const QString &guid)
+{
+    return scalar(u"SELECT cert_sha256 FROM nodes WHERE guid = ?"_s, {guid}).toString();
+}
+
+QString TestCluster::apiToken()
+{
+    auto secret = MasterKey::readSecretFile(m_secretFile);
+    if (!secret)
+        return {};
+    auto key = Cluster::unlock(database(), *secret);
+    auto cluster = Cluster::load(database());
+    auto db = database().connection();
+    if (!key || !cluster || !cluster->has_value() || !db)
+        return {};
+    auto value = ConfigProperties::read(*db, *key, (*cluster)->keyContext(), Property::NodeApiToken);
+    return value && value->has_value() ? **value : QString();
 }
 
 qint64 TestCluster::heartbeatCount(const QString &guid)

@@ -129,6 +129,10 @@ public:
     // Where a node's API listens, as it recorded when it joined (nodes start with
     // --api 127.0.0.1:0, so each gets a free port and tests can run side by side).
     QString apiAddress(const QString &guid);
+    // The SHA-256 of the certificate its API serves, as it recorded when it joined.
+    QString apiPin(const QString &guid);
+    // The cluster's node API token, opened with the local secret (empty if there is none).
+    QString apiToken();
 
     static QStringList defaultArguments(Timing timing = Timing::Fast);
 
