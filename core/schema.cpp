@@ -205,6 +205,21 @@ const QStringList Version5 = {
     u"ALTER TABLE cluster ADD COLUMN key_check TEXT NOT NULL DEFAULT ''"_s,
 };
 
+// Version 6: agents check in over the node API. What an agent says about its machine
+// (host name, addresses) is personal data, stored only sealed with the data key and bound
+// to the agent's row (SealedData::agentField); name is no longer written. version is the
+// agent's software, list_version the manager list it was last given, checkins how often
+// it has checked in.
+const QStringList Version6 = {
+    u"ALTER TABLE agents ADD COLUMN host_name_sealed TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE agents ADD COLUMN addresses_sealed TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE agents ADD COLUMN version TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE agents ADD COLUMN list_version TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE agents ADD COLUMN checkins {bigint} NOT NULL DEFAULT 0"_s,
+    u"ALTER TABLE agents ADD COLUMN first_checkin {bigint} NOT NULL DEFAULT 0"_s,
+    u"CREATE INDEX agents_manager ON agents (manager_guid)"_s,
+};
+
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
 const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
@@ -221,6 +236,7 @@ const Step Steps[] = {
     {3, &Version3},
     {4, &Version4},
     {5, &Version5},
+    {6, &Version6},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");

@@ -35,6 +35,11 @@ QByteArray SealedData::userDataKey(const QByteArray &clusterContext, qint64 user
     return join(clusterContext, {"users", QByteArray::number(userId), "key_data"});
 }
 
+QByteArray SealedData::agentField(const QByteArray &clusterContext, QStringView agentGuid, QStringView column)
+{
+    return join(clusterContext, {"agents", agentGuid.toUtf8(), column.toUtf8()});
+}
+
 QByteArray SealedData::property(const QByteArray &clusterContext, QStringView name)
 {
     return join(clusterContext, {"config_properties", name.toUtf8()});

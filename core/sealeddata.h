@@ -23,6 +23,9 @@ public:
     // A user's private key (wrapped by the password) and copy of the data key.
     static QByteArray userPrivateKey(const QByteArray &clusterContext, const QString &userName);
     static QByteArray userDataKey(const QByteArray &clusterContext, qint64 userId);
+    // What an agent says about its machine: column is "host_name_sealed" or
+    // "addresses_sealed". Bound to the agent's GUID, which the agent chose and never changes.
+    static QByteArray agentField(const QByteArray &clusterContext, QStringView agentGuid, QStringView column);
     // A secret configuration property.
     static QByteArray property(const QByteArray &clusterContext, QStringView name);
 
