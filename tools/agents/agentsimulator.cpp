@@ -120,6 +120,8 @@ int AgentSimulator::run()
         thread.join();
 
     printSummary(true, ranMs);
+    // The agents' strands and timers belong to io: they go first.
+    m_agents.clear();
     return 0;
 }
 
