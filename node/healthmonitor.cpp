@@ -6,6 +6,7 @@
 #include "livenesslock.h"
 #include "nodekeyring.h"
 #include "nodelogging.h"
+#include "nodemetrics.h"
 #include "peerprober.h"
 #include "schema.h"
 #include "systemsettings.h"
@@ -360,6 +361,12 @@ void HealthMonitor::checkPeers()
     m_peersReadFailing = false;
     const qint64 now = ClaimLease::nowMs();
     m_judge.observe(*peers, now);
+    if (m_metrics) {
+        QList<NodeMetrics::PeerAge> ages;
+        for (const PeerBeat &peer : std::as_const(*peers))
+            ages.append({peer.guid, peer.name, m_judge.silentMs(peer.guid, now)});
+        m_metrics->setPeerAges(ages);
+    }
     // While this node's own heartbeat fails, its view of the others' is no better.
     QList<NodeDeath> dead = m_databaseOk ? m_judge.expired(*peers, offlineAfterMs(), now) : QList<NodeDeath>();
     if (m_database.url().backend() == Backend::Postgres)

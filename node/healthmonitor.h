@@ -54,6 +54,8 @@ public:
     void setLivenessLock(const class LivenessLock *lock) { m_lock = lock; }
     // The keyring refreshed with the time check (a rotated data key); before start().
     void setKeyring(class NodeKeyring *keyring) { m_keyring = keyring; }
+    // Where each peer's heartbeat age is reported (GET /metrics); before start().
+    void setMetrics(class NodeMetrics *metrics) { m_metrics = metrics; }
     // On the membership thread, from here on.
     void start();
     // Keeps heartbeating (so peers do not take the jobs still finishing) but stops
@@ -100,6 +102,7 @@ private:
     bool m_timeOutOfSync = false;
     bool m_timeCheckFailing = false;
     class NodeKeyring *m_keyring = nullptr;
+    class NodeMetrics *m_metrics = nullptr;
 
     NodeTiming m_timing;                               // in force
     NodeTiming m_wanted;                               // from the last good read of the cluster settings

@@ -2,6 +2,7 @@
 
 #include "jobtypes.h"
 #include "nodelogging.h"
+#include "nodemetrics.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -200,6 +201,8 @@ bool JobRunner::flushOutcomes()
         }
         m_finished.clear();
     }
+    if (m_options.metrics)
+        m_options.metrics->setRunning(m_running.size());
     if (m_unsureHandedBack > 0) {
         qCWarning(lcJobs).noquote()
             << u"%1 claimed jobs were not started: this node could not confirm that their claims still stand "
@@ -220,6 +223,14 @@ bool JobRunner::flushOutcomes()
             return false;
         }
         m_completionFailures = 0;
+        if (m_options.metrics) {
+            for (const JobOutcome &outcome : std::as_const(m_unrecorded)) {
+                const NodeMetrics::JobOutcome counted = outcome.succeeded ? NodeMetrics::JobOutcome::Succeeded
+                    : outcome.job.attempts < outcome.job.maxAttempts ? NodeMetrics::JobOutcome::Retried
+                                                                     : NodeMetrics::JobOutcome::Failed;
+                m_options.metrics->jobFinished(outcome.job.type, counted);
+            }
+        }
         if (beat) {
             if (report->heartbeatRecorded) {
                 m_lease.renew(started);
@@ -253,6 +264,10 @@ bool JobRunner::flushOutcomes()
             return false;
         }
         qCInfo(lcJobs) << "handed back" << *handed << "jobs";
+        if (m_options.metrics) {
+            for (const ClaimedJob &job : std::as_const(m_toHandBack))
+                m_options.metrics->jobFinished(job.type, NodeMetrics::JobOutcome::HandedBack);
+        }
         m_handedBack += *handed;
         m_toHandBack.clear();
     }
@@ -269,11 +284,15 @@ void JobRunner::claimPool()
         return;
     const int limit = qMin(free, m_options.batchSize);
     const quint64 generation = m_lease.generation();
+    QElapsedTimer claiming;
+    claiming.start();
     auto jobs = m_pool.claim(limit);
     if (!jobs) {
         databaseFailed(jobs.error());
         return;
     }
+    if (m_options.metrics)
+        m_options.metrics->claimAnswered(double(claiming.nsecsElapsed()) / 1e9);
     for (const ClaimedJob &job : std::as_const(*jobs))
         dispatch(job, generation);
     // A full batch means more is probably waiting.
@@ -297,6 +316,8 @@ void JobRunner::claimLocal()
 void JobRunner::dispatch(const ClaimedJob &job, quint64 generation)
 {
     m_running.insert(key(job), job);
+    if (m_options.metrics)
+        m_options.metrics->setRunning(m_running.size());
     m_threads->start([this, job, generation] { execute(job, generation); });
 }
 

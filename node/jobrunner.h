@@ -35,6 +35,7 @@ public:
         int batchSize = 64;
         QString executionLog;
         QString version; // this program's, for messages
+        class NodeMetrics *metrics = nullptr; // counts finished jobs and claims, if given
     };
 
     JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt, Options options,

@@ -31,6 +31,7 @@ Result<void> NodeKeyring::open(Database &database, const QByteArray &secret)
         return loaded;
     QMutexLocker locker(&m_mutex);
     m_key = *key;
+    m_context = (*cluster)->keyContext();
     m_wrappedKey = (*cluster)->wrappedDataKey;
     // Unknown to the alerts yet: the first refresh clears one a previous run left open.
     m_secretUnlocks.reset();
@@ -93,6 +94,7 @@ void NodeKeyring::refresh(Database &database)
     {
         QMutexLocker locker(&m_mutex);
         m_key = *key;
+        m_context = info.keyContext();
         m_wrappedKey = info.wrappedDataKey;
     }
     noteSecret(database, true);
@@ -156,6 +158,18 @@ QString NodeKeyring::keyCheck() const
 {
     QMutexLocker locker(&m_mutex);
     return m_key ? m_key->checkValue() : QString();
+}
+
+} // namespace Cohort
+
+namespace Cohort {
+
+std::optional<NodeKeyring::HeldKey> NodeKeyring::dataKey() const
+{
+    QMutexLocker locker(&m_mutex);
+    if (!m_key)
+        return std::nullopt;
+    return HeldKey{*m_key, m_context};
 }
 
 } // namespace Cohort

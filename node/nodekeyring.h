@@ -42,6 +42,14 @@ public:
     QString apiToken() const;
     // The held data key's check value (MasterKey::checkValue). Any thread.
     QString keyCheck() const;
+    // The held data key and the cluster context values are sealed under; nullopt before
+    // open(). Any thread.
+    struct HeldKey
+    {
+        MasterKey key;
+        QByteArray context;
+    };
+    std::optional<HeldKey> dataKey() const;
 
 private:
     Result<void> load(Database &database, const MasterKey &key, const QByteArray &context);
@@ -54,6 +62,7 @@ private:
     QString m_nodeName;
     mutable QMutex m_mutex;
     std::optional<MasterKey> m_key;
+    QByteArray m_context;
     QString m_wrappedKey; // as last seen in the cluster record
     QString m_apiToken;
     std::optional<bool> m_secretUnlocks; // what the last check of the secret file found

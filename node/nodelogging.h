@@ -7,4 +7,5 @@ namespace Cohort {
 Q_DECLARE_LOGGING_CATEGORY(lcNode)
 Q_DECLARE_LOGGING_CATEGORY(lcJobs)
 Q_DECLARE_LOGGING_CATEGORY(lcHealth)
+Q_DECLARE_LOGGING_CATEGORY(lcAgents)
 } // namespace Cohort

@@ -1,7 +1,11 @@
 #include "nodeservice.h"
 
-#include "cluster.h"
+#include "agentinbox.h"
+#include "agentrecorder.h"
 #include "apiserver.h"
+#include "cluster.h"
+#include "managerdirectory.h"
+#include "nodemetrics.h"
 #include "nodeapi.h"
 #include "nodecertificate.h"
 #include "healthmonitor.h"
@@ -68,7 +72,7 @@ NodeService::~NodeService()
 
 void NodeService::endThreads()
 {
-    for (QThread *thread : {&m_runnerThread, &m_membershipThread, &m_lockThread}) {
+    for (QThread *thread : {&m_agentsThread, &m_runnerThread, &m_membershipThread, &m_lockThread}) {
         if (thread->isRunning()) {
             thread->quit();
             thread->wait();
@@ -133,7 +137,19 @@ bool NodeService::listen(QString *error)
     // Made here, before the server's threads can ask it, and never replaced.
     m_keyring = std::make_unique<NodeKeyring>(m_config.secretFile, m_config.name);
     NodeKeyring *keyring = m_keyring.get();
-    m_api = std::make_unique<NodeApi>([keyring] { return keyring->apiToken(); });
+    m_metrics = std::make_unique<NodeMetrics>();
+    m_inbox = std::make_unique<AgentInbox>();
+    NodeApi::Hooks hooks;
+    hooks.token = [keyring] { return keyring->apiToken(); };
+    // Called on a server thread: the stop itself runs on the main thread.
+    hooks.drain = [this] {
+        QMetaObject::invokeMethod(
+            this, [this] { stop(NodeExitOk, tr("a drain was requested through the node API")); },
+            Qt::QueuedConnection);
+    };
+    hooks.inbox = m_inbox.get();
+    hooks.metrics = m_metrics.get();
+    m_api = std::make_unique<NodeApi>(hooks);
     NodeApi *api = m_api.get();
     m_endpoint = std::make_unique<ApiServer>(ApiServer::Limits{},
                                              [api](const ApiRequest &request) { return api->handle(request); });
@@ -296,6 +312,7 @@ int NodeService::start(QString *error)
     healthOptions.join = join;
     m_health = new HealthMonitor(*m_database, healthOptions, m_settings, *m_lease);
     m_health->setKeyring(m_keyring.get());
+    m_health->setMetrics(m_metrics.get());
     // The threshold decides below whether a previous run of this GUID may still be alive.
     m_health->readClusterTiming();
     join.offlineAfterMs = m_health->offlineAfterMs();
@@ -337,6 +354,7 @@ int NodeService::start(QString *error)
     runnerOptions.batchSize = m_config.batchSize;
     runnerOptions.executionLog = m_config.executionLog;
     runnerOptions.version = m_version;
+    runnerOptions.metrics = m_metrics.get();
     m_runner = new JobRunner(*m_database, m_guid, m_incarnation, joined->joinedAt, runnerOptions, m_settings,
                              *m_lease);
     m_runner->moveToThread(&m_runnerThread);
@@ -371,12 +389,32 @@ int NodeService::start(QString *error)
     QMetaObject::invokeMethod(m_prober, &PeerProber::start, Qt::QueuedConnection);
     if (m_lock)
         QMetaObject::invokeMethod(m_lock, &LivenessLock::start, Qt::QueuedConnection);
+    startAgents();
     m_database->resetConnection(); // the main thread's, used only to start
 
     qCInfo(lcNode).noquote() << u"node %1 (%2) joined the cluster at %3 as %4, version %5, %6 workers"_s.arg(
         m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
         m_version, QString::number(m_config.workers));
     return NodeExitOk;
+}
+
+void NodeService::startAgents()
+{
+    m_metrics->setIdentity(m_guid, m_config.name, m_version);
+    NodeApi *api = m_api.get();
+    m_directory = new ManagerDirectory(*m_database, [api](const ManagerList &list) { api->setManagers(list); });
+    // The first list before agents are answered; a database that cannot give it now is
+    // asked again every second, and check-ins wait (503) until then.
+    m_directory->refresh();
+    m_recorder = new AgentRecorder(*m_database, *m_keyring, m_guid, *m_inbox, *m_metrics);
+    m_directory->moveToThread(&m_agentsThread);
+    m_recorder->moveToThread(&m_agentsThread);
+    connect(&m_agentsThread, &QThread::finished, m_directory, &QObject::deleteLater);
+    connect(&m_agentsThread, &QThread::finished, m_recorder, &QObject::deleteLater);
+    m_agentsThread.setObjectName(u"agents"_s);
+    m_agentsThread.start();
+    QMetaObject::invokeMethod(m_directory, &ManagerDirectory::start, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(m_recorder, &AgentRecorder::start, Qt::QueuedConnection);
 }
 
 void NodeService::stop(int exitCode, const QString &reason)
@@ -392,6 +430,9 @@ void NodeService::stop(int exitCode, const QString &reason)
     m_stopping = true;
     m_exitCode = exitCode;
     qCInfo(lcNode).noquote() << "stopping:" << reason;
+    // Health says "draining" from now on, so load balancers and agents go elsewhere.
+    if (m_api)
+        m_api->setDraining();
     if (!m_runner) {
         QCoreApplication::exit(exitCode);
         return;
@@ -432,6 +473,18 @@ void NodeService::left(bool ok, const QString &error)
 
 void NodeService::finish()
 {
+    // The check-ins answered so far are written before the agents thread ends (no more are
+    // taken while draining).
+    if (m_recorder) {
+        QMetaObject::invokeMethod(m_recorder, [recorder = m_recorder] {
+            recorder->stop();
+            QThread::currentThread()->quit();
+        }, Qt::QueuedConnection);
+        if (!m_agentsThread.wait(5000)) {
+            qCCritical(lcNode) << "the agents thread is still writing check-ins after the stop; ending the process";
+            ::_exit(m_exitCode);
+        }
+    }
     for (QThread *thread : {&m_runnerThread, &m_membershipThread, &m_lockThread}) {
         thread->quit();
         if (!thread->wait(5000)) {

@@ -2,7 +2,8 @@
 // the order of the node lifecycle (health endpoint, database, cluster key, schema and
 // version, identity, session lock, join), then runs the HTTP endpoint on the main thread,
 // the health monitor and the peer probes on the membership thread, the session lock on a
-// thread of its own and the job loop on another, and stops gracefully on SIGTERM or SIGINT.
+// thread of its own, the job loop on another, and the agents' manager list and check-in
+// records on a fourth; stops gracefully on SIGTERM or SIGINT or a drain through the API.
 // After start() no SQL runs on the main thread: nothing keeps HTTP waiting on the database.
 #pragma once
 
@@ -21,8 +22,12 @@ class QSocketNotifier;
 
 namespace Cohort {
 
+class AgentInbox;
+class AgentRecorder;
 class ApiServer;
+class ManagerDirectory;
 class NodeApi;
+class NodeMetrics;
 class HealthMonitor;
 class JobRunner;
 class LivenessLock;
@@ -57,11 +62,14 @@ private:
     void left(bool ok, const QString &error);
     void finish();
     void endThreads();
+    void startAgents();
 
     NodeConfig m_config;
     QString m_version;
     std::unique_ptr<Database> m_database;
     std::unique_ptr<NodeKeyring> m_keyring; // used by the membership thread: outlives it
+    std::unique_ptr<NodeMetrics> m_metrics; // counted into by every thread, read by the API's
+    std::unique_ptr<AgentInbox> m_inbox;    // filled by the API's threads, emptied by the agents thread
     // After m_database: destroyed first, since they use it.
     std::unique_ptr<NodeApi> m_api;         // outlives the server, whose threads call it
     std::unique_ptr<ApiServer> m_endpoint;
@@ -75,10 +83,13 @@ private:
     PeerProber *m_prober = nullptr;
     LivenessLock *m_lock = nullptr;
     JobRunner *m_runner = nullptr;
+    ManagerDirectory *m_directory = nullptr;
+    AgentRecorder *m_recorder = nullptr;
     QThread m_membershipThread;
     bool m_membershipStarted = false;
     QThread m_lockThread;
     QThread m_runnerThread;
+    QThread m_agentsThread; // the manager list and the agents' check-ins
     QSocketNotifier *m_signalNotifier = nullptr;
     bool m_stopping = false;
     int m_exitCode = 0;
