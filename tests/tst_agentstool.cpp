@@ -294,7 +294,7 @@ void TestAgentsTool::wrongPinIsRefused()
                                      u"--count"_s, u"4"_s, u"--interval"_s, u"0.3"_s, u"--duration"_s, u"1.5"_s,
                                      u"--summary-every"_s, u"0"_s, u"--json"_s});
     QCOMPARE(run.exitCode, 0);
-    QVERIFY2(onlyFailuresOf(run.final, u"pin"_s), qPrintable(QJsonDocument(run.final).toJson()));
+    QVERIFY2(onlyFailuresOf(run.final, u"pin"_s), QJsonDocument(run.final).toJson().constData());
     QCOMPARE(run.final.value(u"checkins"_s).toInteger(), 0);
     QVERIFY(run.final.value(u"failed_rounds"_s).toInteger() >= 4);
     QVERIFY(run.final.value(u"per_node"_s).toObject().isEmpty());
@@ -353,14 +353,14 @@ void TestAgentsTool::checksInWithTwoNodes()
     QCOMPARE(detail.size(), agents);
     for (const QJsonValue &entry : detail) {
         const QJsonObject agent = entry.toObject();
-        QVERIFY2(agent.value(u"checkins"_s).toInteger() >= 3, qPrintable(QJsonDocument(agent).toJson()));
+        QVERIFY2(agent.value(u"checkins"_s).toInteger() >= 3, QJsonDocument(agent).toJson().constData());
         QCOMPARE(agent.value(u"failed_rounds"_s).toInteger(), 0);
         QCOMPARE(agent.value(u"list_version"_s).toString(), version);
         QVERIFY(agent.value(u"version_times"_s).toObject().contains(version));
         const QString lastNode = agent.value(u"last_node"_s).toString();
         QVERIFY(lastNode == first->guid() || lastNode == second->guid());
         // Every heartbeat arrived: no gap much longer than the interval and its jitter.
-        QVERIFY2(agent.value(u"max_gap_ms"_s).toInteger() < 1500, qPrintable(QJsonDocument(agent).toJson()));
+        QVERIFY2(agent.value(u"max_gap_ms"_s).toInteger() < 1500, QJsonDocument(agent).toJson().constData());
     }
 }
 
