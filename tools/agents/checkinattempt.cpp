@@ -41,7 +41,9 @@ std::string leafFingerprint(SSL *ssl)
         return {};
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digestLength = 0;
-    const bool hashed = EVP_Digest(der, std::size_t(length), digest, &digestLength, EVP_sha256(), nullptr) == 1;
+    // Fetched once: OpenSSL 3 would look the implementation up (under a lock) on every call.
+    static EVP_MD *const Sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    const bool hashed = Sha256 && EVP_Digest(der, std::size_t(length), digest, &digestLength, Sha256, nullptr) == 1;
     OPENSSL_free(der);
     if (!hashed)
         return {};
