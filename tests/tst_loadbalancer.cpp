@@ -1,0 +1,136 @@
+// Agents behind a real HAProxy (deploy/haproxy.cfg, mode tcp) in front of three real
+// nodes: told the load balancer's address, agents only ever connect to it, reach every
+// node through it with the nodes' own pinned certificates, and keep checking in while
+// one node behind it is killed.
+#include "agentsprocess.h"
+#include "haproxyprocess.h"
+#include "testcluster.h"
+#include "tlsexchange.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+using namespace Cohort;
+using namespace Cohort::Test;
+
+class TestLoadBalancer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase_data() { addBackendRows(); }
+    void init();
+    void cleanup();
+
+    void agentsUseOnlyTheBalancerAndSurviveAKill();
+
+private:
+    std::unique_ptr<TestCluster> m_cluster;
+    std::unique_ptr<HaproxyProcess> m_haproxy;
+};
+
+void TestLoadBalancer::init()
+{
+    auto cluster = TestCluster::forCurrentTest();
+    QVERIFY2(cluster.ok(), qPrintable(cluster.message()));
+    m_cluster = std::move(cluster).value();
+}
+
+void TestLoadBalancer::cleanup()
+{
+    if (QTest::currentTestFailed() && m_cluster) {
+        m_cluster->printNodeOutput(20);
+        if (m_haproxy)
+            qInfo().noquote() << "haproxy:" << m_haproxy->output().right(3000);
+    }
+    m_haproxy.reset();
+    m_cluster.reset();
+}
+
+void TestLoadBalancer::agentsUseOnlyTheBalancerAndSurviveAKill()
+{
+    QList<NodeProcess *> nodes;
+    for (const QString &name : {u"lb-a"_s, u"lb-b"_s, u"lb-c"_s})
+        nodes << m_cluster->startNode(name);
+    QStringList addresses, pins;
+    for (NodeProcess *node : std::as_const(nodes)) {
+        QVERIFY(node->waitForJoined());
+        addresses << m_cluster->apiAddress(node->guid());
+        pins << m_cluster->apiPin(node->guid());
+    }
+    m_haproxy = std::make_unique<HaproxyProcess>();
+    QString error;
+    QVERIFY2(m_haproxy->start(addresses, &error), qPrintable(error));
+    const QString balancer = m_haproxy->address();
+
+    // The administrator sets the load balancer address; every node then tells agents only that.
+    QVERIFY(m_cluster->database()
+                .exec(u"INSERT INTO cluster_settings (name, value, updated_at, updated_by) "
+                      "VALUES ('agents.load_balancer_address', ?, 0, 'test')"_s,
+                      {balancer})
+                .ok());
+    const QByteArray body = R"({"host_name":"probe","addresses":[],"version":"1.0.0"})";
+    const QByteArray checkin = "POST /api/v1/agents/00000000-0000-4000-8000-0000000000aa/heartbeat HTTP/1.1\r\n"
+                               "Host: lb\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    for (int i = 0; i < 3; ++i) {
+        QTRY_COMPARE_WITH_TIMEOUT(
+            tlsExchange(addresses[i], pins[i], checkin).json.value(u"managers"_s).toArray(),
+            QJsonArray{balancer}, 10000);
+    }
+
+    // Agents first given the nodes' addresses take the balancer's from the first answer.
+    const int agents = 30;
+    AgentsProcess fleet;
+    fleet.start({u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
+                 QString::number(agents), u"--interval"_s, u"0.5"_s, u"--timeout"_s, u"2000"_s, u"--summary-every"_s,
+                 u"1"_s, u"--duration"_s, u"16"_s, u"--source-net"_s, u"127.5.0.0/16"_s, u"--json-agents"_s});
+    // Through the balancer, every node answers some.
+    const QJsonObject spread = fleet.waitForSummary([&](const QJsonObject &summary) {
+        const QJsonObject perNode = summary.value(u"per_node"_s).toObject();
+        return perNode.size() == 3 && summary.value(u"connected_to"_s).toObject().value(balancer).toInteger() > 3 * agents;
+    });
+    QVERIFY2(!spread.isEmpty(), qPrintable(fleet.errors().right(2000)));
+
+    // One node behind it dies; check-ins go on through the others.
+    NodeProcess *victim = nodes.takeLast();
+    victim->signal(SIGKILL);
+    QVERIFY(victim->waitForExit());
+    const QJsonObject atKill = fleet.summaries().last();
+
+    const QJsonObject final = fleet.waitForFinal(60000);
+    QVERIFY2(!final.isEmpty(), qPrintable(fleet.errors().right(2000)));
+    const QByteArray shown = QJsonDocument(final).toJson(QJsonDocument::Compact).left(4000);
+    qInfo().noquote() << "through haproxy:" << final.value(u"checkins"_s).toInteger() << "check-ins,"
+                      << final.value(u"attempt_failures"_s).toObject() << "failed attempts";
+    QCOMPARE(fleet.exitCode(), 0);
+    QVERIFY2(final.value(u"failed_rounds"_s).toInteger() == 0, shown.constData());
+
+    // Only the balancer, after the first answer of each agent.
+    const QJsonObject connected = final.value(u"connected_to"_s).toObject();
+    qint64 direct = 0;
+    for (auto it = connected.begin(); it != connected.end(); ++it) {
+        if (it.key() != balancer)
+            direct += it.value().toInteger();
+    }
+    QVERIFY2(direct <= agents, shown.constData()); // the bootstrap check-in, one per agent
+    for (const QJsonValue &entry : final.value(u"agents_detail"_s).toArray()) {
+        const QJsonObject agent = entry.toObject();
+        QVERIFY2(agent.value(u"checkins"_s).toInteger() >= 20, QJsonDocument(agent).toJson().constData());
+    }
+    // The killed node answered nothing more (what was under way aside); the other two did.
+    const auto grew = [&](const NodeProcess *node) {
+        return final.value(u"per_node"_s).toObject().value(node->guid()).toInteger()
+            - atKill.value(u"per_node"_s).toObject().value(node->guid()).toInteger();
+    };
+    QVERIFY2(grew(victim) <= agents, shown.constData());
+    QVERIFY2(grew(nodes[0]) > agents && grew(nodes[1]) > agents, shown.constData());
+}
+
+QTEST_GUILESS_MAIN(TestLoadBalancer)
+#include "tst_loadbalancer.moc"
