@@ -9,7 +9,7 @@ namespace Cohort {
 namespace {
 
 const QString SelectNodes =
-    u"SELECT guid, name, api_address, COALESCE(cert_sha256, ''), state FROM nodes WHERE state <> 'decommissioned'"_s;
+    u"SELECT guid, name, api_address, COALESCE(cert_sha256, ''), state, COALESCE(incarnation, '') FROM nodes"_s;
 const QString SelectLoadBalancer = u"SELECT value FROM cluster_settings WHERE name = ?"_s;
 const QString LoadBalancerSetting = u"agents.load_balancer_address"_s;
 
@@ -47,11 +47,19 @@ bool ManagerDirectory::refresh()
         return fail(nodes.message());
     QList<ManagerEntry> online;
     QStringList registered;
+    QStringList decommissioned;
     while (nodes->next()) {
         const QString guid = nodes->value(0).toString();
+        const QString state = nodes->value(4).toString();
+        if (state == u"decommissioned"_s) {
+            decommissioned << guid;
+            continue;
+        }
         registered << guid;
-        if (nodes->value(4).toString() == u"online"_s)
-            online.append({guid, nodes->value(1).toString(), nodes->value(2).toString(), nodes->value(3).toString()});
+        if (state == u"online"_s) {
+            online.append({guid, nodes->value(1).toString(), nodes->value(2).toString(), nodes->value(3).toString(),
+                           nodes->value(5).toString()});
+        }
     }
     nodes->finish();
     auto balancer = m_database.exec(SelectLoadBalancer, {LoadBalancerSetting}, tr("reading the load balancer address"));
@@ -63,7 +71,8 @@ bool ManagerDirectory::refresh()
         qCInfo(lcAgents) << "the manager list can be read again";
     m_failing = false;
 
-    const ManagerList list = ManagerList::make(std::move(online), std::move(registered), loadBalancer);
+    const ManagerList list = ManagerList::make(std::move(online), std::move(registered), std::move(decommissioned),
+                                               loadBalancer);
     if (list.version == m_version)
         return true;
     m_version = list.version;

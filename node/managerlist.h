@@ -2,8 +2,10 @@
 // what an agent connects to: every online node's API address, or only the load balancer's
 // when one is set; pins() the certificate fingerprints any of them may present (behind a
 // load balancer, every online node's). The version is a digest of all of it and of which
-// nodes are registered, so it changes when a node joins, goes Offline, is decommissioned,
-// or the load balancer address changes, and is the same on every node that sees the same.
+// nodes are registered or decommissioned and of each online node's run (incarnation), so it
+// changes when a node joins (or joins again), goes Offline, is decommissioned, or the load
+// balancer address changes, and is the same on every node that sees the same. Only a load
+// balancer address set and then put back gives an earlier version again, with the same list.
 #pragma once
 
 #include <QList>
@@ -18,6 +20,7 @@ struct ManagerEntry
     QString name;
     QString address;
     QString certSha256;
+    QString incarnation; // the node's current run
 
     friend bool operator==(const ManagerEntry &, const ManagerEntry &) = default;
 };
@@ -28,12 +31,14 @@ struct ManagerList
     QString loadBalancer;        // empty: none
     QList<ManagerEntry> online;  // by GUID
     QStringList registered;      // GUIDs of the nodes not decommissioned, sorted
+    QStringList decommissioned;  // GUIDs, sorted
 
     QStringList managers() const;
     QStringList pins() const;
 
     // Sorts what it is given and computes the version.
-    static ManagerList make(QList<ManagerEntry> online, QStringList registered, QString loadBalancer);
+    static ManagerList make(QList<ManagerEntry> online, QStringList registered, QStringList decommissioned,
+                            QString loadBalancer);
 };
 
 } // namespace Cohort

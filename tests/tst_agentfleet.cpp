@@ -220,8 +220,11 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
         const char *what;
         qint64 at;
         QString version;
+        qsizetype summariesBefore = 0;
     };
     QList<Change> changes;
+    // Summaries printed after the change only: an earlier one may already hold a version
+    // equal to the new one's (never, as versions go, but the test must not rely on it).
     const auto allHold = [&](const QString &version) {
         return fleet.waitForSummary([&](const QJsonObject &summary) {
             const QJsonArray detail = summary.value(u"agents_detail"_s).toArray();
@@ -232,14 +235,14 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
                     return false;
             }
             return true;
-        }, 30000);
+        }, 30000, changes.last().summariesBefore);
     };
 
     // A node joins.
     NodeProcess *joining = m_cluster->startNode(u"three"_s);
     QVERIFY(joining->waitForJoined());
     QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(joining->guid()), u"online"_s, 10000);
-    changes.append({"joined", QDateTime::currentMSecsSinceEpoch(), {}});
+    changes.append({"joined", QDateTime::currentMSecsSinceEpoch(), {}, fleet.summaries().size()});
     nodes << joining;
     changes.last().version = settledVersion(nodes, 3);
     QVERIFY(!changes.last().version.isEmpty());
@@ -251,14 +254,15 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
     joining->signal(SIGTERM);
     QVERIFY(joining->waitForExit());
     QCOMPARE(m_cluster->nodeState(joining->guid()), u"offline"_s);
-    changes.append({"went offline", QDateTime::currentMSecsSinceEpoch(), settledVersion(nodes, 2)});
+    changes.append({"went offline", QDateTime::currentMSecsSinceEpoch(), {}, fleet.summaries().size()});
+    changes.last().version = settledVersion(nodes, 2);
     QVERIFY(!changes.last().version.isEmpty());
     QVERIFY2(!allHold(changes.last().version).isEmpty(), "not every agent got the list without the stopped node");
 
     // It is decommissioned: the same nodes online, another list version.
     const CtlRun decommissioned = runCtl({u"decommission"_s, u"three"_s, u"--db"_s, m_cluster->url()});
     QVERIFY2(decommissioned.exitCode == 0, qPrintable(decommissioned.err));
-    changes.append({"decommissioned", QDateTime::currentMSecsSinceEpoch(), {}});
+    changes.append({"decommissioned", QDateTime::currentMSecsSinceEpoch(), {}, fleet.summaries().size()});
     QDeadlineTimer deadline(10000);
     while (!deadline.hasExpired()) {
         const QJsonObject list = managersOf(nodes[0]);
@@ -270,6 +274,7 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
     }
     QVERIFY(!changes.last().version.isEmpty());
     QVERIFY(changes.last().version != changes[1].version);
+    QVERIFY(changes.last().version != before);
     QCOMPARE(settledVersion(nodes, 2), changes.last().version);
     const QJsonObject last = allHold(changes.last().version);
     QVERIFY2(!last.isEmpty(), "not every agent got the list after the decommission");

@@ -50,10 +50,11 @@ void AgentsProcess::readLines()
     }
 }
 
-QJsonObject AgentsProcess::waitForSummary(const std::function<bool(const QJsonObject &)> &accept, int timeoutMs)
+QJsonObject AgentsProcess::waitForSummary(const std::function<bool(const QJsonObject &)> &accept, int timeoutMs,
+                                          qsizetype from)
 {
     QDeadlineTimer deadline(timeoutMs);
-    qsizetype looked = 0;
+    qsizetype looked = from;
     while (true) {
         for (; looked < m_summaries.size(); ++looked) {
             if (accept(m_summaries.at(looked)))

@@ -23,9 +23,11 @@ public:
 
     // Starts cohort-agents with arguments; --json is added.
     void start(const QStringList &arguments);
-    // Waits (spinning the event loop) until a summary satisfies accept; returns it, or an
-    // empty object after timeoutMs or when the process ended first.
-    QJsonObject waitForSummary(const std::function<bool(const QJsonObject &)> &accept, int timeoutMs = 30000);
+    // Waits (spinning the event loop) until a summary printed from the from-th on
+    // satisfies accept; returns it, or an empty object after timeoutMs or when the process
+    // ended first.
+    QJsonObject waitForSummary(const std::function<bool(const QJsonObject &)> &accept, int timeoutMs = 30000,
+                               qsizetype from = 0);
     // Waits for the process to end (it ends by itself with --duration); the final summary,
     // or an empty object.
     QJsonObject waitForFinal(int timeoutMs = 120000);
