@@ -21,6 +21,7 @@
 #include "screenshottour.h"
 #include "testcluster.h"
 
+#include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -220,6 +221,9 @@ void TestConsoleAgents::administratorSeesAgents()
     auto main = window(*client);
     main->showPage(MainWindow::Agents);
     AgentsPage *page = main->agentsPage();
+    // The model and its proxy keep Qt's rules through every refresh, filter and toggle below.
+    QAbstractItemModelTester modelTester(page->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(page->proxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModel *view = page->view()->model();
     QTRY_COMPARE_WITH_TIMEOUT(view->rowCount(), 5, Patience);
     QTRY_COMPARE_WITH_TIMEOUT(page->quietCount(), 0, Patience);
