@@ -25,6 +25,7 @@
 #include <QCheckBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableView>
@@ -288,6 +289,8 @@ void TestConsoleAgents::administratorSeesAgents()
     m_cluster->scalar(u"UPDATE agents SET state = 'offline', offline_since = last_checkin WHERE guid = ?"_s, {offline});
     QTRY_COMPARE_WITH_TIMEOUT(page->quietCount(), 2, Patience);
     QVERIFY2(page->summaryText().contains(u"2 gone quiet"_s), qPrintable(page->summaryText()));
+    const QListWidget *navigation = main->findChild<QListWidget *>(u"navigation"_s);
+    QCOMPARE(navigation->item(MainWindow::Agents)->text(), u"Agents (2 gone quiet)"_s);
     // The nodes' agent-offline-check job may have flagged it offline already (it runs every minute).
     const QString silentState = agentCell(view, silent, AgentsTableModel::State);
     QVERIFY2(silentState == u"Gone quiet"_s || silentState == u"Offline"_s, qPrintable(silentState));

@@ -1933,6 +1933,10 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>Agents</source>
         <translation>Agents</translation>
     </message>
+    <message>
+        <source>Agents (%1 gone quiet)</source>
+        <translation>Agents (%1 verstummt)</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::MasterKey</name>

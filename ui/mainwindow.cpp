@@ -255,6 +255,8 @@ void MainWindow::updateStatus()
                                : tr("Not refreshed yet"));
     const int open = m_alerts->model()->openCount();
     m_navigation->item(Alerts)->setText(open > 0 ? tr("Alerts (%1)").arg(open) : pageTitle(Alerts));
+    const int quiet = m_agents->quietCount();
+    m_navigation->item(Agents)->setText(quiet > 0 ? tr("Agents (%1 gone quiet)").arg(quiet) : pageTitle(Agents));
 }
 
 void MainWindow::saveWindow()

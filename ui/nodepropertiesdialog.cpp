@@ -131,7 +131,6 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
         m_apiValues.insert(field, value);
         apiForm->addRow(apiLabels[i], value);
     }
-    m_apiValues.value(u"certificate"_s)->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_apiNote->setObjectName(u"apiNote"_s);
     m_apiNote->setWordWrap(true);
     m_apiError->setObjectName(u"apiError"_s);
@@ -280,6 +279,8 @@ void NodePropertiesDialog::clearApiValues()
         label->setText(u"—"_s);
         label->setToolTip(QString());
     }
+    // A fingerprint in a fixed font, to compare; the dash for none in the others' font.
+    m_apiValues.value(u"certificate"_s)->setFont(font());
 }
 
 void NodePropertiesDialog::askApi()
@@ -339,6 +340,7 @@ void NodePropertiesDialog::apiAnswered(quint64 requestId, const NodeApiReply &re
     if (m_apiWithToken) {
         const QString certificate = json.value(u"cert_sha256"_s).toString();
         m_apiValues.value(u"address"_s)->setText(json.value(u"api_address"_s).toString());
+        m_apiValues.value(u"certificate"_s)->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
         m_apiValues.value(u"certificate"_s)->setText(groupedFingerprint(certificate));
         m_apiValues.value(u"certificate"_s)->setToolTip(certificate);
         const qint64 started = qint64(json.value(u"started_at_ms"_s).toDouble());
@@ -352,6 +354,7 @@ void NodePropertiesDialog::apiAnswered(quint64 requestId, const NodeApiReply &re
     const QString why = m_client.session().isAdministrator()
         ? tr("This session holds no node API token (%1).").arg(m_client.snapshot().dataKeyNote)
         : tr("You are signed in as an auditor, and the node API token opens only for administrators.");
+    m_apiValues.value(u"certificate"_s)->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_apiValues.value(u"certificate"_s)->setText(groupedFingerprint(reply.presentedSha256));
     m_apiValues.value(u"certificate"_s)->setToolTip(reply.presentedSha256);
     m_apiNote->setText(tr("Only GET /api/v1/health was asked (answered in %1 ms); it needs no token. The API address "
