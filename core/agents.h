@@ -41,6 +41,8 @@ struct AgentRecord
     qint64 lastCheckinMs = 0;    // database clock
     qint64 firstCheckinMs = 0;
     qint64 checkins = 0;
+
+    friend bool operator==(const AgentRecord &, const AgentRecord &) = default;
 };
 
 class Agents

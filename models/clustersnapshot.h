@@ -2,6 +2,7 @@
 // worker thread to the GUI thread as a plain value.
 #pragma once
 
+#include "agents.h"
 #include "alerts.h"
 #include "authentication.h"
 #include "configproperties.h"
@@ -39,6 +40,23 @@ struct StatisticsSnapshot
     friend bool operator==(const StatisticsSnapshot &, const StatisticsSnapshot &) = default;
 };
 
+// The agents and how they spread over the nodes. An agent has gone quiet when it is
+// flagged offline or its last check-in is older than agents.offline_after_seconds (the
+// agent-offline-check job flags it within a minute or so; the console does not wait for it).
+struct AgentsSnapshot
+{
+    bool available = false;     // the schema has the agents' columns (version 6)
+    qint64 offlineAfterMs = 0;  // agents.offline_after_seconds
+    QList<AgentRecord> agents;  // host names and addresses in clear when the data key is open
+    QHash<QString, int> onlineByNode; // node GUID -> agents online and not gone quiet
+    int goneQuiet = 0;
+
+    static bool isQuiet(const AgentRecord &agent, qint64 databaseTime, qint64 offlineAfterMs)
+    {
+        return agent.state != u"online" || databaseTime - agent.lastCheckinMs > offlineAfterMs;
+    }
+};
+
 struct ClusterSnapshot
 {
     qint64 databaseTime = 0; // when the round read it, database clock
@@ -62,6 +80,7 @@ struct ClusterSnapshot
     bool dataKeyOpen = false;
     QString dataKeyNote;
     QString sealedDataError; // a sealed value that does not open (tampered, moved)
+    AgentsSnapshot agents;
 };
 
 } // namespace Cohort

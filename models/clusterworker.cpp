@@ -1,4 +1,5 @@
 #include "clusterworker.h"
+#include "clustersettings.h"
 #include "authentication.h"
 #include "cluster.h"
 #include "configproperties.h"
@@ -283,6 +284,44 @@ Result<void> ClusterWorker::readSealedData(ClusterSnapshot &snapshot)
         return properties.error();
     snapshot.users = std::move(users).value();
     snapshot.secretProperties = std::move(properties).value();
+    return readAgents(snapshot, (*cluster)->schemaVersion);
+}
+
+Result<void> ClusterWorker::readAgents(ClusterSnapshot &snapshot, int schemaVersion)
+{
+    if (schemaVersion < 6)
+        return {};
+    auto db = m_database->connection();
+    if (!db)
+        return db.error();
+    auto offlineAfter = ClusterSettings::integer(*m_database, Setting::AgentOfflineAfterSeconds);
+    if (!offlineAfter && offlineAfter.code() != ErrorCode::InvalidArgument)
+        return offlineAfter.error();
+    // A stored value out of range (edited by hand): the default stands in, as on the nodes.
+    if (!offlineAfter && m_failures == 0)
+        qCWarning(lcModels).noquote() << offlineAfter.message();
+    const qint64 offlineAfterSeconds = offlineAfter ? *offlineAfter : Setting::AgentOfflineAfterSeconds.defaultValue;
+    const MasterKey *key = m_dataKey ? &*m_dataKey : nullptr;
+    auto agents = Agents::list(*db, key, m_clusterContext);
+    if (key && !agents) {
+        // As for users: a value that does not open is reported, the agents shown sealed.
+        if (snapshot.sealedDataError.isEmpty())
+            snapshot.sealedDataError = agents.message();
+        agents = Agents::list(*db, nullptr, m_clusterContext);
+    }
+    Q_EMIT databaseAnswered();
+    if (!agents)
+        return agents.error();
+    AgentsSnapshot &out = snapshot.agents;
+    out.available = true;
+    out.offlineAfterMs = offlineAfterSeconds * 1000;
+    out.agents = std::move(agents).value();
+    for (const AgentRecord &agent : std::as_const(out.agents)) {
+        if (AgentsSnapshot::isQuiet(agent, snapshot.databaseTime, out.offlineAfterMs))
+            ++out.goneQuiet;
+        else
+            ++out.onlineByNode[agent.managerGuid];
+    }
     return {};
 }
 

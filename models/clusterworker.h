@@ -68,6 +68,8 @@ private:
     Result<void> readSystemInformation(ClusterSnapshot &snapshot);
     // Users and secret properties, with the data key reopened when it was rotated.
     Result<void> readSealedData(ClusterSnapshot &snapshot);
+    // The agents (host names and addresses opened with the session's key, if any), counted per node.
+    Result<void> readAgents(ClusterSnapshot &snapshot, int schemaVersion);
     // The data key this session may use, or an error saying why there is none.
     Result<const MasterKey *> dataKey() const;
     // Passes a query's result through, telling the client that the database answered.

@@ -5,6 +5,8 @@
 #include <QPainter>
 #include <QPixmap>
 
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 namespace Cohort {
@@ -17,6 +19,18 @@ QString formatTimestamp(qint64 ms)
 }
 
 NodesTableModel::NodesTableModel(QObject *parent) : KeyedTableModel(parent) {}
+
+void NodesTableModel::setAgentCounts(const QHash<QString, int> &onlineByNode)
+{
+    if (onlineByNode == m_agents)
+        return;
+    const QHash<QString, int> before = std::exchange(m_agents, onlineByNode);
+    for (int row = 0; row < rowCount(); ++row) {
+        const QString &guid = rowAt(row).guid;
+        if (before.value(guid) != m_agents.value(guid))
+            Q_EMIT dataChanged(index(row, Agents), index(row, Agents));
+    }
+}
 
 int NodesTableModel::columnCount(const QModelIndex &parent) const
 {
@@ -78,7 +92,8 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
     case Qt::ForegroundRole:
         return index.column() == Status ? QVariant(statusColor(node.status)) : QVariant();
     case Qt::TextAlignmentRole:
-        if (index.column() == JobsLastHour || index.column() == RunningJobs || index.column() == ClockOffset)
+        if (index.column() == JobsLastHour || index.column() == RunningJobs || index.column() == ClockOffset
+            || index.column() == Agents)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
@@ -91,6 +106,8 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
         }
         if (index.column() == ClockOffset)
             return tr("This node's clock minus the database's, at its last time check.");
+        if (index.column() == Agents)
+            return tr("Agents online that last checked in with this node.");
         if (index.column() == TimeZone) {
             const int minutes = qAbs(node.tzOffsetSeconds) / 60;
             return tr("UTC%1%2:%3")
@@ -121,6 +138,8 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return node.jobsLastHour;
         case RunningJobs:
             return node.runningJobs;
+        case Agents:
+            return m_agents.value(node.guid);
         }
         return {};
     case Qt::DisplayRole:
@@ -143,6 +162,8 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return QLocale().toString(node.jobsLastHour);
         case RunningJobs:
             return QLocale().toString(node.runningJobs);
+        case Agents:
+            return QLocale().toString(m_agents.value(node.guid));
         }
         return {};
     default:
@@ -173,6 +194,8 @@ QVariant NodesTableModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Jobs (Last Hour)");
     case RunningJobs:
         return tr("Running Jobs");
+    case Agents:
+        return tr("Agents");
     }
     return {};
 }

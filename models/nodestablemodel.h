@@ -15,7 +15,7 @@ class NodesTableModel : public KeyedTableModel<NodeInfo, QString>
     Q_OBJECT
 
 public:
-    enum Column { Name, Status, Version, Address, TimeZone, ClockOffset, LastContact, JobsLastHour, RunningJobs, ColumnCount };
+    enum Column { Name, Status, Version, Address, TimeZone, ClockOffset, LastContact, JobsLastHour, RunningJobs, Agents, ColumnCount };
     enum Role {
         SortRole = Qt::UserRole + 1, // the raw value, for sorting
         GuidRole,
@@ -23,6 +23,10 @@ public:
     };
 
     explicit NodesTableModel(QObject *parent = nullptr);
+
+    // Online agents per node GUID (the Agents column); rows whose count changes emit dataChanged.
+    void setAgentCounts(const QHash<QString, int> &onlineByNode);
+    int agentCount(const QString &guid) const { return m_agents.value(guid); }
 
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -35,6 +39,9 @@ public:
 
 protected:
     QString keyOf(const NodeInfo &node) const override { return node.guid; }
+
+private:
+    QHash<QString, int> m_agents;
 };
 
 // Database time in ms as local date and time, or a dash for none.

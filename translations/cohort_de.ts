@@ -2,6 +2,21 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>AgentsTableModel</name>
+    <message>
+        <source>Online</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Gone quiet</source>
+        <translation>Verstummt</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::ActivityGraph</name>
     <message>
         <source>Jobs finished per minute over the last hour</source>
@@ -80,6 +95,217 @@
     <message>
         <source>There is no user %1.</source>
         <translation>Es gibt keinen Benutzer %1.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentDistributionView</name>
+    <message>
+        <source>No manager nodes.</source>
+        <translation>Keine Manager-Knoten.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::Agents</name>
+    <message>
+        <source>&quot;%1&quot; is not an agent GUID (8-4-4-4-12 hexadecimal digits).</source>
+        <translation>„%1“ ist keine Agent-GUID (8-4-4-4-12 Hexadezimalziffern).</translation>
+    </message>
+    <message>
+        <source>host_name is longer than %1 characters.</source>
+        <translation>host_name ist länger als %1 Zeichen.</translation>
+    </message>
+    <message>
+        <source>host_name holds control characters.</source>
+        <translation>host_name enthält Steuerzeichen.</translation>
+    </message>
+    <message>
+        <source>addresses lists more than %1 addresses.</source>
+        <translation>addresses nennt mehr als %1 Adressen.</translation>
+    </message>
+    <message>
+        <source>addresses holds an entry that is empty, longer than %1 characters or not printable.</source>
+        <translation>addresses enthält einen Eintrag, der leer, länger als %1 Zeichen oder nicht druckbar ist.</translation>
+    </message>
+    <message>
+        <source>addresses holds an entry with a line break.</source>
+        <translation>addresses enthält einen Eintrag mit einem Zeilenumbruch.</translation>
+    </message>
+    <message>
+        <source>version is longer than %1 characters or not printable.</source>
+        <translation>version ist länger als %1 Zeichen oder nicht druckbar.</translation>
+    </message>
+    <message>
+        <source>list_version is longer than %1 characters or not printable.</source>
+        <translation>list_version ist länger als %1 Zeichen oder nicht druckbar.</translation>
+    </message>
+    <message>
+        <source>preparing to record agent check-ins</source>
+        <translation>beim Vorbereiten der Aufzeichnung von Agent-Meldungen</translation>
+    </message>
+    <message>
+        <source>recording agent %1&apos;s check-in</source>
+        <translation>beim Aufzeichnen der Meldung von Agent %1</translation>
+    </message>
+    <message>
+        <source>reading the agents</source>
+        <translation>beim Lesen der Agents</translation>
+    </message>
+    <message>
+        <source>agent %1&apos;s host name</source>
+        <translation>Hostname von Agent %1</translation>
+    </message>
+    <message>
+        <source>agent %1&apos;s addresses</source>
+        <translation>Adressen von Agent %1</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentsPage</name>
+    <message>
+        <source>Show only agents gone &amp;quiet</source>
+        <translation>Nur &amp;verstummte Agents zeigen</translation>
+    </message>
+    <message>
+        <source>Filter by GUID, host name, address, version, node…</source>
+        <translation>Nach GUID, Hostname, Adresse, Version, Knoten filtern…</translation>
+    </message>
+    <message>
+        <source>Online Agents per Node</source>
+        <translation>Online-Agents pro Knoten</translation>
+    </message>
+    <message>
+        <source>This cluster&apos;s schema predates agents: upgrade a node to see them.</source>
+        <translation>Das Schema dieses Clusters ist älter als die Agents: Aktualisieren Sie einen Knoten, um sie zu sehen.</translation>
+    </message>
+    <message>
+        <source>Host names and addresses are sealed. %1</source>
+        <translation>Hostnamen und Adressen sind versiegelt. %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n agent(s), %1 online</source>
+        <translation>
+            <numerusform>%n Agent, %1 online</numerusform>
+            <numerusform>%n Agents, %1 online</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>· %n gone quiet</source>
+        <translation>
+            <numerusform>· %n verstummt</numerusform>
+            <numerusform>· %n verstummt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Flagged offline, or no check-in for longer than %n second(s).</source>
+        <translation>
+            <numerusform>Als offline markiert oder länger als %n Sekunde ohne Meldung.</numerusform>
+            <numerusform>Als offline markiert oder länger als %n Sekunden ohne Meldung.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>· none gone quiet</source>
+        <translation>· keiner verstummt</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentsTableModel</name>
+    <message>
+        <source>%1… (not listed)</source>
+        <translation>%1… (nicht aufgeführt)</translation>
+    </message>
+    <message>
+        <source>just now</source>
+        <translation>gerade eben</translation>
+    </message>
+    <message>
+        <source>%1 s ago</source>
+        <translation>vor %1 s</translation>
+    </message>
+    <message>
+        <source>%1 min ago</source>
+        <translation>vor %1 min</translation>
+    </message>
+    <message>
+        <source>%1 h ago</source>
+        <translation>vor %1 h</translation>
+    </message>
+    <message>
+        <source>%1 d ago</source>
+        <translation>vor %1 T</translation>
+    </message>
+    <message>
+        <source>Sealed with the cluster&apos;s data key: only an administrator holding a copy of the key sees it.</source>
+        <translation>Mit dem Datenschlüssel des Clusters versiegelt: Nur ein Administrator mit einer Kopie des Schlüssels sieht den Wert.</translation>
+    </message>
+    <message>
+        <source>%1 (database time); first check-in %2</source>
+        <translation>%1 (Datenbankzeit); erste Meldung %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Flagged offline: silent for longer than %n second(s).</source>
+        <translation>
+            <numerusform>Als offline markiert: länger als %n Sekunde still.</numerusform>
+            <numerusform>Als offline markiert: länger als %n Sekunden still.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>No check-in for longer than %n second(s); not flagged offline yet.</source>
+        <translation>
+            <numerusform>Länger als %n Sekunde keine Meldung; noch nicht als offline markiert.</numerusform>
+            <numerusform>Länger als %n Sekunden keine Meldung; noch nicht als offline markiert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Sealed</source>
+        <translation>Versiegelt</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Gone quiet</source>
+        <translation>Verstummt</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>GUID</source>
+        <translation>GUID</translation>
+    </message>
+    <message>
+        <source>Host Name</source>
+        <translation>Hostname</translation>
+    </message>
+    <message>
+        <source>Addresses</source>
+        <translation>Adressen</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Last Check-In</source>
+        <translation>Letzte Meldung</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Check-Ins</source>
+        <translation>Meldungen</translation>
+    </message>
+    <message>
+        <source>The manager node the agent last checked in with.</source>
+        <translation>Der Manager-Knoten, bei dem sich der Agent zuletzt gemeldet hat.</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>Knoten</translation>
     </message>
 </context>
 <context>
@@ -1703,6 +1929,14 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>Users</source>
         <translation>Benutzer</translation>
     </message>
+    <message>
+        <source>Agents</source>
+        <translation>Agents</translation>
+    </message>
+    <message>
+        <source>Agents (%1 gone quiet)</source>
+        <translation>Agents (%1 verstummt)</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::MasterKey</name>
@@ -1979,6 +2213,117 @@ Letzter Kontakt: %5</translation>
     </message>
 </context>
 <context>
+    <name>Cohort::NodeApiClient</name>
+    <message>
+        <source>The node&apos;s API address &quot;%1&quot; is not HOST:PORT.</source>
+        <translation>Die API-Adresse „%1“ des Knotens ist nicht HOST:PORT.</translation>
+    </message>
+    <message>
+        <source>The node recorded no certificate fingerprint to check it by; it was not asked.</source>
+        <translation>Der Knoten hat keinen Zertifikat-Fingerabdruck hinterlegt, an dem er zu prüfen wäre; er wurde nicht gefragt.</translation>
+    </message>
+    <message>
+        <source>Refused: the node presented a certificate with SHA-256 %1, but the database records %2 for this node. Nothing was sent to it.</source>
+        <translation>Abgelehnt: Der Knoten zeigte ein Zertifikat mit SHA-256 %1, die Datenbank hinterlegt für diesen Knoten aber %2. Es wurde nichts an ihn gesendet.</translation>
+    </message>
+    <message>
+        <source>The node is unreachable: %1 refused the connection.</source>
+        <translation>Der Knoten ist nicht erreichbar: %1 hat die Verbindung abgelehnt.</translation>
+    </message>
+    <message>
+        <source>The node is unreachable: host %1 not found.</source>
+        <translation>Der Knoten ist nicht erreichbar: Host %1 nicht gefunden.</translation>
+    </message>
+    <message>
+        <source>The TLS handshake with the node failed: %1</source>
+        <translation>Der TLS-Handshake mit dem Knoten ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>The node is unreachable: %1</source>
+        <translation>Der Knoten ist nicht erreichbar: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>The node did not answer within %n second(s).</source>
+        <translation>
+            <numerusform>Der Knoten hat nicht innerhalb von %n Sekunde geantwortet.</numerusform>
+            <numerusform>Der Knoten hat nicht innerhalb von %n Sekunden geantwortet.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The node could not be reached within %n second(s).</source>
+        <translation>
+            <numerusform>Der Knoten war nicht innerhalb von %n Sekunde erreichbar.</numerusform>
+            <numerusform>Der Knoten war nicht innerhalb von %n Sekunden erreichbar.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The node answered more than %1 bytes.</source>
+        <translation>Der Knoten hat mehr als %1 Bytes geantwortet.</translation>
+    </message>
+    <message>
+        <source>The node closed the connection without answering.</source>
+        <translation>Der Knoten hat die Verbindung ohne Antwort geschlossen.</translation>
+    </message>
+    <message>
+        <source>The node answered something that is not HTTP.</source>
+        <translation>Der Knoten hat etwas geantwortet, das kein HTTP ist.</translation>
+    </message>
+    <message>
+        <source>The node closed the connection in the middle of its answer.</source>
+        <translation>Der Knoten hat die Verbindung mitten in seiner Antwort geschlossen.</translation>
+    </message>
+    <message>
+        <source>The node answered HTTP %1.</source>
+        <translation>Der Knoten hat mit HTTP %1 geantwortet.</translation>
+    </message>
+    <message>
+        <source>The node answered HTTP %1: %2</source>
+        <translation>Der Knoten hat mit HTTP %1 geantwortet: %2</translation>
+    </message>
+    <message>
+        <source>The node&apos;s answer is not a JSON object.</source>
+        <translation>Die Antwort des Knotens ist kein JSON-Objekt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The node accepted the connection but did not complete the TLS handshake within %n second(s).</source>
+        <translation>
+            <numerusform>Der Knoten hat die Verbindung angenommen, den TLS-Handshake aber nicht innerhalb von %n Sekunde abgeschlossen.</numerusform>
+            <numerusform>Der Knoten hat die Verbindung angenommen, den TLS-Handshake aber nicht innerhalb von %n Sekunden abgeschlossen.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeCertificate</name>
+    <message>
+        <source>Cannot read %1: %2.</source>
+        <translation>%1 kann nicht gelesen werden: %2.</translation>
+    </message>
+    <message>
+        <source>%1 does not hold a private key (%2).</source>
+        <translation>%1 enthält keinen privaten Schlüssel (%2).</translation>
+    </message>
+    <message>
+        <source>%1 does not hold a certificate (%2).</source>
+        <translation>%1 enthält kein Zertifikat (%2).</translation>
+    </message>
+    <message>
+        <source>The certificate in %1 does not belong to the key in %2.</source>
+        <translation>Das Zertifikat in %1 gehört nicht zum Schlüssel in %2.</translation>
+    </message>
+    <message>
+        <source>Cannot make the node&apos;s certificate: %1 (%2).</source>
+        <translation>Das Zertifikat des Knotens kann nicht erstellt werden: %1 (%2).</translation>
+    </message>
+    <message>
+        <source>Cannot create the data folder %1.</source>
+        <translation>Der Datenordner %1 kann nicht angelegt werden.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2.</source>
+        <translation>%1 kann nicht geschrieben werden: %2.</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::NodeConfig</name>
     <message>
         <source>The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.</source>
@@ -2251,6 +2596,58 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>%1 s from the database&apos;s clock</source>
         <translation>%1 s gegenüber der Datenbankuhr</translation>
+    </message>
+    <message>
+        <source>Ask Again</source>
+        <translation>Erneut fragen</translation>
+    </message>
+    <message>
+        <source>Reported by the Node&apos;s API</source>
+        <translation>Von der API des Knotens gemeldet</translation>
+    </message>
+    <message>
+        <source>API address:</source>
+        <translation>API-Adresse:</translation>
+    </message>
+    <message>
+        <source>Certificate (SHA-256):</source>
+        <translation>Zertifikat (SHA-256):</translation>
+    </message>
+    <message>
+        <source>This node recorded no API address: there is nothing to ask.</source>
+        <translation>Dieser Knoten hat keine API-Adresse hinterlegt: Es gibt nichts zu fragen.</translation>
+    </message>
+    <message>
+        <source>Asking https://%1%2…</source>
+        <translation>Frage https://%1%2…</translation>
+    </message>
+    <message>
+        <source>Another node answers at %1: it says it is %2.</source>
+        <translation>Unter %1 antwortet ein anderer Knoten: Er gibt sich als %2 aus.</translation>
+    </message>
+    <message>
+        <source>Asked GET %1 at %2.</source>
+        <translation>GET %1 an %2 gefragt.</translation>
+    </message>
+    <message>
+        <source>This session holds no node API token (%1).</source>
+        <translation>Diese Sitzung hat kein Knoten-API-Token (%1).</translation>
+    </message>
+    <message>
+        <source>You are signed in as an auditor, and the node API token opens only for administrators.</source>
+        <translation>Sie sind als Prüfer angemeldet, und das Knoten-API-Token öffnet sich nur für Administratoren.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Refused:&lt;/b&gt; the node presented a certificate with SHA-256&lt;br&gt;%1&lt;br&gt;but the database records&lt;br&gt;%2&lt;br&gt;for this node. Nothing was sent to it.</source>
+        <translation>&lt;b&gt;Abgelehnt:&lt;/b&gt; Der Knoten zeigte ein Zertifikat mit SHA-256&lt;br&gt;%1&lt;br&gt;die Datenbank hinterlegt für diesen Knoten aber&lt;br&gt;%2&lt;br&gt;Es wurde nichts an ihn gesendet.</translation>
+    </message>
+    <message>
+        <source>GET /api/v1/node answered in %1 ms over HTTPS, the certificate pinned to the fingerprint the node recorded in the database.</source>
+        <translation>GET /api/v1/node hat in %1 ms über HTTPS geantwortet, das Zertifikat an den Fingerabdruck gebunden, den der Knoten in der Datenbank hinterlegt hat.</translation>
+    </message>
+    <message>
+        <source>Only GET /api/v1/health was asked (answered in %1 ms); it needs no token. The API address and start time come from GET /api/v1/node, which needs the node API token. %2</source>
+        <translation>Nur GET /api/v1/health wurde gefragt (Antwort in %1 ms); es braucht kein Token. API-Adresse und Startzeit kommen von GET /api/v1/node, das das Knoten-API-Token braucht. %2</translation>
     </message>
 </context>
 <context>
@@ -2604,6 +3001,14 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>Clock Offset</source>
         <translation>Zeitversatz</translation>
     </message>
+    <message>
+        <source>Agents online that last checked in with this node.</source>
+        <translation>Online-Agents, die sich zuletzt bei diesem Knoten gemeldet haben.</translation>
+    </message>
+    <message>
+        <source>Agents</source>
+        <translation>Agents</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::PasswordHash</name>
@@ -2680,6 +3085,22 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>no complete answer within %1 ms</source>
         <translation>keine vollständige Antwort innerhalb von %1 ms</translation>
+    </message>
+    <message>
+        <source>it recorded no certificate to check it by</source>
+        <translation>er hat kein Zertifikat hinterlegt, an dem er zu prüfen wäre</translation>
+    </message>
+    <message>
+        <source>it presented certificate %1, not %2 that it recorded</source>
+        <translation>er zeigte Zertifikat %1, nicht das hinterlegte %2</translation>
+    </message>
+    <message>
+        <source>the TLS handshake failed: %1</source>
+        <translation>der TLS-Handshake ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>no TLS handshake within %1 ms</source>
+        <translation>kein TLS-Handshake innerhalb von %1 ms</translation>
     </message>
 </context>
 <context>

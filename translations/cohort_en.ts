@@ -13,6 +13,40 @@
     </message>
 </context>
 <context>
+    <name>Cohort::AgentsPage</name>
+    <message numerus="yes">
+        <source>%n agent(s), %1 online</source>
+        <translation>
+            <numerusform>%n agent, %1 online</numerusform>
+            <numerusform>%n agents, %1 online</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Flagged offline, or no check-in for longer than %n second(s).</source>
+        <translation>
+            <numerusform>Flagged offline, or no check-in for longer than %n second.</numerusform>
+            <numerusform>Flagged offline, or no check-in for longer than %n seconds.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentsTableModel</name>
+    <message numerus="yes">
+        <source>Flagged offline: silent for longer than %n second(s).</source>
+        <translation>
+            <numerusform>Flagged offline: silent for longer than %n second.</numerusform>
+            <numerusform>Flagged offline: silent for longer than %n seconds.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>No check-in for longer than %n second(s); not flagged offline yet.</source>
+        <translation>
+            <numerusform>No check-in for longer than %n second; not flagged offline yet.</numerusform>
+            <numerusform>No check-in for longer than %n seconds; not flagged offline yet.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::AuditLogPage</name>
     <message numerus="yes">
         <source>%n entry(s) shown</source>
@@ -127,6 +161,30 @@
         <translation>
             <numerusform>%1: %Ln job finished in the last %2 minutes</numerusform>
             <numerusform>%1: %Ln jobs finished in the last %2 minutes</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeApiClient</name>
+    <message numerus="yes">
+        <source>The node did not answer within %n second(s).</source>
+        <translation>
+            <numerusform>The node did not answer within %n second.</numerusform>
+            <numerusform>The node did not answer within %n seconds.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The node accepted the connection but did not complete the TLS handshake within %n second(s).</source>
+        <translation>
+            <numerusform>The node accepted the connection but did not complete the TLS handshake within %n second.</numerusform>
+            <numerusform>The node accepted the connection but did not complete the TLS handshake within %n seconds.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The node could not be reached within %n second(s).</source>
+        <translation>
+            <numerusform>The node could not be reached within %n second.</numerusform>
+            <numerusform>The node could not be reached within %n seconds.</numerusform>
         </translation>
     </message>
 </context>

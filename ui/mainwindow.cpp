@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "agentspage.h"
 #include "alertspage.h"
 #include "alertstablemodel.h"
 #include "auditlogpage.h"
@@ -38,6 +39,8 @@ QString pageTitle(MainWindow::Page page)
     switch (page) {
     case MainWindow::ManagerNodes:
         return MainWindow::tr("Manager Nodes");
+    case MainWindow::Agents:
+        return MainWindow::tr("Agents");
     case MainWindow::SystemInformation:
         return MainWindow::tr("System Information");
     case MainWindow::Alerts:
@@ -58,6 +61,8 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
     switch (page) {
     case MainWindow::ManagerNodes:
         return QStyle::SP_ComputerIcon;
+    case MainWindow::Agents:
+        return QStyle::SP_DriveNetIcon;
     case MainWindow::SystemInformation:
         return QStyle::SP_FileDialogDetailedView;
     case MainWindow::Alerts:
@@ -77,7 +82,7 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
 
 QString MainWindow::pageKey(Page page)
 {
-    static const QString keys[] = {u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"users"_s,
+    static const QString keys[] = {u"nodes"_s, u"agents"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"users"_s,
                                    u"settings"_s};
     return keys[qBound(0, int(page), PageCount - 1)];
 }
@@ -85,6 +90,7 @@ QString MainWindow::pageKey(Page page)
 MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent)
     : QMainWindow(parent), m_client(client), m_consoleSettings(settings), m_navigation(new QListWidget(this)),
       m_pages(new QStackedWidget(this)), m_banner(new StatusBanner(client, this)), m_nodes(new NodesPage(client, this)),
+      m_agents(new AgentsPage(client, this)),
       m_systemInformation(new SystemInformationPage(client, this)),
       m_alerts(new AlertsPage(client, this)), m_audit(new AuditLogPage(client, this)),
       m_users(new UsersPage(client, this)), m_settings(new SettingsPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
@@ -94,6 +100,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     setWindowTitle(tr("Cohort Console — %1").arg(client.databaseUrl()));
 
     m_pages->addWidget(m_nodes);
+    m_pages->addWidget(m_agents);
     m_pages->addWidget(m_systemInformation);
     m_pages->addWidget(m_alerts);
     m_pages->addWidget(m_audit);
@@ -248,6 +255,8 @@ void MainWindow::updateStatus()
                                : tr("Not refreshed yet"));
     const int open = m_alerts->model()->openCount();
     m_navigation->item(Alerts)->setText(open > 0 ? tr("Alerts (%1)").arg(open) : pageTitle(Alerts));
+    const int quiet = m_agents->quietCount();
+    m_navigation->item(Agents)->setText(quiet > 0 ? tr("Agents (%1 gone quiet)").arg(quiet) : pageTitle(Agents));
 }
 
 void MainWindow::saveWindow()

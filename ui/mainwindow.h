@@ -12,6 +12,7 @@ class QStackedWidget;
 
 namespace Cohort {
 
+class AgentsPage;
 class AlertsPage;
 class AuditLogPage;
 class ClusterClient;
@@ -28,7 +29,7 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum Page { ManagerNodes, SystemInformation, Alerts, AuditLog, Users, SystemSettings, PageCount };
+    enum Page { ManagerNodes, Agents, SystemInformation, Alerts, AuditLog, Users, SystemSettings, PageCount };
 
     MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent = nullptr);
 
@@ -37,6 +38,7 @@ public:
     static QString pageKey(Page page);
 
     NodesPage *nodesPage() const { return m_nodes; }
+    AgentsPage *agentsPage() const { return m_agents; }
     AlertsPage *alertsPage() const { return m_alerts; }
     SystemInformationPage *systemInformationPage() const { return m_systemInformation; }
     AuditLogPage *auditLogPage() const { return m_audit; }
@@ -64,6 +66,7 @@ private:
     QStackedWidget *m_pages;
     StatusBanner *m_banner;
     NodesPage *m_nodes;
+    AgentsPage *m_agents;
     SystemInformationPage *m_systemInformation;
     AlertsPage *m_alerts;
     AuditLogPage *m_audit;

@@ -1,18 +1,23 @@
 #include "nodepropertiesdialog.h"
 #include "activitygraph.h"
 #include "clusterclient.h"
+#include "configproperties.h"
 #include "messagebox.h"
 #include "nodestablemodel.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QFontDatabase>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QTimer>
 #include <QVBoxLayout>
+
+#include <iterator>
 
 using namespace Qt::StringLiterals;
 
@@ -29,6 +34,20 @@ QLabel *valueLabel(QWidget *parent, const QString &objectName)
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return label;
 }
+
+// A certificate's SHA-256 in two lines of four groups, so it fits the dialog.
+QString groupedFingerprint(const QString &hex)
+{
+    QString grouped;
+    for (qsizetype i = 0; i < hex.size(); i += 8) {
+        if (i > 0)
+            grouped += i % 32 == 0 ? u'\n' : u' ';
+        grouped += hex.mid(i, 8);
+    }
+    return grouped;
+}
+
+constexpr QStringView ApiFields[] = {u"name", u"version", u"status", u"address", u"certificate", u"started"};
 
 QString utcOffset(int seconds)
 {
@@ -49,11 +68,11 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
       m_timeZone(valueLabel(this, u"timeZone"_s)), m_clockOffset(valueLabel(this, u"clockOffset"_s)),
       m_jobs(valueLabel(this, u"jobsLastHour"_s)),
       m_activity(new ActivityGraph(this)), m_decommission(new QPushButton(tr("Decommission…"), this)),
-      m_decommissionHint(new QLabel(this)), m_error(new QLabel(this))
+      m_decommissionHint(new QLabel(this)), m_error(new QLabel(this)), m_api(new NodeApiClient(this)),
+      m_apiNote(new QLabel(this)), m_apiError(new QLabel(this)), m_apiAgain(new QPushButton(tr("Ask Again"), this))
 {
     setObjectName(u"nodeProperties"_s);
     setAttribute(Qt::WA_DeleteOnClose);
-    setMinimumWidth(520);
 
     m_description->setObjectName(u"description"_s);
     m_description->setMaxLength(MaxDescriptionLength);
@@ -77,6 +96,8 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     activityColumn->addWidget(m_activity);
 
     auto *general = new QGroupBox(tr("General"), this);
+    // On a section, not the dialog: the dialog's minimum follows its layout (see below).
+    general->setMinimumWidth(500);
     auto *form = new QFormLayout(general);
     form->addRow(tr("Name:"), m_name);
     form->addRow(tr("Description:"), descriptionRow);
@@ -99,6 +120,35 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     optionsLayout->addWidget(m_decommission, 0, Qt::AlignTop);
     optionsLayout->addWidget(m_decommissionHint, 1);
 
+    auto *api = new QGroupBox(tr("Reported by the Node's API"), this);
+    api->setObjectName(u"apiSection"_s);
+    auto *apiForm = new QFormLayout(api);
+    const QString apiLabels[] = {tr("Name:"), tr("Version:"), tr("Status:"), tr("API address:"),
+                                 tr("Certificate (SHA-256):"), tr("Started:")};
+    for (std::size_t i = 0; i < std::size(ApiFields); ++i) {
+        const QString field = ApiFields[i].toString();
+        QLabel *value = valueLabel(this, u"api-"_s + field);
+        m_apiValues.insert(field, value);
+        apiForm->addRow(apiLabels[i], value);
+    }
+    m_apiNote->setObjectName(u"apiNote"_s);
+    m_apiNote->setWordWrap(true);
+    m_apiError->setObjectName(u"apiError"_s);
+    m_apiError->setWordWrap(true);
+    m_apiError->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_apiError->setStyleSheet(u"color: #c62828;"_s);
+    m_apiError->setTextFormat(Qt::RichText);
+    m_apiError->hide();
+    m_apiAgain->setObjectName(u"apiAgain"_s);
+    connect(m_apiAgain, &QPushButton::clicked, this, &NodePropertiesDialog::askApi);
+    connect(m_api, &NodeApiClient::finished, this, &NodePropertiesDialog::apiAnswered);
+    auto *apiBottom = new QHBoxLayout;
+    apiBottom->addWidget(m_apiNote, 1);
+    apiBottom->addWidget(m_apiAgain, 0, Qt::AlignTop);
+    apiForm->addRow(m_apiError);
+    apiForm->addRow(apiBottom);
+    clearApiValues();
+
     m_error->setObjectName(u"error"_s);
     m_error->setWordWrap(true);
     m_error->setStyleSheet(u"color: #c62828;"_s);
@@ -108,7 +158,11 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto *layout = new QVBoxLayout(this);
+    // The dialog grows with what the sections come to hold (a long answer, an error)
+    // instead of squeezing the others.
+    layout->setSizeConstraint(QLayout::SetMinimumSize);
     layout->addWidget(general);
+    layout->addWidget(api);
     layout->addWidget(options);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
@@ -174,6 +228,140 @@ void NodePropertiesDialog::refresh()
         m_decommissionHint->setText(tr("Only an Offline node can be decommissioned. Stop the node first."));
     else
         m_decommissionHint->setText(tr("Removes this node from the cluster for good. Its GUID can never join again."));
+
+    // Asked again when where it listens, the certificate it recorded or this session's
+    // token changed: the answer shown is always from the node the database names now.
+    const bool withToken = !apiToken().isEmpty();
+    const QString asked = m_node.apiAddress + u'\n' + m_node.certSha256 + u'\n' + (withToken ? u'1' : u'0');
+    if (asked != m_apiAsked)
+        askApi();
+}
+
+QString NodePropertiesDialog::apiToken() const
+{
+    for (const ConfigPropertyValue &property : m_client.snapshot().secretProperties) {
+        if (property.name == Property::NodeApiToken && !property.sealed)
+            return property.value;
+    }
+    return {};
+}
+
+QString NodePropertiesDialog::apiValue(const QString &field) const
+{
+    const QLabel *label = m_apiValues.value(field);
+    return label ? label->text() : QString();
+}
+
+QString NodePropertiesDialog::apiNote() const
+{
+    return m_apiNote->text();
+}
+
+QString NodePropertiesDialog::apiError() const
+{
+    return m_apiError->isHidden() ? QString() : m_apiErrorText;
+}
+
+void NodePropertiesDialog::fitHeight()
+{
+    // Once the labels' new texts are laid out.
+    QTimer::singleShot(0, this, [this] {
+        const int needed = layout()->hasHeightForWidth() ? layout()->totalHeightForWidth(width())
+                                                         : layout()->totalSizeHint().height();
+        if (needed > height())
+            resize(width(), needed);
+    });
+}
+
+void NodePropertiesDialog::clearApiValues()
+{
+    for (QLabel *label : std::as_const(m_apiValues)) {
+        label->setText(u"—"_s);
+        label->setToolTip(QString());
+    }
+    // A fingerprint in a fixed font, to compare; the dash for none in the others' font.
+    m_apiValues.value(u"certificate"_s)->setFont(font());
+}
+
+void NodePropertiesDialog::askApi()
+{
+    if (!m_known)
+        return;
+    const QString token = apiToken();
+    m_apiWithToken = !token.isEmpty();
+    m_apiAsked = m_node.apiAddress + u'\n' + m_node.certSha256 + u'\n' + (m_apiWithToken ? u'1' : u'0');
+    m_api->abortAll();
+    m_apiRequest = 0;
+    m_apiError->hide();
+    clearApiValues();
+    if (m_node.apiAddress.isEmpty()) {
+        m_apiNote->setText(tr("This node recorded no API address: there is nothing to ask."));
+        return;
+    }
+    const QString path = m_apiWithToken ? u"/api/v1/node"_s : u"/api/v1/health"_s;
+    m_apiNote->setText(tr("Asking https://%1%2…").arg(m_node.apiAddress, path));
+    m_apiRequest = m_api->get(m_node.apiAddress, m_node.certSha256, path, token);
+}
+
+void NodePropertiesDialog::apiAnswered(quint64 requestId, const NodeApiReply &reply)
+{
+    if (requestId != m_apiRequest)
+        return;
+    m_apiRequest = 0;
+    const QString path = m_apiWithToken ? u"/api/v1/node"_s : u"/api/v1/health"_s;
+    QString problem = reply.message;
+    const QString answeredAs = reply.json.value(u"guid"_s).toString();
+    if (reply.ok() && answeredAs != m_guid)
+        problem = tr("Another node answers at %1: it says it is %2.").arg(m_node.apiAddress, answeredAs.left(64));
+    if (!problem.isEmpty()) {
+        clearApiValues();
+        m_apiErrorText = problem;
+        if (reply.outcome == NodeApiReply::Outcome::PinMismatch && !reply.presentedSha256.isEmpty()) {
+            // The two fingerprints one above the other, in groups, so they can be compared.
+            const auto fingerprint = [](const QString &hex) {
+                return u"<code>%1</code>"_s.arg(groupedFingerprint(hex).toHtmlEscaped().replace(u'\n', u"<br>"_s));
+            };
+            m_apiError->setText(tr("<b>Refused:</b> the node presented a certificate with SHA-256<br>%1<br>but the "
+                                   "database records<br>%2<br>for this node. Nothing was sent to it.")
+                                    .arg(fingerprint(reply.presentedSha256), fingerprint(m_node.certSha256)));
+        } else {
+            m_apiError->setText(problem.toHtmlEscaped());
+        }
+        m_apiError->show();
+        m_apiNote->setText(tr("Asked GET %1 at %2.").arg(path, m_node.apiAddress));
+        fitHeight();
+        return;
+    }
+    m_apiError->hide();
+    const QJsonObject &json = reply.json;
+    m_apiValues.value(u"name"_s)->setText(json.value(u"name"_s).toString());
+    m_apiValues.value(u"version"_s)->setText(json.value(u"version"_s).toString());
+    m_apiValues.value(u"status"_s)->setText(json.value(u"status"_s).toString());
+    if (m_apiWithToken) {
+        const QString certificate = json.value(u"cert_sha256"_s).toString();
+        m_apiValues.value(u"address"_s)->setText(json.value(u"api_address"_s).toString());
+        m_apiValues.value(u"certificate"_s)->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        m_apiValues.value(u"certificate"_s)->setText(groupedFingerprint(certificate));
+        m_apiValues.value(u"certificate"_s)->setToolTip(certificate);
+        const qint64 started = qint64(json.value(u"started_at_ms"_s).toDouble());
+        m_apiValues.value(u"started"_s)->setText(formatTimestamp(started));
+        m_apiNote->setText(tr("GET /api/v1/node answered in %1 ms over HTTPS, the certificate pinned to the "
+                              "fingerprint the node recorded in the database.")
+                               .arg(reply.elapsedMs));
+        fitHeight();
+        return;
+    }
+    const QString why = m_client.session().isAdministrator()
+        ? tr("This session holds no node API token (%1).").arg(m_client.snapshot().dataKeyNote)
+        : tr("You are signed in as an auditor, and the node API token opens only for administrators.");
+    m_apiValues.value(u"certificate"_s)->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_apiValues.value(u"certificate"_s)->setText(groupedFingerprint(reply.presentedSha256));
+    m_apiValues.value(u"certificate"_s)->setToolTip(reply.presentedSha256);
+    m_apiNote->setText(tr("Only GET /api/v1/health was asked (answered in %1 ms); it needs no token. The API address "
+                          "and start time come from GET /api/v1/node, which needs the node API token. %2")
+                           .arg(reply.elapsedMs)
+                           .arg(why));
+    fitHeight();
 }
 
 void NodePropertiesDialog::decommission()

@@ -1,9 +1,12 @@
 // NodePropertiesDialog: one node's details, kept current by each refresh, with its
 // activity over the last hour, an editable description and, in Options, Decommission:
 // enabled only for an Offline node and an administrator, confirmed first, and checked
-// again by core in the transaction that does it.
+// again by core in the transaction that does it. "Reported by the Node's API" shows what
+// the node itself answers over HTTPS (pinned to the fingerprint it recorded): GET
+// /api/v1/node with the API token for an administrator, GET /api/v1/health for others.
 #pragma once
 
+#include "nodeapiclient.h"
 #include "noderegistry.h"
 
 #include <QDialog>
@@ -29,6 +32,12 @@ public:
     QPushButton *decommissionButton() const { return m_decommission; }
     ActivityGraph *activityGraph() const { return m_activity; }
     QString errorText() const;
+    // The API section: what is shown, why (the note) and what went wrong (empty if nothing).
+    QString apiValue(const QString &field) const; // name, version, status, address, certificate, started
+    QString apiNote() const;
+    QString apiError() const;
+    // Asks the node's API again (also done when its address or fingerprint changes).
+    void askApi();
     // Clicks Decommission: asks for confirmation (MessageBox), then asks core.
     void decommission();
 
@@ -40,6 +49,12 @@ private:
     void saveDescription();
     void actionFinished(quint64 requestId, bool ok, const QString &message);
     void showError(const QString &text);
+    void apiAnswered(quint64 requestId, const NodeApiReply &reply);
+    void clearApiValues();
+    // Grows the dialog to what its wrapped texts now need (a layout's minimum size leaves
+    // height-for-width out), so no section is squeezed.
+    void fitHeight();
+    QString apiToken() const;
 
     ClusterClient &m_client;
     QString m_guid;
@@ -64,6 +79,16 @@ private:
     QPushButton *m_decommission;
     QLabel *m_decommissionHint;
     QLabel *m_error;
+
+    NodeApiClient *m_api;
+    quint64 m_apiRequest = 0;
+    QString m_apiAsked; // address, fingerprint and whether with the token, as last asked
+    bool m_apiWithToken = false;
+    QHash<QString, QLabel *> m_apiValues;
+    QLabel *m_apiNote;
+    QLabel *m_apiError;
+    QString m_apiErrorText; // as the client said it, in plain text
+    QPushButton *m_apiAgain;
 };
 
 } // namespace Cohort

@@ -81,6 +81,7 @@ QString NodesPage::selectedGuid() const
 void NodesPage::apply()
 {
     m_model->applySnapshot(m_client.snapshot().nodes);
+    m_model->setAgentCounts(m_client.snapshot().agents.onlineByNode);
     if (!m_sized && m_model->rowCount() > 0) {
         // Once: measuring every row on each refresh costs more than the refresh.
         m_view->resizeColumnsToContents();
