@@ -4,6 +4,7 @@
 // with bench/run, which builds it first.
 #include "benchsupport.h"
 #include "postgresserver.h"
+#include "agentcheckins.h"
 #include "scenarios.h"
 
 #include <QCommandLineParser>
@@ -20,7 +21,7 @@ using namespace Cohort::Bench;
 
 namespace {
 
-const QStringList Scenarios = {u"pg-throughput"_s, u"pg-latency"_s, u"sqlite-throughput"_s, u"failover"_s,
+const QStringList Scenarios = {u"pg-throughput"_s, u"pg-latency"_s, u"sqlite-throughput"_s, u"failover"_s, u"agent-checkins"_s,
                                u"reference"_s};
 
 } // namespace
@@ -91,6 +92,8 @@ int main(int argc, char *argv[])
         rows += sqliteThroughput(settings);
     if (selected.contains(u"failover"_s) && !interrupted())
         rows += failureDetection(*server, settings);
+    if (selected.contains(u"agent-checkins"_s) && !interrupted())
+        rows += agentCheckins(*server, settings);
     if (selected.contains(u"reference"_s) && !interrupted())
         rows += peerReference(*server, settings);
 

@@ -1,0 +1,143 @@
+#include "agentcheckins.h"
+
+#include "agentsprocess.h"
+#include "jobpool.h"
+#include "postgresserver.h"
+#include "scenarios.h"
+#include "testcluster.h"
+
+#include <QDeadlineTimer>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace Cohort::Bench {
+
+namespace {
+
+constexpr int Nodes = 3;
+constexpr int MeasureSeconds = 20;
+// The pool's load alongside: this many noop jobs submitted every 100 ms (1,000 a second).
+constexpr int JobsPerTenth = 100;
+const QList<int> OfferedRates = {500, 1000, 2000};
+
+struct RunFigures
+{
+    double answeredPerSecond = 0;
+    double p99Ms = 0;
+    double p50Ms = 0;
+    qint64 failedRounds = 0;
+    qint64 jobsDone = 0;
+};
+
+Result<RunFigures> oneRun(Test::PostgresServer &server, int offered, int run)
+{
+    auto name = server.createDatabase(u"bench_agents"_s);
+    if (!name)
+        return name.error();
+    struct Drop
+    {
+        Test::PostgresServer &server;
+        QString name;
+        ~Drop() { (void)server.dropDatabase(name); }
+    } drop{server, *name};
+    auto created = Test::TestCluster::createAt(server.url(*name), u"bench_agents"_s);
+    if (!created)
+        return created.error();
+    std::unique_ptr<Test::TestCluster> cluster = std::move(created).value();
+
+    QStringList addresses, pins;
+    for (int i = 0; i < Nodes; ++i) {
+        Test::NodeProcess *node = cluster->startNode(u"node-%1"_s.arg(i), {u"--heartbeat"_s, u"10"_s,
+                                                                          u"--offline-after"_s, u"180"_s},
+                                                     Test::TestCluster::Timing::ClusterSettings);
+        if (!node->waitForJoined())
+            return makeError(ErrorCode::Unavailable, u"node %1 did not join: %2"_s.arg(i).arg(node->output().right(500)));
+        addresses << cluster->apiAddress(node->guid());
+        pins << cluster->apiPin(node->guid());
+    }
+
+    // The agents: one check-in a second each, so the count is the offered rate.
+    Test::AgentsProcess agents;
+    agents.start({u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
+                  QString::number(offered), u"--interval"_s, u"1"_s, u"--jitter"_s, u"0.1"_s, u"--timeout"_s,
+                  u"3000"_s, u"--summary-every"_s, u"1"_s, u"--source-net"_s, u"127.9.0.0/16"_s, u"--seed"_s,
+                  QString::number(run)});
+    // Warm up: every agent started (they start over the first interval) and the lists settled.
+    if (agents.waitForSummary([](const QJsonObject &s) { return s.value(u"elapsed_ms"_s).toInteger() >= 3000; }, 30000)
+            .isEmpty())
+        return makeError(ErrorCode::Unavailable, u"the agents did not start: "_s + agents.errors().right(500));
+    const QJsonObject start = agents.summaries().last();
+
+    // The measured window, with jobs submitted alongside.
+    JobSpec spec;
+    spec.type = u"noop"_s;
+    qint64 submitted = 0;
+    QDeadlineTimer window(MeasureSeconds * 1000);
+    QDeadlineTimer nextBatch(0);
+    while (!window.hasExpired() && !interrupted()) {
+        if (nextBatch.hasExpired()) {
+            if (auto done = JobPool::submit(cluster->database(), QList<JobSpec>(JobsPerTenth, spec)); done)
+                submitted += *done;
+            nextBatch.setRemainingTime(100);
+        }
+        QTest::qWait(10);
+    }
+    const QJsonObject end = agents.summaries().last();
+    const double seconds = double(end.value(u"elapsed_ms"_s).toInteger() - start.value(u"elapsed_ms"_s).toInteger()) / 1000.0;
+    RunFigures figures;
+    figures.answeredPerSecond =
+        double(end.value(u"checkins"_s).toInteger() - start.value(u"checkins"_s).toInteger()) / seconds;
+    figures.failedRounds = end.value(u"failed_rounds"_s).toInteger() - start.value(u"failed_rounds"_s).toInteger();
+    // Latency over the whole run (the summary keeps one histogram): the warm-up's share is small.
+    const QJsonObject latency = end.value(u"latency_ms"_s).toObject();
+    figures.p99Ms = latency.value(u"p99"_s).toDouble();
+    figures.p50Ms = latency.value(u"p50"_s).toDouble();
+    figures.jobsDone = cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s)
+                           .toLongLong();
+    Q_UNUSED(submitted);
+    return figures;
+}
+
+} // namespace
+
+QList<Measurement> agentCheckins(Test::PostgresServer &server, const Settings &settings)
+{
+    say(u"== Agent check-ins: 3 nodes, a new TLS connection each, jobs running alongside =="_s);
+    QList<Measurement> rows;
+    for (const int offered : OfferedRates) {
+        const bool target = offered == 2000;
+        Measurement answered(u"Agent check-ins answered, %1/s offered"_s.arg(offered), u"/s"_s, 0,
+                             target ? Goal::AtLeast : Goal::None, 2000, target ? u"≥ 2,000/s"_s : QString());
+        Measurement p99(u"Check-in p99 (connect to answer), %1/s offered"_s.arg(offered), u"ms"_s, 1,
+                        target ? Goal::AtMost : Goal::None, 50, target ? u"< 50 ms"_s : QString());
+        Measurement p50(u"Check-in median, %1/s offered"_s.arg(offered), u"ms"_s, 1);
+        Measurement failed(u"Rounds with no manager answering, %1/s offered"_s.arg(offered), u""_s, 0);
+        Measurement jobs(u"Jobs done alongside (1,000/s submitted), %1/s offered"_s.arg(offered), u""_s, 0);
+        for (int run = 1; run <= settings.runs && !interrupted(); ++run) {
+            auto figures = oneRun(server, offered, run);
+            if (!figures) {
+                say(u"    run %1 failed: %2"_s.arg(run).arg(figures.message()));
+                answered.notes.append(u"run %1 failed: %2"_s.arg(run).arg(figures.message()));
+                continue;
+            }
+            answered.runs.append(figures->answeredPerSecond);
+            p99.runs.append(figures->p99Ms);
+            p50.runs.append(figures->p50Ms);
+            failed.runs.append(double(figures->failedRounds));
+            jobs.runs.append(double(figures->jobsDone));
+            say(u"  %1/s offered, run %2: %3/s answered, p50 %4 ms, p99 %5 ms, %6 rounds failed, %7 jobs done"_s
+                    .arg(offered)
+                    .arg(run)
+                    .arg(formatNumber(figures->answeredPerSecond, 0), formatNumber(figures->p50Ms, 1),
+                         formatNumber(figures->p99Ms, 1))
+                    .arg(figures->failedRounds)
+                    .arg(figures->jobsDone));
+        }
+        rows << answered << p50 << p99 << failed << jobs;
+    }
+    return rows;
+}
+
+} // namespace Cohort::Bench
