@@ -92,8 +92,18 @@ int main(int argc, char *argv[])
         rows += sqliteThroughput(settings);
     if (selected.contains(u"failover"_s) && !interrupted())
         rows += failureDetection(*server, settings);
-    if (selected.contains(u"agent-checkins"_s) && !interrupted())
-        rows += agentCheckins(*server, settings);
+    if (selected.contains(u"agent-checkins"_s) && !interrupted()) {
+        // Users run their database durable: this one is measured on a server with its
+        // defaults (fsync and synchronous commit on), started for it.
+        auto durable = Test::PostgresServer::start(Test::PostgresServer::Durability::Durable);
+        if (!durable) {
+            say(u"cannot start the durable PostgreSQL server: "_s + durable.message());
+        } else {
+            say(u"durable server for agent-checkins: "_s
+                + postgresDescription((*durable)->url(u"postgres"_s)));
+            rows += agentCheckins(**durable, settings);
+        }
+    }
     if (selected.contains(u"reference"_s) && !interrupted())
         rows += peerReference(*server, settings);
 
