@@ -84,6 +84,7 @@ int main(int argc, char *argv[])
     say(u"private server on port %1: %2"_s.arg(server->port()).arg(serverText));
 
     QList<Measurement> rows;
+    QString durableText;
     if (selected.contains(u"pg-throughput"_s) && !interrupted())
         rows += postgresThroughput(*server, settings);
     if (selected.contains(u"pg-latency"_s) && !interrupted())
@@ -99,8 +100,8 @@ int main(int argc, char *argv[])
         if (!durable) {
             say(u"cannot start the durable PostgreSQL server: "_s + durable.message());
         } else {
-            say(u"durable server for agent-checkins: "_s
-                + postgresDescription((*durable)->url(u"postgres"_s)));
+            durableText = postgresDescription((*durable)->url(u"postgres"_s));
+            say(u"durable server for agent-checkins: "_s + durableText);
             rows += agentCheckins(**durable, settings);
         }
     }
@@ -118,6 +119,9 @@ int main(int argc, char *argv[])
     report += u"- Memory: %1\n"_s.arg(machine.memory);
     report += u"- System: %1, Qt %2\n"_s.arg(machine.kernel, QString::fromLatin1(qVersion()));
     report += u"- Database: %1 (the test harness's private server)\n"_s.arg(serverText);
+    if (!durableText.isEmpty())
+        report += u"- Database for agent-checkins: %1 (a second private server, with PostgreSQL's durable defaults)\n"_s.arg(
+            durableText);
     report += u"- Load average (1, 5, 15 min) before: %1; after: %2\n"_s.arg(loadBefore, loadAverage());
     report +=
         u"- Runs per measurement: %1; %2\n"_s.arg(settings.runs)
