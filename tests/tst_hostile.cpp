@@ -33,6 +33,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 using namespace Cohort;
 using namespace Cohort::Test;
@@ -43,11 +46,11 @@ namespace {
 
 constexpr quint32 Seed = 13;
 constexpr int HostileCount = 1000;   // fast hostile requests, spread over the rounds
-constexpr int Rounds = 4;            // quiet and hostile windows, interleaved
-constexpr int QuietWindowMs = 4000;
+constexpr int Rounds = 8;            // hostile windows, each between two quiet ones
+constexpr int QuietWindowMs = 3500;
 constexpr int HostileRate = 50;      // hostile requests a second, all sources together
 constexpr int Workers = 8;           // hostile connections at once, at most
-constexpr int SlowPerRound = 2;      // clients sending their head a byte at a time
+constexpr int SlowPerRound = 1;      // clients sending their head a byte at a time
 constexpr int SlowPauseMs = 250;
 constexpr int SilentPerRound = 1;    // clients connecting and never starting TLS
 constexpr int VictimPeriodMs = 20;
@@ -424,6 +427,14 @@ qint64 residentKb(qint64 pid)
     return -1;
 }
 
+// The hostile clients' own TLS work runs at nice 10 (on Linux a thread's own niceness): in
+// the world they are other machines, and on two shared cores their handshakes in this
+// process would otherwise be measured as the node's slowness.
+void yieldToOthers()
+{
+    ::setpriority(PRIO_PROCESS, id_t(::gettid()), 10);
+}
+
 // Waits for threads while the event loop runs (the node's output pipe is read by it).
 void waitFor(const std::vector<std::unique_ptr<QThread>> &threads)
 {
@@ -480,7 +491,7 @@ QList<TlsAnswer> pipelined(const QString &address, const QString &pin, const QBy
 
 struct VictimSample
 {
-    int window = -1; // 2r: quiet window r; 2r + 1: hostile window r; -1: neither
+    int window = -1; // 2r: quiet window r; 2r + 1: hostile window r (0 <= r <= Rounds); -1: neither
     double ms = 0;
     int status = 0;
 };
@@ -492,7 +503,11 @@ class TestHostile : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase_data() { addBackendRows(); }
+    // SQLite only: the API answers from memory and the database sees nothing but the last
+    // check-in, so a second backend would measure the same thing again. Its minute goes
+    // to more windows instead, which is what makes the latency comparison hold on two
+    // shared cores; both backends would take over two and a half minutes.
+    void initTestCase_data();
     void init();
     void cleanup();
 
@@ -501,6 +516,12 @@ private Q_SLOTS:
 private:
     std::unique_ptr<TestCluster> m_cluster;
 };
+
+void TestHostile::initTestCase_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << u"sqlite"_s;
+}
 
 void TestHostile::init()
 {
@@ -604,6 +625,7 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
         const auto start = std::chrono::steady_clock::now();
         for (int w = 0; w < Workers; ++w) {
             threads.emplace_back(QThread::create([&, round, end, start] {
+                yieldToOthers();
                 for (int i = nextCase++; i < end; i = nextCase++) {
                     std::this_thread::sleep_until(start + std::chrono::milliseconds((i - round * perRound) * 1000 / HostileRate));
                     outcomes[size_t(i)] =
@@ -614,6 +636,7 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
         for (int s = 0; s < SlowPerRound; ++s) {
             const int index = round * SlowPerRound + s;
             threads.emplace_back(QThread::create([&, index] {
+                yieldToOthers();
                 // The head one byte at a time: it cannot be complete before the head deadline.
                 QList<QByteArray> pieces;
                 for (char c : request("GET", "/api/v1/health"))
@@ -648,6 +671,8 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
         waitFor(threads);
         hostileMs += hostileTime.elapsed();
     }
+    window = 2 * Rounds; // the quiet window after the last hostile one
+    QTest::qWait(QuietWindowMs);
     window = -1;
     stopTheVictim.dismiss();
     stopVictim = true;
@@ -689,11 +714,13 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
            int(slowOutcomes.size()), int(silentClosedMs.size()), hostileMs);
 
     // The victim was always served, and its p99 with hostile traffic stays within twice its
-    // quiet p99. Each window's p99 is compared through the median over the windows, so one
-    // window disturbed by whatever else runs on the machine does not decide.
-    QList<double> quiet, hostile, quietP99, hostileP99;
+    // quiet p99. What else runs on this machine moves the tail by more than that from one
+    // window to the next, so each hostile window is compared with the quiet windows on
+    // either side of it (the same weather), and the median of those ratios decides: one
+    // window disturbed by another process does not.
+    QList<double> quiet, hostile, quietP99, hostileP99, ratios;
     int victimFailures = 0;
-    for (int w = 0; w < 2 * Rounds; ++w) {
+    for (int w = 0; w <= 2 * Rounds; ++w) {
         QList<double> in;
         for (const VictimSample &sample : samples) {
             if (sample.window == w)
@@ -706,22 +733,28 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
     }
     for (const VictimSample &sample : samples)
         victimFailures += sample.status != 200;
+    QString ratioText;
+    for (int r = 0; r < Rounds; ++r) {
+        ratios << hostileP99.at(r) / ((quietP99.at(r) + quietP99.at(r + 1)) / 2);
+        ratioText += u" %1"_s.arg(ratios.last(), 0, 'f', 2);
+    }
     const double quietMedianP99 = median(quietP99);
     const double hostileMedianP99 = median(hostileP99);
+    const double medianRatio = median(ratios);
     qCInfo(lcHostile,
            "victim: quiet %lld samples p50 %.1f ms p99 %.1f ms; hostile %lld samples p50 %.1f ms p99 %.1f ms; "
-           "median of window p99s: quiet %.1f ms, hostile %.1f ms (ratio %.2f)",
+           "median of window p99s: quiet %.1f ms, hostile %.1f ms",
            qint64(quiet.size()), percentile(quiet, 0.5), percentile(quiet, 0.99), qint64(hostile.size()),
-           percentile(hostile, 0.5), percentile(hostile, 0.99), quietMedianP99, hostileMedianP99,
-           hostileMedianP99 / quietMedianP99);
+           percentile(hostile, 0.5), percentile(hostile, 0.99), quietMedianP99, hostileMedianP99);
+    qCInfo(lcHostile, "victim: hostile window p99 / its neighbours' quiet p99:%s; median %.2f", qPrintable(ratioText),
+           medianRatio);
     QCOMPARE(victimFailures, 0);
     QVERIFY2(quiet.size() >= 200 && hostile.size() >= 200, "too few victim samples");
 #if defined(__SANITIZE_ADDRESS__)
     // Under the sanitizers the node and this test run several times slower and the
     // measurement says nothing about a real build: printed, not judged.
 #else
-    QVERIFY2(hostileMedianP99 <= 2 * quietMedianP99,
-             qPrintable(u"victim p99 %1 ms under hostile traffic, %2 ms quiet"_s.arg(hostileMedianP99).arg(quietMedianP99)));
+    QVERIFY2(medianRatio <= 2, qPrintable(u"the victim's p99 under hostile traffic is %1 times its quiet p99"_s.arg(medianRatio)));
 #endif
 
     // The rate limit, provoked on purpose: requests pipelined on one connection from one
