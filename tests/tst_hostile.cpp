@@ -749,11 +749,12 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
     qCInfo(lcHostile, "victim: hostile window p99 / its neighbours' quiet p99:%s; median %.2f", qPrintable(ratioText),
            medianRatio);
     QCOMPARE(victimFailures, 0);
-    QVERIFY2(quiet.size() >= 200 && hostile.size() >= 200, "too few victim samples");
 #if defined(__SANITIZE_ADDRESS__)
-    // Under the sanitizers the node and this test run several times slower and the
-    // measurement says nothing about a real build: printed, not judged.
+    // Under the sanitizers the node and this test run many times slower (a victim's
+    // exchange takes 100 ms or more) and the measurement says nothing about a real build:
+    // printed, not judged.
 #else
+    QVERIFY2(quiet.size() >= 200 && hostile.size() >= 200, "too few victim samples");
     QVERIFY2(medianRatio <= 2, qPrintable(u"the victim's p99 under hostile traffic is %1 times its quiet p99"_s.arg(medianRatio)));
 #endif
 
