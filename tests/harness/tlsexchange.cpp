@@ -2,6 +2,7 @@
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QSslCertificate>
 #include <QSslConfiguration>
@@ -28,7 +29,7 @@ qsizetype contentLength(const QByteArray &head)
 } // namespace
 
 TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QByteArray> &pieces, int pauseMs,
-                      int deadlineMs)
+                      int deadlineMs, const QString &sourceAddress)
 {
     TlsAnswer answer;
     const qsizetype colon = address.lastIndexOf(u':');
@@ -36,6 +37,10 @@ TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QB
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // pinned below instead
     socket.setSslConfiguration(configuration);
+    if (!sourceAddress.isEmpty() && !socket.bind(QHostAddress(sourceAddress))) {
+        answer.failure = u"cannot bind to %1: %2"_s.arg(sourceAddress, socket.errorString());
+        return answer;
+    }
     socket.connectToHostEncrypted(address.left(colon), quint16(address.mid(colon + 1).toUInt()));
     if (!socket.waitForEncrypted(5000)) {
         answer.failure = socket.errorString();

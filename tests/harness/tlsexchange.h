@@ -22,9 +22,11 @@ struct TlsAnswer
 
 // Sends pieces to address (HOST:PORT), pausing pauseMs between them (a slow client), and
 // reads until the answer is complete (by its Content-Length), the server closes, or
-// deadlineMs passes. pin: the certificate's SHA-256, lowercase hex.
+// deadlineMs passes. pin: the certificate's SHA-256, lowercase hex. sourceAddress: the
+// local address to connect from (on loopback any 127/8 address, so one test process can be
+// many clients to a per-address limit); empty for the system's choice.
 TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QByteArray> &pieces, int pauseMs = 0,
-                      int deadlineMs = 10000);
+                      int deadlineMs = 10000, const QString &sourceAddress = {});
 inline TlsAnswer tlsExchange(const QString &address, const QString &pin, const QByteArray &request)
 {
     return tlsExchange(address, pin, QList<QByteArray>{request});
