@@ -416,9 +416,9 @@ void TestApiFuzz::requestHandlingSurvivesFuzzing()
     identity.apiAddress = u"127.0.0.1:8443"_s;
     identity.certSha256 = QString(64, u'a');
     const ManagerList list = ManagerList::make(
-        {{identity.guid, identity.name, identity.apiAddress, identity.certSha256},
-         {u"7d444840-9dc0-11d1-b245-5ffdce74fad2"_s, u"peer"_s, u"10.0.0.2:8443"_s, QString(64, u'b')}},
-        {identity.guid, u"7d444840-9dc0-11d1-b245-5ffdce74fad2"_s}, {});
+        {{identity.guid, identity.name, identity.apiAddress, identity.certSha256, u"run-1"_s},
+         {u"7d444840-9dc0-11d1-b245-5ffdce74fad2"_s, u"peer"_s, u"10.0.0.2:8443"_s, QString(64, u'b'), u"run-2"_s}},
+        {identity.guid, u"7d444840-9dc0-11d1-b245-5ffdce74fad2"_s}, {u"0b5a2f9e-3c1d-4e8f-a7b6-c5d4e3f2a1b0"_s}, {});
     // A running node's API, and a draining one: a drain through the fuzzed input turns the
     // first into the second, so it is made anew then.
     const auto make = [&](bool draining) {
