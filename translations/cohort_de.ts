@@ -105,6 +105,31 @@
     </message>
 </context>
 <context>
+    <name>Cohort::AgentRecorder</name>
+    <message>
+        <source>the node holds no data key</source>
+        <translation>der Knoten hält keinen Datenschlüssel</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentSimulator</name>
+    <message>
+        <source>Final: %1</source>
+        <translation>Abschluss: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentStatistics</name>
+    <message>
+        <source>%1 s: %2 agents, %3 check-ins ok, %4 failed rounds, failed attempts: %5; %6 failovers; list versions: %7; per node: %8</source>
+        <translation>%1 s: %2 Agents, %3 Meldungen erfolgreich, %4 Runden ohne Antwort, fehlgeschlagene Versuche: %5; %6 Ausweichversuche; Listenversionen: %7; pro Knoten: %8</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::Agents</name>
     <message>
         <source>&quot;%1&quot; is not an agent GUID (8-4-4-4-12 hexadecimal digits).</source>
@@ -157,6 +182,136 @@
     <message>
         <source>agent %1&apos;s addresses</source>
         <translation>Adressen von Agent %1</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentsMain</name>
+    <message>
+        <source>cohort-agents: %1 (see &quot;cohort-agents --help&quot;)</source>
+        <translation>cohort-agents: %1 (siehe „cohort-agents --help“)</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AgentsOptions</name>
+    <message>
+        <source>Simulates many agents in one process, each checking in with the Cohort nodes over HTTPS on a new connection, pinning the nodes&apos; certificates, and reports what happened.</source>
+        <translation>Simuliert viele Agents in einem Prozess, die sich jeweils über eine neue HTTPS-Verbindung bei den Cohort-Knoten melden und deren Zertifikate prüfen, und berichtet, was geschah.</translation>
+    </message>
+    <message>
+        <source>Shows this help.</source>
+        <translation>Zeigt diese Hilfe an.</translation>
+    </message>
+    <message>
+        <source>Shows the version.</source>
+        <translation>Zeigt die Version.</translation>
+    </message>
+    <message>
+        <source>The managers to start with, HOST:PORT[,HOST:PORT...], until the first answer replaces them.</source>
+        <translation>Die Manager für den Anfang, HOST:PORT[,HOST:PORT...], bis die erste Antwort sie ersetzt.</translation>
+    </message>
+    <message>
+        <source>The SHA-256 (64 hex digits) of a certificate the starting managers may present; repeat it or separate several by commas.</source>
+        <translation>Der SHA-256 (64 Hexadezimalziffern) eines Zertifikats, das die anfänglichen Manager zeigen dürfen; wiederholen oder mehrere durch Kommas trennen.</translation>
+    </message>
+    <message>
+        <source>How many agents to simulate (default 100).</source>
+        <translation>Wie viele Agents simuliert werden (Standard 100).</translation>
+    </message>
+    <message>
+        <source>Seconds between an agent&apos;s check-ins (default 30; fractions allowed).</source>
+        <translation>Sekunden zwischen den Meldungen eines Agents (Standard 30; Bruchteile erlaubt).</translation>
+    </message>
+    <message>
+        <source>Each wait is the interval times 1 plus or minus this fraction, at random (default 0.1).</source>
+        <translation>Jede Wartezeit ist das Intervall mal 1 plus oder minus diesem Anteil, zufällig (Standard 0,1).</translation>
+    </message>
+    <message>
+        <source>Seconds to run (default 0: until SIGINT or SIGTERM); then the final summary.</source>
+        <translation>Laufzeit in Sekunden (Standard 0: bis SIGINT oder SIGTERM); danach die Abschlusszusammenfassung.</translation>
+    </message>
+    <message>
+        <source>Milliseconds one attempt may take: connection, TLS and answer (default 3000).</source>
+        <translation>Millisekunden, die ein Versuch dauern darf: Verbindung, TLS und Antwort (Standard 3000).</translation>
+    </message>
+    <message>
+        <source>An IPv4 network, A.B.C.D/PREFIX: agent i connects from its own address in it (the first host address, the second, ...). On Linux any 127/8 address is local.</source>
+        <translation>Ein IPv4-Netz, A.B.C.D/PRÄFIX: Agent i verbindet sich von seiner eigenen Adresse darin (der ersten Hostadresse, der zweiten, ...). Unter Linux ist jede Adresse in 127/8 lokal.</translation>
+    </message>
+    <message>
+        <source>Seed for the agents&apos; GUIDs, managers and waits (default: random).</source>
+        <translation>Startwert für GUIDs, Managerwahl und Wartezeiten der Agents (Standard: zufällig).</translation>
+    </message>
+    <message>
+        <source>Threads running the connections (default 2).</source>
+        <translation>Threads, die die Verbindungen ausführen (Standard 2).</translation>
+    </message>
+    <message>
+        <source>Seconds between live summaries on stderr (default 5; 0: none).</source>
+        <translation>Sekunden zwischen laufenden Zusammenfassungen auf stderr (Standard 5; 0: keine).</translation>
+    </message>
+    <message>
+        <source>Also prints every summary as one JSON object per line on stdout.</source>
+        <translation>Gibt zusätzlich jede Zusammenfassung als ein JSON-Objekt pro Zeile auf stdout aus.</translation>
+    </message>
+    <message>
+        <source>Live JSON summaries list every agent too (the final one always does).</source>
+        <translation>Laufende JSON-Zusammenfassungen führen auch jeden Agent auf (die abschließende immer).</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>--json-agents needs --json</source>
+        <translation>--json-agents braucht --json</translation>
+    </message>
+    <message>
+        <source>--managers is required: HOST:PORT[,HOST:PORT...]</source>
+        <translation>--managers ist erforderlich: HOST:PORT[,HOST:PORT...]</translation>
+    </message>
+    <message>
+        <source>--managers: an empty entry in &quot;%1&quot;</source>
+        <translation>--managers: ein leerer Eintrag in „%1“</translation>
+    </message>
+    <message>
+        <source>--managers: %1</source>
+        <translation>--managers: %1</translation>
+    </message>
+    <message>
+        <source>--pin is required: the SHA-256 of a starting manager&apos;s certificate, 64 hex digits</source>
+        <translation>--pin ist erforderlich: der SHA-256 des Zertifikats eines anfänglichen Managers, 64 Hexadezimalziffern</translation>
+    </message>
+    <message>
+        <source>--pin: &quot;%1&quot; is not a SHA-256 fingerprint (64 hex digits)</source>
+        <translation>--pin: „%1“ ist kein SHA-256-Fingerabdruck (64 Hexadezimalziffern)</translation>
+    </message>
+    <message>
+        <source>--%1 must be a whole number from %2 to %3, not &quot;%4&quot;</source>
+        <translation>--%1 muss eine ganze Zahl von %2 bis %3 sein, nicht „%4“</translation>
+    </message>
+    <message>
+        <source>--%1 must be a number of seconds, %2 or more, not &quot;%3&quot;</source>
+        <translation>--%1 muss eine Anzahl Sekunden sein, %2 oder mehr, nicht „%3“</translation>
+    </message>
+    <message>
+        <source>--%1 must be a number of seconds greater than %2, not &quot;%3&quot;</source>
+        <translation>--%1 muss eine Anzahl Sekunden größer als %2 sein, nicht „%3“</translation>
+    </message>
+    <message>
+        <source>--jitter must be a fraction from 0 up to (not including) 1, not &quot;%1&quot;</source>
+        <translation>--jitter muss ein Anteil von 0 bis unter 1 sein, nicht „%1“</translation>
+    </message>
+    <message>
+        <source>--seed must be a whole number from 0 to 18446744073709551615, not &quot;%1&quot;</source>
+        <translation>--seed muss eine ganze Zahl von 0 bis 18446744073709551615 sein, nicht „%1“</translation>
+    </message>
+    <message>
+        <source>--source-net: &quot;%1&quot; is not an IPv4 network A.B.C.D/PREFIX with a prefix from 8 to 30</source>
+        <translation>--source-net: „%1“ ist kein IPv4-Netz A.B.C.D/PRÄFIX mit einem Präfix von 8 bis 30</translation>
+    </message>
+    <message>
+        <source>--source-net: %1 has %2 host addresses, fewer than the %3 agents</source>
+        <translation>--source-net: %1 hat %2 Hostadressen, weniger als die %3 Agents</translation>
     </message>
 </context>
 <context>
@@ -1939,6 +2094,32 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     </message>
 </context>
 <context>
+    <name>Cohort::ManagerDirectory</name>
+    <message>
+        <source>reading the managers for agents</source>
+        <translation>beim Lesen der Manager für die Agents</translation>
+    </message>
+    <message>
+        <source>reading the load balancer address</source>
+        <translation>beim Lesen der Load-Balancer-Adresse</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ManagerEndpoint</name>
+    <message>
+        <source>&quot;%1&quot; is not HOST:PORT</source>
+        <translation>„%1“ ist nicht HOST:PORT</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not HOST:PORT with a port from 1 to 65535</source>
+        <translation>„%1“ ist nicht HOST:PORT mit einem Port von 1 bis 65535</translation>
+    </message>
+    <message>
+        <source>the host name in &quot;%1&quot; does not resolve</source>
+        <translation>der Hostname in „%1“ lässt sich nicht auflösen</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::MasterKey</name>
     <message>
         <source>No secret file given; pass --secret-file FILE.</source>
@@ -2829,6 +3010,10 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>Cannot open the cluster&apos;s data key: %1</source>
         <translation>Der Datenschlüssel des Clusters kann nicht geöffnet werden: %1</translation>
+    </message>
+    <message>
+        <source>a drain was requested through the node API</source>
+        <translation>über die Knoten-API wurde ein Leeren (Drain) angefordert</translation>
     </message>
 </context>
 <context>
