@@ -168,6 +168,17 @@ std::optional<ApiResponse> NodeApi::refuseWithoutToken(const ApiRequest &request
     return std::nullopt;
 }
 
+std::optional<ApiResponse> NodeApi::refuseTokenGet(const ApiRequest &request) const
+{
+    if (request.method != "GET")
+        return methodNotAllowed("GET");
+    if (auto refused = refuseWithoutToken(request))
+        return refused;
+    if (!request.body.empty())
+        return ApiResponse::error(413, "request bodies are not accepted here");
+    return std::nullopt;
+}
+
 ApiResponse NodeApi::health(const ApiRequest &request) const
 {
     if (request.method != "GET")
@@ -190,12 +201,8 @@ ApiResponse NodeApi::health(const ApiRequest &request) const
 
 ApiResponse NodeApi::node(const ApiRequest &request) const
 {
-    if (request.method != "GET")
-        return methodNotAllowed("GET");
-    if (auto refused = refuseWithoutToken(request))
+    if (auto refused = refuseTokenGet(request))
         return *refused;
-    if (!request.body.empty())
-        return ApiResponse::error(413, "request bodies are not accepted here");
     const std::optional<Identity> self = identity();
     if (!self)
         return ApiResponse::error(503, "the node is starting");
@@ -210,12 +217,8 @@ ApiResponse NodeApi::node(const ApiRequest &request) const
 
 ApiResponse NodeApi::managers(const ApiRequest &request) const
 {
-    if (request.method != "GET")
-        return methodNotAllowed("GET");
-    if (auto refused = refuseWithoutToken(request))
+    if (auto refused = refuseTokenGet(request))
         return *refused;
-    if (!request.body.empty())
-        return ApiResponse::error(413, "request bodies are not accepted here");
     std::lock_guard locker(m_mutex);
     if (!m_list)
         return ApiResponse::error(503, "the node is starting");
@@ -324,12 +327,8 @@ ApiResponse NodeApi::drain(const ApiRequest &request)
 
 ApiResponse NodeApi::metrics(const ApiRequest &request) const
 {
-    if (request.method != "GET")
-        return methodNotAllowed("GET");
-    if (auto refused = refuseWithoutToken(request))
+    if (auto refused = refuseTokenGet(request))
         return *refused;
-    if (!request.body.empty())
-        return ApiResponse::error(413, "request bodies are not accepted here");
     if (!m_hooks.metrics)
         return ApiResponse::error(503, "the node is starting");
     if (m_hooks.inbox)

@@ -89,6 +89,8 @@ private:
     ApiResponse metrics(const ApiRequest &request) const;
     // nullopt when the request carries the token in force; otherwise the 401 (or 503).
     std::optional<ApiResponse> refuseWithoutToken(const ApiRequest &request) const;
+    // For GET routes with the token: nullopt, or the 405, 401 or 413.
+    std::optional<ApiResponse> refuseTokenGet(const ApiRequest &request) const;
     std::optional<Identity> identity() const;
     ApiResponse refusedCheckin(int status, std::string_view message);
 
