@@ -331,9 +331,10 @@ void TestAgentsTool::checksInWithTwoNodes()
     QVERIFY(!version.isEmpty());
 
     // Started with the first node only: the first answer names both.
-    const int agents = 20;
+    // Ten check-ins a second: light enough for the sanitizers' slower nodes too.
+    const int agents = 10;
     const AgentsRun run = runAgents({u"--managers"_s, address, u"--pin"_s, pin, u"--count"_s, QString::number(agents),
-                                     u"--interval"_s, u"0.5"_s, u"--duration"_s, u"4"_s, u"--summary-every"_s, u"1"_s,
+                                     u"--interval"_s, u"1"_s, u"--duration"_s, u"6"_s, u"--summary-every"_s, u"1"_s,
                                      u"--json"_s, u"--source-net"_s, u"127.2.0.0/16"_s});
     if (run.final.isEmpty() || run.final.value(u"checkins"_s).toInteger() == 0)
         cluster->printNodeOutput();
@@ -341,7 +342,7 @@ void TestAgentsTool::checksInWithTwoNodes()
     const QJsonObject &final = run.final;
     const QByteArray shown = QJsonDocument(final).toJson();
     QCOMPARE(final.value(u"failed_rounds"_s).toInteger(), 0);
-    QVERIFY2(final.value(u"checkins"_s).toInteger() >= agents * 4, shown.constData()); // about 8 each in 4 s
+    QVERIFY2(final.value(u"checkins"_s).toInteger() >= agents * 3, shown.constData()); // about 6 each in 6 s
     const QJsonObject perNode = final.value(u"per_node"_s).toObject();
     QCOMPARE(perNode.size(), 2);
     QVERIFY2(perNode.value(first->guid()).toInteger() > 0, shown.constData());
@@ -360,7 +361,8 @@ void TestAgentsTool::checksInWithTwoNodes()
         const QString lastNode = agent.value(u"last_node"_s).toString();
         QVERIFY(lastNode == first->guid() || lastNode == second->guid());
         // Every heartbeat arrived: no gap much longer than the interval and its jitter.
-        QVERIFY2(agent.value(u"max_gap_ms"_s).toInteger() < 1500, QJsonDocument(agent).toJson().constData());
+        // (Two heartbeats less their jitter: no heartbeat went unanswered.)
+        QVERIFY2(agent.value(u"max_gap_ms"_s).toInteger() < 1800, QJsonDocument(agent).toJson().constData());
     }
 }
 
