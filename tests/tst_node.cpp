@@ -160,9 +160,10 @@ void TestNode::hungNodeIsFencedOff()
     // finds it. When it wakes, its completions must not count.
     NodeProcess *hung = m_cluster->startNode(u"hung"_s, {u"--offline-after"_s, u"3"_s});
     QVERIFY(hung->waitForJoined());
-    // Jobs long enough (5 s) that the test sees all four running at once even when a
-    // loaded machine slows its polling (1 s jobs once finished before it looked).
-    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 5000}"_s), 4);
+    // Jobs long enough (10 s) that the test sees all four running at once even when a
+    // loaded machine slows its polling and the node's claims (1 s jobs once finished
+    // before it looked; 5 s ones once did under the sanitizers beside a heavy test).
+    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 10000}"_s), 4);
     QCOMPARE(ids.size(), 4);
     const QString guid = hung->guid();
     QTRY_COMPARE_WITH_TIMEOUT(
