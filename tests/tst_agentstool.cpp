@@ -5,6 +5,8 @@
 #include "testcluster.h"
 #include "tlsexchange.h"
 
+#include <cmath>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -291,12 +293,14 @@ void TestAgentsTool::wrongPinIsRefused()
 
     // A real node, a real TLS handshake, and a certificate the agents were not told of.
     const AgentsRun run = runAgents({u"--managers"_s, cluster->apiAddress(node->guid()), u"--pin"_s, AnyPin,
-                                     u"--count"_s, u"4"_s, u"--interval"_s, u"0.3"_s, u"--duration"_s, u"1.5"_s,
+                                     u"--count"_s, u"4"_s, u"--interval"_s, u"0.3"_s, u"--duration"_s, u"3"_s,
                                      u"--summary-every"_s, u"0"_s, u"--json"_s});
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(onlyFailuresOf(run.final, u"pin"_s), QJsonDocument(run.final).toJson().constData());
     QCOMPARE(run.final.value(u"checkins"_s).toInteger(), 0);
-    QVERIFY(run.final.value(u"failed_rounds"_s).toInteger() >= 4);
+    // Every agent failed at least one whole round (about ten each; the sanitizers' slow
+    // handshakes on a busy machine can make that far fewer).
+    QVERIFY2(run.final.value(u"failed_rounds"_s).toInteger() >= 4, QJsonDocument(run.final).toJson().constData());
     QVERIFY(run.final.value(u"per_node"_s).toObject().isEmpty());
 }
 
@@ -352,6 +356,12 @@ void TestAgentsTool::checksInWithTwoNodes()
     QVERIFY(final.value(u"rate_per_s"_s).toDouble() > 0);
     const QJsonArray detail = final.value(u"agents_detail"_s).toArray();
     QCOMPARE(detail.size(), agents);
+    // A gap is measured between answers, so it is at most the longest wait (interval and
+    // jitter: 1.1 s) plus the slowest answer; a heartbeat that went unanswered would add a
+    // whole wait more (at least 0.9 s). The slowest answer is measured, not guessed: under
+    // the sanitizers on a busy machine it is several hundred milliseconds.
+    const qint64 slowest = qint64(std::ceil(final.value(u"latency_ms"_s).toObject().value(u"max"_s).toDouble()));
+    const qint64 gapLimit = 1100 + slowest + 200; // 200 ms for the agents' own timer slack
     for (const QJsonValue &entry : detail) {
         const QJsonObject agent = entry.toObject();
         QVERIFY2(agent.value(u"checkins"_s).toInteger() >= 3, QJsonDocument(agent).toJson().constData());
@@ -360,9 +370,9 @@ void TestAgentsTool::checksInWithTwoNodes()
         QVERIFY(agent.value(u"version_times"_s).toObject().contains(version));
         const QString lastNode = agent.value(u"last_node"_s).toString();
         QVERIFY(lastNode == first->guid() || lastNode == second->guid());
-        // Every heartbeat arrived: no gap much longer than the interval and its jitter.
-        // (Two heartbeats less their jitter: no heartbeat went unanswered.)
-        QVERIFY2(agent.value(u"max_gap_ms"_s).toInteger() < 1800, QJsonDocument(agent).toJson().constData());
+        // Every heartbeat arrived: no gap longer than one wait and the slowest answer.
+        QVERIFY2(agent.value(u"max_gap_ms"_s).toInteger() < gapLimit,
+                 qPrintable(u"limit %1 ms: %2"_s.arg(gapLimit).arg(QString::fromUtf8(QJsonDocument(agent).toJson()))));
     }
 }
 

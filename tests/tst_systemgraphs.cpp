@@ -473,8 +473,10 @@ void TestSystemGraphs::networkMapFollowsNodesAndProbes()
         NetworkMapLinkItem *link = map->linkItem(alpha, charlie);
         return link && link->state() == NetworkMapLinkItem::State::Unreachable;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(unreachable(), Patience);
-    QVERIFY(reachable(alpha, bravo));
+    // Probes time out after a second; on a busy machine (the sanitizers, a neighbour's
+    // test) a live peer's probe can miss that too and come back on the next one. What
+    // must hold is that both are seen at once: charlie's link down, bravo's up.
+    QTRY_VERIFY_WITH_TIMEOUT(unreachable() && reachable(alpha, bravo), Patience);
     QCOMPARE(m_cluster->nodeState(charlie), u"online"_s); // still Online: only the probes tell
     QString error;
     const QString png = artifactPath(backend + u"-network-map-unreachable.png"_s);
