@@ -84,6 +84,12 @@ bool ApiServer::listen(const std::string &address, std::uint16_t port, const std
                                | net::ssl::context::no_tlsv1_1,
                            code);
     SSL_CTX_set_min_proto_version(shared.tls.native_handle(), TLS1_2_VERSION);
+    // Clients may resume their session (a stateless ticket, under a key this process makes
+    // and never stores): an agent's next check-in then skips the certificate and its
+    // signature. One ticket per handshake, not OpenSSL's two: a client keeps one.
+    SSL_CTX_set_num_tickets(shared.tls.native_handle(), 1);
+    // Tickets need no server-side cache; a cache would only grow with every handshake.
+    SSL_CTX_set_session_cache_mode(shared.tls.native_handle(), SSL_SESS_CACHE_OFF);
     if (!code)
         shared.tls.use_certificate_chain(net::buffer(certificatePem), code);
     if (code) {

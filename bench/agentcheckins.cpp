@@ -20,18 +20,30 @@ constexpr int Nodes = 3;
 constexpr int MeasureSeconds = 20;
 // The pool's load alongside: this many noop jobs submitted every 100 ms (1,000 a second).
 constexpr int JobsPerTenth = 100;
-const QList<int> OfferedRates = {500, 1000, 2000};
+// How the agents connect: resuming the session each had with that node (what an agent's
+// TLS library does, and cohort-agents' default), or a full handshake every time.
+struct Mode
+{
+    QString name;
+    QStringList arguments;
+    QList<int> offeredRates;
+};
+const QList<Mode> Modes = {
+    {u"resumed sessions"_s, {}, {500, 1000, 2000}},
+    {u"full handshakes"_s, {u"--full-handshakes"_s}, {1000, 2000}},
+};
 
 struct RunFigures
 {
     double answeredPerSecond = 0;
     double p99Ms = 0;
     double p50Ms = 0;
+    double resumedShare = 0; // of the check-ins in the window
     qint64 failedRounds = 0;
     qint64 jobsDone = 0;
 };
 
-Result<RunFigures> oneRun(Test::PostgresServer &server, int offered, int run)
+Result<RunFigures> oneRun(Test::PostgresServer &server, const Mode &mode, int offered, int run)
 {
     auto name = server.createDatabase(u"bench_agents"_s);
     if (!name)
@@ -60,10 +72,11 @@ Result<RunFigures> oneRun(Test::PostgresServer &server, int offered, int run)
 
     // The agents: one check-in a second each, so the count is the offered rate.
     Test::AgentsProcess agents;
-    agents.start({u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
-                  QString::number(offered), u"--interval"_s, u"1"_s, u"--jitter"_s, u"0.1"_s, u"--timeout"_s,
-                  u"3000"_s, u"--summary-every"_s, u"1"_s, u"--source-net"_s, u"127.9.0.0/16"_s, u"--seed"_s,
-                  QString::number(run)});
+    agents.start(QStringList{u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
+                             QString::number(offered), u"--interval"_s, u"1"_s, u"--jitter"_s, u"0.1"_s,
+                             u"--timeout"_s, u"3000"_s, u"--summary-every"_s, u"1"_s, u"--source-net"_s,
+                             u"127.9.0.0/16"_s, u"--seed"_s, QString::number(run)}
+                 + mode.arguments);
     // Warm up: every agent started (they start over the first interval) and the lists settled.
     if (agents.waitForSummary([](const QJsonObject &s) { return s.value(u"elapsed_ms"_s).toInteger() >= 3000; }, 30000)
             .isEmpty())
@@ -89,6 +102,11 @@ Result<RunFigures> oneRun(Test::PostgresServer &server, int offered, int run)
     RunFigures figures;
     figures.answeredPerSecond =
         double(end.value(u"checkins"_s).toInteger() - start.value(u"checkins"_s).toInteger()) / seconds;
+    const qint64 checkins = end.value(u"checkins"_s).toInteger() - start.value(u"checkins"_s).toInteger();
+    if (checkins > 0)
+        figures.resumedShare = double(end.value(u"resumed_checkins"_s).toInteger()
+                                      - start.value(u"resumed_checkins"_s).toInteger())
+                               / double(checkins);
     figures.failedRounds = end.value(u"failed_rounds"_s).toInteger() - start.value(u"failed_rounds"_s).toInteger();
     // Latency over the whole run (the summary keeps one histogram): the warm-up's share is small.
     const QJsonObject latency = end.value(u"latency_ms"_s).toObject();
@@ -106,36 +124,41 @@ QList<Measurement> agentCheckins(Test::PostgresServer &server, const Settings &s
 {
     say(u"== Agent check-ins: 3 nodes, a new TLS connection each, jobs running alongside =="_s);
     QList<Measurement> rows;
-    for (const int offered : OfferedRates) {
-        const bool target = offered == 2000;
-        Measurement answered(u"Agent check-ins answered, %1/s offered"_s.arg(offered), u"/s"_s, 0,
-                             target ? Goal::AtLeast : Goal::None, 2000, target ? u"≥ 2,000/s"_s : QString());
-        Measurement p99(u"Check-in p99 (connect to answer), %1/s offered"_s.arg(offered), u"ms"_s, 1,
-                        target ? Goal::AtMost : Goal::None, 50, target ? u"< 50 ms"_s : QString());
-        Measurement p50(u"Check-in median, %1/s offered"_s.arg(offered), u"ms"_s, 1);
-        Measurement failed(u"Rounds with no manager answering, %1/s offered"_s.arg(offered), u""_s, 0);
-        Measurement jobs(u"Jobs done alongside (1,000/s submitted), %1/s offered"_s.arg(offered), u""_s, 0);
-        for (int run = 1; run <= settings.runs && !interrupted(); ++run) {
-            auto figures = oneRun(server, offered, run);
-            if (!figures) {
-                say(u"    run %1 failed: %2"_s.arg(run).arg(figures.message()));
-                answered.notes.append(u"run %1 failed: %2"_s.arg(run).arg(figures.message()));
-                continue;
+    for (const Mode &mode : Modes) {
+        for (const int offered : mode.offeredRates) {
+            const bool target = offered == 2000;
+            const QString label = u"%1/s offered, %2"_s.arg(offered).arg(mode.name);
+            Measurement answered(u"Agent check-ins answered, "_s + label, u"/s"_s, 0,
+                                 target ? Goal::AtLeast : Goal::None, 2000, target ? u"≥ 2,000/s"_s : QString());
+            Measurement p99(u"Check-in p99 (connect to answer), "_s + label, u"ms"_s, 1,
+                            target ? Goal::AtMost : Goal::None, 50, target ? u"< 50 ms"_s : QString());
+            Measurement p50(u"Check-in median, "_s + label, u"ms"_s, 1);
+            Measurement resumed(u"Check-ins that resumed a session, "_s + label, u"%"_s, 0);
+            Measurement failed(u"Rounds with no manager answering, "_s + label, u""_s, 0);
+            Measurement jobs(u"Jobs done alongside (1,000/s submitted), "_s + label, u""_s, 0);
+            for (int run = 1; run <= settings.runs && !interrupted(); ++run) {
+                auto figures = oneRun(server, mode, offered, run);
+                if (!figures) {
+                    say(u"    run %1 failed: %2"_s.arg(run).arg(figures.message()));
+                    answered.notes.append(u"run %1 failed: %2"_s.arg(run).arg(figures.message()));
+                    continue;
+                }
+                answered.runs.append(figures->answeredPerSecond);
+                p99.runs.append(figures->p99Ms);
+                p50.runs.append(figures->p50Ms);
+                resumed.runs.append(100.0 * figures->resumedShare);
+                failed.runs.append(double(figures->failedRounds));
+                jobs.runs.append(double(figures->jobsDone));
+                say(u"  %1, run %2: %3/s answered, p50 %4 ms, p99 %5 ms, %6% resumed, %7 rounds failed, %8 jobs done"_s
+                        .arg(label)
+                        .arg(run)
+                        .arg(formatNumber(figures->answeredPerSecond, 0), formatNumber(figures->p50Ms, 1),
+                             formatNumber(figures->p99Ms, 1), formatNumber(100.0 * figures->resumedShare, 0))
+                        .arg(figures->failedRounds)
+                        .arg(figures->jobsDone));
             }
-            answered.runs.append(figures->answeredPerSecond);
-            p99.runs.append(figures->p99Ms);
-            p50.runs.append(figures->p50Ms);
-            failed.runs.append(double(figures->failedRounds));
-            jobs.runs.append(double(figures->jobsDone));
-            say(u"  %1/s offered, run %2: %3/s answered, p50 %4 ms, p99 %5 ms, %6 rounds failed, %7 jobs done"_s
-                    .arg(offered)
-                    .arg(run)
-                    .arg(formatNumber(figures->answeredPerSecond, 0), formatNumber(figures->p50Ms, 1),
-                         formatNumber(figures->p99Ms, 1))
-                    .arg(figures->failedRounds)
-                    .arg(figures->jobsDone));
+            rows << answered << p50 << p99 << resumed << failed << jobs;
         }
-        rows << answered << p50 << p99 << failed << jobs;
     }
     return rows;
 }

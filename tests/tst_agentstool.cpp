@@ -106,6 +106,7 @@ private Q_SLOTS:
     void stopsOnSigterm();
     void wrongPinIsRefused_data() { addBackendRows(); }
     void wrongPinIsRefused();
+    void resumesSessionsUnlessTold();
     void checksInWithTwoNodes_data() { addBackendRows(); }
     void checksInWithTwoNodes();
 };
@@ -302,6 +303,87 @@ void TestAgentsTool::wrongPinIsRefused()
     // handshakes on a busy machine can make that far fewer).
     QVERIFY2(run.final.value(u"failed_rounds"_s).toInteger() >= 4, QJsonDocument(run.final).toJson().constData());
     QVERIFY(run.final.value(u"per_node"_s).toObject().isEmpty());
+}
+
+void TestAgentsTool::resumesSessionsUnlessTold()
+{
+    // The node's API answers from memory: one backend shows it.
+    auto created = TestCluster::create(backendFromName(u"sqlite"_s), u"resumesSessionsUnlessTold"_s);
+    QVERIFY2(created.ok(), qPrintable(created.message()));
+    const std::unique_ptr<TestCluster> cluster = std::move(created).value();
+    NodeProcess *node = cluster->startNode(u"only"_s);
+    QVERIFY(node->waitForJoined());
+    const QStringList common{u"--managers"_s, cluster->apiAddress(node->guid()), u"--pin"_s,
+                             cluster->apiPin(node->guid()), u"--count"_s, u"3"_s, u"--interval"_s, u"0.3"_s,
+                             u"--duration"_s, u"2"_s, u"--summary-every"_s, u"0"_s, u"--json"_s};
+
+    // One manager: each agent's first check-in is a full handshake, every later one resumes
+    // the session of the one before (a TLS 1.3 ticket is used once, so this is a chain).
+    const AgentsRun resuming = runAgents(common);
+    QCOMPARE(resuming.exitCode, 0);
+    const QByteArray shown = QJsonDocument(resuming.final).toJson();
+    QCOMPARE(resuming.final.value(u"failed_rounds"_s).toInteger(), 0);
+    const qint64 checkins = resuming.final.value(u"checkins"_s).toInteger();
+    QVERIFY2(checkins >= 6, shown.constData());
+    QVERIFY2(resuming.final.value(u"resumed_checkins"_s).toInteger() == checkins - 3, shown.constData());
+
+    // --full-handshakes: none resumed.
+    const AgentsRun full = runAgents(common + QStringList{u"--full-handshakes"_s});
+    QCOMPARE(full.exitCode, 0);
+    QCOMPARE(full.final.value(u"failed_rounds"_s).toInteger(), 0);
+    QVERIFY(full.final.value(u"checkins"_s).toInteger() >= 6);
+    QCOMPARE(full.final.value(u"resumed_checkins"_s).toInteger(), 0);
+
+    // A restarted node has a new ticket key: the agents' kept sessions are refused and each
+    // falls back to a full handshake within the same connection: no TLS or pin failure.
+    QProcess agents;
+    agents.start(QStringLiteral(COHORT_AGENTS_PATH), common.mid(0, common.indexOf(u"--duration"_s))
+                                                         + QStringList{u"--summary-every"_s, u"0.2"_s, u"--json"_s});
+    QVERIFY(agents.waitForStarted());
+    QByteArray out;
+    const auto latest = [&] {
+        out += agents.readAllStandardOutput();
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        return QJsonDocument::fromJson(lines.constLast()).object();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(latest().value(u"resumed_checkins"_s).toInteger() >= 3, 20000);
+    const QJsonObject before = latest();
+    const QString address = cluster->apiAddress(node->guid());
+    node->signal(SIGTERM);
+    QVERIFY(node->waitForExit());
+    NodeProcess *again = cluster->startNodeIn(u"only"_s, node->dataDir(), {u"--api"_s, address});
+    QVERIFY(again->waitForJoined());
+    QCOMPARE(cluster->apiAddress(again->guid()), address);
+    // Rounds that failed while the node was away are counted by now: two summaries later.
+    const qint64 joinedAt = latest().value(u"elapsed_ms"_s).toInteger();
+    QTRY_VERIFY_WITH_TIMEOUT(latest().value(u"elapsed_ms"_s).toInteger() >= joinedAt + 400, 20000);
+    const QJsonObject joined = latest();
+    QTRY_VERIFY_WITH_TIMEOUT(latest().value(u"checkins"_s).toInteger() >= joined.value(u"checkins"_s).toInteger() + 9,
+                             20000);
+    ::kill(pid_t(agents.processId()), SIGTERM);
+    QVERIFY(agents.waitForFinished(20000));
+    out += agents.readAllStandardOutput();
+    QJsonObject final;
+    for (const QByteArray &line : out.split('\n')) {
+        const QJsonObject summary = QJsonDocument::fromJson(line).object();
+        if (summary.value(u"final"_s).toBool())
+            final = summary;
+    }
+    QVERIFY2(!final.isEmpty(), agents.readAllStandardError().constData());
+    const QByteArray shownRestart = QJsonDocument(joined).toJson() + QJsonDocument(final).toJson();
+    // Once the node was back, no round failed: a refused ticket costs nothing but the
+    // full handshake it turns into.
+    QVERIFY2(final.value(u"failed_rounds"_s).toInteger() == joined.value(u"failed_rounds"_s).toInteger(),
+             shownRestart.constData());
+    QVERIFY2(final.value(u"attempt_failures"_s).toObject().value(u"pin"_s).toInteger() == 0, shownRestart.constData());
+    // Since the restart each agent's first check-in was a full handshake; later ones resumed
+    // the new node's sessions.
+    const qint64 checkinsSince = final.value(u"checkins"_s).toInteger() - before.value(u"checkins"_s).toInteger();
+    const qint64 resumedSince =
+        final.value(u"resumed_checkins"_s).toInteger() - before.value(u"resumed_checkins"_s).toInteger();
+    QVERIFY2(resumedSince <= checkinsSince - 3, shownRestart.constData());
+    QVERIFY2(final.value(u"resumed_checkins"_s).toInteger() > joined.value(u"resumed_checkins"_s).toInteger(),
+             shownRestart.constData());
 }
 
 void TestAgentsTool::checksInWithTwoNodes()

@@ -313,6 +313,10 @@
         <source>--source-net: %1 has %2 host addresses, fewer than the %3 agents</source>
         <translation>--source-net: %1 hat %2 Hostadressen, weniger als die %3 Agents</translation>
     </message>
+    <message>
+        <source>No TLS session resumption: every check-in makes a full handshake (by default each agent resumes the session it last had with that manager, as a real agent does).</source>
+        <translation>Keine Wiederaufnahme von TLS-Sitzungen: Jeder Check-in macht einen vollständigen Handshake (standardmäßig nimmt jeder Agent die Sitzung wieder auf, die er zuletzt mit diesem Manager hatte, wie es ein echter Agent tut).</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::AgentsPage</name>

@@ -45,12 +45,14 @@ int AgentSimulator::run()
 {
     net::io_context io(m_settings.threads);
 
-    // A client context: TLS 1.2 or newer, no authority (the pins decide), no session
-    // resumption (every check-in is a full handshake, as a fleet of separate agents makes).
+    // A client context: TLS 1.2 or newer, no authority (the pins decide). The context keeps
+    // no sessions: each agent keeps its own (SimulatedAgent), as separate agents would; with
+    // --full-handshakes it asks for no tickets either, so every check-in is a full handshake.
     net::ssl::context tls(net::ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
     SSL_CTX_set_session_cache_mode(tls.native_handle(), SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(tls.native_handle(), SSL_OP_NO_TICKET);
+    if (!m_settings.resumeSessions)
+        SSL_CTX_set_options(tls.native_handle(), SSL_OP_NO_TICKET);
     tls.set_verify_mode(net::ssl::verify_none);
 
     // Every agent's GUID and choices follow from the seed.

@@ -57,6 +57,9 @@ AgentsOptions::AgentsOptions()
                         u"SECONDS"_s, u"5"_s});
     m_parser.addOption({u"json"_s, tr("Also prints every summary as one JSON object per line on stdout.")});
     m_parser.addOption({u"json-agents"_s, tr("Live JSON summaries list every agent too (the final one always does).")});
+    m_parser.addOption({u"full-handshakes"_s,
+                        tr("No TLS session resumption: every check-in makes a full handshake (by default each agent "
+                           "resumes the session it last had with that manager, as a real agent does).")});
 }
 
 bool AgentsOptions::fail(const QString &message)
@@ -83,6 +86,7 @@ AgentsOptions::Outcome AgentsOptions::parse(const QStringList &arguments)
         return Outcome::Usage;
     m_settings.json = m_parser.isSet(u"json"_s);
     m_settings.jsonAgents = m_parser.isSet(u"json-agents"_s);
+    m_settings.resumeSessions = !m_parser.isSet(u"full-handshakes"_s);
     if (m_settings.jsonAgents && !m_settings.json) {
         fail(tr("--json-agents needs --json"));
         return Outcome::Usage;

@@ -32,6 +32,9 @@ struct AgentsSettings
     double summaryEveryS = 5; // 0: none
     bool json = false;
     bool jsonAgents = false;
+    // Each agent keeps the TLS session of every manager it reached and resumes it on its
+    // next connection to that manager, as a real agent's TLS library does.
+    bool resumeSessions = true;
 };
 
 class AgentsOptions

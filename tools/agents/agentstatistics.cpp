@@ -76,6 +76,7 @@ QJsonObject AgentStatistics::toJson(std::int64_t elapsedMs, int agents) const
         {u"failed_rounds"_s, qint64(m_failedRounds)},
         {u"attempt_failures"_s, failures},
         {u"failovers"_s, qint64(m_failovers)},
+        {u"resumed_checkins"_s, qint64(m_resumed)},
         {u"rate_per_s"_s, elapsedMs > 0 ? double(checkins) * 1000.0 / double(elapsedMs) : 0.0},
         {u"max_gap_ms"_s, qint64(m_maxGapMs)},
     };

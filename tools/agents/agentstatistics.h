@@ -34,6 +34,8 @@ public:
     void recordFailure(AttemptFailure failure);
     void recordFailover() { ++m_failovers; }
     void recordFailedRound() { ++m_failedRounds; }
+    // A check-in whose handshake resumed the agent's earlier session with that manager.
+    void recordResumed() { ++m_resumed; }
     void recordCheckin(const std::string &node, std::int64_t latencyUs);
     // A list version some agent received; the first sighting fixes its place in the order.
     void recordListVersion(const std::string &version);
@@ -50,6 +52,7 @@ private:
     std::atomic<std::int64_t> m_checkins{0};
     std::atomic<std::int64_t> m_failedRounds{0};
     std::atomic<std::int64_t> m_failovers{0};
+    std::atomic<std::int64_t> m_resumed{0};
     std::atomic<std::int64_t> m_maxGapMs{0};
     std::array<std::atomic<std::int64_t>, std::size_t(AttemptFailure::Count)> m_failures{};
 

@@ -119,6 +119,10 @@ void CheckinAttempt::onConnected(const ErrorCode &error)
     }
     ErrorCode ignored;
     m_stream.next_layer().set_option(Tcp::no_delay(true), ignored);
+    // A session the server does not know any more (it restarted, or another node behind a
+    // load balancer answered) just gives a full handshake.
+    if (m_request.session)
+        SSL_set_session(m_stream.native_handle(), m_request.session.get());
     m_stream.async_handshake(net::ssl::stream_base::client,
                              [self = shared_from_this()](const ErrorCode &code) { self->onHandshake(code); });
 }
@@ -131,6 +135,9 @@ void CheckinAttempt::onHandshake(const ErrorCode &error)
         finish(failureOf(AttemptFailure::Tls), "TLS: " + error.message());
         return;
     }
+    // On a resumed session the certificate is the one the first handshake presented and
+    // checked: only the server holding the ticket key can resume it.
+    m_resumed = SSL_session_reused(m_stream.native_handle()) == 1;
     const std::string presented = leafFingerprint(m_stream.native_handle());
     if (presented.empty() || std::find(m_request.pins.begin(), m_request.pins.end(), presented) == m_request.pins.end()) {
         finish(AttemptFailure::Pin, "the server presented certificate " + presented + ", which is not pinned");
@@ -198,6 +205,21 @@ void CheckinAttempt::finish(std::optional<AttemptFailure> failure, std::string d
     outcome.latencyUs =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - m_started).count();
     outcome.detail = std::move(detail);
+    outcome.resumed = m_resumed;
+    if (!failure) {
+        // The server's tickets came before its answer, so the session now holds the newest.
+        // A TLS 1.3 ticket is for one use: the next connection gets this one, not the old.
+        SSL *ssl = m_stream.native_handle();
+        SSL_SESSION *session = SSL_get1_session(ssl);
+        if (session && SSL_SESSION_is_resumable(session) == 1)
+            outcome.session = TlsSession(session, SSL_SESSION_free);
+        else if (session)
+            SSL_SESSION_free(session);
+        // The exchange ended well and the server closes first ("Connection: close"). Said
+        // so, OpenSSL does not take the close without a close_notify of ours for a broken
+        // connection, which would mark the kept session unusable.
+        SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN);
+    }
     Done done = std::move(m_done);
     m_done = nullptr;
     if (m_closed || failure) {

@@ -16,6 +16,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <openssl/ssl.h>
+
 #include <array>
 #include <chrono>
 #include <functional>
@@ -26,6 +28,10 @@
 
 namespace Cohort {
 
+// A TLS session kept to be resumed: the server's ticket and what the first handshake
+// established, including the certificate the pins were checked against.
+using TlsSession = std::shared_ptr<SSL_SESSION>;
+
 struct AttemptOutcome
 {
     std::optional<AttemptFailure> failure; // none: a 2xx answer
@@ -33,6 +39,8 @@ struct AttemptOutcome
     std::string body;
     std::int64_t latencyUs = 0; // connect to answer
     std::string detail;         // why it failed, for the debug log
+    bool resumed = false;       // the handshake resumed the session offered
+    TlsSession session;         // after a 2xx answer: the session to offer next time, if resumable
 };
 
 class CheckinAttempt : public std::enable_shared_from_this<CheckinAttempt>
@@ -51,6 +59,7 @@ public:
         std::optional<boost::asio::ip::address_v4> source;
         std::vector<std::string> pins;              // lower-case hex SHA-256
         std::chrono::milliseconds timeout{3000};
+        TlsSession session;                         // offered for resumption; may be null
     };
 
     CheckinAttempt(Strand strand, boost::asio::ssl::context &tls);
@@ -83,6 +92,7 @@ private:
     std::array<char, 256> m_drainBuffer{};
     std::chrono::steady_clock::time_point m_started;
     unsigned m_deadlineGeneration = 0;
+    bool m_resumed = false;
     bool m_timedOut = false;
     bool m_reported = false;
     bool m_closed = false;

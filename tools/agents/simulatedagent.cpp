@@ -147,6 +147,10 @@ void SimulatedAgent::tryNext()
     request.source = m_source;
     request.pins = m_list.pins;
     request.timeout = std::chrono::milliseconds(m_settings.timeoutMs);
+    if (const auto kept = m_sessions.find(manager.text()); kept != m_sessions.end()) {
+        request.session = std::move(kept->second);
+        m_sessions.erase(kept);
+    }
     m_attempt = std::make_shared<CheckinAttempt>(m_strand, m_tls);
     m_attempt->start(
         std::move(request), [this](const std::string &localAddress) { return checkinBody(localAddress); },
@@ -169,6 +173,8 @@ void SimulatedAgent::onOutcome(std::size_t manager, AttemptOutcome outcome)
     m_attempt.reset();
     if (m_stopped)
         return;
+    // Taken before the answer's list replaces the one the index points into.
+    const std::string managerText = manager < m_list.managers.size() ? m_list.managers[manager].text() : std::string();
     std::string node;
     if (!outcome.failure && (outcome.status != 200 || !adopt(outcome.body, &node))) {
         outcome.failure = AttemptFailure::Other;
@@ -178,15 +184,17 @@ void SimulatedAgent::onOutcome(std::size_t manager, AttemptOutcome outcome)
         m_statistics.recordFailure(*outcome.failure);
         if (lcAgents().isDebugEnabled()) {
             qCDebug(lcAgents).noquote() << QString::fromStdString(m_hostName) << "to"
-                                        << QString::fromStdString(manager < m_list.managers.size()
-                                                                      ? m_list.managers[manager].text()
-                                                                      : std::string())
+                                        << QString::fromStdString(managerText)
                                         << QLatin1StringView(AgentStatistics::failureName(*outcome.failure))
                                         << QString::fromStdString(outcome.detail);
         }
         tryNext();
         return;
     }
+    if (m_settings.resumeSessions && outcome.session && !managerText.empty())
+        m_sessions[managerText] = std::move(outcome.session);
+    if (outcome.resumed)
+        m_statistics.recordResumed();
     const Clock::time_point now = Clock::now();
     m_statistics.recordCheckin(node, outcome.latencyUs);
     {

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,6 +73,8 @@ private:
     int m_tries = 0;
     Clock::time_point m_roundStart;
     std::shared_ptr<CheckinAttempt> m_attempt;
+    // The TLS session last had with each manager (by HOST:PORT), to resume; each is used once.
+    std::map<std::string, TlsSession> m_sessions;
     bool m_stopped = false;
 
     // Written on the strand, read by report().
