@@ -205,9 +205,12 @@ void TestUpgrade::newerNodeTakesOver()
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'upgrade-required' AND cleared_at IS NULL"_s)
                  .toInt(),
              0);
-    sleep.payload = u"{\"ms\": 200}"_s;
-    QCOMPARE(submitJobs(m_cluster->database(), sleep, 90).size(), 90);
-    QTRY_COMPARE_WITH_TIMEOUT(jobsIn(u"succeeded"_s), 490, 120000);
+    // Enough work that no node can take it all: a node just started claims up to its batch
+    // (64) ahead of its workers, so two quick nodes could share 90 jobs before a third, slowed
+    // by the sanitizers, made its first claim.
+    sleep.payload = u"{\"ms\": 100}"_s;
+    QCOMPARE(submitJobs(m_cluster->database(), sleep, 300).size(), 300);
+    QTRY_COMPARE_WITH_TIMEOUT(jobsIn(u"succeeded"_s), 700, 120000);
     for (NodeProcess *node : std::as_const(upgraded)) {
         const int ran = m_cluster
                             ->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND claimed_at >= ?"_s,
