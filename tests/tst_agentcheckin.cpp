@@ -357,8 +357,9 @@ void TestAgentCheckin::drainStopsTheNodeGracefully()
     QVERIFY(node->waitForJoined());
     const QString address = m_cluster->apiAddress(node->guid());
     const QString pin = m_cluster->apiPin(node->guid());
-    // A job that keeps the drain going long enough to see it.
-    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 3000}"_s), 1);
+    // A job that keeps the drain going long enough to see it, even when the sanitizers on a
+    // busy machine make each request below take a second (3 s was once not enough).
+    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 12000}"_s), 1);
     QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT state FROM jobs WHERE id = ?"_s, {ids.first()}).toString(),
                               u"running"_s, 10000);
 
