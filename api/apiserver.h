@@ -34,7 +34,9 @@ public:
         int bodyTimeoutMs = 10000;            // the body, from the end of the head
         int idleTimeoutMs = 15000;            // between requests on a kept-alive connection
         int writeTimeoutMs = 10000;           // for the client to take the answer
-        int threads = 2;
+        // One by default: OpenSSL 3.0's handshakes contend for its internal locks across
+        // threads, so on a small machine one thread answers more than two (BENCHMARKS.md).
+        int threads = 1;
         ClientLimiter::Limits clients;
     };
 

@@ -49,6 +49,10 @@ const Key Keys[] = {
     {u"grace", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                              "On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).")},
     {u"batch", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs claimed at once, 1 to 1000 (default: 64).")},
+    {u"api-threads", u"N",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "Threads serving the node API, 1 to 64 (default: 1). One thread answers thousands of "
+                       "check-ins a second; more help only on a machine with cores to spare (docs/BENCHMARKS.md).")},
     {u"migration-wait", u"SECONDS",
      QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                        "At start, how long to wait for another process's schema migration or lock, 1 to 3600 "
@@ -264,6 +268,7 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
         {u"offline-after", &config.offlineAfterSeconds, 2, 86400},
         {u"grace", &config.graceSeconds, 0, 3600},
         {u"batch", &config.batchSize, 1, 1000},
+        {u"api-threads", &config.apiThreads, 1, 64},
         {u"migration-wait", &config.migrationWaitSeconds, 1, 3600},
     };
     for (const Bound &bound : bounds) {

@@ -151,8 +151,9 @@ bool NodeService::listen(QString *error)
     hooks.metrics = m_metrics.get();
     m_api = std::make_unique<NodeApi>(hooks);
     NodeApi *api = m_api.get();
-    m_endpoint = std::make_unique<ApiServer>(ApiServer::Limits{},
-                                             [api](const ApiRequest &request) { return api->handle(request); });
+    ApiServer::Limits limits;
+    limits.threads = m_config.apiThreads;
+    m_endpoint = std::make_unique<ApiServer>(limits, [api](const ApiRequest &request) { return api->handle(request); });
     // A name (the host's, say) may stand for any of this machine's addresses: all of them.
     QHostAddress address;
     const bool literal = address.setAddress(bareHost);
@@ -168,8 +169,7 @@ bool NodeService::listen(QString *error)
         if (reason.empty())
             reason = attempt;
         // A fresh server for the next address: a failed one cannot listen again.
-        m_endpoint = std::make_unique<ApiServer>(ApiServer::Limits{},
-                                                 [api](const ApiRequest &request) { return api->handle(request); });
+        m_endpoint = std::make_unique<ApiServer>(limits, [api](const ApiRequest &request) { return api->handle(request); });
     }
     if (!listening) {
         const QString why = QString::fromStdString(reason);

@@ -128,6 +128,10 @@ void TestAgentsTool::badCommandLine_data()
                               << u"--jitter must be a fraction from 0 up to (not including) 1, not \"1\""_s;
     QTest::newRow("duration negative") << (base + QStringList{u"--duration"_s, u"-1"_s})
                                        << u"--duration must be a number of seconds, 0 or more, not \"-1\""_s;
+    QTest::newRow("warm-up negative") << (base + QStringList{u"--warm-up"_s, u"-3"_s})
+                                      << u"--warm-up must be a number of seconds, 0 or more, not \"-3\""_s;
+    QTest::newRow("warm-up text") << (base + QStringList{u"--warm-up"_s, u"soon"_s})
+                                  << u"--warm-up must be a number of seconds, 0 or more, not \"soon\""_s;
     QTest::newRow("timeout 0") << (base + QStringList{u"--timeout"_s, u"0"_s})
                                << u"--timeout must be a whole number from 1 to 600000, not \"0\""_s;
     QTest::newRow("threads 0") << (base + QStringList{u"--threads"_s, u"0"_s})
@@ -178,7 +182,7 @@ void TestAgentsTool::help()
     QCOMPARE(process.exitCode(), 0);
     const QString help = QString::fromUtf8(process.readAllStandardOutput());
     for (const QString &option : {u"--managers"_s, u"--pin"_s, u"--count"_s, u"--interval"_s, u"--jitter"_s,
-                                  u"--duration"_s, u"--timeout"_s, u"--source-net"_s, u"--seed"_s, u"--threads"_s,
+                                  u"--duration"_s, u"--warm-up"_s, u"--timeout"_s, u"--source-net"_s, u"--seed"_s, u"--threads"_s,
                                   u"--summary-every"_s, u"--json"_s})
         QVERIFY2(help.contains(option), qPrintable(option));
 }
@@ -311,7 +315,8 @@ void TestAgentsTool::resumesSessionsUnlessTold()
     auto created = TestCluster::create(backendFromName(u"sqlite"_s), u"resumesSessionsUnlessTold"_s);
     QVERIFY2(created.ok(), qPrintable(created.message()));
     const std::unique_ptr<TestCluster> cluster = std::move(created).value();
-    NodeProcess *node = cluster->startNode(u"only"_s);
+    // Two API threads: the default is one, and this shows more serve as well.
+    NodeProcess *node = cluster->startNode(u"only"_s, {u"--api-threads"_s, u"2"_s});
     QVERIFY(node->waitForJoined());
     const QStringList common{u"--managers"_s, cluster->apiAddress(node->guid()), u"--pin"_s,
                              cluster->apiPin(node->guid()), u"--count"_s, u"3"_s, u"--interval"_s, u"0.3"_s,
@@ -326,13 +331,17 @@ void TestAgentsTool::resumesSessionsUnlessTold()
     const qint64 checkins = resuming.final.value(u"checkins"_s).toInteger();
     QVERIFY2(checkins >= 6, shown.constData());
     QVERIFY2(resuming.final.value(u"resumed_checkins"_s).toInteger() == checkins - 3, shown.constData());
+    QVERIFY2(resuming.final.value(u"latency_ms"_s).toObject().value(u"max"_s).toDouble() > 0, shown.constData());
 
-    // --full-handshakes: none resumed.
-    const AgentsRun full = runAgents(common + QStringList{u"--full-handshakes"_s});
+    // --full-handshakes: none resumed. With a warm-up longer than the run, every check-in
+    // counts but none is in the latency figures.
+    const AgentsRun full = runAgents(common + QStringList{u"--full-handshakes"_s, u"--warm-up"_s, u"600"_s});
     QCOMPARE(full.exitCode, 0);
     QCOMPARE(full.final.value(u"failed_rounds"_s).toInteger(), 0);
     QVERIFY(full.final.value(u"checkins"_s).toInteger() >= 6);
     QCOMPARE(full.final.value(u"resumed_checkins"_s).toInteger(), 0);
+    QCOMPARE(full.final.value(u"latency_ms"_s).toObject().value(u"max"_s).toDouble(), 0.0);
+    QCOMPARE(full.final.value(u"latency_ms"_s).toObject().value(u"p99"_s).toDouble(), 0.0);
 
     // A restarted node has a new ticket key: the agents' kept sessions are refused and each
     // falls back to a full handshake within the same connection: no TLS or pin failure.

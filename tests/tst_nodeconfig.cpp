@@ -53,6 +53,7 @@ void TestNodeConfig::defaults()
     QCOMPARE(config->heartbeatSeconds, 10);
     QCOMPARE(config->offlineAfterSeconds, 180);
     QCOMPARE(config->workers, 4);
+    QCOMPARE(config->apiThreads, 1);
     QVERIFY(!config->name.isEmpty());
     QVERIFY(config->apiAddress.endsWith(u":8443"_s));
     QVERIFY(config->guidFile().endsWith(u"/node.guid"_s));
@@ -61,7 +62,7 @@ void TestNodeConfig::defaults()
 void TestNodeConfig::fileThenFlags()
 {
     const QString ini = writeIni("[node]\ndb=postgresql://u:p,q@h:5432/d\nname=from-file\nworkers=8\nheartbeat=5\n"
-                                 "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\n");
+                                 "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\napi-threads=3\n");
     auto config = NodeConfig::parse({u"--config"_s, ini, u"--workers"_s, u"16"_s});
     QVERIFY2(config.ok(), qPrintable(config.message()));
     QCOMPARE(config->databaseUrl, u"postgresql://u:p,q@h:5432/d"_s);
@@ -70,6 +71,7 @@ void TestNodeConfig::fileThenFlags()
     QCOMPARE(config->heartbeatSeconds, 5);
     QCOMPARE(config->offlineAfterSeconds, 60);
     QCOMPARE(config->apiAddress, u"node1.example:9443"_s);
+    QCOMPARE(config->apiThreads, 3);
 }
 
 void TestNodeConfig::badValues_data()
@@ -82,6 +84,8 @@ void TestNodeConfig::badValues_data()
     QTest::newRow("no secret") << QStringList{u"--db"_s, u"sqlite:/tmp/x.db"_s} << u"--secret-file"_s;
     QTest::newRow("workers zero") << base + QStringList{u"--workers"_s, u"0"_s} << u"--workers must be"_s;
     QTest::newRow("workers text") << base + QStringList{u"--workers"_s, u"many"_s} << u"not \"many\""_s;
+    QTest::newRow("api threads zero") << base + QStringList{u"--api-threads"_s, u"0"_s} << u"--api-threads must be"_s;
+    QTest::newRow("api threads 65") << base + QStringList{u"--api-threads"_s, u"65"_s} << u"--api-threads must be"_s;
     QTest::newRow("heartbeat huge") << base + QStringList{u"--heartbeat"_s, u"100000"_s} << u"--heartbeat must be"_s;
     QTest::newRow("offline before heartbeat")
         << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"15"_s} << u"at least twice"_s;
@@ -162,7 +166,7 @@ void TestNodeConfig::helpListsEveryFlag()
     const QString help = NodeConfig::helpText();
     for (const QString &flag : {u"--config"_s, u"--db"_s, u"--name"_s, u"--api"_s, u"--data-dir"_s, u"--secret-file"_s,
                                 u"--workers"_s, u"--heartbeat"_s, u"--offline-after"_s, u"--grace"_s, u"--batch"_s,
-                                u"--execution-log"_s})
+                                u"--api-threads"_s, u"--execution-log"_s})
         QVERIFY2(help.contains(flag), qPrintable(flag));
     QProcess node;
     node.start(QStringLiteral(COHORT_NODE_PATH), {u"--help"_s});

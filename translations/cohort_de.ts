@@ -317,6 +317,10 @@
         <source>No TLS session resumption: every check-in makes a full handshake (by default each agent resumes the session it last had with that manager, as a real agent does).</source>
         <translation>Keine Wiederaufnahme von TLS-Sitzungen: Jeder Check-in macht einen vollständigen Handshake (standardmäßig nimmt jeder Agent die Sitzung wieder auf, die er zuletzt mit diesem Manager hatte, wie es ein echter Agent tut).</translation>
     </message>
+    <message>
+        <source>Leave check-ins that start in the first SECONDS out of the latency figures (default 0); they still count everywhere else.</source>
+        <translation>Check-ins, die in den ersten SECONDS Sekunden beginnen, nicht in die Latenzwerte aufnehmen (Standard 0); überall sonst zählen sie mit.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::AgentsPage</name>
@@ -2605,6 +2609,10 @@ Letzter Kontakt: %5</translation>
     <message>
         <source>At start, how long to wait for another process&apos;s schema migration or lock, 1 to 3600 (default: 120); then the node exits and changes nothing.</source>
         <translation>Wie lange beim Start auf die Schemamigration oder Sperre eines anderen Prozesses gewartet wird, 1 bis 3600 (Standard: 120); danach beendet sich der Knoten, ohne etwas zu ändern.</translation>
+    </message>
+    <message>
+        <source>Threads serving the node API, 1 to 64 (default: 1). One thread answers thousands of check-ins a second; more help only on a machine with cores to spare (docs/BENCHMARKS.md).</source>
+        <translation>Threads für die Knoten-API, 1 bis 64 (Standard: 1). Ein Thread beantwortet Tausende Check-ins pro Sekunde; mehr helfen nur auf einem Rechner mit freien Kernen (docs/BENCHMARKS.md).</translation>
     </message>
 </context>
 <context>

@@ -77,6 +77,7 @@ int AgentSimulator::run()
 
     // Spread over the first interval, evenly: not all at once.
     const Clock::time_point started = Clock::now();
+    m_statistics.setLatencyFrom(started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.warmUpS)));
     const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.intervalS));
     for (std::size_t i = 0; i < m_agents.size(); ++i)
         m_agents[i]->start(started + interval * std::int64_t(i) / std::int64_t(m_agents.size()));

@@ -44,6 +44,10 @@ AgentsOptions::AgentsOptions()
     m_parser.addOption({u"duration"_s,
                         tr("Seconds to run (default 0: until SIGINT or SIGTERM); then the final summary."),
                         u"SECONDS"_s, u"0"_s});
+    m_parser.addOption({u"warm-up"_s,
+                        tr("Leave check-ins that start in the first SECONDS out of the latency figures (default 0); "
+                           "they still count everywhere else."),
+                        u"SECONDS"_s, u"0"_s});
     m_parser.addOption({u"timeout"_s,
                         tr("Milliseconds one attempt may take: connection, TLS and answer (default 3000)."), u"MS"_s,
                         u"3000"_s});
@@ -158,6 +162,7 @@ bool AgentsOptions::readNumbers()
     };
     if (!whole(u"count"_s, 1, MaxAgents, &m_settings.count) || !seconds(u"interval"_s, 0, false, &m_settings.intervalS)
         || !seconds(u"duration"_s, 0, true, &m_settings.durationS)
+        || !seconds(u"warm-up"_s, 0, true, &m_settings.warmUpS)
         || !seconds(u"summary-every"_s, 0, true, &m_settings.summaryEveryS)
         || !whole(u"timeout"_s, 1, MaxTimeoutMs, &m_settings.timeoutMs)
         || !whole(u"threads"_s, 1, MaxThreads, &m_settings.threads))

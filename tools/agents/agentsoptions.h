@@ -24,6 +24,8 @@ struct AgentsSettings
     double intervalS = 30;
     double jitter = 0.1;
     double durationS = 0; // 0: until SIGINT or SIGTERM
+    // Check-ins started in the first this many seconds stay out of the latency figures.
+    double warmUpS = 0;
     int timeoutMs = 3000;
     // --source-net: agent i binds to firstSource + i (host byte order); 0 when not given.
     std::uint32_t firstSource = 0;

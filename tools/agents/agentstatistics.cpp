@@ -44,9 +44,11 @@ void AgentStatistics::recordFailure(AttemptFailure failure)
 void AgentStatistics::recordCheckin(const std::string &node, std::int64_t latencyUs)
 {
     ++m_checkins;
+    const bool inWindow = std::chrono::steady_clock::now() - std::chrono::microseconds(latencyUs) >= m_latencyFrom;
     const std::lock_guard guard(m_lock);
     ++m_perNode[node];
-    m_latency.add(latencyUs);
+    if (inWindow)
+        m_latency.add(latencyUs);
 }
 
 void AgentStatistics::recordListVersion(const std::string &version)

@@ -10,6 +10,7 @@
 #include <QString>
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -36,7 +37,10 @@ public:
     void recordFailedRound() { ++m_failedRounds; }
     // A check-in whose handshake resumed the agent's earlier session with that manager.
     void recordResumed() { ++m_resumed; }
+    // A check-in answered; its latency counts unless it started before the latency window.
     void recordCheckin(const std::string &node, std::int64_t latencyUs);
+    // Latencies count from this moment on (default: from the start).
+    void setLatencyFrom(std::chrono::steady_clock::time_point from) { m_latencyFrom = from; }
     // A list version some agent received; the first sighting fixes its place in the order.
     void recordListVersion(const std::string &version);
     void recordGap(std::int64_t gapMs);
@@ -61,6 +65,7 @@ private:
     std::map<std::string, std::int64_t> m_connectedTo;
     std::vector<std::string> m_listVersions;
     LatencyHistogram m_latency;
+    std::chrono::steady_clock::time_point m_latencyFrom; // set before the agents start
 };
 
 } // namespace Cohort
