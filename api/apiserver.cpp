@@ -46,9 +46,13 @@ void accept(ApiServer::Shared &shared)
         const Tcp::endpoint peer = socket.remote_endpoint(peerError);
         if (!peerError) {
             std::string address = addressText(peer.address());
-            if (shared.limiter.openConnection(address)) {
+            // A balancer's connection counts as its client's, known once the header is read
+            // (within the total cap meanwhile); any other counts at once.
+            const bool proxy = shared.trustedProxies.count(address) > 0;
+            if (proxy ? shared.sessions.load() < shared.limits.clients.maxConnections
+                      : shared.limiter.openConnection(address)) {
                 socket.set_option(Tcp::no_delay(true), peerError);
-                std::make_shared<ApiServer::Session>(std::move(socket), shared, std::move(address))->start();
+                std::make_shared<ApiServer::Session>(std::move(socket), shared, std::move(address), proxy)->start();
             } else {
                 ++shared.refusedConnections;
                 socket.close(peerError); // over a cap: closed at once, before any TLS work
@@ -68,6 +72,26 @@ ApiServer::ApiServer(Limits limits, Handler handler)
 ApiServer::~ApiServer()
 {
     stop();
+}
+
+bool ApiServer::trustProxies(const std::vector<std::string> &addresses, std::string *error)
+{
+    if (!m_shared || !m_shared->threads.empty()) {
+        *error = "the server is already listening, or was stopped";
+        return false;
+    }
+    std::unordered_set<std::string> trusted;
+    for (const std::string &text : addresses) {
+        ErrorCode code;
+        const net::ip::address address = net::ip::make_address(text, code);
+        if (code) {
+            *error = "\"" + text + "\" is not an IP address";
+            return false;
+        }
+        trusted.insert(addressText(address));
+    }
+    m_shared->trustedProxies = std::move(trusted);
+    return true;
 }
 
 bool ApiServer::listen(const std::string &address, std::uint16_t port, const std::string &keyPem,

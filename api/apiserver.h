@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace Cohort {
 
@@ -44,6 +45,14 @@ public:
     ~ApiServer();
     ApiServer(const ApiServer &) = delete;
     ApiServer &operator=(const ApiServer &) = delete;
+
+    // The load balancers that may name the client they forward a connection for, with a
+    // PROXY protocol v2 header (ProxyHeader) before its TLS: their connections then count,
+    // for every per-client limit and for the handler, as the named client's. Addresses are
+    // IP addresses; a connection from one may also come without a header (it is then the
+    // balancer's own). A header from any other address is refused. Before listen();
+    // returns false with the reason in *error for an address that is not one.
+    bool trustProxies(const std::vector<std::string> &addresses, std::string *error);
 
     // Listens on address (an IP address; "0.0.0.0" or "::" for all) and port (0: any free
     // one) with the given PEM key and certificate, and starts the threads. Returns false

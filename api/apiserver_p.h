@@ -9,7 +9,9 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <atomic>
+#include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace Cohort {
@@ -34,6 +36,7 @@ struct ApiServer::Shared
     boost::asio::io_context io;
     boost::asio::ip::tcp::acceptor acceptor;
     std::vector<std::thread> threads;
+    std::unordered_set<std::string> trustedProxies; // fixed before listen()
     std::atomic<int> sessions = 0;
     std::atomic<long long> refusedConnections = 0; // over a connection cap
     std::atomic<bool> stopping = false;

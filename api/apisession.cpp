@@ -3,6 +3,7 @@
 #include "apiserver_p.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -36,30 +37,111 @@ bool isGone(const ErrorCode &error)
 
 } // namespace
 
-ApiServer::Session::Session(net::ip::tcp::socket socket, Shared &shared, std::string clientAddress)
+ApiServer::Session::Session(net::ip::tcp::socket socket, Shared &shared, std::string clientAddress, bool fromProxy)
     : m_stream(std::move(socket), shared.tls)
     , m_deadline(m_stream.get_executor())
     , m_buffer(std::max(BufferBytes, shared.limits.maxHeadBytes + 1024))
     , m_shared(shared)
     , m_clientAddress(std::move(clientAddress))
+    , m_fromProxy(fromProxy)
+    , m_counted(!fromProxy)
 {
     ++m_shared.sessions;
 }
 
 ApiServer::Session::~Session()
 {
-    m_shared.limiter.closeConnection(m_clientAddress);
+    if (m_counted)
+        m_shared.limiter.closeConnection(m_clientAddress);
     --m_shared.sessions;
 }
 
 void ApiServer::Session::start()
 {
     net::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
-        beast::get_lowest_layer(self->m_stream)
-            .expires_after(std::chrono::milliseconds(self->m_shared.limits.handshakeTimeoutMs));
-        self->m_stream.async_handshake(net::ssl::stream_base::server,
-                                       [self](const ErrorCode &error) { self->onHandshake(error); });
+        if (self->m_fromProxy)
+            self->readProxyHeader();
+        else
+            self->handshake();
     });
+}
+
+void ApiServer::Session::readProxyHeader()
+{
+    // The header and the handshake after it share the handshake's time.
+    armDeadline(m_shared.limits.handshakeTimeoutMs);
+    beast::get_lowest_layer(m_stream).socket().async_wait(
+        net::ip::tcp::socket::wait_read,
+        [self = shared_from_this()](const ErrorCode &error) { self->onProxyReadable(error); });
+}
+
+void ApiServer::Session::onProxyReadable(const ErrorCode &error)
+{
+    if (error || m_timedOut || m_shared.stopping)
+        return close();
+    // A look at the first byte, left in place: a TLS connection starts with its handshake.
+    unsigned char first = 0;
+    ErrorCode peekError;
+    const std::size_t peeked = beast::get_lowest_layer(m_stream).socket().receive(
+        net::buffer(&first, 1), net::ip::tcp::socket::message_peek, peekError);
+    if (peekError || peeked == 0)
+        return close();
+    if (!ProxyHeader::mayStartWith(first)) {
+        m_deadline.cancel();
+        return handshake(); // the balancer's own connection: its limits are its own
+    }
+    net::async_read(beast::get_lowest_layer(m_stream).socket(),
+                    net::buffer(m_proxyHeader.data(), ProxyHeader::FixedBytes),
+                    [self = shared_from_this()](const ErrorCode &readError, std::size_t) {
+                        self->onProxyStart(readError);
+                    });
+}
+
+void ApiServer::Session::onProxyStart(const ErrorCode &error)
+{
+    if (error || m_timedOut || m_shared.stopping)
+        return close();
+    std::string problem;
+    const std::optional<std::size_t> rest = ProxyHeader::restLength(m_proxyHeader.data(), &problem);
+    if (!rest) {
+        ++m_shared.refusedConnections; // no TLS yet, so no answer: closed
+        return close();
+    }
+    net::async_read(beast::get_lowest_layer(m_stream).socket(),
+                    net::buffer(m_proxyHeader.data() + ProxyHeader::FixedBytes, *rest),
+                    [self = shared_from_this()](const ErrorCode &readError, std::size_t) {
+                        self->onProxyRest(readError);
+                    });
+}
+
+void ApiServer::Session::onProxyRest(const ErrorCode &error)
+{
+    m_deadline.cancel();
+    if (error || m_timedOut || m_shared.stopping)
+        return close();
+    std::string problem;
+    const std::optional<std::string> client = ProxyHeader::clientAddress(
+        m_proxyHeader.data(), m_proxyHeader.data() + ProxyHeader::FixedBytes, &problem);
+    if (!client) {
+        ++m_shared.refusedConnections;
+        return close();
+    }
+    if (!client->empty()) {
+        if (!m_shared.limiter.openConnection(*client)) {
+            ++m_shared.refusedConnections; // over the client's cap, as at accept
+            return close();
+        }
+        m_clientAddress = *client;
+        m_counted = true;
+    }
+    handshake();
+}
+
+void ApiServer::Session::handshake()
+{
+    beast::get_lowest_layer(m_stream).expires_after(std::chrono::milliseconds(m_shared.limits.handshakeTimeoutMs));
+    m_stream.async_handshake(net::ssl::stream_base::server,
+                             [self = shared_from_this()](const ErrorCode &error) { self->onHandshake(error); });
 }
 
 void ApiServer::Session::onHandshake(const ErrorCode &error)

@@ -1,5 +1,5 @@
 // ApiServer::Session: one client connection to the node API, from the TLS handshake to
-// close. It reads a request's head within the head limit and deadline, refuses what must
+// close (from a trusted balancer, first its PROXY header, which names the client). It reads a request's head within the head limit and deadline, refuses what must
 // be refused before reading a body (ApiChecks::headProblem, the client's request rate),
 // reads the body within its limit and deadline, hands the request to the handler and
 // writes the answer; then it waits, for a bounded idle time, for the next request on the
@@ -8,6 +8,7 @@
 
 #include "apichecks.h"
 #include "apiserver.h"
+#include "proxyheader.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,7 +26,10 @@ namespace Cohort {
 class ApiServer::Session : public std::enable_shared_from_this<ApiServer::Session>
 {
 public:
-    Session(boost::asio::ip::tcp::socket socket, Shared &shared, std::string clientAddress);
+    // clientAddress: the connection's peer. fromProxy: a trusted balancer, whose header (if
+    // it sends one) names the client; otherwise the connection is already counted against
+    // the peer's limits.
+    Session(boost::asio::ip::tcp::socket socket, Shared &shared, std::string clientAddress, bool fromProxy);
     ~Session();
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;
@@ -33,6 +37,11 @@ public:
     void start();
 
 private:
+    void readProxyHeader();
+    void onProxyReadable(const boost::system::error_code &error);
+    void onProxyStart(const boost::system::error_code &error);
+    void onProxyRest(const boost::system::error_code &error);
+    void handshake();
     void onHandshake(const boost::system::error_code &error);
     void readHead();
     void onHead(const boost::system::error_code &error);
@@ -49,7 +58,10 @@ private:
     std::optional<RequestParser> m_parser;
     http::response<http::string_body> m_response;
     Shared &m_shared;
-    const std::string m_clientAddress;
+    std::string m_clientAddress; // the balancer's until its header names the client
+    bool m_fromProxy = false;
+    bool m_counted = false; // against m_clientAddress's connection cap
+    std::array<unsigned char, ProxyHeader::FixedBytes + ProxyHeader::MaxRestBytes> m_proxyHeader{};
     bool m_timedOut = false;
     bool m_firstRequest = true;
     bool m_closing = false;

@@ -5,6 +5,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QHostAddress>
 #include <QSysInfo>
 #include <QSettings>
 #include <QStandardPaths>
@@ -49,6 +50,11 @@ const Key Keys[] = {
     {u"grace", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                                              "On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).")},
     {u"batch", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs claimed at once, 1 to 1000 (default: 64).")},
+    {u"trusted-proxy", u"ADDRESSES",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "IP addresses of load balancers, comma-separated, that name the agent they forward with a "
+                       "PROXY protocol v2 header (HAProxy: send-proxy-v2); a connection from one counts as that "
+                       "agent's for the per-client limits. A header from any other address is refused.")},
     {u"api-threads", u"N",
      QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                        "Threads serving the node API, 1 to 64 (default: 1). One thread answers thousands of "
@@ -245,6 +251,15 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
             return makeError(ErrorCode::InvalidArgument,
                              tr("--api must be HOST:PORT with a port from 0 (any free port) to 65535, not \"%1\".")
                                  .arg(config.apiAddress));
+    }
+
+    for (const QString &entry : values.value(u"trusted-proxy"_s).split(u',', Qt::SkipEmptyParts)) {
+        const QString text = entry.trimmed();
+        if (QHostAddress address; text.isEmpty() || !address.setAddress(text))
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("--trusted-proxy must list IP addresses separated by commas; \"%1\" is not one.")
+                                 .arg(text));
+        config.trustedProxies << text;
     }
 
     config.dataDir = values.value(u"data-dir"_s);

@@ -49,7 +49,8 @@ struct NodeConfig
     bool offlineAfterExplicit = false;
     int graceSeconds = 30;
     int batchSize = 64;
-    int apiThreads = 1; // ApiServer::Limits::threads
+    int apiThreads = 1;          // ApiServer::Limits::threads
+    QStringList trustedProxies;  // ApiServer::trustProxies: IP addresses, checked
     int migrationWaitSeconds = 120; // Schema::DefaultWaitSeconds
     QString executionLog; // optional: one line per job execution, for tests and audits
 

@@ -153,7 +153,16 @@ bool NodeService::listen(QString *error)
     NodeApi *api = m_api.get();
     ApiServer::Limits limits;
     limits.threads = m_config.apiThreads;
-    m_endpoint = std::make_unique<ApiServer>(limits, [api](const ApiRequest &request) { return api->handle(request); });
+    std::vector<std::string> proxies;
+    for (const QString &proxy : m_config.trustedProxies)
+        proxies.push_back(proxy.toStdString());
+    const auto makeEndpoint = [&] {
+        auto endpoint = std::make_unique<ApiServer>(limits, [api](const ApiRequest &request) { return api->handle(request); });
+        std::string ignored; // NodeConfig checked every address
+        endpoint->trustProxies(proxies, &ignored);
+        return endpoint;
+    };
+    m_endpoint = makeEndpoint();
     // A name (the host's, say) may stand for any of this machine's addresses: all of them.
     QHostAddress address;
     const bool literal = address.setAddress(bareHost);
@@ -169,7 +178,7 @@ bool NodeService::listen(QString *error)
         if (reason.empty())
             reason = attempt;
         // A fresh server for the next address: a failed one cannot listen again.
-        m_endpoint = std::make_unique<ApiServer>(limits, [api](const ApiRequest &request) { return api->handle(request); });
+        m_endpoint = makeEndpoint();
     }
     if (!listening) {
         const QString why = QString::fromStdString(reason);

@@ -9,14 +9,17 @@
 #include "managerlist.h"
 #include "nodeapi.h"
 #include "nodemetrics.h"
+#include "proxyheader.h"
 
 #include <QElapsedTimer>
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -397,6 +400,7 @@ class TestApiFuzz : public QObject
 
 private Q_SLOTS:
     void requestHandlingSurvivesFuzzing();
+    void proxyHeaderSurvivesFuzzing();
 };
 
 void TestApiFuzz::requestHandlingSurvivesFuzzing()
@@ -482,6 +486,70 @@ void TestApiFuzz::requestHandlingSurvivesFuzzing()
     QVERIFY(statuses[415] > 0);
     QVERIFY(statuses[431] > 0);
     QVERIFY(statuses[503] > 0);
+}
+
+// The PROXY header a trusted balancer sends, mutated from valid ones. Each input sits in a
+// heap block exactly as long as the header says (what the session reads), so a read past
+// it is an AddressSanitizer error; whatever address comes out must be one.
+void TestApiFuzz::proxyHeaderSurvivesFuzzing()
+{
+    const auto valid = [](unsigned char command, unsigned char family, std::size_t rest) {
+        std::vector<unsigned char> bytes = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
+                                            static_cast<unsigned char>(0x20 | command), family,
+                                            static_cast<unsigned char>(rest >> 8), static_cast<unsigned char>(rest & 0xff)};
+        for (std::size_t i = 0; i < rest; ++i)
+            bytes.push_back(static_cast<unsigned char>(i * 37 + 10));
+        return bytes;
+    };
+    const std::vector<std::vector<unsigned char>> seeds = {valid(1, 0x11, 12), valid(1, 0x21, 36), valid(0, 0x00, 0),
+                                                           valid(1, 0x11, 12 + 7), valid(1, 0x31, 216)};
+    QRandomGenerator random(Seed);
+    int accepted = 0, named = 0;
+    for (int i = 0; i < FuzzInputs / 5; ++i) {
+        std::vector<unsigned char> bytes = seeds[std::size_t(i) % seeds.size()];
+        const int mutations = 1 + int(random.bounded(4));
+        for (int m = 0; m < mutations; ++m) {
+            const quint32 at = random.bounded(quint32(bytes.size()));
+            switch (random.bounded(4)) {
+            case 0: // one byte, anywhere (the version, command and family among them)
+                bytes[at] = static_cast<unsigned char>(random.bounded(256));
+                break;
+            case 1: // the length field
+                bytes[14 + random.bounded(2)] = static_cast<unsigned char>(random.bounded(256));
+                break;
+            case 2: // the family: every value the byte can hold
+                bytes[13] = static_cast<unsigned char>(random.bounded(256));
+                break;
+            default: // fewer bytes after the fixed start than before
+                if (bytes.size() > ProxyHeader::FixedBytes)
+                    bytes.resize(ProxyHeader::FixedBytes + random.bounded(quint32(bytes.size() - ProxyHeader::FixedBytes)));
+                break;
+            }
+        }
+        std::string error;
+        const std::optional<std::size_t> rest = ProxyHeader::restLength(bytes.data(), &error);
+        if (!rest) {
+            QVERIFY(!error.empty());
+            continue;
+        }
+        QVERIFY(*rest <= ProxyHeader::MaxRestBytes);
+        ++accepted;
+        // What the session reads: the fixed start, then exactly *rest bytes (zero-filled
+        // where the mutation cut them: the session would wait for them).
+        const auto fixed = std::make_unique<unsigned char[]>(ProxyHeader::FixedBytes);
+        std::copy_n(bytes.data(), ProxyHeader::FixedBytes, fixed.get());
+        const auto restBytes = std::make_unique<unsigned char[]>(std::max<std::size_t>(*rest, 1));
+        for (std::size_t b = 0; b < *rest; ++b)
+            restBytes[b] = ProxyHeader::FixedBytes + b < bytes.size() ? bytes[ProxyHeader::FixedBytes + b] : 0;
+        const std::optional<std::string> client = ProxyHeader::clientAddress(fixed.get(), restBytes.get(), &error);
+        if (client && !client->empty()) {
+            ++named;
+            QVERIFY2(!QHostAddress(QString::fromStdString(*client)).isNull(), client->c_str());
+        }
+    }
+    qCInfo(lcFuzz, "%d PROXY headers: %d taken, %d naming a client", FuzzInputs / 5, accepted, named);
+    QVERIFY(accepted > 1000);
+    QVERIFY(named > 1000);
 }
 
 QTEST_GUILESS_MAIN(TestApiFuzz)

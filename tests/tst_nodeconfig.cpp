@@ -62,7 +62,8 @@ void TestNodeConfig::defaults()
 void TestNodeConfig::fileThenFlags()
 {
     const QString ini = writeIni("[node]\ndb=postgresql://u:p,q@h:5432/d\nname=from-file\nworkers=8\nheartbeat=5\n"
-                                 "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\napi-threads=3\n");
+                                 "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\napi-threads=3\n"
+                                 "trusted-proxy=10.0.0.5,2001:db8::5\n");
     auto config = NodeConfig::parse({u"--config"_s, ini, u"--workers"_s, u"16"_s});
     QVERIFY2(config.ok(), qPrintable(config.message()));
     QCOMPARE(config->databaseUrl, u"postgresql://u:p,q@h:5432/d"_s);
@@ -72,6 +73,7 @@ void TestNodeConfig::fileThenFlags()
     QCOMPARE(config->offlineAfterSeconds, 60);
     QCOMPARE(config->apiAddress, u"node1.example:9443"_s);
     QCOMPARE(config->apiThreads, 3);
+    QCOMPARE(config->trustedProxies, QStringList({u"10.0.0.5"_s, u"2001:db8::5"_s}));
 }
 
 void TestNodeConfig::badValues_data()
@@ -86,6 +88,10 @@ void TestNodeConfig::badValues_data()
     QTest::newRow("workers text") << base + QStringList{u"--workers"_s, u"many"_s} << u"not \"many\""_s;
     QTest::newRow("api threads zero") << base + QStringList{u"--api-threads"_s, u"0"_s} << u"--api-threads must be"_s;
     QTest::newRow("api threads 65") << base + QStringList{u"--api-threads"_s, u"65"_s} << u"--api-threads must be"_s;
+    QTest::newRow("trusted proxy name") << base + QStringList{u"--trusted-proxy"_s, u"10.0.0.5,lb.example"_s}
+                                        << u"\"lb.example\" is not one"_s;
+    QTest::newRow("trusted proxy empty entry") << base + QStringList{u"--trusted-proxy"_s, u"10.0.0.5, ,10.0.0.6"_s}
+                                               << u"--trusted-proxy must list IP addresses"_s;
     QTest::newRow("heartbeat huge") << base + QStringList{u"--heartbeat"_s, u"100000"_s} << u"--heartbeat must be"_s;
     QTest::newRow("offline before heartbeat")
         << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"15"_s} << u"at least twice"_s;
@@ -166,7 +172,7 @@ void TestNodeConfig::helpListsEveryFlag()
     const QString help = NodeConfig::helpText();
     for (const QString &flag : {u"--config"_s, u"--db"_s, u"--name"_s, u"--api"_s, u"--data-dir"_s, u"--secret-file"_s,
                                 u"--workers"_s, u"--heartbeat"_s, u"--offline-after"_s, u"--grace"_s, u"--batch"_s,
-                                u"--api-threads"_s, u"--execution-log"_s})
+                                u"--api-threads"_s, u"--trusted-proxy"_s, u"--execution-log"_s})
         QVERIFY2(help.contains(flag), qPrintable(flag));
     QProcess node;
     node.start(QStringLiteral(COHORT_NODE_PATH), {u"--help"_s});

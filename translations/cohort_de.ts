@@ -2614,6 +2614,14 @@ Letzter Kontakt: %5</translation>
         <source>Threads serving the node API, 1 to 64 (default: 1). One thread answers thousands of check-ins a second; more help only on a machine with cores to spare (docs/BENCHMARKS.md).</source>
         <translation>Threads für die Knoten-API, 1 bis 64 (Standard: 1). Ein Thread beantwortet Tausende Check-ins pro Sekunde; mehr helfen nur auf einem Rechner mit freien Kernen (docs/BENCHMARKS.md).</translation>
     </message>
+    <message>
+        <source>IP addresses of load balancers, comma-separated, that name the agent they forward with a PROXY protocol v2 header (HAProxy: send-proxy-v2); a connection from one counts as that agent&apos;s for the per-client limits. A header from any other address is refused.</source>
+        <translation>IP-Adressen von Load Balancern, durch Kommas getrennt, die den weitergeleiteten Agenten in einem PROXY-Protokoll-v2-Header nennen (HAProxy: send-proxy-v2); eine Verbindung von einem zählt für die Limits pro Client als die dieses Agenten. Ein Header von jeder anderen Adresse wird abgewiesen.</translation>
+    </message>
+    <message>
+        <source>--trusted-proxy must list IP addresses separated by commas; &quot;%1&quot; is not one.</source>
+        <translation>--trusted-proxy muss IP-Adressen durch Kommas getrennt aufführen; „%1“ ist keine.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodeIdentity</name>
