@@ -242,7 +242,9 @@ void TestNode::localJobRunsOnceOnEachOnlineNode()
 
 void TestNode::sigtermLeavesOffline()
 {
-    NodeProcess *node = m_cluster->startNode(u"leaver"_s);
+    // Workers to spare: a new node's housekeeping jobs (scheduled as it joins) may hold
+    // some of them for a long while on a slow machine, and all four jobs must run at once.
+    NodeProcess *node = m_cluster->startNode(u"leaver"_s, {u"--workers"_s, u"8"_s});
     QVERIFY(node->waitForJoined());
     const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 700}"_s), 4);
     QCOMPARE(ids.size(), 4);
@@ -274,6 +276,13 @@ void TestNode::sigtermHandsBackWhatDidNotFinish()
 {
     NodeProcess *node = m_cluster->startNode(u"impatient"_s, {u"--grace"_s, u"1"_s, u"--workers"_s, u"2"_s});
     QVERIFY(node->waitForJoined());
+    // The housekeeping a new node schedules as it joins runs first: on a slow machine it
+    // could hold a worker long enough that the two jobs below never run together.
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'"_s).toInt() >= 3
+                                 && m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')"_s)
+                                            .toInt()
+                                        == 0,
+                             120000);
     const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 60000}"_s), 2);
     QCOMPARE(ids.size(), 2);
     const QString guid = node->guid();

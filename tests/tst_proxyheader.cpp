@@ -267,9 +267,10 @@ void TestProxyHeader::serverClosesOnABadHeader()
     socket.write(prefix);
     QVERIFY(socket.waitForDisconnected(5000));
     QTRY_COMPARE(server->connections(), 0);
-    // The server goes on serving.
-    const Outcome after = connectThrough(server->port(), proxied(u"10.1.2.3"_s), m_identity.sha256());
-    QCOMPARE(clientIn(after), QByteArray("10.1.2.3"));
+    // The server goes on serving (tried again: on a loaded machine one handshake may take
+    // longer than this server's short deadline).
+    QTRY_COMPARE_WITH_TIMEOUT(clientIn(connectThrough(server->port(), proxied(u"10.1.2.3"_s), m_identity.sha256())),
+                              QByteArray("10.1.2.3"), 30000);
 }
 
 void TestProxyHeader::untrustedHeaderIsRefused()

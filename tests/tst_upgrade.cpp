@@ -135,6 +135,9 @@ void TestUpgrade::newerNodeTakesOver()
     const qint64 raisedAt =
         m_cluster->scalar(u"SELECT MAX(at) FROM audit_log WHERE action = 'cluster.upgrade'"_s).toLongLong();
     QVERIFY(raisedAt > 0);
+    // And work that comes after it: on a slow machine the older nodes may have finished
+    // the first 400 before the newer one started. Only the newer node may take these.
+    QCOMPARE(submitJobs(m_cluster->database(), sleep, 100).size(), 100);
     const QString details =
         m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'cluster.upgrade'"_s).toString();
     QVERIFY2(details.contains(u"from=%1 to=%2"_s.arg(oldVersion, newVersion)), qPrintable(details));
@@ -176,7 +179,7 @@ void TestUpgrade::newerNodeTakesOver()
     QVERIFY2(status.out.contains(u"Runs version:    %1"_s.arg(newVersion)), qPrintable(status.out + status.err));
 
     // Every queued job is done, and none was claimed by an older node after the takeover.
-    QTRY_COMPARE_WITH_TIMEOUT(jobsIn(u"succeeded"_s), 400, 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(jobsIn(u"succeeded"_s), 500, 120000);
     for (NodeProcess *node : std::as_const(old)) {
         QCOMPARE(m_cluster
                      ->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND claimed_at >= ?"_s,
@@ -187,8 +190,8 @@ void TestUpgrade::newerNodeTakesOver()
     const int byNew =
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND claimed_by = ?"_s, {next->guid()})
             .toInt();
-    qInfo("the newer node ran %d of the 400 jobs alone after the takeover", byNew);
-    QVERIFY(byNew > 0);
+    qInfo("the newer node ran %d of the 500 jobs alone after the takeover", byNew);
+    QVERIFY(byNew >= 100);
 
     // Restarted as the newer program, the same nodes (same GUIDs) come back Online and work.
     const qint64 backAt = m_cluster->scalar(u"SELECT %1"_s.arg(m_cluster->database().dialect().nowMillis())).toLongLong();
@@ -210,7 +213,7 @@ void TestUpgrade::newerNodeTakesOver()
     // by the sanitizers, made its first claim.
     sleep.payload = u"{\"ms\": 100}"_s;
     QCOMPARE(submitJobs(m_cluster->database(), sleep, 300).size(), 300);
-    QTRY_COMPARE_WITH_TIMEOUT(jobsIn(u"succeeded"_s), 700, 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(jobsIn(u"succeeded"_s), 800, 120000);
     for (NodeProcess *node : std::as_const(upgraded)) {
         const int ran = m_cluster
                             ->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND claimed_at >= ?"_s,
