@@ -93,6 +93,10 @@ public:
     // "default", "batched"; empty when the system has one way only.
     virtual QString variant() const = 0;
     QString label() const { return variant().isEmpty() ? name() : name() + u" (" + variant() + u')'; }
+    // How many jobs to queue when a measurement asks for requested: fewer for a system
+    // that could not get through more within the time budget anyway (maxJobsWhy says why).
+    virtual int jobsFor(int requested) const { return requested; }
+    virtual QString maxJobsWhy() const { return {}; }
     virtual bool supportsPostgres() const = 0;
     virtual bool supportsSqlite() const = 0;
     // A fresh database at place with the schema made.

@@ -47,6 +47,7 @@ int runPeers(QCommandLineParser &parser, const QString &command)
     bool ok = true;
     settings.runs = positive(parser, u"runs"_s, settings.runs, &ok);
     settings.drainJobs = positive(parser, u"drain-jobs"_s, settings.drainJobs, &ok);
+    settings.drainBudgetS = positive(parser, u"drain-budget"_s, settings.drainBudgetS, &ok);
     settings.failoverJobs = positive(parser, u"failover-jobs"_s, settings.failoverJobs, &ok);
     settings.sqliteJobs = positive(parser, u"sqlite-drain-jobs"_s, settings.sqliteJobs, &ok);
     settings.probes = positive(parser, u"probes"_s, settings.probes, &ok);
@@ -79,7 +80,7 @@ int runPeers(QCommandLineParser &parser, const QString &command)
             unavailable.append({folder, QString::fromUtf8(reason.readAll()).simplified()});
             continue;
         }
-        auto loaded = PeerSystem::load(QDir(peersDir).filePath(folder), QDir(buildDir).filePath(folder));
+        auto loaded = PeerSystem::load(QDir(peersDir).filePath(folder), buildDir);
         if (!loaded) {
             unavailable.append({folder, loaded.message()});
             continue;
@@ -150,6 +151,9 @@ int main(int argc, char *argv[])
         {u"measurements"_s, u"With --peers: %1 (default: all)."_s.arg(PeerMeasurements.join(u", "_s)), u"LIST"_s},
         {u"configurations"_s, u"With --peers: durable, fast (default: both)."_s, u"LIST"_s},
         {u"drain-jobs"_s, u"With --peers: jobs in a drain (default 100000)."_s, u"N"_s},
+        {u"drain-budget"_s, u"With --peers: seconds a drain may take; a slower system's rate is what it did by "
+                              "then (default 90)."_s,
+         u"S"_s},
         {u"failover-jobs"_s, u"With --peers: jobs of 100 ms in a failover run (default 30000)."_s, u"N"_s},
         {u"sqlite-drain-jobs"_s, u"With --peers: jobs in a SQLite drain (default 50000)."_s, u"N"_s},
         {u"idle-seconds"_s, u"With --peers: how long the idle load is measured (default 20)."_s, u"N"_s},

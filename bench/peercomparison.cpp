@@ -7,6 +7,7 @@
 #include "scenarios.h"
 
 #include <QProcess>
+#include <QTime>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTextStream>
@@ -21,7 +22,8 @@ namespace {
 struct Series
 {
     QList<double> runs;
-    QStringList notes;
+    QStringList notes;   // failed runs
+    QStringList remarks; // what a figure needs said (a budget ran out, jobs never taken over)
 };
 
 class Figures
@@ -55,7 +57,9 @@ public:
         for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
             const QStringList parts = it.key().split(u'\x1f');
             for (const QString &note : it->notes)
-                all.append(u"%1, %2, %3: %4"_s.arg(parts.value(0), parts.value(2), parts.value(1), note));
+                all.append(u"%1, %2, %3: failed, %4"_s.arg(parts.value(0), parts.value(2), parts.value(1), note));
+            for (const QString &remark : it->remarks)
+                all.append(u"%1, %2, %3: %4"_s.arg(parts.value(0), parts.value(2), parts.value(1), remark));
         }
         all.sort();
         return all;
@@ -73,13 +77,15 @@ private:
 QString cell(const Series &series, int decimals)
 {
     if (series.runs.isEmpty())
-        return series.notes.isEmpty() ? u"–"_s : u"failed"_s;
+        return !series.notes.isEmpty() ? u"failed"_s : !series.remarks.isEmpty() ? u"see below"_s : u"–"_s;
     const auto [low, high] = std::minmax_element(series.runs.cbegin(), series.runs.cend());
     QString text = formatNumber(median(series.runs), decimals);
     if (series.runs.size() > 1 && *low != *high)
         text += u" (%1–%2)"_s.arg(formatNumber(*low, decimals), formatNumber(*high, decimals));
     if (!series.notes.isEmpty())
         text += u" [%1 failed]"_s.arg(series.notes.size());
+    if (!series.remarks.isEmpty())
+        text += u" *"_s;
     return text;
 }
 
@@ -125,6 +131,12 @@ Result<double> pgbenchTps(Test::PostgresServer &server)
     if (!match.hasMatch())
         return makeError(ErrorCode::Database, u"no tps in pgbench's output: "_s + QString::fromUtf8(output.right(500)));
     return match.captured(1).toDouble();
+}
+
+// "[10:42:07] ": when each measurement began, for reading a long run's output.
+QString stamp()
+{
+    return u"[%1] "_s.arg(QTime::currentTime().toString(u"HH:mm:ss"_s));
 }
 
 const QString Durable = u"durable"_s;
@@ -195,15 +207,24 @@ public:
                 if (!system.supportsSqlite() || interrupted())
                     continue;
                 const Place place{nullptr, scratch.filePath(u"run-%1-%2.db"_s.arg(run).arg(++file))};
-                say(u"  sqlite, run %1/%2, %3: drain %4 jobs, 1 worker"_s.arg(run).arg(m_settings.runs)
+                say(stamp() + u"sqlite, run %1/%2, %3: drain %4 jobs, 1 worker"_s.arg(run).arg(m_settings.runs)
                         .arg(system.label())
                         .arg(m_settings.sqliteJobs));
-                auto figures = measureDrain(system, place, nullptr, m_settings.sqliteJobs, 1, m_settings.concurrency);
+                auto figures = measureDrain(system, place, nullptr, m_settings.sqliteJobs, 1, m_settings.concurrency,
+                                            m_settings.drainBudgetS);
                 if (!figures) {
                     m_figures.fail(Sqlite, u"drain"_s, system.label(), run, figures.message());
                     continue;
                 }
                 say(u"    %1 jobs/s"_s.arg(formatNumber(figures->jobsPerSecond, 0)));
+                if (figures->completed < figures->jobs) {
+                    m_figures.at(Sqlite, u"drain"_s, system.label())
+                        .remarks.append(u"run %1: %2 of %3 jobs done when the %4 s budget ran out; the rate is theirs"_s
+                                            .arg(run)
+                                            .arg(figures->completed)
+                                            .arg(figures->jobs)
+                                            .arg(m_settings.drainBudgetS));
+                }
                 m_figures.add(Sqlite, u"drain"_s, system.label(), figures->jobsPerSecond);
             }
         }
@@ -218,7 +239,7 @@ private:
     {
         if (interrupted())
             return;
-        say(u"  %1, run %2/%3, %4: drain %5 jobs, %6 worker(s)"_s.arg(configuration)
+        say(stamp() + u"%1, run %2/%3, %4: drain %5 jobs, %6 worker(s)"_s.arg(configuration)
                 .arg(run)
                 .arg(m_settings.runs)
                 .arg(system.label())
@@ -227,10 +248,17 @@ private:
         const QString figure = u"drain-%1"_s.arg(workers);
         const bool withCost = workers == m_settings.workerCounts.last();
         auto figures = measureDrain(system, place, withCost ? admin : nullptr, m_settings.drainJobs, workers,
-                                    m_settings.concurrency);
+                                    m_settings.concurrency, m_settings.drainBudgetS);
         if (!figures) {
             m_figures.fail(configuration, figure, system.label(), run, figures.message());
             return;
+        }
+        if (figures->completed < figures->jobs) {
+            m_figures.at(configuration, figure, system.label())
+                .remarks.append(u"run %1: %2 of %3 jobs done when the %4 s budget ran out; the rate is theirs"_s.arg(run)
+                                  .arg(figures->completed)
+                                  .arg(figures->jobs)
+                                  .arg(m_settings.drainBudgetS));
         }
         say(u"    %1 jobs/s%2%3"_s.arg(formatNumber(figures->jobsPerSecond, 0))
                 .arg(withCost ? u"; %1 commits and %2 WAL bytes a job"_s.arg(formatNumber(figures->commitsPerJob, 2),
@@ -248,7 +276,7 @@ private:
     {
         if (interrupted())
             return;
-        say(u"  %1, run %2/%3, %4: idle load, then %5 probes"_s.arg(configuration)
+        say(stamp() + u"%1, run %2/%3, %4: idle load, then %5 probes"_s.arg(configuration)
                 .arg(run)
                 .arg(m_settings.runs)
                 .arg(system.label())
@@ -262,6 +290,13 @@ private:
             formatNumber(figures->idleTransactionsPerSecond, 1))
                 .arg(figures->probes)
                 .arg(formatNumber(figures->p50Ms, 2), formatNumber(figures->p99Ms, 2), formatNumber(figures->maxMs, 1)));
+        if (figures->warmupCut) {
+            m_figures.at(configuration, u"probes"_s, system.label())
+                .remarks.append(u"run %1: the %2 s budget ran out within the %3 warm-up probes; all but the first "
+                                "are counted"_s.arg(run)
+                                    .arg(m_settings.probeBudgetS)
+                                    .arg(m_settings.warmupProbes));
+        }
         m_figures.add(configuration, u"p50"_s, system.label(), figures->p50Ms);
         m_figures.add(configuration, u"p99"_s, system.label(), figures->p99Ms);
         m_figures.add(configuration, u"probes"_s, system.label(), figures->probes);
@@ -272,7 +307,7 @@ private:
     {
         if (interrupted())
             return;
-        say(u"  %1, run %2/%3, %4: failover, %5 jobs of %6 ms, 3 workers"_s.arg(configuration)
+        say(stamp() + u"%1, run %2/%3, %4: failover, %5 jobs of %6 ms, 3 workers"_s.arg(configuration)
                 .arg(run)
                 .arg(m_settings.runs)
                 .arg(system.label())
@@ -299,7 +334,7 @@ private:
             m_figures.add(configuration, u"takeover"_s, label, figures->takeoverS);
         else
             m_figures.at(configuration, u"takeover"_s, label)
-                .notes.append(u"run %1: %2 of %3 never ran elsewhere"_s.arg(run).arg(figures->stillHeld).arg(figures->held));
+                .remarks.append(u"run %1: %2 of %3 never ran elsewhere"_s.arg(run).arg(figures->stillHeld).arg(figures->held));
         if (figures->noticedMs >= 0)
             m_figures.add(configuration, u"noticed"_s, label, figures->noticedMs);
         m_figures.add(configuration, u"held"_s, label, figures->held);
@@ -316,7 +351,7 @@ private:
     {
         if (interrupted())
             return;
-        say(u"  %1, run %2/%3: the machine's ceiling"_s.arg(configuration).arg(run).arg(m_settings.runs));
+        say(stamp() + u"%1, run %2/%3: the machine's ceiling"_s.arg(configuration).arg(run).arg(m_settings.runs));
         auto tps = pgbenchTps(server);
         if (tps) {
             say(u"    pgbench simple-update: %1 transactions/s"_s.arg(formatNumber(*tps, 0)));
@@ -503,10 +538,15 @@ QString Comparison::report(const QList<Unavailable> &unavailable) const
     text += u"### Systems\n\n| system | how it ran |\n|---|---|\n"_s;
     for (const auto &system : m_systems) {
         const auto *peer = dynamic_cast<const PeerSystem *>(system.get());
-        text += u"| %1 | %2 |\n"_s.arg(system->label(),
+        QString capped;
+        if (system->jobsFor(m_settings.drainJobs) < m_settings.drainJobs)
+            capped = u" **At most %1 jobs a run**: %2."_s.arg(formatNumber(system->jobsFor(m_settings.drainJobs), 0),
+                                                             system->maxJobsWhy());
+        text += u"| %1 | %2%3 |\n"_s.arg(system->label(),
                                        peer ? peer->language() + u"; "_s + peer->variantText()
                                             : u"cohort-node with its defaults (--batch 64, --heartbeat 10, "
-                                              "--offline-after 180); C++, Qt 6"_s);
+                                              "--offline-after 180); C++, Qt 6"_s,
+                                       capped);
     }
     for (const Unavailable &missing : unavailable)
         text += u"| %1 | **not measured**: %2 |\n"_s.arg(missing.peer, missing.reason);
@@ -534,7 +574,7 @@ QString Comparison::report(const QList<Unavailable> &unavailable) const
         text += u'\n';
     }
     if (const QStringList notes = m_figures.notes(); !notes.isEmpty()) {
-        text += u"### Failed runs and remarks\n\n"_s;
+        text += u"### Remarks (*) and failed runs\n\n"_s;
         for (const QString &note : notes)
             text += u"- "_s + note + u'\n';
         text += u'\n';

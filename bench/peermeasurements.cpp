@@ -3,6 +3,7 @@
 #include "benchsupport.h"
 #include "database.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
@@ -81,6 +82,49 @@ Result<qint64> walBytesSince(Database &admin, const QString &position)
     return query->next() ? query->value(0).toLongLong() : 0;
 }
 
+// Asks the system how many jobs are left, and how long to wait before asking again: a
+// count that takes long (a scan of a big table) is asked less often, so the polls never
+// take more than about a twentieth of a CPU from the system being measured.
+class RemainingPoll
+{
+public:
+    explicit RemainingPoll(SystemRun &run)
+        : m_run(run)
+    {}
+
+    Result<qint64> ask()
+    {
+        QElapsedTimer took;
+        took.start();
+        auto left = m_run.remaining();
+        m_intervalMs = std::max<qint64>(PollMs, took.elapsed() * 20);
+        return left;
+    }
+
+    // Waits until check() is true (or fails), asking no more often than the last count allows.
+    Result<void> until(const QString &what, qint64 timeoutMs, const std::function<Result<bool>()> &check)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        for (;;) {
+            if (interrupted())
+                return interruptedError();
+            auto done = check();
+            if (!done)
+                return makeError(done.code(), what + u": "_s + done.message());
+            if (*done)
+                return {};
+            if (deadline.hasExpired())
+                return makeError(ErrorCode::Unavailable,
+                                 u"timed out after %1 s waiting for %2"_s.arg(timeoutMs / 1000).arg(what));
+            pause(int(m_intervalMs));
+        }
+    }
+
+private:
+    SystemRun &m_run;
+    qint64 m_intervalMs = PollMs;
+};
+
 // Reads a run's events as they come: starts and finishes per key, in order.
 class EventBook
 {
@@ -156,8 +200,9 @@ private:
 } // namespace
 
 Result<DrainFigures> measureDrain(System &system, const Place &place, Database *admin, int jobs, int workers,
-                                  int concurrency)
+                                  int concurrency, int budgetS)
 {
+    jobs = system.jobsFor(jobs);
     auto opened = system.open(place);
     if (!opened)
         return opened.error();
@@ -177,32 +222,50 @@ Result<DrainFigures> measureDrain(System &system, const Place &place, Database *
 
     EventBook book;
     qint64 endMicros = 0;
-    const int timeoutMs = 600000 + jobs * 10; // far below anything sane: 100 jobs/s
-    auto drained = waitFor(u"%1 jobs to complete"_s.arg(jobs), timeoutMs, PollMs, [&]() -> Result<bool> {
+    qint64 left = jobs;
+    QElapsedTimer clock;
+    clock.start();
+    const qint64 startTimeoutMs = 600000; // the first job must start by then
+    RemainingPoll poll(run);
+    auto drained = poll.until(u"%1 jobs to complete"_s.arg(jobs), std::numeric_limits<qint64>::max() / 2,
+                              [&]() -> Result<bool> {
         if (auto alive = run.workersAlive(); !alive)
             return alive.error();
         if (auto read = book.read(run); !read)
             return read.error();
         const qint64 asked = systemMicros();
-        auto left = run.remaining();
-        if (!left)
-            return left.error();
-        if (*left > 0)
+        auto remaining = poll.ask();
+        if (!remaining)
+            return remaining.error();
+        left = *remaining;
+        if (left == 0) {
+            endMicros = asked; // the snapshot that saw none left was taken after this
+            return true;
+        }
+        if (book.startCount() == 0) {
+            if (clock.elapsed() > startTimeoutMs)
+                return measureError(u"no job started within %1 s"_s.arg(startTimeoutMs / 1000));
             return false;
-        endMicros = asked; // the snapshot that saw none left was taken after this
-        return true;
+        }
+        if (asked - book.firstStart() >= qint64(budgetS) * 1'000'000) {
+            endMicros = asked; // out of time: the rate is what was done by now
+            return true;
+        }
+        return false;
     });
     if (!drained)
         return drained.error();
     if (auto read = book.read(run); !read)
         return read.error();
-    if (book.starts().size() != jobs)
+    if (left == 0 && book.starts().size() != jobs)
         return measureError(u"%1 jobs started, not %2"_s.arg(book.starts().size()).arg(jobs));
     if (book.firstStart() >= endMicros)
         return measureError(u"the drain ended before its first job started"_s);
 
     DrainFigures figures;
-    figures.jobsPerSecond = double(jobs) / (double(endMicros - book.firstStart()) / 1e6);
+    figures.jobs = jobs;
+    figures.completed = jobs - left;
+    figures.jobsPerSecond = double(figures.completed) / (double(endMicros - book.firstStart()) / 1e6);
     figures.executedTwice = book.keysWithMore(book.starts());
     if (auto stopped = run.stopWorkers(); !stopped)
         return stopped.error();
@@ -215,8 +278,9 @@ Result<DrainFigures> measureDrain(System &system, const Place &place, Database *
         auto after = settledTransactions(*admin, database);
         if (!after)
             return after.error();
-        figures.commitsPerJob = double(*after - before.transactions - own) / jobs;
-        figures.walBytesPerJob = double(*wal) / jobs;
+        // Per job completed; a drain cut short by its budget still paid for queueing them all.
+        figures.commitsPerJob = double(*after - before.transactions - own) / double(figures.completed);
+        figures.walBytesPerJob = double(*wal) / double(figures.completed);
     }
     return figures;
 }
@@ -254,14 +318,24 @@ Result<LatencyFigures> measureLatency(System &system, const Place &place, Databa
     EventBook book;
     if (auto read = book.read(run); !read)
         return read.error();
-    QList<double> latencies;
-    for (auto it = book.enqueued().cbegin(); it != book.enqueued().cend(); ++it) {
-        if (it.key() < ProbeKeys + settings.warmupProbes)
-            continue;
-        const QList<JobEvent> starts = book.starts().value(it.key());
-        if (starts.isEmpty())
-            continue; // enqueued as the time budget ran out
-        latencies.append(double(starts.first().micros - it.value()) / 1000.0);
+    // The warm-up probes are left out; a system so slow that the time budget ran out
+    // within them gets all its probes but the first.
+    auto latenciesFrom = [&](qint64 firstKey) {
+        QList<double> found;
+        for (auto it = book.enqueued().cbegin(); it != book.enqueued().cend(); ++it) {
+            if (it.key() < firstKey)
+                continue;
+            const QList<JobEvent> starts = book.starts().value(it.key());
+            if (starts.isEmpty())
+                continue; // enqueued as the time budget ran out
+            found.append(double(starts.first().micros - it.value()) / 1000.0);
+        }
+        return found;
+    };
+    QList<double> latencies = latenciesFrom(ProbeKeys + settings.warmupProbes);
+    if (latencies.isEmpty()) {
+        latencies = latenciesFrom(ProbeKeys + 1);
+        figures.warmupCut = true;
     }
     if (latencies.isEmpty())
         return measureError(u"no probe started within %1 s"_s.arg(settings.probeBudgetS));
@@ -278,7 +352,7 @@ Result<FailoverFigures> measureFailover(System &system, const Place &place, cons
     if (!opened)
         return opened.error();
     SystemRun &run = **opened;
-    const int jobs = settings.failoverJobs;
+    const int jobs = system.jobsFor(settings.failoverJobs);
     if (auto queued = run.enqueue(jobs, 0, settings.failoverJobMs); !queued)
         return queued.error();
     if (auto started = run.startWorkers(3, settings.failoverConcurrency); !started)
@@ -290,15 +364,18 @@ Result<FailoverFigures> measureFailover(System &system, const Place &place, cons
     EventBook book;
     QElapsedTimer running;
     running.start();
-    auto busy = waitFor(u"a fifth of the jobs to complete"_s, 300000, PollMs, [&]() -> Result<bool> {
+    RemainingPoll poll(run);
+    auto busy = poll.until(u"a fifth of the jobs to complete"_s, 600000, [&]() -> Result<bool> {
         if (auto alive = run.workersAlive(); !alive)
             return alive.error();
         if (auto read = book.read(run); !read)
             return read.error();
-        auto left = run.remaining();
+        auto left = poll.ask();
         if (!left)
             return left.error();
-        return *left <= jobs * 4 / 5 && running.elapsed() >= settings.failoverSettleS * 1000;
+        if (running.elapsed() < settings.failoverSettleS * 1000)
+            return false;
+        return *left <= jobs * 4 / 5 || running.elapsed() >= qint64(settings.failoverBusyS) * 1000;
     });
     if (!busy)
         return busy.error();
@@ -306,6 +383,7 @@ Result<FailoverFigures> measureFailover(System &system, const Place &place, cons
     // The victim: the worker holding the most, as the system records it or, when it does
     // not say, as the events show (started, not finished).
     FailoverFigures figures;
+    figures.jobs = jobs;
     qint64 most = -1;
     for (const QString &worker : run.workerNames()) {
         auto held = run.heldBy(worker);
@@ -336,12 +414,12 @@ Result<FailoverFigures> measureFailover(System &system, const Place &place, cons
     const double expectedS = double(jobs) * settings.failoverJobMs / 1000.0 / (2.0 * settings.failoverConcurrency);
     const int waitMs = int(expectedS * 2000) + settings.failoverWaitS * 1000;
     qint64 left = -1;
-    auto finished = waitFor(u"the jobs to complete"_s, waitMs, PollMs, [&]() -> Result<bool> {
+    auto finished = poll.until(u"the jobs to complete"_s, waitMs, [&]() -> Result<bool> {
         if (auto alive = run.workersAlive(); !alive)
             return alive.error();
         if (auto read = book.read(run); !read)
             return read.error();
-        auto remaining = run.remaining();
+        auto remaining = poll.ask();
         if (!remaining)
             return remaining.error();
         left = *remaining;

@@ -17,6 +17,7 @@ struct PeerSettings
 {
     int runs = 3;
     int drainJobs = 100000;
+    int drainBudgetS = 90; // a slower system's rate is what it did in that time, from its first start
     QList<int> workerCounts{1, 2, 3};
     int concurrency = 4; // jobs at once per worker process (cohort-node's default --workers)
     int probes = 1000;
@@ -26,8 +27,9 @@ struct PeerSettings
     int failoverJobs = 30000;
     int failoverJobMs = 100;
     int failoverConcurrency = 50;
-    int failoverWaitS = 120;  // after the kill, beyond the drain's own time
+    int failoverWaitS = 60;   // after the kill, beyond twice the drain's expected time
     int failoverSettleS = 8;  // the workers run at least this long before the kill
+    int failoverBusyS = 60;   // and then kill once a fifth is done, or after this long
     int idleSeconds = 20;
     int sqliteJobs = 50000;
     QStringList measurements; // drain, latency, failover, ceiling, sqlite
@@ -41,6 +43,8 @@ struct DrainFigures
     double commitsPerJob = -1; // PostgreSQL only
     double walBytesPerJob = -1;
     qint64 executedTwice = 0;
+    int jobs = 0;         // queued
+    qint64 completed = 0; // fewer than the jobs when the time budget ran out first
 };
 
 struct LatencyFigures
@@ -50,6 +54,7 @@ struct LatencyFigures
     double p99Ms = 0;
     double maxMs = 0;
     double idleTransactionsPerSecond = -1;
+    bool warmupCut = false; // the budget ran out within the warm-up: only the first probe left out
 };
 
 struct FailoverFigures
@@ -64,11 +69,12 @@ struct FailoverFigures
     qint64 executedTwice = 0;
     qint64 finishedTwice = -1;  // from E events (-1: the system records none)
     qint64 completedTwice = -1; // as the system records it (-1: it does not say)
+    int jobs = 0;               // queued
 };
 
 // Admin connection to the server's "postgres" database, for statistics; null on SQLite.
 Result<DrainFigures> measureDrain(System &system, const Place &place, Database *admin, int jobs, int workers,
-                                  int concurrency);
+                                  int concurrency, int budgetS);
 Result<LatencyFigures> measureLatency(System &system, const Place &place, Database *admin,
                                       const PeerSettings &settings);
 Result<FailoverFigures> measureFailover(System &system, const Place &place, const PeerSettings &settings);

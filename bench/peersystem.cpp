@@ -366,6 +366,17 @@ QString PeerSystem::language() const
     return m_manifest.value(u"language"_s).toString();
 }
 
+int PeerSystem::jobsFor(int requested) const
+{
+    const int most = m_manifest.value(u"maxJobs"_s).toInt();
+    return most > 0 ? std::min(most, requested) : requested;
+}
+
+QString PeerSystem::maxJobsWhy() const
+{
+    return m_manifest.value(u"maxJobsWhy"_s).toString();
+}
+
 QString PeerSystem::runner() const
 {
     return QDir(m_folder).filePath(u"runner"_s);

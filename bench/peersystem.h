@@ -20,6 +20,8 @@ public:
     QString variant() const override { return m_variant; }
     QString variantText() const;
     QString language() const;
+    int jobsFor(int requested) const override;
+    QString maxJobsWhy() const override;
     bool supportsPostgres() const override { return !remainingSql(QStringLiteral("postgres")).isEmpty(); }
     bool supportsSqlite() const override { return !remainingSql(QStringLiteral("sqlite")).isEmpty(); }
     Result<std::unique_ptr<SystemRun>> open(const Place &place) override;

@@ -198,11 +198,11 @@ if ($command eq 'probe') {
     my $t = micros();
     log_line($log, "Q $key $t probe\n");
     eval { $minion->enqueue($TASK => [$key, 0]); 1 } or fail("enqueue of probe job $key failed: $@");
-    my $deadline = Time::HiRes::time() + 10;
+    my $deadline = Time::HiRes::time() + 60;
     until ($started{$key}) {
       $read_new->();
       last if $started{$key};
-      fail("probe job $key did not start within 10 s") if Time::HiRes::time() > $deadline;
+      fail("probe job $key did not start within 60 s") if Time::HiRes::time() > $deadline;
       Time::HiRes::sleep(0.0002);
     }
   }
