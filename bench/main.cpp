@@ -48,6 +48,8 @@ int runPeers(QCommandLineParser &parser, const QString &command)
     settings.runs = positive(parser, u"runs"_s, settings.runs, &ok);
     settings.drainJobs = positive(parser, u"drain-jobs"_s, settings.drainJobs, &ok);
     settings.drainBudgetS = positive(parser, u"drain-budget"_s, settings.drainBudgetS, &ok);
+    settings.probeBudgetS = positive(parser, u"probe-budget"_s, settings.probeBudgetS, &ok);
+    settings.failoverWaitS = positive(parser, u"failover-wait"_s, settings.failoverWaitS, &ok);
     settings.failoverJobs = positive(parser, u"failover-jobs"_s, settings.failoverJobs, &ok);
     settings.sqliteJobs = positive(parser, u"sqlite-drain-jobs"_s, settings.sqliteJobs, &ok);
     settings.probes = positive(parser, u"probes"_s, settings.probes, &ok);
@@ -153,6 +155,10 @@ int main(int argc, char *argv[])
         {u"drain-jobs"_s, u"With --peers: jobs in a drain (default 100000)."_s, u"N"_s},
         {u"drain-budget"_s, u"With --peers: seconds a drain may take; a slower system's rate is what it did by "
                               "then (default 90)."_s,
+         u"S"_s},
+        {u"probe-budget"_s, u"With --peers: seconds the probes of one latency run may take (default 60)."_s, u"S"_s},
+        {u"failover-wait"_s, u"With --peers: seconds a failover run waits after the kill, beyond twice its expected "
+                               "drain time (default 60)."_s,
          u"S"_s},
         {u"failover-jobs"_s, u"With --peers: jobs of 100 ms in a failover run (default 30000)."_s, u"N"_s},
         {u"sqlite-drain-jobs"_s, u"With --peers: jobs in a SQLite drain (default 50000)."_s, u"N"_s},
