@@ -164,6 +164,12 @@ void pause(int ms)
 Result<void> waitFor(const QString &what, int timeoutMs, int intervalMs,
                      const std::function<Result<bool>()> &check)
 {
+    return waitFor(what, timeoutMs, [intervalMs] { return intervalMs; }, check);
+}
+
+Result<void> waitFor(const QString &what, int timeoutMs, const std::function<int()> &intervalMs,
+                     const std::function<Result<bool>()> &check)
+{
     QDeadlineTimer deadline(timeoutMs);
     for (;;) {
         if (interrupted())
@@ -177,7 +183,7 @@ Result<void> waitFor(const QString &what, int timeoutMs, int intervalMs,
             return makeError(ErrorCode::Unavailable,
                              u"timed out after %1 s waiting for %2"_s.arg(timeoutMs / 1000).arg(what));
         QCoreApplication::processEvents();
-        QThread::msleep(quint64(intervalMs));
+        QThread::msleep(quint64(intervalMs()));
     }
 }
 

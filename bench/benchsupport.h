@@ -43,6 +43,9 @@ void pause(int ms);
 // timeoutMs or when interrupted. what names the condition in the error.
 Result<void> waitFor(const QString &what, int timeoutMs, int intervalMs,
                      const std::function<Result<bool>()> &check);
+// The same, asking intervalMs() before each pause how long it should be.
+Result<void> waitFor(const QString &what, int timeoutMs, const std::function<int()> &intervalMs,
+                     const std::function<Result<bool>()> &check);
 
 double median(QList<double> values);
 // Nearest-rank percentile, fraction in (0, 1].

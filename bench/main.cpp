@@ -226,18 +226,11 @@ int main(int argc, char *argv[])
     QString report = u"## Results\n\n"_s + resultsTable(rows);
     if (const QString notes = notesList(rows); !notes.isEmpty())
         report += u"\nNotes:\n\n"_s + notes;
-    report += u"\n## Machine\n\n"_s;
-    report += u"- Command: `%1`\n"_s.arg(command);
-    report += u"- Date: %1\n"_s.arg(machine.date);
-    report += u"- Commit: %1\n"_s.arg(machine.commit);
-    report += u"- CPU: %1, %2 CPUs\n"_s.arg(machine.cpuModel).arg(machine.cpus);
-    report += u"- Memory: %1\n"_s.arg(machine.memory);
-    report += u"- System: %1, Qt %2\n"_s.arg(machine.kernel, QString::fromLatin1(qVersion()));
+    report += machineSection(machine, command, loadBefore);
     report += u"- Database: %1 (the test harness's private server)\n"_s.arg(serverText);
     if (!durableText.isEmpty())
         report += u"- Database for agent-checkins: %1 (a second private server, with PostgreSQL's durable defaults)\n"_s.arg(
             durableText);
-    report += u"- Load average (1, 5, 15 min) before: %1; after: %2\n"_s.arg(loadBefore, loadAverage());
     report +=
         u"- Runs per measurement: %1; %2\n"_s.arg(settings.runs)
             .arg(settings.countJobsRows ? u"throughput runs end by polling COUNT(*) over jobs"_s

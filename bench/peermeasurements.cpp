@@ -3,7 +3,6 @@
 #include "benchsupport.h"
 #include "database.h"
 
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
@@ -102,22 +101,9 @@ public:
     }
 
     // Waits until check() is true (or fails), asking no more often than the last count allows.
-    Result<void> until(const QString &what, qint64 timeoutMs, const std::function<Result<bool>()> &check)
+    Result<void> until(const QString &what, int timeoutMs, const std::function<Result<bool>()> &check)
     {
-        QDeadlineTimer deadline(timeoutMs);
-        for (;;) {
-            if (interrupted())
-                return interruptedError();
-            auto done = check();
-            if (!done)
-                return makeError(done.code(), what + u": "_s + done.message());
-            if (*done)
-                return {};
-            if (deadline.hasExpired())
-                return makeError(ErrorCode::Unavailable,
-                                 u"timed out after %1 s waiting for %2"_s.arg(timeoutMs / 1000).arg(what));
-            pause(int(m_intervalMs));
-        }
+        return waitFor(what, timeoutMs, [this] { return int(m_intervalMs); }, check);
     }
 
 private:
@@ -227,7 +213,7 @@ Result<DrainFigures> measureDrain(System &system, const Place &place, Database *
     clock.start();
     const qint64 startTimeoutMs = 600000; // the first job must start by then
     RemainingPoll poll(run);
-    auto drained = poll.until(u"%1 jobs to complete"_s.arg(jobs), std::numeric_limits<qint64>::max() / 2,
+    auto drained = poll.until(u"%1 jobs to complete"_s.arg(jobs), std::numeric_limits<int>::max(),
                               [&]() -> Result<bool> {
         if (auto alive = run.workersAlive(); !alive)
             return alive.error();
