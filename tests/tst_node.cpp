@@ -158,7 +158,12 @@ void TestNode::hungNodeIsFencedOff()
 {
     // A hung node keeps its process and its database session: only the heartbeat rule
     // finds it. When it wakes, its completions must not count.
-    NodeProcess *hung = m_cluster->startNode(u"hung"_s, {u"--offline-after"_s, u"3"_s});
+    // A short threshold keeps the test quick, but not 3 s: a node's claims stand only as long
+    // as the threshold after its last heartbeat, and under the sanitizers on a loaded machine
+    // a heartbeat 2 s late made the node hand its claims back before it started them, round
+    // after round, so the four never ran at once.
+    const QString threshold = u"8"_s;
+    NodeProcess *hung = m_cluster->startNode(u"hung"_s, {u"--offline-after"_s, threshold});
     QVERIFY(hung->waitForJoined());
     // Jobs long enough (10 s) that the test sees all four running at once even when a
     // loaded machine slows its polling and the node's claims (1 s jobs once finished
@@ -168,14 +173,14 @@ void TestNode::hungNodeIsFencedOff()
     const QString guid = hung->guid();
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
-        30000);
+        60000);
     // Started, not only claimed: a claimed job not started when it wakes is handed back,
     // not run (its claim may have been revoked meanwhile).
     QTRY_VERIFY_WITH_TIMEOUT(std::all_of(ids.cbegin(), ids.cend(),
                                          [&](qint64 id) { return m_cluster->executions().value(id) == 1; }),
                              30000);
     QVERIFY(hung->stopOutsideWriteTransaction());
-    NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--offline-after"_s, u"3"_s});
+    NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--offline-after"_s, threshold});
     QVERIFY(peer->waitForJoined());
     const QString peerGuid = peer->guid();
 
@@ -185,7 +190,7 @@ void TestNode::hungNodeIsFencedOff()
                                                 "AND id IN (%1)"_s.arg(idList(ids)),
                                                 {peerGuid})
                                   .toInt(),
-                              4, 30000);
+                              4, 60000);
 
     hung->signal(SIGCONT);
     // It wakes, finishes its sleeps late, and is told no; then it joins again.
@@ -251,7 +256,7 @@ void TestNode::sigtermLeavesOffline()
     const QString guid = node->guid();
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 4,
-        30000);
+        60000);
     // Started, not only claimed: claimed jobs that have not started when the stop
     // begins are handed back rather than run.
     auto allStarted = [&] {
