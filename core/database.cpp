@@ -41,8 +41,11 @@ struct ThreadConnections
 {
     QStringList names;
     QHash<QString, quint64> serials;
+    // Statements kept prepared, by connection and SQL text; dropped before their connection.
+    QHash<QString, QHash<QString, std::shared_ptr<QSqlQuery>>> statements;
     ~ThreadConnections()
     {
+        statements.clear();
         for (const QString &name : std::as_const(names))
             QSqlDatabase::removeDatabase(name);
     }
@@ -186,9 +189,29 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
     return db;
 }
 
+Result<QSqlQuery *> Database::kept(const QString &sql, const QString &doing)
+{
+    auto db = connection();
+    if (!db)
+        return db.error();
+    std::shared_ptr<QSqlQuery> &query = threadConnections.localData().statements[connectionName()][sql];
+    if (query)
+        return query.get();
+    auto made = std::make_shared<QSqlQuery>(*db);
+    if (!made->prepare(sql)) {
+        Error error = sqlError(*made, doing.isEmpty() ? sql.simplified() : doing);
+        threadConnections.localData().statements[connectionName()].remove(sql);
+        return noteFailure(db, error);
+    }
+    query = std::move(made);
+    return query.get();
+}
+
 void Database::resetConnection()
 {
     const QString name = connectionName();
+    if (threadConnections.hasLocalData())
+        threadConnections.localData().statements.remove(name);
     if (!QSqlDatabase::contains(name))
         return;
     QSqlDatabase::removeDatabase(name);

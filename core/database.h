@@ -53,6 +53,12 @@ public:
     Result<QSqlQuery> exec(const QString &sql, const QVariantList &values = {},
                            const QString &doing = {});
 
+    // sql prepared once on the calling thread's connection and kept prepared until that
+    // connection is reset or the thread ends: for statements run often, whose prepare and
+    // deallocate would otherwise cost two more round trips each time. Bind, exec() and
+    // finish() it before anything else runs it. Not for SQL that varies without bound.
+    Result<QSqlQuery *> kept(const QString &sql, const QString &doing = {});
+
     // Runs work(db) in a write transaction (Dialect::beginWrite) on the calling thread's
     // connection: committed when work returns a value, rolled back when it returns an
     // error. A lost connection is reset so the next call reconnects.

@@ -161,6 +161,8 @@ public:
     static QString storableError(const QString &error);
 
 private:
+    // submit() of one job on PostgreSQL: one statement, one round trip.
+    static Result<int> submitOne(Database &database, const JobSpec &job);
     Result<QSqlQuery *> prepared(const QString &key, const QString &sql);
     Error failed(Error error);
     // A statement in a transaction on db failed: ends the statement and the transaction.

@@ -8,6 +8,8 @@
 #include "testdatabase.h"
 
 #include <QSemaphore>
+#include <QSignalSpy>
+#include <QSqlDriver>
 #include <QSysInfo>
 #include <QTest>
 #include <QThread>
@@ -70,6 +72,8 @@ private Q_SLOTS:
     void handBackDoesNotUseAnAttempt();
     void localJobRunsOncePerNodeOnlineWhenSubmitted();
     void scheduleKeyMakesOneJob();
+    void oneJobWakesTheNodesOnce();
+    void oneJobSurvivesALostConnection();
     void badSpecsAreRefused();
     void onlyOnePeerMarksANodeOffline();
     void aPeerThatBeatsAgainIsNotMarkedOffline();
@@ -108,9 +112,17 @@ void TestJobPool::claimAndCompleteAddToStats()
     QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(5, spec(u"noop"_s))), 5);
     const NodeJoin nodeA = registered(u"node-a"_s);
     JobPool pool(database(), nodeA.guid, nodeA.incarnation);
+    QFETCH_GLOBAL(QString, backend);
+    const bool postgres = backend == u"postgresql"_s;
+    if (postgres) // durable on this connection, whatever the test server's default
+        QVERIFY(database().exec(u"SET synchronous_commit = on"_s).ok());
     auto claimed = pool.claim(10);
     QVERIFY2(claimed.ok(), qPrintable(claimed.message()));
     QCOMPARE(claimed->size(), 5);
+    // A claim on PostgreSQL commits without waiting for the disk, and only the claim: the
+    // completion that follows on the same connection must still wait for it.
+    if (postgres)
+        QCOMPARE(scalar(database(), u"SHOW synchronous_commit"_s).toString(), u"on"_s);
     QList<JobOutcome> outcomes;
     for (const ClaimedJob &job : std::as_const(*claimed)) {
         QCOMPARE(job.attempts, 1);
@@ -276,6 +288,73 @@ void TestJobPool::scheduleKeyMakesOneJob()
     QCOMPARE(*JobPool::submit(database(), {scheduled}), 1);
     QCOMPARE(*JobPool::submit(database(), {scheduled, scheduled}), 0);
     QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs"_s).toInt(), 1);
+}
+
+void TestJobPool::oneJobWakesTheNodesOnce()
+{
+    // One job on PostgreSQL goes in one statement (kept prepared) that also wakes the
+    // listening nodes, once, with the job's scope; a job whose schedule key is taken wakes
+    // nobody. SQLite has no notifications: only the rows count there.
+    QFETCH_GLOBAL(QString, backend);
+    auto listener = Database::fromUrl(m_fixture.testDatabase().url());
+    QVERIFY2(listener, qPrintable(listener.message()));
+    auto connection = (*listener)->connection();
+    QVERIFY2(connection, qPrintable(connection.message()));
+    const bool notifications = database().dialect().hasNotifications();
+    QCOMPARE(notifications, backend == u"postgresql"_s);
+    QSqlDriver *driver = connection->driver();
+    QSignalSpy woken(driver, &QSqlDriver::notification);
+    if (notifications)
+        QVERIFY(driver->subscribeToNotification(QString::fromUtf16(JobsChannel)));
+
+    JobSpec scheduled = spec(u"rollup-stats"_s);
+    scheduled.scheduleKey = u"rollup-stats@2000"_s;
+    JobSpec local = spec(u"clear-cache"_s);
+    local.scope = JobScope::Local;
+    for (int round = 0; round < 3; ++round) // the second and third run the kept statement
+        QCOMPARE(*JobPool::submit(database(), {spec(u"noop"_s)}), 1);
+    QCOMPARE(*JobPool::submit(database(), {scheduled}), 1);
+    QCOMPARE(*JobPool::submit(database(), {scheduled}), 0);
+    QCOMPARE(*JobPool::submit(database(), {local}), 1);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE scope = 'pool'"_s).toInt(), 4);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE scope = 'local'"_s).toInt(), 1);
+    if (!notifications)
+        return;
+    QTRY_COMPARE(woken.size(), 5);
+    QStringList payloads;
+    for (const QList<QVariant> &signal : std::as_const(woken)) {
+        QCOMPARE(signal.at(0).toString(), QString::fromUtf16(JobsChannel));
+        payloads << signal.at(2).toString();
+    }
+    QCOMPARE(payloads, QStringList({u"pool"_s, u"pool"_s, u"pool"_s, u"pool"_s, u"local"_s}));
+    // None more arrives for the duplicate.
+    QTest::qWait(200);
+    QCOMPARE(woken.size(), 5);
+}
+
+void TestJobPool::oneJobSurvivesALostConnection()
+{
+    // The kept statement dies with its connection: the submit that finds it dead says the
+    // database is unavailable, and the next one prepares it again on a new connection.
+    // (SQLite has no server session to lose: there the connection is dropped by hand.)
+    QFETCH_GLOBAL(QString, backend);
+    QCOMPARE(*JobPool::submit(database(), {spec(u"noop"_s)}), 1);
+    if (backend == u"postgresql"_s) {
+        const qint64 pid = scalar(database(), u"SELECT pg_backend_pid()"_s).toLongLong();
+        QVERIFY(pid > 0);
+        auto killer = Database::fromUrl(m_fixture.testDatabase().url());
+        QVERIFY2(killer, qPrintable(killer.message()));
+        QVERIFY(scalar(**killer, u"SELECT pg_terminate_backend(?)"_s, {pid}).toBool());
+        auto lost = JobPool::submit(database(), {spec(u"noop"_s)});
+        QVERIFY(!lost);
+        QCOMPARE(lost.error().code, ErrorCode::Unavailable);
+        QCOMPARE(*JobPool::submit(database(), {spec(u"noop"_s)}), 1);
+        QVERIFY(scalar(database(), u"SELECT pg_backend_pid()"_s).toLongLong() != pid);
+    } else {
+        database().resetConnection();
+        QCOMPARE(*JobPool::submit(database(), {spec(u"noop"_s)}), 1);
+    }
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs"_s).toInt(), 2);
 }
 
 void TestJobPool::badSpecsAreRefused()
