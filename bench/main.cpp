@@ -57,6 +57,11 @@ int runPeers(QCommandLineParser &parser, const QString &command)
     settings.measurements = listOption(parser, u"measurements"_s, PeerMeasurements, u"measurement"_s, &ok);
     settings.configurations =
         listOption(parser, u"configurations"_s, {u"durable"_s, u"fast"_s}, u"configuration"_s, &ok);
+    // The charts go beside the report, when there is a report file.
+    if (const QString output = parser.value(u"output"_s); !output.isEmpty()) {
+        settings.chartDirectory = QFileInfo(output).absolutePath();
+        QDir().mkpath(settings.chartDirectory);
+    }
     const QString peersDir = QStringLiteral(COHORT_SOURCE_DIR "/bench/peers");
     const QString buildDir = parser.isSet(u"peers-build"_s) ? parser.value(u"peers-build"_s) : u"peers"_s;
     QStringList folders;

@@ -5,7 +5,10 @@
 #include "peersystem.h"
 #include "postgresserver.h"
 #include "scenarios.h"
+#include "svgbarchart.h"
 
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QTime>
 #include <QRegularExpression>
@@ -231,6 +234,8 @@ public:
     }
 
     QString report(const QList<Unavailable> &unavailable) const;
+    // The chart of one configuration's drain and latency (SVG; empty without figures).
+    QString chart(const QString &configuration) const;
     bool failed() const { return m_figures.failed(); }
 
 private:
@@ -414,7 +419,7 @@ QString Comparison::configurationTables(const QString &configuration) const
                 system->label() == cohort ? u"–"_s
                                           : ratio(m_figures.value(configuration, most, cohort),
                                                   m_figures.value(configuration, most, system->label())),
-                cell(m_figures.value(configuration, u"commits"_s, system->label()), 2),
+                cell(m_figures.value(configuration, u"commits"_s, system->label()), 3),
                 cell(m_figures.value(configuration, u"wal"_s, system->label()), 0));
         }
         text += u'\n';
@@ -470,6 +475,49 @@ QString Comparison::configurationTables(const QString &configuration) const
                     cell(m_figures.value(configuration, u"loop-50"_s, Machine), 0));
     }
     return text;
+}
+
+QString Comparison::chart(const QString &configuration) const
+{
+    const QString cohort = m_systems.first()->label();
+    const auto barsOf = [&](const QString &figure, int decimals) {
+        QList<SvgBarChart::Bar> bars;
+        for (const auto &system : m_systems) {
+            if (!system->supportsPostgres())
+                continue;
+            const Series series = m_figures.value(configuration, figure, system->label());
+            SvgBarChart::Bar bar;
+            bar.label = system->label();
+            bar.highlighted = system->label() == cohort;
+            bar.text = cell(series, decimals);
+            if (!series.runs.isEmpty()) {
+                bar.median = median(series.runs);
+                bar.low = *std::min_element(series.runs.cbegin(), series.runs.cend());
+                bar.high = *std::max_element(series.runs.cbegin(), series.runs.cend());
+            }
+            bars.append(bar);
+        }
+        return bars;
+    };
+    SvgBarChart chart(u"Cohort and its peers, PostgreSQL %1 settings, %2"_s.arg(
+        configuration == Durable ? u"durable (default)"_s : u"fast"_s,
+        m_settings.runs == 1 ? u"one run"_s : u"medians of %1 interleaved runs"_s.arg(m_settings.runs)));
+    if (m_settings.measurements.contains(u"drain"_s)) {
+        const int workers = m_settings.workerCounts.last();
+        chart.addPanel({u"Drain: %1 queued no-op jobs, %2 worker process%3 (jobs/s)"_s.arg(formatNumber(m_settings.drainJobs, 0))
+                            .arg(workers)
+                            .arg(workers == 1 ? QString() : u"es"_s),
+                        u"Longer is better. Logarithmic axis; the whisker spans the runs; * a time budget ran out "
+                        "(docs/BENCHMARKS.md)."_s,
+                        barsOf(u"drain-%1"_s.arg(workers), 0)});
+    }
+    if (m_settings.measurements.contains(u"latency"_s)) {
+        chart.addPanel({u"Enqueue to start into an idle pool, p50 (ms)"_s, u"Shorter is better. Logarithmic axis."_s,
+                        barsOf(u"p50"_s, 2)});
+        chart.addPanel({u"Enqueue to start into an idle pool, p99 (ms)"_s, u"Shorter is better. Logarithmic axis."_s,
+                        barsOf(u"p99"_s, 2)});
+    }
+    return chart.render();
 }
 
 QString Comparison::targets() const
@@ -556,6 +604,15 @@ QString Comparison::report(const QList<Unavailable> &unavailable) const
                                               ? u"PostgreSQL with its durable defaults (the headline)"_s
                                               : u"PostgreSQL with fsync, synchronous_commit and full_page_writes off"_s,
                                           m_servers.value(configuration));
+        if (!m_settings.chartDirectory.isEmpty()) {
+            const QString name = u"peers-%1.svg"_s.arg(configuration);
+            const QString svg = chart(configuration);
+            QFile file(QDir(m_settings.chartDirectory).filePath(name));
+            if (!svg.isEmpty() && file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(svg.toUtf8()) > 0)
+                text += u"![Drain and latency, %1](%2)\n\n"_s.arg(configuration, name);
+            else if (!svg.isEmpty())
+                say(u"cannot write the chart %1: %2"_s.arg(file.fileName(), file.errorString()));
+        }
         text += configurationTables(configuration);
     }
     if (m_settings.measurements.contains(u"sqlite"_s)) {

@@ -35,6 +35,7 @@ struct PeerSettings
     QStringList measurements; // drain, latency, failover, ceiling, sqlite
     QStringList configurations; // durable, fast
     QStringList systems;        // labels to run (all when empty)
+    QString chartDirectory;     // where the charts go (peers-CONFIGURATION.svg); none when empty
 };
 
 struct DrainFigures
