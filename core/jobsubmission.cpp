@@ -12,7 +12,7 @@ namespace Cohort {
 
 namespace {
 
-// Rows per INSERT statement when submitting many jobs (7 values a row).
+// Rows per INSERT statement when submitting many jobs (ValuesPerRow values a row).
 constexpr int InsertChunk = 250;
 // Submissions at least this large refresh the planner's statistics of the jobs table.
 constexpr int AnalyzeAfterRows = 10000;
@@ -22,6 +22,20 @@ const QString InsertJobsHead =
     u"INSERT INTO jobs (type, scope, payload, priority, run_after, max_attempts, schedule_key, created_at) VALUES "_s;
 const QString InsertJobRow = u"(?, ?, ?, ?, %1 + ?, ?, ?, %1)"_s;
 const QString InsertJobsTail = u" ON CONFLICT (schedule_key) DO NOTHING"_s;
+constexpr int ValuesPerRow = 7;
+
+// Binds job's values to InsertJobRow's placeholders, the first at position base.
+void bindJob(QSqlQuery &query, int base, const JobSpec &job)
+{
+    query.bindValue(base + 0, job.type);
+    query.bindValue(base + 1, jobScopeName(job.scope));
+    query.bindValue(base + 2, job.payload);
+    query.bindValue(base + 3, job.priority);
+    query.bindValue(base + 4, job.delayMs);
+    query.bindValue(base + 5, job.maxAttempts);
+    query.bindValue(base + 6,
+                    job.scheduleKey.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(job.scheduleKey));
+}
 
 } // namespace
 
@@ -41,18 +55,8 @@ Result<int> JobPool::insert(QSqlDatabase &db, const Dialect &dialect, const QLis
             if (!statement->prepare(InsertJobsHead + placeholders.join(u", "_s) + InsertJobsTail))
                 return sqlError(*statement, tr("preparing to submit jobs"));
         }
-        for (int i = 0; i < rows; ++i) {
-            const JobSpec &job = jobs.at(first + i);
-            const int base = i * 7;
-            statement->bindValue(base + 0, job.type);
-            statement->bindValue(base + 1, jobScopeName(job.scope));
-            statement->bindValue(base + 2, job.payload);
-            statement->bindValue(base + 3, job.priority);
-            statement->bindValue(base + 4, job.delayMs);
-            statement->bindValue(base + 5, job.maxAttempts);
-            statement->bindValue(base + 6, job.scheduleKey.isEmpty() ? QVariant(QMetaType::fromType<QString>())
-                                                                     : QVariant(job.scheduleKey));
-        }
+        for (int i = 0; i < rows; ++i)
+            bindJob(*statement, i * ValuesPerRow, jobs.at(first + i));
         if (!statement->exec())
             return sqlError(*statement, tr("submitting jobs"));
         inserted += statement->numRowsAffected();
@@ -133,14 +137,8 @@ Result<int> JobPool::submitOne(Database &database, const JobSpec &job)
     if (!query)
         return query.error();
     QSqlQuery &insert = **query;
-    insert.bindValue(0, job.type);
-    insert.bindValue(1, jobScopeName(job.scope));
-    insert.bindValue(2, job.payload);
-    insert.bindValue(3, job.priority);
-    insert.bindValue(4, job.delayMs);
-    insert.bindValue(5, job.maxAttempts);
-    insert.bindValue(6, job.scheduleKey.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(job.scheduleKey));
-    insert.bindValue(7, QString::fromUtf16(JobsChannel));
+    bindJob(insert, 0, job);
+    insert.bindValue(ValuesPerRow, QString::fromUtf16(JobsChannel));
     if (!insert.exec()) {
         Error error = sqlError(insert, tr("submitting a job"));
         insert.finish();
