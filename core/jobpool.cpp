@@ -1,4 +1,5 @@
 #include "jobpool.h"
+#include "jobpool_p.h"
 
 #include "jobtypes.h"
 #include "logging.h"
@@ -7,31 +8,14 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QMap>
 #include <QSet>
 
 using namespace Qt::StringLiterals;
+using namespace Cohort::JobPoolSql;
 
 namespace Cohort {
 
 namespace {
-
-
-// %1: the database clock; %2: the outcomes as rows (Dialect::jsonRecords).
-// The fence: the job is still running under this node and this claim.
-const QString CompletePoolJobs = uR"(
-    UPDATE jobs
-       SET state = outcome.state,
-           finished_at = CASE WHEN outcome.state = 'queued' THEN NULL ELSE %1 END,
-           run_after = CASE WHEN outcome.state = 'queued' THEN %1 + outcome.delay_ms ELSE run_after END,
-           claimed_by = CASE WHEN outcome.state = 'queued' THEN NULL ELSE claimed_by END,
-           last_error = outcome.error
-      FROM (%2) AS outcome
-     WHERE jobs.id = outcome.id AND jobs.claim_epoch = outcome.epoch
-       AND jobs.claimed_by = ? AND jobs.state = 'running'
-    RETURNING jobs.id, jobs.state, jobs.finished_at)"_s;
-const QStringList CompleteColumns = {u"id bigint"_s, u"epoch bigint"_s, u"state text"_s, u"error text"_s,
-                                     u"delay_ms bigint"_s};
 
 // %1: the database clock; %2: the claims as rows. Handing back does not use up an attempt.
 const QString HandBackPoolJobs = uR"(
@@ -61,31 +45,8 @@ const QString SelectLocalCandidates = uR"(
 const QString InsertLocalRun = uR"(
     INSERT INTO local_job_runs (job_id, node_guid, state, started_at) VALUES (?, ?, 'running', %1)
     ON CONFLICT (job_id, node_guid) DO NOTHING)"_s;
-const QString CompleteLocalRun = uR"(
-    UPDATE local_job_runs SET state = ?, finished_at = %1, last_error = ?
-     WHERE job_id = ? AND node_guid = ? AND state = 'running'
-    RETURNING finished_at)"_s;
 const QString DeleteLocalRun =
     u"DELETE FROM local_job_runs WHERE job_id = ? AND node_guid = ? AND state = 'running'"_s;
-
-// A local job is over once every online node that was there when it was submitted has
-// finished its run; it failed if any run failed.
-const QString FinalizeLocalJobs = uR"(
-    UPDATE jobs
-       SET state = CASE WHEN EXISTS (SELECT 1 FROM local_job_runs r
-                                      WHERE r.job_id = jobs.id AND r.state = 'failed')
-                        THEN 'failed' ELSE 'succeeded' END,
-           finished_at = %1
-     WHERE scope = 'local' AND state = 'queued'
-       AND NOT EXISTS (SELECT 1 FROM nodes n
-                        WHERE n.state = 'online' AND n.started_at <= jobs.created_at
-                          AND NOT EXISTS (SELECT 1 FROM local_job_runs r
-                                           WHERE r.job_id = jobs.id AND r.node_guid = n.guid
-                                             AND r.state <> 'running')))"_s;
-
-// Local jobs are finished by whichever node records the last run; two nodes recording
-// theirs at once would each miss the other's, so they take the job's row in turn.
-const QString LockQueuedLocalJobs = u"SELECT id FROM jobs WHERE scope = 'local' AND state = 'queued' ORDER BY id%1"_s;
 
 // %1: the database clock. Jobs out of attempts fail with the reason (bound first).
 const QString ReleasePoolClaims = uR"(
@@ -100,24 +61,11 @@ const QString ReleaseLocalRuns = uR"(
     UPDATE local_job_runs SET state = 'failed', finished_at = %1, last_error = ?
      WHERE node_guid = ? AND state = 'running')"_s;
 
-// The one lock order of the cluster's transactions: the node's row first, then its jobs,
-// then the local jobs. A peer's markOffline() updates the node row and then releases its
-// jobs; a claim reads the node row FOR SHARE before it locks jobs. Completions and hand-backs
-// take the node row first too, or a node completing while a peer declares it dead would
-// deadlock with it (and PostgreSQL would abort one of them).
-// %1: the database clock.
-const QString RecordHeartbeat = uR"(
-    UPDATE nodes SET last_heartbeat = %1, heartbeat_count = heartbeat_count + 1
-     WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
-const QString LockNodeRow = u"SELECT state FROM nodes WHERE guid = ? FOR SHARE"_s;
-
 const QString SelectJobsHead = uR"(
     SELECT j.id, j.type, j.scope, j.state, j.priority, j.attempts, j.max_attempts,
            COALESCE(j.claimed_by, ''), COALESCE(n.name, ''), j.created_at, j.run_after,
            COALESCE(j.claimed_at, 0), COALESCE(j.finished_at, 0), COALESCE(j.last_error, '')
       FROM jobs j LEFT JOIN nodes n ON n.guid = j.claimed_by)"_s;
-
-constexpr qint64 MinuteMs = 60 * 1000;
 
 QString poolOrLocal(JobScope scope)
 {
@@ -300,184 +248,6 @@ Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
     return jobs;
 }
 
-Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qint64 retryBaseMs,
-                                           Heartbeat heartbeat)
-{
-    CompletionReport report;
-    if (outcomes.isEmpty())
-        return report;
-    const Dialect &dialect = m_database.dialect();
-
-    QJsonArray poolRows;
-    QHash<qint64, const JobOutcome *> byId;
-    QList<const JobOutcome *> local;
-    for (const JobOutcome &outcome : outcomes) {
-        if (outcome.job.scope == JobScope::Local) {
-            local.append(&outcome);
-            continue;
-        }
-        byId.insert(outcome.job.id, &outcome);
-        const bool retry = !outcome.succeeded && outcome.job.attempts < outcome.job.maxAttempts;
-        poolRows.append(QJsonObject{
-            {u"id"_s, outcome.job.id},
-            {u"epoch"_s, outcome.job.epoch},
-            {u"state"_s, outcome.succeeded ? u"succeeded"_s : retry ? u"queued"_s : u"failed"_s},
-            {u"error"_s, outcome.succeeded ? QJsonValue() : QJsonValue(storableError(outcome.error))},
-            {u"delay_ms"_s, retry ? retryDelayMs(outcome.job.attempts, retryBaseMs) : 0},
-        });
-    }
-
-    auto completePool = prepared(u"complete"_s, CompletePoolJobs.arg(dialect.nowMillis(),
-                                                                     dialect.jsonRecords(CompleteColumns)));
-    if (!completePool)
-        return failed(completePool.error());
-    auto addStats = prepared(u"stats"_s, dialect.upsert(u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
-                                                        {u"succeeded"_s, u"failed"_s, u"total_ms"_s},
-                                                        Dialect::UpsertMode::Accumulate));
-    if (!addStats)
-        return failed(addStats.error());
-    QSqlQuery *completeLocal = nullptr;
-    QSqlQuery *finalizeLocal = nullptr;
-    if (!local.isEmpty()) {
-        auto run = prepared(u"complete-local"_s, CompleteLocalRun.arg(dialect.nowMillis()));
-        if (!run)
-            return failed(run.error());
-        auto finalize = prepared(u"finalize-local"_s, FinalizeLocalJobs.arg(dialect.nowMillis()));
-        if (!finalize)
-            return failed(finalize.error());
-        completeLocal = *run;
-        finalizeLocal = *finalize;
-    }
-
-    // The node's row first (see RecordHeartbeat): updated with the heartbeat, or held
-    // FOR SHARE (PostgreSQL; SQLite has one write lock and no deadlocks).
-    QSqlQuery *nodeRow = nullptr;
-    if (heartbeat == Heartbeat::Record || !dialect.forUpdate().isEmpty()) {
-        auto row = heartbeat == Heartbeat::Record ? prepared(u"heartbeat"_s, RecordHeartbeat.arg(dialect.nowMillis()))
-                                                  : prepared(u"lock-node"_s, LockNodeRow);
-        if (!row)
-            return failed(row.error());
-        nodeRow = *row;
-    }
-
-    auto db = m_database.connection();
-    if (!db)
-        return failed(db.error());
-    if (auto begun = dialect.beginWrite(*db); !begun)
-        return failed(begun.error());
-    auto abort = [&](QSqlQuery &query, const QString &doing) { return rolledBack(*db, query, doing); };
-
-    if (nodeRow) {
-        nodeRow->bindValue(0, m_nodeGuid);
-        if (heartbeat == Heartbeat::Record)
-            nodeRow->bindValue(1, m_incarnation);
-        if (!nodeRow->exec())
-            return abort(*nodeRow, heartbeat == Heartbeat::Record ? tr("recording the heartbeat")
-                                                                  : tr("locking this node's row"));
-        report.heartbeatRecorded = heartbeat == Heartbeat::Record && nodeRow->numRowsAffected() == 1;
-        nodeRow->finish();
-    }
-
-    struct StatsKey
-    {
-        qint64 minute;
-        QString type;
-        bool operator<(const StatsKey &other) const
-        {
-            return minute != other.minute ? minute < other.minute : type < other.type;
-        }
-    };
-    struct StatsValue
-    {
-        qint64 succeeded = 0;
-        qint64 failed = 0;
-        qint64 totalMs = 0;
-    };
-    QMap<StatsKey, StatsValue> stats;
-
-    if (!poolRows.isEmpty()) {
-        QSqlQuery &update = **completePool;
-        update.bindValue(0, QString::fromUtf8(QJsonDocument(poolRows).toJson(QJsonDocument::Compact)));
-        update.bindValue(1, m_nodeGuid);
-        if (!update.exec())
-            return abort(update, tr("completing jobs"));
-        QSet<qint64> accepted;
-        while (update.next()) {
-            const qint64 id = update.value(0).toLongLong();
-            const QString state = update.value(1).toString();
-            accepted.insert(id);
-            const JobOutcome *outcome = byId.value(id);
-            if (!outcome)
-                continue;
-            if (state == u"queued"_s) {
-                ++report.retried;
-                continue;
-            }
-            StatsValue &value = stats[{update.value(2).toLongLong() / MinuteMs * MinuteMs, outcome->job.type}];
-            (state == u"succeeded"_s ? value.succeeded : value.failed) += 1;
-            (state == u"succeeded"_s ? report.succeeded : report.failed) += 1;
-            value.totalMs += outcome->durationMs;
-        }
-        update.finish();
-        for (auto it = byId.cbegin(); it != byId.cend(); ++it) {
-            if (!accepted.contains(it.key()))
-                report.rejected.append(it.key());
-        }
-    }
-
-    if (!local.isEmpty() && !dialect.forUpdate().isEmpty()) {
-        auto locked = execQuery(*db, LockQueuedLocalJobs.arg(dialect.forUpdate()), {}, tr("locking local jobs"));
-        if (!locked) {
-            dialect.rollback(*db);
-            return failed(locked.error());
-        }
-    }
-    for (const JobOutcome *outcome : std::as_const(local)) {
-        QSqlQuery &update = *completeLocal;
-        update.bindValue(0, outcome->succeeded ? u"succeeded"_s : u"failed"_s);
-        update.bindValue(1, outcome->succeeded ? QVariant(QMetaType::fromType<QString>())
-                                               : QVariant(storableError(outcome->error)));
-        update.bindValue(2, outcome->job.id);
-        update.bindValue(3, m_nodeGuid);
-        if (!update.exec())
-            return abort(update, tr("completing local job %1").arg(outcome->job.id));
-        if (!update.next()) {
-            report.rejected.append(outcome->job.id);
-            update.finish();
-            continue;
-        }
-        StatsValue &value = stats[{update.value(0).toLongLong() / MinuteMs * MinuteMs, outcome->job.type}];
-        (outcome->succeeded ? value.succeeded : value.failed) += 1;
-        (outcome->succeeded ? report.succeeded : report.failed) += 1;
-        value.totalMs += outcome->durationMs;
-        update.finish();
-    }
-    if (finalizeLocal) {
-        if (!finalizeLocal->exec())
-            return abort(*finalizeLocal, tr("finishing local jobs"));
-        finalizeLocal->finish();
-    }
-
-    QSqlQuery &upsert = **addStats;
-    for (auto it = stats.cbegin(); it != stats.cend(); ++it) {
-        upsert.bindValue(0, it.key().minute);
-        upsert.bindValue(1, m_nodeGuid);
-        upsert.bindValue(2, it.key().type);
-        upsert.bindValue(3, it.value().succeeded);
-        upsert.bindValue(4, it.value().failed);
-        upsert.bindValue(5, it.value().totalMs);
-        if (!upsert.exec())
-            return abort(upsert, tr("adding to the job statistics"));
-        upsert.finish();
-    }
-
-    if (auto committed = dialect.commit(*db); !committed) {
-        dialect.rollback(*db);
-        return failed(committed.error());
-    }
-    return report;
-}
-
 Result<bool> JobPool::failUnrecorded(const ClaimedJob &job, const QString &error)
 {
     const Dialect &dialect = m_database.dialect();
@@ -516,7 +286,7 @@ Result<int> JobPool::handBack(const QList<ClaimedJob> &jobs)
     auto handed = m_database.write([&](QSqlDatabase &db) -> Result<int> {
         int count = 0;
         if (!dialect.forUpdate().isEmpty()) {
-            // The node's row first: the cluster's one lock order (see RecordHeartbeat).
+            // The node's row first: the cluster's one lock order (see LockNodeRow in jobpool_p.h).
             auto locked = execQuery(db, LockNodeRow, {m_nodeGuid}, tr("locking this node's row"));
             if (!locked)
                 return locked.error();

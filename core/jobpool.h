@@ -163,6 +163,11 @@ public:
 private:
     // submit() of one job on PostgreSQL: one statement, one round trip.
     static Result<int> submitOne(Database &database, const JobSpec &job);
+    // complete() of pool jobs only on PostgreSQL: one statement, one round trip. rows: the
+    // outcomes as JSON records.
+    Result<CompletionReport> completeInOneStatement(const QString &rows,
+                                                    const QHash<qint64, const JobOutcome *> &byId,
+                                                    Heartbeat heartbeat);
     Result<QSqlQuery *> prepared(const QString &key, const QString &sql);
     Error failed(Error error);
     // A statement in a transaction on db failed: ends the statement and the transaction.

@@ -67,6 +67,7 @@ private Q_SLOTS:
 
     void claimAndCompleteAddToStats();
     void completionOfARevokedClaimIsRejected();
+    void oneCompletionOfEveryKind();
     void failedJobRetriesWithBackoffThenFails();
     void retryDelayDoubles();
     void handBackDoesNotUseAnAttempt();
@@ -184,6 +185,89 @@ void TestJobPool::completionOfARevokedClaimIsRejected()
     QCOMPARE(done->succeeded, 1);
     QCOMPARE(scalar(database(), u"SELECT state FROM jobs"_s).toString(), u"succeeded"_s);
     QCOMPARE(scalar(database(), u"SELECT node_guid FROM job_stats"_s).toString(), u"node-b"_s);
+}
+
+void TestJobPool::oneCompletionOfEveryKind()
+{
+    // On PostgreSQL a completion of pool jobs is one statement: the fence, the retries and
+    // the statistics (grouped by minute, node and type) all in it.
+    QCOMPARE(*JobPool::submit(database(), QList<JobSpec>(3, spec(u"noop"_s))), 3);
+    QCOMPARE(*JobPool::submit(database(), {spec(u"fail"_s, 1), spec(u"fail"_s, 2), spec(u"noop"_s)}), 3);
+    const NodeJoin nodeA = registered(u"node-a"_s);
+    JobPool pool(database(), nodeA.guid, nodeA.incarnation);
+    auto claimed = pool.claim(10);
+    QVERIFY2(claimed.ok(), qPrintable(claimed.message()));
+    QCOMPARE(claimed->size(), 6);
+    QList<JobOutcome> outcomes;
+    qint64 stale = 0;
+    for (const ClaimedJob &job : std::as_const(*claimed)) {
+        JobOutcome result = outcome(job, job.type == u"noop"_s, u"broke"_s);
+        result.durationMs = 10 + job.id;
+        if (job.type == u"noop"_s && stale == 0) {
+            stale = job.id;
+            result.job.epoch += 1; // a claim this node no longer holds
+        }
+        outcomes << result;
+    }
+    // Another connection holds the node's row: the completion must wait for it (it takes
+    // the row first, the cluster's one lock order) and then go through.
+    QFETCH_GLOBAL(QString, backend);
+    std::unique_ptr<QThread> holder;
+    QSemaphore held;
+    QSemaphore letGo;
+    if (backendFromName(backend) == Backend::Postgres) {
+        holder.reset(QThread::create([&] {
+            auto other = Database::fromUrl(database().url().toString());
+            auto db = other ? (*other)->connection() : makeError(ErrorCode::Database, u"no database"_s);
+            const bool locked = db && (*other)->dialect().beginWrite(*db)
+                && execQuery(*db, u"SELECT state FROM nodes WHERE guid = ? FOR UPDATE"_s, {nodeA.guid});
+            held.release();
+            if (!locked)
+                return;
+            letGo.tryAcquire(1, 60000);
+            (void)(*other)->dialect().commit(*db);
+            (*other)->resetConnection();
+        }));
+        holder->start();
+        QVERIFY(held.tryAcquire(1, 30000));
+    }
+    Result<CompletionReport> report = makeError(ErrorCode::Database, u"not run"_s);
+    std::unique_ptr<QThread> completing(QThread::create([&] {
+        JobPool other(database(), nodeA.guid, nodeA.incarnation);
+        report = other.complete(outcomes, 60000);
+        other.reset();
+    }));
+    completing->start();
+    if (holder) {
+        auto waiting = [&] {
+            return scalar(database(), u"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND wait_event_type = 'Lock'"_s).toInt();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(waiting(), 1, 10000);
+        QVERIFY(!completing->isFinished());
+        letGo.release();
+        QVERIFY(holder->wait(60000));
+    }
+    QVERIFY(completing->wait(60000));
+    QVERIFY2(report.ok(), qPrintable(report.message()));
+    QCOMPARE(report->succeeded, 3);
+    QCOMPARE(report->failed, 1);
+    QCOMPARE(report->retried, 1);
+    QCOMPARE(report->rejected, QList<qint64>{stale});
+    QVERIFY(!report->heartbeatRecorded);
+    QCOMPARE(scalar(database(), u"SELECT state FROM jobs WHERE id = ?"_s, {stale}).toString(), u"running"_s);
+    QCOMPARE(scalar(database(), u"SELECT state FROM jobs WHERE max_attempts = 2"_s).toString(), u"queued"_s);
+    QCOMPARE(scalar(database(), u"SELECT last_error FROM jobs WHERE max_attempts = 1"_s).toString(), u"broke"_s);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM job_stats"_s).toInt(), 2);
+    QCOMPARE(scalar(database(), u"SELECT succeeded FROM job_stats WHERE job_type = 'noop'"_s).toInt(), 3);
+    QCOMPARE(scalar(database(), u"SELECT failed FROM job_stats WHERE job_type = 'fail'"_s).toInt(), 1);
+    QCOMPARE(scalar(database(), u"SELECT node_guid FROM job_stats WHERE job_type = 'fail'"_s).toString(), nodeA.guid);
+    qint64 finishedMs = 0;
+    for (const JobOutcome &result : std::as_const(outcomes)) {
+        if (result.job.id != stale && result.job.maxAttempts != 2)
+            finishedMs += result.durationMs;
+    }
+    QCOMPARE(scalar(database(), u"SELECT SUM(total_ms) FROM job_stats"_s).toLongLong(), finishedMs);
 }
 
 void TestJobPool::failedJobRetriesWithBackoffThenFails()
