@@ -21,7 +21,9 @@ constexpr int AnalyzeAfterRows = 10000;
 const QString InsertJobsHead =
     u"INSERT INTO jobs (type, scope, payload, priority, run_after, max_attempts, schedule_key, created_at) VALUES "_s;
 const QString InsertJobRow = u"(?, ?, ?, ?, %1 + ?, ?, ?, %1)"_s;
-const QString InsertJobsTail = u" ON CONFLICT (schedule_key) DO NOTHING"_s;
+// The WHERE names schedule_key's unique index, which on PostgreSQL holds only the jobs that
+// have a key (schema version 7).
+const QString InsertJobsTail = u" ON CONFLICT (schedule_key) WHERE schedule_key IS NOT NULL DO NOTHING"_s;
 constexpr int ValuesPerRow = 7;
 
 // Binds job's values to InsertJobRow's placeholders, the first at position base.

@@ -14,8 +14,16 @@ namespace Cohort {
 namespace {
 
 // Placeholders in the DDL that differ between the dialects.
+// A statement that begins with PostgresOnly runs on PostgreSQL and is skipped on SQLite.
+constexpr QStringView PostgresOnly = u"{postgres} ";
+
 QString expand(QString ddl, const Dialect &dialect)
 {
+    if (ddl.startsWith(PostgresOnly)) {
+        if (dialect.backend() != Backend::Postgres)
+            return {};
+        ddl.remove(0, PostgresOnly.size());
+    }
     return ddl.replace(u"{id}"_s, dialect.identityPrimaryKey())
         .replace(u"{bigint}"_s, dialect.bigint())
         .replace(u"{double}"_s, dialect.doubleType());
@@ -220,6 +228,20 @@ const QStringList Version6 = {
     u"CREATE INDEX agents_manager ON agents (manager_guid)"_s,
 };
 
+// Version 7: fewer index entries for each change of a job's state. An update that changes
+// state (a column in the partial indexes' conditions) cannot be a HOT update, so
+// PostgreSQL adds the new row version to every index whose condition it meets: claims and
+// completions paid for an entry in finished_at's index and in schedule_key's (NULL for
+// nearly every job). Both now index only the rows that have a value. SQLite updates only
+// the indexes whose columns change, and cannot drop a UNIQUE constraint without copying the
+// table: its schedule_key constraint stays.
+const QStringList Version7 = {
+    u"DROP INDEX jobs_finished_at"_s,
+    u"CREATE INDEX jobs_finished_at ON jobs (finished_at) WHERE finished_at IS NOT NULL"_s,
+    u"{postgres} ALTER TABLE jobs DROP CONSTRAINT jobs_schedule_key_key"_s,
+    u"{postgres} CREATE UNIQUE INDEX jobs_schedule_key ON jobs (schedule_key) WHERE schedule_key IS NOT NULL"_s,
+};
+
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
 const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
@@ -237,6 +259,7 @@ const Step Steps[] = {
     {4, &Version4},
     {5, &Version5},
     {6, &Version6},
+    {7, &Version7},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");
@@ -318,8 +341,11 @@ Result<MigrationOutcome> Schema::migrate(Database &database, const QString &appl
             continue;
         qCInfo(lcSchema) << "migrating" << database.url().redacted() << "to version" << step.version;
         for (const QString &statement : *step.statements) {
+            const QString sql = expand(statement, dialect);
+            if (sql.isEmpty())
+                continue;
             QSqlQuery query(db);
-            if (!query.exec(expand(statement, dialect))) {
+            if (!query.exec(sql)) {
                 Error error = sqlError(query, tr("migrating to schema version %1").arg(step.version));
                 if (error.sqlState == u"55P03"_s) // lock_not_available
                     error.message = tr("Migrating to schema version %1: another session has held a table it "

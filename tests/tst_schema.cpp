@@ -1,6 +1,7 @@
 // Schema migrations, on SQLite and PostgreSQL: an empty database gets the whole schema,
 // a second run changes nothing, and a database from a newer program is left alone.
 #include "database.h"
+#include "jobpool.h"
 #include "schema.h"
 #include "testdatabase.h"
 
@@ -168,6 +169,24 @@ void TestSchema::everyOlderVersionMigrates()
     auto index = m_database->exec(indexSql, {u"jobs_local_queued"_s});
     QVERIFY(index.ok() && index->next());
     QCOMPARE(index->value(0).toInt(), 1);
+    // Version 7's: finished_at and (on PostgreSQL) schedule_key index only the rows with a
+    // value, and a schedule key still makes one job.
+    const QString definitionSql = m_database->url().backend() == Backend::Sqlite
+                                      ? u"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?"_s
+                                      : u"SELECT indexdef FROM pg_indexes WHERE indexname = ?"_s;
+    QStringList partial = {u"jobs_finished_at"_s};
+    if (m_database->url().backend() == Backend::Postgres)
+        partial << u"jobs_schedule_key"_s;
+    for (const QString &name : std::as_const(partial)) {
+        auto definition = m_database->exec(definitionSql, {name});
+        QVERIFY2(definition.ok() && definition->next(), qPrintable(name));
+        QVERIFY2(definition->value(0).toString().contains(u"IS NOT NULL"_s), qPrintable(definition->value(0).toString()));
+    }
+    JobSpec keyed;
+    keyed.type = u"noop"_s;
+    keyed.scheduleKey = u"nightly-2026-12-06"_s;
+    QCOMPARE(JobPool::submit(*m_database, {keyed}).value(), 1);
+    QCOMPARE(JobPool::submit(*m_database, {keyed, keyed}).value(), 0);
     auto applied = m_database->exec(u"SELECT COUNT(*) FROM schema_migrations"_s);
     QVERIFY(applied.ok() && applied->next());
     QCOMPARE(applied->value(0).toInt(), Schema::CurrentVersion);
