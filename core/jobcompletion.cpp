@@ -152,11 +152,9 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
         nodeRow = *row;
     }
 
-    auto db = m_database.connection();
+    auto db = beginWrite();
     if (!db)
-        return failed(db.error());
-    if (auto begun = dialect.beginWrite(*db); !begun)
-        return failed(begun.error());
+        return db.error();
     auto abort = [&](QSqlQuery &query, const QString &doing) { return rolledBack(*db, query, doing); };
 
     if (nodeRow) {

@@ -148,6 +148,16 @@ Error JobPool::failed(Error error)
     return error;
 }
 
+Result<QSqlDatabase> JobPool::beginWrite()
+{
+    auto db = m_database.connection();
+    if (!db)
+        return failed(db.error());
+    if (auto begun = m_database.dialect().beginWrite(*db); !begun)
+        return failed(begun.error());
+    return db;
+}
+
 Error JobPool::rolledBack(QSqlDatabase &db, QSqlQuery &query, const QString &doing)
 {
     Error error = sqlError(query, doing);
@@ -209,11 +219,9 @@ Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
     auto start = prepared(u"local-start"_s, InsertLocalRun.arg(dialect.nowMillis()));
     if (!start)
         return failed(start.error());
-    auto db = m_database.connection();
+    auto db = beginWrite();
     if (!db)
-        return failed(db.error());
-    if (auto begun = dialect.beginWrite(*db); !begun)
-        return failed(begun.error());
+        return db.error();
     auto abort = [&](QSqlQuery &query, const QString &doing) { return rolledBack(*db, query, doing); };
 
     QSqlQuery &select = **candidates;

@@ -170,6 +170,8 @@ private:
                                                     Heartbeat heartbeat);
     Result<QSqlQuery *> prepared(const QString &key, const QString &sql);
     Error failed(Error error);
+    // The thread's connection, in a write transaction (Dialect::beginWrite).
+    Result<QSqlDatabase> beginWrite();
     // A statement in a transaction on db failed: ends the statement and the transaction.
     Error rolledBack(QSqlDatabase &db, QSqlQuery &query, const QString &doing);
 
