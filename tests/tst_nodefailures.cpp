@@ -317,10 +317,12 @@ void TestNodeFailures::revokedClaimsAreNotStarted()
         if (executions.value(id) > 1)
             twice << id;
     }
-    qInfo("%d jobs held at the stop; %lld ran twice", heldAtStop, qint64(twice.size()));
-    // Its one worker's job, and perhaps one or two it had finished without recording yet;
-    // none of the dozens it had only claimed (the old engine ran them all again).
-    QVERIFY2(twice.size() <= 3, qPrintable(u"ran twice: %1"_s.arg(idList(twice))));
+    qInfo("%d jobs held at the stop; %lld ran twice: %s", heldAtStop, qint64(twice.size()),
+          qPrintable(idList(twice)));
+    // Only jobs it had started by the stop may run twice: its one worker's job and those it
+    // had finished without recording yet (a handful, or more when its job loop lags behind
+    // its worker, as under the sanitizers on a busy machine); none of the dozens it had
+    // only claimed (the old engine ran them all again).
     // Its one worker may have passed the check that its claim still stands just before the
     // stop and written its log line just after it: that job was started at the stop too.
     // It is the first line the hoarder wrote after the stop, and there can be only one.
