@@ -105,6 +105,14 @@ const PurgeTable PurgeTables[] = {
      u"DELETE FROM job_stats WHERE (minute, node_guid, job_type) IN (SELECT minute, node_guid, job_type "
      "FROM job_stats WHERE minute < ? ORDER BY minute LIMIT ?)",
      &PurgeReport::statistics},
+    // node_events_at.
+    {u"node_events",
+     u"DELETE FROM node_events WHERE id IN (SELECT id FROM node_events WHERE at < ? ORDER BY at LIMIT ?)",
+     &PurgeReport::events},
+    // takeovers_marked_at; their jobs go with them (ON DELETE CASCADE).
+    {u"takeovers",
+     u"DELETE FROM takeovers WHERE id IN (SELECT id FROM takeovers WHERE marked_at < ? ORDER BY marked_at LIMIT ?)",
+     &PurgeReport::takeovers},
 };
 
 // Waits ms, asking cancelled every CancelPollMs; false when cancelled.
@@ -121,12 +129,15 @@ bool pauseUnlessCancelled(qint64 ms, const std::function<bool()> &cancelled)
 
 QString describePurge(const PurgeReport &report, qint64 retentionDays)
 {
-    return JobTypes::tr("purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)",
+    return JobTypes::tr("purged %1 jobs, %2 alerts, %3 audit entries, %4 statistics rows, %5 node events and %6 "
+                        "takeovers older than %n day(s)",
                         nullptr, int(retentionDays))
         .arg(report.jobs)
         .arg(report.alerts)
         .arg(report.auditEntries)
-        .arg(report.statistics);
+        .arg(report.statistics)
+        .arg(report.events)
+        .arg(report.takeovers);
 }
 
 Result<QString> runPurgeOldRecords(JobContext &context)
@@ -227,7 +238,8 @@ QList<JobType> registry()
         {u"clear-cache"_s, JobScope::Local, JobTypes::tr("Drops each node's cached cluster settings."), 0,
          runClearCache, {}},
         {u"purge-old-records"_s, JobScope::Pool,
-         JobTypes::tr("Deletes finished jobs, cleared alerts, audit entries and statistics past the retention."),
+         JobTypes::tr("Deletes finished jobs, cleared alerts, audit entries, statistics, node events and takeovers past the "
+                       "retention."),
          3600, runPurgeOldRecords, {}},
         {u"rollup-stats"_s, JobScope::Pool, JobTypes::tr("Compacts old per-minute job statistics into hours."), 900,
          runRollupStats, {}},

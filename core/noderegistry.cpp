@@ -4,8 +4,10 @@
 #include "auditlog.h"
 #include "jobpool.h"
 #include "logging.h"
+#include "nodeevents.h"
 #include "schema.h"
 #include "softwareversion.h"
+#include "takeovers.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -27,7 +29,8 @@ const QString NodeColumns = uR"(
     guid, name, description, api_address, version, schema_version, state, COALESCE(incarnation, ''),
     hostname, COALESCE(pid, 0), COALESCE(started_at, 0), COALESCE(last_heartbeat, 0),
     COALESCE(offline_since, 0), tz_name, tz_offset_seconds, clock_skew_ms, created_at,
-    heartbeat_ms, offline_after_ms, heartbeat_count, host_id, upgrade_to, cert_sha256)"_s;
+    heartbeat_ms, offline_after_ms, heartbeat_count, host_id, upgrade_to, cert_sha256, config_hash, key_check,
+    COALESCE(draining_since, 0))"_s;
 
 // %1: columns; %2: the database clock.
 const QString SelectNodeByGuid = u"SELECT %1, %2 FROM nodes WHERE guid = ?"_s;
@@ -37,15 +40,15 @@ const QString SelectNodeByRef = u"SELECT %1 FROM nodes WHERE guid = ? OR name = 
 const QString InsertNode = uR"(
     INSERT INTO nodes (guid, name, api_address, version, schema_version, state, incarnation, hostname, pid,
                        started_at, last_heartbeat, tz_name, tz_offset_seconds, clock_skew_ms, created_at,
-                       heartbeat_ms, offline_after_ms, heartbeat_count, host_id, cert_sha256)
-    VALUES (?, ?, ?, ?, ?, 'online', ?, ?, ?, %1, %1, ?, ?, ?, %1, ?, ?, 1, ?, ?))"_s;
+                       heartbeat_ms, offline_after_ms, heartbeat_count, host_id, cert_sha256, config_hash, key_check)
+    VALUES (?, ?, ?, ?, ?, 'online', ?, ?, ?, %1, %1, ?, ?, ?, %1, ?, ?, 1, ?, ?, ?, ?))"_s;
 const QString RejoinNode = uR"(
     UPDATE nodes
        SET name = ?, api_address = ?, version = ?, schema_version = ?, state = 'online', incarnation = ?,
            hostname = ?, pid = ?, started_at = %1, last_heartbeat = %1, offline_since = NULL,
            tz_name = ?, tz_offset_seconds = ?, clock_skew_ms = ?,
            heartbeat_ms = ?, offline_after_ms = ?, heartbeat_count = heartbeat_count + 1, host_id = ?,
-           cert_sha256 = ?, upgrade_to = ''
+           cert_sha256 = ?, config_hash = ?, key_check = ?, upgrade_to = '', draining_since = NULL
      WHERE guid = ? AND state <> 'decommissioned')"_s;
 const QString SelectJoinedAt = u"SELECT started_at FROM nodes WHERE guid = ?"_s;
 
@@ -101,7 +104,7 @@ const QString SelectLiveSessions = uR"(
     SELECT objid FROM pg_locks
      WHERE locktype = 'advisory' AND classid = ? AND objsubid = 2 AND granted)"_s;
 
-constexpr int NodeColumnCount = 23;
+constexpr int NodeColumnCount = 26;
 
 NodeInfo readNode(const QSqlQuery &query)
 {
@@ -129,6 +132,9 @@ NodeInfo readNode(const QSqlQuery &query)
     node.hostId = query.value(20).toString();
     node.upgradeTo = query.value(21).toString();
     node.certSha256 = query.value(22).toString();
+    node.configHash = query.value(23).toString();
+    node.keyCheck = query.value(24).toString();
+    node.drainingSince = query.value(25).toLongLong();
     return node;
 }
 
@@ -169,7 +175,7 @@ Result<NodeInfo> findIn(QSqlDatabase &db, const QString &ref)
 NodeJoin withEmptyTexts(NodeJoin request)
 {
     for (QString *text : {&request.name, &request.apiAddress, &request.version, &request.hostname, &request.tzName,
-                          &request.hostId, &request.certSha256}) {
+                          &request.hostId, &request.certSha256, &request.configHash, &request.keyCheck}) {
         if (text->isNull())
             *text = u""_s;
     }
@@ -287,7 +293,8 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
 {
     const NodeJoin request = withEmptyTexts(given);
     const Dialect &dialect = database.dialect();
-    return database.write([&](QSqlDatabase &db) -> Result<JoinOutcome> {
+    QString refusedClone; // why, when another live process runs this GUID
+    auto joined = database.write([&](QSqlDatabase &db) -> Result<JoinOutcome> {
         auto existing = execQuery(db, SelectNodeByGuid.arg(NodeColumns, dialect.nowMillis()), {request.guid},
                                   tr("looking up node %1").arg(request.guid));
         if (!existing)
@@ -316,6 +323,13 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                 const bool alive = !request.livenessLockHeld && !ended
                                    && now - node.lastHeartbeat <= request.offlineAfterMs;
                 if (alive) {
+                    refusedClone = tr("Refused process %1 on %2: process %3 on %4 runs this node (last heartbeat "
+                                      "%5 s ago).")
+                                       .arg(request.pid)
+                                       .arg(request.hostname)
+                                       .arg(node.pid)
+                                       .arg(node.hostname)
+                                       .arg((now - node.lastHeartbeat) / 1000);
                     return makeError(ErrorCode::Conflict,
                                      tr("Another live cohort-node (process %1 on %2, last heartbeat %3 s ago) "
                                         "already runs as node %4. If this machine was cloned from another, "
@@ -341,7 +355,8 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                                      {request.name, request.apiAddress, request.version, Schema::CurrentVersion,
                                       request.incarnation, request.hostname, request.pid, request.tzName,
                                       request.tzOffsetSeconds, skew, request.heartbeatMs, request.offlineAfterMs,
-                                      request.hostId, request.certSha256, request.guid},
+                                      request.hostId, request.certSha256, request.configHash, request.keyCheck,
+                                      request.guid},
                                      tr("registering node %1").arg(request.guid));
             if (!updated)
                 return updated.error();
@@ -352,7 +367,8 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                                       {request.guid, request.name, request.apiAddress, request.version,
                                        Schema::CurrentVersion, request.incarnation, request.hostname, request.pid,
                                        request.tzName, request.tzOffsetSeconds, skew, request.heartbeatMs,
-                                       request.offlineAfterMs, request.hostId, request.certSha256},
+                                       request.offlineAfterMs, request.hostId, request.certSha256, request.configHash,
+                                       request.keyCheck},
                                       tr("registering node %1").arg(request.guid));
             if (!inserted)
                 return inserted.error();
@@ -371,15 +387,62 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
             return recovered.error();
         outcome.recoveredJobs = *recovered;
 
-        auto joined = execQuery(db, SelectJoinedAt, {request.guid}, tr("reading the join time"));
-        if (!joined)
-            return joined.error();
-        outcome.joinedAt = joined->next() ? joined->value(0).toLongLong() : now;
-        joined->finish();
+        const QString self = request.name;
+        if (!outcome.known) {
+            if (auto noted = NodeEvents::record(db, dialect,
+                                                {.nodeGuid = request.guid,
+                                                 .kind = NodeEventKind::Joined,
+                                                 .actor = request.guid,
+                                                 .actorName = self,
+                                                 .details = tr("First joined the cluster as %1.").arg(self)});
+                !noted)
+                return noted.error();
+        }
+        if (auto noted = NodeEvents::record(db, dialect,
+                                            {.nodeGuid = request.guid,
+                                             .kind = NodeEventKind::Online,
+                                             .actor = request.guid,
+                                             .actorName = self,
+                                             .details = tr("Version %1 at %2, process %3 on %4.")
+                                                            .arg(request.version,
+                                                                 request.apiAddress.isEmpty() ? tr("no API address")
+                                                                                              : request.apiAddress)
+                                                            .arg(request.pid)
+                                                            .arg(request.hostname)});
+            !noted)
+            return noted.error();
+        if (*recovered > 0) {
+            if (auto noted = NodeEvents::record(
+                    db, dialect,
+                    {.nodeGuid = request.guid,
+                     .kind = NodeEventKind::JobsHandedBack,
+                     .actor = request.guid,
+                     .actorName = self,
+                     .details = tr("%n job(s) a previous run still held went back to the pool.", nullptr, *recovered)});
+                !noted)
+                return noted.error();
+        }
+
+        auto joinedAt = execQuery(db, SelectJoinedAt, {request.guid}, tr("reading the join time"));
+        if (!joinedAt)
+            return joinedAt.error();
+        outcome.joinedAt = joinedAt->next() ? joinedAt->value(0).toLongLong() : now;
+        joinedAt->finish();
 
         // Manager Time Out of Sync is the health monitor's (TimeCheck), at start and after.
         return outcome;
     });
+    if (!joined && !refusedClone.isEmpty()) {
+        // The refusal rolled back everything else; its event is written on its own.
+        if (auto noted = NodeEvents::recordIfKnown(database, {.nodeGuid = request.guid,
+                                                       .kind = NodeEventKind::CloneRefused,
+                                                       .actor = request.guid,
+                                                       .actorName = request.name,
+                                                       .details = refusedClone});
+            !noted)
+            qCWarning(lcCore).noquote() << "could not record the refused clone:" << noted.error().message;
+    }
+    return joined;
 }
 
 Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &guid, const QString &incarnation,
@@ -465,10 +528,38 @@ Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &deat
         if (marked->numRowsAffected() != 1)
             return false; // another peer was first, or the node came back
         marked->finish();
+        auto takeover = Takeovers::record(db, dialect, death.guid, byGuid, death.reason);
+        if (!takeover)
+            return takeover.error();
         auto released = JobPool::releaseClaims(db, dialect, death.guid,
                                                tr("node %1 went offline while running it").arg(death.name));
         if (!released)
             return released.error();
+        if (auto noted = NodeEvents::record(db, dialect,
+                                            {.nodeGuid = death.guid,
+                                             .kind = NodeEventKind::Offline,
+                                             .actor = byGuid,
+                                             .actorName = takeover->markedByName,
+                                             .details = tr("Marked Offline by %1: %2.")
+                                                            .arg(takeover->markedByName.isEmpty()
+                                                                     ? byGuid
+                                                                     : takeover->markedByName,
+                                                                 death.reason),
+                                             .takeoverId = takeover->id});
+            !noted)
+            return noted.error();
+        if (*released > 0) {
+            if (auto noted = NodeEvents::record(
+                    db, dialect,
+                    {.nodeGuid = death.guid,
+                     .kind = NodeEventKind::JobsHandedBack,
+                     .actor = byGuid,
+                     .actorName = takeover->markedByName,
+                     .details = tr("%n job(s) it held went back to the pool.", nullptr, *released),
+                     .takeoverId = takeover->id});
+                !noted)
+                return noted.error();
+        }
         auto raised = Alerts::raise(db, dialect, AlertKind::NodeOffline, Alerts::Severity::Critical, death.guid,
                                     tr("Manager node %1 is Offline: %2. %n job(s) went back to the pool.", nullptr,
                                        *released)
@@ -479,6 +570,15 @@ Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &deat
                                  << "-" << *released << "jobs back in the pool";
         return true;
     });
+}
+
+Result<void> NodeRegistry::recordKeyCheck(Database &database, const QString &guid, const QString &keyCheck)
+{
+    auto updated = database.exec(u"UPDATE nodes SET key_check = ? WHERE guid = ?"_s, {keyCheck, guid},
+                                 tr("recording the data key node %1 holds").arg(guid));
+    if (!updated)
+        return updated.error();
+    return {};
 }
 
 Result<void> NodeRegistry::leave(Database &database, const QString &guid, const QString &incarnation,
@@ -495,6 +595,22 @@ Result<void> NodeRegistry::leave(Database &database, const QString &guid, const 
         auto released = JobPool::releaseClaims(db, dialect, guid, reason);
         if (!released)
             return released.error();
+        if (auto noted = NodeEvents::record(
+                db, dialect, {.nodeGuid = guid, .kind = NodeEventKind::Stopped, .actor = guid, .actorName = {}, .details = reason});
+            !noted)
+            return noted.error();
+        if (*released > 0) {
+            if (auto noted = NodeEvents::record(
+                    db, dialect,
+                    {.nodeGuid = guid,
+                     .kind = NodeEventKind::JobsHandedBack,
+                     .actor = guid,
+                     .actorName = {},
+                     .details = tr("%n job(s) not finished within the grace went back to the pool.", nullptr,
+                                   *released)});
+                !noted)
+                return noted.error();
+        }
         return {};
     });
 }
@@ -525,6 +641,15 @@ Result<void> NodeRegistry::recordUpgradeRequired(Database &database, const NodeJ
                                         .arg(request.name, request.version, requiredVersion));
         if (!raised)
             return raised.error();
+        if (auto noted = NodeEvents::record(db, dialect,
+                                            {.nodeGuid = request.guid,
+                                             .kind = NodeEventKind::UpgradeRequired,
+                                             .actor = request.guid,
+                                             .actorName = request.name,
+                                             .details = tr("Refused at start: it runs version %1, the cluster %2.")
+                                                            .arg(request.version, requiredVersion)});
+            !noted)
+            return noted.error();
         return {};
     });
 }
@@ -571,6 +696,14 @@ Result<NodeInfo> NodeRegistry::decommissionIn(QSqlDatabase &db, const Dialect &d
                                         u"name=%1 version=%2"_s.arg(node->name, node->version));
         !audited)
         return audited.error();
+    if (auto noted = NodeEvents::record(db, dialect,
+                                        {.nodeGuid = node->guid,
+                                         .kind = NodeEventKind::Decommissioned,
+                                         .actor = actor,
+                                         .actorName = {},
+                                         .details = tr("Decommissioned by %1.").arg(actor)});
+        !noted)
+        return noted.error();
     NodeInfo result = *node;
     result.state = u"decommissioned"_s;
     result.status = NodeStatus::Decommissioned;
@@ -585,7 +718,9 @@ Result<QList<NodeInfo>> NodeRegistry::list(Database &database)
     auto now = database.exec(u"SELECT "_s + database.dialect().nowMillis(), {}, tr("reading the database clock"));
     if (!now)
         return now.error();
-    const qint64 hourAgo = (now->next() ? now->value(0).toLongLong() : 0) - 3600 * 1000;
+    const qint64 nowMs = now->next() ? now->value(0).toLongLong() : 0;
+    now->finish();
+    const qint64 hourAgo = nowMs - 3600 * 1000;
     auto query = database.exec(SelectList.arg(NodeColumns), {hourAgo}, tr("listing the nodes"));
     if (!query)
         return query.error();
@@ -605,7 +740,53 @@ Result<QList<NodeInfo>> NodeRegistry::list(Database &database)
         if (node.status == NodeStatus::UpgradeRequired)
             node.requiredVersion = clusterVersion->isEmpty() ? node.upgradeTo : *clusterVersion;
     }
+    applyCountdowns(nodes, nowMs);
     return nodes;
+}
+
+void NodeRegistry::applyCountdowns(QList<NodeInfo> &nodes, qint64 nowMs)
+{
+    const auto silentFor = [nowMs](const NodeInfo &node) {
+        return node.lastHeartbeat > 0 ? qMax<qint64>(0, nowMs - node.lastHeartbeat) : qint64(-1);
+    };
+    // A peer that is itself past what its own peers allow cannot be counted on to mark
+    // anyone: it is probably stopped or cut off too.
+    const auto live = [&](const NodeInfo &peer) {
+        if (peer.state != u"online"_s || peer.offlineAfterMs <= 0)
+            return false;
+        const qint64 age = silentFor(peer);
+        return age >= 0 && age <= qMax(peer.offlineAfterMs, 2 * peer.heartbeatMs);
+    };
+    for (NodeInfo &node : nodes) {
+        node.heartbeatAgeMs = silentFor(node);
+        node.allowedSilenceMs = 0;
+        node.offlineInMs = -1;
+        node.countdownNote.clear();
+        if (node.state != u"online"_s) {
+            node.offlineInMs = node.state == u"offline"_s ? 0 : -1; // its peers did it, or it left
+            continue;
+        }
+        int onlinePeers = 0;
+        for (const NodeInfo &peer : std::as_const(nodes)) {
+            if (peer.guid == node.guid || peer.state != u"online"_s)
+                continue;
+            ++onlinePeers;
+            if (!live(peer))
+                continue;
+            const qint64 allows = qMax(peer.offlineAfterMs, 2 * node.heartbeatMs);
+            node.allowedSilenceMs = node.allowedSilenceMs == 0 ? allows : qMin(node.allowedSilenceMs, allows);
+        }
+        if (node.allowedSilenceMs == 0) {
+            node.countdownNote = onlinePeers == 0
+                                     ? tr("No other node is Online to mark it Offline.")
+                                     : tr("Every other Online node is silent too: none can mark it Offline.");
+            continue;
+        }
+        node.offlineInMs = qMax<qint64>(0, node.allowedSilenceMs - qMax<qint64>(0, node.heartbeatAgeMs));
+        if (node.offlineInMs == 0)
+            node.countdownNote = tr("Past the threshold: a peer marks it Offline at its next check (every second), "
+                                    "once its own clock has seen the heartbeat stand still that long.");
+    }
 }
 
 Result<NodeInfo> NodeRegistry::find(Database &database, const QString &ref)

@@ -48,9 +48,19 @@ struct NodeInfo
     QString upgradeTo;          // set when a newer node took over: the version it must run
     QString requiredVersion;    // Offline (Upgrade Required): the version the cluster runs
     QString certSha256;         // the node API's certificate, as peers, agents and the console pin it
+    QString configHash;         // NodeConfig's effective settings, hashed (the consistency grid)
+    QString keyCheck;           // MasterKey::checkValue() of the data key it unwrapped; never the key
+    qint64 drainingSince = 0;   // an administrator drained it: it claims nothing (0: not draining)
     qint64 jobsLastHour = 0;
     qint64 runningJobs = 0;
     NodeStatus status = NodeStatus::Offline;
+    // The takeover countdown (list() only), all on the database's clock:
+    qint64 heartbeatAgeMs = -1;  // since its last heartbeat; -1: none
+    qint64 allowedSilenceMs = 0; // how long its peers let it be silent: min over the live peers
+                                 // of max(their threshold, 2 x its interval); 0: no live peer
+    qint64 offlineInMs = -1;     // until its peers mark it Offline: 0 once past and once Offline;
+                                 // -1: no live peer to do it (or decommissioned)
+    QString countdownNote;       // why a node past the threshold is not marked yet, or has no countdown
 
     friend bool operator==(const NodeInfo &, const NodeInfo &) = default;
 };
@@ -73,6 +83,8 @@ struct NodeJoin
     bool livenessLockHeld = false; // PostgreSQL: this process holds the node's session lock
     QString guidFile;            // for the message that says how to join as a new node
     QString certSha256;          // its API certificate's SHA-256 (NodeCertificate), for peers to pin
+    QString configHash;          // NodeConfig::effectiveHash(), for the consistency grid
+    QString keyCheck;            // the check value of the data key it unwrapped
 };
 
 struct JoinOutcome
@@ -146,6 +158,9 @@ public:
     // call did it.
     static Result<bool> markOffline(Database &database, const NodeDeath &death, const QString &byGuid);
 
+    // The data key this node now holds (after a rotation), for the consistency grid.
+    static Result<void> recordKeyCheck(Database &database, const QString &guid, const QString &keyCheck);
+
     // A graceful stop: hands back what this run still holds and marks it Offline.
     static Result<void> leave(Database &database, const QString &guid, const QString &incarnation,
                               const QString &reason);
@@ -177,6 +192,9 @@ public:
     static Result<bool> tryLivenessLock(QSqlDatabase &db, const QString &guid);
     static Result<QSet<quint32>> liveSessions(QSqlDatabase &db);
 
+    // The takeover countdown of every Online node in nodes (the whole list), at nowMs
+    // (database time).
+    static void applyCountdowns(QList<NodeInfo> &nodes, qint64 nowMs);
     // clusterVersion: the software version the cluster runs (SoftwareVersion::ofCluster).
     static NodeStatus deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &clusterVersion);
     // Whether a process with this id runs on this host (a zombie counts as ended).

@@ -242,6 +242,50 @@ const QStringList Version7 = {
     u"{postgres} CREATE UNIQUE INDEX jobs_schedule_key ON jobs (schedule_key) WHERE schedule_key IS NOT NULL"_s,
 };
 
+// Version 8: cluster health at a glance. Every change in a node's life is an event
+// (node_events: joined, online, offline and who marked it, jobs handed back, upgrade
+// required, draining, drained, resumed, secret or clone refused, decommissioned); a node a
+// peer declared Offline leaves a takeover (takeovers, and the jobs it held in
+// takeover_jobs, with the claim epoch they had, so the report can tell which node ran each
+// one afterwards). A node records the hash of its effective configuration and the check
+// value of the data key it unwrapped (never key material), for the consistency grid; and
+// draining_since while an administrator has it drained (it claims nothing).
+const QStringList Version8 = {
+    uR"(CREATE TABLE node_events (
+        id {id},
+        node_guid TEXT NOT NULL,
+        at {bigint} NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL DEFAULT '',
+        actor_name TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL DEFAULT '',
+        takeover_id {bigint}))"_s,
+    u"CREATE INDEX node_events_node ON node_events (node_guid, at)"_s,
+    u"CREATE INDEX node_events_at ON node_events (at)"_s,
+    uR"(CREATE TABLE takeovers (
+        id {id},
+        node_guid TEXT NOT NULL,
+        node_name TEXT NOT NULL,
+        marked_by TEXT NOT NULL,
+        marked_by_name TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        last_heartbeat {bigint} NOT NULL,
+        marked_at {bigint} NOT NULL))"_s,
+    u"CREATE INDEX takeovers_node ON takeovers (node_guid, marked_at)"_s,
+    u"CREATE INDEX takeovers_marked_at ON takeovers (marked_at)"_s,
+    uR"(CREATE TABLE takeover_jobs (
+        takeover_id {bigint} NOT NULL REFERENCES takeovers(id) ON DELETE CASCADE,
+        job_id {bigint} NOT NULL,
+        job_type TEXT NOT NULL,
+        claim_epoch {bigint} NOT NULL,
+        claimed_at {bigint},
+        returned_as TEXT NOT NULL,
+        PRIMARY KEY (takeover_id, job_id)))"_s,
+    u"ALTER TABLE nodes ADD COLUMN config_hash TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE nodes ADD COLUMN key_check TEXT NOT NULL DEFAULT ''"_s,
+    u"ALTER TABLE nodes ADD COLUMN draining_since {bigint}"_s,
+};
+
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
 const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
@@ -260,6 +304,7 @@ const Step Steps[] = {
     {5, &Version5},
     {6, &Version6},
     {7, &Version7},
+    {8, &Version8},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");
@@ -279,8 +324,8 @@ QStringList Schema::tableNames()
 {
     QStringList names = {u"agents"_s, u"alerts"_s, u"audit_log"_s, u"cluster"_s,
                          u"cluster_settings"_s, u"config_properties"_s, u"job_stats"_s,
-                         u"jobs"_s, u"local_job_runs"_s, u"node_links"_s, u"nodes"_s,
-                         u"schema_migrations"_s, u"users"_s};
+                         u"jobs"_s, u"local_job_runs"_s, u"node_events"_s, u"node_links"_s, u"nodes"_s,
+                         u"schema_migrations"_s, u"takeover_jobs"_s, u"takeovers"_s, u"users"_s};
     std::sort(names.begin(), names.end());
     return names;
 }

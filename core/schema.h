@@ -27,7 +27,7 @@ class Schema
 
 public:
     // The version this program's code expects. Raise it with each new migration step.
-    static constexpr int CurrentVersion = 7;
+    static constexpr int CurrentVersion = 8;
 
     // The tables of the current version, sorted.
     static QStringList tableNames();

@@ -3,6 +3,7 @@
 #include "alerts.h"
 #include "auditlog.h"
 #include "logging.h"
+#include "nodeevents.h"
 #include "schema.h"
 
 #include <QVersionNumber>
@@ -107,6 +108,15 @@ Result<VersionAdmission> SoftwareVersion::admit(QSqlDatabase &db, const Dialect 
                                          .arg(node.name, node.version, mine));
         if (!alerted)
             return alerted.error();
+        auto noted = NodeEvents::record(db, dialect,
+                                        {.nodeGuid = node.guid,
+                                         .kind = NodeEventKind::UpgradeRequired,
+                                         .actor = nodeGuid,
+                                         .actorName = nodeName,
+                                         .details = tr("%1 joined with version %2 and took over; this node runs %3.")
+                                                        .arg(nodeName, mine, node.version)});
+        if (!noted)
+            return noted.error();
         admission.superseded.append(node.name);
     }
     if (current->isEmpty() && older.isEmpty()) {

@@ -92,6 +92,19 @@ qint64 TimeCheck::machineClockMs()
     return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
 }
 
+Result<QString> TimeCheck::databaseZone(Database &database)
+{
+    if (database.dialect().backend() != Backend::Postgres)
+        return machineZone();
+    auto query = database.exec(u"SELECT reset_val FROM pg_settings WHERE name = 'TimeZone'"_s, {},
+                               tr("reading the database's time zone"));
+    if (!query)
+        return query.error();
+    if (!query->next())
+        return makeError(ErrorCode::Database, tr("The database did not say which time zone it keeps."));
+    return query->value(0).toString();
+}
+
 Result<TimeCheckOutcome> TimeCheck::run(Database &database, const QString &nodeGuid, const QString &nodeName,
                                         qint64 toleranceMs)
 {

@@ -35,6 +35,9 @@ public:
     static Result<TimeCheckOutcome> run(Database &database, const QString &nodeGuid, const QString &nodeName,
                                         qint64 toleranceMs);
 
+    // The zone the nodes are compared with: PostgreSQL's TimeZone setting (as the server
+    // starts sessions with it); on SQLite the machine's.
+    static Result<QString> databaseZone(Database &database);
     // The zone this process keeps its local time in (TZ, else the machine's).
     static QString processZone();
     // The machine's zone, from /etc/localtime (UTC when it has none).

@@ -3,6 +3,7 @@
 #include "databaseurl.h"
 
 #include <QCommandLineParser>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QHostAddress>
@@ -146,6 +147,23 @@ NodeTiming NodeTiming::withCluster(qint64 clusterHeartbeatSeconds, qint64 cluste
     if (adjustments)
         adjustments->append(why);
     return timing;
+}
+
+QStringList NodeConfig::sharedSettings() const
+{
+    QStringList proxies = trustedProxies;
+    proxies.sort();
+    return {u"heartbeat=%1"_s.arg(heartbeatExplicit ? QString::number(heartbeatSeconds) : u"cluster"_s),
+            u"offline-after=%1"_s.arg(offlineAfterExplicit ? QString::number(offlineAfterSeconds) : u"cluster"_s),
+            u"grace=%1"_s.arg(graceSeconds), u"migration-wait=%1"_s.arg(migrationWaitSeconds),
+            u"trusted-proxy=%1"_s.arg(proxies.join(u','))};
+}
+
+QString NodeConfig::effectiveHash() const
+{
+    const QByteArray digest =
+        QCryptographicHash::hash(sharedSettings().join(u'\n').toUtf8(), QCryptographicHash::Sha256);
+    return QString::fromLatin1(digest.toHex().left(16));
 }
 
 QString NodeConfig::guidFile() const

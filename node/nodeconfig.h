@@ -55,6 +55,12 @@ struct NodeConfig
     QString executionLog; // optional: one line per job execution, for tests and audits
 
     QString guidFile() const;
+    // The settings that should be the same on every node (timing overrides, grace,
+    // migration wait, trusted proxies), one "name=value" each, and their SHA-256 (hex,
+    // first 16 digits): what the consistency grid compares. Capacity (workers, batch,
+    // API threads) may differ from machine to machine and is left out.
+    QStringList sharedSettings() const;
+    QString effectiveHash() const;
     // The two halves of apiAddress (parse() checked it): HOST as given (an IPv6 address
     // keeps its brackets) and PORT.
     QString apiHost() const;

@@ -16,6 +16,8 @@ class NodeIdentity
 public:
     // Reads the GUID in path, or writes a new one there (and its folder) when missing.
     static Result<QString> loadOrCreate(const QString &path);
+    // The GUID in path; NotFound when there is no file (nothing is written).
+    static Result<QString> load(const QString &path);
 };
 
 } // namespace Cohort

@@ -4,6 +4,7 @@
 #include "cluster.h"
 #include "configproperties.h"
 #include "nodelogging.h"
+#include "noderegistry.h"
 
 #include <QMutexLocker>
 
@@ -87,6 +88,10 @@ void NodeKeyring::refresh(Database &database)
             return; // tried again at the next refresh
         }
         qCInfo(lcNode) << "the cluster's data key was rotated; holding the new one";
+        if (!m_nodeGuid.isEmpty()) {
+            if (auto recorded = NodeRegistry::recordKeyCheck(database, m_nodeGuid, info.keyCheck); !recorded)
+                qCWarning(lcNode).noquote() << "cannot record the new key's check value:" << recorded.message();
+        }
     } else {
         qCInfo(lcNode).noquote() << u"the data key was re-wrapped for a new local secret, and %1 unlocks it"_s.arg(
             m_secretFile);

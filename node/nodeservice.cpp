@@ -8,6 +8,7 @@
 #include "nodemetrics.h"
 #include "nodeapi.h"
 #include "nodecertificate.h"
+#include "nodeevents.h"
 #include "healthmonitor.h"
 #include "jobrunner.h"
 #include "livenesslock.h"
@@ -237,11 +238,14 @@ int NodeService::start(QString *error)
         return NodeExitFailure;
     }
     if (auto opened = m_keyring->open(*m_database, *secret); !opened) {
-        if (opened.code() == ErrorCode::AccessDenied)
+        if (opened.code() == ErrorCode::AccessDenied) {
             *error = tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
                         "cluster's current secret (after \"cohortctl masterkey rotate-secret\", the new one).")
                          .arg(m_config.secretFile, opened.message());
-        else
+            noteRefusal(NodeEventKind::SecretRefused,
+                        tr("The local secret in %1 on %2 did not unlock the cluster's data key; the node did not start.")
+                            .arg(m_config.secretFile, QSysInfo::machineHostName()));
+        } else
             *error = tr("Cannot open the cluster's data key: %1").arg(opened.message());
         return NodeExitFailure;
     }
@@ -270,6 +274,8 @@ int NodeService::start(QString *error)
     join.tzOffsetSeconds = now.offsetFromUtc();
     join.guidFile = m_config.guidFile();
     join.certSha256 = m_certificateSha256;
+    join.configHash = m_config.effectiveHash();
+    join.keyCheck = m_keyring->keyCheck();
 
     // Schema and version: a node newer than the cluster upgrades it (the first one
     // upgraded takes over); an older one does no work.
@@ -338,6 +344,10 @@ int NodeService::start(QString *error)
         *error = tr("Another live cohort-node already runs as node %1. If this machine was cloned from another, "
                     "delete %2 to join as a new node.")
                      .arg(m_guid, m_config.guidFile());
+        noteRefusal(NodeEventKind::CloneRefused,
+                    tr("Refused process %1 on %2: another live process holds this node's session lock.")
+                        .arg(QCoreApplication::applicationPid())
+                        .arg(QSysInfo::machineHostName()));
         return NodeExitFailure;
     }
 
@@ -405,6 +415,24 @@ int NodeService::start(QString *error)
         m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
         m_version, QString::number(m_config.workers));
     return NodeExitOk;
+}
+
+void NodeService::noteRefusal(const QString &kind, const QString &details)
+{
+    QString guid = m_guid;
+    if (guid.isEmpty()) {
+        auto stored = NodeIdentity::load(m_config.guidFile());
+        if (!stored)
+            return; // a node that never joined has no timeline
+        guid = *stored;
+    }
+    auto noted = NodeEvents::recordIfKnown(*m_database, {.nodeGuid = guid,
+                                                         .kind = kind,
+                                                         .actor = guid,
+                                                         .actorName = m_config.name,
+                                                         .details = details});
+    if (!noted)
+        qCWarning(lcNode).noquote() << "could not record the refusal in the node's timeline:" << noted.message();
 }
 
 void NodeService::startAgents()

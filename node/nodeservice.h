@@ -58,6 +58,9 @@ public:
 private:
     bool listen(QString *error);
     Result<bool> takeSessionLock();
+    // A start refused: recorded in the node's timeline when the cluster knows this node
+    // (its GUID file exists and names one); best effort, nothing else is written.
+    void noteRefusal(const QString &kind, const QString &details);
     void runnerStopped(int handedBack);
     void left(bool ok, const QString &error);
     void finish();

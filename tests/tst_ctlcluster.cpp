@@ -304,7 +304,10 @@ void TestCtlCluster::badInputChangesNothing_data()
                                         << u"--since must be a duration"_s;
     QTest::newRow("since zero") << QStringList{jobs, u"stats"_s, u"--since"_s, u"0s"_s}
                                 << u"--since must be a duration"_s;
-    QTest::newRow("nodes with an argument") << QStringList{u"nodes"_s, u"extra"_s} << u"unexpected argument"_s;
+    QTest::newRow("nodes with an argument") << QStringList{u"nodes"_s, u"extra"_s} << u"unknown action \"extra\""_s;
+    QTest::newRow("nodes list with an argument")
+        << QStringList{u"nodes"_s, u"list"_s, u"extra"_s} << u"unexpected argument \"extra\""_s;
+    QTest::newRow("health with an argument") << QStringList{u"health"_s, u"extra"_s} << u"unexpected argument"_s;
     QTest::newRow("decommission without a node") << QStringList{u"decommission"_s} << u"give exactly one NODE"_s;
     QTest::newRow("decommission with an empty actor")
         << QStringList{u"decommission"_s, u"some-node"_s, u"--actor"_s, u" "_s} << u"--actor cannot be empty"_s;

@@ -252,7 +252,7 @@ void TestHousekeeping::recentAndUnfinishedRowsStay()
     QVERIFY(result.has_value());
     QVERIFY2(result->ok(), qPrintable(result->message()));
     // (No translation is loaded here: "%n day(s)" stays as it is.)
-    QVERIFY2(result->value().startsWith(u"purged 3 jobs, 1 alerts, 1 audit entries and 1 statistics rows older than 30 day"_s),
+    QVERIFY2(result->value().startsWith(u"purged 3 jobs, 1 alerts, 1 audit entries, 1 statistics rows, 0 node events and 0 takeovers older than 30 day"_s),
              qPrintable(result->value()));
 
     auto names = [this](const QString &sql) {
@@ -292,7 +292,7 @@ void TestHousekeeping::cancelledPurgeStopsBetweenBatches()
     // A cancelled job fails, so the node hands it back (JobRunner), and says what it did.
     QVERIFY(!result->ok());
     QCOMPARE(result->code(), ErrorCode::Conflict);
-    QVERIFY2(result->message().contains(u"purged %1 jobs, 0 alerts, 0 audit entries and 0 statistics rows"_s.arg(Batch)),
+    QVERIFY2(result->message().contains(u"purged %1 jobs, 0 alerts, 0 audit entries, 0 statistics rows, 0 node events and 0 takeovers"_s.arg(Batch)),
              qPrintable(result->message()));
 
     // The next run does the rest.
@@ -328,6 +328,22 @@ void TestHousekeeping::rowsAtTheCutoffStay()
                       "(?, 'before', 't'), (?, 'at', 't'), (?, 'after', 't')"_s,
                       times)
                 .ok());
+    QVERIFY(database()
+                .exec(u"INSERT INTO node_events (node_guid, at, kind) VALUES "
+                      "('before', ?, 'online'), ('at', ?, 'online'), ('after', ?, 'online')"_s,
+                      times)
+                .ok());
+    QVERIFY(database()
+                .exec(u"INSERT INTO takeovers (node_guid, node_name, marked_by, marked_by_name, reason, last_heartbeat, "
+                      "marked_at) VALUES ('before', 'n', 'p', 'p', 'r', 0, ?), ('at', 'n', 'p', 'p', 'r', 0, ?), "
+                      "('after', 'n', 'p', 'p', 'r', 0, ?)"_s,
+                      times)
+                .ok());
+    // A takeover's jobs go with it.
+    QVERIFY(database()
+                .exec(u"INSERT INTO takeover_jobs (takeover_id, job_id, job_type, claim_epoch, returned_as) "
+                      "SELECT id, 1, 'sleep', 1, 'queued' FROM takeovers"_s)
+                .ok());
 
     auto report = JobTypes::purgeOldRecords(database(), cutoff, [] { return false; });
     QVERIFY2(report.ok(), qPrintable(report.message()));
@@ -336,11 +352,15 @@ void TestHousekeeping::rowsAtTheCutoffStay()
     QCOMPARE(report->alerts, 1);
     QCOMPARE(report->auditEntries, 1);
     QCOMPARE(report->statistics, 1);
-    QCOMPARE(report->batches, 4);
+    QCOMPARE(report->events, 1);
+    QCOMPARE(report->takeovers, 1);
+    QCOMPARE(report->batches, 6);
     QVERIFY(!report->limited);
     QVERIFY(!report->cancelled);
     for (const QString &sql : {u"SELECT type FROM jobs"_s, u"SELECT kind FROM alerts"_s, u"SELECT actor FROM audit_log"_s,
-                               u"SELECT node_guid FROM job_stats"_s}) {
+                               u"SELECT node_guid FROM job_stats"_s, u"SELECT node_guid FROM node_events"_s,
+                               u"SELECT node_guid FROM takeovers"_s,
+                               u"SELECT t.node_guid FROM takeover_jobs j JOIN takeovers t ON t.id = j.takeover_id"_s}) {
         QStringList left;
         auto query = database().exec(sql);
         QVERIFY(query.ok());
@@ -367,7 +387,7 @@ void TestHousekeeping::aRunStopsAtItsLimitAndTheNextGoesOn()
     QCOMPARE(first->jobs, 6);
     QCOMPARE(first->auditEntries, 2);
     QVERIFY(first->limited);
-    QCOMPARE(first->batches, 2 + 1 + 1 + 1);
+    QCOMPARE(first->batches, 2 + 1 + 1 + 1 + 1 + 1);
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'old'"_s).toInt(), 4);
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM audit_log WHERE actor = 'old'"_s).toInt(), 0);
 

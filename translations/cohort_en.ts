@@ -77,6 +77,37 @@
     </message>
 </context>
 <context>
+    <name>Cohort::ClusterConsistency</name>
+    <message numerus="yes">
+        <source>Its shared settings (timing overrides, grace, migration wait, trusted proxies) differ from those of the %n other node(s) that agree; compare its configuration file with theirs.</source>
+        <translation>
+            <numerusform>Its shared settings (timing overrides, grace, migration wait, trusted proxies) differ from those of the %n other node that agree; compare its configuration file with theirs.</numerusform>
+            <numerusform>Its shared settings (timing overrides, grace, migration wait, trusted proxies) differ from those of the %n other nodes that agree; compare its configuration file with theirs.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The nodes run %n different sets of shared settings (timing overrides, grace, migration wait, trusted proxies) and no set is the majority; compare their configuration files.</source>
+        <translation>
+            <numerusform>The nodes run %n different sets of shared settings (timing overrides, grace, migration wait, trusted proxies) and no set is the majority; compare their configuration files.</numerusform>
+            <numerusform>The nodes run %n different sets of shared settings (timing overrides, grace, migration wait, trusted proxies) and no set is the majority; compare their configuration files.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n value(s) differ from the cluster's on %1 of %2 nodes.</source>
+        <translation>
+            <numerusform>%n value differ from the cluster's on %1 of %2 nodes.</numerusform>
+            <numerusform>%n values differ from the cluster's on %1 of %2 nodes.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>All %n node(s) agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</source>
+        <translation>
+            <numerusform>All %n node agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</numerusform>
+            <numerusform>All %n nodes agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::FinishedJobsDialog</name>
     <message numerus="yes">
         <source>%n job(s).</source>
@@ -106,10 +137,10 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)</source>
+        <source>purged %1 jobs, %2 alerts, %3 audit entries, %4 statistics rows, %5 node events and %6 takeovers older than %n day(s)</source>
         <translation>
-            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day</numerusform>
-            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n days</numerusform>
+            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries, %4 statistics rows, %5 node events and %6 takeovers older than %n day</numerusform>
+            <numerusform>purged %1 jobs, %2 alerts, %3 audit entries, %4 statistics rows, %5 node events and %6 takeovers older than %n days</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -191,10 +222,41 @@
 <context>
     <name>Cohort::NodeRegistry</name>
     <message numerus="yes">
+        <source>%n job(s) not finished within the grace went back to the pool.</source>
+        <translation>
+            <numerusform>%n job not finished within the grace went back to the pool.</numerusform>
+            <numerusform>%n jobs not finished within the grace went back to the pool.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) it held went back to the pool.</source>
+        <translation>
+            <numerusform>%n job it held went back to the pool.</numerusform>
+            <numerusform>%n jobs it held went back to the pool.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) a previous run still held went back to the pool.</source>
+        <translation>
+            <numerusform>%n job a previous run still held went back to the pool.</numerusform>
+            <numerusform>%n jobs a previous run still held went back to the pool.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Manager node %1 is Offline: %2. %n job(s) went back to the pool.</source>
         <translation>
             <numerusform>Manager node %1 is Offline: %2. %n job went back to the pool.</numerusform>
             <numerusform>Manager node %1 is Offline: %2. %n jobs went back to the pool.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodesCommand</name>
+    <message numerus="yes">
+        <source>%1 of %n job(s) finished since.</source>
+        <translation>
+            <numerusform>%1 of %n job finished since.</numerusform>
+            <numerusform>%1 of %n jobs finished since.</numerusform>
         </translation>
     </message>
 </context>

@@ -2,6 +2,7 @@
 
 #include "decommissioncommand.h"
 #include "gensecretcommand.h"
+#include "healthcommand.h"
 #include "initcommand.h"
 #include "jobscommand.h"
 #include "masterkeycommand.h"
@@ -22,6 +23,7 @@ CtlApplication::CtlApplication()
 {
     m_commands.push_back(std::make_unique<InitCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<StatusCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<HealthCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<MigrateCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<NodesCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<JobsCommand>(m_out, m_err));

@@ -2,7 +2,9 @@
 
 #include "ctloptions.h"
 #include "jobpool.h"
+#include "nodeevents.h"
 #include "noderegistry.h"
+#include "takeovers.h"
 #include "texttable.h"
 
 #include <QJsonArray>
@@ -23,25 +25,64 @@ QString NodesCommand::summary() const
     return tr("Lists the manager nodes: status, last contact and jobs.");
 }
 
+QString NodesCommand::description() const
+{
+    return summary() + u"\n\n"_s
+           + tr("list                  Every node that is not decommissioned (the default): status, last\n"
+                "                      contact, the time left before its peers mark it Offline, jobs.\n"
+                "events NODE           The node's timeline: joined, online, offline (and which peer marked\n"
+                "                      it, why), jobs handed back, refusals, drains, decommissioning.\n"
+                "                      --csv prints it as CSV, --json as JSON.\n"
+                "takeover NODE|ID      What happened to the jobs of a node its peers marked Offline: its\n"
+                "                      latest takeover (or the one with that number), every job it held,\n"
+                "                      the node that ran each afterwards and the gaps in between.\n"
+                "NODE is a GUID or a name only one node has.");
+}
+
 void NodesCommand::configure(QCommandLineParser &parser) const
 {
     parser.addOption(CtlOptions::database());
     parser.addOption(CtlOptions::json());
+    parser.addOption({u"csv"_s, tr("events: prints the timeline as CSV.")});
+    parser.addPositionalArgument(u"action"_s, tr("list (default), events or takeover."), u"[action]"_s);
+    parser.addPositionalArgument(u"node"_s, tr("events, takeover: the node (GUID or name); takeover: or its number."),
+                                 u"[node]"_s);
 }
 
 int NodesCommand::run(const QCommandLineParser &parser)
 {
-    if (!parser.positionalArguments().isEmpty())
-        return usage(tr("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
+    const QStringList arguments = parser.positionalArguments();
+    const QString action = arguments.value(0, u"list"_s);
+    static const QStringList actions = {u"list"_s, u"events"_s, u"takeover"_s};
+    if (!actions.contains(action))
+        return usage(tr("unknown action \"%1\"; use one of %2").arg(action, actions.join(u", "_s)));
+    const int expected = action == u"list"_s ? 1 : 2;
+    if (action != u"list"_s && arguments.size() < 2)
+        return usage(tr("%1 needs a node: its GUID or name").arg(action));
+    if (arguments.size() > expected)
+        return usage(tr("unexpected argument \"%1\"").arg(arguments.at(expected)));
+    if (parser.isSet(u"csv"_s) && action != u"events"_s)
+        return usage(tr("--csv is only for events"));
+    if (parser.isSet(u"csv"_s) && parser.isSet(u"json"_s))
+        return usage(tr("--csv and --json cannot be combined"));
     int code = ExitSuccess;
     const auto database = openCluster(parser, &code);
     if (!database)
         return code;
-    auto nodes = NodeRegistry::list(*database);
+    if (action == u"events"_s)
+        return events(*database, arguments.at(1), parser);
+    if (action == u"takeover"_s)
+        return takeover(*database, arguments.at(1), parser);
+    return list(*database, parser);
+}
+
+int NodesCommand::list(Database &database, const QCommandLineParser &parser)
+{
+    auto nodes = NodeRegistry::list(database);
     if (!nodes)
         return fail(nodes.message());
     // "Ago" by the database's clock, which is what the heartbeats were written with.
-    auto now = JobPool::now(*database);
+    auto now = JobPool::now(database);
     if (!now)
         return fail(now.message());
 
@@ -68,6 +109,14 @@ int NodesCommand::run(const QCommandLineParser &parser)
                 {u"time_zone"_s, node.tzName},
                 {u"utc_offset_seconds"_s, node.tzOffsetSeconds},
                 {u"clock_offset_ms"_s, node.clockSkewMs},
+                {u"draining"_s, node.drainingSince > 0},
+                {u"heartbeat_age_ms"_s, node.heartbeatAgeMs >= 0 ? QJsonValue(node.heartbeatAgeMs)
+                                                                 : QJsonValue(QJsonValue::Null)},
+                {u"allowed_silence_ms"_s, node.allowedSilenceMs > 0 ? QJsonValue(node.allowedSilenceMs)
+                                                                    : QJsonValue(QJsonValue::Null)},
+                {u"offline_in_ms"_s, node.offlineInMs >= 0 ? QJsonValue(node.offlineInMs)
+                                                           : QJsonValue(QJsonValue::Null)},
+                {u"countdown_note"_s, node.countdownNote},
             });
         }
         m_out << QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Indented));
@@ -80,10 +129,11 @@ int NodesCommand::run(const QCommandLineParser &parser)
         return ExitSuccess;
     }
     TextTable table({tr("NAME"), tr("GUID"), tr("ADDRESS"), tr("VERSION"), tr("STATUS"), tr("LAST CONTACT"),
-                     tr("TIME ZONE"), tr("CLOCK"), tr("JOBS (1 H)"), tr("RUNNING")});
-    table.alignRight(7);
+                     tr("OFFLINE IN"), tr("TIME ZONE"), tr("CLOCK"), tr("JOBS (1 H)"), tr("RUNNING")});
+    table.alignRight(6);
     table.alignRight(8);
     table.alignRight(9);
+    table.alignRight(10);
     for (const NodeInfo &node : std::as_const(*nodes)) {
         const QString contact = node.lastHeartbeat > 0
                                     ? tr("%1 (%2 s ago)")
@@ -93,10 +143,108 @@ int NodesCommand::run(const QCommandLineParser &parser)
         const QString version = node.requiredVersion.isEmpty()
                                     ? node.version
                                     : tr("%1 (needs %2)").arg(node.version, node.requiredVersion);
-        table.addRow({node.name, node.guid, node.apiAddress, version, nodeStatusText(node.status), contact,
+        QString countdown = tr("-");
+        if (node.offlineInMs > 0)
+            countdown = tr("%1 s").arg(node.offlineInMs / 1000.0, 0, 'f', 1);
+        else if (node.offlineInMs == 0)
+            countdown = tr("due");
+        else if (node.state == u"online"_s)
+            countdown = tr("never (no peer)");
+        table.addRow({node.name, node.guid, node.apiAddress, version, nodeStatusText(node.status), contact, countdown,
                       node.tzName.isEmpty() ? tr("?") : node.tzName,
                       tr("%1 s").arg(node.clockSkewMs / 1000.0, 0, 'f', 1), QString::number(node.jobsLastHour),
                       QString::number(node.runningJobs)});
+    }
+    table.print(m_out);
+    return ExitSuccess;
+}
+
+int NodesCommand::events(Database &database, const QString &ref, const QCommandLineParser &parser)
+{
+    auto node = NodeRegistry::find(database, ref);
+    if (!node)
+        return fail(node.message());
+    auto events = NodeEvents::list(database, node->guid);
+    if (!events)
+        return fail(events.message());
+    if (parser.isSet(u"csv"_s) || parser.isSet(u"json"_s)) {
+        const QByteArray bytes =
+            parser.isSet(u"csv"_s) ? NodeEvents::toCsv(*events) : NodeEvents::toJson(*events);
+        m_out << QString::fromUtf8(bytes);
+        m_out.flush();
+        return ExitSuccess;
+    }
+    if (events->isEmpty()) {
+        m_out << tr("Node %1 (%2) has no events within the retention.").arg(node->name, node->guid) << Qt::endl;
+        return ExitSuccess;
+    }
+    m_out << tr("Timeline of node %1 (%2):").arg(node->name, node->guid) << Qt::endl;
+    TextTable table({tr("TIME (UTC)"), tr("EVENT"), tr("BY"), tr("DETAILS"), tr("TAKEOVER")});
+    for (const NodeEvent &event : std::as_const(*events)) {
+        const QString by = event.actorName.isEmpty() ? event.actor : tr("%1 (%2)").arg(event.actorName, event.actor);
+        table.addRow({CtlOptions::utcTime(event.at), NodeEvents::describeKind(event.kind), by, event.details,
+                      event.takeoverId > 0 ? QString::number(event.takeoverId) : QString()});
+    }
+    table.print(m_out);
+    return ExitSuccess;
+}
+
+int NodesCommand::takeover(Database &database, const QString &ref, const QCommandLineParser &parser)
+{
+    bool isNumber = false;
+    qint64 id = ref.toLongLong(&isNumber);
+    if (!isNumber || id <= 0) {
+        auto node = NodeRegistry::find(database, ref);
+        if (!node)
+            return fail(node.message());
+        auto takeovers = Takeovers::list(database, node->guid);
+        if (!takeovers)
+            return fail(takeovers.message());
+        if (takeovers->isEmpty())
+            return fail(tr("No peer has taken over the work of node %1 (%2) within the retention.")
+                            .arg(node->name, node->guid));
+        id = takeovers->constFirst().id;
+    }
+    auto report = Takeovers::report(database, id);
+    if (!report)
+        return fail(report.message());
+    if (parser.isSet(u"json"_s)) {
+        m_out << QString::fromUtf8(Takeovers::toJson(*report));
+        m_out.flush();
+        return ExitSuccess;
+    }
+    const auto seconds = [](qint64 from, qint64 to) {
+        return from > 0 && to > 0 ? tr("%1 s").arg((to - from) / 1000.0, 0, 'f', 3) : tr("-");
+    };
+    const qint64 reclaimed = report->firstReclaimAt();
+    const qint64 finished = report->lastFinishedAt();
+    m_out << tr("Takeover %1: node %2 (%3), marked Offline by %4 (%5)")
+                 .arg(report->id)
+                 .arg(report->nodeName, report->nodeGuid, report->markedByName, report->markedBy)
+          << Qt::endl
+          << tr("Reason: %1").arg(report->reason) << Qt::endl
+          << tr("Last heartbeat %1, marked Offline %2 (%3 later)")
+                 .arg(CtlOptions::utcTime(report->lastHeartbeat), CtlOptions::utcTime(report->markedAt),
+                      seconds(report->lastHeartbeat, report->markedAt))
+          << Qt::endl
+          << tr("First reclaim %1 (%2 after the mark), last completion %3 (%4 after the first reclaim)")
+                 .arg(reclaimed > 0 ? CtlOptions::utcTime(reclaimed) : tr("none yet"),
+                      seconds(report->markedAt, reclaimed),
+                      finished > 0 ? CtlOptions::utcTime(finished) : tr("none yet"), seconds(reclaimed, finished))
+          << Qt::endl
+          << tr("%1 of %n job(s) finished since.", nullptr, report->jobCount).arg(report->finishedCount())
+          << Qt::endl;
+    if (report->jobs.isEmpty())
+        return ExitSuccess;
+    TextTable table({tr("JOB"), tr("TYPE"), tr("RETURNED AS"), tr("STATE NOW"), tr("RAN BY"), tr("RECLAIMED"),
+                     tr("FINISHED")});
+    table.alignRight(0);
+    for (const TakeoverJob &job : std::as_const(report->jobs)) {
+        table.addRow({QString::number(job.jobId), job.type, job.returnedAs,
+                      job.inPool ? job.state : tr("purged"),
+                      job.ranBy.isEmpty() ? tr("-") : tr("%1 (%2)").arg(job.ranByName, job.ranBy),
+                      job.reclaimedAt > 0 ? CtlOptions::utcTime(job.reclaimedAt) : tr("-"),
+                      job.finishedAt > 0 ? CtlOptions::utcTime(job.finishedAt) : tr("-")});
     }
     table.print(m_out);
     return ExitSuccess;

@@ -1,7 +1,9 @@
-// cohortctl nodes: the cluster's manager nodes, their status and activity.
+// cohortctl nodes: the cluster's manager nodes, their status, activity and takeover
+// countdown; a node's timeline (events) and the report of a takeover of its work.
 #pragma once
 
 #include "ctlcommand.h"
+#include "database.h"
 
 namespace Cohort {
 
@@ -13,8 +15,14 @@ public:
     using CtlCommand::CtlCommand;
     QString name() const override;
     QString summary() const override;
+    QString description() const override;
     void configure(QCommandLineParser &parser) const override;
     int run(const QCommandLineParser &parser) override;
+
+private:
+    int list(Database &database, const QCommandLineParser &parser);
+    int events(Database &database, const QString &node, const QCommandLineParser &parser);
+    int takeover(Database &database, const QString &ref, const QCommandLineParser &parser);
 };
 
 } // namespace Cohort
