@@ -51,6 +51,11 @@ public:
                                const QString &nodeGuid, const QString &by);
     // Newest first.
     static Result<QList<AlertRow>> recent(Database &database, int limit);
+    // Newest first: the open ones (not cleared), or with Listed::All the cleared
+    // ones too. Open alerts are few (one per kind and node); cleared ones are purged
+    // after the retention period.
+    enum class Listed { Open, All };
+    static Result<QList<AlertRow>> list(Database &database, Listed listed);
 };
 
 } // namespace Cohort

@@ -16,6 +16,7 @@ const QString ByActor = u"actor = ?"_s;
 // LIKE ignores case for ASCII on SQLite (not on PostgreSQL); the substr comparison makes
 // the prefix exact on both. The LIKE pattern is the escaped prefix followed by '%'.
 const QString ByActionPrefix = u"action LIKE ? ESCAPE '\\' AND substr(action, 1, ?) = ?"_s;
+const QString ByTarget = u"target = ?"_s;
 const QString From = u"at >= ?"_s;
 const QString Before = u"at < ?"_s;
 
@@ -74,6 +75,10 @@ Result<QList<AuditEntry>> AuditLog::query(Database &database, const AuditFilter 
         conditions << ByActionPrefix;
         // Characters as the database counts them: code points, not UTF-16 units.
         values << likePrefix(filter.action) << qint64(filter.action.toUcs4().size()) << filter.action;
+    }
+    if (!filter.target.isEmpty()) {
+        conditions << ByTarget;
+        values << filter.target;
     }
     if (filter.fromMs > 0) {
         conditions << From;

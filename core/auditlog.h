@@ -29,6 +29,7 @@ struct AuditFilter
     qint64 fromMs = 0;  // at >= fromMs (0: no lower bound)
     qint64 toMs = 0;    // at < toMs (0: no upper bound)
     int limit = 1000;
+    QString target;     // exact target (cohortctl audit --target)
 };
 
 class AuditLog

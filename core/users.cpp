@@ -22,6 +22,12 @@ const QString SelectUsers = u"SELECT id, name, role, full_name_sealed, email_sea
 const QString ResetPassword = u"UPDATE users SET password_hash = ?, key_public = ?, key_private = ?, key_data = ?, "
                               "failed_logins = 0, locked_until = NULL WHERE id = ?"_s;
 const QString SelectKeys = u"SELECT id, key_private, key_data FROM users WHERE name = ?"_s;
+const QString MakeAuditor = u"UPDATE users SET role = 'auditor', key_public = '', key_private = '', key_data = '' "
+                            "WHERE id = ?"_s;
+const QString MakeAdministrator = u"UPDATE users SET role = 'administrator', password_hash = ?, key_public = ?, "
+                                  "key_private = ?, key_data = ?, failed_logins = 0 WHERE id = ?"_s;
+const QString Lock = u"UPDATE users SET locked_until = ? WHERE name = ?"_s;
+const QString Unlock = u"UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE name = ?"_s;
 
 constexpr int MaxFullNameLength = 200;
 constexpr int MaxEmailLength = 254; // RFC 5321's limit on a path
@@ -257,6 +263,59 @@ Result<void> Users::resetPassword(QSqlDatabase &db, const Dialect &dialect, cons
                              tr("setting user %1's password").arg(user.user.name));
     if (!updated)
         return updated.error();
+    return {};
+}
+
+Result<void> Users::makeAuditor(QSqlDatabase &db, const QString &name)
+{
+    auto found = execQuery(db, SelectUserId, {name}, tr("finding user %1").arg(name));
+    if (!found)
+        return found.error();
+    if (!found->next())
+        return makeError(ErrorCode::NotFound, tr("There is no user %1.").arg(name));
+    const qint64 id = found->value(0).toLongLong();
+    found->finish();
+    auto updated = execQuery(db, MakeAuditor, {id}, tr("making user %1 an auditor").arg(name));
+    if (!updated)
+        return updated.error();
+    return {};
+}
+
+Result<void> Users::makeAdministrator(QSqlDatabase &db, const Dialect &dialect, const Prepared &user,
+                                      const MasterKey &dataKey, const QByteArray &clusterContext)
+{
+    const QString &name = user.user.name;
+    if (user.user.role != Role::Administrator || !user.keys)
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("User %1 was not prepared as an administrator: there is no key pair.").arg(name));
+    if (auto locked = SealedData::lockCurrentKey(db, dialect, dataKey); !locked)
+        return locked;
+    auto found = execQuery(db, SelectUserId, {name}, tr("finding user %1").arg(name));
+    if (!found)
+        return found.error();
+    if (!found->next())
+        return makeError(ErrorCode::NotFound, tr("There is no user %1.").arg(name));
+    const qint64 id = found->value(0).toLongLong();
+    found->finish();
+    auto copy = dataKey.sealTo(user.keys->publicKey(), SealedData::userDataKey(clusterContext, id));
+    if (!copy)
+        return copy.error();
+    auto updated = execQuery(db, MakeAdministrator,
+                             {user.passwordHash, user.keys->publicKeyText(), user.wrappedPrivateKey, *copy, id},
+                             tr("making user %1 an administrator").arg(name));
+    if (!updated)
+        return updated.error();
+    return {};
+}
+
+Result<void> Users::setLock(QSqlDatabase &db, const QString &name, std::optional<qint64> lockedUntil)
+{
+    auto updated = lockedUntil ? execQuery(db, Lock, {*lockedUntil, name}, tr("locking user %1").arg(name))
+                               : execQuery(db, Unlock, {name}, tr("unlocking user %1").arg(name));
+    if (!updated)
+        return updated.error();
+    if (updated->numRowsAffected() != 1)
+        return makeError(ErrorCode::NotFound, tr("There is no user %1.").arg(name));
     return {};
 }
 

@@ -23,6 +23,10 @@ enum class Role {
 QString roleName(Role role);
 std::optional<Role> roleFromName(const QString &name);
 
+// users.locked_until of an account an administrator locked with no end: locked until
+// unlocked (9999-12-31T23:59:59Z, so it still reads as a time).
+inline constexpr qint64 LockedUntilUnlocked = 253402300799000;
+
 struct NewUser
 {
     QString name;
@@ -92,6 +96,18 @@ public:
     // one). NotFound when there is no such user; the role is not changed.
     static Result<void> resetPassword(QSqlDatabase &db, const Dialect &dialect, const Prepared &user,
                                       const MasterKey &dataKey, const QByteArray &clusterContext);
+
+    // Makes a user an auditor: its role, and its key pair and copy of the data key dropped
+    // (an auditor opens no sealed data). NotFound when there is no such user.
+    static Result<void> makeAuditor(QSqlDatabase &db, const QString &name);
+    // Makes an existing user (user.user.name, prepared as an administrator) an
+    // administrator: the new password, its key pair and a copy of the data key, the failed
+    // logins forgotten. A lock stays. NotFound when there is no such user.
+    static Result<void> makeAdministrator(QSqlDatabase &db, const Dialect &dialect, const Prepared &user,
+                                          const MasterKey &dataKey, const QByteArray &clusterContext);
+    // Locks an account until lockedUntil (database time, or LockedUntilUnlocked), or with
+    // nullopt lifts the lock and forgets the failed logins. NotFound when there is no such user.
+    static Result<void> setLock(QSqlDatabase &db, const QString &name, std::optional<qint64> lockedUntil);
 
     // The data key, opened with an administrator's password: the console's way in.
     // NotFound when the user holds no copy (an auditor, or an administrator made before

@@ -501,7 +501,7 @@ void TestAdministration::settingsStoreAndAuditOnlyWhatChanged()
     changed.heartbeatSeconds = 5;
     QVERIFY(administration.saveSystemSettings(changed).ok());
     QCOMPARE(auditCount(u"settings.change"_s), 2);
-    auto entries = AuditLog::query(database(), AuditFilter{u"admin"_s, u"settings."_s, 0, 0, 1});
+    auto entries = AuditLog::query(database(), AuditFilter{u"admin"_s, u"settings."_s, 0, 0, 1, {}});
     QVERIFY(entries.ok());
     QCOMPARE(entries->size(), 1);
     QCOMPARE(entries->first().details, u"nodes.heartbeat_seconds: 10 → 5"_s);
@@ -533,36 +533,43 @@ void TestAdministration::auditLogQueryFilters()
         return found;
     };
     constexpr qint64 Old = 10000; // before the rows the cluster itself wrote
-    QCOMPARE(actions({{}, {}, 0, Old, 1000}),
+    QCOMPARE(actions({{}, {}, 0, Old, 1000, {}}),
              QStringList({u"5000 carol Node.describe"_s, u"4000 alice nodeXdescribe"_s,
                           u"3000 alice alert.clear"_s, u"2000 bob node.describe"_s,
                           u"1000 alice node.decommission"_s}));
-    QCOMPARE(actions({u"alice"_s, {}, 0, Old, 1000}),
+    QCOMPARE(actions({u"alice"_s, {}, 0, Old, 1000, {}}),
              QStringList({u"4000 alice nodeXdescribe"_s, u"3000 alice alert.clear"_s,
                           u"1000 alice node.decommission"_s}));
     // A prefix, with the same case on both databases.
-    QCOMPARE(actions({{}, u"node."_s, 0, 0, 1000}),
+    QCOMPARE(actions({{}, u"node."_s, 0, 0, 1000, {}}),
              QStringList({u"2000 bob node.describe"_s, u"1000 alice node.decommission"_s}));
-    QCOMPARE(actions({u"alice"_s, u"node."_s, 0, 0, 1000}), QStringList{u"1000 alice node.decommission"_s});
+    QCOMPARE(actions({u"alice"_s, u"node."_s, 0, 0, 1000, {}}), QStringList{u"1000 alice node.decommission"_s});
     // The user's wildcards match only themselves.
-    QCOMPARE(actions({{}, u"node_"_s, 0, 0, 1000}), QStringList());
-    QCOMPARE(actions({{}, u"%"_s, 0, 0, 1000}), QStringList());
-    QCOMPARE(actions({{}, u"node%describe"_s, 0, 0, 1000}), QStringList());
-    QCOMPARE(actions({{}, u"node\\"_s, 0, 0, 1000}), QStringList());
-    QCOMPARE(actions({{}, u"'"_s, 0, 0, 1000}), QStringList());
+    QCOMPARE(actions({{}, u"node_"_s, 0, 0, 1000, {}}), QStringList());
+    QCOMPARE(actions({{}, u"%"_s, 0, 0, 1000, {}}), QStringList());
+    QCOMPARE(actions({{}, u"node%describe"_s, 0, 0, 1000, {}}), QStringList());
+    QCOMPARE(actions({{}, u"node\\"_s, 0, 0, 1000, {}}), QStringList());
+    QCOMPARE(actions({{}, u"'"_s, 0, 0, 1000, {}}), QStringList());
     // Time: from inclusive, to exclusive.
-    QCOMPARE(actions({{}, {}, 2000, 4000, 1000}),
+    QCOMPARE(actions({{}, {}, 2000, 4000, 1000, {}}),
              QStringList({u"3000 alice alert.clear"_s, u"2000 bob node.describe"_s}));
-    QCOMPARE(actions({{}, {}, 4000, Old, 1000}),
+    QCOMPARE(actions({{}, {}, 4000, Old, 1000, {}}),
              QStringList({u"5000 carol Node.describe"_s, u"4000 alice nodeXdescribe"_s}));
     // The newest first, as many as asked for.
-    QCOMPARE(actions({{}, {}, 0, Old, 2}),
+    QCOMPARE(actions({{}, {}, 0, Old, 2, {}}),
              QStringList({u"5000 carol Node.describe"_s, u"4000 alice nodeXdescribe"_s}));
     // No filter at all: the cluster's own entry comes too.
     const QStringList all = actions({});
     QCOMPARE(all.size(), rows.size() + 1);
     QVERIFY2(all.last().contains(u"cluster.init"_s), qPrintable(all.last()));
-    QCOMPARE(AuditLog::query(database(), AuditFilter{{}, {}, 0, 0, 0}).code(), ErrorCode::InvalidArgument);
+    QCOMPARE(AuditLog::query(database(), AuditFilter{{}, {}, 0, 0, 0, {}}).code(), ErrorCode::InvalidArgument);
+
+    // The target, exactly.
+    QVERIFY(database()
+                .exec(u"INSERT INTO audit_log (at, actor, action, target, details) VALUES (6000, 'dave', 'x.y', 'n1', '')"_s)
+                .ok());
+    QCOMPARE(actions({{}, {}, 0, Old, 1000, u"n1"_s}), QStringList{u"6000 dave x.y"_s});
+    QCOMPARE(actions({{}, {}, 0, Old, 1000, u"n"_s}), QStringList());
 }
 
 void TestAdministration::jobStatisticsPerMinute()

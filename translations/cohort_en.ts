@@ -47,6 +47,16 @@
     </message>
 </context>
 <context>
+    <name>Cohort::AuditCommand</name>
+    <message numerus="yes">
+        <source>Showing the newest %n entry(s); --limit shows more.</source>
+        <translation>
+            <numerusform>Showing the newest %n entry; --limit shows more.</numerusform>
+            <numerusform>Showing the newest %n entries; --limit shows more.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::AuditLogPage</name>
     <message numerus="yes">
         <source>%n entry(s) shown</source>
@@ -288,6 +298,16 @@
     </message>
 </context>
 <context>
+    <name>Cohort::SettingsCommand</name>
+    <message numerus="yes">
+        <source>Saved %n setting(s).</source>
+        <translation>
+            <numerusform>Saved %n setting.</numerusform>
+            <numerusform>Saved %n settings.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::StatusBanner</name>
     <message numerus="yes">
         <source>The database cannot be reached: %1 %2 Retrying in %n second(s).</source>
@@ -311,6 +331,16 @@
         <translation>
             <numerusform>%n probe failing.</numerusform>
             <numerusform>%n probes failing.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::UsersCommand</name>
+    <message numerus="yes">
+        <source>Locked %1 for %n minute(s).</source>
+        <translation>
+            <numerusform>Locked %1 for %n minute.</numerusform>
+            <numerusform>Locked %1 for %n minutes.</numerusform>
         </translation>
     </message>
 </context>

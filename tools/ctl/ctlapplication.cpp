@@ -1,5 +1,7 @@
 #include "ctlapplication.h"
 
+#include "alertscommand.h"
+#include "auditcommand.h"
 #include "decommissioncommand.h"
 #include "gensecretcommand.h"
 #include "healthcommand.h"
@@ -8,6 +10,7 @@
 #include "masterkeycommand.h"
 #include "migratecommand.h"
 #include "nodescommand.h"
+#include "settingscommand.h"
 #include "statuscommand.h"
 #include "userscommand.h"
 
@@ -31,6 +34,9 @@ CtlApplication::CtlApplication()
     m_commands.push_back(std::make_unique<GenSecretCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<MasterKeyCommand>(m_out, m_err));
     m_commands.push_back(std::make_unique<UsersCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<AlertsCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<SettingsCommand>(m_out, m_err));
+    m_commands.push_back(std::make_unique<AuditCommand>(m_out, m_err));
 }
 
 CtlApplication::~CtlApplication() = default;

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QRegularExpression>
 #include <QTextStream>
 
 #include <pwd.h>
@@ -86,6 +87,59 @@ QString utcTime(qint64 ms)
     if (ms <= 0)
         return {};
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
+}
+
+QJsonValue jsonTime(qint64 ms)
+{
+    return ms > 0 ? QJsonValue(utcTime(ms)) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonValue jsonMs(qint64 ms)
+{
+    return ms > 0 ? QJsonValue(ms) : QJsonValue(QJsonValue::Null);
+}
+
+std::optional<qint64> wholeNumber(const QString &text, qint64 min, qint64 max)
+{
+    bool ok = false;
+    const qint64 value = text.trimmed().toLongLong(&ok);
+    if (!ok || value < min || value > max)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<qint64> duration(const QString &text, qint64 maxDays)
+{
+    constexpr qint64 SecondMs = 1000;
+    static const QRegularExpression pattern(u"^([0-9]{1,9})([smhd])$"_s);
+    const QRegularExpressionMatch match = pattern.match(text.trimmed());
+    if (!match.hasMatch())
+        return std::nullopt;
+    const qint64 count = match.captured(1).toLongLong();
+    const QChar unit = match.captured(2).at(0);
+    const qint64 unitMs = unit == u's' ? SecondMs
+                          : unit == u'm' ? 60 * SecondMs
+                          : unit == u'h' ? 3600 * SecondMs
+                                         : 24 * 3600 * SecondMs;
+    const qint64 ms = count * unitMs;
+    if (ms < SecondMs || ms > maxDays * 24 * 3600 * SecondMs)
+        return std::nullopt;
+    return ms;
+}
+
+std::optional<qint64> isoTime(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    QDateTime time = QDateTime::fromString(trimmed, Qt::ISODateWithMs);
+    if (!time.isValid()) {
+        const QDate date = QDate::fromString(trimmed, Qt::ISODate);
+        if (!date.isValid())
+            return std::nullopt;
+        time = QDateTime(date, QTime(0, 0), Qt::UTC);
+    } else if (time.timeSpec() == Qt::LocalTime) {
+        time = QDateTime(time.date(), time.time(), Qt::UTC);
+    }
+    return time.toMSecsSinceEpoch();
 }
 
 Result<QString> readPassword(const QString &file, const QString &prompt)

@@ -9,11 +9,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
 
 #include <cmath>
 #include <limits>
-#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -39,45 +37,6 @@ const QStringList ListOptions = {u"state"_s, u"node"_s, u"limit"_s};
 const QStringList StatsOptions = {u"since"_s};
 
 const QStringList Actions = {u"submit"_s, u"list"_s, u"stats"_s};
-
-// A whole number in [min, max], or nothing.
-std::optional<qint64> wholeNumber(const QString &text, qint64 min, qint64 max)
-{
-    bool ok = false;
-    const qint64 value = text.trimmed().toLongLong(&ok);
-    if (!ok || value < min || value > max)
-        return std::nullopt;
-    return value;
-}
-
-// "30s", "15m", "1h", "7d" in milliseconds, at least a second and at most MaxSinceDays.
-std::optional<qint64> duration(const QString &text)
-{
-    static const QRegularExpression pattern(u"^([0-9]{1,9})([smhd])$"_s);
-    const QRegularExpressionMatch match = pattern.match(text.trimmed());
-    if (!match.hasMatch())
-        return std::nullopt;
-    const qint64 count = match.captured(1).toLongLong();
-    const QChar unit = match.captured(2).at(0);
-    const qint64 unitMs = unit == u's' ? SecondMs
-                          : unit == u'm' ? 60 * SecondMs
-                          : unit == u'h' ? 3600 * SecondMs
-                                         : 24 * 3600 * SecondMs;
-    const qint64 ms = count * unitMs;
-    if (ms < SecondMs || ms > MaxSinceDays * 24 * 3600 * SecondMs)
-        return std::nullopt;
-    return ms;
-}
-
-QJsonValue timeValue(qint64 ms)
-{
-    return ms > 0 ? QJsonValue(CtlOptions::utcTime(ms)) : QJsonValue(QJsonValue::Null);
-}
-
-QJsonValue msValue(qint64 ms)
-{
-    return ms > 0 ? QJsonValue(ms) : QJsonValue(QJsonValue::Null);
-}
 
 QString orDash(const QString &text)
 {
@@ -189,7 +148,7 @@ int JobsCommand::submit(const QCommandLineParser &parser)
 
     qint64 count = 1;
     if (parser.isSet(u"count"_s)) {
-        const auto value = wholeNumber(parser.value(u"count"_s), 1, MaxCount);
+        const auto value = CtlOptions::wholeNumber(parser.value(u"count"_s), 1, MaxCount);
         if (!value)
             return invalid(tr("--count must be a whole number from 1 to %1, not \"%2\"")
                                .arg(MaxCount)
@@ -205,7 +164,7 @@ int JobsCommand::submit(const QCommandLineParser &parser)
     if (parser.isSet(u"priority"_s)) {
         constexpr qint64 lowest = std::numeric_limits<int>::min();
         constexpr qint64 highest = std::numeric_limits<int>::max();
-        const auto value = wholeNumber(parser.value(u"priority"_s), lowest, highest);
+        const auto value = CtlOptions::wholeNumber(parser.value(u"priority"_s), lowest, highest);
         if (!value)
             return invalid(tr("--priority must be a whole number from %1 to %2, not \"%3\"")
                                .arg(lowest)
@@ -223,7 +182,7 @@ int JobsCommand::submit(const QCommandLineParser &parser)
         spec.delayMs = qRound64(seconds * double(SecondMs));
     }
     if (parser.isSet(u"max-attempts"_s)) {
-        const auto value = wholeNumber(parser.value(u"max-attempts"_s), 1, MaxAttempts);
+        const auto value = CtlOptions::wholeNumber(parser.value(u"max-attempts"_s), 1, MaxAttempts);
         if (!value)
             return invalid(tr("--max-attempts must be a whole number from 1 to %1, not \"%2\"")
                                .arg(MaxAttempts)
@@ -271,7 +230,7 @@ int JobsCommand::list(const QCommandLineParser &parser)
     filter.state = parser.value(u"state"_s).trimmed();
     filter.node = parser.value(u"node"_s).trimmed();
     if (parser.isSet(u"limit"_s)) {
-        const auto value = wholeNumber(parser.value(u"limit"_s), 1, MaxLimit);
+        const auto value = CtlOptions::wholeNumber(parser.value(u"limit"_s), 1, MaxLimit);
         if (!value)
             return invalid(tr("--limit must be a whole number from 1 to %1, not \"%2\"")
                                .arg(MaxLimit)
@@ -300,14 +259,14 @@ int JobsCommand::list(const QCommandLineParser &parser)
                 {u"max_attempts"_s, job.maxAttempts},
                 {u"node"_s, job.claimedByName},
                 {u"node_guid"_s, job.claimedBy},
-                {u"created_at"_s, timeValue(job.createdAt)},
-                {u"created_at_ms"_s, msValue(job.createdAt)},
-                {u"run_after"_s, timeValue(job.runAfter)},
-                {u"run_after_ms"_s, msValue(job.runAfter)},
-                {u"claimed_at"_s, timeValue(job.claimedAt)},
-                {u"claimed_at_ms"_s, msValue(job.claimedAt)},
-                {u"finished_at"_s, timeValue(job.finishedAt)},
-                {u"finished_at_ms"_s, msValue(job.finishedAt)},
+                {u"created_at"_s, CtlOptions::jsonTime(job.createdAt)},
+                {u"created_at_ms"_s, CtlOptions::jsonMs(job.createdAt)},
+                {u"run_after"_s, CtlOptions::jsonTime(job.runAfter)},
+                {u"run_after_ms"_s, CtlOptions::jsonMs(job.runAfter)},
+                {u"claimed_at"_s, CtlOptions::jsonTime(job.claimedAt)},
+                {u"claimed_at_ms"_s, CtlOptions::jsonMs(job.claimedAt)},
+                {u"finished_at"_s, CtlOptions::jsonTime(job.finishedAt)},
+                {u"finished_at_ms"_s, CtlOptions::jsonMs(job.finishedAt)},
                 {u"last_error"_s, job.lastError},
             });
         }
@@ -340,7 +299,7 @@ int JobsCommand::list(const QCommandLineParser &parser)
 int JobsCommand::stats(const QCommandLineParser &parser)
 {
     const QString since = parser.isSet(u"since"_s) ? parser.value(u"since"_s) : u"1h"_s;
-    const auto window = duration(since);
+    const auto window = CtlOptions::duration(since, MaxSinceDays);
     if (!window)
         return invalid(tr("--since must be a duration like 30s, 15m, 1h, 6h, 24h or 7d (at most %1d), not \"%2\"")
                            .arg(MaxSinceDays)

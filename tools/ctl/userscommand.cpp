@@ -1,5 +1,6 @@
 #include "userscommand.h"
 
+#include "administration.h"
 #include "auditlog.h"
 #include "cluster.h"
 #include "ctloptions.h"
@@ -15,6 +16,16 @@ using namespace Qt::StringLiterals;
 
 namespace Cohort {
 
+namespace {
+
+// A year: a longer lock is one until unlocked.
+constexpr qint64 MaxLockMinutes = 366 * 24 * 60;
+
+const QStringList Actions = {u"list"_s, u"add"_s, u"set"_s, u"reset-password"_s, u"set-role"_s, u"lock"_s,
+                             u"unlock"_s};
+
+} // namespace
+
 QString UsersCommand::name() const
 {
     return u"users"_s;
@@ -22,7 +33,7 @@ QString UsersCommand::name() const
 
 QString UsersCommand::summary() const
 {
-    return tr("Lists the console's users, adds one, or changes one's personal data or password.");
+    return tr("Lists the console's users, adds one, changes one's data, password or role, locks one.");
 }
 
 QString UsersCommand::description() const
@@ -34,7 +45,15 @@ QString UsersCommand::description() const
                 "set NAME              Changes a user's --full-name or --email (an empty value removes it).\n"
                 "reset-password NAME   A new password; lifts a lock. An administrator also gets a new\n"
                 "                      key and a copy of the data key, so the console opens sealed data.\n"
-                "All but list need --secret-file, and are recorded in the audit log.");
+                "set-role NAME ROLE    administrator or auditor. An auditor made administrator gets a\n"
+                "                      new password (--password-file, or standard input) with a key\n"
+                "                      wrapped by it and a copy of the data key: this needs --secret-file.\n"
+                "                      An administrator made auditor loses its key and copy.\n"
+                "lock NAME             Locks the account: for --minutes, or until unlocked.\n"
+                "unlock NAME           Lifts a lock and forgets the failed logins.\n"
+                "add, set, reset-password and set-role NAME administrator need --secret-file; set-role\n"
+                "NAME auditor, lock and unlock need only --db. The last administrator who is not locked\n"
+                "cannot be made auditor or locked. All but list are recorded in the audit log.");
 }
 
 void UsersCommand::configure(QCommandLineParser &parser) const
@@ -43,31 +62,45 @@ void UsersCommand::configure(QCommandLineParser &parser) const
     parser.addOption(CtlOptions::secretFile());
     parser.addOption(CtlOptions::json());
     parser.addOption({u"role"_s, tr("add: administrator or auditor (default: auditor)."), u"ROLE"_s});
+    parser.addOption({u"minutes"_s,
+                      tr("lock: for this many minutes, from 1 to %1 (default: until unlocked).").arg(MaxLockMinutes),
+                      u"N"_s});
     parser.addOption({u"full-name"_s, tr("add, set: the user's full name."), u"TEXT"_s});
     parser.addOption({u"email"_s, tr("add, set: the user's e-mail address."), u"ADDRESS"_s});
     parser.addOption({u"password-file"_s,
-                      tr("add, reset-password: a file whose first line is the password (default: read it from "
-                         "standard input)."),
+                      tr("add, reset-password, set-role NAME administrator: a file whose first line is the "
+                         "password (default: read it from standard input)."),
                       u"FILE"_s});
-    parser.addPositionalArgument(u"ACTION"_s, tr("list, add, set or reset-password."));
+    parser.addPositionalArgument(u"ACTION"_s, tr("list, add, set, reset-password, set-role, lock or unlock."));
     parser.addPositionalArgument(u"NAME"_s, tr("The user (not for list)."), u"[NAME]"_s);
+    parser.addPositionalArgument(u"ROLE"_s, tr("set-role: administrator or auditor."), u"[ROLE]"_s);
 }
 
 int UsersCommand::run(const QCommandLineParser &parser)
 {
     const QStringList arguments = parser.positionalArguments();
     if (arguments.isEmpty())
-        return usage(tr("give an ACTION: list, add, set or reset-password"));
+        return usage(tr("give an ACTION: list, add, set, reset-password, set-role, lock or unlock"));
     const QString action = arguments.constFirst();
+    if (!Actions.contains(action))
+        return usage(tr("unknown ACTION \"%1\": use list, add, set, reset-password, set-role, lock or unlock")
+                         .arg(action));
+    if (action != u"lock"_s && parser.isSet(u"minutes"_s))
+        return usage(tr("--minutes is only for lock"));
     if (action == u"list"_s) {
         if (arguments.size() != 1)
             return usage(tr("list takes no NAME"));
         return list(parser);
     }
-    if (action != u"add"_s && action != u"set"_s && action != u"reset-password"_s)
-        return usage(tr("unknown ACTION \"%1\": use list, add, set or reset-password").arg(action));
+    if (action == u"set-role"_s) {
+        if (arguments.size() != 3)
+            return usage(tr("set-role needs a NAME and a ROLE (administrator or auditor)"));
+        return setRole(arguments.at(1), arguments.at(2), parser);
+    }
     if (arguments.size() != 2)
         return usage(tr("%1 needs exactly one NAME").arg(action));
+    if (action == u"lock"_s || action == u"unlock"_s)
+        return lock(action, arguments.at(1), parser);
     return change(action, arguments.at(1), parser);
 }
 
@@ -149,7 +182,9 @@ int UsersCommand::list(const QCommandLineParser &parser)
                              : QString();
         table.addRow({user.name, roleName(user.role), user.personalDataSealed ? sealed : user.fullName,
                       user.personalDataSealed ? sealed : user.email, access,
-                      user.lockedUntil ? CtlOptions::utcTime(*user.lockedUntil) : QString()});
+                      !user.lockedUntil                        ? QString()
+                      : *user.lockedUntil >= LockedUntilUnlocked ? tr("until unlocked")
+                                                                 : CtlOptions::utcTime(*user.lockedUntil)});
     }
     table.print(m_out);
     return ExitSuccess;
@@ -163,7 +198,7 @@ int UsersCommand::change(const QString &action, const QString &user, const QComm
     const bool adding = action == u"add"_s;
     const bool setting = action == u"set"_s;
     if (!adding && parser.isSet(u"role"_s))
-        return usage(tr("--role is only for add; a user's role does not change"));
+        return usage(tr("--role is only for add; set-role changes a user's role"));
     if (!adding && !setting && (parser.isSet(u"full-name"_s) || parser.isSet(u"email"_s)))
         return usage(tr("--full-name and --email are for add and set"));
     if (setting && !parser.isSet(u"full-name"_s) && !parser.isSet(u"email"_s))
@@ -262,6 +297,112 @@ int UsersCommand::change(const QString &action, const QString &user, const QComm
         return fail(stored.message());
     m_out << (adding ? tr("Added %1 %2.").arg(roleName(wanted.role), user)
                      : tr("Set a new password for %1; the account is unlocked.").arg(user))
+          << Qt::endl;
+    return ExitSuccess;
+}
+
+int UsersCommand::setRole(const QString &user, const QString &roleText, const QCommandLineParser &parser)
+{
+    for (const QString &option : {u"role"_s, u"full-name"_s, u"email"_s}) {
+        if (parser.isSet(option))
+            return usage(tr("--%1 does not apply to set-role").arg(option));
+    }
+    if (const QString problem = Users::nameProblem(user); !problem.isEmpty())
+        return invalid(problem);
+    const auto role = roleFromName(roleText);
+    if (!role)
+        return invalid(tr("the ROLE must be administrator or auditor, not \"%1\"").arg(roleText));
+    const bool promoting = *role == Role::Administrator;
+    if (!promoting && parser.isSet(u"password-file"_s))
+        return usage(tr("--password-file is for set-role NAME administrator; an auditor's password stays"));
+    QString secretPath;
+    if (promoting && !required(parser, u"secret-file"_s, &secretPath))
+        return ExitUsage;
+
+    std::optional<QByteArray> secret;
+    if (promoting) {
+        auto read = MasterKey::readSecretFile(secretPath);
+        if (!read)
+            return fail(read.message());
+        secret = *read;
+    }
+    int code = ExitSuccess;
+    const auto database = openCluster(parser, &code);
+    if (!database)
+        return code;
+    Administration administration = Administration::commandLine(*database, CtlOptions::actor());
+    if (!promoting) {
+        if (auto changed = administration.makeAuditor(user); !changed)
+            return fail(changed.message());
+        m_out << tr("%1 is now an auditor; its key and copy of the data key are gone.").arg(user) << Qt::endl;
+        return ExitSuccess;
+    }
+
+    auto cluster = loadCluster(*database);
+    if (!cluster)
+        return fail(cluster.message());
+    const QByteArray context = cluster->keyContext();
+    auto key = MasterKey::unwrap(cluster->wrappedDataKey, *secret, context);
+    if (!key)
+        return fail(key.message());
+    // Asked before the password is: the change itself checks again in its transaction.
+    auto db = database->connection();
+    if (!db)
+        return fail(db.message());
+    auto existing = Users::list(*db, nullptr, context);
+    if (!existing)
+        return fail(existing.message());
+    const auto found = std::find_if(existing->cbegin(), existing->cend(),
+                                    [&](const UserRecord &record) { return record.name == user; });
+    if (found == existing->cend())
+        return fail(tr("There is no user %1.").arg(user));
+    if (found->role == Role::Administrator)
+        return fail(tr("%1 is already an administrator; nothing was changed.").arg(user));
+
+    auto password = CtlOptions::readPassword(parser.value(u"password-file"_s), tr("New password for %1: ").arg(user));
+    if (!password)
+        return fail(password.message());
+    auto prepared = Users::prepare(NewUser{user, *password, Role::Administrator, {}, {}}, context);
+    if (!prepared)
+        return prepared.code() == ErrorCode::InvalidArgument ? invalid(prepared.message()) : fail(prepared.message());
+    if (auto changed = administration.makeAdministrator(*prepared, *key, context); !changed)
+        return fail(changed.message());
+    m_out << tr("%1 is now an administrator, with a new password that opens the data key.").arg(user) << Qt::endl;
+    return ExitSuccess;
+}
+
+int UsersCommand::lock(const QString &action, const QString &user, const QCommandLineParser &parser)
+{
+    for (const QString &option : {u"role"_s, u"full-name"_s, u"email"_s, u"password-file"_s}) {
+        if (parser.isSet(option))
+            return usage(tr("--%1 does not apply to %2").arg(option, action));
+    }
+    if (const QString problem = Users::nameProblem(user); !problem.isEmpty())
+        return invalid(problem);
+    std::optional<qint64> minutes;
+    if (parser.isSet(u"minutes"_s)) {
+        minutes = CtlOptions::wholeNumber(parser.value(u"minutes"_s), 1, MaxLockMinutes);
+        if (!minutes)
+            return invalid(tr("--minutes must be a whole number from 1 to %1, not \"%2\"")
+                               .arg(MaxLockMinutes)
+                               .arg(parser.value(u"minutes"_s)));
+    }
+
+    int code = ExitSuccess;
+    const auto database = openCluster(parser, &code);
+    if (!database)
+        return code;
+    Administration administration = Administration::commandLine(*database, CtlOptions::actor());
+    if (action == u"unlock"_s) {
+        if (auto unlocked = administration.unlockUser(user); !unlocked)
+            return fail(unlocked.message());
+        m_out << tr("Unlocked %1.").arg(user) << Qt::endl;
+        return ExitSuccess;
+    }
+    if (auto locked = administration.lockUser(user, minutes); !locked)
+        return fail(locked.message());
+    m_out << (minutes ? tr("Locked %1 for %n minute(s).", nullptr, int(*minutes)).arg(user)
+                      : tr("Locked %1 until it is unlocked.").arg(user))
           << Qt::endl;
     return ExitSuccess;
 }

@@ -1,5 +1,6 @@
-// cohortctl users: lists the console's users, adds one, sets one's personal data or password.
-// Personal data is shown and written in clear only with the local secret.
+// cohortctl users: lists the console's users, adds one, sets one's personal data,
+// password or role, locks or unlocks one. Personal data is shown and written in clear
+// only with the local secret.
 #pragma once
 
 #include "cluster.h"
@@ -25,6 +26,8 @@ private:
     Result<ClusterInfo> loadCluster(Database &database);
     int list(const QCommandLineParser &parser);
     int change(const QString &action, const QString &user, const QCommandLineParser &parser);
+    int setRole(const QString &user, const QString &roleText, const QCommandLineParser &parser);
+    int lock(const QString &action, const QString &user, const QCommandLineParser &parser);
 };
 
 } // namespace Cohort
