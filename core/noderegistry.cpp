@@ -2,6 +2,7 @@
 
 #include "alerts.h"
 #include "auditlog.h"
+#include "decommissionpreflight.h"
 #include "jobpool.h"
 #include "logging.h"
 #include "nodeevents.h"
@@ -87,6 +88,9 @@ const QString Decommission = uR"(
     UPDATE nodes SET state = 'decommissioned', decommissioned_at = %1, incarnation = NULL
      WHERE guid = ? AND state = 'offline')"_s;
 const QString DeleteLinks = u"DELETE FROM node_links WHERE from_node = ? OR to_node = ?"_s;
+// %1: the database clock.
+const QString ClearNodeAlerts = uR"(
+    UPDATE alerts SET cleared_at = %1, cleared_by = ? WHERE node_guid = ? AND cleared_at IS NULL)"_s;
 
 // %1: columns. Activity is summed once per node and joined, not counted by a sub-query
 // per node: with 200 nodes that is one pass over the last hour of job_stats (a range on
@@ -212,6 +216,20 @@ QString nodeStatusKey(NodeStatus status)
         return u"decommissioned"_s;
     }
     Q_UNREACHABLE();
+}
+
+QString nodeDisplayStatus(const NodeInfo &node)
+{
+    if (node.status == NodeStatus::Online && node.drainingSince > 0)
+        return NodeRegistry::tr("Draining");
+    return nodeStatusText(node.status);
+}
+
+QString nodeDisplayStatusKey(const NodeInfo &node)
+{
+    if (node.status == NodeStatus::Online && node.drainingSince > 0)
+        return u"draining"_s;
+    return nodeStatusKey(node.status);
 }
 
 quint32 NodeRegistry::livenessKey(const QString &guid)
@@ -654,19 +672,24 @@ Result<void> NodeRegistry::recordUpgradeRequired(Database &database, const NodeJ
     });
 }
 
-Result<NodeInfo> NodeRegistry::decommission(Database &database, const QString &ref, const QString &actor)
+Result<NodeInfo> NodeRegistry::decommission(Database &database, const QString &ref, const QString &actor,
+                                            DecommissionPlan *done)
 {
     const Dialect &dialect = database.dialect();
     return database.write(
-        [&](QSqlDatabase &db) -> Result<NodeInfo> { return decommissionIn(db, dialect, ref, actor); });
+        [&](QSqlDatabase &db) -> Result<NodeInfo> { return decommissionIn(db, dialect, ref, actor, done); });
 }
 
 Result<NodeInfo> NodeRegistry::decommissionIn(QSqlDatabase &db, const Dialect &dialect, const QString &ref,
-                                              const QString &actor)
+                                              const QString &actor, DecommissionPlan *done)
 {
     auto node = findIn(db, ref);
     if (!node)
         return node.error();
+    // The pre-flight, again, in this transaction: what it lists is what this changes.
+    auto plan = DecommissionPreflight::gather(db, node->guid, node->name, node->state);
+    if (!plan)
+        return plan.error();
     auto updated = execQuery(db, Decommission.arg(dialect.nowMillis()), {node->guid},
                              tr("decommissioning node %1").arg(node->name));
     if (!updated)
@@ -692,10 +715,23 @@ Result<NodeInfo> NodeRegistry::decommissionIn(QSqlDatabase &db, const Dialect &d
     auto released = JobPool::releaseClaims(db, dialect, node->guid, tr("node %1 was decommissioned").arg(node->name));
     if (!released)
         return released.error();
-    if (auto audited = AuditLog::record(db, dialect, actor, u"node.decommission"_s, node->guid,
-                                        u"name=%1 version=%2"_s.arg(node->name, node->version));
+    auto cleared = execQuery(db, ClearNodeAlerts.arg(dialect.nowMillis()), {actor, node->guid},
+                             tr("clearing the alerts of node %1").arg(node->name));
+    if (!cleared)
+        return cleared.error();
+    cleared->finish();
+    if (auto audited = AuditLog::record(
+            db, dialect, actor, u"node.decommission"_s, node->guid,
+            u"name=%1 version=%2 agents=%3 list_version=%4 local_runs=%5 alerts_cleared=%6"_s
+                .arg(node->name, node->version)
+                .arg(plan->agents.size())
+                .arg(plan->nextListVersion)
+                .arg(plan->localRuns)
+                .arg(plan->alerts.size()));
         !audited)
         return audited.error();
+    if (done)
+        *done = *plan;
     if (auto noted = NodeEvents::record(db, dialect,
                                         {.nodeGuid = node->guid,
                                          .kind = NodeEventKind::Decommissioned,

@@ -13,6 +13,8 @@
 
 namespace Cohort {
 
+struct DecommissionPlan;
+
 enum class NodeStatus {
     Online,
     Offline,
@@ -21,6 +23,11 @@ enum class NodeStatus {
 };
 QString nodeStatusText(NodeStatus status); // "Online", "Offline", "Offline (Upgrade Required)", ...
 QString nodeStatusKey(NodeStatus status);  // "online", "offline", "upgrade-required", ...
+struct NodeInfo;
+// What every view shows: the status, or "Draining" (key "draining") for an Online node an
+// administrator drained (it claims nothing, and is still a live peer: status stays Online).
+QString nodeDisplayStatus(const NodeInfo &node);
+QString nodeDisplayStatusKey(const NodeInfo &node);
 
 struct NodeInfo
 {
@@ -172,11 +179,13 @@ public:
 
     // Decommissions an Offline node (by GUID or unique name), audited, in one transaction
     // that re-checks the state.
-    static Result<NodeInfo> decommission(Database &database, const QString &node, const QString &actor);
+    static Result<NodeInfo> decommission(Database &database, const QString &node, const QString &actor,
+                                         DecommissionPlan *done = nullptr);
     // The same inside the caller's write transaction, for callers that check more in it
     // (Administration reads the operator's role again first).
+    // done: what it changed (DecommissionPreflight, gathered in the same transaction).
     static Result<NodeInfo> decommissionIn(QSqlDatabase &db, const Dialect &dialect, const QString &node,
-                                           const QString &actor);
+                                           const QString &actor, DecommissionPlan *done = nullptr);
 
     // Every node that is not decommissioned, by name, with derived status and activity.
     static Result<QList<NodeInfo>> list(Database &database);

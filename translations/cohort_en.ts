@@ -118,6 +118,30 @@
     </message>
 </context>
 <context>
+    <name>Cohort::DecommissionPreflight</name>
+    <message numerus="yes">
+        <source>%n open alert(s) about it will be cleared.</source>
+        <translation>
+            <numerusform>%n open alert about it will be cleared.</numerusform>
+            <numerusform>%n open alerts about it will be cleared.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n local job run(s) are recorded for it; %1 still running will end.</source>
+        <translation>
+            <numerusform>%n local job run are recorded for it; %1 still running will end.</numerusform>
+            <numerusform>%n local job runs are recorded for it; %1 still running will end.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n agent(s) last checked in through %1; at their next check-in they get manager list %2 (now %3), without it.</source>
+        <translation>
+            <numerusform>%n agent last checked in through %1; at their next check-in they get manager list %2 (now %3), without it.</numerusform>
+            <numerusform>%n agents last checked in through %1; at their next check-in they get manager list %2 (now %3), without it.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::FinishedJobsDialog</name>
     <message numerus="yes">
         <source>%n job(s).</source>

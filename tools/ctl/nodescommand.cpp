@@ -96,8 +96,8 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
                 {u"version"_s, node.version},
                 {u"required_version"_s,
                  node.requiredVersion.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(node.requiredVersion)},
-                {u"status"_s, nodeStatusKey(node.status)},
-                {u"status_text"_s, nodeStatusText(node.status)},
+                {u"status"_s, nodeDisplayStatusKey(node)},
+                {u"status_text"_s, nodeDisplayStatus(node)},
                 {u"last_contact"_s, node.lastHeartbeat > 0 ? QJsonValue(CtlOptions::utcTime(node.lastHeartbeat))
                                                            : QJsonValue(QJsonValue::Null)},
                 {u"last_contact_ms"_s, node.lastHeartbeat > 0 ? QJsonValue(node.lastHeartbeat)
@@ -150,7 +150,7 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
             countdown = tr("due");
         else if (node.state == u"online"_s)
             countdown = tr("never (no peer)");
-        table.addRow({node.name, node.guid, node.apiAddress, version, nodeStatusText(node.status), contact, countdown,
+        table.addRow({node.name, node.guid, node.apiAddress, version, nodeDisplayStatus(node), contact, countdown,
                       node.tzName.isEmpty() ? tr("?") : node.tzName,
                       tr("%1 s").arg(node.clockSkewMs / 1000.0, 0, 'f', 1), QString::number(node.jobsLastHour),
                       QString::number(node.runningJobs)});

@@ -8,6 +8,10 @@
 // balancer address set and then put back gives an earlier version again, with the same list.
 #pragma once
 
+#include "database.h"
+#include "result.h"
+
+#include <QCoreApplication>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -27,6 +31,9 @@ struct ManagerEntry
 
 struct ManagerList
 {
+    Q_DECLARE_TR_FUNCTIONS(Cohort::ManagerList)
+
+public:
     QString version;
     QString loadBalancer;        // empty: none
     QList<ManagerEntry> online;  // by GUID
@@ -39,6 +46,11 @@ struct ManagerList
     // Sorts what it is given and computes the version.
     static ManagerList make(QList<ManagerEntry> online, QStringList registered, QStringList decommissioned,
                             QString loadBalancer);
+    // The list as the nodes table and the load balancer setting give it now; with
+    // asDecommissioned, as it will be once that node is decommissioned (the decommission
+    // pre-flight shows the version agents then move to).
+    static Result<ManagerList> read(Database &database, const QString &asDecommissioned = {});
+    static Result<ManagerList> read(QSqlDatabase &db, const QString &asDecommissioned = {});
 };
 
 } // namespace Cohort

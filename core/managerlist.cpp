@@ -8,6 +8,56 @@ using namespace Qt::StringLiterals;
 
 namespace Cohort {
 
+namespace {
+
+const QString SelectNodes =
+    u"SELECT guid, name, api_address, COALESCE(cert_sha256, ''), state, COALESCE(incarnation, '') FROM nodes"_s;
+const QString SelectLoadBalancer = u"SELECT value FROM cluster_settings WHERE name = ?"_s;
+const QString LoadBalancerSetting = u"agents.load_balancer_address"_s;
+
+} // namespace
+
+Result<ManagerList> ManagerList::read(Database &database, const QString &asDecommissioned)
+{
+    auto db = database.connection();
+    if (!db)
+        return db.error();
+    auto list = read(*db, asDecommissioned);
+    if (!list && list.code() == ErrorCode::Unavailable)
+        return database.noteFailure(db, list.error());
+    return list;
+}
+
+Result<ManagerList> ManagerList::read(QSqlDatabase &db, const QString &asDecommissioned)
+{
+    auto nodes = execQuery(db, SelectNodes, {}, tr("reading the managers for agents"));
+    if (!nodes)
+        return nodes.error();
+    QList<ManagerEntry> online;
+    QStringList registered;
+    QStringList decommissioned;
+    while (nodes->next()) {
+        const QString guid = nodes->value(0).toString();
+        const QString state = nodes->value(4).toString();
+        if (state == u"decommissioned"_s || guid == asDecommissioned) {
+            decommissioned << guid;
+            continue;
+        }
+        registered << guid;
+        if (state == u"online"_s) {
+            online.append({guid, nodes->value(1).toString(), nodes->value(2).toString(), nodes->value(3).toString(),
+                           nodes->value(5).toString()});
+        }
+    }
+    nodes->finish();
+    auto balancer = execQuery(db, SelectLoadBalancer, {LoadBalancerSetting}, tr("reading the load balancer address"));
+    if (!balancer)
+        return balancer.error();
+    const QString loadBalancer = balancer->next() ? balancer->value(0).toString().trimmed() : QString();
+    balancer->finish();
+    return make(std::move(online), std::move(registered), std::move(decommissioned), loadBalancer);
+}
+
 QStringList ManagerList::managers() const
 {
     if (!loadBalancer.isEmpty())
