@@ -29,7 +29,7 @@ const QString ClaimSelect = uR"(
      WHERE state = 'queued' AND scope = 'pool' AND run_after <= %1
        AND EXISTS (SELECT 1 FROM nodes
                     WHERE guid = :node AND incarnation = :incarnation AND state = 'online'
-                      AND upgrade_to = ''%2)
+                      AND upgrade_to = '' AND draining_since IS NULL%2)
      ORDER BY priority DESC, id
      LIMIT :limit)"_s;
 

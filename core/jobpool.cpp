@@ -39,7 +39,7 @@ const QString SelectLocalCandidates = uR"(
     SELECT id, type, payload, max_attempts FROM jobs
      WHERE scope = 'local' AND state = 'queued' AND created_at >= ? AND run_after <= %1
        AND NOT EXISTS (SELECT 1 FROM local_job_runs r WHERE r.job_id = jobs.id AND r.node_guid = ?)
-       AND EXISTS (SELECT 1 FROM nodes WHERE guid = ? AND incarnation = ? AND state = 'online' AND upgrade_to = ''%2)
+       AND EXISTS (SELECT 1 FROM nodes WHERE guid = ? AND incarnation = ? AND state = 'online' AND upgrade_to = '' AND draining_since IS NULL%2)
      ORDER BY id
      LIMIT ?)"_s;
 const QString InsertLocalRun = uR"(

@@ -137,6 +137,7 @@ public:
 
     // This node joined again under a new run: claims are made for that one from now on.
     void setIncarnation(const QString &incarnation) { m_incarnation = incarnation; }
+    const QString &incarnation() const { return m_incarnation; }
 
     // Drops the prepared statements and the thread's connection. Call it when a method
     // returned ErrorCode::Unavailable (the connection was lost); the next call reconnects.

@@ -1,6 +1,7 @@
 #include "jobrunner.h"
 
 #include "jobtypes.h"
+#include "nodedrain.h"
 #include "nodelogging.h"
 #include "nodemetrics.h"
 
@@ -94,6 +95,8 @@ void JobRunner::rejoined(qint64 joinedAt, const QString &incarnation)
 {
     m_pool.setIncarnation(incarnation);
     m_joinedAt = joinedAt;
+    if (m_holding)
+        m_holdRecorded = false; // the new run starts undrained in the database
     m_checkLocal = true;
     scheduleRound();
 }
@@ -114,6 +117,58 @@ void JobRunner::stop(int graceMs)
     scheduleRound();
 }
 
+void JobRunner::hold(int graceMs, const QString &actor)
+{
+    if (m_stopping || m_holding)
+        return;
+    m_holding = true;
+    ++m_holdSerial;
+    m_holdActor = actor;
+    m_holdRecorded = false;
+    m_drainedNoted = false;
+    m_holdHandedBack = m_handedBack;
+    m_draining = true; // claimed jobs not started yet go back
+    qCInfo(lcJobs).noquote() << u"drained by %1: no new claims; %2 claimed jobs get %3 ms to finish"_s.arg(
+        actor.isEmpty() ? u"an administrator"_s : actor).arg(m_running.size()).arg(graceMs);
+    const quint64 serial = m_holdSerial;
+    QTimer::singleShot(qMax(0, graceMs), this, [this, serial] {
+        if (m_holding && serial == m_holdSerial && !m_running.isEmpty())
+            cancelRunning();
+    });
+    scheduleRound();
+}
+
+void JobRunner::resume(const QString &actor)
+{
+    if (m_stopping || !m_holding)
+        return;
+    m_holding = false;
+    ++m_holdSerial;
+    m_holdActor = actor;
+    m_holdRecorded = false;
+    m_drainedNoted = true;
+    m_draining = false;
+    m_cancel = false;
+    m_checkLocal = true;
+    qCInfo(lcJobs).noquote() << u"resumed by %1: claiming again"_s.arg(actor.isEmpty() ? u"an administrator"_s : actor);
+    scheduleRound();
+}
+
+void JobRunner::recordHold()
+{
+    if (m_holdRecorded)
+        return;
+    auto recorded = NodeDrain::set(m_database, m_nodeGuid, m_pool.incarnation(), m_holding, m_holdActor);
+    if (!recorded) {
+        if (recorded.code() == ErrorCode::Unavailable)
+            databaseFailed(recorded.error());
+        else
+            qCWarning(lcJobs).noquote() << "cannot record the drain:" << recorded.message();
+        return;
+    }
+    m_holdRecorded = true;
+}
+
 void JobRunner::cancelRunning()
 {
     if (m_cancel.exchange(true))
@@ -121,8 +176,9 @@ void JobRunner::cancelRunning()
     qCInfo(lcJobs) << "grace period over: cancelling" << m_running.size() << "jobs";
     // Jobs that ignore cancellation are handed back anyway after a while; their late
     // outcome is then fenced off.
-    QTimer::singleShot(CancelWaitMs, this, [this] {
-        if (m_running.isEmpty())
+    const quint64 serial = m_holdSerial;
+    QTimer::singleShot(CancelWaitMs, this, [this, serial] {
+        if (m_running.isEmpty() || serial != m_holdSerial)
             return;
         qCWarning(lcJobs) << m_running.size() << "jobs did not stop when cancelled; handing them back";
         for (const ClaimedJob &job : std::as_const(m_running))
@@ -159,6 +215,27 @@ void JobRunner::round()
     if (m_stopping) {
         if (m_running.isEmpty())
             finishStop();
+        return;
+    }
+    if (!m_holdRecorded) {
+        recordHold();
+        if (!m_connected)
+            return;
+    }
+    if (m_holding) {
+        if (m_running.isEmpty() && m_toHandBack.isEmpty() && !m_drainedNoted && m_holdRecorded) {
+            const int handedBack = m_handedBack - m_holdHandedBack;
+            if (auto noted = NodeDrain::noteDrained(m_database, m_nodeGuid, handedBack); noted) {
+                m_drainedNoted = true;
+                qCInfo(lcJobs) << "drained:" << handedBack << "jobs handed back";
+                Q_EMIT drained(handedBack);
+            } else if (noted.code() == ErrorCode::Unavailable) {
+                databaseFailed(noted.error());
+                return;
+            }
+        }
+        if (!m_roundScheduled && !m_pollTimer->isActive())
+            m_pollTimer->start(PollWithNotificationsMs);
         return;
     }
 

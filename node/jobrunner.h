@@ -50,9 +50,17 @@ public:
     // Stops claiming; running jobs get graceMs to finish, then are cancelled and handed
     // back with those not started. Emits stopped() when nothing is left.
     void stop(int graceMs);
+    // An administrator's drain: claims nothing more; running jobs get graceMs, then are
+    // cancelled and handed back; the node stays up (and a live peer) until resume() or
+    // stop(). Records the drain (draining_since, the timeline, the audit log; actor: who
+    // asked) and, once nothing runs, the "drained" event.
+    void hold(int graceMs, const QString &actor);
+    void resume(const QString &actor);
 
 Q_SIGNALS:
     void stopped(int handedBack);
+    // A hold's running jobs are all finished or handed back.
+    void drained(int handedBack);
     void connectionChanged(bool connected, const QString &error);
     // The database refuses even to take this node's jobs back: it must stop, so that its
     // peers take them over.
@@ -107,6 +115,14 @@ private:
     QElapsedTimer m_outage; // valid from the first failure of an outage until a round succeeds
     int m_handedBack = 0;
     bool m_stopping = false;
+    // An administrator's drain (hold()): what is still to be recorded of it.
+    bool m_holding = false;
+    quint64 m_holdSerial = 0;   // raised by every hold and resume: a stale grace ends nothing
+    QString m_holdActor;
+    bool m_holdRecorded = true; // draining_since (or its clearing) is in the database
+    bool m_drainedNoted = true; // the "drained" event of this hold is
+    int m_holdHandedBack = 0;
+    void recordHold();
     quint64 m_subscribedSerial = 0;
 
     // Claimed and not yet recorded, by job id and claim epoch: the same job may come back

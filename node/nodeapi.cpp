@@ -19,6 +19,9 @@ constexpr std::string_view HealthPath = "/api/v1/health";
 constexpr std::string_view NodePath = "/api/v1/node";
 constexpr std::string_view ManagersPath = "/api/v1/managers";
 constexpr std::string_view DrainPath = "/api/v1/drain";
+constexpr std::string_view NodeDrainPath = "/api/v1/node/drain";
+constexpr std::string_view NodeResumePath = "/api/v1/node/resume";
+constexpr qsizetype MaxActorLength = 200;
 constexpr std::string_view MetricsPath = "/metrics";
 constexpr std::string_view AgentsPrefix = "/api/v1/agents/";
 constexpr std::string_view HeartbeatSuffix = "/heartbeat";
@@ -142,6 +145,10 @@ ApiResponse NodeApi::handle(const ApiRequest &request)
         return managers(request);
     if (path == DrainPath)
         return drain(request);
+    if (path == NodeDrainPath)
+        return hold(request, true);
+    if (path == NodeResumePath)
+        return hold(request, false);
     if (path == MetricsPath)
         return metrics(request);
     return ApiResponse::error(404, "no such resource");
@@ -191,9 +198,13 @@ ApiResponse NodeApi::health(const ApiRequest &request) const
     QJsonObject answer{{u"guid"_s, identity->guid},
                        {u"name"_s, identity->name},
                        {u"version"_s, identity->version},
-                       {u"status"_s, m_draining ? u"draining"_s : u"online"_s}};
+                       {u"status"_s, draining() ? u"draining"_s : u"online"_s}};
     if (m_draining) {
         answer.insert(u"error"_s, u"the node is draining: it takes no new work and stops soon"_s);
+        return ApiResponse::json(503, compact(answer));
+    }
+    if (m_held) {
+        answer.insert(u"error"_s, u"the node is drained by an administrator: it takes no new work"_s);
         return ApiResponse::json(503, compact(answer));
     }
     return ApiResponse::json(200, compact(answer));
@@ -209,7 +220,7 @@ ApiResponse NodeApi::node(const ApiRequest &request) const
     return ApiResponse::json(200, compact({{u"guid"_s, self->guid},
                                            {u"name"_s, self->name},
                                            {u"version"_s, self->version},
-                                           {u"status"_s, m_draining ? u"draining"_s : u"online"_s},
+                                           {u"status"_s, draining() ? u"draining"_s : u"online"_s},
                                            {u"api_address"_s, self->apiAddress},
                                            {u"cert_sha256"_s, self->certSha256},
                                            {u"started_at_ms"_s, self->startedAtMs}}));
@@ -243,7 +254,7 @@ ApiResponse NodeApi::heartbeat(const ApiRequest &request, std::string_view guidT
         Agents::canonicalGuid(QString::fromUtf8(guidText.data(), qsizetype(std::min<std::size_t>(guidText.size(), 64))));
     if (!guid || guidText.size() > 64)
         return refusedCheckin(400, "the path does not name an agent by its GUID (8-4-4-4-12 hexadecimal digits)");
-    if (m_draining)
+    if (draining())
         return refusedCheckin(503, "the node is draining: check in with another manager");
     if (mediaType(request.contentType) != "application/json")
         return refusedCheckin(415, "a check-in is sent as application/json");
@@ -322,6 +333,53 @@ ApiResponse NodeApi::drain(const ApiRequest &request)
     return ApiResponse::json(202, compact({{u"guid"_s, self->guid},
                                            {u"name"_s, self->name},
                                            {u"status"_s, u"draining"_s},
+                                           {u"already"_s, already}}));
+}
+
+ApiResponse NodeApi::hold(const ApiRequest &request, bool hold)
+{
+    if (request.method != "POST")
+        return methodNotAllowed("POST");
+    if (auto refused = refuseWithoutToken(request))
+        return *refused;
+    QString actor;
+    if (!request.body.empty()) {
+        if (mediaType(request.contentType) != "application/json")
+            return ApiResponse::error(415, "the body is sent as application/json");
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(
+            QByteArray::fromRawData(request.body.data(), qsizetype(request.body.size())), &parseError);
+        if (parseError.error != QJsonParseError::NoError || !document.isObject())
+            return ApiResponse::error(400, "the body must be a JSON object: {} or {\"actor\": NAME}");
+        const QJsonObject body = document.object();
+        for (auto it = body.constBegin(); it != body.constEnd(); ++it) {
+            if (it.key() != u"actor"_s)
+                return ApiResponse::error(400, "unknown field \"" + it.key().left(64).toStdString()
+                                                   + "\": the body takes only \"actor\"");
+        }
+        if (body.contains(u"actor"_s)) {
+            if (!body.value(u"actor"_s).isString())
+                return ApiResponse::error(400, "\"actor\" must be a string");
+            actor = body.value(u"actor"_s).toString().trimmed();
+            if (actor.isEmpty() || actor.size() > MaxActorLength)
+                return ApiResponse::error(400, "\"actor\" must have 1 to 200 characters");
+            for (const QChar c : std::as_const(actor)) {
+                if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
+                    return ApiResponse::error(400, "\"actor\" must be one line of printable text");
+            }
+        }
+    }
+    const std::optional<Identity> self = identity();
+    if (!self)
+        return ApiResponse::error(503, "the node is starting");
+    if (m_draining)
+        return ApiResponse::error(409, "the node is stopping");
+    const bool already = m_held.exchange(hold) == hold;
+    if (!already && m_hooks.hold)
+        m_hooks.hold(hold, actor);
+    return ApiResponse::json(200, compact({{u"guid"_s, self->guid},
+                                           {u"name"_s, self->name},
+                                           {u"status"_s, hold ? u"draining"_s : u"online"_s},
                                            {u"already"_s, already}}));
 }
 

@@ -18,6 +18,12 @@
 //                             within a second (AgentRecorder). 503 while the node starts or
 //                             drains, or when too many check-ins wait to be written. No token.
 //   POST /api/v1/drain        starts a graceful stop (as SIGTERM): 202. Token.
+//   POST /api/v1/node/drain   an administrator's drain: no new claims, running jobs finish or
+//                             go back within the grace, the node stays up (health says
+//                             "draining", check-ins go elsewhere) until resumed. Optional
+//                             body {"actor": NAME} (who asked, for the timeline and the audit
+//                             log; at most 200 printable characters). 200. Token.
+//   POST /api/v1/node/resume  ends it: 200; 409 while the node stops. Token.
 //   GET  /metrics             Prometheus text format (NodeMetrics). Token.
 //
 // Routes that need the token take it as "Authorization: Bearer TOKEN" (the cluster's
@@ -61,6 +67,8 @@ public:
     {
         std::function<QString()> token;
         std::function<void()> drain;
+        // An administrator's drain (true) or resume (false), by actor.
+        std::function<void(bool hold, const QString &actor)> hold;
         AgentInbox *inbox = nullptr;
         NodeMetrics *metrics = nullptr;
     };
@@ -76,7 +84,7 @@ public:
     void setManagers(const ManagerList &list);
     // From now on health says "draining" and check-ins are sent elsewhere.
     void setDraining();
-    bool draining() const { return m_draining.load(); }
+    bool draining() const { return m_draining.load() || m_held.load(); }
 
     ApiResponse handle(const ApiRequest &request);
 
@@ -86,6 +94,7 @@ private:
     ApiResponse managers(const ApiRequest &request) const;
     ApiResponse heartbeat(const ApiRequest &request, std::string_view guid);
     ApiResponse drain(const ApiRequest &request);
+    ApiResponse hold(const ApiRequest &request, bool hold);
     ApiResponse metrics(const ApiRequest &request) const;
     // nullopt when the request carries the token in force; otherwise the 401 (or 503).
     std::optional<ApiResponse> refuseWithoutToken(const ApiRequest &request) const;
@@ -95,7 +104,8 @@ private:
     ApiResponse refusedCheckin(int status, std::string_view message);
 
     const Hooks m_hooks;
-    std::atomic_bool m_draining{false};
+    std::atomic_bool m_draining{false}; // stopping
+    std::atomic_bool m_held{false};     // an administrator's drain
 
     mutable std::mutex m_mutex;
     std::optional<Identity> m_identity;

@@ -148,6 +148,9 @@ bool NodeService::listen(QString *error)
             this, [this] { stop(NodeExitOk, tr("a drain was requested through the node API")); },
             Qt::QueuedConnection);
     };
+    hooks.hold = [this](bool hold, const QString &actor) {
+        QMetaObject::invokeMethod(this, [this, hold, actor] { setHeld(hold, actor); }, Qt::QueuedConnection);
+    };
     hooks.inbox = m_inbox.get();
     hooks.metrics = m_metrics.get();
     m_api = std::make_unique<NodeApi>(hooks);
@@ -386,6 +389,8 @@ int NodeService::start(QString *error)
     m_runnerThread.setObjectName(u"job-loop"_s);
     m_runnerThread.start();
     QMetaObject::invokeMethod(m_runner, &JobRunner::start, Qt::QueuedConnection);
+    if (m_held) // drained through the API while the node was still starting
+        setHeld(true, m_heldBy);
 
     PeerProber::Options proberOptions;
     proberOptions.selfGuid = m_guid;
@@ -415,6 +420,21 @@ int NodeService::start(QString *error)
         m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
         m_version, QString::number(m_config.workers));
     return NodeExitOk;
+}
+
+void NodeService::setHeld(bool hold, const QString &actor)
+{
+    m_held = hold;
+    m_heldBy = actor;
+    if (!m_runner)
+        return; // applied once the job loop exists
+    const int graceMs = m_config.graceSeconds * 1000;
+    if (hold)
+        QMetaObject::invokeMethod(m_runner, [runner = m_runner, graceMs, actor] { runner->hold(graceMs, actor); },
+                                  Qt::QueuedConnection);
+    else
+        QMetaObject::invokeMethod(m_runner, [runner = m_runner, actor] { runner->resume(actor); },
+                                  Qt::QueuedConnection);
 }
 
 void NodeService::noteRefusal(const QString &kind, const QString &details)

@@ -61,6 +61,10 @@ private:
     // A start refused: recorded in the node's timeline when the cluster knows this node
     // (its GUID file exists and names one); best effort, nothing else is written.
     void noteRefusal(const QString &kind, const QString &details);
+    // An administrator's drain or resume through the API (main thread).
+    void setHeld(bool hold, const QString &actor);
+    bool m_held = false;
+    QString m_heldBy;
     void runnerStopped(int handedBack);
     void left(bool ok, const QString &error);
     void finish();

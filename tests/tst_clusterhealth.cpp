@@ -7,6 +7,7 @@
 #include "noderegistry.h"
 #include "takeovers.h"
 #include "timecheck.h"
+#include "agentsprocess.h"
 #include "ctlrun.h"
 #include "testcluster.h"
 
@@ -78,6 +79,8 @@ private Q_SLOTS:
     void killedNodeHasTimelineAndTakeoverReport();
     void countdownOfAStoppedNode();
     void consistencyGridNamesEachMismatch();
+    void drainedNodeClaimsNothingUntilResumed();
+    void preflightListsTheNodesAgents();
 
 private:
     QStringList withDb(QStringList arguments) const { return arguments << u"--db"_s << m_cluster->url(); }
@@ -372,6 +375,191 @@ void TestClusterHealth::consistencyGridNamesEachMismatch()
     QCOMPARE(nodeOf(report, u"second"_s).value(u"status"_s).toString(), u"upgrade-required"_s);
     QCOMPARE(nodeOf(report, u"next"_s).value(u"mismatches"_s).toInt(), 0);
     QCOMPARE(report.value(u"cluster"_s).toObject().value(u"version"_s).toString(), TestCluster::nextVersion());
+}
+
+void TestClusterHealth::drainedNodeClaimsNothingUntilResumed()
+{
+    // The node to drain runs jobs of its own first; then the other joins.
+    NodeProcess *drained = m_cluster->startNode(u"drained"_s, {u"--workers"_s, u"2"_s});
+    QVERIFY(drained->waitForJoined());
+    const QString guid = drained->guid();
+    const QList<qint64> first = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 3000}"_s), 2);
+    QCOMPARE(first.size(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 2,
+        20000);
+    NodeProcess *other = m_cluster->startNode(u"other"_s, {u"--workers"_s, u"2"_s});
+    QVERIFY(other->waitForJoined());
+
+    // Bad input first: nothing changes.
+    const qint64 audits = m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log"_s).toLongLong();
+    const CtlRun noSecret = runCtl(withDb({u"nodes"_s, u"drain"_s, u"drained"_s}));
+    QCOMPARE(noSecret.exitCode, 2);
+    QVERIFY2(noSecret.err.contains(u"drain needs --secret-file"_s), qPrintable(noSecret.err));
+    const CtlRun nobody = runCtl(withDb({u"nodes"_s, u"drain"_s, u"nobody"_s, u"--secret-file"_s, m_cluster->secretFile()}));
+    QCOMPARE(nobody.exitCode, 1);
+    QVERIFY2(nobody.err.contains(u"No node is called \"nobody\""_s), qPrintable(nobody.err));
+    const QString wrongSecret = m_cluster->scratchPath(u"wrong-secret"_s);
+    QCOMPARE(runCtl({u"gen-secret"_s, wrongSecret}).exitCode, 0);
+    const CtlRun wrong = runCtl(withDb({u"nodes"_s, u"drain"_s, u"drained"_s, u"--secret-file"_s, wrongSecret}));
+    QCOMPARE(wrong.exitCode, 1);
+    QVERIFY2(!wrong.err.trimmed().contains(u'\n'), qPrintable(wrong.err));
+    QVERIFY(m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull());
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log"_s).toLongLong(), audits);
+
+    // The drain.
+    const CtlRun drain = runCtl(withDb({u"nodes"_s, u"drain"_s, u"drained"_s, u"--secret-file"_s,
+                                        m_cluster->secretFile(), u"--actor"_s, u"ops-alice"_s}));
+    QVERIFY2(drain.exitCode == 0, qPrintable(drain.err));
+    QVERIFY2(drain.out.contains(u"is draining"_s), qPrintable(drain.out));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull(),
+                             10000);
+    const CtlRun listed = runCtl(withDb({u"nodes"_s, u"--json"_s}));
+    bool shownDraining = false;
+    for (const QJsonValue &node : QJsonDocument::fromJson(listed.out.toUtf8()).array()) {
+        if (node.toObject().value(u"guid"_s).toString() == guid)
+            shownDraining = node.toObject().value(u"status"_s).toString() == u"draining"_s
+                            && node.toObject().value(u"status_text"_s).toString() == u"Draining"_s;
+    }
+    QVERIFY2(shownDraining, qPrintable(listed.out));
+    // Its running jobs finish there; new ones all go to the other node.
+    const QList<qint64> second = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 50}"_s), 30);
+    QCOMPARE(second.size(), 30);
+    QStringList secondIds;
+    for (qint64 id : second)
+        secondIds << QString::number(id);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s
+                                                    .arg(secondIds.join(u',')))
+                                  .toInt(),
+                              30, 30000);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(secondIds.join(u',')),
+                               {guid})
+                 .toInt(),
+             0);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 0,
+        20000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM node_events WHERE node_guid = ? AND kind = 'drained'"_s, {guid}).toInt(),
+        1, 10000);
+    QCOMPARE(m_cluster->scalar(u"SELECT actor FROM node_events WHERE node_guid = ? AND kind = 'draining'"_s, {guid})
+                 .toString(),
+             u"ops-alice"_s);
+    QCOMPARE(m_cluster->scalar(u"SELECT actor FROM audit_log WHERE action = 'node.drain' AND target = ?"_s, {guid})
+                 .toString(),
+             u"ops-alice"_s);
+    QCOMPARE(m_cluster->nodeState(guid), u"online"_s); // still a live peer
+    // What it ran when drained finished there.
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND claimed_by = ? AND id IN (?, ?)"_s,
+                               {guid, first.at(0), first.at(1)})
+                 .toInt(),
+             2);
+    // The other node leaves, so what comes next can only go to the resumed one.
+    other->signal(SIGTERM);
+    QVERIFY(other->waitForExit(30000));
+
+    // Resumed, it claims again.
+    const CtlRun resume = runCtl(withDb({u"nodes"_s, u"resume"_s, guid, u"--secret-file"_s, m_cluster->secretFile()}));
+    QVERIFY2(resume.exitCode == 0, qPrintable(resume.err));
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull(),
+                             10000);
+    QVERIFY(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.resume' AND target = ?"_s, {guid})
+                .toInt()
+            == 1);
+    const QList<qint64> third = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 200}"_s), 40);
+    QStringList thirdIds;
+    for (qint64 id : third)
+        thirdIds << QString::number(id);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(thirdIds.join(u',')),
+                          {guid})
+                .toInt()
+            > 0,
+        30000);
+    QStringList kinds;
+    auto events = NodeEvents::list(m_cluster->database(), guid);
+    QVERIFY(events.ok());
+    for (const NodeEvent &event : std::as_const(*events))
+        kinds << event.kind;
+    QCOMPARE(kinds.mid(kinds.indexOf(u"draining"_s)), (QStringList{u"draining"_s, u"drained"_s, u"resumed"_s}));
+}
+
+void TestClusterHealth::preflightListsTheNodesAgents()
+{
+    NodeProcess *leaving = m_cluster->startNode(u"leaving"_s);
+    NodeProcess *staying = m_cluster->startNode(u"staying"_s);
+    QVERIFY(leaving->waitForJoined());
+    QVERIFY(staying->waitForJoined());
+    const QString guid = leaving->guid();
+    const QStringList addresses{m_cluster->apiAddress(guid), m_cluster->apiAddress(staying->guid())};
+    const QStringList pins{m_cluster->apiPin(guid), m_cluster->apiPin(staying->guid())};
+    const QStringList arguments{u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
+                                u"40"_s, u"--interval"_s, u"1"_s, u"--timeout"_s, u"2000"_s, u"--source-net"_s,
+                                u"127.5.0.0/16"_s, u"--seed"_s, u"29"_s};
+    AgentsProcess first;
+    first.start(arguments + QStringList{u"--duration"_s, u"4"_s});
+    const QJsonObject final = first.waitForFinal(60000);
+    QVERIFY2(!final.isEmpty(), qPrintable(first.errors().right(2000)));
+    QSet<QString> expected;
+    for (const QJsonValue &agent : final.value(u"agents_detail"_s).toArray()) {
+        if (agent.toObject().value(u"last_node"_s).toString() == guid)
+            expected.insert(agent.toObject().value(u"guid"_s).toString());
+    }
+    QVERIFY2(!expected.isEmpty() && expected.size() < 40, "the agents should have spread over both nodes");
+
+    // Stopped gracefully: what it answered is written first.
+    leaving->signal(SIGTERM);
+    QVERIFY(leaving->waitForExit(30000));
+    QCOMPARE(m_cluster->nodeState(guid), u"offline"_s);
+    QJsonObject plan;
+    const auto preflightAgents = [&] {
+        const CtlRun run = runCtl(withDb({u"decommission"_s, u"leaving"_s, u"--dry-run"_s, u"--json"_s}));
+        plan = QJsonDocument::fromJson(run.out.toUtf8()).object();
+        QSet<QString> listed;
+        for (const QJsonValue &agent : plan.value(u"agents"_s).toArray())
+            listed.insert(agent.toObject().value(u"guid"_s).toString());
+        return listed;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(preflightAgents(), expected, 10000);
+    QVERIFY(plan.value(u"allowed"_s).toBool());
+    const QString nextVersion = plan.value(u"next_list_version"_s).toString();
+    QVERIFY(!nextVersion.isEmpty());
+    QVERIFY(nextVersion != plan.value(u"current_list_version"_s).toString());
+    // The dry run changed nothing.
+    QCOMPARE(m_cluster->nodeState(guid), u"offline"_s);
+    const CtlRun text = runCtl(withDb({u"decommission"_s, u"leaving"_s, u"--dry-run"_s}));
+    QVERIFY2(text.out.contains(u"%1 agents last checked in through leaving"_s.arg(expected.size())), qPrintable(text.out));
+
+    const CtlRun done = runCtl(withDb({u"decommission"_s, u"leaving"_s}));
+    QVERIFY2(done.exitCode == 0, qPrintable(done.err));
+    QCOMPARE(m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'node.decommission'"_s).toString().contains(
+                 u"agents=%1 list_version=%2"_s.arg(expected.size()).arg(nextVersion)),
+             true);
+
+    // The agents come back and get that very list.
+    AgentsProcess again;
+    again.start(arguments + QStringList{u"--duration"_s, u"3"_s});
+    const QJsonObject after = again.waitForFinal(60000);
+    QVERIFY2(!after.isEmpty(), qPrintable(again.errors().right(2000)));
+    int checked = 0;
+    for (const QJsonValue &agent : after.value(u"agents_detail"_s).toArray()) {
+        if (expected.contains(agent.toObject().value(u"guid"_s).toString())) {
+            QCOMPARE(agent.toObject().value(u"list_version"_s).toString(), nextVersion);
+            ++checked;
+        }
+    }
+    QCOMPARE(checked, expected.size());
+    QStringList placeholders;
+    QVariantList values;
+    for (const QString &agent : std::as_const(expected)) {
+        placeholders << u"?"_s;
+        values << agent;
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM agents WHERE list_version = '%1' AND guid IN (%2)"_s
+                                                    .arg(nextVersion, placeholders.join(u',')),
+                                                values)
+                                  .toInt(),
+                              int(expected.size()), 10000);
 }
 
 QTEST_GUILESS_MAIN(TestClusterHealth)

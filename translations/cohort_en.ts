@@ -254,6 +254,16 @@
     </message>
 </context>
 <context>
+    <name>Cohort::NodeDrain</name>
+    <message numerus="yes">
+        <source>Drained: nothing runs any more; %n job(s) not finished within the grace went back to the pool.</source>
+        <translation>
+            <numerusform>Drained: nothing runs any more; %n job not finished within the grace went back to the pool.</numerusform>
+            <numerusform>Drained: nothing runs any more; %n jobs not finished within the grace went back to the pool.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::NodeRegistry</name>
     <message numerus="yes">
         <source>%n job(s) not finished within the grace went back to the pool.</source>

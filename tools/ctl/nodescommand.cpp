@@ -1,7 +1,11 @@
 #include "nodescommand.h"
 
+#include "cluster.h"
+#include "configproperties.h"
 #include "ctloptions.h"
 #include "jobpool.h"
+#include "masterkey.h"
+#include "nodeapicall.h"
 #include "nodeevents.h"
 #include "noderegistry.h"
 #include "takeovers.h"
@@ -36,6 +40,11 @@ QString NodesCommand::description() const
                 "takeover NODE|ID      What happened to the jobs of a node its peers marked Offline: its\n"
                 "                      latest takeover (or the one with that number), every job it held,\n"
                 "                      the node that ran each afterwards and the gaps in between.\n"
+                "drain NODE            Through the node's API (needs --secret-file for its token): it claims\n"
+                "                      no new jobs, finishes or hands back its running ones within its\n"
+                "                      grace, and shows as Draining; then it can be stopped and\n"
+                "                      decommissioned. Recorded in its timeline and the audit log.\n"
+                "resume NODE           Ends a drain: the node claims jobs again.\n"
                 "NODE is a GUID or a name only one node has.");
 }
 
@@ -44,6 +53,9 @@ void NodesCommand::configure(QCommandLineParser &parser) const
     parser.addOption(CtlOptions::database());
     parser.addOption(CtlOptions::json());
     parser.addOption({u"csv"_s, tr("events: prints the timeline as CSV.")});
+    parser.addOption(CtlOptions::secretFile());
+    parser.addOption({u"actor"_s, tr("drain, resume: who asks, for the audit log (default: %1).").arg(CtlOptions::actor()),
+                      u"NAME"_s});
     parser.addPositionalArgument(u"action"_s, tr("list (default), events or takeover."), u"[action]"_s);
     parser.addPositionalArgument(u"node"_s, tr("events, takeover: the node (GUID or name); takeover: or its number."),
                                  u"[node]"_s);
@@ -53,7 +65,7 @@ int NodesCommand::run(const QCommandLineParser &parser)
 {
     const QStringList arguments = parser.positionalArguments();
     const QString action = arguments.value(0, u"list"_s);
-    static const QStringList actions = {u"list"_s, u"events"_s, u"takeover"_s};
+    static const QStringList actions = {u"list"_s, u"events"_s, u"takeover"_s, u"drain"_s, u"resume"_s};
     if (!actions.contains(action))
         return usage(tr("unknown action \"%1\"; use one of %2").arg(action, actions.join(u", "_s)));
     const int expected = action == u"list"_s ? 1 : 2;
@@ -65,6 +77,21 @@ int NodesCommand::run(const QCommandLineParser &parser)
         return usage(tr("--csv is only for events"));
     if (parser.isSet(u"csv"_s) && parser.isSet(u"json"_s))
         return usage(tr("--csv and --json cannot be combined"));
+    const bool holds = action == u"drain"_s || action == u"resume"_s;
+    if (holds && !parser.isSet(u"secret-file"_s))
+        return usage(tr("%1 needs --secret-file: the node's API token is sealed with the cluster's data key")
+                         .arg(action));
+    if (!holds && (parser.isSet(u"secret-file"_s) || parser.isSet(u"actor"_s)))
+        return usage(tr("--secret-file and --actor are only for drain and resume"));
+    if (parser.isSet(u"actor"_s)) {
+        const QString actor = parser.value(u"actor"_s).trimmed();
+        if (actor.isEmpty() || actor.size() > 200)
+            return usage(tr("--actor must have 1 to 200 characters"));
+        for (const QChar c : actor) {
+            if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
+                return usage(tr("--actor must be one line of printable text"));
+        }
+    }
     int code = ExitSuccess;
     const auto database = openCluster(parser, &code);
     if (!database)
@@ -73,6 +100,8 @@ int NodesCommand::run(const QCommandLineParser &parser)
         return events(*database, arguments.at(1), parser);
     if (action == u"takeover"_s)
         return takeover(*database, arguments.at(1), parser);
+    if (holds)
+        return hold(*database, arguments.at(1), action == u"drain"_s, parser);
     return list(*database, parser);
 }
 
@@ -247,6 +276,62 @@ int NodesCommand::takeover(Database &database, const QString &ref, const QComman
                       job.finishedAt > 0 ? CtlOptions::utcTime(job.finishedAt) : tr("-")});
     }
     table.print(m_out);
+    return ExitSuccess;
+}
+
+int NodesCommand::hold(Database &database, const QString &ref, bool drain, const QCommandLineParser &parser)
+{
+    auto node = NodeRegistry::find(database, ref);
+    if (!node)
+        return fail(node.message());
+    if (node->state != u"online"_s)
+        return fail(tr("Node %1 (%2) is %3; only an Online node can be %4.")
+                        .arg(node->name, node->guid, nodeDisplayStatus(*node),
+                             drain ? tr("drained") : tr("resumed")));
+    auto secret = MasterKey::readSecretFile(parser.value(u"secret-file"_s));
+    if (!secret)
+        return fail(secret.message());
+    auto cluster = Cluster::load(database);
+    if (!cluster)
+        return fail(cluster.message());
+    if (!cluster->has_value())
+        return fail(tr("The database holds no cluster."));
+    const ClusterInfo &info = **cluster;
+    auto key = MasterKey::unwrap(info.wrappedDataKey, *secret, info.keyContext());
+    if (!key)
+        return fail(key.message());
+    auto db = database.connection();
+    if (!db)
+        return fail(db.message());
+    auto token = ConfigProperties::read(*db, *key, info.keyContext(), Property::NodeApiToken);
+    if (!token)
+        return fail(token.message());
+    if (!token->has_value())
+        return fail(tr("The cluster has no node API token yet; start a node once to make one."));
+    const QString actor = parser.isSet(u"actor"_s) ? parser.value(u"actor"_s).trimmed() : CtlOptions::actor();
+    const QByteArray body = QJsonDocument(QJsonObject{{u"actor"_s, actor}}).toJson(QJsonDocument::Compact);
+    auto answer = NodeApiCall::request(node->apiAddress, node->certSha256, "POST",
+                                       drain ? u"/api/v1/node/drain"_s : u"/api/v1/node/resume"_s, **token, body);
+    if (!answer)
+        return fail(answer.message());
+    if (answer->status != 200)
+        return fail(tr("Node %1 refused: %2").arg(node->name, answer->errorText()));
+    const bool already = answer->json.value(u"already"_s).toBool();
+    if (parser.isSet(u"json"_s)) {
+        m_out << QString::fromUtf8(QJsonDocument(answer->json).toJson(QJsonDocument::Indented));
+        m_out.flush();
+        return ExitSuccess;
+    }
+    if (drain)
+        m_out << (already ? tr("Node %1 (%2) was already draining.")
+                          : tr("Node %1 (%2) is draining: it claims no new jobs, and its running ones finish or go "
+                               "back within its grace. See \"cohortctl nodes events %1\" for when it is drained."))
+                                 .arg(node->name, node->guid)
+              << Qt::endl;
+    else
+        m_out << (already ? tr("Node %1 (%2) was not draining.") : tr("Node %1 (%2) claims jobs again."))
+                                 .arg(node->name, node->guid)
+              << Qt::endl;
     return ExitSuccess;
 }
 

@@ -23,6 +23,8 @@ private:
     int list(Database &database, const QCommandLineParser &parser);
     int events(Database &database, const QString &node, const QCommandLineParser &parser);
     int takeover(Database &database, const QString &ref, const QCommandLineParser &parser);
+    // drain or resume, through the node's API.
+    int hold(Database &database, const QString &ref, bool drain, const QCommandLineParser &parser);
 };
 
 } // namespace Cohort
