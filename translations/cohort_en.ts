@@ -118,6 +118,16 @@
     </message>
 </context>
 <context>
+    <name>Cohort::ConsistencyModel</name>
+    <message numerus="yes">
+        <source>%n value(s) of this node differ from the cluster's.</source>
+        <translation>
+            <numerusform>%n value of this node differs from the cluster's.</numerusform>
+            <numerusform>%n values of this node differ from the cluster's.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Cohort::DecommissionPreflight</name>
     <message numerus="yes">
         <source>%n open alert(s) about it will be cleared.</source>
@@ -355,6 +365,16 @@
         <translation>
             <numerusform>%n probe failing.</numerusform>
             <numerusform>%n probes failing.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::TakeoverReportDialog</name>
+    <message numerus="yes">
+        <source>%n job(s) held, %1 finished since</source>
+        <translation>
+            <numerusform>%n job held, %1 finished since</numerusform>
+            <numerusform>%n jobs held, %1 finished since</numerusform>
         </translation>
     </message>
 </context>
