@@ -13,6 +13,15 @@ QColor ConsistencyModel::mismatchColor()
     return QColor(0xff, 0xcd, 0xd2); // light red
 }
 
+void ConsistencyModel::setDraining(const QSet<QString> &guids)
+{
+    if (guids == m_draining)
+        return;
+    m_draining = guids;
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0, Status), index(rowCount() - 1, Status));
+}
+
 int ConsistencyModel::columnCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : ColumnCount;
@@ -27,15 +36,19 @@ QVariant ConsistencyModel::data(const QModelIndex &index, int role) const
     if (role == GuidRole)
         return node.guid;
     if (column == Name || column == Status) {
+        // As the other views show it: Draining for a drained Online node.
+        NodeInfo shown;
+        shown.status = node.status;
+        shown.drainingSince = m_draining.contains(node.guid) ? 1 : 0;
         switch (role) {
         case Qt::DisplayRole:
-            return column == Name ? node.name : nodeStatusText(node.status);
+            return column == Name ? node.name : nodeDisplayStatus(shown);
         case SortRole:
             return column == Name ? QVariant(node.name) : QVariant(int(node.status));
         case Qt::DecorationRole:
-            return column == Status ? QVariant(NodesTableModel::statusIcon(node.status)) : QVariant();
+            return column == Status ? QVariant(NodesTableModel::displayIcon(shown)) : QVariant();
         case Qt::ForegroundRole:
-            return column == Status ? QVariant(NodesTableModel::statusColor(node.status)) : QVariant();
+            return column == Status ? QVariant(NodesTableModel::displayColor(shown)) : QVariant();
         case Qt::ToolTipRole:
             if (column == Name && node.mismatches() > 0)
                 return tr("%n value(s) of this node differ from the cluster's.", nullptr, node.mismatches());

@@ -7,6 +7,8 @@
 #include "clusterconsistency.h"
 #include "keyedtablemodel.h"
 
+#include <QSet>
+
 namespace Cohort {
 
 class ConsistencyModel : public KeyedTableModel<NodeConsistency, QString>
@@ -26,6 +28,8 @@ public:
     static ConsistencyField fieldOf(int column) { return ConsistencyField(column - FirstField); }
     static int columnOf(ConsistencyField field) { return FirstField + int(field); }
     static QColor mismatchColor();
+    // The nodes an administrator drained (GUIDs): their status shows as Draining.
+    void setDraining(const QSet<QString> &guids);
 
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -33,6 +37,9 @@ public:
 
 protected:
     QString keyOf(const NodeConsistency &node) const override { return node.guid; }
+
+private:
+    QSet<QString> m_draining;
 };
 
 } // namespace Cohort

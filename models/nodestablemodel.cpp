@@ -196,7 +196,7 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == TimeZone) {
             const int minutes = qAbs(node.tzOffsetSeconds) / 60;
             return tr("UTC%1%2:%3")
-                .arg(node.tzOffsetSeconds < 0 ? u'-' : u'+')
+                .arg(node.tzOffsetSeconds < 0 ? QChar(u'-') : QChar(u'+'))
                 .arg(minutes / 60, 2, 10, QChar(u'0'))
                 .arg(minutes % 60, 2, 10, QChar(u'0'));
         }

@@ -105,7 +105,7 @@
     <message numerus="yes">
         <source>%n value(s) differ from the cluster's on %1 of %2 nodes.</source>
         <translation>
-            <numerusform>%n value differ from the cluster's on %1 of %2 nodes.</numerusform>
+            <numerusform>%n value differs from the cluster's on %1 of %2 nodes.</numerusform>
             <numerusform>%n values differ from the cluster's on %1 of %2 nodes.</numerusform>
         </translation>
     </message>

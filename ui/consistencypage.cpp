@@ -84,6 +84,12 @@ void ConsistencyPage::refresh()
     if (!snapshot.consistency)
         return;
     const ConsistencyReport &report = *snapshot.consistency;
+    QSet<QString> draining;
+    for (const NodeInfo &node : snapshot.nodes) {
+        if (node.drainingSince > 0)
+            draining.insert(node.guid);
+    }
+    m_model->setDraining(draining);
     m_model->applySnapshot(report.nodes);
     m_consistent = report.consistent();
     m_summary->setText(report.summary());

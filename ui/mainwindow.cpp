@@ -147,7 +147,8 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     connect(&m_client, &ClusterClient::stateChanged, this, &MainWindow::updateStatus);
     connect(&m_client, &ClusterClient::snapshotChanged, this, &MainWindow::updateStatus);
 
-    resize(1100, 640);
+    // Wide enough for every column of the Manager Nodes table.
+    resize(1400, 680);
     restoreGeometry(settings.windowGeometry());
     restoreState(settings.windowState());
     int page = ManagerNodes;

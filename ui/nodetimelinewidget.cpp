@@ -37,10 +37,12 @@ NodeTimelineWidget::NodeTimelineWidget(ClusterClient &client, const QString &gui
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->setAlternatingRowColors(true);
-    m_view->setWordWrap(false);
+    // Details can be long (a refusal's reason): wrapped in their column, not cut off.
+    m_view->setWordWrap(true);
+    m_view->setTextElideMode(Qt::ElideNone);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setMinimumHeight(240);
+    m_view->setMinimumSize(720, 240);
 
     m_error->setObjectName(u"timelineError"_s);
     m_error->setWordWrap(true);
@@ -117,9 +119,12 @@ void NodeTimelineWidget::eventsListed(quint64 requestId, bool ok, const QList<No
     m_model->applySnapshot(events);
     m_loaded = true;
     if (first) {
-        m_view->resizeColumnsToContents();
+        // Time, event and by at their width; details take the rest, wrapped.
+        for (int column = 0; column < NodeEventsModel::Details; ++column)
+            m_view->resizeColumnToContents(column);
         m_view->scrollToBottom();
     }
+    m_view->resizeRowsToContents();
     updateButtons();
     Q_EMIT loaded();
 }
