@@ -148,7 +148,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     connect(&m_client, &ClusterClient::snapshotChanged, this, &MainWindow::updateStatus);
 
     // Wide enough for every column of the Manager Nodes table.
-    resize(1400, 680);
+    resize(1440, 680);
     restoreGeometry(settings.windowGeometry());
     restoreState(settings.windowState());
     int page = ManagerNodes;
