@@ -43,7 +43,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption page(
         u"page"_s,
         QCoreApplication::translate("main", "The page to show first: nodes, system-information, alerts, audit-log, "
-                                            "settings."),
+                                            "settings, consistency."),
         u"page"_s);
     const QCommandLineOption screenshots(
         u"screenshots"_s,
@@ -59,7 +59,8 @@ int main(int argc, char *argv[])
     options.page = parser.value(page);
     options.screenshotFolder = parser.value(screenshots);
     if (!options.page.isEmpty()) {
-        const QStringList pages{u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"settings"_s};
+        const QStringList pages{u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"settings"_s,
+                                u"consistency"_s};
         if (!pages.contains(options.page)) {
             err << QCoreApplication::translate("main", "cohort-console: error: unknown page \"%1\"; one of: %2")
                        .arg(options.page, pages.join(u", "_s))

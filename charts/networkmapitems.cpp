@@ -90,6 +90,10 @@ struct CardGeometry
         qreal statusWidth = 0;
         for (NodeStatus s : {NodeStatus::Online, NodeStatus::Offline, NodeStatus::UpgradeRequired})
             statusWidth = std::max(statusWidth, status.horizontalAdvance(nodeStatusText(s)));
+        NodeInfo draining;
+        draining.status = NodeStatus::Online;
+        draining.drainingSince = 1;
+        statusWidth = std::max(statusWidth, status.horizontalAdvance(nodeDisplayStatus(draining)));
         textWidth = std::ceil(std::max<qreal>(IconSize + 4 + statusWidth, 140));
         const qreal height = std::ceil(Padding + name.height() + 4 + status.height() + Padding);
         const qreal width = AccentWidth + 9 + textWidth + 9 + GraphWidth + GraphInset;
@@ -118,12 +122,14 @@ const CardGeometry &cardGeometry()
     return geometry;
 }
 
-const QPixmap &statusPixmap(NodeStatus status)
+const QPixmap &statusPixmap(const NodeInfo &node)
 {
+    // Draining (an Online node drained by an administrator) has a picture of its own.
+    const int key = nodeDisplayStatusKey(node) == u"draining"_s ? -1 : int(node.status);
     static QHash<int, QPixmap> cache;
-    auto it = cache.find(int(status));
+    auto it = cache.find(key);
     if (it == cache.end())
-        it = cache.insert(int(status), NodesTableModel::statusIcon(status).pixmap(QSize(16, 16)));
+        it = cache.insert(key, NodesTableModel::displayIcon(node).pixmap(QSize(16, 16)));
     return *it;
 }
 
@@ -152,7 +158,8 @@ QSizeF NetworkMapNodeItem::itemSize()
 bool NetworkMapNodeItem::setNode(const NodeInfo &node)
 {
     const bool drawn = node.name != m_node.name || node.version != m_node.version ||
-                       node.status != m_node.status || m_nameText.isEmpty();
+                       node.status != m_node.status || (node.drainingSince > 0) != (m_node.drainingSince > 0)
+                       || m_nameText.isEmpty();
     const bool toolTipChanged = drawn || node.apiAddress != m_node.apiAddress
                                 || node.lastHeartbeat != m_node.lastHeartbeat
                                 || node.requiredVersion != m_node.requiredVersion;
@@ -162,7 +169,7 @@ bool NetworkMapNodeItem::setNode(const NodeInfo &node)
         if (!m_node.requiredVersion.isEmpty())
             version = tr("%1 (the cluster runs %2: upgrade this node)").arg(version, m_node.requiredVersion);
         setToolTip(tr("%1\nStatus: %2\nAddress: %3\nVersion: %4\nLast contact: %5")
-                       .arg(m_node.name, nodeStatusText(m_node.status),
+                       .arg(m_node.name, nodeDisplayStatus(m_node),
                             m_node.apiAddress.isEmpty() ? tr("(none)") : m_node.apiAddress, version,
                             formatTimestamp(m_node.lastHeartbeat)));
     }
@@ -187,7 +194,7 @@ void NetworkMapNodeItem::updateText()
     m_nameText = QFontMetricsF(g.nameFont)
                      .elidedText(m_node.name.isEmpty() ? m_node.guid : m_node.name, Qt::ElideRight,
                                  g.textWidth - versionWidth - 8);
-    m_statusText = nodeStatusText(m_node.status);
+    m_statusText = nodeDisplayStatus(m_node);
 }
 
 void NetworkMapNodeItem::setActivity(const QList<qint64> &counts, int buckets, qreal bucketMinutes,
@@ -198,7 +205,7 @@ void NetworkMapNodeItem::setActivity(const QList<qint64> &counts, int buckets, q
 
 QColor NetworkMapNodeItem::statusColor() const
 {
-    return NodesTableModel::statusColor(m_node.status);
+    return NodesTableModel::displayColor(m_node);
 }
 
 const QList<qint64> &NetworkMapNodeItem::activity() const
@@ -275,7 +282,7 @@ void NetworkMapNodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
     painter->setFont(g.versionFont);
     painter->drawText(QPointF(m_versionX, g.nameBaseline), m_versionText);
     painter->setRenderHint(QPainter::SmoothPixmapTransform);
-    painter->drawPixmap(g.icon, statusPixmap(m_node.status), QRectF(0, 0, 16, 16));
+    painter->drawPixmap(g.icon, statusPixmap(m_node), QRectF(0, 0, 16, 16));
     painter->setPen(color.darker(125));
     painter->setFont(g.statusFont);
     painter->drawText(QPointF(g.icon.right() + 4, g.statusBaseline), m_statusText);

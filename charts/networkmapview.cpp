@@ -203,6 +203,17 @@ struct LegendEntry
     QString text;
 };
 
+// The legend's Status entry for a drained Online node (not a NodeStatus of its own).
+constexpr int DrainingLegend = -1;
+
+NodeInfo drainingNode()
+{
+    NodeInfo node;
+    node.status = NodeStatus::Online;
+    node.drainingSince = 1;
+    return node;
+}
+
 struct LegendLayout
 {
     QSizeF size;
@@ -285,6 +296,7 @@ struct NetworkMapView::Private
         legend.append({LegendEntry::Kind::Heading, 0, NetworkMapView::tr("Nodes")});
         for (NodeStatus status : {NodeStatus::Online, NodeStatus::Offline, NodeStatus::UpgradeRequired})
             legend.append({LegendEntry::Kind::Status, int(status), nodeStatusText(status)});
+        legend.append({LegendEntry::Kind::Status, DrainingLegend, nodeDisplayStatus(drainingNode())});
         legend.append({LegendEntry::Kind::Heading, 0, NetworkMapView::tr("Links")});
         legend.append({LegendEntry::Kind::Link, int(NetworkMapLinkItem::State::Reachable),
                        NetworkMapView::tr("Reachable")});
@@ -813,7 +825,9 @@ void drawLegend(QPainter *painter, const QList<LegendEntry> &legend, const Legen
             break;
         case LegendEntry::Kind::Status:
             painter->drawPixmap(QRectF(at.x(), middle - 8, 16, 16),
-                                NodesTableModel::statusIcon(NodeStatus(entry.value)).pixmap(QSize(16, 16)),
+                                (entry.value == DrainingLegend ? NodesTableModel::displayIcon(drainingNode())
+                                                               : NodesTableModel::statusIcon(NodeStatus(entry.value)))
+                                    .pixmap(QSize(16, 16)),
                                 QRectF(0, 0, 16, 16));
             break;
         case LegendEntry::Kind::Link: {

@@ -24,6 +24,9 @@ ClusterClient::ClusterClient(QObject *parent) : QObject(parent), m_worker(new Cl
     qRegisterMetaType<SystemSettings>();
     qRegisterMetaType<FinishedJobsFilter>();
     qRegisterMetaType<QList<JobRow>>();
+    qRegisterMetaType<QList<NodeEvent>>();
+    qRegisterMetaType<Takeover>();
+    qRegisterMetaType<DecommissionPlan>();
 
     m_thread.setObjectName(u"cluster-worker"_s);
     m_worker->moveToThread(&m_thread);
@@ -73,6 +76,9 @@ ClusterClient::ClusterClient(QObject *parent) : QObject(parent), m_worker(new Cl
     });
     connect(m_worker, &ClusterWorker::actionFinished, this, &ClusterClient::actionFinished);
     connect(m_worker, &ClusterWorker::finishedJobsListed, this, &ClusterClient::finishedJobsListed);
+    connect(m_worker, &ClusterWorker::nodeEventsListed, this, &ClusterClient::nodeEventsListed);
+    connect(m_worker, &ClusterWorker::takeoverRead, this, &ClusterClient::takeoverRead);
+    connect(m_worker, &ClusterWorker::decommissionChecked, this, &ClusterClient::decommissionChecked);
 
     m_thread.start();
 }
@@ -142,6 +148,41 @@ quint64 ClusterClient::listFinishedJobs(const FinishedJobsFilter &filter)
     const quint64 id = m_nextRequest++;
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, filter] { worker->listFinishedJobs(id, filter); });
     return id;
+}
+
+quint64 ClusterClient::listNodeEvents(const QString &guid)
+{
+    const quint64 id = m_nextRequest++;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, guid] { worker->listNodeEvents(id, guid); });
+    return id;
+}
+
+quint64 ClusterClient::readTakeover(qint64 takeoverId)
+{
+    const quint64 id = m_nextRequest++;
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, id, takeoverId] { worker->readTakeover(id, takeoverId, {}, 0); });
+    return id;
+}
+
+quint64 ClusterClient::readTakeoverNear(const QString &nodeGuid, qint64 atMs)
+{
+    const quint64 id = m_nextRequest++;
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, id, nodeGuid, atMs] { worker->readTakeover(id, 0, nodeGuid, atMs); });
+    return id;
+}
+
+quint64 ClusterClient::checkDecommission(const QString &guid)
+{
+    const quint64 id = m_nextRequest++;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, guid] { worker->checkDecommission(id, guid); });
+    return id;
+}
+
+void ClusterClient::watchConsistency(bool watch)
+{
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, watch] { worker->watchConsistency(watch); });
 }
 
 quint64 ClusterClient::run(ClusterWorker::Action action, const QString &target, const QString &value)

@@ -47,6 +47,16 @@ public:
     void watchSystemInformation(int periodMinutes);
     // The finished jobs behind a count; finishedJobsListed reports them.
     quint64 listFinishedJobs(const FinishedJobsFilter &filter);
+    // A node's timeline; nodeEventsListed reports it.
+    quint64 listNodeEvents(const QString &guid);
+    // A takeover report by id; takeoverRead reports it.
+    quint64 readTakeover(qint64 takeoverId);
+    // The node's takeover whose markedAt is closest to atMs (an alert's raisedAt).
+    quint64 readTakeoverNear(const QString &nodeGuid, qint64 atMs);
+    // Decommission pre-flight: what it would change; decommissionChecked reports it.
+    quint64 checkDecommission(const QString &guid);
+    // The Consistency page: each round also checks the nodes (snapshot().consistency).
+    void watchConsistency(bool watch);
 
     // Changes; each returns a request id that actionFinished reports.
     quint64 decommissionNode(const QString &guid);
@@ -74,6 +84,9 @@ Q_SIGNALS:
     void stateChanged(Cohort::ClusterClient::State state);
     void actionFinished(quint64 requestId, bool ok, const QString &message);
     void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs, const QString &error);
+    void nodeEventsListed(quint64 requestId, bool ok, const QList<Cohort::NodeEvent> &events, const QString &error);
+    void takeoverRead(quint64 requestId, bool ok, const Cohort::Takeover &takeover, const QString &error);
+    void decommissionChecked(quint64 requestId, bool ok, const Cohort::DecommissionPlan &plan, const QString &error);
 
 private:
     void setState(State state, const QString &message);

@@ -5,12 +5,16 @@
 #include "agents.h"
 #include "alerts.h"
 #include "authentication.h"
+#include "clusterconsistency.h"
 #include "configproperties.h"
+#include "decommissionpreflight.h"
 #include "auditlog.h"
 #include "jobstatistics.h"
+#include "nodeevents.h"
 #include "nodelinks.h"
 #include "noderegistry.h"
 #include "systemsettings.h"
+#include "takeovers.h"
 #include "users.h"
 
 #include <QHash>
@@ -81,6 +85,10 @@ struct ClusterSnapshot
     QString dataKeyNote;
     QString sealedDataError; // a sealed value that does not open (tampered, moved)
     AgentsSnapshot agents;
+    // While the Consistency page is shown (watchConsistency), each round checks the nodes
+    // against the cluster; the error, if that check failed (the rest of the round stands).
+    std::optional<ConsistencyReport> consistency;
+    QString consistencyError;
 };
 
 } // namespace Cohort
@@ -91,3 +99,6 @@ Q_DECLARE_METATYPE(Cohort::AuditFilter)
 Q_DECLARE_METATYPE(Cohort::SystemSettings)
 Q_DECLARE_METATYPE(Cohort::FinishedJobsFilter)
 Q_DECLARE_METATYPE(Cohort::JobRow)
+Q_DECLARE_METATYPE(Cohort::NodeEvent)
+Q_DECLARE_METATYPE(Cohort::Takeover)
+Q_DECLARE_METATYPE(Cohort::DecommissionPlan)

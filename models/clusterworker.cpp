@@ -150,6 +150,65 @@ void ClusterWorker::listFinishedJobs(quint64 requestId, const FinishedJobsFilter
     Q_EMIT finishedJobsListed(requestId, jobs.ok(), jobs ? *jobs : QList<JobRow>(), jobs ? QString() : jobs.message());
 }
 
+void ClusterWorker::listNodeEvents(quint64 requestId, const QString &guid)
+{
+    if (!m_database) {
+        Q_EMIT nodeEventsListed(requestId, false, {}, tr("Not logged in."));
+        return;
+    }
+    auto events = NodeEvents::list(*m_database, guid);
+    Q_EMIT nodeEventsListed(requestId, events.ok(), events ? *events : QList<NodeEvent>(),
+                            events ? QString() : events.message());
+}
+
+void ClusterWorker::readTakeover(quint64 requestId, qint64 takeoverId, const QString &nodeGuid, qint64 nearMs)
+{
+    if (!m_database) {
+        Q_EMIT takeoverRead(requestId, false, {}, tr("Not logged in."));
+        return;
+    }
+    if (takeoverId <= 0) {
+        auto takeovers = Takeovers::list(*m_database, nodeGuid);
+        if (!takeovers) {
+            Q_EMIT takeoverRead(requestId, false, {}, takeovers.message());
+            return;
+        }
+        qint64 closest = -1;
+        for (const Takeover &takeover : std::as_const(*takeovers)) {
+            const qint64 distance = qAbs(takeover.markedAt - nearMs);
+            if (closest < 0 || distance < closest) {
+                closest = distance;
+                takeoverId = takeover.id;
+            }
+        }
+        if (takeoverId <= 0) {
+            Q_EMIT takeoverRead(requestId, false, {}, tr("No takeover of this node is recorded."));
+            return;
+        }
+    }
+    auto report = Takeovers::report(*m_database, takeoverId);
+    Q_EMIT takeoverRead(requestId, report.ok(), report ? *report : Takeover(), report ? QString() : report.message());
+}
+
+void ClusterWorker::checkDecommission(quint64 requestId, const QString &guid)
+{
+    if (!m_database) {
+        Q_EMIT decommissionChecked(requestId, false, {}, tr("Not logged in."));
+        return;
+    }
+    auto plan = DecommissionPreflight::check(*m_database, guid);
+    Q_EMIT decommissionChecked(requestId, plan.ok(), plan ? *plan : DecommissionPlan(), plan ? QString() : plan.message());
+}
+
+void ClusterWorker::watchConsistency(bool watch)
+{
+    if (watch == m_consistencyWatched)
+        return;
+    m_consistencyWatched = watch;
+    if (watch)
+        refreshNow();
+}
+
 Result<void> ClusterWorker::readSystemInformation(ClusterSnapshot &snapshot)
 {
     auto links = answered(NodeLinks::list(*m_database));
@@ -229,6 +288,15 @@ Result<ClusterSnapshot> ClusterWorker::readSnapshot()
     if (m_statisticsPeriod > 0) {
         if (auto read = readSystemInformation(snapshot); !read)
             return read.error();
+    }
+    if (m_consistencyWatched) {
+        // A check that fails (a value edited by hand) is shown on the page; the rest of the
+        // round still refreshes the console.
+        auto consistency = answered(ClusterConsistency::check(*m_database));
+        if (consistency)
+            snapshot.consistency = std::move(consistency).value();
+        else
+            snapshot.consistencyError = consistency.message();
     }
     if (auto read = readSealedData(snapshot); !read)
         return read.error();

@@ -44,6 +44,15 @@ public Q_SLOTS:
     // periodMinutes every few seconds. 0 stops reading them.
     void watchSystemInformation(int periodMinutes);
     void listFinishedJobs(quint64 requestId, const Cohort::FinishedJobsFilter &filter);
+    // A node's timeline, oldest first (nodeEventsListed).
+    void listNodeEvents(quint64 requestId, const QString &guid);
+    // A takeover report (takeoverRead): by id, or with takeoverId 0 the node's takeover
+    // whose markedAt is closest to nearMs.
+    void readTakeover(quint64 requestId, qint64 takeoverId, const QString &nodeGuid, qint64 nearMs);
+    // What decommissioning the node would change, or what stops it (decommissionChecked).
+    void checkDecommission(quint64 requestId, const QString &guid);
+    // The Consistency page: each round also checks the nodes against the cluster.
+    void watchConsistency(bool watch);
     // target: a node GUID or an alert id; value: the description (SetNodeDescription).
     void run(quint64 requestId, Cohort::ClusterWorker::Action action, const QString &target, const QString &value);
     void saveSettings(quint64 requestId, const Cohort::SystemSettings &settings);
@@ -61,6 +70,9 @@ Q_SIGNALS:
     void roundFailed(const QString &error, int retryInMs);
     void actionFinished(quint64 requestId, bool ok, const QString &message);
     void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs, const QString &error);
+    void nodeEventsListed(quint64 requestId, bool ok, const QList<Cohort::NodeEvent> &events, const QString &error);
+    void takeoverRead(quint64 requestId, bool ok, const Cohort::Takeover &takeover, const QString &error);
+    void decommissionChecked(quint64 requestId, bool ok, const Cohort::DecommissionPlan &plan, const QString &error);
 
 private:
     void poll();
@@ -99,6 +111,7 @@ private:
     int m_statisticsPeriod = 0; // minutes; 0: not watched
     std::optional<StatisticsSnapshot> m_statistics;
     QElapsedTimer m_statisticsAge;
+    bool m_consistencyWatched = false;
 };
 
 } // namespace Cohort

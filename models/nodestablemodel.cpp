@@ -5,6 +5,7 @@
 #include <QPainter>
 #include <QPixmap>
 
+#include <limits>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -52,6 +53,82 @@ QColor NodesTableModel::statusColor(NodeStatus status)
     return QColor(0x75, 0x75, 0x75); // grey
 }
 
+QColor NodesTableModel::drainingColor()
+{
+    return QColor(0xb2, 0x8a, 0x00); // dark amber, apart from Upgrade Required's orange
+}
+
+QColor NodesTableModel::displayColor(const NodeInfo &node)
+{
+    return nodeDisplayStatusKey(node) == u"draining"_s ? drainingColor() : statusColor(node.status);
+}
+
+QIcon NodesTableModel::displayIcon(const NodeInfo &node)
+{
+    if (nodeDisplayStatusKey(node) != u"draining"_s)
+        return statusIcon(node.status);
+    static const QIcon draining = [] {
+        // A circle with a bar across: Online, but taking no work.
+        QPixmap pixmap(16, 16);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(drainingColor().darker(130));
+        painter.setBrush(drainingColor());
+        painter.drawEllipse(QRectF(2, 2, 12, 12));
+        painter.fillRect(QRectF(4.5, 7, 7, 2), Qt::white);
+        painter.end();
+        return QIcon(pixmap);
+    }();
+    return draining;
+}
+
+namespace {
+
+QString secondsText(qint64 ms)
+{
+    return NodesTableModel::tr("%1 s").arg(QLocale().toString((ms + 999) / 1000));
+}
+
+} // namespace
+
+QString NodesTableModel::heartbeatText(const NodeInfo &node)
+{
+    if (node.heartbeatAgeMs < 0)
+        return u"—"_s;
+    const qint64 seconds = node.heartbeatAgeMs / 1000;
+    if (seconds < 120)
+        return tr("%1 s ago").arg(QLocale().toString(seconds));
+    if (seconds < 2 * 3600)
+        return tr("%1 min ago").arg(QLocale().toString(seconds / 60));
+    if (seconds < 2 * 86400)
+        return tr("%1 h ago").arg(QLocale().toString(seconds / 3600));
+    return tr("%1 d ago").arg(QLocale().toString(seconds / 86400));
+}
+
+QString NodesTableModel::offlineInText(const NodeInfo &node)
+{
+    if (node.status != NodeStatus::Online)
+        return u"—"_s;
+    if (node.offlineInMs < 0)
+        return tr("never (no peer)");
+    if (node.offlineInMs == 0)
+        return tr("due");
+    return secondsText(node.offlineInMs);
+}
+
+QString NodesTableModel::countdownToolTip(const NodeInfo &node)
+{
+    if (!node.countdownNote.isEmpty())
+        return node.countdownNote;
+    if (node.status != NodeStatus::Online)
+        return node.offlineSince > 0 ? tr("Offline since %1").arg(formatTimestamp(node.offlineSince)) : QString();
+    if (node.allowedSilenceMs > 0)
+        return tr("Its peers mark it Offline after %1 without a heartbeat (database clock).")
+            .arg(secondsText(node.allowedSilenceMs));
+    return {};
+}
+
 QIcon NodesTableModel::statusIcon(NodeStatus status)
 {
     static QHash<int, QIcon> cache;
@@ -88,12 +165,12 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
     case StatusRole:
         return int(node.status);
     case Qt::DecorationRole:
-        return index.column() == Status ? QVariant(statusIcon(node.status)) : QVariant();
+        return index.column() == Status ? QVariant(displayIcon(node)) : QVariant();
     case Qt::ForegroundRole:
-        return index.column() == Status ? QVariant(statusColor(node.status)) : QVariant();
+        return index.column() == Status ? QVariant(displayColor(node)) : QVariant();
     case Qt::TextAlignmentRole:
         if (index.column() == JobsLastHour || index.column() == RunningJobs || index.column() == ClockOffset
-            || index.column() == Agents)
+            || index.column() == Agents || index.column() == Heartbeat || index.column() == OfflineIn)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
@@ -108,10 +185,18 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return tr("This node's clock minus the database's, at its last time check.");
         if (index.column() == Agents)
             return tr("Agents online that last checked in with this node.");
+        if (index.column() == OfflineIn || index.column() == Heartbeat) {
+            if (const QString tip = countdownToolTip(node); !tip.isEmpty())
+                return tip;
+            return {};
+        }
+        if (index.column() == Status && nodeDisplayStatusKey(node) == u"draining"_s)
+            return tr("Drained by an administrator since %1: Online, but it claims no work.")
+                .arg(formatTimestamp(node.drainingSince));
         if (index.column() == TimeZone) {
             const int minutes = qAbs(node.tzOffsetSeconds) / 60;
             return tr("UTC%1%2:%3")
-                .arg(node.tzOffsetSeconds < 0 ? u'-' : u'+')
+                .arg(node.tzOffsetSeconds < 0 ? QChar(u'-') : QChar(u'+'))
                 .arg(minutes / 60, 2, 10, QChar(u'0'))
                 .arg(minutes % 60, 2, 10, QChar(u'0'));
         }
@@ -123,11 +208,17 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
         case Name:
             return node.name;
         case Status:
-            return int(node.status);
+            return int(node.status) * 2 + (node.drainingSince > 0 ? 1 : 0);
         case Version:
             return node.version;
         case Address:
             return node.apiAddress;
+        case Heartbeat:
+            return node.heartbeatAgeMs;
+        case OfflineIn:
+            // Soonest first; no countdown (no peer, or Offline) last.
+            return node.status != NodeStatus::Online || node.offlineInMs < 0 ? std::numeric_limits<qint64>::max()
+                                                                              : node.offlineInMs;
         case TimeZone:
             return node.tzOffsetSeconds;
         case ClockOffset:
@@ -147,7 +238,11 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
         case Name:
             return node.name;
         case Status:
-            return nodeStatusText(node.status);
+            return nodeDisplayStatus(node);
+        case Heartbeat:
+            return heartbeatText(node);
+        case OfflineIn:
+            return offlineInText(node);
         case Version:
             return node.version;
         case Address:
@@ -190,6 +285,10 @@ QVariant NodesTableModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Clock Offset");
     case LastContact:
         return tr("Last Contact");
+    case Heartbeat:
+        return tr("Heartbeat");
+    case OfflineIn:
+        return tr("Offline In");
     case JobsLastHour:
         return tr("Jobs (Last Hour)");
     case RunningJobs:

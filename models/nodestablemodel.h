@@ -15,7 +15,21 @@ class NodesTableModel : public KeyedTableModel<NodeInfo, QString>
     Q_OBJECT
 
 public:
-    enum Column { Name, Status, Version, Address, TimeZone, ClockOffset, LastContact, JobsLastHour, RunningJobs, Agents, ColumnCount };
+    enum Column {
+        Name,
+        Status,
+        Version,
+        Address,
+        TimeZone,
+        ClockOffset,
+        LastContact,
+        Heartbeat, // the age of its last heartbeat
+        OfflineIn, // the takeover countdown: until its peers mark it Offline
+        JobsLastHour,
+        RunningJobs,
+        Agents,
+        ColumnCount
+    };
     enum Role {
         SortRole = Qt::UserRole + 1, // the raw value, for sorting
         GuidRole,
@@ -36,6 +50,17 @@ public:
     // The colour and icon every view uses for a status.
     static QColor statusColor(NodeStatus status);
     static QIcon statusIcon(NodeStatus status);
+    // The same for what a view shows of a node: Draining (an Online node an administrator
+    // drained) has its own amber colour and icon.
+    static QColor displayColor(const NodeInfo &node);
+    static QIcon displayIcon(const NodeInfo &node);
+    static QColor drainingColor();
+    // The takeover countdown as every view shows it: "3 s ago"; "42 s", "due" (past the
+    // threshold, not marked yet), "never (no peer)" for an Online node, "—" once Offline.
+    static QString heartbeatText(const NodeInfo &node);
+    static QString offlineInText(const NodeInfo &node);
+    // What the countdown means: countdownNote, or the silence the peers allow.
+    static QString countdownToolTip(const NodeInfo &node);
 
 protected:
     QString keyOf(const NodeInfo &node) const override { return node.guid; }

@@ -317,11 +317,15 @@ void TestConsole::propertiesDialogDecommissions()
     QTRY_VERIFY_WITH_TIMEOUT(dialog->decommissionButton()->isEnabled(), Patience);
 
     // Cancelling the confirmation changes nothing.
+    // (The confirmation comes once the worker has checked what it would change.)
     MessageBox::setNextAnswer(QMessageBox::Cancel);
     QTest::mouseClick(dialog->decommissionButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog->lastPreflightText().isEmpty(), Patience);
+    QCOMPARE(MessageBox::lastText(), dialog->lastPreflightText());
     QVERIFY(MessageBox::lastText().contains(u"bravo"_s));
     QVERIFY(dialog->isVisible());
     QCOMPARE(m_cluster->nodeState(bravoGuid), u"offline"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->decommissionButton()->isEnabled(), Patience);
 
     // Confirmed: the node is decommissioned, audited, the dialog closes and the row goes.
     QPointer<NodePropertiesDialog> watched(dialog);

@@ -105,7 +105,7 @@
     <message numerus="yes">
         <source>%n value(s) differ from the cluster's on %1 of %2 nodes.</source>
         <translation>
-            <numerusform>%n value differ from the cluster's on %1 of %2 nodes.</numerusform>
+            <numerusform>%n value differs from the cluster's on %1 of %2 nodes.</numerusform>
             <numerusform>%n values differ from the cluster's on %1 of %2 nodes.</numerusform>
         </translation>
     </message>
@@ -114,6 +114,16 @@
         <translation>
             <numerusform>All %n node agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</numerusform>
             <numerusform>All %n nodes agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ConsistencyModel</name>
+    <message numerus="yes">
+        <source>%n value(s) of this node differ from the cluster's.</source>
+        <translation>
+            <numerusform>%n value of this node differs from the cluster's.</numerusform>
+            <numerusform>%n values of this node differ from the cluster's.</numerusform>
         </translation>
     </message>
 </context>
@@ -365,6 +375,16 @@
         <translation>
             <numerusform>%n probe failing.</numerusform>
             <numerusform>%n probes failing.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::TakeoverReportDialog</name>
+    <message numerus="yes">
+        <source>%n job(s) held, %1 finished since</source>
+        <translation>
+            <numerusform>%n job held, %1 finished since</numerusform>
+            <numerusform>%n jobs held, %1 finished since</numerusform>
         </translation>
     </message>
 </context>

@@ -1,12 +1,14 @@
 #include "alertspage.h"
 #include "alertstablemodel.h"
 #include "clusterclient.h"
+#include "takeoverreportdialog.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -47,7 +49,7 @@ AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
     : QWidget(parent), m_client(client), m_model(new AlertsTableModel(this)), m_proxy(new OpenAlertsFilter(this)),
       m_view(new QTableView(this)), m_showCleared(new QCheckBox(tr("Show &cleared alerts"), this)),
       m_acknowledge(new QPushButton(tr("&Acknowledge"), this)), m_clear(new QPushButton(tr("C&lear"), this)),
-      m_message(new QLabel(this))
+      m_takeover(new QPushButton(tr("Open &Takeover Report"), this)), m_message(new QLabel(this))
 {
     setObjectName(u"alertsPage"_s);
     m_proxy->setSourceModel(m_model);
@@ -68,6 +70,17 @@ AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
 
     m_acknowledge->setObjectName(u"acknowledge"_s);
     m_clear->setObjectName(u"clear"_s);
+    m_takeover->setObjectName(u"openTakeoverReport"_s);
+    m_takeover->setToolTip(tr("For a node-offline alert: what happened to the jobs the node held."));
+    connect(m_takeover, &QPushButton::clicked, this, &AlertsPage::openTakeoverReport);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &position) {
+        if (!takeoverAvailable())
+            return;
+        QMenu menu(this);
+        menu.addAction(tr("Open Takeover Report"), this, &AlertsPage::openTakeoverReport);
+        menu.exec(m_view->viewport()->mapToGlobal(position));
+    });
     m_message->setObjectName(u"message"_s);
     if (!m_client.session().isAdministrator()) {
         m_acknowledge->setToolTip(tr("Auditors cannot change alerts."));
@@ -84,6 +97,7 @@ AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
     top->addWidget(m_showCleared);
     top->addStretch(1);
     top->addWidget(m_message);
+    top->addWidget(m_takeover);
     top->addWidget(m_acknowledge);
     top->addWidget(m_clear);
     auto *layout = new QVBoxLayout(this);
@@ -119,8 +133,36 @@ QList<qint64> AlertsPage::selectedIds(bool onlyUnacknowledged) const
     return ids;
 }
 
+int AlertsPage::selectedSourceRow() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.size() != 1)
+        return -1;
+    return m_proxy->mapToSource(rows.first()).row();
+}
+
+bool AlertsPage::takeoverAvailable() const
+{
+    const int row = selectedSourceRow();
+    if (row < 0)
+        return false;
+    const AlertRow &alert = m_model->rowAt(row);
+    return alert.kind == u"node-offline"_s && !alert.nodeGuid.isEmpty();
+}
+
+TakeoverReportDialog *AlertsPage::openTakeoverReport()
+{
+    if (!takeoverAvailable())
+        return nullptr;
+    const AlertRow &alert = m_model->rowAt(selectedSourceRow());
+    auto *dialog = new TakeoverReportDialog(m_client, alert.nodeGuid, alert.raisedAt, window());
+    dialog->show();
+    return dialog;
+}
+
 void AlertsPage::updateButtons()
 {
+    m_takeover->setEnabled(takeoverAvailable());
     const bool administrator = m_client.session().isAdministrator();
     m_acknowledge->setEnabled(administrator && m_pending.isEmpty() && !selectedIds(true).isEmpty());
     m_clear->setEnabled(administrator && m_pending.isEmpty() && !selectedIds(false).isEmpty());

@@ -14,6 +14,7 @@ namespace Cohort {
 
 class AlertsTableModel;
 class ClusterClient;
+class TakeoverReportDialog;
 
 class AlertsPage : public QWidget
 {
@@ -26,14 +27,21 @@ public:
     QTableView *view() const { return m_view; }
     QPushButton *acknowledgeButton() const { return m_acknowledge; }
     QPushButton *clearButton() const { return m_clear; }
+    QPushButton *takeoverButton() const { return m_takeover; }
     QCheckBox *showClearedBox() const { return m_showCleared; }
     QString message() const;
 
     void acknowledgeSelected();
     void clearSelected();
+    // A node-offline alert: the report of that node's takeover closest to when the alert
+    // was raised. Null when the selection is not one such alert.
+    TakeoverReportDialog *openTakeoverReport();
 
 private:
     QList<qint64> selectedIds(bool onlyUnacknowledged) const;
+    // The one selected alert's row in the model, or -1.
+    int selectedSourceRow() const;
+    bool takeoverAvailable() const;
     void updateButtons();
     void actionFinished(quint64 requestId, bool ok, const QString &message);
 
@@ -44,6 +52,7 @@ private:
     QCheckBox *m_showCleared;
     QPushButton *m_acknowledge;
     QPushButton *m_clear;
+    QPushButton *m_takeover;
     QLabel *m_message;
     QList<quint64> m_pending;
 };

@@ -4,6 +4,7 @@
 #include "alertstablemodel.h"
 #include "auditlogpage.h"
 #include "clusterclient.h"
+#include "consistencypage.h"
 #include "consolesettings.h"
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
@@ -49,6 +50,8 @@ QString pageTitle(MainWindow::Page page)
         return MainWindow::tr("Audit Log");
     case MainWindow::Users:
         return MainWindow::tr("Users");
+    case MainWindow::Consistency:
+        return MainWindow::tr("Consistency");
     case MainWindow::SystemSettings:
     case MainWindow::PageCount:
         break;
@@ -71,6 +74,8 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
         return QStyle::SP_FileDialogContentsView;
     case MainWindow::Users:
         return QStyle::SP_DirHomeIcon;
+    case MainWindow::Consistency:
+        return QStyle::SP_DialogApplyButton;
     case MainWindow::SystemSettings:
     case MainWindow::PageCount:
         break;
@@ -83,7 +88,7 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
 QString MainWindow::pageKey(Page page)
 {
     static const QString keys[] = {u"nodes"_s, u"agents"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"users"_s,
-                                   u"settings"_s};
+                                   u"settings"_s, u"consistency"_s};
     return keys[qBound(0, int(page), PageCount - 1)];
 }
 
@@ -93,7 +98,8 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
       m_agents(new AgentsPage(client, this)),
       m_systemInformation(new SystemInformationPage(client, this)),
       m_alerts(new AlertsPage(client, this)), m_audit(new AuditLogPage(client, this)),
-      m_users(new UsersPage(client, this)), m_settings(new SettingsPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
+      m_users(new UsersPage(client, this)), m_settings(new SettingsPage(client, this)),
+      m_consistency(new ConsistencyPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
       m_user(new QLabel(this))
 {
     setObjectName(u"mainWindow"_s);
@@ -106,6 +112,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     m_pages->addWidget(m_audit);
     m_pages->addWidget(m_users);
     m_pages->addWidget(m_settings);
+    m_pages->addWidget(m_consistency);
 
     m_navigation->setObjectName(u"navigation"_s);
     m_navigation->setIconSize({20, 20});
@@ -140,7 +147,8 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     connect(&m_client, &ClusterClient::stateChanged, this, &MainWindow::updateStatus);
     connect(&m_client, &ClusterClient::snapshotChanged, this, &MainWindow::updateStatus);
 
-    resize(1100, 640);
+    // Wide enough for every column of the Manager Nodes table.
+    resize(1440, 680);
     restoreGeometry(settings.windowGeometry());
     restoreState(settings.windowState());
     int page = ManagerNodes;

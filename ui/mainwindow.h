@@ -16,6 +16,7 @@ class AgentsPage;
 class AlertsPage;
 class AuditLogPage;
 class ClusterClient;
+class ConsistencyPage;
 class ConsoleSettings;
 class NodePropertiesDialog;
 class NodesPage;
@@ -29,7 +30,7 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum Page { ManagerNodes, Agents, SystemInformation, Alerts, AuditLog, Users, SystemSettings, PageCount };
+    enum Page { ManagerNodes, Agents, SystemInformation, Alerts, AuditLog, Users, SystemSettings, Consistency, PageCount };
 
     MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent = nullptr);
 
@@ -44,6 +45,7 @@ public:
     AuditLogPage *auditLogPage() const { return m_audit; }
     SettingsPage *settingsPage() const { return m_settings; }
     UsersPage *usersPage() const { return m_users; }
+    ConsistencyPage *consistencyPage() const { return m_consistency; }
     StatusBanner *banner() const { return m_banner; }
     QString connectionText() const;
     // Opens (or raises) the Properties dialog of a node.
@@ -72,6 +74,7 @@ private:
     AuditLogPage *m_audit;
     UsersPage *m_users;
     SettingsPage *m_settings;
+    ConsistencyPage *m_consistency;
     QLabel *m_connection;
     QLabel *m_lastRefresh;
     QLabel *m_user;

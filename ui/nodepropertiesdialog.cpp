@@ -4,6 +4,7 @@
 #include "configproperties.h"
 #include "messagebox.h"
 #include "nodestablemodel.h"
+#include "nodetimelinewidget.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -14,6 +15,7 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -26,6 +28,8 @@ namespace Cohort {
 namespace {
 
 constexpr int MaxDescriptionLength = 500;
+// The confirmation names this many agents, then how many more.
+constexpr int AgentsListed = 20;
 
 QLabel *valueLabel(QWidget *parent, const QString &objectName)
 {
@@ -65,11 +69,13 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
       m_guidLabel(valueLabel(this, u"guid"_s)), m_address(valueLabel(this, u"address"_s)),
       m_version(valueLabel(this, u"version"_s)), m_status(valueLabel(this, u"status"_s)),
       m_started(valueLabel(this, u"started"_s)), m_lastContact(valueLabel(this, u"lastContact"_s)),
+      m_heartbeat(valueLabel(this, u"heartbeat"_s)), m_offlineIn(valueLabel(this, u"offlineIn"_s)),
       m_timeZone(valueLabel(this, u"timeZone"_s)), m_clockOffset(valueLabel(this, u"clockOffset"_s)),
       m_jobs(valueLabel(this, u"jobsLastHour"_s)),
       m_activity(new ActivityGraph(this)), m_decommission(new QPushButton(tr("Decommission…"), this)),
       m_decommissionHint(new QLabel(this)), m_error(new QLabel(this)), m_api(new NodeApiClient(this)),
-      m_apiNote(new QLabel(this)), m_apiError(new QLabel(this)), m_apiAgain(new QPushButton(tr("Ask Again"), this))
+      m_apiNote(new QLabel(this)), m_apiError(new QLabel(this)), m_apiAgain(new QPushButton(tr("Ask Again"), this)),
+      m_tabs(new QTabWidget(this)), m_timeline(new NodeTimelineWidget(client, guid, this))
 {
     setObjectName(u"nodeProperties"_s);
     setAttribute(Qt::WA_DeleteOnClose);
@@ -107,6 +113,8 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     form->addRow(tr("Status:"), m_status);
     form->addRow(tr("Started:"), m_started);
     form->addRow(tr("Last contact:"), m_lastContact);
+    form->addRow(tr("Heartbeat:"), m_heartbeat);
+    form->addRow(tr("Offline in:"), m_offlineIn);
     form->addRow(tr("Time zone:"), m_timeZone);
     form->addRow(tr("Clock offset:"), m_clockOffset);
     form->addRow(tr("Jobs in the last hour:"), activityColumn);
@@ -157,18 +165,27 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    auto *generalPage = new QWidget(this);
+    auto *generalLayout = new QVBoxLayout(generalPage);
+    generalLayout->addWidget(general);
+    generalLayout->addWidget(api);
+    generalLayout->addWidget(options);
+    generalLayout->addStretch(1);
+    m_tabs->setObjectName(u"tabs"_s);
+    m_tabs->addTab(generalPage, tr("&General"));
+    m_tabs->addTab(m_timeline, tr("T&imeline"));
+
     auto *layout = new QVBoxLayout(this);
     // The dialog grows with what the sections come to hold (a long answer, an error)
     // instead of squeezing the others.
     layout->setSizeConstraint(QLayout::SetMinimumSize);
-    layout->addWidget(general);
-    layout->addWidget(api);
-    layout->addWidget(options);
+    layout->addWidget(m_tabs);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
 
     connect(&m_client, &ClusterClient::snapshotChanged, this, &NodePropertiesDialog::refresh);
     connect(&m_client, &ClusterClient::actionFinished, this, &NodePropertiesDialog::actionFinished);
+    connect(&m_client, &ClusterClient::decommissionChecked, this, &NodePropertiesDialog::decommissionChecked);
     m_client.watchActivity(m_guid, true);
     refresh();
 }
@@ -207,10 +224,18 @@ void NodePropertiesDialog::refresh()
     m_version->setText(m_node.requiredVersion.isEmpty()
                            ? m_node.version
                            : tr("%1 (the cluster runs %2: upgrade this node)").arg(m_node.version, m_node.requiredVersion));
-    m_status->setText(u"<span style=\"color:%1\">●</span> %2"_s.arg(NodesTableModel::statusColor(m_node.status).name(),
-                                                                    nodeStatusText(m_node.status).toHtmlEscaped()));
+    m_status->setText(u"<span style=\"color:%1\">●</span> %2"_s.arg(NodesTableModel::displayColor(m_node).name(),
+                                                                    nodeDisplayStatus(m_node).toHtmlEscaped()));
+    m_status->setToolTip(m_node.drainingSince > 0 && m_node.status == NodeStatus::Online
+                             ? tr("Drained by an administrator since %1: Online, but it claims no work.")
+                                   .arg(formatTimestamp(m_node.drainingSince))
+                             : QString());
     m_started->setText(formatTimestamp(m_node.startedAt));
     m_lastContact->setText(formatTimestamp(m_node.lastHeartbeat));
+    m_heartbeat->setText(NodesTableModel::heartbeatText(m_node));
+    m_offlineIn->setText(NodesTableModel::offlineInText(m_node));
+    m_offlineIn->setToolTip(NodesTableModel::countdownToolTip(m_node));
+    m_heartbeat->setToolTip(m_offlineIn->toolTip());
     m_timeZone->setText(m_node.tzName.isEmpty() ? utcOffset(m_node.tzOffsetSeconds)
                                                 : tr("%1 (%2)").arg(m_node.tzName, utcOffset(m_node.tzOffsetSeconds)));
     m_clockOffset->setText(tr("%1 s from the database's clock")
@@ -219,15 +244,7 @@ void NodePropertiesDialog::refresh()
     if (const auto activity = snapshot.activity.constFind(m_guid); activity != snapshot.activity.cend())
         m_activity->setActivity(activity->fromMs, activity->perMinute);
 
-    const bool administrator = m_client.session().isAdministrator();
-    const bool offline = m_node.status == NodeStatus::Offline || m_node.status == NodeStatus::UpgradeRequired;
-    m_decommission->setEnabled(administrator && offline && m_pendingDecommission == 0);
-    if (!administrator)
-        m_decommissionHint->setText(tr("You are signed in as an auditor: you can see this node but not change it."));
-    else if (!offline)
-        m_decommissionHint->setText(tr("Only an Offline node can be decommissioned. Stop the node first."));
-    else
-        m_decommissionHint->setText(tr("Removes this node from the cluster for good. Its GUID can never join again."));
+    updateDecommission();
 
     // Asked again when where it listens, the certificate it recorded or this session's
     // token changed: the answer shown is always from the node the database names now.
@@ -235,6 +252,31 @@ void NodePropertiesDialog::refresh()
     const QString asked = m_node.apiAddress + u'\n' + m_node.certSha256 + u'\n' + (withToken ? u'1' : u'0');
     if (asked != m_apiAsked)
         askApi();
+}
+
+void NodePropertiesDialog::showTimeline()
+{
+    m_tabs->setCurrentWidget(m_timeline);
+    m_timeline->refresh();
+}
+
+void NodePropertiesDialog::updateDecommission()
+{
+    if (!m_known)
+        return;
+    const bool administrator = m_client.session().isAdministrator();
+    const bool offline = m_node.status == NodeStatus::Offline || m_node.status == NodeStatus::UpgradeRequired;
+    m_decommission->setEnabled(administrator && offline && m_pendingDecommission == 0 && m_pendingPreflight == 0);
+    if (m_pendingPreflight != 0)
+        m_decommissionHint->setText(tr("Checking what decommissioning would change…"));
+    else if (m_pendingDecommission != 0)
+        m_decommissionHint->setText(tr("Decommissioning…"));
+    else if (!administrator)
+        m_decommissionHint->setText(tr("You are signed in as an auditor: you can see this node but not change it."));
+    else if (!offline)
+        m_decommissionHint->setText(tr("Only an Offline node can be decommissioned. Stop the node first."));
+    else
+        m_decommissionHint->setText(tr("Removes this node from the cluster for good. Its GUID can never join again."));
 }
 
 QString NodePropertiesDialog::apiToken() const
@@ -366,20 +408,58 @@ void NodePropertiesDialog::apiAnswered(quint64 requestId, const NodeApiReply &re
 
 void NodePropertiesDialog::decommission()
 {
-    if (!m_known || m_pendingDecommission != 0)
-        return;
-    const auto answer = MessageBox::question(
-        this, tr("Decommission Node"),
-        tr("Decommission %1?\n\nThe node is removed from the cluster for good and its GUID can never join again. "
-           "This is recorded in the audit log.")
-            .arg(m_node.name),
-        QMessageBox::Yes, QMessageBox::Cancel);
-    if (answer != QMessageBox::Yes)
+    if (!m_known || m_pendingDecommission != 0 || m_pendingPreflight != 0)
         return;
     m_error->hide();
-    m_decommission->setEnabled(false);
-    m_decommissionHint->setText(tr("Decommissioning…"));
+    m_pendingPreflight = m_client.checkDecommission(m_guid);
+    updateDecommission();
+}
+
+void NodePropertiesDialog::decommissionChecked(quint64 requestId, bool ok, const DecommissionPlan &plan,
+                                               const QString &error)
+{
+    if (requestId != m_pendingPreflight)
+        return;
+    m_pendingPreflight = 0;
+    if (!ok) {
+        showError(tr("Could not check what decommissioning would change: %1").arg(error));
+        updateDecommission();
+        return;
+    }
+    QStringList lines;
+    for (const QString &line : plan.describe()) {
+        if (line != plan.blocker)
+            lines << u"• "_s + line;
+    }
+    QString text = lines.join(u'\n');
+    if (!plan.agents.isEmpty()) {
+        QStringList guids;
+        for (qsizetype i = 0; i < plan.agents.size() && i < AgentsListed; ++i)
+            guids << u"    "_s + plan.agents.at(i).guid;
+        if (plan.agents.size() > AgentsListed)
+            guids << u"    "_s + tr("and %n more", nullptr, int(plan.agents.size() - AgentsListed));
+        text += u"\n\n"_s + tr("Agents that last checked in through it:") + u'\n' + guids.join(u'\n');
+    }
+    if (!plan.allowed()) {
+        // Nothing to confirm: what stops it, and the data shown again as it stands.
+        m_preflightText = tr("%1 cannot be decommissioned now.\n\n%2\n\n%3").arg(m_node.name, plan.blocker, text);
+        showError(plan.blocker);
+        MessageBox::warning(this, tr("Decommission Node"), m_preflightText);
+        m_client.refreshNow();
+        updateDecommission();
+        return;
+    }
+    m_preflightText = tr("Decommission %1?\n\n%2\n\nThe node is removed from the cluster for good and its GUID can "
+                         "never join again. This is recorded in the audit log.")
+                          .arg(m_node.name, text);
+    const auto answer = MessageBox::question(this, tr("Decommission Node"), m_preflightText, QMessageBox::Yes,
+                                             QMessageBox::Cancel);
+    if (answer != QMessageBox::Yes) {
+        updateDecommission();
+        return;
+    }
     m_pendingDecommission = m_client.decommissionNode(m_guid);
+    updateDecommission();
 }
 
 void NodePropertiesDialog::saveDescription()

@@ -6,6 +6,7 @@
 // /api/v1/node with the API token for an administrator, GET /api/v1/health for others.
 #pragma once
 
+#include "decommissionpreflight.h"
 #include "nodeapiclient.h"
 #include "noderegistry.h"
 
@@ -14,11 +15,13 @@
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTabWidget;
 
 namespace Cohort {
 
 class ActivityGraph;
 class ClusterClient;
+class NodeTimelineWidget;
 
 class NodePropertiesDialog : public QDialog
 {
@@ -38,8 +41,15 @@ public:
     QString apiError() const;
     // Asks the node's API again (also done when its address or fingerprint changes).
     void askApi();
-    // Clicks Decommission: asks for confirmation (MessageBox), then asks core.
+    QTabWidget *tabs() const { return m_tabs; }
+    NodeTimelineWidget *timeline() const { return m_timeline; }
+    // Shows the Timeline tab (and reads it).
+    void showTimeline();
+    // Clicks Decommission: the worker checks what it would change (DecommissionPreflight);
+    // the confirmation (MessageBox) lists it, or says what stops it; then core does it.
     void decommission();
+    // The text of the last confirmation or refusal, for tests.
+    QString lastPreflightText() const { return m_preflightText; }
 
 Q_SIGNALS:
     void decommissioned(const QString &name);
@@ -48,6 +58,8 @@ private:
     void refresh();
     void saveDescription();
     void actionFinished(quint64 requestId, bool ok, const QString &message);
+    void decommissionChecked(quint64 requestId, bool ok, const DecommissionPlan &plan, const QString &error);
+    void updateDecommission();
     void showError(const QString &text);
     void apiAnswered(quint64 requestId, const NodeApiReply &reply);
     void clearApiValues();
@@ -61,6 +73,8 @@ private:
     NodeInfo m_node;
     bool m_known = false;
     quint64 m_pendingDecommission = 0;
+    quint64 m_pendingPreflight = 0;
+    QString m_preflightText;
     quint64 m_pendingDescription = 0;
 
     QLabel *m_name;
@@ -72,6 +86,8 @@ private:
     QLabel *m_status;
     QLabel *m_started;
     QLabel *m_lastContact;
+    QLabel *m_heartbeat;
+    QLabel *m_offlineIn;
     QLabel *m_timeZone;
     QLabel *m_clockOffset;
     QLabel *m_jobs;
@@ -89,6 +105,8 @@ private:
     QLabel *m_apiError;
     QString m_apiErrorText; // as the client said it, in plain text
     QPushButton *m_apiAgain;
+    QTabWidget *m_tabs;
+    NodeTimelineWidget *m_timeline;
 };
 
 } // namespace Cohort

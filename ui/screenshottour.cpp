@@ -1,8 +1,11 @@
 #include "screenshottour.h"
 #include "clusterclient.h"
 #include "mainwindow.h"
+#include "nodeeventsmodel.h"
 #include "nodepropertiesdialog.h"
+#include "nodetimelinewidget.h"
 #include "systeminformationpage.h"
+#include "takeoverreportdialog.h"
 #include "uilogging.h"
 
 #include <QPixmap>
@@ -83,6 +86,27 @@ void ScreenshotTour::plan()
                             m_window.openProperties(guid);
                     },
                     [this]() -> QWidget * { return m_window.findChild<NodePropertiesDialog *>(); }});
+    // Its Timeline tab, then the takeover report of its last takeover, if it has one.
+    m_shots.append({u"node-timeline"_s,
+                    [this] {
+                        if (auto *dialog = m_window.findChild<NodePropertiesDialog *>())
+                            dialog->showTimeline();
+                    },
+                    [this]() -> QWidget * { return m_window.findChild<NodePropertiesDialog *>(); }});
+    m_shots.append({u"takeover-report"_s,
+                    [this] {
+                        auto *dialog = m_window.findChild<NodePropertiesDialog *>();
+                        if (!dialog)
+                            return;
+                        const NodeEventsModel *events = dialog->timeline()->model();
+                        for (int row = events->rowCount() - 1; row >= 0; --row) {
+                            if (events->rowAt(row).takeoverId > 0) {
+                                dialog->timeline()->openTakeoverReport(row);
+                                return;
+                            }
+                        }
+                    },
+                    [this]() -> QWidget * { return m_window.findChild<TakeoverReportDialog *>(); }});
 }
 
 void ScreenshotTour::step()
@@ -104,6 +128,8 @@ void ScreenshotTour::step()
         QTimer::singleShot(SettleMs, this, &ScreenshotTour::step);
         return;
     }
+    for (QWidget *dialog : m_window.findChildren<TakeoverReportDialog *>())
+        dialog->close();
     for (QWidget *dialog : m_window.findChildren<NodePropertiesDialog *>())
         dialog->close();
     Q_EMIT finished(!m_files.isEmpty());
