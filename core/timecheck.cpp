@@ -34,7 +34,7 @@ QTimeZone zoneOf(const QString &id)
 QString offsetText(int seconds)
 {
     const int minutes = qAbs(seconds) / 60;
-    return u"UTC%1%2:%3"_s.arg(seconds < 0 ? u'-' : u'+')
+    return u"UTC%1%2:%3"_s.arg(QChar(seconds < 0 ? u'-' : u'+'))
         .arg(minutes / 60, 2, 10, QChar(u'0'))
         .arg(minutes % 60, 2, 10, QChar(u'0'));
 }

@@ -141,25 +141,25 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     NodeProcess *victim = m_cluster->startNode(u"victim"_s, {u"--workers"_s, u"50"_s, u"--batch"_s, u"50"_s});
     QVERIFY(victim->waitForJoined());
     const QString guid = victim->guid();
-    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 8000}"_s), 50);
+    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 15000}"_s), 50);
     QCOMPARE(ids.size(), 50);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(),
-        50, 20000);
-    NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--workers"_s, u"50"_s});
-    QVERIFY(peer->waitForJoined());
-    const QString peerGuid = peer->guid();
-    // Still all the victim's: nothing was queued for the peer to take.
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(),
-             50);
-
-    victim->signal(SIGKILL);
-    QVERIFY(victim->waitForExit(10000));
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, 20000);
     QStringList idTexts;
     for (qint64 id : ids)
         idTexts << QString::number(id);
     const QString idList = idTexts.join(u',');
+    // (The node also runs the recurring housekeeping jobs: counted apart.)
+    const QString heldOfOurs =
+        u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ? AND id IN (%1)"_s.arg(idList);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(heldOfOurs, {guid}).toInt(), 50, 30000);
+    NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--workers"_s, u"50"_s});
+    QVERIFY(peer->waitForJoined());
+    const QString peerGuid = peer->guid();
+    // Still all the victim's: nothing was queued for the peer to take.
+    QCOMPARE(m_cluster->scalar(heldOfOurs, {guid}).toInt(), 50);
+
+    victim->signal(SIGKILL);
+    QVERIFY(victim->waitForExit(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, 30000);
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList)).toInt(),
         50, 60000);
@@ -178,7 +178,17 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     QVERIFY2(offline.details.contains(u"peer"_s), qPrintable(offline.details));
     QVERIFY(offline.takeoverId > 0);
     QCOMPARE(events->at(3).takeoverId, offline.takeoverId);
-    QVERIFY2(events->at(3).details.contains(u"50 jobs"_s), qPrintable(events->at(3).details));
+    const int held = m_cluster->scalar(u"SELECT COUNT(*) FROM takeover_jobs WHERE takeover_id = ?"_s,
+                                       {offline.takeoverId})
+                         .toInt();
+    QVERIFY(held >= 50); // ours, and any housekeeping job it was running
+    QVERIFY2(events->at(3).details.contains(u"%1 jobs"_s.arg(held)), qPrintable(events->at(3).details));
+    // Every job it held is finished before the report is read.
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM takeover_jobs t JOIN jobs j ON j.id = t.job_id "
+                                                "WHERE t.takeover_id = ? AND j.state IN ('succeeded', 'failed')"_s,
+                                                {offline.takeoverId})
+                                  .toInt(),
+                              held, 60000);
 
     // The report, as cohortctl prints it: all 50 jobs, each with the node that ran it
     // afterwards and when, as the jobs table has them.
@@ -189,22 +199,26 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     QCOMPARE(report.value(u"node_guid"_s).toString(), guid);
     QCOMPARE(report.value(u"marked_by"_s).toString(), peerGuid);
     QCOMPARE(report.value(u"marked_by_name"_s).toString(), u"peer"_s);
-    QCOMPARE(report.value(u"job_count"_s).toInt(), 50);
-    QCOMPARE(report.value(u"finished_count"_s).toInt(), 50);
+    QCOMPARE(report.value(u"job_count"_s).toInt(), held);
+    QCOMPARE(report.value(u"finished_count"_s).toInt(), held);
     QVERIFY(report.value(u"heartbeat_to_marked_ms"_s).toInteger() >= 0);
     QVERIFY(report.value(u"marked_to_reclaimed_ms"_s).toInteger() >= 0);
     QVERIFY(report.value(u"reclaimed_to_finished_ms"_s).toInteger() >= 7000); // the sleep
     QHash<qint64, QJsonObject> reported;
     for (const QJsonValue &value : report.value(u"jobs"_s).toArray())
         reported.insert(value.toObject().value(u"id"_s).toInteger(), value.toObject());
-    QCOMPARE(reported.size(), 50);
+    QCOMPARE(reported.size(), held);
+    QStringList reportedIds;
+    for (qint64 id : reported.keys())
+        reportedIds << QString::number(id);
+    // Every job in the report as the jobs table has it; ours all among them.
     auto jobs = m_cluster->database().exec(
-        u"SELECT id, state, claimed_by, claimed_at, finished_at FROM jobs WHERE id IN (%1)"_s.arg(idList));
+        u"SELECT id, state, claimed_by, claimed_at, finished_at FROM jobs WHERE id IN (%1)"_s.arg(reportedIds.join(u',')));
     QVERIFY(jobs.ok());
     int matched = 0;
+    int ours = 0;
     while (jobs->next()) {
         const qint64 id = jobs->value(0).toLongLong();
-        QVERIFY2(reported.contains(id), qPrintable(u"job %1 is not in the report"_s.arg(id)));
         const QJsonObject job = reported.value(id);
         QCOMPARE(job.value(u"state"_s).toString(), jobs->value(1).toString());
         QCOMPARE(job.value(u"ran_by"_s).toString(), jobs->value(2).toString());
@@ -214,13 +228,15 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
         QCOMPARE(job.value(u"finished_at_ms"_s).toInteger(), jobs->value(4).toLongLong());
         QCOMPARE(job.value(u"returned_as"_s).toString(), u"queued"_s);
         ++matched;
+        ours += ids.contains(id) ? 1 : 0;
     }
-    QCOMPARE(matched, 50);
+    QCOMPARE(matched, held);
+    QCOMPARE(ours, 50);
     // The text form names the peer and every job.
     const CtlRun text = runCtl(withDb({u"nodes"_s, u"takeover"_s, QString::number(offline.takeoverId)}));
     QVERIFY2(text.exitCode == 0, qPrintable(text.err));
     QVERIFY2(text.out.contains(u"marked Offline by peer"_s), qPrintable(text.out));
-    QVERIFY2(text.out.contains(u"50 of 50 jobs finished"_s), qPrintable(text.out));
+    QVERIFY2(text.out.contains(u"%1 of %1 jobs finished"_s.arg(held)), qPrintable(text.out));
 
     // The timeline's CSV export is the node's rows, field by field.
     const CtlRun csv = runCtl(withDb({u"nodes"_s, u"events"_s, guid, u"--csv"_s}));
@@ -494,7 +510,7 @@ void TestClusterHealth::preflightListsTheNodesAgents()
     const QStringList addresses{m_cluster->apiAddress(guid), m_cluster->apiAddress(staying->guid())};
     const QStringList pins{m_cluster->apiPin(guid), m_cluster->apiPin(staying->guid())};
     const QStringList arguments{u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
-                                u"40"_s, u"--interval"_s, u"1"_s, u"--timeout"_s, u"2000"_s, u"--source-net"_s,
+                                u"24"_s, u"--interval"_s, u"1"_s, u"--timeout"_s, u"10000"_s, u"--source-net"_s,
                                 u"127.5.0.0/16"_s, u"--seed"_s, u"29"_s};
     AgentsProcess first;
     first.start(arguments + QStringList{u"--duration"_s, u"4"_s});
@@ -505,7 +521,7 @@ void TestClusterHealth::preflightListsTheNodesAgents()
         if (agent.toObject().value(u"last_node"_s).toString() == guid)
             expected.insert(agent.toObject().value(u"guid"_s).toString());
     }
-    QVERIFY2(!expected.isEmpty() && expected.size() < 40, "the agents should have spread over both nodes");
+    QVERIFY2(!expected.isEmpty() && expected.size() < 24, "the agents should have spread over both nodes");
 
     // Stopped gracefully: what it answered is written first.
     leaving->signal(SIGTERM);
@@ -520,7 +536,7 @@ void TestClusterHealth::preflightListsTheNodesAgents()
             listed.insert(agent.toObject().value(u"guid"_s).toString());
         return listed;
     };
-    QTRY_COMPARE_WITH_TIMEOUT(preflightAgents(), expected, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(preflightAgents(), expected, 30000);
     QVERIFY(plan.value(u"allowed"_s).toBool());
     const QString nextVersion = plan.value(u"next_list_version"_s).toString();
     QVERIFY(!nextVersion.isEmpty());

@@ -9,6 +9,7 @@
 #include "consistencymodel.h"
 #include "consistencypage.h"
 #include "consoleclient.h"
+#include "ctlrun.h"
 #include "consolesettings.h"
 #include "decommissionpreflight.h"
 #include "mainwindow.h"
@@ -18,7 +19,10 @@
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
 #include "nodestablemodel.h"
+#include "networkmapitems.h"
+#include "networkmapview.h"
 #include "nodetimelinewidget.h"
+#include "systeminformationpage.h"
 #include "takeoverjobsmodel.h"
 #include "takeoverreportdialog.h"
 #include "testcluster.h"
@@ -116,6 +120,7 @@ private Q_SLOTS:
     void timelineExportsAndOpensTheTakeoverReport();
     void consistencyPageHighlightsAnotherZone();
     void decommissionConfirmationListsThePreflight();
+    void drainedNodeShowsDrainingInTheTableAndOnTheMap();
 
 private:
     std::unique_ptr<ClusterClient> loggedInClient()
@@ -499,6 +504,50 @@ void TestConsoleHealth::decommissionConfirmationListsThePreflight()
     QVERIFY2(online->errorText().contains(u"Online"_s), qPrintable(online->errorText()));
     QVERIFY2(online->lastPreflightText().contains(u"cannot be decommissioned"_s), qPrintable(online->lastPreflightText()));
     QCOMPARE(m_cluster->nodeState(bravo->guid()), u"online"_s);
+}
+
+void TestConsoleHealth::drainedNodeShowsDrainingInTheTableAndOnTheMap()
+{
+    NodeProcess *drained = m_cluster->startNode(u"drained"_s);
+    NodeProcess *other = m_cluster->startNode(u"other"_s);
+    QVERIFY(drained->waitForJoined());
+    QVERIFY(other->waitForJoined());
+    auto client = loggedInClient();
+    QVERIFY(client);
+    ConsoleSettings settings;
+    MainWindow window(*client, settings);
+    window.show();
+    const QAbstractItemModel *view = window.nodesPage()->proxy();
+    QTRY_COMPARE_WITH_TIMEOUT(cell(view, u"drained"_s, NodesTableModel::Status), u"Online"_s, Patience);
+
+    // Drained through its API, as an administrator does from the command line.
+    const CtlRun drain = Test::runCtl({u"nodes"_s, u"drain"_s, u"drained"_s, u"--db"_s, m_cluster->url(),
+                                       u"--secret-file"_s, m_cluster->secretFile()});
+    QVERIFY2(drain.exitCode == 0, qPrintable(drain.err));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(view, u"drained"_s, NodesTableModel::Status), u"Draining"_s, Patience);
+    QCOMPARE(cell(view, u"other"_s, NodesTableModel::Status), u"Online"_s);
+    const int row = rowOfName(view, u"drained"_s);
+    QCOMPARE(view->index(row, NodesTableModel::Status).data(Qt::ForegroundRole).value<QColor>(),
+             NodesTableModel::drainingColor());
+
+    // On the map too.
+    window.showPage(MainWindow::SystemInformation);
+    SystemInformationPage *page = window.systemInformationPage();
+    page->setGraph(SystemInformationPage::NetworkMap);
+    QTRY_COMPARE_WITH_TIMEOUT(page->mapView()->nodeGuids().size(), 2, Patience);
+    NetworkMapNodeItem *item = page->mapView()->nodeItem(drained->guid());
+    QVERIFY(item);
+    QTRY_VERIFY_WITH_TIMEOUT(item->node().drainingSince > 0, Patience);
+    QCOMPARE(item->statusColor(), NodesTableModel::drainingColor());
+    QVERIFY2(item->toolTip().contains(u"Draining"_s), qPrintable(item->toolTip()));
+    QCOMPARE(page->mapView()->nodeItem(other->guid())->statusColor(), NodesTableModel::statusColor(NodeStatus::Online));
+
+    // Resumed: Online again everywhere.
+    const CtlRun resume = Test::runCtl({u"nodes"_s, u"resume"_s, u"drained"_s, u"--db"_s, m_cluster->url(),
+                                        u"--secret-file"_s, m_cluster->secretFile()});
+    QVERIFY2(resume.exitCode == 0, qPrintable(resume.err));
+    QTRY_COMPARE_WITH_TIMEOUT(cell(view, u"drained"_s, NodesTableModel::Status), u"Online"_s, Patience);
+    QTRY_COMPARE_WITH_TIMEOUT(item->statusColor(), NodesTableModel::statusColor(NodeStatus::Online), Patience);
 }
 
 QTEST_MAIN(TestConsoleHealth)

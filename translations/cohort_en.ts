@@ -112,7 +112,7 @@
     <message numerus="yes">
         <source>All %n node(s) agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</source>
         <translation>
-            <numerusform>All %n node agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</numerusform>
+            <numerusform>The one node agrees: version %1, schema %2, one data key, time zone %3, clock within %4 s, one configuration.</numerusform>
             <numerusform>All %n nodes agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</numerusform>
         </translation>
     </message>
