@@ -24,49 +24,6 @@ using namespace Qt::StringLiterals;
 using namespace Cohort;
 using namespace Cohort::Test;
 
-namespace {
-
-// RFC 4180: fields separated by commas, quoted when they hold a comma, quote or line
-// break, a quote doubled inside quotes; records end with CRLF.
-QList<QStringList> parseCsv(const QString &text)
-{
-    QList<QStringList> records;
-    QStringList record;
-    QString field;
-    bool quoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
-                field += u'"';
-                ++i;
-            } else if (c == u'"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == u'"') {
-            quoted = true;
-        } else if (c == u',') {
-            record << field;
-            field.clear();
-        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
-            record << field;
-            records << record;
-            record.clear();
-            field.clear();
-            ++i;
-        } else {
-            field += c;
-        }
-    }
-    if (!field.isEmpty() || !record.isEmpty())
-        records << (record << field);
-    return records;
-}
-
-} // namespace
-
 class TestClusterHealth : public QObject
 {
     Q_OBJECT
@@ -84,8 +41,6 @@ private Q_SLOTS:
 
 private:
     QStringList withDb(QStringList arguments) const { return arguments << u"--db"_s << m_cluster->url(); }
-    // Every node_events row of the node, as the CSV export writes its fields.
-    QList<QStringList> eventRows(const QString &guid);
 
     std::unique_ptr<TestCluster> m_cluster;
 };
@@ -108,30 +63,6 @@ void TestClusterHealth::cleanup()
             m_cluster->printNodeOutput(60);
     }
     m_cluster.reset();
-}
-
-QList<QStringList> TestClusterHealth::eventRows(const QString &guid)
-{
-    QList<QStringList> rows;
-    auto query = m_cluster->database().exec(
-        u"SELECT id, node_guid, at, kind, actor, actor_name, details, takeover_id FROM node_events "
-        "WHERE node_guid = ? ORDER BY at, id"_s,
-        {guid});
-    if (!query)
-        return rows;
-    while (query->next()) {
-        const qint64 at = query->value(2).toLongLong();
-        rows << QStringList{query->value(0).toString(),
-                            query->value(1).toString(),
-                            QDateTime::fromMSecsSinceEpoch(at, Qt::UTC).toString(Qt::ISODateWithMs),
-                            QString::number(at),
-                            query->value(3).toString(),
-                            query->value(4).toString(),
-                            query->value(5).toString(),
-                            query->value(6).toString(),
-                            query->value(7).isNull() ? QString() : query->value(7).toString()};
-    }
-    return rows;
 }
 
 void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
@@ -245,7 +176,7 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     QVERIFY(!records.isEmpty());
     QCOMPARE(records.takeFirst(), (QStringList{u"id"_s, u"node_guid"_s, u"at"_s, u"at_ms"_s, u"kind"_s, u"actor"_s,
                                                u"actor_name"_s, u"details"_s, u"takeover_id"_s}));
-    QCOMPARE(records, eventRows(guid));
+    QCOMPARE(records, m_cluster->nodeEventRows(guid));
     // And the JSON has the same events.
     const CtlRun json = runCtl(withDb({u"nodes"_s, u"events"_s, u"victim"_s, u"--json"_s}));
     QVERIFY2(json.exitCode == 0, qPrintable(json.err));

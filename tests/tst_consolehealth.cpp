@@ -66,43 +66,6 @@ QString cell(const QAbstractItemModel *model, const QString &name, int column)
     return row < 0 ? QString() : model->index(row, column).data().toString();
 }
 
-// RFC 4180, as NodeEvents::toCsv writes it: records end with CRLF.
-QList<QStringList> parseCsv(const QString &text)
-{
-    QList<QStringList> records;
-    QStringList record;
-    QString field;
-    bool quoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
-                field += u'"';
-                ++i;
-            } else if (c == u'"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == u'"') {
-            quoted = true;
-        } else if (c == u',') {
-            record << field;
-            field.clear();
-        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
-            record << field;
-            records << record;
-            record.clear();
-            field.clear();
-            ++i;
-        } else {
-            field += c;
-        }
-    }
-    if (!field.isEmpty() || !record.isEmpty())
-        records << (record << field);
-    return records;
-}
 
 } // namespace
 
@@ -127,8 +90,6 @@ private:
     {
         return Test::loggedInClient(m_cluster->url(), u"admin"_s, AdminPassword, Patience);
     }
-    // Every node_events row of the node, field by field as the CSV export writes them.
-    QList<QStringList> eventRows(const QString &guid);
 
     QTemporaryDir m_config;
     std::unique_ptr<TestCluster> m_cluster;
@@ -158,30 +119,6 @@ void TestConsoleHealth::cleanup()
             m_cluster->printNodeOutput(60);
     }
     m_cluster.reset();
-}
-
-QList<QStringList> TestConsoleHealth::eventRows(const QString &guid)
-{
-    QList<QStringList> rows;
-    auto query = m_cluster->database().exec(
-        u"SELECT id, node_guid, at, kind, actor, actor_name, details, takeover_id FROM node_events "
-        "WHERE node_guid = ? ORDER BY at, id"_s,
-        {guid});
-    if (!query)
-        return rows;
-    while (query->next()) {
-        const qint64 at = query->value(2).toLongLong();
-        rows << QStringList{query->value(0).toString(),
-                            query->value(1).toString(),
-                            QDateTime::fromMSecsSinceEpoch(at, Qt::UTC).toString(Qt::ISODateWithMs),
-                            QString::number(at),
-                            query->value(3).toString(),
-                            query->value(4).toString(),
-                            query->value(5).toString(),
-                            query->value(6).toString(),
-                            query->value(7).isNull() ? QString() : query->value(7).toString()};
-    }
-    return rows;
 }
 
 void TestConsoleHealth::nodesTableCountsDownToTheTakeover()
@@ -303,7 +240,7 @@ void TestConsoleHealth::timelineExportsAndOpensTheTakeoverReport()
     QList<QStringList> records = parseCsv(QString::fromUtf8(written));
     QVERIFY(!records.isEmpty());
     records.removeFirst(); // the header
-    QCOMPARE(records, eventRows(guid));
+    QCOMPARE(records, m_cluster->nodeEventRows(guid));
     const QString jsonPath = m_cluster->scratchPath(u"timeline.json"_s);
     QVERIFY(timeline->exportTo(jsonPath, NodeTimelineWidget::Format::Json));
     QFile json(jsonPath);

@@ -431,6 +431,67 @@ int TestCluster::offlineAlerts(const QString &guid)
     return scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'node-offline' AND node_guid = ?"_s, {guid}).toInt();
 }
 
+QList<QStringList> parseCsv(const QString &text)
+{
+    QList<QStringList> records;
+    QStringList record;
+    QString field;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
+                field += u'"';
+                ++i;
+            } else if (c == u'"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == u'"') {
+            quoted = true;
+        } else if (c == u',') {
+            record << field;
+            field.clear();
+        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
+            record << field;
+            records << record;
+            record.clear();
+            field.clear();
+            ++i;
+        } else {
+            field += c;
+        }
+    }
+    if (!field.isEmpty() || !record.isEmpty())
+        records << (record << field);
+    return records;
+}
+
+QList<QStringList> TestCluster::nodeEventRows(const QString &guid)
+{
+    QList<QStringList> rows;
+    auto query = m_database->exec(
+        u"SELECT id, node_guid, at, kind, actor, actor_name, details, takeover_id FROM node_events "
+        "WHERE node_guid = ? ORDER BY at, id"_s,
+        {guid});
+    if (!query)
+        return rows;
+    while (query->next()) {
+        const qint64 at = query->value(2).toLongLong();
+        rows << QStringList{query->value(0).toString(),
+                            query->value(1).toString(),
+                            QDateTime::fromMSecsSinceEpoch(at, Qt::UTC).toString(Qt::ISODateWithMs),
+                            QString::number(at),
+                            query->value(3).toString(),
+                            query->value(4).toString(),
+                            query->value(5).toString(),
+                            query->value(6).toString(),
+                            query->value(7).isNull() ? QString() : query->value(7).toString()};
+    }
+    return rows;
+}
+
 QString TestCluster::nodeState(const QString &guid)
 {
     return scalar(u"SELECT state FROM nodes WHERE guid = ?"_s, {guid}).toString();

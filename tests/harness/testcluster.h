@@ -21,6 +21,9 @@ namespace Cohort::Test {
 // Submits count copies of spec; returns their ids in order (empty on failure).
 QList<qint64> submitJobs(Database &database, const JobSpec &spec, int count);
 JobSpec jobOf(const QString &type, const QString &payload = QStringLiteral("{}"));
+// RFC 4180 records: fields separated by commas, quoted when they hold a comma, a quote or
+// a line break, a quote doubled inside quotes, records ended by CRLF.
+QList<QStringList> parseCsv(const QString &text);
 // "1,2,3": ids for an SQL IN list.
 QString idList(const QList<qint64> &ids);
 
@@ -122,6 +125,9 @@ public:
     // Runs a single-value query on the test's own connection.
     QVariant scalar(const QString &sql, const QVariantList &values = {});
     QString nodeState(const QString &guid);
+    // Every node_events row of the node (oldest first), each field as the timeline's CSV
+    // export writes it (NodeEvents::toCsv), read straight from the table.
+    QList<QStringList> nodeEventRows(const QString &guid);
     // The node's heartbeat counter (raised by every heartbeat it records).
     qint64 heartbeatCount(const QString &guid);
     // node-offline alerts raised for the node.
