@@ -69,6 +69,18 @@ void NodeApiClient::abortAll()
 
 quint64 NodeApiClient::get(const QString &address, const QString &pinSha256, const QString &path, const QString &token)
 {
+    return send("GET", address, pinSha256, path, token, {});
+}
+
+quint64 NodeApiClient::post(const QString &address, const QString &pinSha256, const QString &path,
+                            const QString &token, const QJsonObject &body)
+{
+    return send("POST", address, pinSha256, path, token, QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+quint64 NodeApiClient::send(const QByteArray &method, const QString &address, const QString &pinSha256,
+                            const QString &path, const QString &token, const QByteArray &body)
+{
     auto *created = new Request;
     created->id = m_nextId++;
     created->address = address;
@@ -102,11 +114,13 @@ quint64 NodeApiClient::get(const QString &address, const QString &pinSha256, con
         return failLater(NodeApiReply::Outcome::PinMismatch,
                          tr("The node recorded no certificate fingerprint to check it by; it was not asked."));
 
-    QByteArray head = "GET " + path.toUtf8() + " HTTP/1.1\r\nHost: " + address.toUtf8()
+    QByteArray head = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: " + address.toUtf8()
                       + "\r\nUser-Agent: cohort-console\r\nAccept: application/json\r\nConnection: close\r\n";
     if (!token.isEmpty())
         head += "Authorization: Bearer " + token.toUtf8() + "\r\n";
-    created->head = head + "\r\n";
+    if (method != "GET")
+        head += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+    created->head = head + "\r\n" + body;
 
     QSslSocket *socket = created->socket;
     socket->setReadBufferSize(MaximumAnswerBytes);

@@ -1,5 +1,5 @@
-// NodeApiClient: asks a node's HTTPS API (GET /api/v1/health, GET /api/v1/node) from the
-// GUI thread without ever waiting: one fresh QSslSocket per request, the certificate
+// NodeApiClient: asks a node's HTTPS API (GET /api/v1/health, GET /api/v1/node, POST
+// /api/v1/node/drain and /resume) from the GUI thread without ever waiting: one fresh QSslSocket per request, the certificate
 // pinned to the SHA-256 the node recorded in the database (not verified against an
 // authority), the bearer token sent only after the pin matched, an answer read with a
 // bound and a deadline. Each request ends in exactly one finished() signal.
@@ -55,6 +55,9 @@ public:
     // (lower-case hex). token: sent as "Authorization: Bearer" when not empty. Returns the
     // request's id, which finished() reports.
     quint64 get(const QString &address, const QString &pinSha256, const QString &path, const QString &token = {});
+    // POST body (as application/json) to path, on the same terms as get().
+    quint64 post(const QString &address, const QString &pinSha256, const QString &path, const QString &token,
+                 const QJsonObject &body);
     // Abandons every request in flight (no finished() for them).
     void abortAll();
 
@@ -63,6 +66,9 @@ Q_SIGNALS:
 
 private:
     struct Request;
+
+    quint64 send(const QByteArray &method, const QString &address, const QString &pinSha256, const QString &path,
+                 const QString &token, const QByteArray &body);
 
     void readAnswer(Request *request, bool atEnd);
     void finish(Request *request, NodeApiReply reply);

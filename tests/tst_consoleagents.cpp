@@ -12,13 +12,13 @@
 #include "agentstablemodel.h"
 #include "cluster.h"
 #include "consoleclient.h"
+#include "consolescreenshot.h"
 #include "consolesettings.h"
 #include "mainwindow.h"
 #include "nodeapiclient.h"
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
 #include "nodestablemodel.h"
-#include "screenshottour.h"
 #include "testcluster.h"
 
 #include <QAbstractItemModelTester>
@@ -26,6 +26,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableView>
@@ -201,18 +202,11 @@ std::unique_ptr<MainWindow> TestConsoleAgents::window(ClusterClient &client)
 
 void TestConsoleAgents::screenshot(QWidget *widget, const QString &name)
 {
-    const QString folder = qEnvironmentVariable("COHORT_SCREENSHOTS");
-    if (folder.isEmpty())
-        return;
-    // As a user would see it: after the layout caught up with the last change.
-    QCoreApplication::sendPostedEvents();
-    QCoreApplication::processEvents();
-    QDir dir(folder);
-    dir.mkpath(u"."_s);
-    const QString backend = m_cluster->url().startsWith(u"sqlite"_s) ? u"sqlite"_s : u"postgresql"_s;
-    const QString file = ScreenshotTour::save(widget, dir, u"%1-%2.png"_s.arg(name, backend));
-    QVERIFY2(!file.isEmpty(), qPrintable(name));
-    qInfo().noquote() << "screenshot:" << file;
+    bool failed = false;
+    const QString file = saveScreenshot(widget, name, m_cluster->url(), &failed);
+    QVERIFY2(!failed, qPrintable(name));
+    if (!file.isEmpty())
+        qInfo().noquote() << "screenshot:" << file;
 }
 
 void TestConsoleAgents::administratorSeesAgents()
@@ -368,6 +362,10 @@ void TestConsoleAgents::auditorSeesThemSealed()
     QVERIFY2(dialog->apiNote().contains(u"/api/v1/health"_s) && dialog->apiNote().contains(u"auditor"_s),
              qPrintable(dialog->apiNote()));
     QVERIFY(dialog->apiError().isEmpty());
+    // Drain and Decommission are shown, but not for an auditor.
+    QVERIFY(!dialog->drainButton()->isEnabled());
+    QVERIFY2(dialog->drainHint().contains(u"auditor"_s), qPrintable(dialog->drainHint()));
+    QVERIFY(!dialog->decommissionButton()->isEnabled());
     screenshot(dialog, u"properties-auditor"_s);
 }
 

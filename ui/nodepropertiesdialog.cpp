@@ -8,6 +8,7 @@
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QFontDatabase>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -73,7 +74,9 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
       m_timeZone(valueLabel(this, u"timeZone"_s)), m_clockOffset(valueLabel(this, u"clockOffset"_s)),
       m_jobs(valueLabel(this, u"jobsLastHour"_s)),
       m_activity(new ActivityGraph(this)), m_decommission(new QPushButton(tr("Decommission…"), this)),
-      m_decommissionHint(new QLabel(this)), m_error(new QLabel(this)), m_api(new NodeApiClient(this)),
+      m_decommissionHint(new QLabel(this)), m_drain(new QPushButton(this)), m_drainHint(new QLabel(this)),
+      m_drainApi(new NodeApiClient(this)),
+      m_error(new QLabel(this)), m_api(new NodeApiClient(this)),
       m_apiNote(new QLabel(this)), m_apiError(new QLabel(this)), m_apiAgain(new QPushButton(tr("Ask Again"), this)),
       m_tabs(new QTabWidget(this)), m_timeline(new NodeTimelineWidget(client, guid, this))
 {
@@ -124,9 +127,21 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     m_decommissionHint->setObjectName(u"decommissionHint"_s);
     connect(m_decommission, &QPushButton::clicked, this, &NodePropertiesDialog::decommission);
     auto *options = new QGroupBox(tr("Options"), this);
-    auto *optionsLayout = new QHBoxLayout(options);
-    optionsLayout->addWidget(m_decommission, 0, Qt::AlignTop);
-    optionsLayout->addWidget(m_decommissionHint, 1);
+    m_drain->setObjectName(u"drain"_s);
+    m_drainHint->setWordWrap(true);
+    m_drainHint->setObjectName(u"drainHint"_s);
+    connect(m_drain, &QPushButton::clicked, this, &NodePropertiesDialog::drainOrResume);
+    // Its own client: asking the API section again must not abort a drain in flight.
+    connect(m_drainApi, &NodeApiClient::finished, this, [this](quint64 requestId, const NodeApiReply &reply) {
+        if (requestId == m_pendingDrain)
+            drainAnswered(reply);
+    });
+    auto *optionsLayout = new QGridLayout(options);
+    optionsLayout->addWidget(m_drain, 0, 0, Qt::AlignTop);
+    optionsLayout->addWidget(m_drainHint, 0, 1);
+    optionsLayout->addWidget(m_decommission, 1, 0, Qt::AlignTop);
+    optionsLayout->addWidget(m_decommissionHint, 1, 1);
+    optionsLayout->setColumnStretch(1, 1);
 
     auto *api = new QGroupBox(tr("Reported by the Node's API"), this);
     api->setObjectName(u"apiSection"_s);
@@ -211,6 +226,7 @@ void NodePropertiesDialog::refresh()
             showError(tr("This node is no longer part of the cluster."));
         }
         m_decommission->setEnabled(false);
+        m_drain->setEnabled(false);
         return;
     }
     m_known = true;
@@ -245,6 +261,7 @@ void NodePropertiesDialog::refresh()
         m_activity->setActivity(activity->fromMs, activity->perMinute);
 
     updateDecommission();
+    updateDrain();
 
     // Asked again when where it listens, the certificate it recorded or this session's
     // token changed: the answer shown is always from the node the database names now.
@@ -277,6 +294,89 @@ void NodePropertiesDialog::updateDecommission()
         m_decommissionHint->setText(tr("Only an Offline node can be decommissioned. Stop the node first."));
     else
         m_decommissionHint->setText(tr("Removes this node from the cluster for good. Its GUID can never join again."));
+}
+
+QString NodePropertiesDialog::drainHint() const
+{
+    return m_drainHint->text();
+}
+
+void NodePropertiesDialog::updateDrain()
+{
+    if (!m_known)
+        return;
+    const bool administrator = m_client.session().isAdministrator();
+    const bool online = m_node.status == NodeStatus::Online;
+    const bool drained = m_node.drainingSince > 0;
+    // What the snapshot shows wins once it agrees with what the node answered.
+    if (!m_drainDone.isEmpty() && drained == m_drainAsked)
+        m_drainDone.clear();
+    m_drain->setText(m_pendingDrain != 0 ? (m_drainAsked ? tr("Drain…") : tr("Resume"))
+                                         : (drained ? tr("Resume") : tr("Drain…")));
+    const bool hasToken = !apiToken().isEmpty();
+    m_drain->setEnabled(administrator && online && hasToken && m_pendingDrain == 0);
+    if (m_pendingDrain != 0)
+        m_drainHint->setText(m_drainAsked ? tr("Asking the node to drain…") : tr("Asking the node to resume…"));
+    else if (!administrator)
+        m_drainHint->setText(tr("You are signed in as an auditor: you can see this node but not change it."));
+    else if (!online)
+        m_drainHint->setText(tr("Only an Online node can be drained or resumed: the node itself is asked."));
+    else if (!hasToken)
+        m_drainHint->setText(tr("This session holds no node API token (%1), so the node cannot be asked.")
+                                 .arg(m_client.snapshot().dataKeyNote));
+    else if (!m_drainDone.isEmpty())
+        m_drainHint->setText(m_drainDone);
+    else if (drained)
+        m_drainHint->setText(tr("Drained since %1: it runs no new work. Resume lets it claim jobs again.")
+                                 .arg(formatTimestamp(m_node.drainingSince)));
+    else
+        m_drainHint->setText(tr("Drain lets the jobs it runs finish, then it claims no new work until resumed; "
+                                "the other nodes take the pool's jobs. It stays Online."));
+}
+
+void NodePropertiesDialog::drainOrResume()
+{
+    if (!m_known || m_pendingDrain != 0 || !m_drain->isEnabled())
+        return;
+    const bool drain = m_node.drainingSince <= 0;
+    if (drain) {
+        const auto answer = MessageBox::question(
+            this, tr("Drain Node"),
+            tr("Drain %1?\n\nThe jobs it is running finish; after that it claims no new work until it is resumed, "
+               "and the other Online nodes take the pool's jobs. It stays Online and keeps answering its agents. "
+               "The node records this in its timeline and the audit log.")
+                .arg(m_node.name),
+            QMessageBox::Yes, QMessageBox::Cancel);
+        if (answer != QMessageBox::Yes)
+            return;
+    }
+    m_error->hide();
+    m_drainDone.clear();
+    m_drainAsked = drain;
+    m_pendingDrain = m_drainApi->post(m_node.apiAddress, m_node.certSha256,
+                                      drain ? u"/api/v1/node/drain"_s : u"/api/v1/node/resume"_s, apiToken(),
+                                      QJsonObject{{u"actor"_s, m_client.session().user}});
+    updateDrain();
+}
+
+void NodePropertiesDialog::drainAnswered(const NodeApiReply &reply)
+{
+    m_pendingDrain = 0;
+    if (!reply.ok()) {
+        showError(m_drainAsked ? tr("Could not drain %1: %2").arg(m_node.name, reply.message)
+                               : tr("Could not resume %1: %2").arg(m_node.name, reply.message));
+    } else {
+        const bool already = reply.json.value(u"already"_s).toBool();
+        if (m_drainAsked)
+            m_drainDone = already ? tr("%1 was already drained.").arg(m_node.name)
+                                  : tr("%1 is drained: it finishes what it runs and claims no new work.").arg(m_node.name);
+        else
+            m_drainDone = already ? tr("%1 was not drained.").arg(m_node.name)
+                                  : tr("%1 resumed: it claims work again.").arg(m_node.name);
+        askApi(); // what the node reports now
+    }
+    m_client.refreshNow();
+    updateDrain();
 }
 
 QString NodePropertiesDialog::apiToken() const

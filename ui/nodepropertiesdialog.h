@@ -1,7 +1,10 @@
 // NodePropertiesDialog: one node's details, kept current by each refresh, with its
 // activity over the last hour, an editable description and, in Options, Decommission:
 // enabled only for an Offline node and an administrator, confirmed first, and checked
-// again by core in the transaction that does it. "Reported by the Node's API" shows what
+// again by core in the transaction that does it; and Drain / Resume for an Online node,
+// asked of the node itself over its API (POST /api/v1/node/drain or /resume, with the
+// token and the administrator's name, which the node records in its timeline and the
+// audit log). "Reported by the Node's API" shows what
 // the node itself answers over HTTPS (pinned to the fingerprint it recorded): GET
 // /api/v1/node with the API token for an administrator, GET /api/v1/health for others.
 #pragma once
@@ -33,6 +36,9 @@ public:
 
     QString guid() const { return m_guid; }
     QPushButton *decommissionButton() const { return m_decommission; }
+    // "Drain…" for an Online node that claims work, "Resume" for a drained one.
+    QPushButton *drainButton() const { return m_drain; }
+    QString drainHint() const;
     ActivityGraph *activityGraph() const { return m_activity; }
     QString errorText() const;
     // The API section: what is shown, why (the note) and what went wrong (empty if nothing).
@@ -60,6 +66,10 @@ private:
     void actionFinished(quint64 requestId, bool ok, const QString &message);
     void decommissionChecked(quint64 requestId, bool ok, const DecommissionPlan &plan, const QString &error);
     void updateDecommission();
+    void updateDrain();
+    // Clicks Drain… (confirmed first) or Resume: asks the node itself.
+    void drainOrResume();
+    void drainAnswered(const NodeApiReply &reply);
     void showError(const QString &text);
     void apiAnswered(quint64 requestId, const NodeApiReply &reply);
     void clearApiValues();
@@ -94,6 +104,12 @@ private:
     ActivityGraph *m_activity;
     QPushButton *m_decommission;
     QLabel *m_decommissionHint;
+    QPushButton *m_drain;
+    QLabel *m_drainHint;
+    NodeApiClient *m_drainApi;
+    quint64 m_pendingDrain = 0; // the node API request in flight
+    bool m_drainAsked = false;  // what it asks: true to drain, false to resume
+    QString m_drainDone;        // what the node last answered, until the snapshot shows it
     QLabel *m_error;
 
     NodeApiClient *m_api;
