@@ -15,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSet>
 #include <QTest>
 
@@ -54,14 +55,9 @@ void TestClusterHealth::init()
 
 void TestClusterHealth::cleanup()
 {
-    if (m_cluster) {
-        for (const auto &node : m_cluster->nodes()) {
-            if (node->running())
-                node->signal(SIGCONT);
-        }
-        if (QTest::currentTestFailed())
-            m_cluster->printNodeOutput(60);
-    }
+    // (Each node, stopped or not, is continued and killed with the cluster.)
+    if (QTest::currentTestFailed() && m_cluster)
+        m_cluster->printNodeOutput(60);
     m_cluster.reset();
 }
 
@@ -243,6 +239,20 @@ void TestClusterHealth::countdownOfAStoppedNode()
     // It ran out at about the moment the peer marked the node (which judges by its own
     // clock, within a second of its check).
     QVERIFY2(samples.constLast() <= 1500, qPrintable(u"%1 ms were left when it was marked"_s.arg(samples.constLast())));
+
+    // cohortctl nodes says the same as the console: an Offline node counts nothing down,
+    // and the watcher, now without a live peer, will not be marked by anyone.
+    const CtlRun listed = runCtl(withDb({u"nodes"_s}));
+    QCOMPARE(listed.exitCode, 0);
+    QHash<QString, QString> offlineIn;
+    for (const QString &line : listed.out.split(u'\n', Qt::SkipEmptyParts)) {
+        const QStringList fields = line.trimmed().split(QRegularExpression(u"\\s{2,}"_s));
+        if (fields.size() == 11)
+            offlineIn.insert(fields.at(0), fields.at(6));
+    }
+    QCOMPARE(offlineIn.value(u"NAME"_s), u"OFFLINE IN"_s);
+    QCOMPARE(offlineIn.value(u"stopped"_s), u"-"_s);
+    QCOMPARE(offlineIn.value(u"watcher"_s), u"never (no peer)"_s);
 }
 
 void TestClusterHealth::consistencyGridNamesEachMismatch()

@@ -172,13 +172,16 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
         const QString version = node.requiredVersion.isEmpty()
                                     ? node.version
                                     : tr("%1 (needs %2)").arg(node.version, node.requiredVersion);
+        // As the console's Offline In column: only an Online node counts down.
         QString countdown = tr("-");
-        if (node.offlineInMs > 0)
-            countdown = tr("%1 s").arg(node.offlineInMs / 1000.0, 0, 'f', 1);
-        else if (node.offlineInMs == 0)
-            countdown = tr("due");
-        else if (node.state == u"online"_s)
-            countdown = tr("never (no peer)");
+        if (node.status == NodeStatus::Online) {
+            if (node.offlineInMs > 0)
+                countdown = tr("%1 s").arg(node.offlineInMs / 1000.0, 0, 'f', 1);
+            else if (node.offlineInMs == 0)
+                countdown = tr("due");
+            else
+                countdown = tr("never (no peer)");
+        }
         table.addRow({node.name, node.guid, node.apiAddress, version, nodeDisplayStatus(node), contact, countdown,
                       node.tzName.isEmpty() ? tr("?") : node.tzName,
                       tr("%1 s").arg(node.clockSkewMs / 1000.0, 0, 'f', 1), QString::number(node.jobsLastHour),
