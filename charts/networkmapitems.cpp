@@ -1,5 +1,6 @@
 #include "networkmapitems.h"
 
+#include "networkmaplegend.h"
 #include "nodestablemodel.h"
 
 #include <QFontMetricsF>
@@ -52,12 +53,6 @@ QColor tint(const QColor &color, qreal amount)
 {
     const auto mix = [amount](int c) { return int(255 + (c - 255) * amount); };
     return QColor(mix(color.red()), mix(color.green()), mix(color.blue()));
-}
-
-QString formatRate(qreal perMinute)
-{
-    const bool whole = perMinute >= 10 || qFuzzyCompare(perMinute + 1, std::round(perMinute) + 1);
-    return QLocale().toString(perMinute, 'f', whole ? 0 : 1);
 }
 
 // Fonts and geometry shared by every node card, measured once. Local coordinates: the
@@ -361,9 +356,9 @@ void NetworkMapActivityItem::rebuild()
     QString tip = tr("%1: %Ln job(s) finished in the last %2 minutes", nullptr, jobs)
                       .arg(m_nodeName, QLocale().toString(minutes));
     if (m_total > 0)
-        tip += u'\n' + tr("Busiest: %1 jobs/min").arg(formatRate(busiest / m_bucketMinutes));
+        tip += u'\n' + tr("Busiest: %1 jobs/min").arg(NetworkMapLegend::formatRate(busiest / m_bucketMinutes));
     tip += u'\n' +
-           tr("Every node's graph has the same scale: 0 to %1 jobs/min").arg(formatRate(m_peakPerMinute));
+           tr("Every node's graph has the same scale: 0 to %1 jobs/min").arg(NetworkMapLegend::formatRate(m_peakPerMinute));
     setToolTip(tip);
     update();
 }

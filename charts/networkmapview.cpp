@@ -2,17 +2,16 @@
 
 #include "chartslogging.h"
 #include "networkmapitems.h"
+#include "networkmaplegend.h"
 #include "networkmaplayout.h"
 #include "nodestablemodel.h"
 
 #include <QElapsedTimer>
-#include <QFontMetricsF>
 #include <QFutureWatcher>
 #include <QGraphicsScene>
 #include <QGraphicsSceneHelpEvent>
 #include <QGuiApplication>
 #include <QKeyEvent>
-#include <QLocale>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPromise>
@@ -39,7 +38,6 @@ constexpr int DenseFrom = 13;   // nodes from which links are drawn thin and fai
 constexpr qreal ContentMargin = 18;
 constexpr qreal MaxZoom = 1.35; // a small cluster is not blown up to poster size
 constexpr int ViewPadding = 8;  // pixels around the map
-constexpr int LegendMargin = 10;
 constexpr int SyncLines = 16; // up to this many links and spokes are drawn on the GUI thread
 // A change of link states alone redraws the picture at most this often by default: drawing
 // it costs a core tens of milliseconds, which a 1 s poll can afford but a burst of refreshes
@@ -70,12 +68,6 @@ QSizeF linkClearance()
 quint64 pairKey(quint32 a, quint32 b)
 {
     return (quint64(std::min(a, b)) << 32) | std::max(a, b);
-}
-
-QString formatRate(qreal perMinute)
-{
-    const bool whole = perMinute >= 10 || qFuzzyCompare(perMinute + 1, std::round(perMinute) + 1);
-    return QLocale().toString(perMinute, 'f', whole ? 0 : 1);
 }
 
 // The scene: tooltips of links are built only when asked for (NetworkMapLinkItem::toolTip).
@@ -194,60 +186,6 @@ QImage drawLinks(const LinkPicture &picture)
     return image;
 }
 
-// The legend in the viewport's bottom left corner: what the colours and lines mean.
-struct LegendEntry
-{
-    enum class Kind { Heading, Status, Link, Activity };
-    Kind kind;
-    int value = 0; // NodeStatus or NetworkMapLinkItem::State
-    QString text;
-};
-
-// The legend's Status entry for a drained Online node (not a NodeStatus of its own).
-constexpr int DrainingLegend = -1;
-
-NodeInfo drainingNode()
-{
-    NodeInfo node;
-    node.status = NodeStatus::Online;
-    node.drainingSince = 1;
-    return node;
-}
-
-struct LegendLayout
-{
-    QSizeF size;
-    QList<QPointF> positions; // of each entry, relative to the panel
-};
-
-constexpr qreal LegendPadding = 9;
-constexpr qreal LegendRow = 22;
-constexpr qreal LegendSwatchGap = 6;
-constexpr qreal LegendSpacing = 16;
-
-qreal swatchWidth(LegendEntry::Kind kind)
-{
-    switch (kind) {
-    case LegendEntry::Kind::Heading:
-        return 0;
-    case LegendEntry::Kind::Status:
-        return 16;
-    case LegendEntry::Kind::Link:
-        return 28;
-    case LegendEntry::Kind::Activity:
-        return 34;
-    }
-    return 0;
-}
-
-QFont legendFont(bool heading)
-{
-    QFont font = QGuiApplication::font();
-    font.setPixelSize(12);
-    font.setBold(heading);
-    return font;
-}
-
 } // namespace
 
 struct NodeEntry
@@ -282,8 +220,8 @@ struct NetworkMapView::Private
     int periodMinutes = 0;
     bool updating = false;
     QString lastSelected;
-    QList<LegendEntry> legend;
-    // The legend drawn once (see drawLegend): a repaint only copies it, and skips it when
+    NetworkMapLegend legend;
+    // The legend drawn once (see NetworkMapLegend::draw): a repaint only copies it, and skips it when
     // the exposed area misses it.
     QPixmap legendPixmap;
     QRect legendArea; // the viewport it was laid out for; empty: to be drawn again
@@ -292,64 +230,12 @@ struct NetworkMapView::Private
     void buildLegend()
     {
         legendArea = {};
-        legend.clear();
-        legend.append({LegendEntry::Kind::Heading, 0, NetworkMapView::tr("Nodes")});
-        for (NodeStatus status : {NodeStatus::Online, NodeStatus::Offline, NodeStatus::UpgradeRequired})
-            legend.append({LegendEntry::Kind::Status, int(status), nodeStatusText(status)});
-        legend.append({LegendEntry::Kind::Status, DrainingLegend, nodeDisplayStatus(drainingNode())});
-        legend.append({LegendEntry::Kind::Heading, 0, NetworkMapView::tr("Links")});
-        legend.append({LegendEntry::Kind::Link, int(NetworkMapLinkItem::State::Reachable),
-                       NetworkMapView::tr("Reachable")});
-        legend.append({LegendEntry::Kind::Link, int(NetworkMapLinkItem::State::Unreachable),
-                       NetworkMapView::tr("Unreachable")});
-        legend.append({LegendEntry::Kind::Link, int(NetworkMapLinkItem::State::Stale),
-                       NetworkMapView::tr("Stale (a node is offline)")});
-        legend.append({LegendEntry::Kind::Heading, 0, NetworkMapView::tr("Activity")});
-        legend.append({LegendEntry::Kind::Activity, 0,
-                       periodMinutes > 0
-                           ? NetworkMapView::tr("Jobs/min, last %1 min, peak %2")
-                                 .arg(QLocale().toString(periodMinutes), formatRate(peakPerMinute))
-                           : NetworkMapView::tr("Jobs/min, peak %1").arg(formatRate(peakPerMinute))});
+        legend.rebuild(peakPerMinute, periodMinutes);
     }
 
-    LegendLayout layoutLegend(qreal maxWidth) const
+    NetworkMapLegend::Layout layoutLegend(qreal viewportWidth) const
     {
-        const QFontMetricsF plain(legendFont(false));
-        const QFontMetricsF bold(legendFont(true));
-        LegendLayout layout;
-        qreal x = LegendPadding;
-        qreal y = LegendPadding;
-        qreal widest = 0;
-        for (qsizetype i = 0; i < legend.size(); ++i) {
-            const LegendEntry &entry = legend.at(i);
-            const bool heading = entry.kind == LegendEntry::Kind::Heading;
-            qreal width = (heading ? bold : plain).horizontalAdvance(entry.text);
-            if (!heading)
-                width += swatchWidth(entry.kind) + LegendSwatchGap;
-            // A heading stays on the row of its first entry.
-            qreal needed = width;
-            if (heading && i + 1 < legend.size()) {
-                const LegendEntry &next = legend.at(i + 1);
-                needed += 8 + swatchWidth(next.kind) + LegendSwatchGap + plain.horizontalAdvance(next.text);
-            }
-            if (x > LegendPadding && x + needed > maxWidth - LegendPadding) {
-                x = LegendPadding;
-                y += LegendRow;
-            }
-            layout.positions.append(QPointF(x, y));
-            x += width + (heading ? 8 : LegendSpacing);
-            widest = std::max(widest, x - (heading ? 8 : LegendSpacing));
-        }
-        layout.size = QSizeF(widest + LegendPadding, y + LegendRow + LegendPadding - 4);
-        return layout;
-    }
-
-    // Where the legend goes in a viewport of this size: its bottom left corner.
-    static QRectF legendPanel(const QRect &area, const LegendLayout &layout)
-    {
-        return QRectF(
-            QPointF(area.left() + LegendMargin, area.bottom() + 1 - LegendMargin - layout.size.height()),
-            layout.size);
+        return legend.layout(viewportWidth - 2 * NetworkMapLegend::Margin);
     }
 };
 
@@ -498,13 +384,13 @@ void NetworkMapView::setCluster(const QList<NodeInfo> &nodes, const QList<NodeLi
 
     if (legendChanged) {
         const QRect area = viewport()->rect();
-        const LegendLayout before = d->layoutLegend(area.width() - 2 * LegendMargin);
+        const NetworkMapLegend::Layout before = d->layoutLegend(area.width());
         d->buildLegend();
-        const LegendLayout after = d->layoutLegend(area.width() - 2 * LegendMargin);
+        const NetworkMapLegend::Layout after = d->layoutLegend(area.width());
         if (after.size.height() != before.size.height()) {
             fitMap(); // the room above it changed
         } else {
-            const QRectF panel = Private::legendPanel(area, before) | Private::legendPanel(area, after);
+            const QRectF panel = NetworkMapLegend::panel(area, before) | NetworkMapLegend::panel(area, after);
             viewport()->update(panel.toAlignedRect().adjusted(-1, -1, 1, 1));
         }
     }
@@ -676,9 +562,9 @@ void NetworkMapView::fitMap()
     const QRect area = viewport()->rect();
     if (area.isEmpty() || d->content.isEmpty())
         return;
-    const LegendLayout legend = d->layoutLegend(area.width() - 2 * LegendMargin);
+    const NetworkMapLegend::Layout legend = d->layoutLegend(area.width());
     const QRectF available = QRectF(area).adjusted(
-        ViewPadding, ViewPadding, -ViewPadding, -(legend.size.height() + 2 * LegendMargin - ViewPadding / 2));
+        ViewPadding, ViewPadding, -ViewPadding, -(legend.size.height() + 2 * NetworkMapLegend::Margin - ViewPadding / 2));
     if (available.width() <= 1 || available.height() <= 1)
         return;
     const qreal scale =
@@ -799,66 +685,6 @@ void NetworkMapView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->fillRect(rect, glow);
 }
 
-namespace {
-
-// The legend's panel and entries, at the origin.
-void drawLegend(QPainter *painter, const QList<LegendEntry> &legend, const LegendLayout &layout)
-{
-    painter->setRenderHint(QPainter::Antialiasing);
-    const QRectF panel(QPointF(0, 0), layout.size);
-    painter->setPen(QPen(QColor(0xcf, 0xd8, 0xdf), 1));
-    painter->setBrush(QColor(255, 255, 255, 235));
-    painter->drawRoundedRect(panel.adjusted(0.5, 0.5, -0.5, -0.5), 7, 7);
-
-    const QFont plain = legendFont(false);
-    const QFont bold = legendFont(true);
-    const qreal ascent = QFontMetricsF(plain).ascent();
-    const qreal textHeight = QFontMetricsF(plain).height();
-    for (qsizetype i = 0; i < legend.size(); ++i) {
-        const LegendEntry &entry = legend.at(i);
-        const QPointF at = panel.topLeft() + layout.positions.at(i);
-        const qreal middle = at.y() + textHeight / 2;
-        qreal textX = at.x() + swatchWidth(entry.kind) + LegendSwatchGap;
-        switch (entry.kind) {
-        case LegendEntry::Kind::Heading:
-            textX = at.x();
-            break;
-        case LegendEntry::Kind::Status:
-            painter->drawPixmap(QRectF(at.x(), middle - 8, 16, 16),
-                                (entry.value == DrainingLegend ? NodesTableModel::displayIcon(drainingNode())
-                                                               : NodesTableModel::statusIcon(NodeStatus(entry.value)))
-                                    .pixmap(QSize(16, 16)),
-                                QRectF(0, 0, 16, 16));
-            break;
-        case LegendEntry::Kind::Link: {
-            QPen pen = NetworkMapLinkItem::pen(NetworkMapLinkItem::State(entry.value), false);
-            pen.setWidthF(pen.widthF() * 1.1);
-            painter->setPen(pen);
-            painter->drawLine(QLineF(at.x() + 1, middle, at.x() + swatchWidth(entry.kind) - 1, middle));
-            break;
-        }
-        case LegendEntry::Kind::Activity: {
-            static const QList<qint64> sample{1, 2, 2,  4, 3, 6, 5, 8, 6, 9, 7, 10, 8, 7, 9,
-                                              6, 8, 10, 9, 7, 5, 6, 4, 5, 3, 4, 6,  5, 3, 2};
-            const QRectF box(at.x(), middle - 8, swatchWidth(entry.kind), 16);
-            painter->setPen(QPen(QColor(0xb0, 0xbe, 0xc5), 1));
-            painter->drawLine(QLineF(box.left(), box.bottom(), box.right(), box.bottom()));
-            NetworkMapActivityItem::drawGraph(
-                painter,
-                NetworkMapActivityItem::graph(sample, int(sample.size()), 1, 10, box.adjusted(0, 1, 0, -0.5)),
-                QColor(0x1e, 0x88, 0xe5));
-            break;
-        }
-        }
-        const bool heading = entry.kind == LegendEntry::Kind::Heading;
-        painter->setFont(heading ? bold : plain);
-        painter->setPen(heading ? QColor(0x1f, 0x2d, 0x3a) : QColor(0x3d, 0x4d, 0x5c));
-        painter->drawText(QPointF(textX, at.y() + ascent), entry.text);
-    }
-}
-
-} // namespace
-
 void NetworkMapView::drawForeground(QPainter *painter, const QRectF &rect)
 {
     painter->save();
@@ -878,13 +704,13 @@ void NetworkMapView::drawForeground(QPainter *painter, const QRectF &rect)
 
     const qreal ratio = devicePixelRatioF();
     if (area != d->legendArea || d->legendPixmap.devicePixelRatio() != ratio) {
-        const LegendLayout layout = d->layoutLegend(area.width() - 2 * LegendMargin);
-        d->legendRect = Private::legendPanel(area, layout).toAlignedRect();
+        const NetworkMapLegend::Layout layout = d->layoutLegend(area.width());
+        d->legendRect = NetworkMapLegend::panel(area, layout).toAlignedRect();
         d->legendPixmap = QPixmap((QSizeF(d->legendRect.size()) * ratio).toSize());
         d->legendPixmap.setDevicePixelRatio(ratio);
         d->legendPixmap.fill(Qt::transparent);
         QPainter legendPainter(&d->legendPixmap);
-        drawLegend(&legendPainter, d->legend, layout);
+        d->legend.draw(&legendPainter, layout);
         d->legendArea = area;
     }
     if (mapFromScene(rect).boundingRect().intersects(d->legendRect))

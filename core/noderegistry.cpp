@@ -188,50 +188,6 @@ NodeJoin withEmptyTexts(NodeJoin request)
 
 } // namespace
 
-QString nodeStatusText(NodeStatus status)
-{
-    switch (status) {
-    case NodeStatus::Online:
-        return NodeRegistry::tr("Online");
-    case NodeStatus::Offline:
-        return NodeRegistry::tr("Offline");
-    case NodeStatus::UpgradeRequired:
-        return NodeRegistry::tr("Offline (Upgrade Required)");
-    case NodeStatus::Decommissioned:
-        return NodeRegistry::tr("Decommissioned");
-    }
-    Q_UNREACHABLE();
-}
-
-QString nodeStatusKey(NodeStatus status)
-{
-    switch (status) {
-    case NodeStatus::Online:
-        return u"online"_s;
-    case NodeStatus::Offline:
-        return u"offline"_s;
-    case NodeStatus::UpgradeRequired:
-        return u"upgrade-required"_s;
-    case NodeStatus::Decommissioned:
-        return u"decommissioned"_s;
-    }
-    Q_UNREACHABLE();
-}
-
-QString nodeDisplayStatus(const NodeInfo &node)
-{
-    if (node.status == NodeStatus::Online && node.drainingSince > 0)
-        return NodeRegistry::tr("Draining");
-    return nodeStatusText(node.status);
-}
-
-QString nodeDisplayStatusKey(const NodeInfo &node)
-{
-    if (node.status == NodeStatus::Online && node.drainingSince > 0)
-        return u"draining"_s;
-    return nodeStatusKey(node.status);
-}
-
 quint32 NodeRegistry::livenessKey(const QString &guid)
 {
     const QByteArray digest = QCryptographicHash::hash(guid.toUtf8(), QCryptographicHash::Sha256);

@@ -12,6 +12,7 @@
 #include "consolesettings.h"
 #include "logindialog.h"
 #include "mainwindow.h"
+#include "modelrows.h"
 #include "messagebox.h"
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
@@ -46,17 +47,12 @@ constexpr int Patience = 30000; // ms; generous for the sanitizer build on two c
 
 int rowOfName(const QAbstractItemModel *model, const QString &name)
 {
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, NodesTableModel::Name).data().toString() == name)
-            return row;
-    }
-    return -1;
+    return rowOf(model, NodesTableModel::Name, name);
 }
 
 QString statusOf(const QAbstractItemModel *model, const QString &name)
 {
-    const int row = rowOfName(model, name);
-    return row < 0 ? QString() : model->index(row, NodesTableModel::Status).data().toString();
+    return cellOf(model, NodesTableModel::Name, name, NodesTableModel::Status);
 }
 
 } // namespace

@@ -15,6 +15,7 @@
 #include "consolescreenshot.h"
 #include "consolesettings.h"
 #include "mainwindow.h"
+#include "modelrows.h"
 #include "nodeapiclient.h"
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
@@ -73,19 +74,9 @@ const QList<TestAgent> &testAgents()
     return agents;
 }
 
-int rowOf(const QAbstractItemModel *model, int column, const QString &text)
-{
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, column).data().toString() == text)
-            return row;
-    }
-    return -1;
-}
-
 QString agentCell(const QAbstractItemModel *model, const QString &guid, int column)
 {
-    const int row = rowOf(model, AgentsTableModel::Guid, guid);
-    return row < 0 ? QString() : model->index(row, column).data().toString();
+    return cellOf(model, AgentsTableModel::Guid, guid, column);
 }
 
 int barOf(const AgentDistributionView *view, const QString &name)

@@ -16,6 +16,7 @@
 #include "decommissionpreflight.h"
 #include "mainwindow.h"
 #include "messagebox.h"
+#include "modelrows.h"
 #include "nodeevents.h"
 #include "nodeeventsmodel.h"
 #include "nodepropertiesdialog.h"
@@ -55,17 +56,12 @@ constexpr int Patience = 30000; // ms; generous for the sanitizer build on two c
 
 int rowOfName(const QAbstractItemModel *model, const QString &name, int column = NodesTableModel::Name)
 {
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, column).data().toString() == name)
-            return row;
-    }
-    return -1;
+    return rowOf(model, column, name);
 }
 
 QString cell(const QAbstractItemModel *model, const QString &name, int column)
 {
-    const int row = rowOfName(model, name);
-    return row < 0 ? QString() : model->index(row, column).data().toString();
+    return cellOf(model, NodesTableModel::Name, name, column);
 }
 
 
@@ -112,14 +108,9 @@ void TestConsoleHealth::init()
 
 void TestConsoleHealth::cleanup()
 {
-    if (m_cluster) {
-        for (const auto &node : m_cluster->nodes()) {
-            if (node->running())
-                node->signal(SIGCONT);
-        }
-        if (QTest::currentTestFailed())
-            m_cluster->printNodeOutput(60);
-    }
+    // (Each node, stopped or not, is continued and killed with the cluster.)
+    if (QTest::currentTestFailed() && m_cluster)
+        m_cluster->printNodeOutput(60);
     m_cluster.reset();
 }
 

@@ -10,6 +10,7 @@
 #include "keyrotation.h"
 #include "mainwindow.h"
 #include "messagebox.h"
+#include "modelrows.h"
 #include "personaldatadialog.h"
 #include "secretpropertiesbox.h"
 #include "settingspage.h"
@@ -42,17 +43,12 @@ constexpr int Patience = 30000;
 
 int rowOfUser(const QAbstractItemModel *model, const QString &name)
 {
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, UsersTableModel::Name).data().toString() == name)
-            return row;
-    }
-    return -1;
+    return rowOf(model, UsersTableModel::Name, name);
 }
 
 QString cell(const QAbstractItemModel *model, const QString &name, int column)
 {
-    const int row = rowOfUser(model, name);
-    return row < 0 ? QString() : model->index(row, column).data().toString();
+    return cellOf(model, UsersTableModel::Name, name, column);
 }
 
 } // namespace

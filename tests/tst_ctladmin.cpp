@@ -13,15 +13,14 @@
 #include "masterkey.h"
 #include "passwordhash.h"
 #include "users.h"
+#include "ctladminfixture.h"
 #include "ctlrun.h"
 #include "testdatabase.h"
 
 #include <QDateTime>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
-#include <QSqlRecord>
 #include <QTcpServer>
 #include <QTest>
 
@@ -30,18 +29,6 @@ using namespace Cohort;
 using namespace Cohort::Test;
 
 namespace {
-
-const QString AdminPassword = u"correct horse battery"_s;
-const QString UserPassword = u"another fine password"_s;
-const QString NewPassword = u"a brand new password"_s;
-constexpr qint64 MinuteMs = 60 * 1000;
-
-void writeFile(const QString &path, const QByteArray &content)
-{
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    file.write(content);
-}
 
 int closedPort()
 {
@@ -52,7 +39,7 @@ int closedPort()
 
 } // namespace
 
-class TestCtlAdmin : public QObject
+class TestCtlAdmin : public QObject, private CtlAdminFixture
 {
     Q_OBJECT
 
@@ -72,27 +59,6 @@ private slots:
     void badInputChangesNothing();
     void unreachableDatabaseFails();
     void helpExplainsTheNewCommands();
-
-private:
-    QStringList withDb(QStringList arguments) const;
-    QVariant scalar(const QString &sql, const QVariantList &values = {});
-    // Every row of the tables, as text: "nothing changed" means this is equal.
-    QString dump(const QStringList &tables);
-    // The newest audit entry with action: actor|target|details.
-    QString lastAudit(const QString &action);
-    qint64 raiseAlert(const QString &kind, const QString &nodeGuid = {});
-    void addUser(const QString &name, Role role);
-    // Replaces the placeholders @secret, @password, @weak and @alert-... in a data row.
-    QStringList resolved(QStringList arguments) const;
-
-    std::unique_ptr<TestDatabase> m_testDatabase;
-    std::unique_ptr<Database> m_database;
-    QString m_secretFile;
-    QString m_newPasswordFile;
-    QString m_weakPasswordFile;
-    QByteArray m_secret;
-    QHash<QString, qint64> m_alerts;
-    QString m_sharedFor; // the backend whose bad-input fixture the database holds
 };
 
 void TestCtlAdmin::init()
@@ -103,117 +69,14 @@ void TestCtlAdmin::init()
     const bool sharing = qstrcmp(QTest::currentTestFunction(), "badInputChangesNothing") == 0;
     if (sharing && m_testDatabase && m_sharedFor == backend)
         return;
-    m_database.reset();
-    m_testDatabase.reset();
-    m_sharedFor.clear();
-    auto made = TestDatabase::create(backendFromName(backend), u"ctladmin"_s);
-    QVERIFY2(made.ok(), qPrintable(made.message()));
-    m_testDatabase = std::move(made).value();
-    m_secretFile = m_testDatabase->scratchPath(u"secret.key"_s);
-    const QString passwordFile = m_testDatabase->scratchPath(u"password"_s);
-    m_newPasswordFile = m_testDatabase->scratchPath(u"new-password"_s);
-    m_weakPasswordFile = m_testDatabase->scratchPath(u"weak-password"_s);
-    QVERIFY(MasterKey::writeNewSecretFile(m_secretFile).ok());
-    auto secret = MasterKey::readSecretFile(m_secretFile);
-    QVERIFY(secret.ok());
-    m_secret = *secret;
-    writeFile(passwordFile, AdminPassword.toUtf8() + '\n');
-    writeFile(m_newPasswordFile, NewPassword.toUtf8() + '\n');
-    writeFile(m_weakPasswordFile, "short\n");
-    const CtlRun created = runCtl({u"init"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile,
-                                   u"--admin"_s, u"alice"_s, u"--password-file"_s, passwordFile});
-    QVERIFY2(created.exitCode == 0, qPrintable(created.err));
-    auto database = Database::fromUrl(m_testDatabase->url());
-    QVERIFY2(database.ok(), qPrintable(database.message()));
-    m_database = std::move(database).value();
-    m_alerts.clear();
+    createCluster(backend);
 }
 
 void TestCtlAdmin::cleanup()
 {
     if (qstrcmp(QTest::currentTestFunction(), "badInputChangesNothing") == 0 && !QTest::currentTestFailed())
         return; // kept for the next row (init() resets it for another backend or function)
-    m_sharedFor.clear();
-    m_database.reset();
-    m_testDatabase.reset();
-}
-
-QStringList TestCtlAdmin::withDb(QStringList arguments) const
-{
-    return arguments << u"--db"_s << m_testDatabase->url();
-}
-
-QVariant TestCtlAdmin::scalar(const QString &sql, const QVariantList &values)
-{
-    auto query = m_database->exec(sql, values);
-    if (!query || !query->next()) {
-        qWarning("%s: %s", qPrintable(sql), qPrintable(query.message()));
-        return {};
-    }
-    const QVariant value = query->value(0);
-    query->finish();
-    return value;
-}
-
-QString TestCtlAdmin::dump(const QStringList &tables)
-{
-    QStringList rows;
-    for (const QString &table : tables) {
-        auto query = m_database->exec(u"SELECT * FROM %1 ORDER BY 1"_s.arg(table));
-        if (!query)
-            return u"error: "_s + query.message();
-        while (query->next()) {
-            QStringList fields;
-            for (int i = 0; i < query->record().count(); ++i)
-                fields << (query->value(i).isNull() ? u"NULL"_s : query->value(i).toString());
-            rows << table + u": "_s + fields.join(u'|');
-        }
-    }
-    return rows.join(u'\n');
-}
-
-QString TestCtlAdmin::lastAudit(const QString &action)
-{
-    auto query = m_database->exec(
-        u"SELECT actor, target, details FROM audit_log WHERE action = ? ORDER BY id DESC"_s, {action});
-    if (!query || !query->next())
-        return u"no %1 entry"_s.arg(action);
-    const QString entry =
-        u"%1|%2|%3"_s.arg(query->value(0).toString(), query->value(1).toString(), query->value(2).toString());
-    query->finish();
-    return entry;
-}
-
-qint64 TestCtlAdmin::raiseAlert(const QString &kind, const QString &nodeGuid)
-{
-    auto raised = m_database->write([&](QSqlDatabase &db) -> Result<bool> {
-        return Alerts::raise(db, m_database->dialect(), kind, Alerts::Severity::Warning, nodeGuid,
-                             u"Something about %1"_s.arg(kind));
-    });
-    if (!raised || !*raised)
-        return -1;
-    return scalar(u"SELECT MAX(id) FROM alerts"_s).toLongLong();
-}
-
-void TestCtlAdmin::addUser(const QString &name, Role role)
-{
-    auto added = Test::addUser(*m_database, m_secret, NewUser{name, UserPassword, role, {}, {}});
-    QVERIFY2(added.ok(), qPrintable(added.message()));
-}
-
-QStringList TestCtlAdmin::resolved(QStringList arguments) const
-{
-    for (QString &argument : arguments) {
-        if (argument == u"@secret"_s)
-            argument = m_secretFile;
-        else if (argument == u"@password"_s)
-            argument = m_newPasswordFile;
-        else if (argument == u"@weak"_s)
-            argument = m_weakPasswordFile;
-        else if (argument.startsWith(u"@alert-"_s))
-            argument = QString::number(m_alerts.value(argument.mid(7)));
-    }
-    return arguments;
+    dropCluster();
 }
 
 void TestCtlAdmin::alertsListShowsOpenOrAll()
