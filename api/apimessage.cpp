@@ -7,8 +7,9 @@ namespace Cohort {
 
 ApiResponse ApiResponse::error(int status, std::string_view message)
 {
-    const QJsonObject object{{QStringLiteral("error"), QString::fromUtf8(message.data(), qsizetype(message.size()))},
-                             {QStringLiteral("status"), status}};
+    const QJsonObject object{
+        {QStringLiteral("error"), QString::fromUtf8(message.data(), qsizetype(message.size()))},
+        {QStringLiteral("status"), status}};
     return json(status, QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString());
 }
 

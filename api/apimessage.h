@@ -25,7 +25,7 @@ struct ApiResponse
     std::string contentType = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers; // more headers, e.g. Retry-After
-    bool close = false; // close the connection after this answer
+    bool close = false;                                       // close the connection after this answer
 
     // An error: status with {"error": message, "status": status} as its body.
     static ApiResponse error(int status, std::string_view message);

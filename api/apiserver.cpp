@@ -30,44 +30,45 @@ std::string addressText(const net::ip::address &address)
 
 void accept(ApiServer::Shared &shared)
 {
-    shared.acceptor.async_accept(net::make_strand(shared.io), [&shared](const ErrorCode &error, Tcp::socket socket) {
-        if (error == net::error::operation_aborted || shared.stopping)
-            return;
-        if (error) {
-            // Out of descriptors, most likely: try again shortly rather than spin.
-            auto retry = std::make_shared<net::steady_timer>(shared.io, std::chrono::milliseconds(50));
-            retry->async_wait([&shared, retry](const ErrorCode &) {
-                if (!shared.stopping)
-                    accept(shared);
-            });
-            return;
-        }
-        ErrorCode peerError;
-        const Tcp::endpoint peer = socket.remote_endpoint(peerError);
-        if (!peerError) {
-            std::string address = addressText(peer.address());
-            // A balancer's connection counts as its client's, known once the header is read
-            // (within the total cap meanwhile); any other counts at once.
-            const bool proxy = shared.trustedProxies.count(address) > 0;
-            if (proxy ? shared.sessions.load() < shared.limits.clients.maxConnections
-                      : shared.limiter.openConnection(address)) {
-                socket.set_option(Tcp::no_delay(true), peerError);
-                std::make_shared<ApiServer::Session>(std::move(socket), shared, std::move(address), proxy)->start();
-            } else {
-                ++shared.refusedConnections;
-                socket.close(peerError); // over a cap: closed at once, before any TLS work
+    shared.acceptor.async_accept(
+        net::make_strand(shared.io), [&shared](const ErrorCode &error, Tcp::socket socket) {
+            if (error == net::error::operation_aborted || shared.stopping)
+                return;
+            if (error) {
+                // Out of descriptors, most likely: try again shortly rather than spin.
+                auto retry = std::make_shared<net::steady_timer>(shared.io, std::chrono::milliseconds(50));
+                retry->async_wait([&shared, retry](const ErrorCode &) {
+                    if (!shared.stopping)
+                        accept(shared);
+                });
+                return;
             }
-        }
-        accept(shared);
-    });
+            ErrorCode peerError;
+            const Tcp::endpoint peer = socket.remote_endpoint(peerError);
+            if (!peerError) {
+                std::string address = addressText(peer.address());
+                // A balancer's connection counts as its client's, known once the header is read
+                // (within the total cap meanwhile); any other counts at once.
+                const bool proxy = shared.trustedProxies.count(address) > 0;
+                if (proxy ? shared.sessions.load() < shared.limits.clients.maxConnections
+                          : shared.limiter.openConnection(address)) {
+                    socket.set_option(Tcp::no_delay(true), peerError);
+                    std::make_shared<ApiServer::Session>(std::move(socket), shared, std::move(address), proxy)
+                        ->start();
+                } else {
+                    ++shared.refusedConnections;
+                    socket.close(peerError); // over a cap: closed at once, before any TLS work
+                }
+            }
+            accept(shared);
+        });
 }
 
 } // namespace
 
 ApiServer::ApiServer(Limits limits, Handler handler)
     : m_shared(std::make_shared<Shared>(limits, std::move(handler)))
-{
-}
+{}
 
 ApiServer::~ApiServer()
 {

@@ -24,8 +24,7 @@ struct ApiServer::Shared
         , limiter(limits_.clients)
         , tls(boost::asio::ssl::context::tls_server)
         , acceptor(io)
-    {
-    }
+    {}
 
     // Declared so that what sessions use outlives the io_context, whose destruction
     // destroys the sessions still waiting in it.
@@ -41,6 +40,5 @@ struct ApiServer::Shared
     std::atomic<long long> refusedConnections = 0; // over a connection cap
     std::atomic<bool> stopping = false;
 };
-
 
 } // namespace Cohort

@@ -30,14 +30,15 @@ constexpr auto LingerTimeout = std::chrono::seconds(2);
 bool isGone(const ErrorCode &error)
 {
     return error == http::error::end_of_stream || error == net::error::eof
-        || error == net::ssl::error::stream_truncated || error == net::error::operation_aborted
-        || error == net::error::connection_reset || error == net::error::broken_pipe
-        || error == beast::error::timeout;
+           || error == net::ssl::error::stream_truncated || error == net::error::operation_aborted
+           || error == net::error::connection_reset || error == net::error::broken_pipe
+           || error == beast::error::timeout;
 }
 
 } // namespace
 
-ApiServer::Session::Session(net::ip::tcp::socket socket, Shared &shared, std::string clientAddress, bool fromProxy)
+ApiServer::Session::Session(net::ip::tcp::socket socket, Shared &shared, std::string clientAddress,
+                            bool fromProxy)
     : m_stream(std::move(socket), shared.tls)
     , m_deadline(m_stream.get_executor())
     , m_buffer(std::max(BufferBytes, shared.limits.maxHeadBytes + 1024))
@@ -139,9 +140,11 @@ void ApiServer::Session::onProxyRest(const ErrorCode &error)
 
 void ApiServer::Session::handshake()
 {
-    beast::get_lowest_layer(m_stream).expires_after(std::chrono::milliseconds(m_shared.limits.handshakeTimeoutMs));
-    m_stream.async_handshake(net::ssl::stream_base::server,
-                             [self = shared_from_this()](const ErrorCode &error) { self->onHandshake(error); });
+    beast::get_lowest_layer(m_stream).expires_after(
+        std::chrono::milliseconds(m_shared.limits.handshakeTimeoutMs));
+    m_stream.async_handshake(
+        net::ssl::stream_base::server,
+        [self = shared_from_this()](const ErrorCode &error) { self->onHandshake(error); });
 }
 
 void ApiServer::Session::onHandshake(const ErrorCode &error)
@@ -174,8 +177,9 @@ void ApiServer::Session::readHead()
     ApiChecks::prepare(*m_parser, m_shared.limits);
     beast::get_lowest_layer(m_stream).expires_never();
     armDeadline(m_firstRequest ? m_shared.limits.headTimeoutMs : m_shared.limits.idleTimeoutMs);
-    http::async_read_header(m_stream, m_buffer, *m_parser,
-                            [self = shared_from_this()](const ErrorCode &error, std::size_t) { self->onHead(error); });
+    http::async_read_header(
+        m_stream, m_buffer, *m_parser,
+        [self = shared_from_this()](const ErrorCode &error, std::size_t) { self->onHead(error); });
 }
 
 void ApiServer::Session::onHead(const ErrorCode &error)
@@ -193,8 +197,8 @@ void ApiServer::Session::onHead(const ErrorCode &error)
     if (error)
         return answer(ApiChecks::parseProblem(error), false);
     if (const int wait = m_shared.limiter.admitRequest(m_clientAddress); wait > 0) {
-        ApiResponse refused = ApiResponse::error(
-            429, "too many requests from " + m_clientAddress + "; try again in " + std::to_string(wait) + " s");
+        ApiResponse refused = ApiResponse::error(429, "too many requests from " + m_clientAddress
+                                                          + "; try again in " + std::to_string(wait) + " s");
         refused.headers.emplace_back("Retry-After", std::to_string(wait));
         return answer(std::move(refused), false);
     }
@@ -204,8 +208,9 @@ void ApiServer::Session::onHead(const ErrorCode &error)
         return onBody({});
     ApiChecks::prepareBody(*m_parser, m_shared.limits);
     armDeadline(m_shared.limits.bodyTimeoutMs);
-    http::async_read(m_stream, m_buffer, *m_parser,
-                     [self = shared_from_this()](const ErrorCode &readError, std::size_t) { self->onBody(readError); });
+    http::async_read(
+        m_stream, m_buffer, *m_parser,
+        [self = shared_from_this()](const ErrorCode &readError, std::size_t) { self->onBody(readError); });
 }
 
 void ApiServer::Session::onBody(const ErrorCode &error)
@@ -232,7 +237,8 @@ void ApiServer::Session::answer(ApiResponse response, bool keepAlive)
         version = 11;
     m_response = ApiChecks::toMessage(response, version, keepAlive);
     const bool keep = m_response.keep_alive();
-    beast::get_lowest_layer(m_stream).expires_after(std::chrono::milliseconds(m_shared.limits.writeTimeoutMs));
+    beast::get_lowest_layer(m_stream).expires_after(
+        std::chrono::milliseconds(m_shared.limits.writeTimeoutMs));
     http::async_write(m_stream, m_response,
                       [self = shared_from_this(), keep](const ErrorCode &error, std::size_t) {
                           self->onWritten(keep, error);

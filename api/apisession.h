@@ -1,9 +1,9 @@
 // ApiServer::Session: one client connection to the node API, from the TLS handshake to
-// close (from a trusted balancer, first its PROXY header, which names the client). It reads a request's head within the head limit and deadline, refuses what must
-// be refused before reading a body (ApiChecks::headProblem, the client's request rate),
-// reads the body within its limit and deadline, hands the request to the handler and
-// writes the answer; then it waits, for a bounded idle time, for the next request on the
-// same connection. Every step runs on the connection's strand.
+// close (from a trusted balancer, first its PROXY header, which names the client). It reads a request's head
+// within the head limit and deadline, refuses what must be refused before reading a body
+// (ApiChecks::headProblem, the client's request rate), reads the body within its limit and deadline, hands
+// the request to the handler and writes the answer; then it waits, for a bounded idle time, for the next
+// request on the same connection. Every step runs on the connection's strand.
 #pragma once
 
 #include "apichecks.h"

@@ -7,8 +7,7 @@ namespace Cohort {
 
 ClientLimiter::ClientLimiter(Limits limits)
     : m_limits(limits)
-{
-}
+{}
 
 ClientLimiter::Client &ClientLimiter::client(const std::string &address, Clock::time_point now)
 {

@@ -17,10 +17,10 @@ class ClientLimiter
 public:
     struct Limits
     {
-        int maxConnections = 1024;         // all clients together
-        int maxConnectionsPerClient = 32;  // one address
-        double requestsPerSecond = 50;     // one address, sustained
-        double burst = 100;                // one address, at once
+        int maxConnections = 1024;        // all clients together
+        int maxConnectionsPerClient = 32; // one address
+        double requestsPerSecond = 50;    // one address, sustained
+        double burst = 100;               // one address, at once
     };
 
     explicit ClientLimiter(Limits limits);

@@ -17,7 +17,7 @@ constexpr unsigned char CommandLocal = 0x0;
 constexpr unsigned char CommandProxy = 0x1;
 constexpr unsigned char FamilyInet = 0x1;
 constexpr unsigned char FamilyInet6 = 0x2;
-constexpr std::size_t Inet4Bytes = 12;  // source, destination, two ports
+constexpr std::size_t Inet4Bytes = 12; // source, destination, two ports
 constexpr std::size_t Inet6Bytes = 36;
 
 } // namespace
@@ -41,13 +41,14 @@ std::optional<std::size_t> restLength(const unsigned char *fixed, std::string *e
     const std::size_t length = (std::size_t(fixed[14]) << 8) | fixed[15];
     if (length > MaxRestBytes) {
         *error = "a PROXY header of " + std::to_string(FixedBytes + length) + " bytes, more than "
-            + std::to_string(FixedBytes + MaxRestBytes);
+                 + std::to_string(FixedBytes + MaxRestBytes);
         return std::nullopt;
     }
     return length;
 }
 
-std::optional<std::string> clientAddress(const unsigned char *fixed, const unsigned char *rest, std::string *error)
+std::optional<std::string> clientAddress(const unsigned char *fixed, const unsigned char *rest,
+                                         std::string *error)
 {
     const std::size_t length = (std::size_t(fixed[14]) << 8) | fixed[15];
     if ((fixed[12] & 0x0f) == CommandLocal)

@@ -30,6 +30,7 @@ std::optional<std::size_t> restLength(const unsigned char *fixed, std::string *e
 // none (a LOCAL command, the proxy's own health check, or an unspecified family): the
 // connection is then the proxy's own. nullopt with the reason in *error when the rest is
 // too short for its family. rest: restLength(fixed) bytes.
-std::optional<std::string> clientAddress(const unsigned char *fixed, const unsigned char *rest, std::string *error);
+std::optional<std::string> clientAddress(const unsigned char *fixed, const unsigned char *rest,
+                                         std::string *error);
 
 } // namespace Cohort::ProxyHeader

@@ -32,22 +32,25 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QCoreApplication::translate("main", "Administers a Cohort cluster."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption database(u"db"_s, QCoreApplication::translate("main", "The cluster's database URL."),
-                                      u"url"_s);
-    const QCommandLineOption user(u"user"_s, QCoreApplication::translate("main", "The user name to sign in as."),
-                                  u"name"_s);
+    const QCommandLineOption database(
+        u"db"_s, QCoreApplication::translate("main", "The cluster's database URL."), u"url"_s);
+    const QCommandLineOption user(
+        u"user"_s, QCoreApplication::translate("main", "The user name to sign in as."), u"name"_s);
     const QCommandLineOption passwordFile(
         u"password-file"_s,
-        QCoreApplication::translate("main", "Sign in at once with the password in this file (its first line)."),
+        QCoreApplication::translate("main",
+                                    "Sign in at once with the password in this file (its first line)."),
         u"file"_s);
     const QCommandLineOption page(
         u"page"_s,
-        QCoreApplication::translate("main", "The page to show first: nodes, system-information, alerts, audit-log, "
-                                            "settings, consistency."),
+        QCoreApplication::translate("main",
+                                    "The page to show first: nodes, system-information, alerts, audit-log, "
+                                    "settings, consistency."),
         u"page"_s);
     const QCommandLineOption screenshots(
         u"screenshots"_s,
-        QCoreApplication::translate("main", "Save a picture of each page into this folder, print the files and quit."),
+        QCoreApplication::translate(
+            "main", "Save a picture of each page into this folder, print the files and quit."),
         u"folder"_s);
     parser.addOptions({database, user, passwordFile, page, screenshots});
     parser.process(app);
@@ -59,10 +62,11 @@ int main(int argc, char *argv[])
     options.page = parser.value(page);
     options.screenshotFolder = parser.value(screenshots);
     if (!options.page.isEmpty()) {
-        const QStringList pages{u"nodes"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"settings"_s,
-                                u"consistency"_s};
+        const QStringList pages{u"nodes"_s,     u"system-information"_s, u"alerts"_s,
+                                u"audit-log"_s, u"settings"_s,           u"consistency"_s};
         if (!pages.contains(options.page)) {
-            err << QCoreApplication::translate("main", "cohort-console: error: unknown page \"%1\"; one of: %2")
+            err << QCoreApplication::translate("main",
+                                               "cohort-console: error: unknown page \"%1\"; one of: %2")
                        .arg(options.page, pages.join(u", "_s))
                 << Qt::endl;
             return 2;
@@ -71,22 +75,24 @@ int main(int argc, char *argv[])
     if (parser.isSet(passwordFile)) {
         QFile file(parser.value(passwordFile));
         if (!file.open(QIODevice::ReadOnly)) {
-            err << QCoreApplication::translate("main", "cohort-console: error: cannot read the password file %1: %2")
+            err << QCoreApplication::translate("main",
+                                               "cohort-console: error: cannot read the password file %1: %2")
                        .arg(file.fileName(), file.errorString())
                 << Qt::endl;
             return 2;
         }
         options.password = QString::fromUtf8(file.readLine()).remove(u'\n').remove(u'\r');
         if (options.password.isEmpty() || options.databaseUrl.isEmpty() || options.user.isEmpty()) {
-            err << QCoreApplication::translate("main",
-                                               "cohort-console: error: --password-file needs --db, --user and a "
-                                               "non-empty first line")
+            err << QCoreApplication::translate(
+                "main", "cohort-console: error: --password-file needs --db, --user and a "
+                        "non-empty first line")
                 << Qt::endl;
             return 2;
         }
     }
     if (!options.screenshotFolder.isEmpty() && options.password.isEmpty()) {
-        err << QCoreApplication::translate("main", "cohort-console: error: --screenshots needs --password-file")
+        err << QCoreApplication::translate("main",
+                                           "cohort-console: error: --screenshots needs --password-file")
             << Qt::endl;
         return 2;
     }

@@ -68,11 +68,12 @@ Result<RunFigures> oneRun(Test::PostgresServer &server, const Mode &mode, int of
 
     QStringList addresses, pins;
     for (int i = 0; i < Nodes; ++i) {
-        Test::NodeProcess *node = cluster->startNode(u"node-%1"_s.arg(i), {u"--heartbeat"_s, u"10"_s,
-                                                                          u"--offline-after"_s, u"180"_s},
-                                                     Test::TestCluster::Timing::ClusterSettings);
+        Test::NodeProcess *node = cluster->startNode(
+            u"node-%1"_s.arg(i), {u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"180"_s},
+            Test::TestCluster::Timing::ClusterSettings);
         if (!node->waitForJoined())
-            return makeError(ErrorCode::Unavailable, u"node %1 did not join: %2"_s.arg(i).arg(node->output().right(500)));
+            return makeError(ErrorCode::Unavailable,
+                             u"node %1 did not join: %2"_s.arg(i).arg(node->output().right(500)));
         addresses << cluster->apiAddress(node->guid());
         pins << cluster->apiPin(node->guid());
     }
@@ -84,11 +85,17 @@ Result<RunFigures> oneRun(Test::PostgresServer &server, const Mode &mode, int of
     for (int g = 0; g < Generators; ++g) {
         const int count = offered / Generators + (g < offered % Generators ? 1 : 0);
         generators[std::size_t(g)].start(
-            QStringList{u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
-                        QString::number(count), u"--interval"_s, u"1"_s, u"--jitter"_s, u"0.1"_s, u"--timeout"_s,
-                        u"3000"_s, u"--summary-every"_s, u"1"_s, u"--warm-up"_s, QString::number(WarmUpSeconds),
-                        u"--threads"_s, u"1"_s, u"--source-net"_s, u"127.9.%1.0/17"_s.arg(128 * g), u"--seed"_s,
-                        QString::number(run * Generators + g)}
+            QStringList{u"--managers"_s,      addresses.join(u','),
+                        u"--pin"_s,           pins.join(u','),
+                        u"--count"_s,         QString::number(count),
+                        u"--interval"_s,      u"1"_s,
+                        u"--jitter"_s,        u"0.1"_s,
+                        u"--timeout"_s,       u"3000"_s,
+                        u"--summary-every"_s, u"1"_s,
+                        u"--warm-up"_s,       QString::number(WarmUpSeconds),
+                        u"--threads"_s,       u"1"_s,
+                        u"--source-net"_s,    u"127.9.%1.0/17"_s.arg(128 * g),
+                        u"--seed"_s,          QString::number(run * Generators + g)}
             + mode.arguments);
     }
     // Warm up: every agent started (they start over the first interval) and the lists settled.
@@ -96,10 +103,14 @@ Result<RunFigures> oneRun(Test::PostgresServer &server, const Mode &mode, int of
     for (int g = 0; g < Generators; ++g) {
         Test::AgentsProcess &agents = generators[std::size_t(g)];
         if (agents
-                .waitForSummary([](const QJsonObject &s) { return s.value(u"elapsed_ms"_s).toInteger() >= WarmUpSeconds * 1000; },
-                                30000)
+                .waitForSummary(
+                    [](const QJsonObject &s) {
+                        return s.value(u"elapsed_ms"_s).toInteger() >= WarmUpSeconds * 1000;
+                    },
+                    30000)
                 .isEmpty())
-            return makeError(ErrorCode::Unavailable, u"the agents did not start: "_s + agents.errors().right(500));
+            return makeError(ErrorCode::Unavailable,
+                             u"the agents did not start: "_s + agents.errors().right(500));
         start[std::size_t(g)] = agents.summaries().last();
     }
 
@@ -122,7 +133,9 @@ Result<RunFigures> oneRun(Test::PostgresServer &server, const Mode &mode, int of
     for (int g = 0; g < Generators; ++g) {
         const QJsonObject &first = start[std::size_t(g)];
         const QJsonObject end = generators[std::size_t(g)].summaries().last();
-        const auto delta = [&](const QString &key) { return end.value(key).toInteger() - first.value(key).toInteger(); };
+        const auto delta = [&](const QString &key) {
+            return end.value(key).toInteger() - first.value(key).toInteger();
+        };
         const double seconds = double(delta(u"elapsed_ms"_s)) / 1000.0;
         if (seconds > 0)
             figures.answeredPerSecond += double(delta(u"checkins"_s)) / seconds;
@@ -137,8 +150,9 @@ Result<RunFigures> oneRun(Test::PostgresServer &server, const Mode &mode, int of
     }
     if (checkins > 0)
         figures.resumedShare = double(resumed) / double(checkins);
-    figures.jobsDone = cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s)
-                           .toLongLong();
+    figures.jobsDone =
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s)
+            .toLongLong();
     Q_UNUSED(submitted);
     return figures;
 }
@@ -154,7 +168,8 @@ QList<Measurement> agentCheckins(Test::PostgresServer &server, const Settings &s
             const bool target = offered == 2000;
             const QString label = u"%1/s offered, %2"_s.arg(offered).arg(mode.name);
             Measurement answered(u"Agent check-ins answered, "_s + label, u"/s"_s, 0,
-                                 target ? Goal::AtLeast : Goal::None, 2000, target ? u"≥ 2,000/s"_s : QString());
+                                 target ? Goal::AtLeast : Goal::None, 2000,
+                                 target ? u"≥ 2,000/s"_s : QString());
             Measurement p99(u"Check-in p99 (connect to answer), "_s + label, u"ms"_s, 1,
                             target ? Goal::AtMost : Goal::None, 50, target ? u"< 50 ms"_s : QString());
             Measurement p50(u"Check-in median, "_s + label, u"ms"_s, 1);

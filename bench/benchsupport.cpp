@@ -7,9 +7,9 @@
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QDir>
 #include <QLocale>
 #include <QProcess>
 #include <QSysInfo>
@@ -91,7 +91,6 @@ int positive(QCommandLineParser &parser, const QString &name, int fallback, bool
     return value;
 }
 
-
 namespace {
 
 std::atomic_bool stopRequested{false};
@@ -164,7 +163,8 @@ void pause(int ms)
 Result<void> waitFor(const QString &what, int timeoutMs, int intervalMs,
                      const std::function<Result<bool>()> &check)
 {
-    return waitFor(what, timeoutMs, [intervalMs] { return intervalMs; }, check);
+    return waitFor(
+        what, timeoutMs, [intervalMs] { return intervalMs; }, check);
 }
 
 Result<void> waitFor(const QString &what, int timeoutMs, const std::function<int()> &intervalMs,
@@ -228,8 +228,8 @@ QString resultsTable(const QList<Measurement> &rows)
         const double middle = median(row.runs);
         QString target = row.targetText;
         if (target.isEmpty() && row.goal != Goal::None)
-            target = (row.goal == Goal::AtLeast ? u"≥ "_s : u"≤ "_s) +
-                     formatNumber(row.target, row.decimals) + u" "_s + row.unit;
+            target = (row.goal == Goal::AtLeast ? u"≥ "_s : u"≤ "_s) + formatNumber(row.target, row.decimals)
+                     + u" "_s + row.unit;
         if (!target.isEmpty() && row.everyRun)
             target += u", every run"_s;
         QString met = u"–"_s;

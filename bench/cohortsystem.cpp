@@ -77,7 +77,8 @@ public:
         JobSpec spec;
         if (jobMs > 0) {
             spec.type = u"sleep"_s;
-            spec.payload = QString::fromUtf8(QJsonDocument(QJsonObject{{u"ms"_s, jobMs}}).toJson(QJsonDocument::Compact));
+            spec.payload = QString::fromUtf8(
+                QJsonDocument(QJsonObject{{u"ms"_s, jobMs}}).toJson(QJsonDocument::Compact));
         } else {
             spec.type = u"noop"_s;
         }
@@ -93,11 +94,9 @@ public:
     Result<void> startWorkers(int count, int concurrency) override
     {
         // cohort-node's own defaults, spelled out: the harness passes test values otherwise.
-        const QStringList arguments = {u"--workers"_s,       QString::number(concurrency),
-                                       u"--batch"_s,         u"64"_s,
-                                       u"--heartbeat"_s,     u"10"_s,
-                                       u"--offline-after"_s, u"180"_s,
-                                       u"--grace"_s,         u"30"_s};
+        const QStringList arguments = {
+            u"--workers"_s, QString::number(concurrency), u"--batch"_s, u"64"_s,      u"--heartbeat"_s,
+            u"10"_s,        u"--offline-after"_s,         u"180"_s,     u"--grace"_s, u"30"_s};
         QList<Test::NodeProcess *> started;
         for (int i = 0; i < count; ++i) {
             const QString name = u"node-%1"_s.arg(m_nodes.size() + 1);
@@ -126,8 +125,8 @@ public:
     {
         // Nodes add to job_stats in the transaction that records the outcome, so the sum
         // moves with the jobs table without scanning it.
-        auto done = number(u"SELECT COALESCE(SUM(succeeded + failed), 0) FROM job_stats WHERE job_type IN "_s +
-                           BenchTypes);
+        auto done = number(u"SELECT COALESCE(SUM(succeeded + failed), 0) FROM job_stats WHERE job_type IN "_s
+                           + BenchTypes);
         if (!done)
             return done.error();
         return m_enqueued - *done;
@@ -152,11 +151,13 @@ public:
                 if (auto read = readLogs(); !read)
                     return read.error();
                 if (m_newStarts > 1)
-                    return runError(u"probe %1: %2 jobs started for one submitted"_s.arg(first + i).arg(m_newStarts));
+                    return runError(
+                        u"probe %1: %2 jobs started for one submitted"_s.arg(first + i).arg(m_newStarts));
                 if (m_newStarts == 1)
                     break;
                 if (deadline.hasExpired())
-                    return runError(u"probe %1 did not start within %2 s"_s.arg(first + i).arg(ProbeTimeoutMs / 1000));
+                    return runError(
+                        u"probe %1 did not start within %2 s"_s.arg(first + i).arg(ProbeTimeoutMs / 1000));
                 if (auto alive = workersAlive(); !alive)
                     return alive.error();
                 // Every 0.2 ms, as the peers' probes poll (bench/peers/README.md): a loop
@@ -226,9 +227,9 @@ public:
         Test::NodeProcess *node = m_nodes.value(worker);
         if (!node)
             return runError(u"no node "_s + worker);
-        auto query = m_observer->exec(u"SELECT id FROM jobs WHERE state = 'running' AND claimed_by = ? AND type IN "_s +
-                                          BenchTypes,
-                                      {node->guid()});
+        auto query = m_observer->exec(
+            u"SELECT id FROM jobs WHERE state = 'running' AND claimed_by = ? AND type IN "_s + BenchTypes,
+            {node->guid()});
         ++m_ownQueries;
         if (!query)
             return query.error();
@@ -242,8 +243,9 @@ public:
     {
         // Every outcome is counted once in job_stats, in the transaction that records it:
         // more counted than rows succeeded means a job completed twice.
-        return number(u"SELECT (SELECT COALESCE(SUM(succeeded), 0) FROM job_stats WHERE job_type IN %1) - "
-                      "(SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND type IN %1)"_s.arg(BenchTypes));
+        return number(
+            u"SELECT (SELECT COALESCE(SUM(succeeded), 0) FROM job_stats WHERE job_type IN %1) - "
+            "(SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND type IN %1)"_s.arg(BenchTypes));
     }
 
     Result<qint64> noticedOfflineMs(const QString &worker, qint64 killedAtMicros) override

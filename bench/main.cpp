@@ -2,13 +2,13 @@
 // PostgreSQL server through the test harness, runs real cohort-node processes on fresh
 // cluster databases, and prints a markdown table of medians, minima and maxima. Run it
 // with bench/run, which builds it first.
-#include "benchsupport.h"
-#include "postgresserver.h"
 #include "agentcheckins.h"
-#include "scenarios.h"
+#include "benchsupport.h"
 #include "cohortsystem.h"
 #include "peercomparison.h"
 #include "peersystem.h"
+#include "postgresserver.h"
+#include "scenarios.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -65,11 +65,13 @@ int runPeers(QCommandLineParser &parser, const QString &command)
     const QString peersDir = QStringLiteral(COHORT_SOURCE_DIR "/bench/peers");
     const QString buildDir = parser.isSet(u"peers-build"_s) ? parser.value(u"peers-build"_s) : u"peers"_s;
     QStringList folders;
-    for (const QFileInfo &entry : QDir(peersDir).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+    for (const QFileInfo &entry :
+         QDir(peersDir).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
         if (QFileInfo::exists(entry.filePath() + u"/peer.json"_s))
             folders.append(entry.fileName());
     }
-    const QStringList chosen = listOption(parser, u"systems"_s, QStringList{u"cohort"_s} + folders, u"system"_s, &ok);
+    const QStringList chosen =
+        listOption(parser, u"systems"_s, QStringList{u"cohort"_s} + folders, u"system"_s, &ok);
     if (!ok)
         return 2;
 
@@ -118,8 +120,8 @@ int runPeers(QCommandLineParser &parser, const QString &command)
     return interrupted() ? 130 : allRan ? 0 : 1;
 }
 
-const QStringList Scenarios = {u"pg-throughput"_s, u"pg-latency"_s, u"sqlite-throughput"_s, u"failover"_s, u"agent-checkins"_s,
-                               u"reference"_s};
+const QStringList Scenarios = {u"pg-throughput"_s, u"pg-latency"_s,     u"sqlite-throughput"_s,
+                               u"failover"_s,      u"agent-checkins"_s, u"reference"_s};
 
 } // namespace
 
@@ -152,18 +154,23 @@ int main(int argc, char *argv[])
          "\"Side by side\"); bench/run --peers installs them first."_s},
         {u"peers-build"_s, u"Where the peers' install scripts put what they built (default: ./peers)."_s,
          u"DIR"_s},
-        {u"systems"_s, u"With --peers: the systems to run, comma-separated folder names under bench/peers "
-                       "and \"cohort\" (default: all)."_s,
+        {u"systems"_s,
+         u"With --peers: the systems to run, comma-separated folder names under bench/peers "
+         "and \"cohort\" (default: all)."_s,
          u"LIST"_s},
-        {u"measurements"_s, u"With --peers: %1 (default: all)."_s.arg(PeerMeasurements.join(u", "_s)), u"LIST"_s},
+        {u"measurements"_s, u"With --peers: %1 (default: all)."_s.arg(PeerMeasurements.join(u", "_s)),
+         u"LIST"_s},
         {u"configurations"_s, u"With --peers: durable, fast (default: both)."_s, u"LIST"_s},
         {u"drain-jobs"_s, u"With --peers: jobs in a drain (default 100000)."_s, u"N"_s},
-        {u"drain-budget"_s, u"With --peers: seconds a drain may take; a slower system's rate is what it did by "
-                              "then (default 90)."_s,
+        {u"drain-budget"_s,
+         u"With --peers: seconds a drain may take; a slower system's rate is what it did by "
+         "then (default 90)."_s,
          u"S"_s},
-        {u"probe-budget"_s, u"With --peers: seconds the probes of one latency run may take (default 60)."_s, u"S"_s},
-        {u"failover-wait"_s, u"With --peers: seconds a failover run waits after the kill, beyond twice its expected "
-                               "drain time (default 60)."_s,
+        {u"probe-budget"_s, u"With --peers: seconds the probes of one latency run may take (default 60)."_s,
+         u"S"_s},
+        {u"failover-wait"_s,
+         u"With --peers: seconds a failover run waits after the kill, beyond twice its expected "
+         "drain time (default 60)."_s,
          u"S"_s},
         {u"failover-jobs"_s, u"With --peers: jobs of 100 ms in a failover run (default 30000)."_s, u"N"_s},
         {u"sqlite-drain-jobs"_s, u"With --peers: jobs in a SQLite drain (default 50000)."_s, u"N"_s},
@@ -234,8 +241,9 @@ int main(int argc, char *argv[])
     report += machineSection(machine, command, loadBefore);
     report += u"- Database: %1 (the test harness's private server)\n"_s.arg(serverText);
     if (!durableText.isEmpty())
-        report += u"- Database for agent-checkins: %1 (a second private server, with PostgreSQL's durable defaults)\n"_s.arg(
-            durableText);
+        report +=
+            u"- Database for agent-checkins: %1 (a second private server, with PostgreSQL's durable defaults)\n"_s
+                .arg(durableText);
     report +=
         u"- Runs per measurement: %1; %2\n"_s.arg(settings.runs)
             .arg(settings.countJobsRows ? u"throughput runs end by polling COUNT(*) over jobs"_s

@@ -10,10 +10,10 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
-#include <QTime>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTextStream>
+#include <QTime>
 
 using namespace Qt::StringLiterals;
 
@@ -60,7 +60,8 @@ public:
         for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
             const QStringList parts = it.key().split(u'\x1f');
             for (const QString &note : it->notes)
-                all.append(u"%1, %2, %3: failed, %4"_s.arg(parts.value(0), parts.value(2), parts.value(1), note));
+                all.append(
+                    u"%1, %2, %3: failed, %4"_s.arg(parts.value(0), parts.value(2), parts.value(1), note));
             for (const QString &remark : it->remarks)
                 all.append(u"%1, %2, %3: %4"_s.arg(parts.value(0), parts.value(2), parts.value(1), remark));
         }
@@ -108,8 +109,8 @@ Result<double> pgbenchTps(Test::PostgresServer &server)
         return name.error();
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(u"PGPASSWORD"_s, server.password());
-    const QStringList connection = {u"-h"_s, server.host(), u"-p"_s, QString::number(server.port()), u"-U"_s,
-                                    server.user()};
+    const QStringList connection = {u"-h"_s, server.host(), u"-p"_s, QString::number(server.port()),
+                                    u"-U"_s, server.user()};
     auto run = [&](const QStringList &arguments, QByteArray *output) -> Result<void> {
         QProcess process;
         process.setProcessEnvironment(environment);
@@ -125,14 +126,16 @@ Result<double> pgbenchTps(Test::PostgresServer &server)
     QByteArray output;
     auto result = run({u"-i"_s, u"-q"_s, u"-s"_s, u"10"_s}, &output);
     if (result)
-        result = run({u"-n"_s, u"-b"_s, u"simple-update"_s, u"-c"_s, u"8"_s, u"-j"_s, u"2"_s, u"-T"_s, u"10"_s},
-                     &output);
+        result =
+            run({u"-n"_s, u"-b"_s, u"simple-update"_s, u"-c"_s, u"8"_s, u"-j"_s, u"2"_s, u"-T"_s, u"10"_s},
+                &output);
     (void)server.dropDatabase(*name);
     if (!result)
         return result.error();
     const auto match = QRegularExpression(u"tps = ([0-9.]+)"_s).match(QString::fromUtf8(output));
     if (!match.hasMatch())
-        return makeError(ErrorCode::Database, u"no tps in pgbench's output: "_s + QString::fromUtf8(output.right(500)));
+        return makeError(ErrorCode::Database,
+                         u"no tps in pgbench's output: "_s + QString::fromUtf8(output.right(500)));
     return match.captured(1).toDouble();
 }
 
@@ -161,12 +164,15 @@ public:
                                                          : Test::PostgresServer::Durability::Fast;
         auto started = Test::PostgresServer::start(durability);
         if (!started) {
-            m_figures.fail(configuration, u"server"_s, {}, 0, u"cannot start PostgreSQL: "_s + started.message());
+            m_figures.fail(configuration, u"server"_s, {}, 0,
+                           u"cannot start PostgreSQL: "_s + started.message());
             return;
         }
         Test::PostgresServer &server = **started;
         m_servers.insert(configuration, postgresDescription(server.url(u"postgres"_s)));
-        say(u"== %1 server on port %2: %3"_s.arg(configuration).arg(server.port()).arg(m_servers.value(configuration)));
+        say(u"== %1 server on port %2: %3"_s.arg(configuration)
+                .arg(server.port())
+                .arg(m_servers.value(configuration)));
         auto admin = Database::fromUrl(server.url(u"postgres"_s));
         if (!admin) {
             m_figures.fail(configuration, u"server"_s, {}, 0, admin.message());
@@ -210,11 +216,13 @@ public:
                 if (!system.supportsSqlite() || interrupted())
                     continue;
                 const Place place{nullptr, scratch.filePath(u"run-%1-%2.db"_s.arg(run).arg(++file))};
-                say(stamp() + u"sqlite, run %1/%2, %3: drain %4 jobs, 1 worker"_s.arg(run).arg(m_settings.runs)
-                        .arg(system.label())
-                        .arg(m_settings.sqliteJobs));
-                auto figures = measureDrain(system, place, nullptr, m_settings.sqliteJobs, 1, m_settings.concurrency,
-                                            m_settings.drainBudgetS);
+                say(stamp()
+                    + u"sqlite, run %1/%2, %3: drain %4 jobs, 1 worker"_s.arg(run)
+                          .arg(m_settings.runs)
+                          .arg(system.label())
+                          .arg(m_settings.sqliteJobs));
+                auto figures = measureDrain(system, place, nullptr, m_settings.sqliteJobs, 1,
+                                            m_settings.concurrency, m_settings.drainBudgetS);
                 if (!figures) {
                     m_figures.fail(Sqlite, u"drain"_s, system.label(), run, figures.message());
                     continue;
@@ -222,11 +230,12 @@ public:
                 say(u"    %1 jobs/s"_s.arg(formatNumber(figures->jobsPerSecond, 0)));
                 if (figures->completed < figures->jobs) {
                     m_figures.at(Sqlite, u"drain"_s, system.label())
-                        .remarks.append(u"run %1: %2 of %3 jobs done when the %4 s budget ran out; the rate is theirs"_s
-                                            .arg(run)
-                                            .arg(figures->completed)
-                                            .arg(figures->jobs)
-                                            .arg(m_settings.drainBudgetS));
+                        .remarks.append(
+                            u"run %1: %2 of %3 jobs done when the %4 s budget ran out; the rate is theirs"_s
+                                .arg(run)
+                                .arg(figures->completed)
+                                .arg(figures->jobs)
+                                .arg(m_settings.drainBudgetS));
                 }
                 m_figures.add(Sqlite, u"drain"_s, system.label(), figures->jobsPerSecond);
             }
@@ -244,12 +253,13 @@ private:
     {
         if (interrupted())
             return;
-        say(stamp() + u"%1, run %2/%3, %4: drain %5 jobs, %6 worker(s)"_s.arg(configuration)
-                .arg(run)
-                .arg(m_settings.runs)
-                .arg(system.label())
-                .arg(m_settings.drainJobs)
-                .arg(workers));
+        say(stamp()
+            + u"%1, run %2/%3, %4: drain %5 jobs, %6 worker(s)"_s.arg(configuration)
+                  .arg(run)
+                  .arg(m_settings.runs)
+                  .arg(system.label())
+                  .arg(m_settings.drainJobs)
+                  .arg(workers));
         const QString figure = u"drain-%1"_s.arg(workers);
         const bool withCost = workers == m_settings.workerCounts.last();
         auto figures = measureDrain(system, place, withCost ? admin : nullptr, m_settings.drainJobs, workers,
@@ -260,16 +270,18 @@ private:
         }
         if (figures->completed < figures->jobs) {
             m_figures.at(configuration, figure, system.label())
-                .remarks.append(u"run %1: %2 of %3 jobs done when the %4 s budget ran out; the rate is theirs"_s.arg(run)
-                                  .arg(figures->completed)
-                                  .arg(figures->jobs)
-                                  .arg(m_settings.drainBudgetS));
+                .remarks.append(
+                    u"run %1: %2 of %3 jobs done when the %4 s budget ran out; the rate is theirs"_s.arg(run)
+                        .arg(figures->completed)
+                        .arg(figures->jobs)
+                        .arg(m_settings.drainBudgetS));
         }
         say(u"    %1 jobs/s%2%3"_s.arg(formatNumber(figures->jobsPerSecond, 0))
-                .arg(withCost ? u"; %1 commits and %2 WAL bytes a job"_s.arg(formatNumber(figures->commitsPerJob, 2),
-                                                                              formatNumber(figures->walBytesPerJob, 0))
+                .arg(withCost ? u"; %1 commits and %2 WAL bytes a job"_s.arg(
+                         formatNumber(figures->commitsPerJob, 2), formatNumber(figures->walBytesPerJob, 0))
                               : QString())
-                .arg(figures->executedTwice > 0 ? u"; %1 jobs started twice"_s.arg(figures->executedTwice) : QString()));
+                .arg(figures->executedTwice > 0 ? u"; %1 jobs started twice"_s.arg(figures->executedTwice)
+                                                : QString()));
         m_figures.add(configuration, figure, system.label(), figures->jobsPerSecond);
         if (withCost) {
             m_figures.add(configuration, u"commits"_s, system.label(), figures->commitsPerJob);
@@ -281,26 +293,29 @@ private:
     {
         if (interrupted())
             return;
-        say(stamp() + u"%1, run %2/%3, %4: idle load, then %5 probes"_s.arg(configuration)
-                .arg(run)
-                .arg(m_settings.runs)
-                .arg(system.label())
-                .arg(m_settings.probes));
+        say(stamp()
+            + u"%1, run %2/%3, %4: idle load, then %5 probes"_s.arg(configuration)
+                  .arg(run)
+                  .arg(m_settings.runs)
+                  .arg(system.label())
+                  .arg(m_settings.probes));
         auto figures = measureLatency(system, place, admin, m_settings);
         if (!figures) {
             m_figures.fail(configuration, u"p50"_s, system.label(), run, figures.message());
             return;
         }
-        say(u"    idle: %1 transactions/s; %2 probes: p50 %3 ms, p99 %4 ms, max %5 ms"_s.arg(
-            formatNumber(figures->idleTransactionsPerSecond, 1))
+        say(u"    idle: %1 transactions/s; %2 probes: p50 %3 ms, p99 %4 ms, max %5 ms"_s
+                .arg(formatNumber(figures->idleTransactionsPerSecond, 1))
                 .arg(figures->probes)
-                .arg(formatNumber(figures->p50Ms, 2), formatNumber(figures->p99Ms, 2), formatNumber(figures->maxMs, 1)));
+                .arg(formatNumber(figures->p50Ms, 2), formatNumber(figures->p99Ms, 2),
+                     formatNumber(figures->maxMs, 1)));
         if (figures->warmupCut) {
             m_figures.at(configuration, u"probes"_s, system.label())
-                .remarks.append(u"run %1: the %2 s budget ran out within the %3 warm-up probes; all but the first "
-                                "are counted"_s.arg(run)
-                                    .arg(m_settings.probeBudgetS)
-                                    .arg(m_settings.warmupProbes));
+                .remarks.append(
+                    u"run %1: the %2 s budget ran out within the %3 warm-up probes; all but the first "
+                    "are counted"_s.arg(run)
+                        .arg(m_settings.probeBudgetS)
+                        .arg(m_settings.warmupProbes));
         }
         m_figures.add(configuration, u"p50"_s, system.label(), figures->p50Ms);
         m_figures.add(configuration, u"p99"_s, system.label(), figures->p99Ms);
@@ -312,22 +327,25 @@ private:
     {
         if (interrupted())
             return;
-        say(stamp() + u"%1, run %2/%3, %4: failover, %5 jobs of %6 ms, 3 workers"_s.arg(configuration)
-                .arg(run)
-                .arg(m_settings.runs)
-                .arg(system.label())
-                .arg(m_settings.failoverJobs)
-                .arg(m_settings.failoverJobMs));
+        say(stamp()
+            + u"%1, run %2/%3, %4: failover, %5 jobs of %6 ms, 3 workers"_s.arg(configuration)
+                  .arg(run)
+                  .arg(m_settings.runs)
+                  .arg(system.label())
+                  .arg(m_settings.failoverJobs)
+                  .arg(m_settings.failoverJobMs));
         auto figures = measureFailover(system, place, m_settings);
         if (!figures) {
             m_figures.fail(configuration, u"takeover"_s, system.label(), run, figures.message());
             return;
         }
-        say(u"    killed %1 holding %2; %3; noticed %4 ms; lost %5, still queued or locked %6, started twice %7, "
+        say(u"    killed %1 holding %2; %3; noticed %4 ms; lost %5, still queued or locked %6, started twice "
+            u"%7, "
             "finished twice %8, completed twice %9"_s.arg(figures->victim)
                 .arg(figures->held)
-                .arg(figures->takeoverS >= 0 ? u"all ran elsewhere within %1 s"_s.arg(formatNumber(figures->takeoverS, 2))
-                                             : u"%1 never ran elsewhere"_s.arg(figures->stillHeld))
+                .arg(figures->takeoverS >= 0
+                         ? u"all ran elsewhere within %1 s"_s.arg(formatNumber(figures->takeoverS, 2))
+                         : u"%1 never ran elsewhere"_s.arg(figures->stillHeld))
                 .arg(figures->noticedMs)
                 .arg(figures->lost)
                 .arg(figures->pending)
@@ -339,7 +357,9 @@ private:
             m_figures.add(configuration, u"takeover"_s, label, figures->takeoverS);
         else
             m_figures.at(configuration, u"takeover"_s, label)
-                .remarks.append(u"run %1: %2 of %3 never ran elsewhere"_s.arg(run).arg(figures->stillHeld).arg(figures->held));
+                .remarks.append(u"run %1: %2 of %3 never ran elsewhere"_s.arg(run)
+                                    .arg(figures->stillHeld)
+                                    .arg(figures->held));
         if (figures->noticedMs >= 0)
             m_figures.add(configuration, u"noticed"_s, label, figures->noticedMs);
         m_figures.add(configuration, u"held"_s, label, figures->held);
@@ -356,7 +376,8 @@ private:
     {
         if (interrupted())
             return;
-        say(stamp() + u"%1, run %2/%3: the machine's ceiling"_s.arg(configuration).arg(run).arg(m_settings.runs));
+        say(stamp()
+            + u"%1, run %2/%3: the machine's ceiling"_s.arg(configuration).arg(run).arg(m_settings.runs));
         auto tps = pgbenchTps(server);
         if (tps) {
             say(u"    pgbench simple-update: %1 transactions/s"_s.arg(formatNumber(*tps, 0)));
@@ -381,7 +402,8 @@ private:
     const System *find(const QString &prefix, const QString &variant) const
     {
         for (const auto &system : m_systems) {
-            if (system->name().startsWith(prefix, Qt::CaseInsensitive) && (variant.isEmpty() || system->variant() == variant))
+            if (system->name().startsWith(prefix, Qt::CaseInsensitive)
+                && (variant.isEmpty() || system->variant() == variant))
                 return system.get();
         }
         return nullptr;
@@ -404,7 +426,8 @@ QString Comparison::configurationTables(const QString &configuration) const
         text += u"| system |"_s;
         for (int workers : m_settings.workerCounts)
             text += u" %1 worker%2 |"_s.arg(workers).arg(workers == 1 ? QString() : u"s"_s);
-        text += u" Cohort ÷ system (%1) | commits a job | WAL bytes a job |\n|---|"_s.arg(m_settings.workerCounts.last());
+        text += u" Cohort ÷ system (%1) | commits a job | WAL bytes a job |\n|---|"_s.arg(
+            m_settings.workerCounts.last());
         for (qsizetype i = 0; i < m_settings.workerCounts.size() + 3; ++i)
             text += u"--:|"_s;
         text += u'\n';
@@ -414,7 +437,8 @@ QString Comparison::configurationTables(const QString &configuration) const
                 continue;
             text += u"| %1 |"_s.arg(system->label());
             for (int workers : m_settings.workerCounts)
-                text += u" %1 |"_s.arg(cell(m_figures.value(configuration, u"drain-%1"_s.arg(workers), system->label()), 0));
+                text += u" %1 |"_s.arg(
+                    cell(m_figures.value(configuration, u"drain-%1"_s.arg(workers), system->label()), 0));
             text += u" %1 | %2 | %3 |\n"_s.arg(
                 system->label() == cohort ? u"–"_s
                                           : ratio(m_figures.value(configuration, most, cohort),
@@ -425,7 +449,8 @@ QString Comparison::configurationTables(const QString &configuration) const
         text += u'\n';
     }
     if (ms.contains(u"latency"_s)) {
-        text += u"#### Enqueue to start, one job at a time into an idle pool of 3 workers (ms, from before the enqueue call)\n\n"
+        text += u"#### Enqueue to start, one job at a time into an idle pool of 3 workers (ms, from before "
+                u"the enqueue call)\n\n"
                 "| system | probes | p50 | p99 | system's p50 ÷ Cohort's | idle load (transactions/s) |\n"
                 "|---|--:|--:|--:|--:|--:|\n"_s;
         for (const auto &system : m_systems) {
@@ -444,7 +469,8 @@ QString Comparison::configurationTables(const QString &configuration) const
         text += u'\n';
     }
     if (ms.contains(u"failover"_s)) {
-        text += u"#### Failover: %1 jobs of %2 ms on 3 workers (%3 at once each), `kill -9` of the one holding the most\n\n"
+        text += u"#### Failover: %1 jobs of %2 ms on 3 workers (%3 at once each), `kill -9` of the one "
+                u"holding the most\n\n"
                 "| system | jobs it held | all ran elsewhere after (s) | dead worker noticed (ms) | lost | "
                 "still queued or locked at the end | started twice | finished twice | completed twice |\n"
                 "|---|--:|--:|--:|--:|--:|--:|--:|--:|\n"_s.arg(formatNumber(m_settings.failoverJobs, 0))
@@ -504,18 +530,20 @@ QString Comparison::chart(const QString &configuration) const
         m_settings.runs == 1 ? u"one run"_s : u"medians of %1 interleaved runs"_s.arg(m_settings.runs)));
     if (m_settings.measurements.contains(u"drain"_s)) {
         const int workers = m_settings.workerCounts.last();
-        chart.addPanel({u"Drain: %1 queued no-op jobs, %2 worker process%3 (jobs/s)"_s.arg(formatNumber(m_settings.drainJobs, 0))
-                            .arg(workers)
-                            .arg(workers == 1 ? QString() : u"es"_s),
-                        u"Longer is better. Logarithmic axis; the whisker spans the runs; * a time budget ran out "
-                        "(docs/BENCHMARKS.md)."_s,
-                        barsOf(u"drain-%1"_s.arg(workers), 0)});
+        chart.addPanel(
+            {u"Drain: %1 queued no-op jobs, %2 worker process%3 (jobs/s)"_s
+                 .arg(formatNumber(m_settings.drainJobs, 0))
+                 .arg(workers)
+                 .arg(workers == 1 ? QString() : u"es"_s),
+             u"Longer is better. Logarithmic axis; the whisker spans the runs; * a time budget ran out "
+             "(docs/BENCHMARKS.md)."_s,
+             barsOf(u"drain-%1"_s.arg(workers), 0)});
     }
     if (m_settings.measurements.contains(u"latency"_s)) {
-        chart.addPanel({u"Enqueue to start into an idle pool, p50 (ms)"_s, u"Shorter is better. Logarithmic axis."_s,
-                        barsOf(u"p50"_s, 2)});
-        chart.addPanel({u"Enqueue to start into an idle pool, p99 (ms)"_s, u"Shorter is better. Logarithmic axis."_s,
-                        barsOf(u"p99"_s, 2)});
+        chart.addPanel({u"Enqueue to start into an idle pool, p50 (ms)"_s,
+                        u"Shorter is better. Logarithmic axis."_s, barsOf(u"p50"_s, 2)});
+        chart.addPanel({u"Enqueue to start into an idle pool, p99 (ms)"_s,
+                        u"Shorter is better. Logarithmic axis."_s, barsOf(u"p99"_s, 2)});
     }
     return chart.render();
 }
@@ -525,7 +553,10 @@ QString Comparison::targets() const
     const QString cohort = m_systems.first()->label();
     QString text = u"| target (durable settings) | measured | met |\n|---|---|---|\n"_s;
     auto row = [&](const QString &target, const QString &measured, std::optional<bool> met) {
-        text += u"| %1 | %2 | %3 |\n"_s.arg(target, measured, !met ? u"not measured"_s : *met ? u"yes"_s : u"**no**"_s);
+        text += u"| %1 | %2 | %3 |\n"_s.arg(target, measured,
+                                            !met   ? u"not measured"_s
+                                            : *met ? u"yes"_s
+                                                   : u"**no**"_s);
     };
     const QString most = u"drain-%1"_s.arg(m_settings.workerCounts.last());
     const Series ours = m_figures.value(Durable, most, cohort);
@@ -536,7 +567,9 @@ QString Comparison::targets() const
         std::optional<bool> met;
         if (!ours.runs.isEmpty() && !theirs.runs.isEmpty())
             met = median(ours.runs) >= factor * median(theirs.runs);
-        row(u"drain with %1 workers ≥ %2× %3"_s.arg(m_settings.workerCounts.last()).arg(factor).arg(peer->label()),
+        row(u"drain with %1 workers ≥ %2× %3"_s.arg(m_settings.workerCounts.last())
+                .arg(factor)
+                .arg(peer->label()),
             ratio(ours, theirs), met);
     };
     drainTarget(find(u"graphile-worker"_s, u"batched"_s), 1.5);
@@ -544,9 +577,9 @@ QString Comparison::targets() const
     const System *bossDefault = find(u"pg-boss"_s, u"default"_s);
     const System *bossBatched = find(u"pg-boss"_s, u"batched"_s);
     const System *boss = bossDefault;
-    if (bossBatched && bossDefault &&
-        median(m_figures.value(Durable, most, bossBatched->label()).runs) >
-            median(m_figures.value(Durable, most, bossDefault->label()).runs))
+    if (bossBatched && bossDefault
+        && median(m_figures.value(Durable, most, bossBatched->label()).runs)
+               > median(m_figures.value(Durable, most, bossDefault->label()).runs))
         boss = bossBatched;
     drainTarget(boss, 10);
     const Series p50 = m_figures.value(Durable, u"p50"_s, cohort);
@@ -558,11 +591,14 @@ QString Comparison::targets() const
     const Series lost = m_figures.value(Durable, u"lost"_s, cohort);
     const Series twice = m_figures.value(Durable, u"completed-twice"_s, cohort);
     const Series noticed = m_figures.value(Durable, u"noticed"_s, cohort);
-    auto worst = [](const Series &series) { return *std::max_element(series.runs.cbegin(), series.runs.cend()); };
+    auto worst = [](const Series &series) {
+        return *std::max_element(series.runs.cbegin(), series.runs.cend());
+    };
     row(u"failover: 0 lost, 0 completed twice (every run)"_s,
         u"lost %1, completed twice %2"_s.arg(cell(lost, 0), cell(twice, 0)),
-        lost.runs.isEmpty() || twice.runs.isEmpty() ? std::nullopt
-                                                    : std::optional<bool>(worst(lost) == 0 && worst(twice) == 0));
+        lost.runs.isEmpty() || twice.runs.isEmpty()
+            ? std::nullopt
+            : std::optional<bool>(worst(lost) == 0 && worst(twice) == 0));
     row(u"failover: the dead node noticed within about a second"_s, cell(noticed, 0) + u" ms"_s,
         noticed.runs.isEmpty() ? std::nullopt : std::optional<bool>(median(noticed.runs) <= 1200));
     if (const System *minion = find(u"Minion"_s, {}); minion && minion->supportsSqlite()) {
@@ -588,27 +624,29 @@ QString Comparison::report(const QList<Unavailable> &unavailable) const
         const auto *peer = dynamic_cast<const PeerSystem *>(system.get());
         QString capped;
         if (system->jobsFor(m_settings.drainJobs) < m_settings.drainJobs)
-            capped = u" **At most %1 jobs a run**: %2."_s.arg(formatNumber(system->jobsFor(m_settings.drainJobs), 0),
-                                                             system->maxJobsWhy());
+            capped = u" **At most %1 jobs a run**: %2."_s.arg(
+                formatNumber(system->jobsFor(m_settings.drainJobs), 0), system->maxJobsWhy());
         text += u"| %1 | %2%3 |\n"_s.arg(system->label(),
-                                       peer ? peer->language() + u"; "_s + peer->variantText()
-                                            : u"cohort-node with its defaults (--batch 64, --heartbeat 10, "
-                                              "--offline-after 180); C++, Qt 6"_s,
-                                       capped);
+                                         peer ? peer->language() + u"; "_s + peer->variantText()
+                                              : u"cohort-node with its defaults (--batch 64, --heartbeat 10, "
+                                                "--offline-after 180); C++, Qt 6"_s,
+                                         capped);
     }
     for (const Unavailable &missing : unavailable)
         text += u"| %1 | **not measured**: %2 |\n"_s.arg(missing.peer, missing.reason);
     text += u'\n';
     for (const QString &configuration : m_settings.configurations) {
-        text += u"### %1\n\n%2\n\n"_s.arg(configuration == Durable
-                                              ? u"PostgreSQL with its durable defaults (the headline)"_s
-                                              : u"PostgreSQL with fsync, synchronous_commit and full_page_writes off"_s,
-                                          m_servers.value(configuration));
+        text += u"### %1\n\n%2\n\n"_s.arg(
+            configuration == Durable
+                ? u"PostgreSQL with its durable defaults (the headline)"_s
+                : u"PostgreSQL with fsync, synchronous_commit and full_page_writes off"_s,
+            m_servers.value(configuration));
         if (!m_settings.chartDirectory.isEmpty()) {
             const QString name = u"peers-%1.svg"_s.arg(configuration);
             const QString svg = chart(configuration);
             QFile file(QDir(m_settings.chartDirectory).filePath(name));
-            if (!svg.isEmpty() && file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(svg.toUtf8()) > 0)
+            if (!svg.isEmpty() && file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+                && file.write(svg.toUtf8()) > 0)
                 text += u"![Drain and latency, %1](%2)\n\n"_s.arg(configuration, name);
             else if (!svg.isEmpty())
                 say(u"cannot write the chart %1: %2"_s.arg(file.fileName(), file.errorString()));
@@ -617,16 +655,17 @@ QString Comparison::report(const QList<Unavailable> &unavailable) const
     }
     if (m_settings.measurements.contains(u"sqlite"_s)) {
         text += u"### SQLite: %1 no-op jobs queued, then one worker started (jobs/s)\n\n"
-                "| system | jobs/s | Cohort ÷ system |\n|---|--:|--:|\n"_s.arg(formatNumber(m_settings.sqliteJobs, 0));
+                "| system | jobs/s | Cohort ÷ system |\n|---|--:|--:|\n"_s.arg(
+                    formatNumber(m_settings.sqliteJobs, 0));
         const QString cohort = m_systems.first()->label();
         for (const auto &system : m_systems) {
             if (!system->supportsSqlite())
                 continue;
             const Series series = m_figures.value(Sqlite, u"drain"_s, system->label());
-            text += u"| %1 | %2 | %3 |\n"_s.arg(system->label(), cell(series, 0),
-                                               system->label() == cohort
-                                                   ? u"–"_s
-                                                   : ratio(m_figures.value(Sqlite, u"drain"_s, cohort), series));
+            text += u"| %1 | %2 | %3 |\n"_s.arg(
+                system->label(), cell(series, 0),
+                system->label() == cohort ? u"–"_s
+                                          : ratio(m_figures.value(Sqlite, u"drain"_s, cohort), series));
         }
         text += u'\n';
     }

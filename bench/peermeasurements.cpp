@@ -75,7 +75,8 @@ Result<qint64> settledTransactions(Database &admin, const QString &database)
 
 Result<qint64> walBytesSince(Database &admin, const QString &position)
 {
-    auto query = admin.exec(u"SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), CAST(? AS pg_lsn))::bigint"_s, {position});
+    auto query =
+        admin.exec(u"SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), CAST(? AS pg_lsn))::bigint"_s, {position});
     if (!query)
         return query.error();
     return query->next() ? query->value(0).toLongLong() : 0;
@@ -103,7 +104,8 @@ public:
     // Waits until check() is true (or fails), asking no more often than the last count allows.
     Result<void> until(const QString &what, int timeoutMs, const std::function<Result<bool>()> &check)
     {
-        return waitFor(what, timeoutMs, [this] { return int(m_intervalMs); }, check);
+        return waitFor(
+            what, timeoutMs, [this] { return int(m_intervalMs); }, check);
     }
 
 private:
@@ -146,7 +148,8 @@ public:
 
     qint64 keysWithMore(const QHash<qint64, QList<JobEvent>> &events) const
     {
-        return std::count_if(events.cbegin(), events.cend(), [](const QList<JobEvent> &list) { return list.size() > 1; });
+        return std::count_if(events.cbegin(), events.cend(),
+                             [](const QList<JobEvent> &list) { return list.size() > 1; });
     }
 
     // Keys the worker started and did not finish, as its events tell.
@@ -154,12 +157,14 @@ public:
     {
         QList<qint64> keys;
         for (auto it = m_starts.cbegin(); it != m_starts.cend(); ++it) {
-            const bool started = std::any_of(it->cbegin(), it->cend(), [&](const JobEvent &e) { return e.worker == worker; });
+            const bool started =
+                std::any_of(it->cbegin(), it->cend(), [&](const JobEvent &e) { return e.worker == worker; });
             if (!started)
                 continue;
             const auto finished = m_finishes.constFind(it.key());
-            if (finished == m_finishes.cend() ||
-                std::none_of(finished->cbegin(), finished->cend(), [&](const JobEvent &e) { return e.worker == worker; }))
+            if (finished == m_finishes.cend()
+                || std::none_of(finished->cbegin(), finished->cend(),
+                                [&](const JobEvent &e) { return e.worker == worker; }))
                 keys.append(it.key());
         }
         return keys;
@@ -213,32 +218,32 @@ Result<DrainFigures> measureDrain(System &system, const Place &place, Database *
     clock.start();
     const qint64 startTimeoutMs = 600000; // the first job must start by then
     RemainingPoll poll(run);
-    auto drained = poll.until(u"%1 jobs to complete"_s.arg(jobs), std::numeric_limits<int>::max(),
-                              [&]() -> Result<bool> {
-        if (auto alive = run.workersAlive(); !alive)
-            return alive.error();
-        if (auto read = book.read(run); !read)
-            return read.error();
-        const qint64 asked = systemMicros();
-        auto remaining = poll.ask();
-        if (!remaining)
-            return remaining.error();
-        left = *remaining;
-        if (left == 0) {
-            endMicros = asked; // the snapshot that saw none left was taken after this
-            return true;
-        }
-        if (book.startCount() == 0) {
-            if (clock.elapsed() > startTimeoutMs)
-                return measureError(u"no job started within %1 s"_s.arg(startTimeoutMs / 1000));
+    auto drained = poll.until(
+        u"%1 jobs to complete"_s.arg(jobs), std::numeric_limits<int>::max(), [&]() -> Result<bool> {
+            if (auto alive = run.workersAlive(); !alive)
+                return alive.error();
+            if (auto read = book.read(run); !read)
+                return read.error();
+            const qint64 asked = systemMicros();
+            auto remaining = poll.ask();
+            if (!remaining)
+                return remaining.error();
+            left = *remaining;
+            if (left == 0) {
+                endMicros = asked; // the snapshot that saw none left was taken after this
+                return true;
+            }
+            if (book.startCount() == 0) {
+                if (clock.elapsed() > startTimeoutMs)
+                    return measureError(u"no job started within %1 s"_s.arg(startTimeoutMs / 1000));
+                return false;
+            }
+            if (asked - book.firstStart() >= qint64(budgetS) * 1'000'000) {
+                endMicros = asked; // out of time: the rate is what was done by now
+                return true;
+            }
             return false;
-        }
-        if (asked - book.firstStart() >= qint64(budgetS) * 1'000'000) {
-            endMicros = asked; // out of time: the rate is what was done by now
-            return true;
-        }
-        return false;
-    });
+        });
     if (!drained)
         return drained.error();
     if (auto read = book.read(run); !read)
@@ -397,7 +402,8 @@ Result<FailoverFigures> measureFailover(System &system, const Place &place, cons
 
     // Until every job is done or the wait is over: a system may keep a dead worker's jobs
     // locked far longer, which is then what it shows.
-    const double expectedS = double(jobs) * settings.failoverJobMs / 1000.0 / (2.0 * settings.failoverConcurrency);
+    const double expectedS =
+        double(jobs) * settings.failoverJobMs / 1000.0 / (2.0 * settings.failoverConcurrency);
     const int waitMs = int(expectedS * 2000) + settings.failoverWaitS * 1000;
     qint64 left = -1;
     auto finished = poll.until(u"the jobs to complete"_s, waitMs, [&]() -> Result<bool> {

@@ -27,12 +27,12 @@ struct PeerSettings
     int failoverJobs = 30000;
     int failoverJobMs = 100;
     int failoverConcurrency = 50;
-    int failoverWaitS = 60;   // after the kill, beyond twice the drain's expected time
-    int failoverSettleS = 8;  // the workers run at least this long before the kill
-    int failoverBusyS = 60;   // and then kill once a fifth is done, or after this long
+    int failoverWaitS = 60;  // after the kill, beyond twice the drain's expected time
+    int failoverSettleS = 8; // the workers run at least this long before the kill
+    int failoverBusyS = 60;  // and then kill once a fifth is done, or after this long
     int idleSeconds = 20;
     int sqliteJobs = 50000;
-    QStringList measurements; // drain, latency, failover, ceiling, sqlite
+    QStringList measurements;   // drain, latency, failover, ceiling, sqlite
     QStringList configurations; // durable, fast
     QStringList systems;        // labels to run (all when empty)
     QString chartDirectory;     // where the charts go (peers-CONFIGURATION.svg); none when empty
@@ -61,12 +61,12 @@ struct LatencyFigures
 struct FailoverFigures
 {
     QString victim;
-    int held = 0;            // the killed worker's jobs in flight
-    double takeoverS = -1;   // until the last of them started elsewhere; -1: not all did
-    int stillHeld = 0;       // of those, never started elsewhere within the wait
-    double noticedMs = -1;   // the cluster marked the worker offline (Cohort)
-    qint64 lost = 0;         // neither finished nor still queued at the end
-    qint64 pending = 0;      // still queued or locked at the end
+    int held = 0;          // the killed worker's jobs in flight
+    double takeoverS = -1; // until the last of them started elsewhere; -1: not all did
+    int stillHeld = 0;     // of those, never started elsewhere within the wait
+    double noticedMs = -1; // the cluster marked the worker offline (Cohort)
+    qint64 lost = 0;       // neither finished nor still queued at the end
+    qint64 pending = 0;    // still queued or locked at the end
     qint64 executedTwice = 0;
     qint64 finishedTwice = -1;  // from E events (-1: the system records none)
     qint64 completedTwice = -1; // as the system records it (-1: it does not say)

@@ -90,12 +90,15 @@ public:
         if (m_process.state() != QProcess::NotRunning && !m_process.waitForFinished(timeoutMs)) {
             m_process.kill();
             m_process.waitForFinished(5000);
-            return peerError(u"%1 did not finish within %2 s: %3"_s.arg(m_description).arg(timeoutMs / 1000).arg(output()));
+            return peerError(u"%1 did not finish within %2 s: %3"_s.arg(m_description)
+                                 .arg(timeoutMs / 1000)
+                                 .arg(output()));
         }
         if (m_process.error() == QProcess::FailedToStart)
             return peerError(u"%1 did not start: %2"_s.arg(m_description, m_process.errorString()));
         if (m_process.exitStatus() != QProcess::NormalExit || m_process.exitCode() != 0)
-            return peerError(u"%1 failed (exit code %2): %3"_s.arg(m_description).arg(m_process.exitCode()).arg(output()));
+            return peerError(
+                u"%1 failed (exit code %2): %3"_s.arg(m_description).arg(m_process.exitCode()).arg(output()));
         return {};
     }
 
@@ -160,8 +163,9 @@ public:
 
     Result<void> enqueue(int count, int first, int jobMs) override
     {
-        RunnerProcess enqueue(m_peer, {u"enqueue"_s, u"--db"_s, m_url, u"--count"_s, QString::number(count),
-                                       u"--first"_s, QString::number(first), u"--job-ms"_s, QString::number(jobMs)},
+        RunnerProcess enqueue(m_peer,
+                              {u"enqueue"_s, u"--db"_s, m_url, u"--count"_s, QString::number(count),
+                               u"--first"_s, QString::number(first), u"--job-ms"_s, QString::number(jobMs)},
                               m_scratch.filePath(u"enqueue"_s));
         return enqueue.finish(EnqueueTimeoutMs);
     }
@@ -171,12 +175,13 @@ public:
         QList<QString> started;
         for (int i = 0; i < count; ++i) {
             const QString name = u"worker-%1"_s.arg(m_workers.size() + 1);
-            m_workers.emplace(name, std::make_unique<RunnerProcess>(
-                                        m_peer, QStringList{u"work"_s, u"--db"_s, m_url, u"--log"_s, m_log,
-                                                            u"--worker"_s, name, u"--concurrency"_s,
-                                                            QString::number(concurrency), u"--variant"_s,
-                                                            m_peer.variant()},
-                                        m_scratch.filePath(name)));
+            m_workers.emplace(name,
+                              std::make_unique<RunnerProcess>(
+                                  m_peer,
+                                  QStringList{u"work"_s, u"--db"_s, m_url, u"--log"_s, m_log, u"--worker"_s,
+                                              name, u"--concurrency"_s, QString::number(concurrency),
+                                              u"--variant"_s, m_peer.variant()},
+                                  m_scratch.filePath(name)));
             started.append(name);
         }
         return waitFor(u"the workers to be ready"_s, ReadyTimeoutMs, 5, [&]() -> Result<bool> {
@@ -204,10 +209,11 @@ public:
 
     Result<void> probe(int count, int gapMs, int first, int budgetMs) override
     {
-        RunnerProcess probe(m_peer, {u"probe"_s, u"--db"_s, m_url, u"--log"_s, m_log, u"--count"_s,
-                                     QString::number(count), u"--gap-ms"_s, QString::number(gapMs), u"--first"_s,
-                                     QString::number(first)},
-                           m_scratch.filePath(u"probe"_s));
+        RunnerProcess probe(m_peer,
+                            {u"probe"_s, u"--db"_s, m_url, u"--log"_s, m_log, u"--count"_s,
+                             QString::number(count), u"--gap-ms"_s, QString::number(gapMs), u"--first"_s,
+                             QString::number(first)},
+                            m_scratch.filePath(u"probe"_s));
         QDeadlineTimer budget(budgetMs);
         while (probe.running() || probe.process().state() == QProcess::Starting) {
             if (interrupted())
@@ -251,8 +257,9 @@ public:
         for (auto &[name, worker] : m_workers) {
             if (worker->running() || m_killed.contains(name) || m_stopped)
                 continue;
-            return peerError(u"%1 ended (exit code %2): %3"_s.arg(name).arg(worker->process().exitCode()).arg(
-                worker->output()));
+            return peerError(u"%1 ended (exit code %2): %3"_s.arg(name)
+                                 .arg(worker->process().exitCode())
+                                 .arg(worker->output()));
         }
         return {};
     }
@@ -291,7 +298,8 @@ public:
             }
         }
         if (!late.isEmpty())
-            return peerError(u"%1 did not stop within %2 s of SIGTERM"_s.arg(late.join(u", "_s)).arg(StopTimeoutMs / 1000));
+            return peerError(u"%1 did not stop within %2 s of SIGTERM"_s.arg(late.join(u", "_s))
+                                 .arg(StopTimeoutMs / 1000));
         return {};
     }
 
@@ -332,8 +340,8 @@ Result<QList<std::shared_ptr<PeerSystem>>> PeerSystem::load(const QString &folde
         return peerError(u"%1 is not a JSON object: %2"_s.arg(file.fileName(), parseError.errorString()));
     const QJsonObject manifest = document.object();
     const QJsonObject variants = manifest.value(u"variants"_s).toObject();
-    if (manifest.value(u"name"_s).toString().isEmpty() || variants.isEmpty() ||
-        manifest.value(u"remaining"_s).toObject().isEmpty())
+    if (manifest.value(u"name"_s).toString().isEmpty() || variants.isEmpty()
+        || manifest.value(u"remaining"_s).toObject().isEmpty())
         return peerError(u"%1 needs a name, variants and remaining"_s.arg(file.fileName()));
     QList<std::shared_ptr<PeerSystem>> systems;
     for (auto it = variants.constBegin(); it != variants.constEnd(); ++it) {

@@ -181,8 +181,8 @@ public:
     Result<void> waitIdle()
     {
         const QString sql =
-            u"SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running') AND run_after <= "_s +
-            dialect().nowMillis();
+            u"SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running') AND run_after <= "_s
+            + dialect().nowMillis();
         return waitFor(u"the pool to be idle"_s, IdleTimeoutMs, 20, [&]() -> Result<bool> {
             auto busy = number(sql);
             if (!busy)
@@ -364,8 +364,8 @@ Result<Drain> throughputRun(std::unique_ptr<BenchCluster> bench, int nodeCount, 
             analyzed = result->analyzedAfterSeconds < 0
                            ? u"; autovacuum did not analyze jobs during the drain"_s
                            : u"; autovacuum analyzed jobs %1 s after commit, %2 jobs/s from then"_s.arg(
-                                 formatNumber(result->analyzedAfterSeconds, 1),
-                                 formatNumber(result->rateAfterAnalyze, 0));
+                               formatNumber(result->analyzedAfterSeconds, 1),
+                               formatNumber(result->rateAfterAnalyze, 0));
         }
         progress(u"    submit %1 s, %2 done at the first check; drained %3 s after commit (%4 jobs/s), "
                  "%5 s after the start of submit (%6 jobs/s); %7%8"_s.arg(

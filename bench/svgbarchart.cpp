@@ -40,8 +40,7 @@ QString decadeLabel(int decade)
 
 SvgBarChart::SvgBarChart(QString title)
     : m_title(std::move(title))
-{
-}
+{}
 
 void SvgBarChart::addPanel(Panel panel)
 {
@@ -72,19 +71,24 @@ QString SvgBarChart::render() const
             return PlotLeft + (std::log10(value) - first) / double(last - first) * PlotWidth;
         };
 
-        body += u"<text x=\"10\" y=\"%1\" class=\"panel\">%2</text>\n"_s.arg(y).arg(panel.title.toHtmlEscaped());
+        body +=
+            u"<text x=\"10\" y=\"%1\" class=\"panel\">%2</text>\n"_s.arg(y).arg(panel.title.toHtmlEscaped());
         y += 18;
         if (!panel.note.isEmpty()) {
-            body += u"<text x=\"10\" y=\"%1\" class=\"note\">%2</text>\n"_s.arg(y).arg(panel.note.toHtmlEscaped());
+            body += u"<text x=\"10\" y=\"%1\" class=\"note\">%2</text>\n"_s.arg(y).arg(
+                panel.note.toHtmlEscaped());
             y += 10;
         }
         const int top = y;
         const int bottom = top + int(panel.bars.size()) * RowHeight + 6;
         for (int decade = first; decade <= last; ++decade) {
             const double at = x(std::pow(10.0, decade));
-            body += u"<line x1=\"%1\" y1=\"%2\" x2=\"%1\" y2=\"%3\" class=\"grid\"/>\n"_s.arg(at, 0, 'f', 1).arg(top).arg(bottom);
-            body += u"<text x=\"%1\" y=\"%2\" class=\"axis\">%3</text>\n"_s.arg(at, 0, 'f', 1).arg(bottom + 14).arg(
-                decadeLabel(decade));
+            body += u"<line x1=\"%1\" y1=\"%2\" x2=\"%1\" y2=\"%3\" class=\"grid\"/>\n"_s.arg(at, 0, 'f', 1)
+                        .arg(top)
+                        .arg(bottom);
+            body += u"<text x=\"%1\" y=\"%2\" class=\"axis\">%3</text>\n"_s.arg(at, 0, 'f', 1)
+                        .arg(bottom + 14)
+                        .arg(decadeLabel(decade));
         }
         int row = top + 6;
         for (const Bar &bar : panel.bars) {
@@ -104,7 +108,8 @@ QString SvgBarChart::render() const
                 if (bar.low > 0 && bar.high > bar.low) {
                     const double from = x(bar.low);
                     const double to = x(bar.high);
-                    body += u"<line x1=\"%1\" y1=\"%3\" x2=\"%2\" y2=\"%3\" class=\"whisker\"/>\n"_s.arg(from, 0, 'f', 1)
+                    body += u"<line x1=\"%1\" y1=\"%3\" x2=\"%2\" y2=\"%3\" class=\"whisker\"/>\n"_s
+                                .arg(from, 0, 'f', 1)
                                 .arg(to, 0, 'f', 1)
                                 .arg(middle);
                     end = std::max(end, to);
@@ -120,9 +125,10 @@ QString SvgBarChart::render() const
     if (!anything)
         return {};
     const int height = y - PanelGap + 10;
-    QString svg = u"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%1\" height=\"%2\" viewBox=\"0 0 %1 %2\" "
-                  "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"_s.arg(Width)
-                      .arg(height);
+    QString svg =
+        u"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%1\" height=\"%2\" viewBox=\"0 0 %1 %2\" "
+        "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"_s.arg(Width)
+            .arg(height);
     svg += u"<style>\n"
            ".title{font-size:16px;font-weight:bold;fill:#222}\n"
            ".panel{font-size:14px;font-weight:bold;fill:#222}\n"

@@ -31,16 +31,16 @@ QColor barColor(NodeStatus status)
 
 } // namespace
 
-AgentDistributionView::AgentDistributionView(QWidget *parent) : QWidget(parent)
+AgentDistributionView::AgentDistributionView(QWidget *parent)
+    : QWidget(parent)
 {
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 }
 
 void AgentDistributionView::setBars(QList<Bar> bars)
 {
-    std::sort(bars.begin(), bars.end(), [](const Bar &a, const Bar &b) {
-        return QString::localeAwareCompare(a.name, b.name) < 0;
-    });
+    std::sort(bars.begin(), bars.end(),
+              [](const Bar &a, const Bar &b) { return QString::localeAwareCompare(a.name, b.name) < 0; });
     if (bars == m_bars)
         return;
     m_bars = std::move(bars);
@@ -97,7 +97,8 @@ QRect AgentDistributionView::cellRect(qsizetype i) const
     const int column = int(i / rows());
     const int row = int(i % rows());
     const int columnWidth = (width() - 2 * Margin - (columns() - 1) * 2 * Gap) / columns();
-    return QRect(Margin + column * (columnWidth + 2 * Gap), Margin + row * rowHeight(), columnWidth, rowHeight());
+    return QRect(Margin + column * (columnWidth + 2 * Gap), Margin + row * rowHeight(), columnWidth,
+                 rowHeight());
 }
 
 QRect AgentDistributionView::barRect(const QString &guid) const
@@ -134,7 +135,8 @@ void AgentDistributionView::paintEvent(QPaintEvent *)
         const Bar &bar = m_bars.at(i);
         const QRect cell = cellRect(i);
         painter.setPen(palette().color(QPalette::WindowText));
-        painter.drawText(QRect(cell.left(), cell.top(), names, cell.height()), Qt::AlignLeft | Qt::AlignVCenter,
+        painter.drawText(QRect(cell.left(), cell.top(), names, cell.height()),
+                         Qt::AlignLeft | Qt::AlignVCenter,
                          fontMetrics().elidedText(bar.name, Qt::ElideRight, names));
         // The track, then the bar over it, so an empty node still shows where its bar would be.
         const int trackLeft = cell.left() + names + Gap;

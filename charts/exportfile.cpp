@@ -22,13 +22,15 @@ bool ExportFile::write(const QString &path, const std::function<bool(QIODevice &
 
 bool ExportFile::writePng(const QString &path, const QImage &image, QString *error)
 {
-    return write(path, [&image](QIODevice &device) { return image.save(&device, "PNG"); }, error);
+    return write(
+        path, [&image](QIODevice &device) { return image.save(&device, "PNG"); }, error);
 }
 
 bool ExportFile::writeText(const QString &path, const QString &text, QString *error)
 {
     const QByteArray bytes = text.toUtf8();
-    return write(path, [&bytes](QIODevice &device) { return device.write(bytes) == bytes.size(); }, error);
+    return write(
+        path, [&bytes](QIODevice &device) { return device.write(bytes) == bytes.size(); }, error);
 }
 
 } // namespace Cohort

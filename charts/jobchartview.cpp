@@ -12,8 +12,8 @@
 #include <QLocale>
 #include <QStackedBarSeries>
 #include <QToolTip>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <cmath>
 
@@ -49,15 +49,15 @@ qreal niceCeiling(qreal value)
 } // namespace
 
 JobChartView::JobChartView(JobCountsModel *model, QWidget *parent)
-    : QWidget(parent),
-      m_model(model),
-      m_chart(new QChart),
-      m_view(new QChartView(m_chart, this)),
-      m_series(new QStackedBarSeries(m_chart)),
-      m_categories(new QBarCategoryAxis(m_chart)),
-      m_values(new QValueAxis(m_chart)),
-      m_empty(new QLabel(this)),
-      m_syncTimer(this)
+    : QWidget(parent)
+    , m_model(model)
+    , m_chart(new QChart)
+    , m_view(new QChartView(m_chart, this))
+    , m_series(new QStackedBarSeries(m_chart))
+    , m_categories(new QBarCategoryAxis(m_chart))
+    , m_values(new QValueAxis(m_chart))
+    , m_empty(new QLabel(this))
+    , m_syncTimer(this)
 {
     m_chart->setAnimationOptions(QChart::NoAnimation);
     m_chart->legend()->setVisible(true);
@@ -130,7 +130,8 @@ QList<QBarSet *> JobChartView::barSets() const
 QColor JobChartView::colorOf(int column) const
 {
     if (m_model->grouping() != JobCountsModel::Grouping::ByNodeAndType)
-        return QColor(m_model->columnKeys().value(column) == JobCountsModel::Failed ? FailedColor : SucceededColor);
+        return QColor(m_model->columnKeys().value(column) == JobCountsModel::Failed ? FailedColor
+                                                                                    : SucceededColor);
     return QColor(TypePalette[column % std::size(TypePalette)]);
 }
 
@@ -143,7 +144,8 @@ void JobChartView::sync()
     labels.reserve(m_model->rowCount());
     for (int row = 0; row < m_model->rowCount(); ++row)
         labels << m_model->rowLabel(row);
-    if (m_model->rowKeys() != m_shownRows || m_model->columnKeys() != m_shownColumns || labels != m_shownLabels) {
+    if (m_model->rowKeys() != m_shownRows || m_model->columnKeys() != m_shownColumns
+        || labels != m_shownLabels) {
         rebuild();
     } else {
         // The same bars: only values that changed are replaced. Each replace() lays the
@@ -175,7 +177,8 @@ void JobChartView::sync()
 
 void JobChartView::rebuild()
 {
-    const bool sameSets = m_model->columnKeys() == m_shownColumns && m_series->count() == m_shownColumns.size();
+    const bool sameSets =
+        m_model->columnKeys() == m_shownColumns && m_series->count() == m_shownColumns.size();
     m_shownRows = m_model->rowKeys();
     m_shownColumns = m_model->columnKeys();
     m_shownLabels.clear();

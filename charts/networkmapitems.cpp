@@ -152,9 +152,9 @@ QSizeF NetworkMapNodeItem::itemSize()
 
 bool NetworkMapNodeItem::setNode(const NodeInfo &node)
 {
-    const bool drawn = node.name != m_node.name || node.version != m_node.version ||
-                       node.status != m_node.status || (node.drainingSince > 0) != (m_node.drainingSince > 0)
-                       || m_nameText.isEmpty();
+    const bool drawn = node.name != m_node.name || node.version != m_node.version
+                       || node.status != m_node.status
+                       || (node.drainingSince > 0) != (m_node.drainingSince > 0) || m_nameText.isEmpty();
     const bool toolTipChanged = drawn || node.apiAddress != m_node.apiAddress
                                 || node.lastHeartbeat != m_node.lastHeartbeat
                                 || node.requiredVersion != m_node.requiredVersion;
@@ -304,8 +304,8 @@ NetworkMapActivityItem::NetworkMapActivityItem(QGraphicsItem *parent)
 bool NetworkMapActivityItem::setActivity(const QList<qint64> &counts, int buckets, qreal bucketMinutes,
                                          qreal peakPerMinute)
 {
-    if (counts == m_counts && buckets == m_buckets && bucketMinutes == m_bucketMinutes &&
-        peakPerMinute == m_peakPerMinute)
+    if (counts == m_counts && buckets == m_buckets && bucketMinutes == m_bucketMinutes
+        && peakPerMinute == m_peakPerMinute)
         return false;
     m_counts = counts;
     m_buckets = buckets;
@@ -356,9 +356,11 @@ void NetworkMapActivityItem::rebuild()
     QString tip = tr("%1: %Ln job(s) finished in the last %2 minutes", nullptr, jobs)
                       .arg(m_nodeName, QLocale().toString(minutes));
     if (m_total > 0)
-        tip += u'\n' + tr("Busiest: %1 jobs/min").arg(NetworkMapLegend::formatRate(busiest / m_bucketMinutes));
-    tip += u'\n' +
-           tr("Every node's graph has the same scale: 0 to %1 jobs/min").arg(NetworkMapLegend::formatRate(m_peakPerMinute));
+        tip +=
+            u'\n' + tr("Busiest: %1 jobs/min").arg(NetworkMapLegend::formatRate(busiest / m_bucketMinutes));
+    tip += u'\n'
+           + tr("Every node's graph has the same scale: 0 to %1 jobs/min")
+                 .arg(NetworkMapLegend::formatRate(m_peakPerMinute));
     setToolTip(tip);
     update();
 }

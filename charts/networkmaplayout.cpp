@@ -193,8 +193,8 @@ Candidate evaluateGrid(const Problem &problem, int columns, int rows)
     for (int r = 0; r < rows; ++r) {
         for (int c = 0; c < columns; ++c) {
             const QPointF p((c - (columns - 1) / 2.0) * cellWidth, (r - (rows - 1) / 2.0) * cellHeight);
-            if (std::abs(p.x()) < problem.gridHubClearance.width() &&
-                std::abs(p.y()) < problem.gridHubClearance.height())
+            if (std::abs(p.x()) < problem.gridHubClearance.width()
+                && std::abs(p.y()) < problem.gridHubClearance.height())
                 continue;
             free.append(p);
         }

@@ -127,7 +127,8 @@ NetworkMapLegend::Layout NetworkMapLegend::layout(qreal maxWidth) const
 
 QRectF NetworkMapLegend::panel(const QRect &area, const Layout &layout)
 {
-    return QRectF(QPointF(area.left() + Margin, area.bottom() + 1 - Margin - layout.size.height()), layout.size);
+    return QRectF(QPointF(area.left() + Margin, area.bottom() + 1 - Margin - layout.size.height()),
+                  layout.size);
 }
 
 void NetworkMapLegend::draw(QPainter *painter, const Layout &layout) const
@@ -153,8 +154,9 @@ void NetworkMapLegend::draw(QPainter *painter, const Layout &layout) const
             break;
         case Entry::Kind::Status:
             painter->drawPixmap(QRectF(at.x(), middle - 8, 16, 16),
-                                (entry.value == DrainingStatus ? NodesTableModel::displayIcon(drainingNode())
-                                                               : NodesTableModel::statusIcon(NodeStatus(entry.value)))
+                                (entry.value == DrainingStatus
+                                     ? NodesTableModel::displayIcon(drainingNode())
+                                     : NodesTableModel::statusIcon(NodeStatus(entry.value)))
                                     .pixmap(QSize(16, 16)),
                                 QRectF(0, 0, 16, 16));
             break;

@@ -2,8 +2,8 @@
 
 #include "chartslogging.h"
 #include "networkmapitems.h"
-#include "networkmaplegend.h"
 #include "networkmaplayout.h"
+#include "networkmaplegend.h"
 #include "nodestablemodel.h"
 
 #include <QElapsedTimer>
@@ -38,7 +38,7 @@ constexpr int DenseFrom = 13;   // nodes from which links are drawn thin and fai
 constexpr qreal ContentMargin = 18;
 constexpr qreal MaxZoom = 1.35; // a small cluster is not blown up to poster size
 constexpr int ViewPadding = 8;  // pixels around the map
-constexpr int SyncLines = 16; // up to this many links and spokes are drawn on the GUI thread
+constexpr int SyncLines = 16;   // up to this many links and spokes are drawn on the GUI thread
 // A change of link states alone redraws the picture at most this often by default: drawing
 // it costs a core tens of milliseconds, which a 1 s poll can afford but a burst of refreshes
 // cannot (it would compete with the GUI thread for the processor). A change of where links
@@ -491,8 +491,8 @@ void NetworkMapView::renderLinks()
     const QRect area = viewport()->rect();
     if (area.isEmpty())
         return;
-    if (!d->linkGeometryDirty && d->lastLinkRender.isValid() &&
-        d->lastLinkRender.elapsed() < d->linkStateRedrawMs) {
+    if (!d->linkGeometryDirty && d->lastLinkRender.isValid()
+        && d->lastLinkRender.elapsed() < d->linkStateRedrawMs) {
         if (!d->linkRedrawTimer.isActive())
             d->linkRedrawTimer.start(int(d->linkStateRedrawMs - d->lastLinkRender.elapsed()));
         return;
@@ -563,8 +563,9 @@ void NetworkMapView::fitMap()
     if (area.isEmpty() || d->content.isEmpty())
         return;
     const NetworkMapLegend::Layout legend = d->layoutLegend(area.width());
-    const QRectF available = QRectF(area).adjusted(
-        ViewPadding, ViewPadding, -ViewPadding, -(legend.size.height() + 2 * NetworkMapLegend::Margin - ViewPadding / 2));
+    const QRectF available =
+        QRectF(area).adjusted(ViewPadding, ViewPadding, -ViewPadding,
+                              -(legend.size.height() + 2 * NetworkMapLegend::Margin - ViewPadding / 2));
     if (available.width() <= 1 || available.height() <= 1)
         return;
     const qreal scale =

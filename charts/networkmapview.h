@@ -35,16 +35,16 @@ public:
     // nodes: the cluster's nodes that are not decommissioned (others are ignored);
     // links: the latest probes; activity: jobs per bucket per node (may lack nodes);
     // databaseLabel: what the hub says (the redacted database URL).
-    void setCluster(const QList<NodeInfo> &nodes, const QList<NodeLink> &links, const ActivitySeries &activity,
-                    const QString &databaseLabel);
+    void setCluster(const QList<NodeInfo> &nodes, const QList<NodeLink> &links,
+                    const ActivitySeries &activity, const QString &databaseLabel);
 
     // How often a change of link states alone may redraw the picture of the links (default
     // 1 s); a change of where links run redraws it at once.
     void setLinkStateRedrawInterval(int ms);
     int linkStateRedrawInterval() const;
 
-    QStringList nodeGuids() const;                                     // in layout order
-    NetworkMapNodeItem *nodeItem(const QString &guid) const;           // nullptr if absent
+    QStringList nodeGuids() const;                                          // in layout order
+    NetworkMapNodeItem *nodeItem(const QString &guid) const;                // nullptr if absent
     NetworkMapLinkItem *linkItem(const QString &a, const QString &b) const; // either direction
     QList<NetworkMapLinkItem *> linkItems() const;
     NetworkMapHubItem *hubItem() const;
@@ -53,7 +53,7 @@ public:
     void selectNode(const QString &guid);
 
 Q_SIGNALS:
-    void nodeSelected(const QString &guid); // empty when the selection is cleared
+    void nodeSelected(const QString &guid);  // empty when the selection is cleared
     void nodeActivated(const QString &guid); // double-click
 
 protected:

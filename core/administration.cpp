@@ -1,8 +1,8 @@
 #include "administration.h"
 
 #include "auditlog.h"
-#include "configproperties.h"
 #include "clustersettings.h"
+#include "configproperties.h"
 
 #include <QDateTime>
 
@@ -115,8 +115,9 @@ Result<void> Administration::authorize(QSqlDatabase &db) const
     if (!query)
         return query.error();
     if (!query->next())
-        return makeError(ErrorCode::AccessDenied,
-                         tr("The user %1 no longer exists and may not change the cluster.").arg(m_session.user));
+        return makeError(
+            ErrorCode::AccessDenied,
+            tr("The user %1 no longer exists and may not change the cluster.").arg(m_session.user));
     const QString role = query->value(0).toString();
     query->finish();
     if (roleFromName(role) != Role::Administrator)
@@ -200,8 +201,9 @@ Result<void> Administration::changeAlert(qint64 alertId, AlertChange change)
         if (updated->numRowsAffected() != 1)
             return makeError(ErrorCode::Conflict, tr("Alert %1 changed meanwhile; look again.").arg(alertId));
         updated->finish();
-        return AuditLog::record(db, dialect, m_session.user, clear ? u"alert.clear"_s : u"alert.acknowledge"_s,
-                                QString::number(alertId), alertDetails(*alert));
+        return AuditLog::record(db, dialect, m_session.user,
+                                clear ? u"alert.clear"_s : u"alert.acknowledge"_s, QString::number(alertId),
+                                alertDetails(*alert));
     });
 }
 
@@ -267,11 +269,11 @@ Result<void> Administration::changeSystemSettings(const SystemSettings &settings
 Result<QHash<QString, QString>> Administration::readSettings(QSqlDatabase &db) const
 {
     using Field = SystemSettings::Field;
-    auto query = execQuery(db, SelectSettings,
-                           {systemSettingName(Field::LoadBalancerAddress), systemSettingName(Field::HeartbeatSeconds),
-                            systemSettingName(Field::OfflineAfterSeconds),
-                            systemSettingName(Field::TimeToleranceSeconds)},
-                           tr("reading the system settings"));
+    auto query = execQuery(
+        db, SelectSettings,
+        {systemSettingName(Field::LoadBalancerAddress), systemSettingName(Field::HeartbeatSeconds),
+         systemSettingName(Field::OfflineAfterSeconds), systemSettingName(Field::TimeToleranceSeconds)},
+        tr("reading the system settings"));
     if (!query)
         return query.error();
     QHash<QString, QString> stored;
@@ -303,7 +305,8 @@ Result<void> Administration::storeSettings(QSqlDatabase &db, const QHash<QString
          QString::number(settings.heartbeatSeconds), false},
         {offlineName, stored.value(offlineName, QString::number(Setting::OfflineAfterSeconds.defaultValue)),
          QString::number(settings.offlineAfterSeconds), false},
-        {toleranceName, stored.value(toleranceName, QString::number(Setting::TimeToleranceSeconds.defaultValue)),
+        {toleranceName,
+         stored.value(toleranceName, QString::number(Setting::TimeToleranceSeconds.defaultValue)),
          QString::number(settings.timeToleranceSeconds), false},
     };
     QStringList changes;
@@ -324,7 +327,8 @@ Result<void> Administration::storeSettings(QSqlDatabase &db, const QHash<QString
 }
 
 Result<void> Administration::setPersonalData(const MasterKey &dataKey, const QByteArray &clusterContext,
-                                             const QString &user, const QString &fullName, const QString &email)
+                                             const QString &user, const QString &fullName,
+                                             const QString &email)
 {
     const Dialect &dialect = m_database.dialect();
     return m_database.write([&](QSqlDatabase &db) -> Result<void> {
@@ -344,9 +348,11 @@ Result<void> Administration::setPersonalData(const MasterKey &dataKey, const QBy
             changed << u"email"_s;
         if (changed.isEmpty())
             return {};
-        if (auto stored = Users::setPersonalData(db, dialect, dataKey, clusterContext, user, fullName, email); !stored)
+        if (auto stored = Users::setPersonalData(db, dialect, dataKey, clusterContext, user, fullName, email);
+            !stored)
             return stored;
-        return AuditLog::record(db, dialect, m_session.user, u"user.update"_s, user, u"changed: "_s + changed.join(u", "));
+        return AuditLog::record(db, dialect, m_session.user, u"user.update"_s, user,
+                                u"changed: "_s + changed.join(u", "));
     });
 }
 
@@ -357,7 +363,8 @@ Result<void> Administration::setSecretProperty(const MasterKey &dataKey, const Q
     return m_database.write([&](QSqlDatabase &db) -> Result<void> {
         if (auto allowed = authorize(db); !allowed)
             return allowed;
-        if (auto stored = ConfigProperties::store(db, dialect, dataKey, clusterContext, name, value, m_session.user);
+        if (auto stored =
+                ConfigProperties::store(db, dialect, dataKey, clusterContext, name, value, m_session.user);
             !stored)
             return stored;
         return AuditLog::record(db, dialect, m_session.user, u"config.set"_s, name, QString());
@@ -372,7 +379,8 @@ Result<void> Administration::makeAuditor(const QString &user)
 Result<void> Administration::makeAdministrator(const Users::Prepared &user, const MasterKey &dataKey,
                                                const QByteArray &clusterContext)
 {
-    return changeUser({UserChange::MakeAdministrator, user.user.name, &user, &dataKey, clusterContext, std::nullopt});
+    return changeUser(
+        {UserChange::MakeAdministrator, user.user.name, &user, &dataKey, clusterContext, std::nullopt});
 }
 
 Result<void> Administration::lockUser(const QString &user, std::optional<qint64> minutes)
@@ -396,8 +404,8 @@ Result<void> Administration::changeUser(const UserChangeRequest &request)
     return m_database.write([&](QSqlDatabase &db) -> Result<void> {
         if (auto allowed = authorize(db); !allowed)
             return allowed;
-        auto query = execQuery(db, SelectUserAndAdministrators.arg(dialect.nowMillis(), dialect.forUpdate()), {user},
-                               tr("reading the administrators"));
+        auto query = execQuery(db, SelectUserAndAdministrators.arg(dialect.nowMillis(), dialect.forUpdate()),
+                               {user}, tr("reading the administrators"));
         if (!query)
             return query.error();
         std::optional<Role> role;
@@ -427,10 +435,11 @@ Result<void> Administration::changeUser(const UserChangeRequest &request)
             if (*role == Role::Auditor)
                 return makeError(ErrorCode::Conflict, tr("%1 is already an auditor.").arg(user));
             if (lastAdministrator)
-                return makeError(ErrorCode::Conflict,
-                                 tr("No administrator but %1 is unlocked: making %1 an auditor would leave none. "
-                                    "Add or unlock another administrator first.")
-                                     .arg(user));
+                return makeError(
+                    ErrorCode::Conflict,
+                    tr("No administrator but %1 is unlocked: making %1 an auditor would leave none. "
+                       "Add or unlock another administrator first.")
+                        .arg(user));
             if (auto changed = Users::makeAuditor(db, user); !changed)
                 return changed;
             details = u"administrator → auditor"_s;
@@ -448,10 +457,11 @@ Result<void> Administration::changeUser(const UserChangeRequest &request)
         }
         case UserChange::Lock: {
             if (lastAdministrator)
-                return makeError(ErrorCode::Conflict,
-                                 tr("No administrator but %1 is unlocked: locking %1 would leave none. Add or "
-                                    "unlock another administrator first.")
-                                     .arg(user));
+                return makeError(
+                    ErrorCode::Conflict,
+                    tr("No administrator but %1 is unlocked: locking %1 would leave none. Add or "
+                       "unlock another administrator first.")
+                        .arg(user));
             const qint64 until = request.minutes ? now + *request.minutes * MinuteMs : LockedUntilUnlocked;
             if (auto locked = Users::setLock(db, user, until); !locked)
                 return locked;
@@ -471,7 +481,7 @@ Result<void> Administration::changeUser(const UserChangeRequest &request)
             details = lockedUntil >= LockedUntilUnlocked
                           ? u"was locked until unlocked"_s
                           : u"was locked until %1"_s.arg(
-                                QDateTime::fromMSecsSinceEpoch(lockedUntil, Qt::UTC).toString(Qt::ISODate));
+                              QDateTime::fromMSecsSinceEpoch(lockedUntil, Qt::UTC).toString(Qt::ISODate));
             break;
         }
         }

@@ -52,16 +52,17 @@ public:
     // kept). Validated and audited as saveSystemSettings, but the problem's message starts
     // with the setting's name. A stored value of another field that is not a number is
     // InvalidArgument too: set it as well to repair it.
-    Result<void> changeSystemSettings(const SystemSettings &settings, const QList<SystemSettings::Field> &fields);
+    Result<void> changeSystemSettings(const SystemSettings &settings,
+                                      const QList<SystemSettings::Field> &fields);
     // A user's full name and e-mail address, sealed with dataKey (which must be the
     // cluster's current one: Conflict otherwise). Audited as "user.update" with the names
     // of the fields changed, never their values.
-    Result<void> setPersonalData(const MasterKey &dataKey, const QByteArray &clusterContext, const QString &user,
-                                 const QString &fullName, const QString &email);
+    Result<void> setPersonalData(const MasterKey &dataKey, const QByteArray &clusterContext,
+                                 const QString &user, const QString &fullName, const QString &email);
     // A secret configuration property, sealed with dataKey; audited as "config.set" with
     // its name only.
-    Result<void> setSecretProperty(const MasterKey &dataKey, const QByteArray &clusterContext, const QString &name,
-                                   const QString &value);
+    Result<void> setSecretProperty(const MasterKey &dataKey, const QByteArray &clusterContext,
+                                   const QString &name, const QString &value);
 
     // Users' roles and locks. Refused with Conflict when afterwards no administrator would
     // be left unlocked (the administrators' rows are locked while this is checked), and
@@ -92,7 +93,8 @@ private:
     // The system settings' stored values by name (only those set).
     Result<QHash<QString, QString>> readSettings(QSqlDatabase &db) const;
     // Stores the fields of settings that differ from stored and audits them.
-    Result<void> storeSettings(QSqlDatabase &db, const QHash<QString, QString> &stored, const SystemSettings &settings);
+    Result<void> storeSettings(QSqlDatabase &db, const QHash<QString, QString> &stored,
+                               const SystemSettings &settings);
     enum class UserChange { MakeAuditor, MakeAdministrator, Lock, Unlock };
     struct UserChangeRequest;
     Result<void> changeUser(const UserChangeRequest &request);

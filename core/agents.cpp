@@ -70,7 +70,8 @@ Result<void> Agents::record(QSqlDatabase &db, const Dialect &dialect, const Mast
     // time; a known one keeps it, adds the count and comes back online.
     const QString now = dialect.nowMillis();
     const QString sql =
-        u"INSERT INTO agents (guid, name, manager_guid, last_checkin, state, offline_since, host_name_sealed, "
+        u"INSERT INTO agents (guid, name, manager_guid, last_checkin, state, offline_since, "
+        u"host_name_sealed, "
         "addresses_sealed, version, list_version, checkins, first_checkin) "
         "VALUES (?, '', ?, %1, 'online', NULL, ?, ?, ?, ?, ?, %1) "
         "ON CONFLICT (guid) DO UPDATE SET manager_guid = excluded.manager_guid, "
@@ -82,15 +83,19 @@ Result<void> Agents::record(QSqlDatabase &db, const Dialect &dialect, const Mast
     if (!query.prepare(sql))
         return sqlError(query, tr("preparing to record agent check-ins"));
     for (const AgentCheckin &checkin : checkins) {
-        auto host = SealedData::sealText(dataKey, checkin.hostName,
-                                         SealedData::agentField(clusterContext, checkin.guid, HostNameColumn));
+        auto host = SealedData::sealText(
+            dataKey, checkin.hostName, SealedData::agentField(clusterContext, checkin.guid, HostNameColumn));
         if (!host)
             return host.error();
-        auto addresses = SealedData::sealText(dataKey, checkin.addresses.join(u'\n'),
-                                              SealedData::agentField(clusterContext, checkin.guid, AddressesColumn));
+        auto addresses =
+            SealedData::sealText(dataKey, checkin.addresses.join(u'\n'),
+                                 SealedData::agentField(clusterContext, checkin.guid, AddressesColumn));
         if (!addresses)
             return addresses.error();
-        const QVariantList values = {checkin.guid, managerGuid, *host, *addresses,
+        const QVariantList values = {checkin.guid,
+                                     managerGuid,
+                                     *host,
+                                     *addresses,
                                      checkin.version.isNull() ? u""_s : checkin.version,
                                      checkin.listVersion.isNull() ? u""_s : checkin.listVersion,
                                      checkin.count};
@@ -102,7 +107,8 @@ Result<void> Agents::record(QSqlDatabase &db, const Dialect &dialect, const Mast
     return {};
 }
 
-Result<QList<AgentRecord>> Agents::list(QSqlDatabase &db, const MasterKey *dataKey, const QByteArray &clusterContext)
+Result<QList<AgentRecord>> Agents::list(QSqlDatabase &db, const MasterKey *dataKey,
+                                        const QByteArray &clusterContext)
 {
     auto query = execQuery(db,
                            u"SELECT guid, host_name_sealed, addresses_sealed, version, list_version, "
@@ -125,14 +131,15 @@ Result<QList<AgentRecord>> Agents::list(QSqlDatabase &db, const MasterKey *dataK
         agent.firstCheckinMs = query->value(8).toLongLong();
         agent.checkins = query->value(9).toLongLong();
         if (dataKey) {
-            auto host = SealedData::openText(*dataKey, sealedHost,
-                                             SealedData::agentField(clusterContext, agent.guid, HostNameColumn),
-                                             tr("agent %1's host name").arg(agent.guid));
+            auto host = SealedData::openText(
+                *dataKey, sealedHost, SealedData::agentField(clusterContext, agent.guid, HostNameColumn),
+                tr("agent %1's host name").arg(agent.guid));
             if (!host)
                 return host.error();
-            auto addresses = SealedData::openText(
-                *dataKey, sealedAddresses, SealedData::agentField(clusterContext, agent.guid, AddressesColumn),
-                tr("agent %1's addresses").arg(agent.guid));
+            auto addresses =
+                SealedData::openText(*dataKey, sealedAddresses,
+                                     SealedData::agentField(clusterContext, agent.guid, AddressesColumn),
+                                     tr("agent %1's addresses").arg(agent.guid));
             if (!addresses)
                 return addresses.error();
             agent.hostName = *host;

@@ -20,7 +20,7 @@ namespace Cohort {
 // One agent's check-ins since the last batch: the latest of what it said, and how often.
 struct AgentCheckin
 {
-    QString guid;        // canonical: lower-case 8-4-4-4-12 hex (Agents::canonicalGuid)
+    QString guid; // canonical: lower-case 8-4-4-4-12 hex (Agents::canonicalGuid)
     QString hostName;
     QStringList addresses;
     QString version;     // the agent's software
@@ -31,14 +31,14 @@ struct AgentCheckin
 struct AgentRecord
 {
     QString guid;
-    QString hostName;            // empty when sealed (not opened) or never given
+    QString hostName; // empty when sealed (not opened) or never given
     QStringList addresses;
     bool personalDataSealed = false; // there is some, not opened (no data key)
     QString version;
     QString listVersion;
-    QString managerGuid;         // the node it last checked in with
-    QString state;               // online, offline (the agent-offline-check job flags silent ones)
-    qint64 lastCheckinMs = 0;    // database clock
+    QString managerGuid;      // the node it last checked in with
+    QString state;            // online, offline (the agent-offline-check job flags silent ones)
+    qint64 lastCheckinMs = 0; // database clock
     qint64 firstCheckinMs = 0;
     qint64 checkins = 0;
 
@@ -53,7 +53,7 @@ public:
     // Limits of what an agent may say; check-ins beyond them are refused (400).
     static constexpr int MaxHostNameLength = 253; // a DNS name
     static constexpr int MaxAddresses = 32;
-    static constexpr int MaxAddressLength = 64;   // an IPv6 address with a zone
+    static constexpr int MaxAddressLength = 64; // an IPv6 address with a zone
     static constexpr int MaxVersionLength = 32;
     static constexpr int MaxListVersionLength = 64;
 

@@ -82,11 +82,11 @@ Result<bool> Alerts::raise(QSqlDatabase &db, const Dialect &dialect, const QStri
         return open.error();
     if (open->next() && open->value(0).toInt() > 0)
         return false;
-    auto inserted = execQuery(db, Insert.arg(dialect.nowMillis()),
-                              {kind, severityName(severity),
-                               nodeGuid.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(nodeGuid),
-                               message},
-                              tr("raising a %1 alert").arg(kind));
+    auto inserted = execQuery(
+        db, Insert.arg(dialect.nowMillis()),
+        {kind, severityName(severity),
+         nodeGuid.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(nodeGuid), message},
+        tr("raising a %1 alert").arg(kind));
     if (!inserted)
         return inserted.error();
     return true;

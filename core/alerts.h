@@ -43,8 +43,8 @@ public:
 
     // Raises an alert on db (inside the caller's transaction) unless one of the same kind
     // for the same node is still open (not cleared). Returns whether a new one was raised.
-    static Result<bool> raise(QSqlDatabase &db, const Dialect &dialect, const QString &kind, Severity severity,
-                              const QString &nodeGuid, const QString &message);
+    static Result<bool> raise(QSqlDatabase &db, const Dialect &dialect, const QString &kind,
+                              Severity severity, const QString &nodeGuid, const QString &message);
     // Clears the open alerts of kind for the node, inside the caller's transaction: the
     // condition is over. by names who found it so (a node GUID, "system"). Returns how many.
     static Result<int> resolve(QSqlDatabase &db, const Dialect &dialect, const QString &kind,

@@ -7,11 +7,14 @@ namespace Cohort {
 namespace {
 
 // %1: the database clock.
-const QString InsertEntry = u"INSERT INTO audit_log (at, actor, action, target, details) VALUES (%1, ?, ?, ?, ?)"_s;
-const QString SelectRecent = u"SELECT id, at, actor, action, target, details FROM audit_log ORDER BY id DESC LIMIT ?"_s;
+const QString InsertEntry =
+    u"INSERT INTO audit_log (at, actor, action, target, details) VALUES (%1, ?, ?, ?, ?)"_s;
+const QString SelectRecent =
+    u"SELECT id, at, actor, action, target, details FROM audit_log ORDER BY id DESC LIMIT ?"_s;
 
 // AuditLog::query: %1 is " WHERE " and the conditions joined by " AND ", or empty.
-const QString SelectFiltered = u"SELECT id, at, actor, action, target, details FROM audit_log%1 ORDER BY id DESC LIMIT ?"_s;
+const QString SelectFiltered =
+    u"SELECT id, at, actor, action, target, details FROM audit_log%1 ORDER BY id DESC LIMIT ?"_s;
 const QString ByActor = u"actor = ?"_s;
 // LIKE ignores case for ASCII on SQLite (not on PostgreSQL); the substr comparison makes
 // the prefix exact on both. The LIKE pattern is the escaped prefix followed by '%'.
@@ -41,8 +44,9 @@ Result<void> AuditLog::record(QSqlDatabase &db, const Dialect &dialect, const QS
 {
     // The columns are NOT NULL, and a null QString binds as NULL: none (no details) is empty.
     const auto text = [](const QString &value) { return value.isNull() ? u""_s : value; };
-    auto inserted = execQuery(db, InsertEntry.arg(dialect.nowMillis()), {actor, action, text(target), text(details)},
-                              tr("recording %1 in the audit log").arg(action));
+    auto inserted =
+        execQuery(db, InsertEntry.arg(dialect.nowMillis()), {actor, action, text(target), text(details)},
+                  tr("recording %1 in the audit log").arg(action));
     if (!inserted)
         return inserted.error();
     return {};

@@ -24,12 +24,12 @@ struct AuditEntry
 // What the Audit Log page asks for; empty fields do not filter.
 struct AuditFilter
 {
-    QString actor;      // exact user name
-    QString action;     // prefix: "node." matches "node.decommission"
-    qint64 fromMs = 0;  // at >= fromMs (0: no lower bound)
-    qint64 toMs = 0;    // at < toMs (0: no upper bound)
+    QString actor;     // exact user name
+    QString action;    // prefix: "node." matches "node.decommission"
+    qint64 fromMs = 0; // at >= fromMs (0: no lower bound)
+    qint64 toMs = 0;   // at < toMs (0: no upper bound)
     int limit = 1000;
-    QString target;     // exact target (cohortctl audit --target)
+    QString target; // exact target (cohortctl audit --target)
 };
 
 class AuditLog

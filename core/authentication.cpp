@@ -65,8 +65,9 @@ Error wrongPassword()
 Error locked(const QString &user, qint64 lockedUntil, qint64 now)
 {
     if (lockedUntil >= LockedUntilUnlocked)
-        return makeError(ErrorCode::AccessDenied,
-                         Authentication::tr("The account %1 is locked until an administrator unlocks it.").arg(user));
+        return makeError(
+            ErrorCode::AccessDenied,
+            Authentication::tr("The account %1 is locked until an administrator unlocks it.").arg(user));
     const int minutes = int(qMax<qint64>(1, (lockedUntil - now + 59999) / 60000));
     return makeError(
         ErrorCode::AccessDenied,

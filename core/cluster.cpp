@@ -25,9 +25,11 @@ namespace Cohort {
 namespace {
 
 // %1: the database clock.
-const QString InsertCluster = u"INSERT INTO cluster (id, cluster_id, name, created_at, created_by_version, data_key) "
-                              "VALUES (1, ?, ?, %1, ?, ?)"_s;
-const QString InsertLegacyUser = u"INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, %1)"_s;
+const QString InsertCluster =
+    u"INSERT INTO cluster (id, cluster_id, name, created_at, created_by_version, data_key) "
+    "VALUES (1, ?, ?, %1, ?, ?)"_s;
+const QString InsertLegacyUser =
+    u"INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, %1)"_s;
 const QString SelectCluster = u"SELECT cluster_id, name, created_at, created_by_version, data_key "
                               "FROM cluster WHERE id = 1"_s;
 
@@ -84,8 +86,9 @@ QByteArray ClusterInfo::keyContext() const
 
 Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitRequest &request)
 {
-    for (const QString &problem : {Users::nameProblem(request.adminName), PasswordHash::weakness(request.adminPassword),
-                                   Users::fullNameProblem(request.adminFullName), Users::emailProblem(request.adminEmail)}) {
+    for (const QString &problem :
+         {Users::nameProblem(request.adminName), PasswordHash::weakness(request.adminPassword),
+          Users::fullNameProblem(request.adminFullName), Users::emailProblem(request.adminEmail)}) {
         if (!problem.isEmpty())
             return makeError(ErrorCode::InvalidArgument, problem);
     }
@@ -126,7 +129,8 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
 
     const Dialect &dialect = database.dialect();
     auto migrated = Schema::migrate(
-        database, request.actor, [&](QSqlDatabase &db, const MigrationOutcome &outcome) -> Result<void> {
+        database, request.actor,
+        [&](QSqlDatabase &db, const MigrationOutcome &outcome) -> Result<void> {
             // Checked again under the migration lock: another init may have won the race.
             auto existing = readCluster(db, dialect);
             if (!existing)
@@ -141,7 +145,8 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
             inserted->finish();
             // The program that creates the cluster sets the version it runs.
             if (outcome.toVersion >= 4) {
-                auto recorded = SoftwareVersion::admit(db, dialect, info.createdByVersion, request.actor, request.actor);
+                auto recorded =
+                    SoftwareVersion::admit(db, dialect, info.createdByVersion, request.actor, request.actor);
                 if (!recorded)
                     return recorded.error();
             }
@@ -154,9 +159,10 @@ Result<ClusterInfo> Cluster::initialize(Database &database, const ClusterInitReq
                     return stored;
             } else {
                 // The users table an older program made: no personal data, no keys.
-                auto user = execQuery(db, InsertLegacyUser.arg(dialect.nowMillis()),
-                                      {request.adminName, prepared->passwordHash, roleName(Role::Administrator)},
-                                      tr("creating user %1").arg(request.adminName));
+                auto user =
+                    execQuery(db, InsertLegacyUser.arg(dialect.nowMillis()),
+                              {request.adminName, prepared->passwordHash, roleName(Role::Administrator)},
+                              tr("creating user %1").arg(request.adminName));
                 if (!user)
                     return user.error();
             }
@@ -214,8 +220,9 @@ Result<ClusterInfo> Cluster::create(const DatabaseUrl &url, const ClusterInitReq
         const int error = errno;
         removeStaging();
         if (error == EEXIST)
-            return makeError(ErrorCode::AlreadyExists,
-                             tr("Another process created %1 meanwhile; this init changed nothing.").arg(target));
+            return makeError(
+                ErrorCode::AlreadyExists,
+                tr("Another process created %1 meanwhile; this init changed nothing.").arg(target));
         return makeError(ErrorCode::Io, tr("Cannot move the new database into place at %1: %2.")
                                             .arg(target, QString::fromLocal8Bit(std::strerror(error))));
     }

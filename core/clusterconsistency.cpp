@@ -19,8 +19,8 @@ namespace Cohort {
 
 namespace {
 
-constexpr ConsistencyField AllFields[] = {ConsistencyField::Version,    ConsistencyField::SchemaVersion,
-                                          ConsistencyField::DataKey,    ConsistencyField::TimeZone,
+constexpr ConsistencyField AllFields[] = {ConsistencyField::Version,     ConsistencyField::SchemaVersion,
+                                          ConsistencyField::DataKey,     ConsistencyField::TimeZone,
                                           ConsistencyField::ClockOffset, ConsistencyField::ConfigHash,
                                           ConsistencyField::Certificate};
 static_assert(std::size(AllFields) == ConsistencyFieldCount);
@@ -45,7 +45,8 @@ QString offsetText(qint64 ms)
 
 int NodeConsistency::mismatches() const
 {
-    return int(std::count_if(values.cbegin(), values.cend(), [](const ConsistencyValue &v) { return v.mismatch; }));
+    return int(
+        std::count_if(values.cbegin(), values.cend(), [](const ConsistencyValue &v) { return v.mismatch; }));
 }
 
 int ConsistencyReport::mismatches() const
@@ -62,9 +63,10 @@ QString ConsistencyReport::summary() const
         return ClusterConsistency::tr("No manager node has joined the cluster yet.");
     const int differing = mismatches();
     if (differing == 0) {
-        return ClusterConsistency::tr("All %n node(s) agree: version %1, schema %2, one data key, time zone %3, "
-                                      "clocks within %4 s, one configuration.",
-                                      nullptr, int(nodes.size()))
+        return ClusterConsistency::tr(
+                   "All %n node(s) agree: version %1, schema %2, one data key, time zone %3, "
+                   "clocks within %4 s, one configuration.",
+                   nullptr, int(nodes.size()))
             .arg(reference.softwareVersion.isEmpty() ? ClusterConsistency::tr("(none recorded)")
                                                      : reference.softwareVersion)
             .arg(reference.schemaVersion)
@@ -73,7 +75,8 @@ QString ConsistencyReport::summary() const
     }
     const auto affected = std::count_if(nodes.cbegin(), nodes.cend(),
                                         [](const NodeConsistency &node) { return node.mismatches() > 0; });
-    return ClusterConsistency::tr("%n value(s) differ from the cluster's on %1 of %2 nodes.", nullptr, differing)
+    return ClusterConsistency::tr("%n value(s) differ from the cluster's on %1 of %2 nodes.", nullptr,
+                                  differing)
         .arg(affected)
         .arg(nodes.size());
 }
@@ -85,10 +88,11 @@ QJsonObject ConsistencyReport::toJson() const
         QJsonObject values;
         for (ConsistencyField field : AllFields) {
             const ConsistencyValue &value = node.value(field);
-            values.insert(ClusterConsistency::fieldKey(field),
-                          QJsonObject{{u"value"_s, value.value},
-                                      {u"mismatch"_s, value.mismatch},
-                                      {u"reason"_s, value.mismatch ? QJsonValue(value.reason) : QJsonValue()}});
+            values.insert(
+                ClusterConsistency::fieldKey(field),
+                QJsonObject{{u"value"_s, value.value},
+                            {u"mismatch"_s, value.mismatch},
+                            {u"reason"_s, value.mismatch ? QJsonValue(value.reason) : QJsonValue()}});
         }
         array.append(QJsonObject{{u"guid"_s, node.guid},
                                  {u"name"_s, node.name},
@@ -188,7 +192,8 @@ Result<ConsistencyReport> ClusterConsistency::check(Database &database)
     return evaluate(*nodes, reference);
 }
 
-ConsistencyReport ClusterConsistency::evaluate(const QList<NodeInfo> &nodes, const ClusterReference &reference)
+ConsistencyReport ClusterConsistency::evaluate(const QList<NodeInfo> &nodes,
+                                               const ClusterReference &reference)
 {
     ConsistencyReport report;
     report.reference = reference;
@@ -227,11 +232,12 @@ ConsistencyReport ClusterConsistency::evaluate(const QList<NodeInfo> &nodes, con
         version.value = node.version;
         if (!reference.softwareVersion.isEmpty() && node.version != reference.softwareVersion) {
             const int order = SoftwareVersion::compare(node.version, reference.softwareVersion);
-            differs(version, order < 0 ? tr("Runs version %1; the cluster runs %2. Upgrade it: until then it does no "
-                                            "work.")
-                                             .arg(node.version, reference.softwareVersion)
-                                       : tr("Runs version %1, newer than the cluster's %2.")
-                                             .arg(node.version, reference.softwareVersion));
+            differs(version,
+                    order < 0 ? tr("Runs version %1; the cluster runs %2. Upgrade it: until then it does no "
+                                   "work.")
+                                    .arg(node.version, reference.softwareVersion)
+                              : tr("Runs version %1, newer than the cluster's %2.")
+                                    .arg(node.version, reference.softwareVersion));
         }
 
         ConsistencyValue &schema = valueOf(row, ConsistencyField::SchemaVersion);
@@ -244,12 +250,15 @@ ConsistencyReport ClusterConsistency::evaluate(const QList<NodeInfo> &nodes, con
         ConsistencyValue &key = valueOf(row, ConsistencyField::DataKey);
         key.value = node.keyCheck.isEmpty() ? tr("unknown") : shortened(node.keyCheck);
         if (node.keyCheck.isEmpty())
-            differs(key, tr("It has not said which data key it holds: it has not run since the cluster's schema "
-                            "version 8."));
+            differs(key,
+                    tr("It has not said which data key it holds: it has not run since the cluster's schema "
+                       "version 8."));
         else if (!reference.keyCheck.isEmpty() && node.keyCheck != reference.keyCheck)
-            differs(key, tr("Holds data key %1; the cluster's key is %2. It opens the new key at its next time check, "
-                            "if its local secret unlocks it.")
-                             .arg(shortened(node.keyCheck), shortened(reference.keyCheck)));
+            differs(
+                key,
+                tr("Holds data key %1; the cluster's key is %2. It opens the new key at its next time check, "
+                   "if its local secret unlocks it.")
+                    .arg(shortened(node.keyCheck), shortened(reference.keyCheck)));
 
         ConsistencyValue &zone = valueOf(row, ConsistencyField::TimeZone);
         zone.value = node.tzName.isEmpty() ? tr("unknown") : node.tzName;
@@ -257,9 +266,10 @@ ConsistencyReport ClusterConsistency::evaluate(const QList<NodeInfo> &nodes, con
             differs(zone, tr("It has not reported its time zone."));
         else if (!reference.databaseZone.isEmpty()
                  && !TimeCheck::zonesAgree(node.tzName, reference.databaseZone, reference.nowMs))
-            differs(zone, tr("Keeps local time in %1; the database in %2. Every node must keep the database's zone "
-                             "(Manager Time Out of Sync).")
-                              .arg(node.tzName, reference.databaseZone));
+            differs(zone,
+                    tr("Keeps local time in %1; the database in %2. Every node must keep the database's zone "
+                       "(Manager Time Out of Sync).")
+                        .arg(node.tzName, reference.databaseZone));
 
         ConsistencyValue &clock = valueOf(row, ConsistencyField::ClockOffset);
         clock.value = offsetText(node.clockSkewMs);
@@ -272,29 +282,34 @@ ConsistencyReport ClusterConsistency::evaluate(const QList<NodeInfo> &nodes, con
         ConsistencyValue &config = valueOf(row, ConsistencyField::ConfigHash);
         config.value = node.configHash.isEmpty() ? tr("unknown") : node.configHash;
         if (node.configHash.isEmpty())
-            differs(config, tr("It has not reported its configuration: it has not run since the cluster's schema "
-                               "version 8."));
+            differs(config,
+                    tr("It has not reported its configuration: it has not run since the cluster's schema "
+                       "version 8."));
         else if (configs.size() > 1 && report.configHash.isEmpty())
             differs(config, tr("The nodes run %n different sets of shared settings (timing overrides, grace, "
                                "migration wait, trusted proxies) and no set is the majority; compare their "
                                "configuration files.",
                                nullptr, int(configs.size())));
         else if (!report.configHash.isEmpty() && node.configHash != report.configHash)
-            differs(config, tr("Its shared settings (timing overrides, grace, migration wait, trusted proxies) differ "
-                               "from those of the %n other node(s) that agree; compare its configuration file with "
-                               "theirs.",
-                               nullptr, configs.value(report.configHash)));
+            differs(
+                config,
+                tr("Its shared settings (timing overrides, grace, migration wait, trusted proxies) differ "
+                   "from those of the %n other node(s) that agree; compare its configuration file with "
+                   "theirs.",
+                   nullptr, configs.value(report.configHash)));
 
         ConsistencyValue &certificate = valueOf(row, ConsistencyField::Certificate);
         certificate.value = node.certSha256.isEmpty() ? tr("none") : shortened(node.certSha256);
         if (node.certSha256.isEmpty()) {
-            differs(certificate, tr("No API certificate recorded: peers, agents and the console cannot pin it."));
+            differs(certificate,
+                    tr("No API certificate recorded: peers, agents and the console cannot pin it."));
         } else if (const QStringList sharing = certificates.value(node.certSha256); sharing.size() > 1) {
             QStringList others = sharing;
             others.removeOne(node.name);
-            differs(certificate, tr("Presents the same certificate as %1: a data folder copied from another node? "
-                                    "Delete its key and certificate to have a new pair made.")
-                                     .arg(others.join(u", "_s)));
+            differs(certificate,
+                    tr("Presents the same certificate as %1: a data folder copied from another node? "
+                       "Delete its key and certificate to have a new pair made.")
+                        .arg(others.join(u", "_s)));
         }
         report.nodes.append(row);
     }

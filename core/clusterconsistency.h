@@ -16,14 +16,22 @@
 
 namespace Cohort {
 
-enum class ConsistencyField { Version, SchemaVersion, DataKey, TimeZone, ClockOffset, ConfigHash, Certificate };
+enum class ConsistencyField {
+    Version,
+    SchemaVersion,
+    DataKey,
+    TimeZone,
+    ClockOffset,
+    ConfigHash,
+    Certificate
+};
 inline constexpr int ConsistencyFieldCount = 7;
 
 struct ConsistencyValue
 {
-    QString value;   // as shown (a key or hash shortened; never key material)
+    QString value; // as shown (a key or hash shortened; never key material)
     bool mismatch = false;
-    QString reason;  // why it differs from the cluster's; empty when it does not
+    QString reason; // why it differs from the cluster's; empty when it does not
 
     friend bool operator==(const ConsistencyValue &, const ConsistencyValue &) = default;
 };
@@ -49,7 +57,7 @@ struct ClusterReference
     QString keyCheck;        // cluster.key_check
     QString databaseZone;    // PostgreSQL: its TimeZone; SQLite: the machine's
     qint64 toleranceMs = 30000;
-    qint64 nowMs = 0;        // database time, for comparing zones
+    qint64 nowMs = 0; // database time, for comparing zones
 
     friend bool operator==(const ClusterReference &, const ClusterReference &) = default;
 };

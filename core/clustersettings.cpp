@@ -16,18 +16,20 @@ Result<qint64> parse(const QString &name, const QVariant &stored, qint64 default
     bool ok = false;
     const qint64 value = stored.toString().trimmed().toLongLong(&ok);
     if (!ok || value < minimum || value > maximum) {
-        return makeError(ErrorCode::InvalidArgument,
-                         ClusterSettings::tr("The cluster setting %1 holds \"%2\", not a whole number from %3 to %4.")
-                             .arg(name, stored.toString())
-                             .arg(minimum)
-                             .arg(maximum));
+        return makeError(
+            ErrorCode::InvalidArgument,
+            ClusterSettings::tr("The cluster setting %1 holds \"%2\", not a whole number from %3 to %4.")
+                .arg(name, stored.toString())
+                .arg(minimum)
+                .arg(maximum));
     }
     return value;
 }
 
 Result<QVariant> stored(QSqlDatabase &db, const QString &name)
 {
-    auto query = execQuery(db, Select, {name}, ClusterSettings::tr("reading the cluster setting %1").arg(name));
+    auto query =
+        execQuery(db, Select, {name}, ClusterSettings::tr("reading the cluster setting %1").arg(name));
     if (!query)
         return query.error();
     return query->next() ? query->value(0) : QVariant();
@@ -55,7 +57,8 @@ Result<qint64> ClusterSettings::integer(Database &database, const IntegerSetting
     return value;
 }
 
-Result<qint64> ClusterSettings::periodSeconds(Database &database, const QString &jobType, qint64 defaultSeconds)
+Result<qint64> ClusterSettings::periodSeconds(Database &database, const QString &jobType,
+                                              qint64 defaultSeconds)
 {
     const QString name = u"housekeeping.%1.period_seconds"_s.arg(jobType);
     auto db = database.connection();
@@ -70,13 +73,15 @@ Result<qint64> ClusterSettings::periodSeconds(Database &database, const QString 
 Result<void> ClusterSettings::set(QSqlDatabase &db, const Dialect &dialect, const QString &name,
                                   const QString &value, const QString &actor)
 {
-    const QString sql = dialect.upsert(u"cluster_settings"_s, {u"name"_s}, {u"value"_s, u"updated_at"_s, u"updated_by"_s},
-                                       Dialect::UpsertMode::Replace);
+    const QString sql =
+        dialect.upsert(u"cluster_settings"_s, {u"name"_s}, {u"value"_s, u"updated_at"_s, u"updated_by"_s},
+                       Dialect::UpsertMode::Replace);
     auto now = execQuery(db, u"SELECT "_s + dialect.nowMillis(), {}, tr("reading the database clock"));
     if (!now)
         return now.error();
     const qint64 at = now->next() ? now->value(0).toLongLong() : 0;
-    auto stored = execQuery(db, sql, {name, value, at, actor}, tr("storing the cluster setting %1").arg(name));
+    auto stored =
+        execQuery(db, sql, {name, value, at, actor}, tr("storing the cluster setting %1").arg(name));
     if (!stored)
         return stored.error();
     return {};

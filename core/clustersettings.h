@@ -25,7 +25,8 @@ inline constexpr IntegerSetting RetryBaseMs{u"jobs.retry_base_ms", 1000, 10, 360
 // Per-minute job statistics older than this are rolled up into hours.
 inline constexpr IntegerSetting StatsRollupAfterHours{u"stats.rollup_after_hours", 48, 1, 24 * 365};
 // An agent silent this long is flagged offline.
-inline constexpr IntegerSetting AgentOfflineAfterSeconds{u"agents.offline_after_seconds", 900, 10, 86400 * 30};
+inline constexpr IntegerSetting AgentOfflineAfterSeconds{u"agents.offline_after_seconds", 900, 10,
+                                                         86400 * 30};
 } // namespace Setting
 
 class ClusterSettings
@@ -40,8 +41,8 @@ public:
     // The period of a recurring housekeeping job type ("housekeeping.TYPE.period_seconds").
     static Result<qint64> periodSeconds(Database &database, const QString &jobType, qint64 defaultSeconds);
     // Stores a value inside the caller's transaction.
-    static Result<void> set(QSqlDatabase &db, const Dialect &dialect, const QString &name, const QString &value,
-                            const QString &actor);
+    static Result<void> set(QSqlDatabase &db, const Dialect &dialect, const QString &name,
+                            const QString &value, const QString &actor);
 };
 
 } // namespace Cohort

@@ -11,14 +11,16 @@ namespace {
 // %1: the database clock (twice).
 const QString UpsertProperty =
     u"INSERT INTO config_properties (name, sealed_value, updated_at, updated_by) VALUES (?, ?, %1, ?) "
-    "ON CONFLICT (name) DO UPDATE SET sealed_value = excluded.sealed_value, updated_at = excluded.updated_at, "
+    "ON CONFLICT (name) DO UPDATE SET sealed_value = excluded.sealed_value, updated_at = "
+    "excluded.updated_at, "
     "updated_by = excluded.updated_by"_s;
 // %1: the database clock.
 const QString InsertPropertyIfAbsent =
     u"INSERT INTO config_properties (name, sealed_value, updated_at, updated_by) VALUES (?, ?, %1, ?) "
     "ON CONFLICT (name) DO NOTHING"_s;
 const QString SelectProperty = u"SELECT sealed_value FROM config_properties WHERE name = ?"_s;
-const QString SelectProperties = u"SELECT name, sealed_value, updated_at, updated_by FROM config_properties ORDER BY name"_s;
+const QString SelectProperties =
+    u"SELECT name, sealed_value, updated_at, updated_by FROM config_properties ORDER BY name"_s;
 
 } // namespace
 
@@ -46,7 +48,8 @@ Result<QString> ConfigProperties::generate(QStringView name)
     auto bytes = randomBytes(found->generatedBytes);
     if (!bytes)
         return bytes.error();
-    return QString::fromLatin1(bytes->toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    return QString::fromLatin1(
+        bytes->toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
 namespace {
@@ -57,7 +60,8 @@ Result<QString> sealForStoring(QSqlDatabase &db, const Dialect &dialect, const M
                                const QByteArray &clusterContext, QStringView name, const QString &value)
 {
     if (!ConfigProperties::definition(name))
-        return makeError(ErrorCode::InvalidArgument, ConfigProperties::tr("There is no property \"%1\".").arg(name));
+        return makeError(ErrorCode::InvalidArgument,
+                         ConfigProperties::tr("There is no property \"%1\".").arg(name));
     if (value.isEmpty())
         return makeError(ErrorCode::InvalidArgument,
                          ConfigProperties::tr("The property \"%1\" cannot be empty.").arg(name));
@@ -82,15 +86,15 @@ Result<void> ConfigProperties::store(QSqlDatabase &db, const Dialect &dialect, c
     return {};
 }
 
-Result<bool> ConfigProperties::storeIfAbsent(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
-                                             const QByteArray &clusterContext, QStringView name, const QString &value,
-                                             const QString &actor)
+Result<bool> ConfigProperties::storeIfAbsent(QSqlDatabase &db, const Dialect &dialect,
+                                             const MasterKey &dataKey, const QByteArray &clusterContext,
+                                             QStringView name, const QString &value, const QString &actor)
 {
     auto sealed = sealForStoring(db, dialect, dataKey, clusterContext, name, value);
     if (!sealed)
         return sealed.error();
-    auto stored = execQuery(db, InsertPropertyIfAbsent.arg(dialect.nowMillis()), {name.toString(), *sealed, actor},
-                            tr("storing the property %1").arg(name));
+    auto stored = execQuery(db, InsertPropertyIfAbsent.arg(dialect.nowMillis()),
+                            {name.toString(), *sealed, actor}, tr("storing the property %1").arg(name));
     if (!stored)
         return stored.error();
     return stored->numRowsAffected() == 1;

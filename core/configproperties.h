@@ -56,8 +56,8 @@ public:
     // How a node gives a cluster made before the property existed its value, without
     // overwriting one another node stored meanwhile.
     static Result<bool> storeIfAbsent(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
-                                      const QByteArray &clusterContext, QStringView name, const QString &value,
-                                      const QString &actor);
+                                      const QByteArray &clusterContext, QStringView name,
+                                      const QString &value, const QString &actor);
 
     // The value in clear, or nullopt when it was never set.
     static Result<std::optional<QString>> read(QSqlDatabase &db, const MasterKey &dataKey,

@@ -36,7 +36,8 @@ QString openSslError()
 
 Error cryptoError(const char *what)
 {
-    return makeError(ErrorCode::Crypto, Text::tr("OpenSSL failed in %1: %2").arg(QString::fromLatin1(what), openSslError()));
+    return makeError(ErrorCode::Crypto,
+                     Text::tr("OpenSSL failed in %1: %2").arg(QString::fromLatin1(what), openSslError()));
 }
 
 struct CipherContextDeleter
@@ -87,8 +88,8 @@ bool isReasonable(const ScryptParameters &parameters)
     constexpr quint64 MaxWork = 1ull << 22;
     const bool powerOfTwo = parameters.n >= 2 && (parameters.n & (parameters.n - 1)) == 0;
     return powerOfTwo && parameters.n <= (1u << 20) && parameters.r >= 1 && parameters.r <= 32
-        && parameters.p >= 1 && parameters.p <= 16 && 128 * parameters.n * parameters.r <= MaxMemoryBytes
-        && parameters.n * parameters.r * parameters.p <= MaxWork;
+           && parameters.p >= 1 && parameters.p <= 16 && 128 * parameters.n * parameters.r <= MaxMemoryBytes
+           && parameters.n * parameters.r * parameters.p <= MaxWork;
 }
 
 std::optional<ScryptParameters> parseScryptParameters(const QString &n, const QString &r, const QString &p)
@@ -113,8 +114,8 @@ Result<QByteArray> scrypt(const QByteArray &secret, const QByteArray &salt,
     return key;
 }
 
-Result<QByteArray> aesGcmEncrypt(const QByteArray &key, const QByteArray &nonce,
-                                 const QByteArray &plaintext, const QByteArray &aad)
+Result<QByteArray> aesGcmEncrypt(const QByteArray &key, const QByteArray &nonce, const QByteArray &plaintext,
+                                 const QByteArray &aad)
 {
     Q_ASSERT(key.size() == 32 && nonce.size() == GcmNonceBytes);
     CipherContext context(EVP_CIPHER_CTX_new());
@@ -126,7 +127,8 @@ Result<QByteArray> aesGcmEncrypt(const QByteArray &key, const QByteArray &nonce,
         || EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_IVLEN, GcmNonceBytes, nullptr) != 1
         || EVP_EncryptInit_ex(context.get(), nullptr, nullptr, bytes(key), bytes(nonce)) != 1)
         return cryptoError("AES-256-GCM init");
-    if (!aad.isEmpty() && EVP_EncryptUpdate(context.get(), nullptr, &length, bytes(aad), int(aad.size())) != 1)
+    if (!aad.isEmpty()
+        && EVP_EncryptUpdate(context.get(), nullptr, &length, bytes(aad), int(aad.size())) != 1)
         return cryptoError("AES-256-GCM aad");
     int written = 0;
     if (EVP_EncryptUpdate(context.get(), bytes(out), &length, bytes(plaintext), int(plaintext.size())) != 1)
@@ -141,8 +143,8 @@ Result<QByteArray> aesGcmEncrypt(const QByteArray &key, const QByteArray &nonce,
     return out;
 }
 
-Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce,
-                                 const QByteArray &sealed, const QByteArray &aad)
+Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce, const QByteArray &sealed,
+                                 const QByteArray &aad)
 {
     Q_ASSERT(key.size() == 32);
     if (nonce.size() != GcmNonceBytes || sealed.size() < GcmTagBytes)
@@ -158,7 +160,8 @@ Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce,
         || EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_IVLEN, GcmNonceBytes, nullptr) != 1
         || EVP_DecryptInit_ex(context.get(), nullptr, nullptr, bytes(key), bytes(nonce)) != 1)
         return cryptoError("AES-256-GCM init");
-    if (!aad.isEmpty() && EVP_DecryptUpdate(context.get(), nullptr, &length, bytes(aad), int(aad.size())) != 1)
+    if (!aad.isEmpty()
+        && EVP_DecryptUpdate(context.get(), nullptr, &length, bytes(aad), int(aad.size())) != 1)
         return cryptoError("AES-256-GCM aad");
     if (EVP_DecryptUpdate(context.get(), bytes(out), &length, bytes(sealed), int(cipherBytes)) != 1)
         return cryptoError("AES-256-GCM decrypt");
@@ -195,11 +198,11 @@ Result<QByteArray> rawKey(EVP_PKEY *key, bool isPrivate)
 Result<Pkey> x25519Key(const QByteArray &raw, bool isPrivate)
 {
     if (raw.size() != X25519KeyBytes)
-        return makeError(ErrorCode::InvalidArgument, Text::tr("An X25519 key has %1 bytes, not %2.")
-                                                         .arg(X25519KeyBytes)
-                                                         .arg(raw.size()));
-    Pkey key(isPrivate ? EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, bytes(raw), size_t(raw.size()))
-                       : EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, bytes(raw), size_t(raw.size())));
+        return makeError(ErrorCode::InvalidArgument,
+                         Text::tr("An X25519 key has %1 bytes, not %2.").arg(X25519KeyBytes).arg(raw.size()));
+    Pkey key(isPrivate
+                 ? EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, bytes(raw), size_t(raw.size()))
+                 : EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, bytes(raw), size_t(raw.size())));
     if (!key)
         return cryptoError("X25519 key");
     return key;
@@ -211,7 +214,8 @@ Result<X25519Pair> x25519Generate()
 {
     PkeyContext context(EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr));
     EVP_PKEY *generated = nullptr;
-    if (!context || EVP_PKEY_keygen_init(context.get()) != 1 || EVP_PKEY_keygen(context.get(), &generated) != 1)
+    if (!context || EVP_PKEY_keygen_init(context.get()) != 1
+        || EVP_PKEY_keygen(context.get(), &generated) != 1)
         return cryptoError("X25519 keygen");
     Pkey key(generated);
     auto privateKey = rawKey(key.get(), true);
@@ -243,13 +247,15 @@ Result<QByteArray> x25519Agree(const QByteArray &privateKey, const QByteArray &p
     QByteArray shared(X25519KeyBytes, Qt::Uninitialized);
     size_t length = size_t(shared.size());
     // Fails for a low-order peer key (an all-zero shared secret).
-    if (!context || EVP_PKEY_derive_init(context.get()) != 1 || EVP_PKEY_derive_set_peer(context.get(), peer->get()) != 1
+    if (!context || EVP_PKEY_derive_init(context.get()) != 1
+        || EVP_PKEY_derive_set_peer(context.get(), peer->get()) != 1
         || EVP_PKEY_derive(context.get(), bytes(shared), &length) != 1 || length != size_t(X25519KeyBytes))
         return cryptoError("X25519 derive");
     return shared;
 }
 
-Result<QByteArray> hkdfSha256(const QByteArray &secret, const QByteArray &salt, const QByteArray &info, int length)
+Result<QByteArray> hkdfSha256(const QByteArray &secret, const QByteArray &salt, const QByteArray &info,
+                              int length)
 {
     PkeyContext context(EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr));
     QByteArray out(length, Qt::Uninitialized);
@@ -307,7 +313,8 @@ Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret,
              QString::fromLatin1(base64(*wrapped)));
 }
 
-Result<QByteArray> unwrapWithSecret(const QString &wrapped, const QByteArray &secret, const QByteArray &context)
+Result<QByteArray> unwrapWithSecret(const QString &wrapped, const QByteArray &secret,
+                                    const QByteArray &context)
 {
     const QStringList parts = wrapped.split(u'$');
     if (parts.size() != 8 || parts[0] != QLatin1StringView(WrapFormat) || parts[1] != u"scrypt"_s)

@@ -27,11 +27,11 @@ Result<QByteArray> scrypt(const QByteArray &secret, const QByteArray &salt,
                           const ScryptParameters &parameters, int length);
 
 // AES-256-GCM. The output is ciphertext followed by the 16-byte tag.
-Result<QByteArray> aesGcmEncrypt(const QByteArray &key, const QByteArray &nonce,
-                                 const QByteArray &plaintext, const QByteArray &aad);
+Result<QByteArray> aesGcmEncrypt(const QByteArray &key, const QByteArray &nonce, const QByteArray &plaintext,
+                                 const QByteArray &aad);
 // Fails (ErrorCode::AccessDenied) when the tag does not match: wrong key or tampering.
-Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce,
-                                 const QByteArray &sealed, const QByteArray &aad);
+Result<QByteArray> aesGcmDecrypt(const QByteArray &key, const QByteArray &nonce, const QByteArray &sealed,
+                                 const QByteArray &aad);
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
 
@@ -48,7 +48,8 @@ Result<QByteArray> x25519PublicOf(const QByteArray &privateKey);
 Result<QByteArray> x25519Agree(const QByteArray &privateKey, const QByteArray &peerPublicKey);
 
 // HKDF-SHA256 (RFC 5869).
-Result<QByteArray> hkdfSha256(const QByteArray &secret, const QByteArray &salt, const QByteArray &info, int length);
+Result<QByteArray> hkdfSha256(const QByteArray &secret, const QByteArray &salt, const QByteArray &info,
+                              int length);
 
 constexpr int X25519KeyBytes = 32;
 
@@ -62,7 +63,8 @@ std::optional<QByteArray> fromBase64(const QString &text);
 // string is malformed.
 Result<QString> wrapWithSecret(const QByteArray &data, const QByteArray &secret, const QByteArray &context,
                                const ScryptParameters &parameters = {});
-Result<QByteArray> unwrapWithSecret(const QString &wrapped, const QByteArray &secret, const QByteArray &context);
+Result<QByteArray> unwrapWithSecret(const QString &wrapped, const QByteArray &secret,
+                                    const QByteArray &context);
 
 constexpr int GcmNonceBytes = 12;
 constexpr int GcmTagBytes = 16;

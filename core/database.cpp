@@ -4,8 +4,8 @@
 #include "sqlerror.h"
 
 #include <QDir>
-#include <QHash>
 #include <QFileInfo>
+#include <QHash>
 #include <QSqlError>
 #include <QThread>
 #include <QThreadStorage>
@@ -27,11 +27,8 @@ constexpr int PostgresConnectTimeoutSeconds = 5;
 // Probes after 5 s of quiet, every 2 s, 3 unanswered end it; data unacknowledged for 10 s
 // ends it too (tcp_user_timeout, in ms).
 const std::pair<QString, QString> PostgresKeepalives[] = {
-    {u"keepalives"_s, u"1"_s},
-    {u"keepalives_idle"_s, u"5"_s},
-    {u"keepalives_interval"_s, u"2"_s},
-    {u"keepalives_count"_s, u"3"_s},
-    {u"tcp_user_timeout"_s, u"10000"_s},
+    {u"keepalives"_s, u"1"_s},       {u"keepalives_idle"_s, u"5"_s},      {u"keepalives_interval"_s, u"2"_s},
+    {u"keepalives_count"_s, u"3"_s}, {u"tcp_user_timeout"_s, u"10000"_s},
 };
 
 // The connections this thread opened; removed when the thread ends, since Qt Sql
@@ -60,8 +57,7 @@ Database::Database(DatabaseUrl url, SqliteFile sqliteFile)
     , m_dialect(Dialect::create(m_url.backend()))
     , m_sqliteFile(sqliteFile)
     , m_id(nextDatabaseId++)
-{
-}
+{}
 
 Database::~Database()
 {
@@ -98,21 +94,24 @@ Result<QSqlDatabase> Database::openConnection(const QString &name)
 {
     const QString driver = m_dialect->driverName();
     if (!QSqlDatabase::isDriverAvailable(driver)) {
-        return makeError(ErrorCode::Unavailable,
-                         m_url.backend() == Backend::Postgres
-                             ? tr("Qt's PostgreSQL driver (QPSQL) is not installed; install libqt6sql6-psql.")
-                             : tr("Qt's SQLite driver (QSQLITE) is not installed; install libqt6sql6-sqlite."));
+        return makeError(
+            ErrorCode::Unavailable,
+            m_url.backend() == Backend::Postgres
+                ? tr("Qt's PostgreSQL driver (QPSQL) is not installed; install libqt6sql6-psql.")
+                : tr("Qt's SQLite driver (QSQLITE) is not installed; install libqt6sql6-sqlite."));
     }
 
     if (m_url.backend() == Backend::Sqlite) {
         const QFileInfo file(m_url.path());
         if (!file.dir().exists())
-            return makeError(ErrorCode::NotFound,
-                             tr("The folder %1 of the SQLite database does not exist.").arg(file.absolutePath()));
+            return makeError(
+                ErrorCode::NotFound,
+                tr("The folder %1 of the SQLite database does not exist.").arg(file.absolutePath()));
         if (m_sqliteFile == SqliteFile::MustExist && !file.exists())
-            return makeError(ErrorCode::NotFound,
-                             tr("The SQLite database %1 does not exist; create a cluster with \"cohortctl init\".")
-                                 .arg(m_url.path()));
+            return makeError(
+                ErrorCode::NotFound,
+                tr("The SQLite database %1 does not exist; create a cluster with \"cohortctl init\".")
+                    .arg(m_url.path()));
     }
 
     QSqlDatabase db = QSqlDatabase::addDatabase(driver, name);
@@ -221,7 +220,8 @@ void Database::resetConnection()
 
 quint64 Database::connectionSerial() const
 {
-    return threadConnections.hasLocalData() ? threadConnections.localData().serials.value(connectionName()) : 0;
+    return threadConnections.hasLocalData() ? threadConnections.localData().serials.value(connectionName())
+                                            : 0;
 }
 
 Result<QSqlQuery> Database::exec(const QString &sql, const QVariantList &values, const QString &doing)

@@ -34,7 +34,7 @@ public:
     Database &operator=(const Database &) = delete;
 
     static Result<std::unique_ptr<Database>> fromUrl(const QString &url,
-                                                      SqliteFile sqliteFile = SqliteFile::MustExist);
+                                                     SqliteFile sqliteFile = SqliteFile::MustExist);
 
     const DatabaseUrl &url() const { return m_url; }
     const Dialect &dialect() const { return *m_dialect; }
@@ -50,8 +50,7 @@ public:
 
     // Prepares sql, binds values in order and runs it on the calling thread's connection.
     // A lost connection is reset so the next call reconnects.
-    Result<QSqlQuery> exec(const QString &sql, const QVariantList &values = {},
-                           const QString &doing = {});
+    Result<QSqlQuery> exec(const QString &sql, const QVariantList &values = {}, const QString &doing = {});
 
     // sql prepared once on the calling thread's connection and kept prepared until that
     // connection is reset or the thread ends: for statements run often, whose prepare and

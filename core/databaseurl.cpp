@@ -46,11 +46,13 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
         if (path.startsWith(u"//"_s)) // sqlite:///abs/path
             path = path.mid(2);
         if (path.isEmpty())
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("The SQLite URL \"%1\" names no file; write sqlite:/path/to/cohort.db.").arg(text));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("The SQLite URL \"%1\" names no file; write sqlite:/path/to/cohort.db.").arg(text));
         if (path == u":memory:"_s || path.startsWith(u"file::memory:"_s))
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("An in-memory SQLite database cannot be shared by nodes and threads; give a file path."));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("An in-memory SQLite database cannot be shared by nodes and threads; give a file path."));
         if (path.contains(u'?'))
             return makeError(ErrorCode::InvalidArgument,
                              tr("The SQLite URL \"%1\" has options; Cohort sets them itself.").arg(text));
@@ -81,13 +83,15 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
                     const QUrl one(u"postgresql://"_s + entry, QUrl::StrictMode);
                     if (entry.isEmpty() || !one.isValid() || one.host().isEmpty() || one.port() == 0
                         || !one.path().isEmpty() || one.hasQuery() || !one.userInfo().isEmpty())
-                        return makeError(ErrorCode::InvalidArgument,
-                                         tr("The PostgreSQL URL's server list has an invalid entry \"%1\"; write "
-                                            "host:port,host:port.")
-                                             .arg(entry));
+                        return makeError(
+                            ErrorCode::InvalidArgument,
+                            tr("The PostgreSQL URL's server list has an invalid entry \"%1\"; write "
+                               "host:port,host:port.")
+                                .arg(entry));
                     servers.append({one.host(QUrl::FullyDecoded), one.port(5432)});
                 }
-                single = text.left(from) + authority.left(at + 1) + hostList.section(u',', 0, 0) + text.mid(to);
+                single =
+                    text.left(from) + authority.left(at + 1) + hostList.section(u',', 0, 0) + text.mid(to);
             }
         }
     }
@@ -97,7 +101,9 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
     if (scheme != u"postgresql"_s && scheme != u"postgres"_s) {
         if (!text.contains(u':'))
             return makeError(ErrorCode::InvalidArgument,
-                             tr("\"%1\" is not a database URL; write sqlite:PATH or postgresql://user:password@host:port/database.").arg(text));
+                             tr("\"%1\" is not a database URL; write sqlite:PATH or "
+                                "postgresql://user:password@host:port/database.")
+                                 .arg(text));
         return makeError(ErrorCode::InvalidArgument,
                          tr("Unsupported database URL scheme \"%1\"; use sqlite: or postgresql://.")
                              .arg(text.section(u':', 0, 0)));
@@ -108,13 +114,16 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
                          tr("Malformed PostgreSQL URL: check the port (1 to 65535) and percent-encode "
                             "special characters in the user name and password (%40 for @, %25 for %)."));
     if (parsed.host().isEmpty())
-        return makeError(ErrorCode::InvalidArgument,
-                         tr("The PostgreSQL URL names no host; write postgresql://user:password@host:port/database."));
+        return makeError(
+            ErrorCode::InvalidArgument,
+            tr("The PostgreSQL URL names no host; write postgresql://user:password@host:port/database."));
     if (parsed.port() == 0)
-        return makeError(ErrorCode::InvalidArgument, tr("The PostgreSQL URL has port 0; give a port from 1 to 65535."));
-    if (parsed.userName().isEmpty())
         return makeError(ErrorCode::InvalidArgument,
-                         tr("The PostgreSQL URL names no user; write postgresql://user:password@host:port/database."));
+                         tr("The PostgreSQL URL has port 0; give a port from 1 to 65535."));
+    if (parsed.userName().isEmpty())
+        return makeError(
+            ErrorCode::InvalidArgument,
+            tr("The PostgreSQL URL names no user; write postgresql://user:password@host:port/database."));
     QString database = parsed.path(QUrl::FullyDecoded);
     if (database.startsWith(u'/'))
         database = database.mid(1);
@@ -141,14 +150,16 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString &input)
             return makeError(ErrorCode::InvalidArgument,
                              tr("The value of %1 may only hold letters, digits and . _ / : @ + -.").arg(key));
         if (!allowed->isEmpty() && !allowed->contains(value))
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("Invalid value \"%1\" for %2; use one of: %3.").arg(value, key, allowed->join(u", "_s)));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("Invalid value \"%1\" for %2; use one of: %3.").arg(value, key, allowed->join(u", "_s)));
         if (key == u"connect_timeout"_s) {
             bool isNumber = false;
             const int seconds = value.toInt(&isNumber);
             if (!isNumber || seconds < 1)
-                return makeError(ErrorCode::InvalidArgument,
-                                 tr("connect_timeout must be a whole number of seconds above 0, not \"%1\".").arg(value));
+                return makeError(
+                    ErrorCode::InvalidArgument,
+                    tr("connect_timeout must be a whole number of seconds above 0, not \"%1\".").arg(value));
         }
         url.m_options.insert(key, value);
     }

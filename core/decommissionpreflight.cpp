@@ -22,7 +22,8 @@ const QString SelectOpenAlerts = uR"(
 
 QJsonValue isoTime(qint64 ms)
 {
-    return ms > 0 ? QJsonValue(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs)) : QJsonValue();
+    return ms > 0 ? QJsonValue(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs))
+                  : QJsonValue();
 }
 
 } // namespace
@@ -32,14 +33,16 @@ QStringList DecommissionPlan::describe() const
     QStringList lines;
     if (!blocker.isEmpty())
         lines << blocker;
-    lines << DecommissionPreflight::tr("%n agent(s) last checked in through %1; at their next check-in they get "
-                                       "manager list %2 (now %3), without it.",
-                                       nullptr, int(agents.size()))
+    lines << DecommissionPreflight::tr(
+                 "%n agent(s) last checked in through %1; at their next check-in they get "
+                 "manager list %2 (now %3), without it.",
+                 nullptr, int(agents.size()))
                  .arg(nodeName, nextListVersion, currentListVersion);
-    lines << DecommissionPreflight::tr("%n local job run(s) are recorded for it; %1 still running will end.", nullptr,
-                                       localRuns)
+    lines << DecommissionPreflight::tr("%n local job run(s) are recorded for it; %1 still running will end.",
+                                       nullptr, localRuns)
                  .arg(runningLocalRuns);
-    lines << DecommissionPreflight::tr("%n open alert(s) about it will be cleared.", nullptr, int(alerts.size()));
+    lines << DecommissionPreflight::tr("%n open alert(s) about it will be cleared.", nullptr,
+                                       int(alerts.size()));
     return lines;
 }
 
@@ -54,7 +57,8 @@ QJsonObject DecommissionPlan::toJson() const
     }
     QJsonArray alertArray;
     for (const PreflightAlert &alert : alerts)
-        alertArray.append(QJsonObject{{u"id"_s, alert.id}, {u"kind"_s, alert.kind}, {u"message"_s, alert.message}});
+        alertArray.append(
+            QJsonObject{{u"id"_s, alert.id}, {u"kind"_s, alert.kind}, {u"message"_s, alert.message}});
     return {{u"node_guid"_s, nodeGuid},
             {u"node_name"_s, nodeName},
             {u"state"_s, nodeState},
@@ -82,8 +86,8 @@ Result<DecommissionPlan> DecommissionPreflight::check(Database &database, const 
     return plan;
 }
 
-Result<DecommissionPlan> DecommissionPreflight::gather(QSqlDatabase &db, const QString &guid, const QString &name,
-                                                       const QString &state)
+Result<DecommissionPlan> DecommissionPreflight::gather(QSqlDatabase &db, const QString &guid,
+                                                       const QString &name, const QString &state)
 {
     DecommissionPlan plan;
     plan.nodeGuid = guid;
@@ -92,16 +96,17 @@ Result<DecommissionPlan> DecommissionPreflight::gather(QSqlDatabase &db, const Q
     if (state == u"decommissioned"_s)
         plan.blocker = tr("Node %1 (%2) is already decommissioned.").arg(name, guid);
     else if (state != u"offline"_s)
-        plan.blocker = tr("Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, or wait "
-                          "until its peers mark it Offline.")
-                           .arg(name, guid);
+        plan.blocker =
+            tr("Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, or wait "
+               "until its peers mark it Offline.")
+                .arg(name, guid);
 
     auto agents = execQuery(db, SelectAgents, {guid}, tr("reading the agents of node %1").arg(name));
     if (!agents)
         return agents.error();
     while (agents->next()) {
-        plan.agents.append({agents->value(0).toString(), agents->value(1).toLongLong(), agents->value(2).toString(),
-                            agents->value(3).toString()});
+        plan.agents.append({agents->value(0).toString(), agents->value(1).toLongLong(),
+                            agents->value(2).toString(), agents->value(3).toString()});
     }
     agents->finish();
 
@@ -118,7 +123,8 @@ Result<DecommissionPlan> DecommissionPreflight::gather(QSqlDatabase &db, const Q
     if (!alerts)
         return alerts.error();
     while (alerts->next())
-        plan.alerts.append({alerts->value(0).toLongLong(), alerts->value(1).toString(), alerts->value(2).toString()});
+        plan.alerts.append(
+            {alerts->value(0).toLongLong(), alerts->value(1).toString(), alerts->value(2).toString()});
     alerts->finish();
 
     auto now = ManagerList::read(db);

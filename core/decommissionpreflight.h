@@ -45,7 +45,7 @@ struct DecommissionPlan
     int localRuns = 0;          // local job runs recorded for the node
     int runningLocalRuns = 0;   // of those, still running (they end)
     QList<PreflightAlert> alerts;
-    QString blocker;            // non-empty: it cannot be decommissioned now, and why
+    QString blocker; // non-empty: it cannot be decommissioned now, and why
 
     bool allowed() const { return blocker.isEmpty(); }
     // One line per change, for people.

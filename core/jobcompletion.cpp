@@ -32,8 +32,8 @@ const QString CompletePoolJobs = uR"(
      WHERE jobs.id = outcome.id AND jobs.claim_epoch = outcome.epoch
        AND jobs.claimed_by = ? AND jobs.state = 'running'%3
     RETURNING jobs.id, jobs.state, jobs.finished_at%4)"_s;
-const QStringList CompleteColumns = {u"id bigint"_s, u"epoch bigint"_s, u"state text"_s, u"error text"_s,
-                                     u"delay_ms bigint"_s, u"duration_ms bigint"_s};
+const QStringList CompleteColumns = {u"id bigint"_s,  u"epoch bigint"_s,    u"state text"_s,
+                                     u"error text"_s, u"delay_ms bigint"_s, u"duration_ms bigint"_s};
 
 // PostgreSQL, pool jobs only: the whole completion as one statement, so one round trip in
 // its own transaction instead of five (begin, node row, update, statistics, commit).
@@ -108,7 +108,9 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
         poolRows.append(QJsonObject{
             {u"id"_s, outcome.job.id},
             {u"epoch"_s, outcome.job.epoch},
-            {u"state"_s, outcome.succeeded ? u"succeeded"_s : retry ? u"queued"_s : u"failed"_s},
+            {u"state"_s, outcome.succeeded ? u"succeeded"_s
+                         : retry           ? u"queued"_s
+                                           : u"failed"_s},
             {u"error"_s, outcome.succeeded ? QJsonValue() : QJsonValue(storableError(outcome.error))},
             {u"delay_ms"_s, retry ? retryDelayMs(outcome.job.attempts, retryBaseMs) : 0},
             {u"duration_ms"_s, outcome.durationMs},
@@ -123,9 +125,10 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
                                                                      QString(), QString()));
     if (!completePool)
         return failed(completePool.error());
-    auto addStats = prepared(u"stats"_s, dialect.upsert(u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
-                                                        {u"succeeded"_s, u"failed"_s, u"total_ms"_s},
-                                                        Dialect::UpsertMode::Accumulate));
+    auto addStats =
+        prepared(u"stats"_s, dialect.upsert(u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
+                                            {u"succeeded"_s, u"failed"_s, u"total_ms"_s},
+                                            Dialect::UpsertMode::Accumulate));
     if (!addStats)
         return failed(addStats.error());
     QSqlQuery *completeLocal = nullptr;
@@ -145,8 +148,9 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
     // FOR SHARE (PostgreSQL; SQLite has one write lock and no deadlocks).
     QSqlQuery *nodeRow = nullptr;
     if (heartbeat == Heartbeat::Record || !dialect.forUpdate().isEmpty()) {
-        auto row = heartbeat == Heartbeat::Record ? prepared(u"heartbeat"_s, RecordHeartbeat.arg(dialect.nowMillis()))
-                                                  : prepared(u"lock-node"_s, LockNodeRow);
+        auto row = heartbeat == Heartbeat::Record
+                       ? prepared(u"heartbeat"_s, RecordHeartbeat.arg(dialect.nowMillis()))
+                       : prepared(u"lock-node"_s, LockNodeRow);
         if (!row)
             return failed(row.error());
         nodeRow = *row;
@@ -201,7 +205,8 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
                 continue;
             if (!tally(report, state))
                 continue;
-            StatsValue &value = stats[{update.value(2).toLongLong() / MinuteMs * MinuteMs, outcome->job.type}];
+            StatsValue &value =
+                stats[{update.value(2).toLongLong() / MinuteMs * MinuteMs, outcome->job.type}];
             (state == u"succeeded"_s ? value.succeeded : value.failed) += 1;
             value.totalMs += outcome->durationMs;
         }
@@ -213,7 +218,8 @@ Result<CompletionReport> JobPool::complete(const QList<JobOutcome> &outcomes, qi
     }
 
     if (!local.isEmpty() && !dialect.forUpdate().isEmpty()) {
-        auto locked = execQuery(*db, LockQueuedLocalJobs.arg(dialect.forUpdate()), {}, tr("locking local jobs"));
+        auto locked =
+            execQuery(*db, LockQueuedLocalJobs.arg(dialect.forUpdate()), {}, tr("locking local jobs"));
         if (!locked) {
             dialect.rollback(*db);
             return failed(locked.error());

@@ -83,8 +83,7 @@ JobPool::JobPool(Database &database, QString nodeGuid, QString incarnation)
     : m_database(database)
     , m_nodeGuid(std::move(nodeGuid))
     , m_incarnation(std::move(incarnation))
-{
-}
+{}
 
 QString JobPool::storableError(const QString &error)
 {
@@ -196,7 +195,8 @@ Result<QList<ClaimedJob>> JobPool::claim(int limit)
     QList<ClaimedJob> jobs;
     while (claim.next()) {
         jobs.append({claim.value(0).toLongLong(), claim.value(1).toString(), claim.value(2).toString(),
-                     claim.value(3).toInt(), claim.value(5).toInt(), claim.value(4).toLongLong(), JobScope::Pool});
+                     claim.value(3).toInt(), claim.value(5).toInt(), claim.value(4).toLongLong(),
+                     JobScope::Pool});
     }
     claim.finish();
     if (sqlite) {
@@ -211,9 +211,10 @@ Result<QList<ClaimedJob>> JobPool::claim(int limit)
 Result<QList<ClaimedJob>> JobPool::claimLocal(qint64 joinedAt, int limit)
 {
     const Dialect &dialect = m_database.dialect();
-    auto candidates = prepared(u"local-candidates"_s,
-                               SelectLocalCandidates.arg(dialect.nowMillis(),
-                                                         dialect.forUpdate().isEmpty() ? QString() : u" FOR SHARE"_s));
+    auto candidates =
+        prepared(u"local-candidates"_s,
+                 SelectLocalCandidates.arg(dialect.nowMillis(),
+                                           dialect.forUpdate().isEmpty() ? QString() : u" FOR SHARE"_s));
     if (!candidates)
         return failed(candidates.error());
     auto start = prepared(u"local-start"_s, InsertLocalRun.arg(dialect.nowMillis()));
@@ -269,8 +270,9 @@ Result<bool> JobPool::failUnrecorded(const ClaimedJob &job, const QString &error
         const bool local = job.scope == JobScope::Local;
         const QVariantList values = local ? QVariantList{storableError(error), job.id, m_nodeGuid}
                                           : QVariantList{storableError(error), job.id, job.epoch, m_nodeGuid};
-        auto failed = execQuery(db, (local ? FailUnrecordedLocalRun : FailUnrecordedPoolJob).arg(dialect.nowMillis()),
-                                values, tr("failing job %1").arg(job.id));
+        auto failed =
+            execQuery(db, (local ? FailUnrecordedLocalRun : FailUnrecordedPoolJob).arg(dialect.nowMillis()),
+                      values, tr("failing job %1").arg(job.id));
         if (!failed)
             return failed.error();
         return failed->numRowsAffected() == 1;
@@ -301,8 +303,9 @@ Result<int> JobPool::handBack(const QList<ClaimedJob> &jobs)
             locked->finish();
         }
         if (!claims.isEmpty()) {
-            auto update = execQuery(db, HandBackPoolJobs.arg(dialect.nowMillis(), dialect.jsonRecords(HandBackColumns)),
-                                    {json, m_nodeGuid}, tr("handing jobs back"));
+            auto update =
+                execQuery(db, HandBackPoolJobs.arg(dialect.nowMillis(), dialect.jsonRecords(HandBackColumns)),
+                          {json, m_nodeGuid}, tr("handing jobs back"));
             if (!update)
                 return update.error();
             count += update->numRowsAffected();
@@ -331,8 +334,9 @@ Result<int> JobPool::handBackUnknown(const QList<ClaimedJob> &held)
             known.insert({job.id, job.epoch});
     }
     QList<ClaimedJob> unknown;
-    auto pool = m_database.exec(u"SELECT id, claim_epoch FROM jobs WHERE claimed_by = ? AND state = 'running'"_s,
-                                {m_nodeGuid}, tr("finding this node's claims"));
+    auto pool =
+        m_database.exec(u"SELECT id, claim_epoch FROM jobs WHERE claimed_by = ? AND state = 'running'"_s,
+                        {m_nodeGuid}, tr("finding this node's claims"));
     if (!pool)
         return pool.error();
     while (pool->next()) {
@@ -342,8 +346,9 @@ Result<int> JobPool::handBackUnknown(const QList<ClaimedJob> &held)
         if (!known.contains({job.id, job.epoch}))
             unknown.append(job);
     }
-    auto local = m_database.exec(u"SELECT job_id FROM local_job_runs WHERE node_guid = ? AND state = 'running'"_s,
-                                 {m_nodeGuid}, tr("finding this node's local jobs"));
+    auto local =
+        m_database.exec(u"SELECT job_id FROM local_job_runs WHERE node_guid = ? AND state = 'running'"_s,
+                        {m_nodeGuid}, tr("finding this node's local jobs"));
     if (!local)
         return local.error();
     while (local->next()) {
@@ -365,7 +370,8 @@ Result<int> JobPool::releaseClaims(QSqlDatabase &db, const Dialect &dialect, con
         return released.error();
     const int count = released->numRowsAffected();
     if (!dialect.forUpdate().isEmpty()) {
-        auto locked = execQuery(db, LockQueuedLocalJobs.arg(dialect.forUpdate()), {}, tr("locking local jobs"));
+        auto locked =
+            execQuery(db, LockQueuedLocalJobs.arg(dialect.forUpdate()), {}, tr("locking local jobs"));
         if (!locked)
             return locked.error();
     }
@@ -374,7 +380,8 @@ Result<int> JobPool::releaseClaims(QSqlDatabase &db, const Dialect &dialect, con
     if (!runs)
         return runs.error();
     // The node no longer counts for the local jobs it had not run.
-    auto finalized = execQuery(db, FinalizeLocalJobs.arg(dialect.nowMillis()), {}, tr("finishing local jobs"));
+    auto finalized =
+        execQuery(db, FinalizeLocalJobs.arg(dialect.nowMillis()), {}, tr("finishing local jobs"));
     if (!finalized)
         return finalized.error();
     if (count > 0) {
@@ -391,8 +398,9 @@ Result<QList<JobRow>> JobPool::list(Database &database, const JobFilter &filter)
     if (!filter.state.isEmpty()) {
         static const QStringList states = {u"queued"_s, u"running"_s, u"succeeded"_s, u"failed"_s};
         if (!states.contains(filter.state))
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("Unknown job state \"%1\"; use one of %2.").arg(filter.state, states.join(u", "_s)));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("Unknown job state \"%1\"; use one of %2.").arg(filter.state, states.join(u", "_s)));
         conditions << u"j.state = ?"_s;
         values << filter.state;
     }
@@ -436,7 +444,8 @@ JobRow JobPool::rowFrom(const QSqlQuery &query)
 
 Result<qint64> JobPool::now(Database &database)
 {
-    auto query = database.exec(u"SELECT "_s + database.dialect().nowMillis(), {}, tr("reading the database clock"));
+    auto query =
+        database.exec(u"SELECT "_s + database.dialect().nowMillis(), {}, tr("reading the database clock"));
     if (!query)
         return query.error();
     if (!query->next())

@@ -33,8 +33,8 @@ struct JobSpec
     QString type;
     QString payload = QStringLiteral("{}"); // a JSON object
     JobScope scope = JobScope::Pool;
-    int priority = 0;    // higher first
-    qint64 delayMs = 0;  // not before now + delay
+    int priority = 0;   // higher first
+    qint64 delayMs = 0; // not before now + delay
     int maxAttempts = 5;
     QString scheduleKey; // non-empty: at most one job with this key ever exists
 };
@@ -61,9 +61,9 @@ struct JobOutcome
 struct CompletionReport
 {
     int succeeded = 0;
-    int failed = 0;         // failed for good: out of attempts
-    int retried = 0;        // queued again after a backoff
-    QList<qint64> rejected; // the claim had been revoked: the outcome was dropped
+    int failed = 0;                 // failed for good: out of attempts
+    int retried = 0;                // queued again after a backoff
+    QList<qint64> rejected;         // the claim had been revoked: the outcome was dropped
     bool heartbeatRecorded = false; // Heartbeat::Record, and the node was still Online in its run
 };
 

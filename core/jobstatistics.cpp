@@ -88,19 +88,21 @@ Result<QList<JobCount>> JobStatistics::byNodeAndType(Database &database, const S
 {
     if (window.toMs < window.fromMs)
         return checkWindow(window).error();
-    auto query = database.exec(SelectByNodeAndType, {window.fromMs, window.toMs}, tr("reading the job statistics"));
+    auto query =
+        database.exec(SelectByNodeAndType, {window.fromMs, window.toMs}, tr("reading the job statistics"));
     if (!query)
         return query.error();
     QList<JobCount> counts;
     while (query->next()) {
-        counts.append(JobCount{query->value(0).toString(), query->value(1).toString(), query->value(2).toString(),
-                               query->value(3).toLongLong(), query->value(4).toLongLong(),
-                               query->value(5).toLongLong()});
+        counts.append(JobCount{query->value(0).toString(), query->value(1).toString(),
+                               query->value(2).toString(), query->value(3).toLongLong(),
+                               query->value(4).toLongLong(), query->value(5).toLongLong()});
     }
     return counts;
 }
 
-Result<ActivitySeries> JobStatistics::activity(Database &database, const StatisticsWindow &window, qint64 bucketMs)
+Result<ActivitySeries> JobStatistics::activity(Database &database, const StatisticsWindow &window,
+                                               qint64 bucketMs)
 {
     if (auto valid = checkWindow(window); !valid)
         return valid.error();
@@ -149,8 +151,9 @@ Result<QList<JobRow>> JobStatistics::finishedJobs(Database &database, const Fini
         pool << filter.jobType;
         local << filter.jobType;
     }
-    auto query = database.exec(SelectFinishedJobs.arg(poolConditions, localConditions),
-                               pool + local + QVariantList{qMax(1, filter.limit)}, tr("listing finished jobs"));
+    auto query =
+        database.exec(SelectFinishedJobs.arg(poolConditions, localConditions),
+                      pool + local + QVariantList{qMax(1, filter.limit)}, tr("listing finished jobs"));
     if (!query)
         return query.error();
     QList<JobRow> rows;

@@ -62,7 +62,8 @@ public:
     // Jobs one node finished (succeeded + failed) in each minute of [fromMs, toMs),
     // oldest first, one entry per minute (zeros included). fromMs and toMs are rounded
     // down to whole minutes.
-    static Result<QList<qint64>> perMinute(Database &database, const QString &nodeGuid, qint64 fromMs, qint64 toMs);
+    static Result<QList<qint64>> perMinute(Database &database, const QString &nodeGuid, qint64 fromMs,
+                                           qint64 toMs);
 
     // Jobs finished in [window.fromMs, window.toMs) per node and type, summed in the
     // database; one entry per (node, type) that finished any. Ordered by node name, GUID
@@ -71,7 +72,8 @@ public:
 
     // Jobs finished per node in buckets of bucketMs (a whole number of minutes that divides
     // the window), for every node that finished any in the window.
-    static Result<ActivitySeries> activity(Database &database, const StatisticsWindow &window, qint64 bucketMs);
+    static Result<ActivitySeries> activity(Database &database, const StatisticsWindow &window,
+                                           qint64 bucketMs);
 
     // The finished jobs a count is made of, newest first, at most filter.limit: pool jobs
     // by the node that ran them, local jobs once per node that ran them (attempts 1).

@@ -35,8 +35,8 @@ void bindJob(QSqlQuery &query, int base, const JobSpec &job)
     query.bindValue(base + 3, job.priority);
     query.bindValue(base + 4, job.delayMs);
     query.bindValue(base + 5, job.maxAttempts);
-    query.bindValue(base + 6,
-                    job.scheduleKey.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(job.scheduleKey));
+    query.bindValue(base + 6, job.scheduleKey.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                                        : QVariant(job.scheduleKey));
 }
 
 } // namespace
@@ -133,8 +133,8 @@ Result<int> JobPool::submitOne(Database &database, const JobSpec &job)
     // cost six more round trips: most of the time from submit to start on an idle pool.
     const Dialect &dialect = database.dialect();
     const QString sql = u"WITH inserted AS (%1%2%3 RETURNING scope) "
-                               "SELECT COUNT(*), pg_notify(?, MIN(scope)) FROM inserted HAVING COUNT(*) > 0"_s
-                                   .arg(InsertJobsHead, InsertJobRow.arg(dialect.nowMillis()), InsertJobsTail);
+                        "SELECT COUNT(*), pg_notify(?, MIN(scope)) FROM inserted HAVING COUNT(*) > 0"_s.arg(
+                            InsertJobsHead, InsertJobRow.arg(dialect.nowMillis()), InsertJobsTail);
     auto query = database.kept(sql, tr("submitting a job"));
     if (!query)
         return query.error();

@@ -22,7 +22,8 @@ constexpr qint64 MaxSleepMs = 3600 * 1000;
 
 Result<qint64> dbNow(QSqlDatabase &db, const Dialect &dialect)
 {
-    auto query = execQuery(db, u"SELECT "_s + dialect.nowMillis(), {}, JobTypes::tr("reading the database clock"));
+    auto query =
+        execQuery(db, u"SELECT "_s + dialect.nowMillis(), {}, JobTypes::tr("reading the database clock"));
     if (!query)
         return query.error();
     return query->next() ? query->value(0).toLongLong() : 0;
@@ -38,7 +39,8 @@ QString checkSleep(const QJsonObject &payload)
     const QJsonValue ms = payload.value(u"ms"_s);
     if (ms.isUndefined())
         return JobTypes::tr("a sleep job needs \"ms\", the time to sleep in milliseconds");
-    if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > MaxSleepMs || ms.toDouble() != qint64(ms.toDouble()))
+    if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > MaxSleepMs
+        || ms.toDouble() != qint64(ms.toDouble()))
         return JobTypes::tr("\"ms\" must be a whole number of milliseconds from 0 to %1").arg(MaxSleepMs);
     return {};
 }
@@ -98,7 +100,8 @@ const PurgeTable PurgeTables[] = {
      "ORDER BY id LIMIT ?)",
      &PurgeReport::alerts},
     // audit_log_at.
-    {u"audit_log", u"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)",
+    {u"audit_log",
+     u"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)",
      &PurgeReport::auditEntries},
     // The primary key (minute, node_guid, job_type), which both databases compare as a row.
     {u"job_stats",
@@ -111,7 +114,8 @@ const PurgeTable PurgeTables[] = {
      &PurgeReport::events},
     // takeovers_marked_at; their jobs go with them (ON DELETE CASCADE).
     {u"takeovers",
-     u"DELETE FROM takeovers WHERE id IN (SELECT id FROM takeovers WHERE marked_at < ? ORDER BY marked_at LIMIT ?)",
+     u"DELETE FROM takeovers WHERE id IN (SELECT id FROM takeovers WHERE marked_at < ? ORDER BY marked_at "
+     u"LIMIT ?)",
      &PurgeReport::takeovers},
 };
 
@@ -129,9 +133,10 @@ bool pauseUnlessCancelled(qint64 ms, const std::function<bool()> &cancelled)
 
 QString describePurge(const PurgeReport &report, qint64 retentionDays)
 {
-    return JobTypes::tr("purged %1 jobs, %2 alerts, %3 audit entries, %4 statistics rows, %5 node events and %6 "
-                        "takeovers older than %n day(s)",
-                        nullptr, int(retentionDays))
+    return JobTypes::tr(
+               "purged %1 jobs, %2 alerts, %3 audit entries, %4 statistics rows, %5 node events and %6 "
+               "takeovers older than %n day(s)",
+               nullptr, int(retentionDays))
         .arg(report.jobs)
         .arg(report.alerts)
         .arg(report.auditEntries)
@@ -156,14 +161,16 @@ Result<QString> runPurgeOldRecords(JobContext &context)
         return report.error();
     const QString done = describePurge(*report, *retention);
     if (report->cancelled)
-        return makeError(ErrorCode::Conflict,
-                         JobTypes::tr("cancelled between batches: the node is stopping (so far %1)").arg(done));
+        return makeError(
+            ErrorCode::Conflict,
+            JobTypes::tr("cancelled between batches: the node is stopping (so far %1)").arg(done));
     if (report->limited) {
-        return QString(done
-                       + JobTypes::tr("; the rest waits for the next run (at most %1 batches of %2 rows per table "
-                                      "in a run)")
-                             .arg(JobTypes::PurgeMaxBatchesPerTable)
-                             .arg(JobTypes::PurgeBatchRows));
+        return QString(
+            done
+            + JobTypes::tr("; the rest waits for the next run (at most %1 batches of %2 rows per table "
+                           "in a run)")
+                  .arg(JobTypes::PurgeMaxBatchesPerTable)
+                  .arg(JobTypes::PurgeBatchRows));
     }
     return done;
 }
@@ -195,11 +202,13 @@ Result<QString> runRollupStats(JobContext &context)
             return added.error();
         const qint64 hourRows = added->numRowsAffected();
         added->finish();
-        auto removed = execQuery(db, u"DELETE FROM job_stats WHERE minute < ? AND minute % 3600000 <> 0"_s, {cutoff},
-                                 JobTypes::tr("rolling up job statistics"));
+        auto removed = execQuery(db, u"DELETE FROM job_stats WHERE minute < ? AND minute % 3600000 <> 0"_s,
+                                 {cutoff}, JobTypes::tr("rolling up job statistics"));
         if (!removed)
             return removed.error();
-        return JobTypes::tr("rolled %1 per-minute rows into %2 hourly rows").arg(removed->numRowsAffected()).arg(hourRows);
+        return JobTypes::tr("rolled %1 per-minute rows into %2 hourly rows")
+            .arg(removed->numRowsAffected())
+            .arg(hourRows);
     });
 }
 
@@ -235,16 +244,32 @@ QList<JobType> registry()
         {u"sleep"_s, JobScope::Pool, JobTypes::tr("Waits {\"ms\": N} milliseconds; for tests."), 0, runSleep,
          checkSleep},
         {u"fail"_s, JobScope::Pool, JobTypes::tr("Fails with {\"error\": TEXT}; for tests."), 0, runFail, {}},
-        {u"clear-cache"_s, JobScope::Local, JobTypes::tr("Drops each node's cached cluster settings."), 0,
-         runClearCache, {}},
-        {u"purge-old-records"_s, JobScope::Pool,
-         JobTypes::tr("Deletes finished jobs, cleared alerts, audit entries, statistics, node events and takeovers past the "
-                       "retention."),
-         3600, runPurgeOldRecords, {}},
-        {u"rollup-stats"_s, JobScope::Pool, JobTypes::tr("Compacts old per-minute job statistics into hours."), 900,
-         runRollupStats, {}},
-        {u"agent-offline-check"_s, JobScope::Pool, JobTypes::tr("Flags agents that stopped checking in."), 60,
-         runAgentOfflineCheck, {}},
+        {u"clear-cache"_s,
+         JobScope::Local,
+         JobTypes::tr("Drops each node's cached cluster settings."),
+         0,
+         runClearCache,
+         {}},
+        {u"purge-old-records"_s,
+         JobScope::Pool,
+         JobTypes::tr("Deletes finished jobs, cleared alerts, audit entries, statistics, node events and "
+                      "takeovers past the "
+                      "retention."),
+         3600,
+         runPurgeOldRecords,
+         {}},
+        {u"rollup-stats"_s,
+         JobScope::Pool,
+         JobTypes::tr("Compacts old per-minute job statistics into hours."),
+         900,
+         runRollupStats,
+         {}},
+        {u"agent-offline-check"_s,
+         JobScope::Pool,
+         JobTypes::tr("Flags agents that stopped checking in."),
+         60,
+         runAgentOfflineCheck,
+         {}},
     };
 }
 
@@ -278,15 +303,16 @@ Result<QJsonObject> JobTypes::checkPayload(const QString &typeName, const QStrin
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(payload.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return makeError(ErrorCode::InvalidArgument,
-                         tr("The payload is not valid JSON: %1 at offset %2.")
-                             .arg(parseError.errorString())
-                             .arg(parseError.offset));
+        return makeError(ErrorCode::InvalidArgument, tr("The payload is not valid JSON: %1 at offset %2.")
+                                                         .arg(parseError.errorString())
+                                                         .arg(parseError.offset));
     if (!document.isObject())
-        return makeError(ErrorCode::InvalidArgument, tr("The payload must be a JSON object, like {\"ms\": 100}."));
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The payload must be a JSON object, like {\"ms\": 100}."));
     if (type->checkPayload) {
         if (const QString problem = type->checkPayload(document.object()); !problem.isEmpty())
-            return makeError(ErrorCode::InvalidArgument, tr("Bad payload for %1: %2.").arg(typeName, problem));
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("Bad payload for %1: %2.").arg(typeName, problem));
     }
     return document.object();
 }
@@ -298,12 +324,12 @@ Result<PurgeReport> JobTypes::purgeOldRecords(Database &database, qint64 cutoff,
     PurgeReport report;
     report.cutoff = cutoff;
     auto stopped = [&](const char *why) {
-        qCInfo(lcCore).nospace().noquote() << "purge of rows older than "
-                                 << QDateTime::fromMSecsSinceEpoch(cutoff, Qt::UTC).toString(Qt::ISODateWithMs) << " "
-                                 << why << " after " << report.batches
-                                 << " batches: " << report.jobs << " jobs, " << report.alerts << " alerts, "
-                                 << report.auditEntries << " audit entries, " << report.statistics
-                                 << " statistics rows";
+        qCInfo(lcCore).nospace().noquote()
+            << "purge of rows older than "
+            << QDateTime::fromMSecsSinceEpoch(cutoff, Qt::UTC).toString(Qt::ISODateWithMs) << " " << why
+            << " after " << report.batches << " batches: " << report.jobs << " jobs, " << report.alerts
+            << " alerts, " << report.auditEntries << " audit entries, " << report.statistics
+            << " statistics rows";
     };
     qint64 pauseMs = 0; // before the next batch
     for (const PurgeTable &table : PurgeTables) {
@@ -311,8 +337,9 @@ Result<PurgeReport> JobTypes::purgeOldRecords(Database &database, qint64 cutoff,
         for (int batch = 0;; ++batch) {
             if (batch == maxBatchesPerTable) {
                 report.limited = true;
-                qCInfo(lcCore).noquote() << "purge: reached" << maxBatchesPerTable << "batches of"
-                                         << QString::fromUtf16(table.name) << "in this run; the rest waits for the next";
+                qCInfo(lcCore).noquote()
+                    << "purge: reached" << maxBatchesPerTable << "batches of"
+                    << QString::fromUtf16(table.name) << "in this run; the rest waits for the next";
                 break;
             }
             if ((pauseMs > 0 && !pauseUnlessCancelled(pauseMs, cancelled)) || cancelled()) {

@@ -48,8 +48,8 @@ struct PurgeReport
     qint64 alerts = 0;
     qint64 auditEntries = 0;
     qint64 statistics = 0;
-    qint64 events = 0;    // node_events
-    qint64 takeovers = 0; // takeovers (with their jobs)
+    qint64 events = 0;      // node_events
+    qint64 takeovers = 0;   // takeovers (with their jobs)
     int batches = 0;        // write transactions, one per batch
     bool limited = false;   // a table reached the per-run limit: older rows may wait for the next run
     bool cancelled = false; // stopped between batches: the node is stopping

@@ -11,8 +11,7 @@ namespace Cohort {
 KeyPair::KeyPair(QByteArray privateKey, QByteArray publicKey)
     : m_private(std::move(privateKey))
     , m_public(std::move(publicKey))
-{
-}
+{}
 
 KeyPair::~KeyPair()
 {
@@ -46,7 +45,8 @@ Result<QString> KeyPair::wrap(const QString &password, const QByteArray &context
 {
     // The password hash's cost (N = 2^14): a password is attacked through its hash as
     // easily, so a dearer wrap would only slow down every sign-in.
-    return Crypto::wrapWithSecret(m_private, password.toUtf8(), context, Crypto::ScryptParameters{1 << 14, 8, 1});
+    return Crypto::wrapWithSecret(m_private, password.toUtf8(), context,
+                                  Crypto::ScryptParameters{1 << 14, 8, 1});
 }
 
 Result<KeyPair> KeyPair::unwrap(const QString &wrapped, const QString &password, const QByteArray &context)

@@ -17,13 +17,16 @@ namespace {
 const QString SwapKey = u"UPDATE cluster SET data_key = ?, key_check = ? WHERE id = 1 AND data_key = ?"_s;
 const QString SelectProperties = u"SELECT name, sealed_value FROM config_properties"_s;
 const QString UpdateProperty = u"UPDATE config_properties SET sealed_value = ? WHERE name = ?"_s;
-const QString SelectUsers = u"SELECT id, name, full_name_sealed, email_sealed, key_public, key_data FROM users"_s;
-const QString UpdateUser = u"UPDATE users SET full_name_sealed = ?, email_sealed = ?, key_data = ? WHERE id = ?"_s;
+const QString SelectUsers =
+    u"SELECT id, name, full_name_sealed, email_sealed, key_public, key_data FROM users"_s;
+const QString UpdateUser =
+    u"UPDATE users SET full_name_sealed = ?, email_sealed = ?, key_data = ? WHERE id = ?"_s;
 
 Error changedMeanwhile()
 {
-    return makeError(ErrorCode::Conflict, KeyRotation::tr("The data key was changed by someone else meanwhile; "
-                                                          "nothing was changed. Run the command again."));
+    return makeError(ErrorCode::Conflict,
+                     KeyRotation::tr("The data key was changed by someone else meanwhile; "
+                                     "nothing was changed. Run the command again."));
 }
 
 // The cluster, checked to be one whose sealed values can be rotated.
@@ -33,13 +36,14 @@ Result<ClusterInfo> loadCluster(Database &database)
     if (!cluster)
         return cluster.error();
     if (!cluster->has_value())
-        return makeError(ErrorCode::NotFound, KeyRotation::tr("The database %1 holds no cluster.")
-                                                  .arg(database.url().redacted()));
+        return makeError(ErrorCode::NotFound,
+                         KeyRotation::tr("The database %1 holds no cluster.").arg(database.url().redacted()));
     if ((*cluster)->schemaVersion < 5)
-        return makeError(ErrorCode::UpgradeRequired,
-                         KeyRotation::tr("The database's schema is at version %1; rotating keys needs version 5. "
-                                         "Start a node of this version (or run \"cohortctl migrate\") first.")
-                             .arg((*cluster)->schemaVersion));
+        return makeError(
+            ErrorCode::UpgradeRequired,
+            KeyRotation::tr("The database's schema is at version %1; rotating keys needs version 5. "
+                            "Start a node of this version (or run \"cohortctl migrate\") first.")
+                .arg((*cluster)->schemaVersion));
     return **cluster;
 }
 
@@ -47,8 +51,9 @@ Result<MasterKey> unlock(const ClusterInfo &cluster, const QByteArray &secret)
 {
     auto key = MasterKey::unwrap(cluster.wrappedDataKey, secret, cluster.keyContext());
     if (!key && key.code() == ErrorCode::AccessDenied)
-        return makeError(ErrorCode::AccessDenied,
-                         KeyRotation::tr("The current secret does not unlock the data key; nothing was changed."));
+        return makeError(
+            ErrorCode::AccessDenied,
+            KeyRotation::tr("The current secret does not unlock the data key; nothing was changed."));
     return key;
 }
 
@@ -75,12 +80,13 @@ Result<void> KeyRotation::rotateSecret(Database &database, const QByteArray &cur
             return swapped.error();
         if (swapped->numRowsAffected() != 1)
             return changedMeanwhile();
-        return AuditLog::record(db, database.dialect(), actor, u"masterkey.rotate-secret"_s, cluster->clusterId,
-                                QString());
+        return AuditLog::record(db, database.dialect(), actor, u"masterkey.rotate-secret"_s,
+                                cluster->clusterId, QString());
     });
 }
 
-Result<KeyRotationOutcome> KeyRotation::rotateKey(Database &database, const QByteArray &secret, const QString &actor)
+Result<KeyRotationOutcome> KeyRotation::rotateKey(Database &database, const QByteArray &secret,
+                                                  const QString &actor)
 {
     auto cluster = loadCluster(database);
     if (!cluster)
@@ -96,7 +102,8 @@ Result<KeyRotationOutcome> KeyRotation::rotateKey(Database &database, const QByt
         return wrapped.error();
     const QByteArray context = cluster->keyContext();
 
-    const auto reseal = [&](const QString &stored, const QByteArray &where, const QString &what) -> Result<QString> {
+    const auto reseal = [&](const QString &stored, const QByteArray &where,
+                            const QString &what) -> Result<QString> {
         auto opened = SealedData::openText(*oldKey, stored, where, what);
         if (!opened)
             return opened.error();
@@ -149,12 +156,14 @@ Result<KeyRotationOutcome> KeyRotation::rotateKey(Database &database, const QByt
             if (!query)
                 return query.error();
             while (query->next())
-                users.append({query->value(0).toLongLong(), query->value(1).toString(), query->value(2).toString(),
-                              query->value(3).toString(), query->value(4).toString(), query->value(5).toString()});
+                users.append({query->value(0).toLongLong(), query->value(1).toString(),
+                              query->value(2).toString(), query->value(3).toString(),
+                              query->value(4).toString(), query->value(5).toString()});
         }
         for (const User &user : users) {
-            auto fullName = reseal(user.fullName, SealedData::userField(context, user.id, u"full_name_sealed"),
-                                   tr("user %1's full name").arg(user.name));
+            auto fullName =
+                reseal(user.fullName, SealedData::userField(context, user.id, u"full_name_sealed"),
+                       tr("user %1's full name").arg(user.name));
             if (!fullName)
                 return fullName.error();
             auto email = reseal(user.email, SealedData::userField(context, user.id, u"email_sealed"),
@@ -178,10 +187,11 @@ Result<KeyRotationOutcome> KeyRotation::rotateKey(Database &database, const QByt
                 return updated.error();
         }
 
-        auto audited = AuditLog::record(db, database.dialect(), actor, u"masterkey.rotate-key"_s, cluster->clusterId,
-                                        u"properties=%1 personal=%2 key_copies=%3"_s.arg(outcome.properties)
-                                            .arg(outcome.personalValues)
-                                            .arg(outcome.keyCopies));
+        auto audited =
+            AuditLog::record(db, database.dialect(), actor, u"masterkey.rotate-key"_s, cluster->clusterId,
+                             u"properties=%1 personal=%2 key_copies=%3"_s.arg(outcome.properties)
+                                 .arg(outcome.personalValues)
+                                 .arg(outcome.keyCopies));
         if (!audited)
             return audited.error();
         qCInfo(lcCore) << "rotated the data key of cluster" << cluster->clusterId;

@@ -34,7 +34,8 @@ public:
                                      const QByteArray &newSecret, const QString &actor);
 
     // Fails, changing nothing, if any sealed value does not open with the current key.
-    static Result<KeyRotationOutcome> rotateKey(Database &database, const QByteArray &secret, const QString &actor);
+    static Result<KeyRotationOutcome> rotateKey(Database &database, const QByteArray &secret,
+                                                const QString &actor);
 };
 
 } // namespace Cohort

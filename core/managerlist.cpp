@@ -45,12 +45,13 @@ Result<ManagerList> ManagerList::read(QSqlDatabase &db, const QString &asDecommi
         }
         registered << guid;
         if (state == u"online"_s) {
-            online.append({guid, nodes->value(1).toString(), nodes->value(2).toString(), nodes->value(3).toString(),
-                           nodes->value(5).toString()});
+            online.append({guid, nodes->value(1).toString(), nodes->value(2).toString(),
+                           nodes->value(3).toString(), nodes->value(5).toString()});
         }
     }
     nodes->finish();
-    auto balancer = execQuery(db, SelectLoadBalancer, {LoadBalancerSetting}, tr("reading the load balancer address"));
+    auto balancer =
+        execQuery(db, SelectLoadBalancer, {LoadBalancerSetting}, tr("reading the load balancer address"));
     if (!balancer)
         return balancer.error();
     const QString loadBalancer = balancer->next() ? balancer->value(0).toString().trimmed() : QString();
@@ -81,7 +82,8 @@ QStringList ManagerList::pins() const
 ManagerList ManagerList::make(QList<ManagerEntry> online, QStringList registered, QStringList decommissioned,
                               QString loadBalancer)
 {
-    std::sort(online.begin(), online.end(), [](const ManagerEntry &a, const ManagerEntry &b) { return a.guid < b.guid; });
+    std::sort(online.begin(), online.end(),
+              [](const ManagerEntry &a, const ManagerEntry &b) { return a.guid < b.guid; });
     registered.sort();
     decommissioned.sort();
     // One line per fact, in a fixed order; no field can hold a line break (addresses and
@@ -90,7 +92,8 @@ ManagerList ManagerList::make(QList<ManagerEntry> online, QStringList registered
     digest.addData(u"lb %1\n"_s.arg(loadBalancer).toUtf8());
     for (const ManagerEntry &entry : std::as_const(online))
         digest.addData(
-            u"online %1 %2 %3 %4\n"_s.arg(entry.guid, entry.address, entry.certSha256, entry.incarnation).toUtf8());
+            u"online %1 %2 %3 %4\n"_s.arg(entry.guid, entry.address, entry.certSha256, entry.incarnation)
+                .toUtf8());
     for (const QString &guid : std::as_const(registered))
         digest.addData(u"node %1\n"_s.arg(guid).toUtf8());
     for (const QString &guid : std::as_const(decommissioned))

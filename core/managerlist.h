@@ -35,10 +35,10 @@ struct ManagerList
 
 public:
     QString version;
-    QString loadBalancer;        // empty: none
-    QList<ManagerEntry> online;  // by GUID
-    QStringList registered;      // GUIDs of the nodes not decommissioned, sorted
-    QStringList decommissioned;  // GUIDs, sorted
+    QString loadBalancer;       // empty: none
+    QList<ManagerEntry> online; // by GUID
+    QStringList registered;     // GUIDs of the nodes not decommissioned, sorted
+    QStringList decommissioned; // GUIDs, sorted
 
     QStringList managers() const;
     QStringList pins() const;

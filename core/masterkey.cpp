@@ -37,10 +37,12 @@ Result<QByteArray> MasterKey::readSecretFile(const QString &path)
         return makeError(ErrorCode::InvalidArgument, tr("No secret file given; pass --secret-file FILE."));
     QFile file(path);
     if (!file.exists())
-        return makeError(ErrorCode::NotFound,
-                         tr("The secret file %1 does not exist; create one with \"cohortctl gen-secret %1\".").arg(path));
+        return makeError(
+            ErrorCode::NotFound,
+            tr("The secret file %1 does not exist; create one with \"cohortctl gen-secret %1\".").arg(path));
     if (!file.open(QIODevice::ReadOnly))
-        return makeError(ErrorCode::Io, tr("Cannot read the secret file %1: %2.").arg(path, file.errorString()));
+        return makeError(ErrorCode::Io,
+                         tr("Cannot read the secret file %1: %2.").arg(path, file.errorString()));
     QByteArray secret = file.read(64 * 1024);
     while (secret.endsWith('\n') || secret.endsWith('\r'))
         secret.chop(1);
@@ -63,7 +65,8 @@ Result<void> MasterKey::writeNewSecretFile(const QString &path)
     // Created new and private in one step: an existing file is never overwritten, and
     // the secret is never readable by others, not even for a moment.
     QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                   QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
         if (file.exists())
             return makeError(ErrorCode::AlreadyExists,
                              tr("%1 already exists; a secret file is never overwritten.").arg(path));
@@ -126,14 +129,17 @@ Result<QString> MasterKey::sealTo(const QByteArray &recipientPublicKey, const QB
     OPENSSL_cleanse(boxKey->data(), size_t(boxKey->size()));
     if (!sealed)
         return sealed.error();
-    return u"%1$%2$%3$%4"_s.arg(QLatin1StringView(BoxFormat), QString::fromLatin1(Crypto::base64(ephemeral->publicKey)),
-                                QString::fromLatin1(Crypto::base64(*nonce)), QString::fromLatin1(Crypto::base64(*sealed)));
+    return u"%1$%2$%3$%4"_s.arg(
+        QLatin1StringView(BoxFormat), QString::fromLatin1(Crypto::base64(ephemeral->publicKey)),
+        QString::fromLatin1(Crypto::base64(*nonce)), QString::fromLatin1(Crypto::base64(*sealed)));
 }
 
-Result<MasterKey> MasterKey::openSealedTo(const QString &boxed, const KeyPair &recipient, const QByteArray &context)
+Result<MasterKey> MasterKey::openSealedTo(const QString &boxed, const KeyPair &recipient,
+                                          const QByteArray &context)
 {
     const QStringList parts = boxed.split(u'$');
-    const Error malformed = makeError(ErrorCode::InvalidArgument, tr("The user's copy of the data key is malformed."));
+    const Error malformed =
+        makeError(ErrorCode::InvalidArgument, tr("The user's copy of the data key is malformed."));
     if (parts.size() != 4 || parts[0] != QLatin1StringView(BoxFormat))
         return malformed;
     const auto ephemeralPublic = Crypto::fromBase64(parts[1]);
@@ -184,8 +190,9 @@ Result<QByteArray> MasterKey::open(const QString &sealed, const QByteArray &cont
         return makeError(ErrorCode::InvalidArgument, tr("The sealed value is malformed."));
     auto plain = Crypto::aesGcmDecrypt(m_key, *nonce, *data, context);
     if (!plain && plain.code() == ErrorCode::AccessDenied)
-        return makeError(ErrorCode::AccessDenied,
-                         tr("The sealed value does not open with this cluster's data key (tampered or foreign)."));
+        return makeError(
+            ErrorCode::AccessDenied,
+            tr("The sealed value does not open with this cluster's data key (tampered or foreign)."));
     return plain;
 }
 
@@ -196,8 +203,9 @@ QByteArray MasterKey::fingerprint() const
 
 QString MasterKey::checkValue() const
 {
-    return QString::fromLatin1(
-        QCryptographicHash::hash(QByteArray(QByteArray("cohort-key-check-v1") + m_key), QCryptographicHash::Sha256).toHex());
+    return QString::fromLatin1(QCryptographicHash::hash(QByteArray(QByteArray("cohort-key-check-v1") + m_key),
+                                                        QCryptographicHash::Sha256)
+                                   .toHex());
 }
 
 } // namespace Cohort

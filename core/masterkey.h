@@ -41,7 +41,8 @@ public:
     // whoever holds the data key can give a copy to an administrator without knowing the
     // administrator's password; only the holder of the matching private key opens it.
     Result<QString> sealTo(const QByteArray &recipientPublicKey, const QByteArray &context) const;
-    static Result<MasterKey> openSealedTo(const QString &boxed, const KeyPair &recipient, const QByteArray &context);
+    static Result<MasterKey> openSealedTo(const QString &boxed, const KeyPair &recipient,
+                                          const QByteArray &context);
 
     // Authenticated encryption with the data key, for confidential settings.
     Result<QString> seal(const QByteArray &plaintext, const QByteArray &context) const;
@@ -54,7 +55,9 @@ public:
     QString checkValue() const;
 
 private:
-    explicit MasterKey(QByteArray key) : m_key(std::move(key)) {}
+    explicit MasterKey(QByteArray key)
+        : m_key(std::move(key))
+    {}
     QByteArray m_key;
 };
 

@@ -16,9 +16,9 @@ QString NodeApiAnswer::errorText() const
     return error.isEmpty() ? NodeApiCall::tr("HTTP status %1").arg(status) : error;
 }
 
-Result<NodeApiAnswer> NodeApiCall::request(const QString &address, const QString &pin, const QByteArray &method,
-                                           const QString &path, const QString &token, const QByteArray &body,
-                                           int timeoutMs)
+Result<NodeApiAnswer> NodeApiCall::request(const QString &address, const QString &pin,
+                                           const QByteArray &method, const QString &path,
+                                           const QString &token, const QByteArray &body, int timeoutMs)
 {
     const qsizetype colon = address.lastIndexOf(u':');
     bool portOk = false;
@@ -27,10 +27,12 @@ Result<NodeApiAnswer> NodeApiCall::request(const QString &address, const QString
     if (host.startsWith(u'[') && host.endsWith(u']'))
         host = host.mid(1, host.size() - 2);
     if (host.isEmpty() || !portOk || port == 0 || port > 65535)
-        return makeError(ErrorCode::InvalidArgument, tr("The node's API address \"%1\" is not HOST:PORT.").arg(address));
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("The node's API address \"%1\" is not HOST:PORT.").arg(address));
     if (pin.isEmpty())
-        return makeError(ErrorCode::AccessDenied,
-                         tr("The node recorded no certificate fingerprint to check it by; it was not asked."));
+        return makeError(
+            ErrorCode::AccessDenied,
+            tr("The node recorded no certificate fingerprint to check it by; it was not asked."));
 
     const QDeadlineTimer deadline(timeoutMs);
     const auto left = [&deadline] { return int(qMax<qint64>(1, deadline.remainingTime())); };
@@ -48,10 +50,11 @@ Result<NodeApiAnswer> NodeApiCall::request(const QString &address, const QString
     const QString presented =
         QString::fromLatin1(socket.peerCertificate().digest(QCryptographicHash::Sha256).toHex());
     if (presented.compare(pin, Qt::CaseInsensitive) != 0) {
-        return makeError(ErrorCode::AccessDenied,
-                         tr("Refused: the node at %1 presented a certificate with SHA-256 %2, but the database "
-                            "records %3 for it. Nothing was sent to it.")
-                             .arg(address, presented, pin));
+        return makeError(
+            ErrorCode::AccessDenied,
+            tr("Refused: the node at %1 presented a certificate with SHA-256 %2, but the database "
+               "records %3 for it. Nothing was sent to it.")
+                .arg(address, presented, pin));
     }
     QByteArray head = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: " + address.toUtf8()
                       + "\r\nUser-Agent: cohortctl\r\nAccept: application/json\r\nConnection: close\r\n";
@@ -68,13 +71,15 @@ Result<NodeApiAnswer> NodeApiCall::request(const QString &address, const QString
     while (socket.state() == QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) {
         if (socket.bytesAvailable() == 0 && !socket.waitForReadyRead(left())) {
             if (deadline.hasExpired())
-                return makeError(ErrorCode::Unavailable,
-                                 tr("The node at %1 did not answer within %2 s.").arg(address).arg(timeoutMs / 1000));
+                return makeError(
+                    ErrorCode::Unavailable,
+                    tr("The node at %1 did not answer within %2 s.").arg(address).arg(timeoutMs / 1000));
             break; // closed
         }
         answer += socket.readAll();
         if (answer.size() > MaxAnswerBytes)
-            return makeError(ErrorCode::Unavailable, tr("The node at %1 sent an answer over 1 MiB.").arg(address));
+            return makeError(ErrorCode::Unavailable,
+                             tr("The node at %1 sent an answer over 1 MiB.").arg(address));
     }
     const qsizetype headEnd = answer.indexOf("\r\n\r\n");
     if (!answer.startsWith("HTTP/1.") || headEnd < 0)
@@ -83,7 +88,8 @@ Result<NodeApiAnswer> NodeApiCall::request(const QString &address, const QString
     const QList<QByteArray> statusLine = answer.left(answer.indexOf("\r\n")).split(' ');
     result.status = statusLine.size() >= 2 ? statusLine.at(1).toInt() : 0;
     if (result.status < 100 || result.status > 599)
-        return makeError(ErrorCode::Unavailable, tr("The node at %1 answered with no valid status.").arg(address));
+        return makeError(ErrorCode::Unavailable,
+                         tr("The node at %1 answered with no valid status.").arg(address));
     result.body = answer.mid(headEnd + 4);
     const QJsonDocument document = QJsonDocument::fromJson(result.body);
     if (document.isObject())

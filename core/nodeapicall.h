@@ -31,8 +31,8 @@ public:
     // body: JSON (sent with POST, may be empty). Unavailable when the node cannot be
     // reached, AccessDenied when it presents another certificate.
     static Result<NodeApiAnswer> request(const QString &address, const QString &pin, const QByteArray &method,
-                                         const QString &path, const QString &token, const QByteArray &body = {},
-                                         int timeoutMs = 10000);
+                                         const QString &path, const QString &token,
+                                         const QByteArray &body = {}, int timeoutMs = 10000);
 };
 
 } // namespace Cohort

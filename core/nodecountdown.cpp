@@ -46,8 +46,9 @@ void NodeRegistry::applyCountdowns(QList<NodeInfo> &nodes, qint64 nowMs)
         }
         node.offlineInMs = qMax<qint64>(0, node.allowedSilenceMs - qMax<qint64>(0, node.heartbeatAgeMs));
         if (node.offlineInMs == 0)
-            node.countdownNote = tr("Past the threshold: a peer marks it Offline at its next check (every second), "
-                                    "once its own clock has seen the heartbeat stand still that long.");
+            node.countdownNote =
+                tr("Past the threshold: a peer marks it Offline at its next check (every second), "
+                   "once its own clock has seen the heartbeat stand still that long.");
     }
 }
 

@@ -20,13 +20,14 @@ const QString SelectName = u"SELECT name FROM nodes WHERE guid = ?"_s;
 
 } // namespace
 
-Result<bool> NodeDrain::set(Database &database, const QString &guid, const QString &incarnation, bool draining,
-                            const QString &actor)
+Result<bool> NodeDrain::set(Database &database, const QString &guid, const QString &incarnation,
+                            bool draining, const QString &actor)
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<bool> {
-        auto changed = execQuery(db, draining ? StartDrain.arg(dialect.nowMillis()) : EndDrain, {guid, incarnation},
-                                 draining ? tr("recording the drain") : tr("recording the resume"));
+        auto changed =
+            execQuery(db, draining ? StartDrain.arg(dialect.nowMillis()) : EndDrain, {guid, incarnation},
+                      draining ? tr("recording the drain") : tr("recording the resume"));
         if (!changed)
             return changed.error();
         if (changed->numRowsAffected() != 1)
@@ -44,10 +45,11 @@ Result<bool> NodeDrain::set(Database &database, const QString &guid, const QStri
                  .kind = draining ? NodeEventKind::Draining : NodeEventKind::Resumed,
                  .actor = actor,
                  .actorName = {},
-                 .details = draining ? tr("Drained by %1: it claims no new jobs; running ones finish or go back "
-                                          "within the grace.")
-                                           .arg(who)
-                                     : tr("Resumed by %1: it claims jobs again.").arg(who)});
+                 .details = draining
+                                ? tr("Drained by %1: it claims no new jobs; running ones finish or go back "
+                                     "within the grace.")
+                                      .arg(who)
+                                : tr("Resumed by %1: it claims jobs again.").arg(who)});
             !noted)
             return noted.error();
         if (auto audited = AuditLog::record(db, dialect, actor.isEmpty() ? u"node-api"_s : actor,
@@ -63,17 +65,17 @@ Result<void> NodeDrain::noteDrained(Database &database, const QString &guid, int
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<void> {
-        return NodeEvents::record(db, dialect,
-                                  {.nodeGuid = guid,
-                                   .kind = NodeEventKind::Drained,
-                                   .actor = guid,
-                                   .actorName = {},
-                                   .details = handedBack > 0
-                                                  ? tr("Drained: nothing runs any more; %n job(s) not finished "
-                                                       "within the grace went back to the pool.",
-                                                       nullptr, handedBack)
-                                                  : tr("Drained: nothing runs any more. It can be stopped and "
-                                                       "decommissioned.")});
+        return NodeEvents::record(
+            db, dialect,
+            {.nodeGuid = guid,
+             .kind = NodeEventKind::Drained,
+             .actor = guid,
+             .actorName = {},
+             .details = handedBack > 0 ? tr("Drained: nothing runs any more; %n job(s) not finished "
+                                            "within the grace went back to the pool.",
+                                            nullptr, handedBack)
+                                       : tr("Drained: nothing runs any more. It can be stopped and "
+                                            "decommissioned.")});
     });
 }
 

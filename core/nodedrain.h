@@ -19,8 +19,8 @@ class NodeDrain
 public:
     // Sets or clears draining_since for this run of the node; event "draining" or
     // "resumed", audit "node.drain" or "node.resume". Returns whether it changed anything.
-    static Result<bool> set(Database &database, const QString &guid, const QString &incarnation, bool draining,
-                            const QString &actor);
+    static Result<bool> set(Database &database, const QString &guid, const QString &incarnation,
+                            bool draining, const QString &actor);
     // Nothing runs any more: event "drained" (once per drain).
     static Result<void> noteDrained(Database &database, const QString &guid, int handedBack);
 };

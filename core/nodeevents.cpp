@@ -46,11 +46,12 @@ QByteArray csvField(const QString &value)
 
 Result<void> NodeEvents::record(QSqlDatabase &db, const Dialect &dialect, const NodeEvent &event)
 {
-    const QVariant takeover = event.takeoverId > 0 ? QVariant(event.takeoverId) : QVariant(QMetaType::fromType<qint64>());
-    auto inserted = execQuery(db, InsertEvent.arg(dialect.nowMillis()),
-                              {event.nodeGuid, event.kind, text(event.actor), text(event.actorName),
-                               text(event.details), takeover},
-                              tr("recording the event %1 of node %2").arg(event.kind, event.nodeGuid));
+    const QVariant takeover =
+        event.takeoverId > 0 ? QVariant(event.takeoverId) : QVariant(QMetaType::fromType<qint64>());
+    auto inserted = execQuery(
+        db, InsertEvent.arg(dialect.nowMillis()),
+        {event.nodeGuid, event.kind, text(event.actor), text(event.actorName), text(event.details), takeover},
+        tr("recording the event %1 of node %2").arg(event.kind, event.nodeGuid));
     if (!inserted)
         return inserted.error();
     return {};
@@ -60,10 +61,10 @@ Result<bool> NodeEvents::recordIfKnown(Database &database, const NodeEvent &even
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<bool> {
-        auto inserted = execQuery(db, InsertEventOfKnownNode.arg(dialect.nowMillis()),
-                                  {event.kind, text(event.actor), text(event.actorName), text(event.details),
-                                   event.nodeGuid},
-                                  tr("recording the event %1 of node %2").arg(event.kind, event.nodeGuid));
+        auto inserted = execQuery(
+            db, InsertEventOfKnownNode.arg(dialect.nowMillis()),
+            {event.kind, text(event.actor), text(event.actorName), text(event.details), event.nodeGuid},
+            tr("recording the event %1 of node %2").arg(event.kind, event.nodeGuid));
         if (!inserted)
             return inserted.error();
         return inserted->numRowsAffected() == 1;
@@ -103,7 +104,8 @@ QByteArray NodeEvents::toCsv(const QList<NodeEvent> &events)
                                           csvField(event.actor),
                                           csvField(event.actorName),
                                           csvField(event.details),
-                                          event.takeoverId > 0 ? QByteArray::number(event.takeoverId) : QByteArray()};
+                                          event.takeoverId > 0 ? QByteArray::number(event.takeoverId)
+                                                               : QByteArray()};
         csv += fields.join(',') + "\r\n";
     }
     return csv;

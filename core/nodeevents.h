@@ -13,10 +13,10 @@
 namespace Cohort {
 
 namespace NodeEventKind {
-inline const QString Joined = QStringLiteral("joined");           // the GUID's first run
-inline const QString Online = QStringLiteral("online");           // every run that joined
-inline const QString Stopped = QStringLiteral("stopped");         // left gracefully
-inline const QString Offline = QStringLiteral("offline");         // a peer declared it dead (actor: the peer)
+inline const QString Joined = QStringLiteral("joined");   // the GUID's first run
+inline const QString Online = QStringLiteral("online");   // every run that joined
+inline const QString Stopped = QStringLiteral("stopped"); // left gracefully
+inline const QString Offline = QStringLiteral("offline"); // a peer declared it dead (actor: the peer)
 inline const QString JobsHandedBack = QStringLiteral("jobs-handed-back");
 inline const QString UpgradeRequired = QStringLiteral("upgrade-required");
 inline const QString SecretRefused = QStringLiteral("secret-refused");

@@ -59,12 +59,14 @@ Result<void> NodeLinks::record(Database &database, const QString &fromNode, cons
             store.bindValue(0, fromNode);
             store.bindValue(1, probe.toNode);
             store.bindValue(2, probe.reachable ? 1 : 0);
-            store.bindValue(3, probe.rttMs ? QVariant(*probe.rttMs) : QVariant(QMetaType::fromType<double>()));
+            store.bindValue(3,
+                            probe.rttMs ? QVariant(*probe.rttMs) : QVariant(QMetaType::fromType<double>()));
             // last_error is NOT NULL: a null QString would bind as NULL.
             store.bindValue(4, probe.error.isNull() ? u""_s : probe.error);
             store.bindValue(5, probedAt);
             if (!store.exec())
-                return sqlError(store, tr("storing the probe from node %1 to node %2").arg(fromNode, probe.toNode));
+                return sqlError(store,
+                                tr("storing the probe from node %1 to node %2").arg(fromNode, probe.toNode));
         }
         return {};
     });
@@ -72,7 +74,8 @@ Result<void> NodeLinks::record(Database &database, const QString &fromNode, cons
 
 Result<QList<NodeLink>> NodeLinks::list(Database &database)
 {
-    auto query = database.exec(SelectLinks, {Decommissioned, Decommissioned}, tr("reading the links between nodes"));
+    auto query =
+        database.exec(SelectLinks, {Decommissioned, Decommissioned}, tr("reading the links between nodes"));
     if (!query)
         return query.error();
     QList<NodeLink> links;

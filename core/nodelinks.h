@@ -15,7 +15,7 @@ namespace Cohort {
 // One probe of one peer, as the prober saw it.
 struct ProbeResult
 {
-    QString toNode;              // the peer's GUID
+    QString toNode; // the peer's GUID
     bool reachable = false;
     std::optional<double> rttMs; // set when the peer answered
     QString error;               // why not reachable; empty when it was

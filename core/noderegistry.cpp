@@ -15,8 +15,8 @@
 #include <QtEndian>
 
 #include <cerrno>
-#include <unistd.h>
 #include <csignal>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -35,7 +35,8 @@ const QString NodeColumns = uR"(
 
 // %1: columns; %2: the database clock.
 const QString SelectNodeByGuid = u"SELECT %1, %2 FROM nodes WHERE guid = ?"_s;
-const QString SelectNodeByRef = u"SELECT %1 FROM nodes WHERE guid = ? OR name = ? ORDER BY state = 'decommissioned', name"_s;
+const QString SelectNodeByRef =
+    u"SELECT %1 FROM nodes WHERE guid = ? OR name = ? ORDER BY state = 'decommissioned', name"_s;
 
 // %1: the database clock.
 const QString InsertNode = uR"(
@@ -56,7 +57,8 @@ const QString SelectJoinedAt = u"SELECT started_at FROM nodes WHERE guid = ?"_s;
 const QString Beat = uR"(
     UPDATE nodes SET last_heartbeat = %1, heartbeat_count = heartbeat_count + 1, heartbeat_ms = ?, offline_after_ms = ?
      WHERE guid = ? AND incarnation = ? AND state = 'online')"_s;
-const QString SelectState = u"SELECT state, COALESCE(last_heartbeat, 0), upgrade_to FROM nodes WHERE guid = ?"_s;
+const QString SelectState =
+    u"SELECT state, COALESCE(last_heartbeat, 0), upgrade_to FROM nodes WHERE guid = ?"_s;
 // How soon a peer may declare this node Offline: each allows max(its threshold, 2 x our interval).
 const QString SelectPeersAllow = uR"(
     SELECT MIN(CASE WHEN offline_after_ms > ? THEN offline_after_ms ELSE ? END)
@@ -145,7 +147,8 @@ NodeInfo readNode(const QSqlQuery &query)
 // The node named by GUID or by a name only one node has.
 Result<NodeInfo> findIn(QSqlDatabase &db, const QString &ref)
 {
-    auto query = execQuery(db, SelectNodeByRef.arg(NodeColumns), {ref, ref}, NodeRegistry::tr("finding node %1").arg(ref));
+    auto query = execQuery(db, SelectNodeByRef.arg(NodeColumns), {ref, ref},
+                           NodeRegistry::tr("finding node %1").arg(ref));
     if (!query)
         return query.error();
     QList<NodeInfo> found;
@@ -178,8 +181,9 @@ Result<NodeInfo> findIn(QSqlDatabase &db, const QString &ref)
 // Text columns are NOT NULL; a null QString would bind as NULL.
 NodeJoin withEmptyTexts(NodeJoin request)
 {
-    for (QString *text : {&request.name, &request.apiAddress, &request.version, &request.hostname, &request.tzName,
-                          &request.hostId, &request.certSha256, &request.configHash, &request.keyCheck}) {
+    for (QString *text :
+         {&request.name, &request.apiAddress, &request.version, &request.hostname, &request.tzName,
+          &request.hostId, &request.certSha256, &request.configHash, &request.keyCheck}) {
         if (text->isNull())
             *text = u""_s;
     }
@@ -197,8 +201,9 @@ quint32 NodeRegistry::livenessKey(const QString &guid)
 
 Result<bool> NodeRegistry::tryLivenessLock(QSqlDatabase &db, const QString &guid)
 {
-    auto query = execQuery(db, u"SELECT pg_try_advisory_lock(?, ?)"_s,
-                           {LivenessLockClass, qint32(livenessKey(guid))}, tr("taking the node's session lock"));
+    auto query =
+        execQuery(db, u"SELECT pg_try_advisory_lock(?, ?)"_s, {LivenessLockClass, qint32(livenessKey(guid))},
+                  tr("taking the node's session lock"));
     if (!query)
         return query.error();
     return query->next() && query->value(0).toBool();
@@ -221,7 +226,8 @@ QString NodeRegistry::hostIdentity()
 
 Result<QSet<quint32>> NodeRegistry::liveSessions(QSqlDatabase &db)
 {
-    auto query = execQuery(db, SelectLiveSessions, {LivenessLockClass}, tr("reading the nodes' session locks"));
+    auto query =
+        execQuery(db, SelectLiveSessions, {LivenessLockClass}, tr("reading the nodes' session locks"));
     if (!query)
         return query.error();
     QSet<quint32> keys;
@@ -247,7 +253,8 @@ bool NodeRegistry::processAlive(qint64 pid)
     return true;
 }
 
-NodeStatus NodeRegistry::deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &clusterVersion)
+NodeStatus NodeRegistry::deriveStatus(const NodeInfo &node, int clusterSchemaVersion,
+                                      const QString &clusterVersion)
 {
     if (node.state == u"decommissioned"_s)
         return NodeStatus::Decommissioned;
@@ -280,10 +287,11 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
             const NodeInfo node = readNode(*existing);
             now = existing->value(NodeColumnCount).toLongLong();
             if (node.state == u"decommissioned"_s) {
-                return makeError(ErrorCode::AccessDenied,
-                                 tr("Node %1 (\"%2\") was decommissioned and cannot rejoin the cluster. To join "
-                                    "this machine as a new node, delete %3 and start again.")
-                                     .arg(node.guid, node.name, request.guidFile));
+                return makeError(
+                    ErrorCode::AccessDenied,
+                    tr("Node %1 (\"%2\") was decommissioned and cannot rejoin the cluster. To join "
+                       "this machine as a new node, delete %3 and start again.")
+                        .arg(node.guid, node.name, request.guidFile));
             }
             if (node.state == u"online"_s && node.incarnation != request.incarnation) {
                 // On PostgreSQL the session lock this process holds proves the previous
@@ -294,30 +302,33 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                 // restarted as PID 1, say): the previous run is over.
                 const bool ended = !request.hostId.isEmpty() && node.hostId == request.hostId
                                    && (node.pid == request.pid || !processAlive(node.pid));
-                const bool alive = !request.livenessLockHeld && !ended
-                                   && now - node.lastHeartbeat <= request.offlineAfterMs;
+                const bool alive =
+                    !request.livenessLockHeld && !ended && now - node.lastHeartbeat <= request.offlineAfterMs;
                 if (alive) {
-                    refusedClone = tr("Refused process %1 on %2: process %3 on %4 runs this node (last heartbeat "
-                                      "%5 s ago).")
-                                       .arg(request.pid)
-                                       .arg(request.hostname)
-                                       .arg(node.pid)
-                                       .arg(node.hostname)
-                                       .arg((now - node.lastHeartbeat) / 1000);
-                    return makeError(ErrorCode::Conflict,
-                                     tr("Another live cohort-node (process %1 on %2, last heartbeat %3 s ago) "
-                                        "already runs as node %4. If this machine was cloned from another, "
-                                        "delete %5 to join as a new node.")
-                                         .arg(node.pid)
-                                         .arg(node.hostname)
-                                         .arg((now - node.lastHeartbeat) / 1000)
-                                         .arg(node.guid, request.guidFile));
+                    refusedClone =
+                        tr("Refused process %1 on %2: process %3 on %4 runs this node (last heartbeat "
+                           "%5 s ago).")
+                            .arg(request.pid)
+                            .arg(request.hostname)
+                            .arg(node.pid)
+                            .arg(node.hostname)
+                            .arg((now - node.lastHeartbeat) / 1000);
+                    return makeError(
+                        ErrorCode::Conflict,
+                        tr("Another live cohort-node (process %1 on %2, last heartbeat %3 s ago) "
+                           "already runs as node %4. If this machine was cloned from another, "
+                           "delete %5 to join as a new node.")
+                            .arg(node.pid)
+                            .arg(node.hostname)
+                            .arg((now - node.lastHeartbeat) / 1000)
+                            .arg(node.guid, request.guidFile));
                 }
             }
         }
         existing->finish();
         if (now == 0) {
-            auto clock = execQuery(db, u"SELECT "_s + dialect.nowMillis(), {}, tr("reading the database clock"));
+            auto clock =
+                execQuery(db, u"SELECT "_s + dialect.nowMillis(), {}, tr("reading the database clock"));
             if (!clock)
                 return clock.error();
             now = clock->next() ? clock->value(0).toLongLong() : 0;
@@ -326,23 +337,24 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
 
         if (outcome.known) {
             auto updated = execQuery(db, RejoinNode.arg(dialect.nowMillis()),
-                                     {request.name, request.apiAddress, request.version, Schema::CurrentVersion,
-                                      request.incarnation, request.hostname, request.pid, request.tzName,
-                                      request.tzOffsetSeconds, skew, request.heartbeatMs, request.offlineAfterMs,
-                                      request.hostId, request.certSha256, request.configHash, request.keyCheck,
-                                      request.guid},
+                                     {request.name, request.apiAddress, request.version,
+                                      Schema::CurrentVersion, request.incarnation, request.hostname,
+                                      request.pid, request.tzName, request.tzOffsetSeconds, skew,
+                                      request.heartbeatMs, request.offlineAfterMs, request.hostId,
+                                      request.certSha256, request.configHash, request.keyCheck, request.guid},
                                      tr("registering node %1").arg(request.guid));
             if (!updated)
                 return updated.error();
             if (updated->numRowsAffected() != 1)
-                return makeError(ErrorCode::Conflict, tr("Node %1 changed while it joined; try again.").arg(request.guid));
+                return makeError(ErrorCode::Conflict,
+                                 tr("Node %1 changed while it joined; try again.").arg(request.guid));
         } else {
             auto inserted = execQuery(db, InsertNode.arg(dialect.nowMillis()),
                                       {request.guid, request.name, request.apiAddress, request.version,
-                                       Schema::CurrentVersion, request.incarnation, request.hostname, request.pid,
-                                       request.tzName, request.tzOffsetSeconds, skew, request.heartbeatMs,
-                                       request.offlineAfterMs, request.hostId, request.certSha256, request.configHash,
-                                       request.keyCheck},
+                                       Schema::CurrentVersion, request.incarnation, request.hostname,
+                                       request.pid, request.tzName, request.tzOffsetSeconds, skew,
+                                       request.heartbeatMs, request.offlineAfterMs, request.hostId,
+                                       request.certSha256, request.configHash, request.keyCheck},
                                       tr("registering node %1").arg(request.guid));
             if (!inserted)
                 return inserted.error();
@@ -350,7 +362,8 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
 
         // Running the cluster's version (checked under the migration lock before joining),
         // it needs no upgrade any more.
-        if (auto resolved = Alerts::resolve(db, dialect, AlertKind::UpgradeRequired, request.guid, request.guid);
+        if (auto resolved =
+                Alerts::resolve(db, dialect, AlertKind::UpgradeRequired, request.guid, request.guid);
             !resolved)
             return resolved.error();
 
@@ -372,17 +385,17 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                 !noted)
                 return noted.error();
         }
-        if (auto noted = NodeEvents::record(db, dialect,
-                                            {.nodeGuid = request.guid,
-                                             .kind = NodeEventKind::Online,
-                                             .actor = request.guid,
-                                             .actorName = self,
-                                             .details = tr("Version %1 at %2, process %3 on %4.")
-                                                            .arg(request.version,
-                                                                 request.apiAddress.isEmpty() ? tr("no API address")
-                                                                                              : request.apiAddress)
-                                                            .arg(request.pid)
-                                                            .arg(request.hostname)});
+        if (auto noted = NodeEvents::record(
+                db, dialect,
+                {.nodeGuid = request.guid,
+                 .kind = NodeEventKind::Online,
+                 .actor = request.guid,
+                 .actorName = self,
+                 .details = tr("Version %1 at %2, process %3 on %4.")
+                                .arg(request.version,
+                                     request.apiAddress.isEmpty() ? tr("no API address") : request.apiAddress)
+                                .arg(request.pid)
+                                .arg(request.hostname)});
             !noted)
             return noted.error();
         if (*recovered > 0) {
@@ -392,7 +405,8 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
                      .kind = NodeEventKind::JobsHandedBack,
                      .actor = request.guid,
                      .actorName = self,
-                     .details = tr("%n job(s) a previous run still held went back to the pool.", nullptr, *recovered)});
+                     .details = tr("%n job(s) a previous run still held went back to the pool.", nullptr,
+                                   *recovered)});
                 !noted)
                 return noted.error();
         }
@@ -409,10 +423,10 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
     if (!joined && !refusedClone.isEmpty()) {
         // The refusal rolled back everything else; its event is written on its own.
         if (auto noted = NodeEvents::recordIfKnown(database, {.nodeGuid = request.guid,
-                                                       .kind = NodeEventKind::CloneRefused,
-                                                       .actor = request.guid,
-                                                       .actorName = request.name,
-                                                       .details = refusedClone});
+                                                              .kind = NodeEventKind::CloneRefused,
+                                                              .actor = request.guid,
+                                                              .actorName = request.name,
+                                                              .details = refusedClone});
             !noted)
             qCWarning(lcCore).noquote() << "could not record the refused clone:" << noted.error().message;
     }
@@ -424,8 +438,9 @@ Result<Heartbeat> NodeRegistry::heartbeat(Database &database, const QString &gui
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<Heartbeat> {
-        auto beat = execQuery(db, Beat.arg(dialect.nowMillis()), {heartbeatMs, offlineAfterMs, guid, incarnation},
-                              tr("recording the heartbeat"));
+        auto beat =
+            execQuery(db, Beat.arg(dialect.nowMillis()), {heartbeatMs, offlineAfterMs, guid, incarnation},
+                      tr("recording the heartbeat"));
         if (!beat)
             return beat.error();
         Heartbeat result;
@@ -491,8 +506,9 @@ Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &deat
         if (death.sessionEnded) {
             // Looked at again under the row's lock: the node may have (re)taken its lock
             // since the list was read.
-            condition += u" AND NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = ? "
-                         "AND objid = ? AND objsubid = 2 AND granted)"_s;
+            condition +=
+                u" AND NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = ? "
+                "AND objid = ? AND objsubid = 2 AND granted)"_s;
             values << LivenessLockClass << qint64(livenessKey(death.guid));
         }
         auto marked = execQuery(db, MarkOffline.arg(dialect.nowMillis(), condition), values,
@@ -509,17 +525,16 @@ Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &deat
                                                tr("node %1 went offline while running it").arg(death.name));
         if (!released)
             return released.error();
-        if (auto noted = NodeEvents::record(db, dialect,
-                                            {.nodeGuid = death.guid,
-                                             .kind = NodeEventKind::Offline,
-                                             .actor = byGuid,
-                                             .actorName = takeover->markedByName,
-                                             .details = tr("Marked Offline by %1: %2.")
-                                                            .arg(takeover->markedByName.isEmpty()
-                                                                     ? byGuid
-                                                                     : takeover->markedByName,
-                                                                 death.reason),
-                                             .takeoverId = takeover->id});
+        if (auto noted = NodeEvents::record(
+                db, dialect,
+                {.nodeGuid = death.guid,
+                 .kind = NodeEventKind::Offline,
+                 .actor = byGuid,
+                 .actorName = takeover->markedByName,
+                 .details = tr("Marked Offline by %1: %2.")
+                                .arg(takeover->markedByName.isEmpty() ? byGuid : takeover->markedByName,
+                                     death.reason),
+                 .takeoverId = takeover->id});
             !noted)
             return noted.error();
         if (*released > 0) {
@@ -534,14 +549,14 @@ Result<bool> NodeRegistry::markOffline(Database &database, const NodeDeath &deat
                 !noted)
                 return noted.error();
         }
-        auto raised = Alerts::raise(db, dialect, AlertKind::NodeOffline, Alerts::Severity::Critical, death.guid,
-                                    tr("Manager node %1 is Offline: %2. %n job(s) went back to the pool.", nullptr,
-                                       *released)
-                                        .arg(death.name, death.reason));
+        auto raised = Alerts::raise(
+            db, dialect, AlertKind::NodeOffline, Alerts::Severity::Critical, death.guid,
+            tr("Manager node %1 is Offline: %2. %n job(s) went back to the pool.", nullptr, *released)
+                .arg(death.name, death.reason));
         if (!raised)
             return raised.error();
-        qCInfo(lcCore).noquote() << "node" << byGuid << "marked node" << death.name << "Offline:" << death.reason
-                                 << "-" << *released << "jobs back in the pool";
+        qCInfo(lcCore).noquote() << "node" << byGuid << "marked node" << death.name
+                                 << "Offline:" << death.reason << "-" << *released << "jobs back in the pool";
         return true;
     });
 }
@@ -560,7 +575,8 @@ Result<void> NodeRegistry::leave(Database &database, const QString &guid, const 
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<void> {
-        auto left = execQuery(db, Leave.arg(dialect.nowMillis()), {guid, incarnation}, tr("marking this node Offline"));
+        auto left = execQuery(db, Leave.arg(dialect.nowMillis()), {guid, incarnation},
+                              tr("marking this node Offline"));
         if (!left)
             return left.error();
         if (left->numRowsAffected() != 1)
@@ -569,8 +585,12 @@ Result<void> NodeRegistry::leave(Database &database, const QString &guid, const 
         auto released = JobPool::releaseClaims(db, dialect, guid, reason);
         if (!released)
             return released.error();
-        if (auto noted = NodeEvents::record(
-                db, dialect, {.nodeGuid = guid, .kind = NodeEventKind::Stopped, .actor = guid, .actorName = {}, .details = reason});
+        if (auto noted = NodeEvents::record(db, dialect,
+                                            {.nodeGuid = guid,
+                                             .kind = NodeEventKind::Stopped,
+                                             .actor = guid,
+                                             .actorName = {},
+                                             .details = reason});
             !noted)
             return noted.error();
         if (*released > 0) {
@@ -609,19 +629,21 @@ Result<void> NodeRegistry::recordUpgradeRequired(Database &database, const NodeJ
             if (!inserted)
                 return inserted.error();
         }
-        auto raised = Alerts::raise(db, dialect, AlertKind::UpgradeRequired, Alerts::Severity::Warning, request.guid,
-                                    tr("Manager node %1 runs version %2; the cluster runs %3. Upgrade it: until "
-                                       "then it does no work.")
-                                        .arg(request.name, request.version, requiredVersion));
+        auto raised =
+            Alerts::raise(db, dialect, AlertKind::UpgradeRequired, Alerts::Severity::Warning, request.guid,
+                          tr("Manager node %1 runs version %2; the cluster runs %3. Upgrade it: until "
+                             "then it does no work.")
+                              .arg(request.name, request.version, requiredVersion));
         if (!raised)
             return raised.error();
-        if (auto noted = NodeEvents::record(db, dialect,
-                                            {.nodeGuid = request.guid,
-                                             .kind = NodeEventKind::UpgradeRequired,
-                                             .actor = request.guid,
-                                             .actorName = request.name,
-                                             .details = tr("Refused at start: it runs version %1, the cluster %2.")
-                                                            .arg(request.version, requiredVersion)});
+        if (auto noted =
+                NodeEvents::record(db, dialect,
+                                   {.nodeGuid = request.guid,
+                                    .kind = NodeEventKind::UpgradeRequired,
+                                    .actor = request.guid,
+                                    .actorName = request.name,
+                                    .details = tr("Refused at start: it runs version %1, the cluster %2.")
+                                                   .arg(request.version, requiredVersion)});
             !noted)
             return noted.error();
         return {};
@@ -659,16 +681,18 @@ Result<NodeInfo> NodeRegistry::decommissionIn(QSqlDatabase &db, const Dialect &d
         if (current->state == u"decommissioned"_s)
             return makeError(ErrorCode::Conflict,
                              tr("Node %1 (%2) is already decommissioned.").arg(node->name, node->guid));
-        return makeError(ErrorCode::Conflict,
-                         tr("Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, "
-                            "or wait until its peers mark it Offline.")
-                             .arg(node->name, node->guid));
+        return makeError(
+            ErrorCode::Conflict,
+            tr("Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, "
+               "or wait until its peers mark it Offline.")
+                .arg(node->name, node->guid));
     }
     updated->finish();
     auto unlinked = execQuery(db, DeleteLinks, {node->guid, node->guid}, tr("removing the node's links"));
     if (!unlinked)
         return unlinked.error();
-    auto released = JobPool::releaseClaims(db, dialect, node->guid, tr("node %1 was decommissioned").arg(node->name));
+    auto released =
+        JobPool::releaseClaims(db, dialect, node->guid, tr("node %1 was decommissioned").arg(node->name));
     if (!released)
         return released.error();
     auto cleared = execQuery(db, ClearNodeAlerts.arg(dialect.nowMillis()), {actor, node->guid},
@@ -676,14 +700,14 @@ Result<NodeInfo> NodeRegistry::decommissionIn(QSqlDatabase &db, const Dialect &d
     if (!cleared)
         return cleared.error();
     cleared->finish();
-    if (auto audited = AuditLog::record(
-            db, dialect, actor, u"node.decommission"_s, node->guid,
-            u"name=%1 version=%2 agents=%3 list_version=%4 local_runs=%5 alerts_cleared=%6"_s
-                .arg(node->name, node->version)
-                .arg(plan->agents.size())
-                .arg(plan->nextListVersion)
-                .arg(plan->localRuns)
-                .arg(plan->alerts.size()));
+    if (auto audited =
+            AuditLog::record(db, dialect, actor, u"node.decommission"_s, node->guid,
+                             u"name=%1 version=%2 agents=%3 list_version=%4 local_runs=%5 alerts_cleared=%6"_s
+                                 .arg(node->name, node->version)
+                                 .arg(plan->agents.size())
+                                 .arg(plan->nextListVersion)
+                                 .arg(plan->localRuns)
+                                 .arg(plan->alerts.size()));
         !audited)
         return audited.error();
     if (done)
@@ -707,7 +731,8 @@ Result<QList<NodeInfo>> NodeRegistry::list(Database &database)
     auto schema = Schema::version(database);
     if (!schema)
         return schema.error();
-    auto now = database.exec(u"SELECT "_s + database.dialect().nowMillis(), {}, tr("reading the database clock"));
+    auto now =
+        database.exec(u"SELECT "_s + database.dialect().nowMillis(), {}, tr("reading the database clock"));
     if (!now)
         return now.error();
     const qint64 nowMs = now->next() ? now->value(0).toLongLong() : 0;

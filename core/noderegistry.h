@@ -48,16 +48,16 @@ struct NodeInfo
     int tzOffsetSeconds = 0;
     qint64 clockSkewMs = 0;
     qint64 createdAt = 0;
-    qint64 heartbeatMs = 0;     // the heartbeat interval the node keeps
-    qint64 offlineAfterMs = 0;  // the threshold it judges its peers by
-    qint64 heartbeatCount = 0;  // raised by every heartbeat
-    QString hostId;             // kernel boot id and PID namespace (see hostIdentity())
-    QString upgradeTo;          // set when a newer node took over: the version it must run
-    QString requiredVersion;    // Offline (Upgrade Required): the version the cluster runs
-    QString certSha256;         // the node API's certificate, as peers, agents and the console pin it
-    QString configHash;         // NodeConfig's effective settings, hashed (the consistency grid)
-    QString keyCheck;           // MasterKey::checkValue() of the data key it unwrapped; never the key
-    qint64 drainingSince = 0;   // an administrator drained it: it claims nothing (0: not draining)
+    qint64 heartbeatMs = 0;    // the heartbeat interval the node keeps
+    qint64 offlineAfterMs = 0; // the threshold it judges its peers by
+    qint64 heartbeatCount = 0; // raised by every heartbeat
+    QString hostId;            // kernel boot id and PID namespace (see hostIdentity())
+    QString upgradeTo;         // set when a newer node took over: the version it must run
+    QString requiredVersion;   // Offline (Upgrade Required): the version the cluster runs
+    QString certSha256;        // the node API's certificate, as peers, agents and the console pin it
+    QString configHash;        // NodeConfig's effective settings, hashed (the consistency grid)
+    QString keyCheck;          // MasterKey::checkValue() of the data key it unwrapped; never the key
+    qint64 drainingSince = 0;  // an administrator drained it: it claims nothing (0: not draining)
     qint64 jobsLastHour = 0;
     qint64 runningJobs = 0;
     NodeStatus status = NodeStatus::Offline;
@@ -80,24 +80,25 @@ struct NodeJoin
     QString version;
     QString incarnation; // this process's run
     QString hostname;
-    QString hostId;              // hostIdentity() of the machine the node runs on
+    QString hostId; // hostIdentity() of the machine the node runs on
     qint64 pid = 0;
     QString tzName;
     int tzOffsetSeconds = 0;
-    qint64 clockMs = 0;          // the node's own clock when it asked, to compute the skew
-    qint64 heartbeatMs = 0;      // the node's heartbeat interval, recorded for its peers
-    qint64 offlineAfterMs = 0;   // its threshold; also: a previous run with a newer heartbeat may still be alive
+    qint64 clockMs = 0;     // the node's own clock when it asked, to compute the skew
+    qint64 heartbeatMs = 0; // the node's heartbeat interval, recorded for its peers
+    qint64 offlineAfterMs =
+        0; // its threshold; also: a previous run with a newer heartbeat may still be alive
     bool livenessLockHeld = false; // PostgreSQL: this process holds the node's session lock
-    QString guidFile;            // for the message that says how to join as a new node
-    QString certSha256;          // its API certificate's SHA-256 (NodeCertificate), for peers to pin
-    QString configHash;          // NodeConfig::effectiveHash(), for the consistency grid
-    QString keyCheck;            // the check value of the data key it unwrapped
+    QString guidFile;              // for the message that says how to join as a new node
+    QString certSha256;            // its API certificate's SHA-256 (NodeCertificate), for peers to pin
+    QString configHash;            // NodeConfig::effectiveHash(), for the consistency grid
+    QString keyCheck;              // the check value of the data key it unwrapped
 };
 
 struct JoinOutcome
 {
-    qint64 joinedAt = 0; // database time
-    bool known = false;  // the GUID had been here before
+    qint64 joinedAt = 0;   // database time
+    bool known = false;    // the GUID had been here before
     int recoveredJobs = 0; // jobs a previous run had claimed, back in the pool
 };
 
@@ -105,7 +106,7 @@ struct Heartbeat
 {
     bool online = false; // false: a peer declared this node Offline, or it was decommissioned
     QString state;
-    qint64 at = 0;       // database time
+    qint64 at = 0; // database time
     int schemaVersion = 0;
     QString upgradeTo; // a newer node took over: the version this one must run to work again
     // The shortest silence after which an Online peer may declare this node Offline:
@@ -205,7 +206,8 @@ public:
     // (database time).
     static void applyCountdowns(QList<NodeInfo> &nodes, qint64 nowMs);
     // clusterVersion: the software version the cluster runs (SoftwareVersion::ofCluster).
-    static NodeStatus deriveStatus(const NodeInfo &node, int clusterSchemaVersion, const QString &clusterVersion);
+    static NodeStatus deriveStatus(const NodeInfo &node, int clusterSchemaVersion,
+                                   const QString &clusterVersion);
     // Whether a process with this id runs on this host (a zombie counts as ended).
     static bool processAlive(qint64 pid);
     // Who can see whose processes: the kernel's boot id and this process's PID namespace.

@@ -43,7 +43,8 @@ bool PasswordHash::verify(const QString &password, const QString &encoded)
         return false;
     const auto parameters = Crypto::parseScryptParameters(parts[1], parts[2], parts[3]);
     auto salt = QByteArray::fromBase64Encoding(parts[4].toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-    auto expected = QByteArray::fromBase64Encoding(parts[5].toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    auto expected =
+        QByteArray::fromBase64Encoding(parts[5].toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
     if (!parameters || !salt || !expected || expected.decoded.isEmpty())
         return false;
     auto derived = Crypto::scrypt(password.toUtf8(), *salt, *parameters, int(expected.decoded.size()));

@@ -17,7 +17,8 @@ void PeerJudge::observe(const QList<PeerBeat> &peers, qint64 nowMs)
         auto found = m_seen.find(peer.guid);
         if (found == m_seen.end()) {
             const qint64 age = m_seed == Seed::DatabaseAge ? qMax<qint64>(0, peer.ageMs) : 0;
-            m_seen.insert(peer.guid, {peer.incarnation, peer.heartbeatCount, qMax(nowMs - age, m_forgivenAtMs)});
+            m_seen.insert(peer.guid,
+                          {peer.incarnation, peer.heartbeatCount, qMax(nowMs - age, m_forgivenAtMs)});
             continue;
         }
         if (found->incarnation != peer.incarnation || found->count != peer.heartbeatCount) {
@@ -53,7 +54,8 @@ QList<NodeDeath> PeerJudge::expired(const QList<PeerBeat> &peers, qint64 thresho
     QList<NodeDeath> dead;
     for (const PeerBeat &peer : peers) {
         const auto found = m_seen.constFind(peer.guid);
-        if (found == m_seen.constEnd() || found->incarnation != peer.incarnation || found->count != peer.heartbeatCount)
+        if (found == m_seen.constEnd() || found->incarnation != peer.incarnation
+            || found->count != peer.heartbeatCount)
             continue; // not observed as it is now
         const qint64 silent = nowMs - found->changedAtMs;
         if (silent <= allowanceMs(thresholdMs, peer.heartbeatMs))

@@ -23,7 +23,9 @@ public:
         FirstSight,
     };
 
-    explicit PeerJudge(Seed seed) : m_seed(seed) {}
+    explicit PeerJudge(Seed seed)
+        : m_seed(seed)
+    {}
 
     // Records one read of the Online peers, made at monotonic time nowMs.
     void observe(const QList<PeerBeat> &peers, qint64 nowMs);

@@ -10,16 +10,16 @@
 namespace Cohort {
 
 enum class ErrorCode {
-    InvalidArgument,   // the caller gave something malformed (URL, flag, value)
-    NotFound,          // the thing asked for does not exist
-    AlreadyExists,     // creating something that is already there
-    Unavailable,       // a server could not be reached
-    AccessDenied,      // credentials or secret rejected
-    Conflict,          // the state changed under us (lost a race, fenced off)
-    UpgradeRequired,   // the cluster runs a newer program (schema or software version)
-    Database,          // a statement failed
-    Crypto,            // a cryptographic primitive failed
-    Io,                // a local file could not be read or written
+    InvalidArgument, // the caller gave something malformed (URL, flag, value)
+    NotFound,        // the thing asked for does not exist
+    AlreadyExists,   // creating something that is already there
+    Unavailable,     // a server could not be reached
+    AccessDenied,    // credentials or secret rejected
+    Conflict,        // the state changed under us (lost a race, fenced off)
+    UpgradeRequired, // the cluster runs a newer program (schema or software version)
+    Database,        // a statement failed
+    Crypto,          // a cryptographic primitive failed
+    Io,              // a local file could not be read or written
 };
 
 struct Error
@@ -33,8 +33,12 @@ template<typename T>
 class [[nodiscard]] Result
 {
 public:
-    Result(T value) : m_value(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : m_value(std::in_place_index<1>, std::move(error)) {}
+    Result(T value)
+        : m_value(std::in_place_index<0>, std::move(value))
+    {}
+    Result(Error error)
+        : m_value(std::in_place_index<1>, std::move(error))
+    {}
 
     bool ok() const { return m_value.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -60,7 +64,10 @@ class [[nodiscard]] Result<void>
 {
 public:
     Result() = default;
-    Result(Error error) : m_ok(false), m_error(std::move(error)) {}
+    Result(Error error)
+        : m_ok(false)
+        , m_error(std::move(error))
+    {}
 
     bool ok() const { return m_ok; }
     explicit operator bool() const { return m_ok; }

@@ -288,7 +288,8 @@ const QStringList Version8 = {
 
 const QString SelectVersion = u"SELECT COALESCE(MAX(version), 0) FROM schema_migrations"_s;
 // %1: the database clock.
-const QString InsertMigration = u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
+const QString InsertMigration =
+    u"INSERT INTO schema_migrations (version, applied_at, applied_by) VALUES (?, %1, ?)"_s;
 
 struct Step
 {
@@ -297,14 +298,8 @@ struct Step
 };
 
 const Step Steps[] = {
-    {1, &Version1},
-    {2, &Version2},
-    {3, &Version3},
-    {4, &Version4},
-    {5, &Version5},
-    {6, &Version6},
-    {7, &Version7},
-    {8, &Version8},
+    {1, &Version1}, {2, &Version2}, {3, &Version3}, {4, &Version4},
+    {5, &Version5}, {6, &Version6}, {7, &Version7}, {8, &Version8},
 };
 
 static_assert(std::size(Steps) == Schema::CurrentVersion, "one migration step per schema version");
@@ -322,10 +317,22 @@ QString MigrationOutcome::describe() const
 
 QStringList Schema::tableNames()
 {
-    QStringList names = {u"agents"_s, u"alerts"_s, u"audit_log"_s, u"cluster"_s,
-                         u"cluster_settings"_s, u"config_properties"_s, u"job_stats"_s,
-                         u"jobs"_s, u"local_job_runs"_s, u"node_events"_s, u"node_links"_s, u"nodes"_s,
-                         u"schema_migrations"_s, u"takeover_jobs"_s, u"takeovers"_s, u"users"_s};
+    QStringList names = {u"agents"_s,
+                         u"alerts"_s,
+                         u"audit_log"_s,
+                         u"cluster"_s,
+                         u"cluster_settings"_s,
+                         u"config_properties"_s,
+                         u"job_stats"_s,
+                         u"jobs"_s,
+                         u"local_job_runs"_s,
+                         u"node_events"_s,
+                         u"node_links"_s,
+                         u"nodes"_s,
+                         u"schema_migrations"_s,
+                         u"takeover_jobs"_s,
+                         u"takeovers"_s,
+                         u"users"_s};
     std::sort(names.begin(), names.end());
     return names;
 }

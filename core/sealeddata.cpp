@@ -63,9 +63,10 @@ Result<void> SealedData::lockCurrentKey(QSqlDatabase &db, const Dialect &dialect
         return {};
     }
     if (current != key.checkValue())
-        return makeError(ErrorCode::Conflict,
-                         tr("The cluster's data key was replaced (cohortctl masterkey rotate-key) after this one was "
-                            "opened; nothing was written. Open the new key (sign in again) and retry."));
+        return makeError(
+            ErrorCode::Conflict,
+            tr("The cluster's data key was replaced (cohortctl masterkey rotate-key) after this one was "
+               "opened; nothing was written. Open the new key (sign in again) and retry."));
     return {};
 }
 

@@ -60,8 +60,10 @@ Result<void> SessionCheck::verify(const DatabaseUrl &url)
         return makeError(
             ErrorCode::InvalidArgument,
             tr("The connection to %1 is not a session of its own: %2. A connection pooler in transaction or "
-               "statement mode (pgbouncer's pool_mode) does this, and a node cannot run through one: its liveness "
-               "lock and prepared statements belong to a session. Connect the nodes to PostgreSQL directly, or "
+               "statement mode (pgbouncer's pool_mode) does this, and a node cannot run through one: its "
+               "liveness "
+               "lock and prepared statements belong to a session. Connect the nodes to PostgreSQL directly, "
+               "or "
                "through a pooler in session mode.")
                 .arg(url.redacted(), seen));
     };

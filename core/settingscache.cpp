@@ -4,8 +4,8 @@ using namespace Qt::StringLiterals;
 
 namespace Cohort {
 
-qint64 SettingsCache::lookup(const QString &key, qint64 defaultValue, const std::function<Result<qint64>()> &load,
-                             QString *problem)
+qint64 SettingsCache::lookup(const QString &key, qint64 defaultValue,
+                             const std::function<Result<qint64>()> &load, QString *problem)
 {
     {
         QMutexLocker locker(&m_mutex);
@@ -29,15 +29,17 @@ qint64 SettingsCache::lookup(const QString &key, qint64 defaultValue, const std:
 
 qint64 SettingsCache::integer(Database &database, const IntegerSetting &setting, QString *problem)
 {
-    return lookup(QString::fromUtf16(setting.name), setting.defaultValue,
-                  [&] { return ClusterSettings::integer(database, setting); }, problem);
+    return lookup(
+        QString::fromUtf16(setting.name), setting.defaultValue,
+        [&] { return ClusterSettings::integer(database, setting); }, problem);
 }
 
 qint64 SettingsCache::periodSeconds(Database &database, const QString &jobType, qint64 defaultSeconds,
                                     QString *problem)
 {
-    return lookup(u"period:"_s + jobType, defaultSeconds,
-                  [&] { return ClusterSettings::periodSeconds(database, jobType, defaultSeconds); }, problem);
+    return lookup(
+        u"period:"_s + jobType, defaultSeconds,
+        [&] { return ClusterSettings::periodSeconds(database, jobType, defaultSeconds); }, problem);
 }
 
 int SettingsCache::clear()

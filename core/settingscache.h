@@ -14,13 +14,16 @@ namespace Cohort {
 class SettingsCache
 {
 public:
-    explicit SettingsCache(qint64 lifetimeMs = 60 * 1000) : m_lifetimeMs(lifetimeMs) {}
+    explicit SettingsCache(qint64 lifetimeMs = 60 * 1000)
+        : m_lifetimeMs(lifetimeMs)
+    {}
 
     // The setting, from the cache or else from the database (on the calling thread's
     // connection). An unreadable or invalid stored value falls back to the default, and
     // the error is returned alongside for the caller to log.
     qint64 integer(Database &database, const IntegerSetting &setting, QString *problem = nullptr);
-    qint64 periodSeconds(Database &database, const QString &jobType, qint64 defaultSeconds, QString *problem = nullptr);
+    qint64 periodSeconds(Database &database, const QString &jobType, qint64 defaultSeconds,
+                         QString *problem = nullptr);
 
     // Forgets everything; returns how many values were cached.
     int clear();

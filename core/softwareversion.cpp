@@ -71,10 +71,11 @@ Result<VersionAdmission> SoftwareVersion::admit(QSqlDatabase &db, const Dialect 
     admission.clusterVersion = *current;
     const int order = current->isEmpty() ? 1 : compare(mine, *current);
     if (order < 0) {
-        return makeError(ErrorCode::UpgradeRequired,
-                         tr("The cluster runs version %1 and this node version %2: upgrade this node to %1. Until "
-                            "then it does no work.")
-                             .arg(*current, mine));
+        return makeError(
+            ErrorCode::UpgradeRequired,
+            tr("The cluster runs version %1 and this node version %2: upgrade this node to %1. Until "
+               "then it does no work.")
+                .arg(*current, mine));
     }
     if (order == 0)
         return admission;
@@ -99,22 +100,25 @@ Result<VersionAdmission> SoftwareVersion::admit(QSqlDatabase &db, const Dialect 
     }
     others->finish();
     for (const Older &node : std::as_const(older)) {
-        auto marked = execQuery(db, MarkForUpgrade, {mine, node.guid}, tr("marking node %1 for upgrade").arg(node.name));
+        auto marked = execQuery(db, MarkForUpgrade, {mine, node.guid},
+                                tr("marking node %1 for upgrade").arg(node.name));
         if (!marked)
             return marked.error();
-        auto alerted = Alerts::raise(db, dialect, AlertKind::UpgradeRequired, Alerts::Severity::Warning, node.guid,
-                                     tr("Manager node %1 runs version %2; the cluster now runs %3. Upgrade it: until "
-                                        "then it does no work.")
-                                         .arg(node.name, node.version, mine));
+        auto alerted =
+            Alerts::raise(db, dialect, AlertKind::UpgradeRequired, Alerts::Severity::Warning, node.guid,
+                          tr("Manager node %1 runs version %2; the cluster now runs %3. Upgrade it: until "
+                             "then it does no work.")
+                              .arg(node.name, node.version, mine));
         if (!alerted)
             return alerted.error();
-        auto noted = NodeEvents::record(db, dialect,
-                                        {.nodeGuid = node.guid,
-                                         .kind = NodeEventKind::UpgradeRequired,
-                                         .actor = nodeGuid,
-                                         .actorName = nodeName,
-                                         .details = tr("%1 joined with version %2 and took over; this node runs %3.")
-                                                        .arg(nodeName, mine, node.version)});
+        auto noted =
+            NodeEvents::record(db, dialect,
+                               {.nodeGuid = node.guid,
+                                .kind = NodeEventKind::UpgradeRequired,
+                                .actor = nodeGuid,
+                                .actorName = nodeName,
+                                .details = tr("%1 joined with version %2 and took over; this node runs %3.")
+                                               .arg(nodeName, mine, node.version)});
         if (!noted)
             return noted.error();
         admission.superseded.append(node.name);
@@ -125,10 +129,10 @@ Result<VersionAdmission> SoftwareVersion::admit(QSqlDatabase &db, const Dialect 
         admission.raised = true;
         return admission;
     }
-    auto audited = AuditLog::record(db, dialect, nodeGuid, u"cluster.upgrade"_s, nodeGuid,
-                                    u"name=%1 from=%2 to=%3 superseded=%4"_s.arg(
-                                        nodeName, current->isEmpty() ? u"none"_s : *current, mine,
-                                        admission.superseded.join(u',')));
+    auto audited = AuditLog::record(
+        db, dialect, nodeGuid, u"cluster.upgrade"_s, nodeGuid,
+        u"name=%1 from=%2 to=%3 superseded=%4"_s.arg(nodeName, current->isEmpty() ? u"none"_s : *current,
+                                                     mine, admission.superseded.join(u',')));
     if (!audited)
         return audited.error();
     admission.raised = true;

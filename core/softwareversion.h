@@ -15,9 +15,9 @@ namespace Cohort {
 
 struct VersionAdmission
 {
-    QString clusterVersion;  // what the cluster ran before ("" if it had none recorded)
-    bool raised = false;     // this node's version is newer: the cluster now runs it
-    QStringList superseded;  // names of the nodes that must now be upgraded
+    QString clusterVersion; // what the cluster ran before ("" if it had none recorded)
+    bool raised = false;    // this node's version is newer: the cluster now runs it
+    QStringList superseded; // names of the nodes that must now be upgraded
 };
 
 class SoftwareVersion

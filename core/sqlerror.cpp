@@ -26,7 +26,8 @@ QString describeSqlError(const QSqlError &error, const QString &doing)
         detail = driver;
     if (detail.isEmpty())
         detail = u"unknown database error"_s;
-    return doing.isEmpty() ? detail : QCoreApplication::translate("Cohort::Database", "%1: %2").arg(doing, detail);
+    return doing.isEmpty() ? detail
+                           : QCoreApplication::translate("Cohort::Database", "%1: %2").arg(doing, detail);
 }
 
 bool isConnectionLost(const QSqlError &error)

@@ -31,7 +31,8 @@ const QString InsertTakeoverJobs = uR"(
 const QString TakeoverColumns = uR"(
     t.id, t.node_guid, t.node_name, t.marked_by, t.marked_by_name, t.reason, t.last_heartbeat, t.marked_at,
     (SELECT COUNT(*) FROM takeover_jobs j WHERE j.takeover_id = t.id))"_s;
-const QString SelectTakeovers = u"SELECT %1 FROM takeovers t WHERE t.node_guid = ? ORDER BY t.marked_at DESC, t.id DESC"_s;
+const QString SelectTakeovers =
+    u"SELECT %1 FROM takeovers t WHERE t.node_guid = ? ORDER BY t.marked_at DESC, t.id DESC"_s;
 const QString SelectTakeover = u"SELECT %1 FROM takeovers t WHERE t.id = ?"_s;
 // A later claim (a higher epoch) is the node that ran the job afterwards.
 const QString SelectTakeoverJobs = uR"(
@@ -101,10 +102,11 @@ int Takeover::finishedCount() const
 }
 
 Result<Takeover> Takeovers::record(QSqlDatabase &db, const Dialect &dialect, const QString &nodeGuid,
-                                 const QString &markedBy, const QString &reason)
+                                   const QString &markedBy, const QString &reason)
 {
-    auto inserted = execQuery(db, InsertTakeover.arg(dialect.nowMillis()), {markedBy, markedBy, reason, nodeGuid},
-                              tr("recording the takeover of node %1").arg(nodeGuid));
+    auto inserted =
+        execQuery(db, InsertTakeover.arg(dialect.nowMillis()), {markedBy, markedBy, reason, nodeGuid},
+                  tr("recording the takeover of node %1").arg(nodeGuid));
     if (!inserted)
         return inserted.error();
     if (!inserted->next())
@@ -141,7 +143,8 @@ Result<Takeover> Takeovers::report(Database &database, qint64 takeoverId)
         return makeError(ErrorCode::NotFound, tr("There is no takeover %1.").arg(takeoverId));
     Takeover takeover = readTakeover(*head);
     head->finish();
-    auto query = database.exec(SelectTakeoverJobs, {takeoverId}, tr("reading the jobs of takeover %1").arg(takeoverId));
+    auto query = database.exec(SelectTakeoverJobs, {takeoverId},
+                               tr("reading the jobs of takeover %1").arg(takeoverId));
     if (!query)
         return query.error();
     while (query->next()) {
@@ -166,23 +169,26 @@ QByteArray Takeovers::toJson(const Takeover &takeover)
 {
     QJsonArray jobs;
     for (const TakeoverJob &job : takeover.jobs) {
-        jobs.append(QJsonObject{{u"id"_s, job.jobId},
-                                {u"type"_s, job.type},
-                                {u"claim_epoch"_s, job.claimEpoch},
-                                {u"claimed_at"_s, isoTime(job.claimedAt)},
-                                {u"returned_as"_s, job.returnedAs},
-                                {u"in_pool"_s, job.inPool},
-                                {u"state"_s, job.inPool ? QJsonValue(job.state) : QJsonValue()},
-                                {u"ran_by"_s, job.ranBy.isEmpty() ? QJsonValue() : QJsonValue(job.ranBy)},
-                                {u"ran_by_name"_s, job.ranByName.isEmpty() ? QJsonValue() : QJsonValue(job.ranByName)},
-                                {u"reclaimed_at"_s, isoTime(job.reclaimedAt)},
-                                {u"reclaimed_at_ms"_s, msOrNull(job.reclaimedAt)},
-                                {u"finished_at"_s, isoTime(job.finishedAt)},
-                                {u"finished_at_ms"_s, msOrNull(job.finishedAt)}});
+        jobs.append(QJsonObject{
+            {u"id"_s, job.jobId},
+            {u"type"_s, job.type},
+            {u"claim_epoch"_s, job.claimEpoch},
+            {u"claimed_at"_s, isoTime(job.claimedAt)},
+            {u"returned_as"_s, job.returnedAs},
+            {u"in_pool"_s, job.inPool},
+            {u"state"_s, job.inPool ? QJsonValue(job.state) : QJsonValue()},
+            {u"ran_by"_s, job.ranBy.isEmpty() ? QJsonValue() : QJsonValue(job.ranBy)},
+            {u"ran_by_name"_s, job.ranByName.isEmpty() ? QJsonValue() : QJsonValue(job.ranByName)},
+            {u"reclaimed_at"_s, isoTime(job.reclaimedAt)},
+            {u"reclaimed_at_ms"_s, msOrNull(job.reclaimedAt)},
+            {u"finished_at"_s, isoTime(job.finishedAt)},
+            {u"finished_at_ms"_s, msOrNull(job.finishedAt)}});
     }
     const qint64 reclaim = takeover.firstReclaimAt();
     const qint64 finished = takeover.lastFinishedAt();
-    const auto gap = [](qint64 from, qint64 to) { return from > 0 && to > 0 ? QJsonValue(to - from) : QJsonValue(); };
+    const auto gap = [](qint64 from, qint64 to) {
+        return from > 0 && to > 0 ? QJsonValue(to - from) : QJsonValue();
+    };
     const QJsonObject object{{u"id"_s, takeover.id},
                              {u"node_guid"_s, takeover.nodeGuid},
                              {u"node_name"_s, takeover.nodeName},

@@ -17,12 +17,12 @@ struct TakeoverJob
 {
     qint64 jobId = 0;
     QString type;
-    qint64 claimEpoch = 0;  // the dead node's claim
-    qint64 claimedAt = 0;   // when the dead node claimed it
-    QString returnedAs;     // "queued" (back in the pool) or "failed" (out of attempts)
-    bool inPool = false;    // false: purged since (past the retention)
-    QString state;          // now: queued, running, succeeded, failed
-    QString ranBy;          // the node that claimed it after the takeover (GUID); empty: nobody yet
+    qint64 claimEpoch = 0; // the dead node's claim
+    qint64 claimedAt = 0;  // when the dead node claimed it
+    QString returnedAs;    // "queued" (back in the pool) or "failed" (out of attempts)
+    bool inPool = false;   // false: purged since (past the retention)
+    QString state;         // now: queued, running, succeeded, failed
+    QString ranBy;         // the node that claimed it after the takeover (GUID); empty: nobody yet
     QString ranByName;
     qint64 reclaimedAt = 0; // that claim
     qint64 finishedAt = 0;
@@ -60,7 +60,7 @@ public:
     // jobs go back: the takeover and every pool job the node held. Returns it (without
     // its jobs).
     static Result<Takeover> record(QSqlDatabase &db, const Dialect &dialect, const QString &nodeGuid,
-                                 const QString &markedBy, const QString &reason);
+                                   const QString &markedBy, const QString &reason);
     // A node's takeovers, newest first, without their jobs.
     static Result<QList<Takeover>> list(Database &database, const QString &nodeGuid);
     // One takeover with its jobs as they stand now.

@@ -116,7 +116,8 @@ Result<TimeCheckOutcome> TimeCheck::run(Database &database, const QString &nodeG
     qint64 nodeMs = 0;
     if (dialect.backend() == Backend::Postgres) {
         const qint64 before = QDateTime::currentMSecsSinceEpoch();
-        auto query = database.exec(SelectPostgresTime.arg(dialect.nowMillis()), {}, tr("reading the database's time"));
+        auto query =
+            database.exec(SelectPostgresTime.arg(dialect.nowMillis()), {}, tr("reading the database's time"));
         const qint64 after = QDateTime::currentMSecsSinceEpoch();
         if (!query)
             return query.error();
@@ -140,14 +141,16 @@ Result<TimeCheckOutcome> TimeCheck::run(Database &database, const QString &nodeG
         const QDateTime now = QDateTime::fromMSecsSinceEpoch(databaseMs, Qt::UTC);
         const QTimeZone databaseZone = zoneOf(outcome.databaseZone);
         outcome.problems << tr("its time zone is %1 (%2), the database's %3 (%4)")
-                                .arg(outcome.nodeZone, offsetText(outcome.nodeOffsetSeconds), outcome.databaseZone,
-                                     databaseZone.isValid() ? offsetText(databaseZone.offsetFromUtc(now)) : u"?"_s);
+                                .arg(outcome.nodeZone, offsetText(outcome.nodeOffsetSeconds),
+                                     outcome.databaseZone,
+                                     databaseZone.isValid() ? offsetText(databaseZone.offsetFromUtc(now))
+                                                            : u"?"_s);
     }
 
     auto recorded = database.write([&](QSqlDatabase &db) -> Result<void> {
-        auto updated = execQuery(db, RecordTime,
-                                 {outcome.skewMs, outcome.nodeZone, outcome.nodeOffsetSeconds, nodeGuid},
-                                 tr("recording this node's clock"));
+        auto updated =
+            execQuery(db, RecordTime, {outcome.skewMs, outcome.nodeZone, outcome.nodeOffsetSeconds, nodeGuid},
+                      tr("recording this node's clock"));
         if (!updated)
             return updated.error();
         updated->finish();

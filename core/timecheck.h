@@ -17,13 +17,13 @@ namespace Cohort {
 
 struct TimeCheckOutcome
 {
-    qint64 skewMs = 0;      // this node's clock minus the database's
-    QString nodeZone;       // IANA id, e.g. "Europe/Berlin"
+    qint64 skewMs = 0; // this node's clock minus the database's
+    QString nodeZone;  // IANA id, e.g. "Europe/Berlin"
     int nodeOffsetSeconds = 0;
     QString databaseZone;
-    QStringList problems;   // empty: in sync
-    bool raised = false;    // a new alert was raised
-    int cleared = 0;        // open alerts this check cleared
+    QStringList problems; // empty: in sync
+    bool raised = false;  // a new alert was raised
+    int cleared = 0;      // open alerts this check cleared
 };
 
 class TimeCheck

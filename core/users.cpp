@@ -12,20 +12,25 @@ namespace Cohort {
 namespace {
 
 // %1: the database clock.
-const QString InsertUser = u"INSERT INTO users (name, password_hash, role, key_public, key_private, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, %1)"_s;
+const QString InsertUser =
+    u"INSERT INTO users (name, password_hash, role, key_public, key_private, created_at) "
+    "VALUES (?, ?, ?, ?, ?, %1)"_s;
 const QString SelectUserId = u"SELECT id FROM users WHERE name = ?"_s;
 const QString UpdatePersonalData = u"UPDATE users SET full_name_sealed = ?, email_sealed = ? WHERE id = ?"_s;
 const QString UpdateKeyCopy = u"UPDATE users SET key_data = ? WHERE id = ?"_s;
-const QString SelectUsers = u"SELECT id, name, role, full_name_sealed, email_sealed, key_data, failed_logins, "
-                            "locked_until, created_at FROM users ORDER BY name"_s;
-const QString ResetPassword = u"UPDATE users SET password_hash = ?, key_public = ?, key_private = ?, key_data = ?, "
-                              "failed_logins = 0, locked_until = NULL WHERE id = ?"_s;
+const QString SelectUsers =
+    u"SELECT id, name, role, full_name_sealed, email_sealed, key_data, failed_logins, "
+    "locked_until, created_at FROM users ORDER BY name"_s;
+const QString ResetPassword =
+    u"UPDATE users SET password_hash = ?, key_public = ?, key_private = ?, key_data = ?, "
+    "failed_logins = 0, locked_until = NULL WHERE id = ?"_s;
 const QString SelectKeys = u"SELECT id, key_private, key_data FROM users WHERE name = ?"_s;
-const QString MakeAuditor = u"UPDATE users SET role = 'auditor', key_public = '', key_private = '', key_data = '' "
-                            "WHERE id = ?"_s;
-const QString MakeAdministrator = u"UPDATE users SET role = 'administrator', password_hash = ?, key_public = ?, "
-                                  "key_private = ?, key_data = ?, failed_logins = 0 WHERE id = ?"_s;
+const QString MakeAuditor =
+    u"UPDATE users SET role = 'auditor', key_public = '', key_private = '', key_data = '' "
+    "WHERE id = ?"_s;
+const QString MakeAdministrator =
+    u"UPDATE users SET role = 'administrator', password_hash = ?, key_public = ?, "
+    "key_private = ?, key_data = ?, failed_logins = 0 WHERE id = ?"_s;
 const QString Lock = u"UPDATE users SET locked_until = ? WHERE name = ?"_s;
 const QString Unlock = u"UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE name = ?"_s;
 
@@ -34,7 +39,8 @@ constexpr int MaxEmailLength = 254; // RFC 5321's limit on a path
 
 bool hasControlCharacters(const QString &text)
 {
-    return std::any_of(text.cbegin(), text.cend(), [](QChar c) { return c.category() == QChar::Other_Control; });
+    return std::any_of(text.cbegin(), text.cend(),
+                       [](QChar c) { return c.category() == QChar::Other_Control; });
 }
 
 } // namespace
@@ -74,7 +80,9 @@ QString Users::nameProblem(const QString &name)
 QString Users::fullNameProblem(const QString &fullName)
 {
     if (fullName.size() > MaxFullNameLength)
-        return tr("The full name has %1 characters; at most %2 are allowed.").arg(fullName.size()).arg(MaxFullNameLength);
+        return tr("The full name has %1 characters; at most %2 are allowed.")
+            .arg(fullName.size())
+            .arg(MaxFullNameLength);
     if (hasControlCharacters(fullName))
         return tr("The full name contains a control character (a line break or tab, for example).");
     if (fullName != fullName.trimmed())
@@ -90,9 +98,12 @@ QString Users::emailProblem(const QString &email)
     // address works is for the mail system to say.
     static const QRegularExpression shape(u"^[^@\\s]+@[^@\\s]+$"_s);
     if (email.size() > MaxEmailLength)
-        return tr("The e-mail address has %1 characters; at most %2 are allowed.").arg(email.size()).arg(MaxEmailLength);
+        return tr("The e-mail address has %1 characters; at most %2 are allowed.")
+            .arg(email.size())
+            .arg(MaxEmailLength);
     if (hasControlCharacters(email) || !shape.match(email).hasMatch())
-        return tr("\"%1\" is not an e-mail address: it needs one @ with a name before it and a domain after it, "
+        return tr("\"%1\" is not an e-mail address: it needs one @ with a name before it and a domain after "
+                  "it, "
                   "and no spaces.")
             .arg(email);
     return {};
@@ -100,7 +111,8 @@ QString Users::emailProblem(const QString &email)
 
 Result<Users::Prepared> Users::prepare(const NewUser &user, const QByteArray &clusterContext)
 {
-    for (const QString &problem : {nameProblem(user.name), fullNameProblem(user.fullName), emailProblem(user.email)}) {
+    for (const QString &problem :
+         {nameProblem(user.name), fullNameProblem(user.fullName), emailProblem(user.email)}) {
         if (!problem.isEmpty())
             return makeError(ErrorCode::InvalidArgument, problem);
     }
@@ -133,43 +145,49 @@ Result<qint64> Users::insert(QSqlDatabase &db, const Dialect &dialect, const Pre
     // Empty, not null, strings for an auditor: the columns are NOT NULL.
     const QString publicKey = user.keys ? user.keys->publicKeyText() : u""_s;
     const QString wrappedPrivateKey = user.keys ? user.wrappedPrivateKey : u""_s;
-    auto inserted = execQuery(db, InsertUser.arg(dialect.nowMillis()),
-                              {user.user.name, user.passwordHash, roleName(user.user.role), publicKey,
-                               wrappedPrivateKey},
-                              tr("creating user %1").arg(user.user.name));
+    auto inserted =
+        execQuery(db, InsertUser.arg(dialect.nowMillis()),
+                  {user.user.name, user.passwordHash, roleName(user.user.role), publicKey, wrappedPrivateKey},
+                  tr("creating user %1").arg(user.user.name));
     if (!inserted)
         return inserted.error();
     inserted->finish();
-    auto found = execQuery(db, SelectUserId, {user.user.name}, tr("reading user %1's id").arg(user.user.name));
+    auto found =
+        execQuery(db, SelectUserId, {user.user.name}, tr("reading user %1's id").arg(user.user.name));
     if (!found)
         return found.error();
     if (!found->next())
-        return makeError(ErrorCode::Database, tr("User %1 vanished right after it was created.").arg(user.user.name));
+        return makeError(ErrorCode::Database,
+                         tr("User %1 vanished right after it was created.").arg(user.user.name));
     const qint64 id = found->value(0).toLongLong();
     found->finish();
 
     auto fullName = SealedData::sealText(dataKey, user.user.fullName,
                                          SealedData::userField(clusterContext, id, u"full_name_sealed"));
-    auto email = SealedData::sealText(dataKey, user.user.email, SealedData::userField(clusterContext, id, u"email_sealed"));
+    auto email = SealedData::sealText(dataKey, user.user.email,
+                                      SealedData::userField(clusterContext, id, u"email_sealed"));
     if (!fullName)
         return fullName.error();
     if (!email)
         return email.error();
-    if (auto updated = execQuery(db, UpdatePersonalData, {*fullName, *email, id}, tr("sealing user %1's personal data").arg(user.user.name));
+    if (auto updated = execQuery(db, UpdatePersonalData, {*fullName, *email, id},
+                                 tr("sealing user %1's personal data").arg(user.user.name));
         !updated)
         return updated.error();
     if (user.keys) {
         auto copy = dataKey.sealTo(user.keys->publicKey(), SealedData::userDataKey(clusterContext, id));
         if (!copy)
             return copy.error();
-        if (auto updated = execQuery(db, UpdateKeyCopy, {*copy, id}, tr("giving user %1 the data key").arg(user.user.name));
+        if (auto updated = execQuery(db, UpdateKeyCopy, {*copy, id},
+                                     tr("giving user %1 the data key").arg(user.user.name));
             !updated)
             return updated.error();
     }
     return id;
 }
 
-Result<QList<UserRecord>> Users::list(QSqlDatabase &db, const MasterKey *dataKey, const QByteArray &clusterContext)
+Result<QList<UserRecord>> Users::list(QSqlDatabase &db, const MasterKey *dataKey,
+                                      const QByteArray &clusterContext)
 {
     auto query = execQuery(db, SelectUsers, {}, tr("reading the users"));
     if (!query)
@@ -188,12 +206,12 @@ Result<QList<UserRecord>> Users::list(QSqlDatabase &db, const MasterKey *dataKey
             user.lockedUntil = query->value(7).toLongLong();
         user.createdAt = query->value(8).toLongLong();
         if (dataKey) {
-            auto openedName = SealedData::openText(*dataKey, fullName,
-                                                   SealedData::userField(clusterContext, user.id, u"full_name_sealed"),
-                                                   tr("user %1's full name").arg(user.name));
-            auto openedEmail = SealedData::openText(*dataKey, email,
-                                                    SealedData::userField(clusterContext, user.id, u"email_sealed"),
-                                                    tr("user %1's e-mail address").arg(user.name));
+            auto openedName = SealedData::openText(
+                *dataKey, fullName, SealedData::userField(clusterContext, user.id, u"full_name_sealed"),
+                tr("user %1's full name").arg(user.name));
+            auto openedEmail = SealedData::openText(
+                *dataKey, email, SealedData::userField(clusterContext, user.id, u"email_sealed"),
+                tr("user %1's e-mail address").arg(user.name));
             if (!openedName)
                 return openedName.error();
             if (!openedEmail)
@@ -209,8 +227,8 @@ Result<QList<UserRecord>> Users::list(QSqlDatabase &db, const MasterKey *dataKey
 }
 
 Result<void> Users::setPersonalData(QSqlDatabase &db, const Dialect &dialect, const MasterKey &dataKey,
-                                    const QByteArray &clusterContext, const QString &name, const QString &fullName,
-                                    const QString &email)
+                                    const QByteArray &clusterContext, const QString &name,
+                                    const QString &fullName, const QString &email)
 {
     for (const QString &problem : {fullNameProblem(fullName), emailProblem(email)}) {
         if (!problem.isEmpty())
@@ -225,8 +243,10 @@ Result<void> Users::setPersonalData(QSqlDatabase &db, const Dialect &dialect, co
         return makeError(ErrorCode::NotFound, tr("There is no user %1.").arg(name));
     const qint64 id = found->value(0).toLongLong();
     found->finish();
-    auto sealedName = SealedData::sealText(dataKey, fullName, SealedData::userField(clusterContext, id, u"full_name_sealed"));
-    auto sealedEmail = SealedData::sealText(dataKey, email, SealedData::userField(clusterContext, id, u"email_sealed"));
+    auto sealedName = SealedData::sealText(dataKey, fullName,
+                                           SealedData::userField(clusterContext, id, u"full_name_sealed"));
+    auto sealedEmail =
+        SealedData::sealText(dataKey, email, SealedData::userField(clusterContext, id, u"email_sealed"));
     if (!sealedName)
         return sealedName.error();
     if (!sealedEmail)
@@ -300,9 +320,10 @@ Result<void> Users::makeAdministrator(QSqlDatabase &db, const Dialect &dialect, 
     auto copy = dataKey.sealTo(user.keys->publicKey(), SealedData::userDataKey(clusterContext, id));
     if (!copy)
         return copy.error();
-    auto updated = execQuery(db, MakeAdministrator,
-                             {user.passwordHash, user.keys->publicKeyText(), user.wrappedPrivateKey, *copy, id},
-                             tr("making user %1 an administrator").arg(name));
+    auto updated =
+        execQuery(db, MakeAdministrator,
+                  {user.passwordHash, user.keys->publicKeyText(), user.wrappedPrivateKey, *copy, id},
+                  tr("making user %1 an administrator").arg(name));
     if (!updated)
         return updated.error();
     return {};
@@ -337,10 +358,11 @@ Result<StoredKeys> storedKeys(QSqlDatabase &db, const QString &name)
         return makeError(ErrorCode::NotFound, Users::tr("There is no user %1.").arg(name));
     StoredKeys keys{query->value(0).toLongLong(), query->value(1).toString(), query->value(2).toString()};
     if (keys.wrappedPrivate.isEmpty() || keys.copy.isEmpty())
-        return makeError(ErrorCode::NotFound,
-                         Users::tr("User %1 holds no copy of the data key; set a new password, which gives one, "
-                                   "with \"cohortctl users reset-password %1\".")
-                             .arg(name));
+        return makeError(
+            ErrorCode::NotFound,
+            Users::tr("User %1 holds no copy of the data key; set a new password, which gives one, "
+                      "with \"cohortctl users reset-password %1\".")
+                .arg(name));
     return keys;
 }
 
@@ -352,7 +374,8 @@ Result<KeyPair> Users::openKeyPair(QSqlDatabase &db, const QByteArray &clusterCo
     auto stored = storedKeys(db, name);
     if (!stored)
         return stored.error();
-    return KeyPair::unwrap(stored->wrappedPrivate, password, SealedData::userPrivateKey(clusterContext, name));
+    return KeyPair::unwrap(stored->wrappedPrivate, password,
+                           SealedData::userPrivateKey(clusterContext, name));
 }
 
 Result<MasterKey> Users::openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,

@@ -112,14 +112,14 @@ public:
     // The data key, opened with an administrator's password: the console's way in.
     // NotFound when the user holds no copy (an auditor, or an administrator made before
     // personal data was sealed: "cohortctl users reset-password" gives one).
-    static Result<MasterKey> openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
-                                         const QString &password);
+    static Result<MasterKey> openDataKey(QSqlDatabase &db, const QByteArray &clusterContext,
+                                         const QString &name, const QString &password);
     // The same in two steps, for a session that keeps the user's key pair (not the
     // password) to open the data key again after it is rotated.
-    static Result<KeyPair> openKeyPair(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
-                                       const QString &password);
-    static Result<MasterKey> openDataKey(QSqlDatabase &db, const QByteArray &clusterContext, const QString &name,
-                                         const KeyPair &keys);
+    static Result<KeyPair> openKeyPair(QSqlDatabase &db, const QByteArray &clusterContext,
+                                       const QString &name, const QString &password);
+    static Result<MasterKey> openDataKey(QSqlDatabase &db, const QByteArray &clusterContext,
+                                         const QString &name, const KeyPair &keys);
 };
 
 } // namespace Cohort

@@ -3,7 +3,8 @@
 
 namespace Cohort {
 
-AgentsFilterModel::AgentsFilterModel(QObject *parent) : QSortFilterProxyModel(parent)
+AgentsFilterModel::AgentsFilterModel(QObject *parent)
+    : QSortFilterProxyModel(parent)
 {
     setSortRole(AgentsTableModel::SortRole);
     setDynamicSortFilter(true);
@@ -31,7 +32,8 @@ bool AgentsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
     const QModelIndex row = sourceModel()->index(sourceRow, 0, sourceParent);
     if (m_quietOnly && !row.data(AgentsTableModel::QuietRole).toBool())
         return false;
-    return m_text.isEmpty() || row.data(AgentsTableModel::FilterRole).toString().contains(m_text, Qt::CaseInsensitive);
+    return m_text.isEmpty()
+           || row.data(AgentsTableModel::FilterRole).toString().contains(m_text, Qt::CaseInsensitive);
 }
 
 } // namespace Cohort

@@ -29,9 +29,12 @@ QColor quietText()
 
 } // namespace
 
-AgentsTableModel::AgentsTableModel(QObject *parent) : KeyedTableModel(parent) {}
+AgentsTableModel::AgentsTableModel(QObject *parent)
+    : KeyedTableModel(parent)
+{}
 
-void AgentsTableModel::setContext(qint64 databaseTime, qint64 offlineAfterMs, const QHash<QString, QString> &nodeNames)
+void AgentsTableModel::setContext(qint64 databaseTime, qint64 offlineAfterMs,
+                                  const QHash<QString, QString> &nodeNames)
 {
     const bool namesChanged = nodeNames != m_nodeNames;
     const bool judged = offlineAfterMs != m_offlineAfterMs || databaseTime != m_now;
@@ -120,7 +123,8 @@ QVariant AgentsTableModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (sealed)
-            return tr("Sealed with the cluster's data key: only an administrator holding a copy of the key sees it.");
+            return tr("Sealed with the cluster's data key: only an administrator holding a copy of the key "
+                      "sees it.");
         switch (index.column()) {
         case Addresses:
             return agent.addresses.join(u'\n');

@@ -25,7 +25,9 @@ int severityRank(const QString &severity)
 
 } // namespace
 
-AlertsTableModel::AlertsTableModel(QObject *parent) : KeyedTableModel(parent) {}
+AlertsTableModel::AlertsTableModel(QObject *parent)
+    : KeyedTableModel(parent)
+{}
 
 int AlertsTableModel::columnCount(const QModelIndex &parent) const
 {

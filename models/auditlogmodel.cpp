@@ -3,7 +3,9 @@
 
 namespace Cohort {
 
-AuditLogModel::AuditLogModel(QObject *parent) : KeyedTableModel(parent) {}
+AuditLogModel::AuditLogModel(QObject *parent)
+    : KeyedTableModel(parent)
+{}
 
 int AuditLogModel::columnCount(const QModelIndex &parent) const
 {

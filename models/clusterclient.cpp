@@ -16,7 +16,9 @@ constexpr int ThreadExitWaitMs = 3000;
 
 } // namespace
 
-ClusterClient::ClusterClient(QObject *parent) : QObject(parent), m_worker(new ClusterWorker)
+ClusterClient::ClusterClient(QObject *parent)
+    : QObject(parent)
+    , m_worker(new ClusterWorker)
 {
     qRegisterMetaType<ClusterSnapshot>();
     qRegisterMetaType<UserSession>();
@@ -34,8 +36,8 @@ ClusterClient::ClusterClient(QObject *parent) : QObject(parent), m_worker(new Cl
 
     m_stallTimer.setSingleShot(true);
     connect(&m_stallTimer, &QTimer::timeout, this, [this] {
-        setState(State::Stalled, tr("The database has not answered for %n second(s).", nullptr,
-                                    m_stallAfterMs / 1000));
+        setState(State::Stalled,
+                 tr("The database has not answered for %n second(s).", nullptr, m_stallAfterMs / 1000));
     });
 
     connect(m_worker, &ClusterWorker::loginFinished, this,
@@ -107,9 +109,8 @@ void ClusterClient::login(const QString &url, const QString &user, const QString
     m_loggingIn = true;
     auto parsed = DatabaseUrl::parse(url);
     m_url = parsed ? parsed->redacted() : url;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, url, user, password] {
-        worker->login(url, user, password);
-    });
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, url, user, password] { worker->login(url, user, password); });
 }
 
 void ClusterClient::logout()
@@ -134,19 +135,21 @@ void ClusterClient::setAuditFilter(const AuditFilter &filter)
 
 void ClusterClient::watchActivity(const QString &guid, bool watch)
 {
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, guid, watch] { worker->watchActivity(guid, watch); });
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, guid, watch] { worker->watchActivity(guid, watch); });
 }
 
 void ClusterClient::watchSystemInformation(int periodMinutes)
 {
-    QMetaObject::invokeMethod(m_worker,
-                              [worker = m_worker, periodMinutes] { worker->watchSystemInformation(periodMinutes); });
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, periodMinutes] { worker->watchSystemInformation(periodMinutes); });
 }
 
 quint64 ClusterClient::listFinishedJobs(const FinishedJobsFilter &filter)
 {
     const quint64 id = m_nextRequest++;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, filter] { worker->listFinishedJobs(id, filter); });
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, id, filter] { worker->listFinishedJobs(id, filter); });
     return id;
 }
 
@@ -160,23 +163,24 @@ quint64 ClusterClient::listNodeEvents(const QString &guid)
 quint64 ClusterClient::readTakeover(qint64 takeoverId)
 {
     const quint64 id = m_nextRequest++;
-    QMetaObject::invokeMethod(m_worker,
-                              [worker = m_worker, id, takeoverId] { worker->readTakeover(id, takeoverId, {}, 0); });
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, id, takeoverId] { worker->readTakeover(id, takeoverId, {}, 0); });
     return id;
 }
 
 quint64 ClusterClient::readTakeoverNear(const QString &nodeGuid, qint64 atMs)
 {
     const quint64 id = m_nextRequest++;
-    QMetaObject::invokeMethod(m_worker,
-                              [worker = m_worker, id, nodeGuid, atMs] { worker->readTakeover(id, 0, nodeGuid, atMs); });
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, id, nodeGuid, atMs] { worker->readTakeover(id, 0, nodeGuid, atMs); });
     return id;
 }
 
 quint64 ClusterClient::checkDecommission(const QString &guid)
 {
     const quint64 id = m_nextRequest++;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, guid] { worker->checkDecommission(id, guid); });
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, id, guid] { worker->checkDecommission(id, guid); });
     return id;
 }
 
@@ -188,9 +192,8 @@ void ClusterClient::watchConsistency(bool watch)
 quint64 ClusterClient::run(ClusterWorker::Action action, const QString &target, const QString &value)
 {
     const quint64 id = m_nextRequest++;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, action, target, value] {
-        worker->run(id, action, target, value);
-    });
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, id, action, target, value] { worker->run(id, action, target, value); });
     return id;
 }
 
@@ -217,7 +220,8 @@ quint64 ClusterClient::clearAlert(qint64 alertId)
 quint64 ClusterClient::saveSettings(const SystemSettings &settings)
 {
     const quint64 id = m_nextRequest++;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, settings] { worker->saveSettings(id, settings); });
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, id, settings] { worker->saveSettings(id, settings); });
     return id;
 }
 
@@ -233,7 +237,8 @@ quint64 ClusterClient::setPersonalData(const QString &user, const QString &fullN
 quint64 ClusterClient::regenerateSecretProperty(const QString &name)
 {
     const quint64 id = m_nextRequest++;
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, id, name] { worker->regenerateSecretProperty(id, name); });
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, id, name] { worker->regenerateSecretProperty(id, name); });
     return id;
 }
 

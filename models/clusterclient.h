@@ -83,10 +83,13 @@ Q_SIGNALS:
     void snapshotChanged();
     void stateChanged(Cohort::ClusterClient::State state);
     void actionFinished(quint64 requestId, bool ok, const QString &message);
-    void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs, const QString &error);
-    void nodeEventsListed(quint64 requestId, bool ok, const QList<Cohort::NodeEvent> &events, const QString &error);
+    void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs,
+                            const QString &error);
+    void nodeEventsListed(quint64 requestId, bool ok, const QList<Cohort::NodeEvent> &events,
+                          const QString &error);
     void takeoverRead(quint64 requestId, bool ok, const Cohort::Takeover &takeover, const QString &error);
-    void decommissionChecked(quint64 requestId, bool ok, const Cohort::DecommissionPlan &plan, const QString &error);
+    void decommissionChecked(quint64 requestId, bool ok, const Cohort::DecommissionPlan &plan,
+                             const QString &error);
 
 private:
     void setState(State state, const QString &message);

@@ -4,11 +4,11 @@
 
 #include "agents.h"
 #include "alerts.h"
+#include "auditlog.h"
 #include "authentication.h"
 #include "clusterconsistency.h"
 #include "configproperties.h"
 #include "decommissionpreflight.h"
-#include "auditlog.h"
 #include "jobstatistics.h"
 #include "nodeevents.h"
 #include "nodelinks.h"
@@ -49,9 +49,9 @@ struct StatisticsSnapshot
 // agent-offline-check job flags it within a minute or so; the console does not wait for it).
 struct AgentsSnapshot
 {
-    bool available = false;     // the schema has the agents' columns (version 6)
-    qint64 offlineAfterMs = 0;  // agents.offline_after_seconds
-    QList<AgentRecord> agents;  // host names and addresses in clear when the data key is open
+    bool available = false;           // the schema has the agents' columns (version 6)
+    qint64 offlineAfterMs = 0;        // agents.offline_after_seconds
+    QList<AgentRecord> agents;        // host names and addresses in clear when the data key is open
     QHash<QString, int> onlineByNode; // node GUID -> agents online and not gone quiet
     int goneQuiet = 0;
 

@@ -1,7 +1,7 @@
 #include "clusterworker.h"
-#include "clustersettings.h"
 #include "authentication.h"
 #include "cluster.h"
+#include "clustersettings.h"
 #include "configproperties.h"
 #include "jobpool.h"
 #include "jobstatistics.h"
@@ -28,7 +28,9 @@ constexpr int ActivityBuckets = 60;
 
 } // namespace
 
-ClusterWorker::ClusterWorker(QObject *parent) : QObject(parent), m_timer(this)
+ClusterWorker::ClusterWorker(QObject *parent)
+    : QObject(parent)
+    , m_timer(this)
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &ClusterWorker::poll);
@@ -56,7 +58,8 @@ void ClusterWorker::login(const QString &url, const QString &user, const QString
     if (auto cluster = Cluster::load(*m_database); cluster && cluster->has_value()) {
         m_clusterContext = (*cluster)->keyContext();
         if (!session->isAdministrator()) {
-            m_dataKeyNote = tr("Personal data and secret properties are sealed: only administrators open them.");
+            m_dataKeyNote =
+                tr("Personal data and secret properties are sealed: only administrators open them.");
         } else if ((*cluster)->schemaVersion < 5) {
             m_dataKeyNote = tr("The cluster's schema predates sealed personal data.");
         } else if (auto db = m_database->connection(); db) {
@@ -147,7 +150,8 @@ void ClusterWorker::listFinishedJobs(quint64 requestId, const FinishedJobsFilter
         return;
     }
     auto jobs = JobStatistics::finishedJobs(*m_database, filter);
-    Q_EMIT finishedJobsListed(requestId, jobs.ok(), jobs ? *jobs : QList<JobRow>(), jobs ? QString() : jobs.message());
+    Q_EMIT finishedJobsListed(requestId, jobs.ok(), jobs ? *jobs : QList<JobRow>(),
+                              jobs ? QString() : jobs.message());
 }
 
 void ClusterWorker::listNodeEvents(quint64 requestId, const QString &guid)
@@ -187,7 +191,8 @@ void ClusterWorker::readTakeover(quint64 requestId, qint64 takeoverId, const QSt
         }
     }
     auto report = Takeovers::report(*m_database, takeoverId);
-    Q_EMIT takeoverRead(requestId, report.ok(), report ? *report : Takeover(), report ? QString() : report.message());
+    Q_EMIT takeoverRead(requestId, report.ok(), report ? *report : Takeover(),
+                        report ? QString() : report.message());
 }
 
 void ClusterWorker::checkDecommission(quint64 requestId, const QString &guid)
@@ -197,7 +202,8 @@ void ClusterWorker::checkDecommission(quint64 requestId, const QString &guid)
         return;
     }
     auto plan = DecommissionPreflight::check(*m_database, guid);
-    Q_EMIT decommissionChecked(requestId, plan.ok(), plan ? *plan : DecommissionPlan(), plan ? QString() : plan.message());
+    Q_EMIT decommissionChecked(requestId, plan.ok(), plan ? *plan : DecommissionPlan(),
+                               plan ? QString() : plan.message());
 }
 
 void ClusterWorker::watchConsistency(bool watch)
@@ -368,7 +374,8 @@ Result<void> ClusterWorker::readAgents(ClusterSnapshot &snapshot, int schemaVers
     // A stored value out of range (edited by hand): the default stands in, as on the nodes.
     if (!offlineAfter && m_failures == 0)
         qCWarning(lcModels).noquote() << offlineAfter.message();
-    const qint64 offlineAfterSeconds = offlineAfter ? *offlineAfter : Setting::AgentOfflineAfterSeconds.defaultValue;
+    const qint64 offlineAfterSeconds =
+        offlineAfter ? *offlineAfter : Setting::AgentOfflineAfterSeconds.defaultValue;
     const MasterKey *key = m_dataKey ? &*m_dataKey : nullptr;
     auto agents = Agents::list(*db, key, m_clusterContext);
     if (key && !agents) {
@@ -458,7 +465,8 @@ void ClusterWorker::run(quint64 requestId, Action action, const QString &target,
         finishAction(requestId, admin.setNodeDescription(target, value), tr("The description was saved."));
         return;
     case Action::AcknowledgeAlert:
-        finishAction(requestId, admin.acknowledgeAlert(target.toLongLong()), tr("The alert was acknowledged."));
+        finishAction(requestId, admin.acknowledgeAlert(target.toLongLong()),
+                     tr("The alert was acknowledged."));
         return;
     case Action::ClearAlert:
         finishAction(requestId, admin.clearAlert(target.toLongLong()), tr("The alert was cleared."));

@@ -54,10 +54,12 @@ public Q_SLOTS:
     // The Consistency page: each round also checks the nodes against the cluster.
     void watchConsistency(bool watch);
     // target: a node GUID or an alert id; value: the description (SetNodeDescription).
-    void run(quint64 requestId, Cohort::ClusterWorker::Action action, const QString &target, const QString &value);
+    void run(quint64 requestId, Cohort::ClusterWorker::Action action, const QString &target,
+             const QString &value);
     void saveSettings(quint64 requestId, const Cohort::SystemSettings &settings);
     // Sealed with the data key this session opened; refused without one.
-    void setPersonalData(quint64 requestId, const QString &user, const QString &fullName, const QString &email);
+    void setPersonalData(quint64 requestId, const QString &user, const QString &fullName,
+                         const QString &email);
     void regenerateSecretProperty(quint64 requestId, const QString &name);
 
 Q_SIGNALS:
@@ -69,10 +71,13 @@ Q_SIGNALS:
     void roundSucceeded(const Cohort::ClusterSnapshot &snapshot);
     void roundFailed(const QString &error, int retryInMs);
     void actionFinished(quint64 requestId, bool ok, const QString &message);
-    void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs, const QString &error);
-    void nodeEventsListed(quint64 requestId, bool ok, const QList<Cohort::NodeEvent> &events, const QString &error);
+    void finishedJobsListed(quint64 requestId, bool ok, const QList<Cohort::JobRow> &jobs,
+                            const QString &error);
+    void nodeEventsListed(quint64 requestId, bool ok, const QList<Cohort::NodeEvent> &events,
+                          const QString &error);
     void takeoverRead(quint64 requestId, bool ok, const Cohort::Takeover &takeover, const QString &error);
-    void decommissionChecked(quint64 requestId, bool ok, const Cohort::DecommissionPlan &plan, const QString &error);
+    void decommissionChecked(quint64 requestId, bool ok, const Cohort::DecommissionPlan &plan,
+                             const QString &error);
 
 private:
     void poll();

@@ -63,7 +63,9 @@ bool transform(QStringList &current, const QStringList &wanted, Remove remove, I
 
 } // namespace
 
-JobCountsModel::JobCountsModel(Grouping grouping, QObject *parent) : QAbstractTableModel(parent), m_grouping(grouping)
+JobCountsModel::JobCountsModel(Grouping grouping, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_grouping(grouping)
 {
     if (grouping != Grouping::ByNodeAndType)
         m_columnKeys = {Succeeded, Failed};
@@ -107,7 +109,8 @@ bool JobCountsModel::setStatistics(const QList<JobCount> &counts, const QList<No
     collator.setCaseSensitivity(Qt::CaseInsensitive);
     QStringList rowKeys(rows.cbegin(), rows.cend());
     std::sort(rowKeys.begin(), rowKeys.end(), [&](const QString &a, const QString &b) {
-        const int order = byType ? collator.compare(a, b) : collator.compare(labels.value(a), labels.value(b));
+        const int order =
+            byType ? collator.compare(a, b) : collator.compare(labels.value(a), labels.value(b));
         return order != 0 ? order < 0 : a < b;
     });
 

@@ -16,7 +16,10 @@ class KeyedTableModel : public QAbstractTableModel
 public:
     using QAbstractTableModel::QAbstractTableModel;
 
-    int rowCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : int(m_rows.size()); }
+    int rowCount(const QModelIndex &parent = {}) const override
+    {
+        return parent.isValid() ? 0 : int(m_rows.size());
+    }
 
     const QList<Row> &rows() const { return m_rows; }
     const Row &rowAt(int row) const { return m_rows.at(row); }

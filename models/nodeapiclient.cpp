@@ -44,7 +44,8 @@ struct NodeApiClient::Request
     QString presented;
 };
 
-NodeApiClient::NodeApiClient(QObject *parent) : QObject(parent)
+NodeApiClient::NodeApiClient(QObject *parent)
+    : QObject(parent)
 {
     qRegisterMetaType<NodeApiReply>();
 }
@@ -67,7 +68,8 @@ void NodeApiClient::abortAll()
     }
 }
 
-quint64 NodeApiClient::get(const QString &address, const QString &pinSha256, const QString &path, const QString &token)
+quint64 NodeApiClient::get(const QString &address, const QString &pinSha256, const QString &path,
+                           const QString &token)
 {
     return send("GET", address, pinSha256, path, token, {});
 }
@@ -111,15 +113,17 @@ quint64 NodeApiClient::send(const QByteArray &method, const QString &address, co
         return failLater(NodeApiReply::Outcome::Unreachable,
                          tr("The node's API address \"%1\" is not HOST:PORT.").arg(quoted(address)));
     if (created->pin.isEmpty())
-        return failLater(NodeApiReply::Outcome::PinMismatch,
-                         tr("The node recorded no certificate fingerprint to check it by; it was not asked."));
+        return failLater(
+            NodeApiReply::Outcome::PinMismatch,
+            tr("The node recorded no certificate fingerprint to check it by; it was not asked."));
 
     QByteArray head = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: " + address.toUtf8()
                       + "\r\nUser-Agent: cohort-console\r\nAccept: application/json\r\nConnection: close\r\n";
     if (!token.isEmpty())
         head += "Authorization: Bearer " + token.toUtf8() + "\r\n";
     if (method != "GET")
-        head += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+        head +=
+            "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
     created->head = head + "\r\n" + body;
 
     QSslSocket *socket = created->socket;
@@ -191,7 +195,8 @@ quint64 NodeApiClient::send(const QByteArray &method, const QString &address, co
             message = tr("The node did not answer within %n second(s).", nullptr, seconds);
         else if (request->socket->state() == QAbstractSocket::ConnectedState)
             message = tr("The node accepted the connection but did not complete the TLS handshake within %n "
-                         "second(s).", nullptr, seconds);
+                         "second(s).",
+                         nullptr, seconds);
         else
             message = tr("The node could not be reached within %n second(s).", nullptr, seconds);
         fail(request, NodeApiReply::Outcome::TimedOut, message);
@@ -216,17 +221,20 @@ void NodeApiClient::readAnswer(Request *request, bool atEnd)
                 fail(request, NodeApiReply::Outcome::Unreachable,
                      tr("The node closed the connection without answering."));
             else
-                fail(request, NodeApiReply::Outcome::InvalidAnswer, tr("The node answered something that is not HTTP."));
+                fail(request, NodeApiReply::Outcome::InvalidAnswer,
+                     tr("The node answered something that is not HTTP."));
         }
         return;
     }
     const QList<QByteArray> lines = request->answer.left(headEnd).split('\n');
     const QList<QByteArray> statusLine = lines.constFirst().trimmed().split(' ');
     bool statusOk = false;
-    const int status =
-        statusLine.size() >= 2 && statusLine.at(0).startsWith("HTTP/1.") ? statusLine.at(1).toInt(&statusOk) : 0;
+    const int status = statusLine.size() >= 2 && statusLine.at(0).startsWith("HTTP/1.")
+                           ? statusLine.at(1).toInt(&statusOk)
+                           : 0;
     if (!statusOk) {
-        fail(request, NodeApiReply::Outcome::InvalidAnswer, tr("The node answered something that is not HTTP."));
+        fail(request, NodeApiReply::Outcome::InvalidAnswer,
+             tr("The node answered something that is not HTTP."));
         return;
     }
     std::optional<qsizetype> contentLength;

@@ -46,7 +46,8 @@ QVariant NodeEventsModel::data(const QModelIndex &index, int role) const
         case Time:
             return QDateTime::fromMSecsSinceEpoch(event.at, Qt::UTC).toString(Qt::ISODateWithMs);
         case Event:
-            return event.takeoverId > 0 ? tr("%1 (double-click for the takeover report)").arg(event.kind) : event.kind;
+            return event.takeoverId > 0 ? tr("%1 (double-click for the takeover report)").arg(event.kind)
+                                        : event.kind;
         case By:
             return event.actor;
         case Details:

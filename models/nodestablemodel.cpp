@@ -19,7 +19,9 @@ QString formatTimestamp(qint64 ms)
     return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), u"yyyy-MM-dd HH:mm:ss"_s);
 }
 
-NodesTableModel::NodesTableModel(QObject *parent) : KeyedTableModel(parent) {}
+NodesTableModel::NodesTableModel(QObject *parent)
+    : KeyedTableModel(parent)
+{}
 
 void NodesTableModel::setAgentCounts(const QHash<QString, int> &onlineByNode)
 {
@@ -122,7 +124,8 @@ QString NodesTableModel::countdownToolTip(const NodeInfo &node)
     if (!node.countdownNote.isEmpty())
         return node.countdownNote;
     if (node.status != NodeStatus::Online)
-        return node.offlineSince > 0 ? tr("Offline since %1").arg(formatTimestamp(node.offlineSince)) : QString();
+        return node.offlineSince > 0 ? tr("Offline since %1").arg(formatTimestamp(node.offlineSince))
+                                     : QString();
     if (node.allowedSilenceMs > 0)
         return tr("Its peers mark it Offline after %1 without a heartbeat (database clock).")
             .arg(secondsText(node.allowedSilenceMs));
@@ -174,11 +177,14 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
-        if ((index.column() == Status || index.column() == Version) && node.status == NodeStatus::UpgradeRequired) {
+        if ((index.column() == Status || index.column() == Version)
+            && node.status == NodeStatus::UpgradeRequired) {
             if (node.requiredVersion.isEmpty())
-                return tr("This node runs version %1, older than the cluster. It does no work until it is upgraded.")
+                return tr("This node runs version %1, older than the cluster. It does no work until it is "
+                          "upgraded.")
                     .arg(node.version);
-            return tr("This node runs version %1; the cluster runs %2. It does no work until it is upgraded to %2.")
+            return tr("This node runs version %1; the cluster runs %2. It does no work until it is upgraded "
+                      "to %2.")
                 .arg(node.version, node.requiredVersion);
         }
         if (index.column() == ClockOffset)
@@ -217,8 +223,9 @@ QVariant NodesTableModel::data(const QModelIndex &index, int role) const
             return node.heartbeatAgeMs;
         case OfflineIn:
             // Soonest first; no countdown (no peer, or Offline) last.
-            return node.status != NodeStatus::Online || node.offlineInMs < 0 ? std::numeric_limits<qint64>::max()
-                                                                              : node.offlineInMs;
+            return node.status != NodeStatus::Online || node.offlineInMs < 0
+                       ? std::numeric_limits<qint64>::max()
+                       : node.offlineInMs;
         case TimeZone:
             return node.tzOffsetSeconds;
         case ClockOffset:

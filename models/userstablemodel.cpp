@@ -8,7 +8,9 @@ using namespace Qt::StringLiterals;
 
 namespace Cohort {
 
-UsersTableModel::UsersTableModel(QObject *parent) : KeyedTableModel(parent) {}
+UsersTableModel::UsersTableModel(QObject *parent)
+    : KeyedTableModel(parent)
+{}
 
 int UsersTableModel::columnCount(const QModelIndex &parent) const
 {
@@ -43,9 +45,11 @@ QVariant UsersTableModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (sealed)
-            return tr("Sealed with the cluster's data key: only an administrator holding a copy of the key sees it.");
+            return tr("Sealed with the cluster's data key: only an administrator holding a copy of the key "
+                      "sees it.");
         if (index.column() == SealedData && user.role == Cohort::Role::Administrator && !user.holdsDataKey)
-            return tr("This administrator holds no copy of the data key; \"cohortctl users reset-password %1\" "
+            return tr("This administrator holds no copy of the data key; \"cohortctl users reset-password "
+                      "%1\" "
                       "gives one.")
                 .arg(user.name);
         return {};

@@ -16,7 +16,9 @@ class AgentInbox
 {
 public:
     static constexpr qsizetype DefaultCapacity = 100000;
-    explicit AgentInbox(qsizetype capacity = DefaultCapacity) : m_capacity(capacity) {}
+    explicit AgentInbox(qsizetype capacity = DefaultCapacity)
+        : m_capacity(capacity)
+    {}
 
     // False when the inbox is full and this agent is not in it yet: the check-in is not
     // taken (the agent is told to come back later).

@@ -6,8 +6,8 @@
 
 namespace Cohort {
 
-AgentRecorder::AgentRecorder(Database &database, const NodeKeyring &keyring, QString nodeGuid, AgentInbox &inbox,
-                             NodeMetrics &metrics, QObject *parent)
+AgentRecorder::AgentRecorder(Database &database, const NodeKeyring &keyring, QString nodeGuid,
+                             AgentInbox &inbox, NodeMetrics &metrics, QObject *parent)
     : QObject(parent)
     , m_database(database)
     , m_keyring(keyring)
@@ -38,10 +38,11 @@ void AgentRecorder::flush()
         return;
     }
     const std::optional<NodeKeyring::HeldKey> held = m_keyring.dataKey();
-    Result<void> written = held ? m_database.write([&](QSqlDatabase &db) {
-        return Agents::record(db, m_database.dialect(), held->key, held->context, m_nodeGuid, batch);
-    })
-                                : Result<void>(makeError(ErrorCode::Unavailable, tr("the node holds no data key")));
+    Result<void> written =
+        held ? m_database.write([&](QSqlDatabase &db) {
+            return Agents::record(db, m_database.dialect(), held->key, held->context, m_nodeGuid, batch);
+        })
+             : Result<void>(makeError(ErrorCode::Unavailable, tr("the node holds no data key")));
     if (!written) {
         m_inbox.putBack(batch);
         m_metrics.setCheckinsPending(m_inbox.pending());

@@ -16,7 +16,9 @@ namespace Cohort {
 class ClaimLease
 {
 public:
-    explicit ClaimLease(bool needsSessionLock) : m_lockHeld(!needsSessionLock) {}
+    explicit ClaimLease(bool needsSessionLock)
+        : m_lockHeld(!needsSessionLock)
+    {}
 
     static qint64 nowMs();
 

@@ -52,7 +52,8 @@ PortCheck checkPort(const QString &apiAddress)
         socket.abort();
         return PortCheck::Answers;
     }
-    return socket.error() == QAbstractSocket::ConnectionRefusedError ? PortCheck::Refuses : PortCheck::Unreachable;
+    return socket.error() == QAbstractSocket::ConnectionRefusedError ? PortCheck::Refuses
+                                                                     : PortCheck::Unreachable;
 }
 // How often the cluster's heartbeat settings are read again: a change on the console's
 // System Settings page is in force on every node within this long (and one check).
@@ -102,8 +103,9 @@ void HealthMonitor::readClusterTiming()
     }
     // The second read only when the first worked: a lost connection costs one wait, not two.
     const Result<qint64> heartbeat = ClusterSettings::integer(m_database, Setting::HeartbeatSeconds);
-    const Result<qint64> offlineAfter = heartbeat ? ClusterSettings::integer(m_database, Setting::OfflineAfterSeconds)
-                                                  : Result<qint64>(heartbeat.error());
+    const Result<qint64> offlineAfter =
+        heartbeat ? ClusterSettings::integer(m_database, Setting::OfflineAfterSeconds)
+                  : Result<qint64>(heartbeat.error());
     if (!offlineAfter) {
         if (!m_timingReadFailing)
             qCWarning(lcHealth).noquote()
@@ -171,16 +173,18 @@ void HealthMonitor::putInForce(const NodeTiming &timing)
     if (!m_timingAnnounced) {
         qCInfo(lcHealth).noquote() << u"heartbeat every %1 s (%2), peers Offline after %3 s of silence (%4)"_s
                                           .arg(timing.heartbeatSeconds)
-                                          .arg(timingSource(m_options.timing.heartbeatExplicit, u"--heartbeat",
-                                                            Setting::HeartbeatSeconds))
+                                          .arg(timingSource(m_options.timing.heartbeatExplicit,
+                                                            u"--heartbeat", Setting::HeartbeatSeconds))
                                           .arg(timing.offlineAfterSeconds)
                                           .arg(timingSource(m_options.timing.offlineAfterExplicit,
-                                                            u"--offline-after", Setting::OfflineAfterSeconds));
+                                                            u"--offline-after",
+                                                            Setting::OfflineAfterSeconds));
         m_timingAnnounced = true;
     } else if (!timing.sameValues(m_timing)) {
         QStringList changes;
         if (timing.heartbeatSeconds != m_timing.heartbeatSeconds)
-            changes << u"heartbeat now every %1 s (was %2 s)"_s.arg(timing.heartbeatSeconds).arg(m_timing.heartbeatSeconds);
+            changes << u"heartbeat now every %1 s (was %2 s)"_s.arg(timing.heartbeatSeconds)
+                           .arg(m_timing.heartbeatSeconds);
         if (timing.offlineAfterSeconds != m_timing.offlineAfterSeconds)
             changes << u"peers now Offline after %1 s of silence (was %2 s)"_s.arg(timing.offlineAfterSeconds)
                            .arg(m_timing.offlineAfterSeconds);
@@ -230,7 +234,8 @@ void HealthMonitor::tick()
         checkPeers();
     // Manager Time Out of Sync: every five heartbeats, and at least once a minute.
     if (m_databaseOk && !m_stopping
-        && m_sinceTimeCheck.hasExpired(qMin<qint64>(5LL * m_timing.heartbeatSeconds * 1000, TimeCheckIntervalMs)))
+        && m_sinceTimeCheck.hasExpired(
+            qMin<qint64>(5LL * m_timing.heartbeatSeconds * 1000, TimeCheckIntervalMs)))
         checkTime();
 }
 
@@ -247,8 +252,8 @@ void HealthMonitor::checkTime()
     auto checked = TimeCheck::run(m_database, m_options.join.guid, m_options.join.name, toleranceMs);
     if (!checked) {
         if (!m_timeCheckFailing)
-            qCWarning(lcHealth).noquote() << "cannot compare this node's clock with the database's:"
-                                          << checked.message();
+            qCWarning(lcHealth).noquote()
+                << "cannot compare this node's clock with the database's:" << checked.message();
         m_timeCheckFailing = true;
         return;
     }
@@ -268,8 +273,8 @@ void HealthMonitor::beat()
 {
     const qint64 started = ClaimLease::nowMs();
     const qint64 heartbeatMs = qint64(m_timing.heartbeatSeconds) * 1000;
-    auto heartbeat = NodeRegistry::heartbeat(m_database, m_options.join.guid, m_options.join.incarnation, heartbeatMs,
-                                             offlineAfterMs());
+    auto heartbeat = NodeRegistry::heartbeat(m_database, m_options.join.guid, m_options.join.incarnation,
+                                             heartbeatMs, offlineAfterMs());
     if (!heartbeat) {
         if (m_databaseOk)
             qCWarning(lcHealth).noquote() << "heartbeat failed:" << heartbeat.message();
@@ -284,8 +289,8 @@ void HealthMonitor::beat()
     // since they were probably held up too. They get a fresh window.
     const qint64 done = ClaimLease::nowMs();
     if (done - m_lastBeatDone > heartbeatMs + qMax<qint64>(heartbeatMs, 2000)) {
-        qCInfo(lcHealth).noquote() << u"no heartbeat of this node's own for %1 ms; peers get a fresh window"_s.arg(
-            done - m_lastBeatDone);
+        qCInfo(lcHealth).noquote() << u"no heartbeat of this node's own for %1 ms; peers get a fresh window"_s
+                                          .arg(done - m_lastBeatDone);
         m_judge.forgive(done);
     }
     m_lastBeatDone = done;
@@ -293,17 +298,19 @@ void HealthMonitor::beat()
     if (!heartbeat->upgradeTo.isEmpty()) {
         // A node of a newer version took over: this one claims nothing any more (its claims
         // check the same mark), finishes or hands back what it runs, and stops.
-        Q_EMIT mustStop(3, tr("A node of version %1 took over the cluster; this node (version %2) claims nothing "
-                              "more and stops. It shows as Offline (Upgrade Required) until it runs version %1.")
-                               .arg(heartbeat->upgradeTo, m_options.join.version));
+        Q_EMIT mustStop(
+            3, tr("A node of version %1 took over the cluster; this node (version %2) claims nothing "
+                  "more and stops. It shows as Offline (Upgrade Required) until it runs version %1.")
+                   .arg(heartbeat->upgradeTo, m_options.join.version));
         return;
     }
     if (heartbeat->schemaVersion > Schema::CurrentVersion) {
-        Q_EMIT mustStop(3, tr("The cluster was upgraded to schema version %1; this node (schema %2, version %3) "
-                              "must be upgraded too, and stops.")
-                               .arg(heartbeat->schemaVersion)
-                               .arg(Schema::CurrentVersion)
-                               .arg(m_options.join.version));
+        Q_EMIT mustStop(3,
+                        tr("The cluster was upgraded to schema version %1; this node (schema %2, version %3) "
+                           "must be upgraded too, and stops.")
+                            .arg(heartbeat->schemaVersion)
+                            .arg(Schema::CurrentVersion)
+                            .arg(m_options.join.version));
         return;
     }
     if (!heartbeat->online) {
@@ -314,9 +321,10 @@ void HealthMonitor::beat()
             return;
         }
         if (heartbeat->state == u"decommissioned"_s || heartbeat->state.isEmpty()) {
-            Q_EMIT mustStop(1, tr("This node was decommissioned; it stops and cannot rejoin. To run this machine "
-                                  "as a new node, delete %1.")
-                                   .arg(m_options.join.guidFile));
+            Q_EMIT mustStop(
+                1, tr("This node was decommissioned; it stops and cannot rejoin. To run this machine "
+                      "as a new node, delete %1.")
+                       .arg(m_options.join.guidFile));
             return;
         }
         // A peer declared us dead (we were cut off, or hung): our claims went back to
@@ -327,8 +335,8 @@ void HealthMonitor::beat()
         // Join again, as a new run: outcomes of the old claims will be fenced off, and
         // the peers see a new incarnation, not the one they declared dead coming back.
         m_options.join.incarnation = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        qCWarning(lcHealth).noquote() << "this node was declared Offline by a peer; joining again as run"
-                                      << m_options.join.incarnation;
+        qCWarning(lcHealth).noquote()
+            << "this node was declared Offline by a peer; joining again as run" << m_options.join.incarnation;
         m_options.join.clockMs = QDateTime::currentMSecsSinceEpoch();
         m_options.join.heartbeatMs = heartbeatMs;
         const qint64 joining = ClaimLease::nowMs();
@@ -368,7 +376,8 @@ void HealthMonitor::checkPeers()
         m_metrics->setPeerAges(ages);
     }
     // While this node's own heartbeat fails, its view of the others' is no better.
-    QList<NodeDeath> dead = m_databaseOk ? m_judge.expired(*peers, offlineAfterMs(), now) : QList<NodeDeath>();
+    QList<NodeDeath> dead =
+        m_databaseOk ? m_judge.expired(*peers, offlineAfterMs(), now) : QList<NodeDeath>();
     if (m_database.url().backend() == Backend::Postgres)
         findSessionDeaths(*peers, now, &dead);
     else
@@ -377,11 +386,13 @@ void HealthMonitor::checkPeers()
     for (const NodeDeath &death : std::as_const(dead)) {
         auto marked = NodeRegistry::markOffline(m_database, death, m_options.join.guid);
         if (!marked) {
-            qCWarning(lcHealth).noquote() << "cannot mark node" << death.name << "Offline:" << marked.message();
+            qCWarning(lcHealth).noquote()
+                << "cannot mark node" << death.name << "Offline:" << marked.message();
             continue;
         }
         if (*marked)
-            qCWarning(lcHealth).noquote() << "marked node" << death.name << death.guid << "Offline:" << death.reason;
+            qCWarning(lcHealth).noquote()
+                << "marked node" << death.name << death.guid << "Offline:" << death.reason;
     }
 }
 
@@ -426,8 +437,8 @@ void HealthMonitor::findSessionDeaths(const QList<PeerBeat> &peers, qint64 now, 
                 m_lockFreeLogged.insert(peer.incarnation);
                 qCInfo(lcHealth).noquote()
                     << u"node %1 has no database session; %2, so it is not taken over yet"_s.arg(
-                           peer.name, port == PortCheck::Answers ? u"its API answers"_s
-                                                                 : u"waiting before deciding"_s);
+                           peer.name,
+                           port == PortCheck::Answers ? u"its API answers"_s : u"waiting before deciding"_s);
             }
             continue;
         }
@@ -451,7 +462,8 @@ void HealthMonitor::findProcessDeaths(const QList<PeerBeat> &peers, QList<NodeDe
     for (const PeerBeat &peer : peers) {
         if (peer.hostId != m_hostId || NodeRegistry::processAlive(peer.pid))
             continue;
-        if (std::any_of(dead->cbegin(), dead->cend(), [&](const NodeDeath &d) { return d.guid == peer.guid; }))
+        if (std::any_of(dead->cbegin(), dead->cend(),
+                        [&](const NodeDeath &d) { return d.guid == peer.guid; }))
             continue;
         NodeDeath death;
         death.guid = peer.guid;
@@ -470,7 +482,8 @@ void HealthMonitor::scheduleHousekeeping(qint64 now)
         if (type.defaultPeriodSeconds <= 0)
             continue;
         QString problem;
-        const qint64 periodMs = m_settings.periodSeconds(m_database, type.name, type.defaultPeriodSeconds, &problem) * 1000;
+        const qint64 periodMs =
+            m_settings.periodSeconds(m_database, type.name, type.defaultPeriodSeconds, &problem) * 1000;
         if (!problem.isEmpty())
             qCWarning(lcHealth).noquote() << problem;
         const qint64 bucket = now / periodMs;

@@ -21,8 +21,8 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHash>
-#include <QSet>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 namespace Cohort {
@@ -92,8 +92,8 @@ private:
     QElapsedTimer m_sinceBeat;
     qint64 m_lastBeatDone = 0; // steady clock
     PeerJudge m_judge;
-    QHash<QString, qint64> m_lockFreeSince;  // peer GUID -> when its session lock was first seen gone
-    QSet<QString> m_lockFreeLogged;          // peer incarnations whose lost lock was logged
+    QHash<QString, qint64> m_lockFreeSince; // peer GUID -> when its session lock was first seen gone
+    QSet<QString> m_lockFreeLogged;         // peer incarnations whose lost lock was logged
     bool m_peersReadFailing = false;
     bool m_stopping = false;
     bool m_databaseOk = true;

@@ -39,8 +39,8 @@ constexpr int CompletionFailuresBeforeIsolating = 3;
 
 } // namespace
 
-JobRunner::JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt, Options options,
-                     SettingsCache &settings, ClaimLease &lease)
+JobRunner::JobRunner(Database &database, QString nodeGuid, QString incarnation, qint64 joinedAt,
+                     Options options, SettingsCache &settings, ClaimLease &lease)
     : m_database(database)
     , m_nodeGuid(std::move(nodeGuid))
     , m_joinedAt(joinedAt)
@@ -48,8 +48,7 @@ JobRunner::JobRunner(Database &database, QString nodeGuid, QString incarnation, 
     , m_settings(settings)
     , m_lease(lease)
     , m_pool(database, m_nodeGuid, std::move(incarnation))
-{
-}
+{}
 
 JobRunner::~JobRunner()
 {
@@ -85,7 +84,8 @@ void JobRunner::start()
     if (!m_options.executionLog.isEmpty()) {
         m_log.setFileName(m_options.executionLog);
         if (!m_log.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
-            qCWarning(lcJobs) << "cannot open the execution log" << m_options.executionLog << m_log.errorString();
+            qCWarning(lcJobs) << "cannot open the execution log" << m_options.executionLog
+                              << m_log.errorString();
     }
     subscribe();
     scheduleRound();
@@ -109,7 +109,8 @@ void JobRunner::stop(int graceMs)
     m_draining = true;
     if (m_pollTimer)
         m_pollTimer->stop();
-    qCInfo(lcJobs) << "stopping: no new claims;" << m_running.size() << "claimed jobs get" << graceMs << "ms to finish";
+    qCInfo(lcJobs) << "stopping: no new claims;" << m_running.size() << "claimed jobs get" << graceMs
+                   << "ms to finish";
     if (graceMs <= 0)
         cancelRunning();
     else
@@ -128,8 +129,10 @@ void JobRunner::hold(int graceMs, const QString &actor)
     m_drainedNoted = false;
     m_holdHandedBack = m_handedBack;
     m_draining = true; // claimed jobs not started yet go back
-    qCInfo(lcJobs).noquote() << u"drained by %1: no new claims; %2 claimed jobs get %3 ms to finish"_s.arg(
-        actor.isEmpty() ? u"an administrator"_s : actor).arg(m_running.size()).arg(graceMs);
+    qCInfo(lcJobs).noquote() << u"drained by %1: no new claims; %2 claimed jobs get %3 ms to finish"_s
+                                    .arg(actor.isEmpty() ? u"an administrator"_s : actor)
+                                    .arg(m_running.size())
+                                    .arg(graceMs);
     const quint64 serial = m_holdSerial;
     QTimer::singleShot(qMax(0, graceMs), this, [this, serial] {
         if (m_holding && serial == m_holdSerial && !m_running.isEmpty())
@@ -150,7 +153,8 @@ void JobRunner::resume(const QString &actor)
     m_draining = false;
     m_cancel = false;
     m_checkLocal = true;
-    qCInfo(lcJobs).noquote() << u"resumed by %1: claiming again"_s.arg(actor.isEmpty() ? u"an administrator"_s : actor);
+    qCInfo(lcJobs).noquote() << u"resumed by %1: claiming again"_s.arg(actor.isEmpty() ? u"an administrator"_s
+                                                                                       : actor);
     scheduleRound();
 }
 
@@ -303,8 +307,9 @@ bool JobRunner::flushOutcomes()
         if (m_options.metrics) {
             for (const JobOutcome &outcome : std::as_const(m_unrecorded)) {
                 const NodeMetrics::JobOutcome counted = outcome.succeeded ? NodeMetrics::JobOutcome::Succeeded
-                    : outcome.job.attempts < outcome.job.maxAttempts ? NodeMetrics::JobOutcome::Retried
-                                                                     : NodeMetrics::JobOutcome::Failed;
+                                                        : outcome.job.attempts < outcome.job.maxAttempts
+                                                            ? NodeMetrics::JobOutcome::Retried
+                                                            : NodeMetrics::JobOutcome::Failed;
                 m_options.metrics->jobFinished(outcome.job.type, counted);
             }
         }
@@ -412,13 +417,13 @@ void JobRunner::execute(const ClaimedJob &job, quint64 generation)
         logExecution(job);
         QElapsedTimer timer;
         timer.start();
-        Result<QString> result = makeError(ErrorCode::InvalidArgument,
-                                           tr("no job type \"%1\" on this node (version %2)")
-                                               .arg(job.type, m_options.version));
+        Result<QString> result =
+            makeError(ErrorCode::InvalidArgument,
+                      tr("no job type \"%1\" on this node (version %2)").arg(job.type, m_options.version));
         if (const JobType *type = JobTypes::find(job.type)) {
             const QJsonDocument payload = QJsonDocument::fromJson(job.payload.toUtf8());
-            JobContext context{m_database, job, payload.object(), m_nodeGuid, m_settings,
-                               [this] { return m_cancel.load(); }};
+            JobContext context{m_database, job,        payload.object(),
+                               m_nodeGuid, m_settings, [this] { return m_cancel.load(); }};
             result = type->run(context);
         }
         const qint64 micros = timer.nsecsElapsed() / 1000;
@@ -464,23 +469,25 @@ bool JobRunner::recordOneByOne()
             databaseFailed(alone.error());
             return false;
         }
-        auto marked = m_pool.failUnrecorded(outcome.job, tr("its outcome could not be recorded: %1").arg(alone.message()));
+        auto marked = m_pool.failUnrecorded(outcome.job,
+                                            tr("its outcome could not be recorded: %1").arg(alone.message()));
         if (marked) {
-            qCWarning(lcJobs).noquote() << "job" << outcome.job.id << "failed: its outcome could not be recorded:"
-                                        << alone.message();
+            qCWarning(lcJobs).noquote()
+                << "job" << outcome.job.id << "failed: its outcome could not be recorded:" << alone.message();
             continue;
         }
         auto handed = m_pool.handBack({outcome.job});
         if (handed) {
-            qCWarning(lcJobs).noquote() << "job" << outcome.job.id
-                                        << "handed back: neither its outcome nor its failure could be recorded:"
-                                        << marked.message();
+            qCWarning(lcJobs).noquote()
+                << "job" << outcome.job.id
+                << "handed back: neither its outcome nor its failure could be recorded:" << marked.message();
             continue;
         }
-        Q_EMIT fatal(tr("The database refuses to record job %1 and to take it back (%2); this node stops so that "
-                        "its peers take over its jobs.")
-                         .arg(outcome.job.id)
-                         .arg(handed.message()));
+        Q_EMIT fatal(
+            tr("The database refuses to record job %1 and to take it back (%2); this node stops so that "
+               "its peers take over its jobs.")
+                .arg(outcome.job.id)
+                .arg(handed.message()));
         return false;
     }
     return true;
@@ -490,12 +497,13 @@ void JobRunner::logExecution(const ClaimedJob &job)
 {
     if (!m_log.isOpen())
         return;
-    const QByteArray line = QByteArray::number(job.id) + ' ' + QByteArray::number(job.attempts) + ' '
-                            + job.type.toUtf8() + ' ' + QByteArray::number(QCoreApplication::applicationPid()) + ' '
-                            + QByteArray::number(qint64(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                      std::chrono::system_clock::now().time_since_epoch())
-                                                      .count()))
-                            + '\n';
+    const QByteArray line =
+        QByteArray::number(job.id) + ' ' + QByteArray::number(job.attempts) + ' ' + job.type.toUtf8() + ' '
+        + QByteArray::number(QCoreApplication::applicationPid()) + ' '
+        + QByteArray::number(qint64(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count()))
+        + '\n';
     QMutexLocker locker(&m_logMutex);
     m_log.write(line);
 }
@@ -521,7 +529,8 @@ void JobRunner::databaseFailed(const Error &error)
     m_connected = false;
     m_pool.reset();
     m_pollTimer->stop();
-    m_reconnectDelayMs = m_reconnectDelayMs == 0 ? ReconnectFirstMs : qMin(m_reconnectDelayMs * 2, ReconnectMaxMs);
+    m_reconnectDelayMs =
+        m_reconnectDelayMs == 0 ? ReconnectFirstMs : qMin(m_reconnectDelayMs * 2, ReconnectMaxMs);
     m_reconnectTimer->start(m_reconnectDelayMs);
 }
 

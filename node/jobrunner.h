@@ -34,7 +34,7 @@ public:
         int workers = 4;
         int batchSize = 64;
         QString executionLog;
-        QString version; // this program's, for messages
+        QString version;                      // this program's, for messages
         class NodeMetrics *metrics = nullptr; // counts finished jobs and claims, if given
     };
 
@@ -117,7 +117,7 @@ private:
     bool m_stopping = false;
     // An administrator's drain (hold()): what is still to be recorded of it.
     bool m_holding = false;
-    quint64 m_holdSerial = 0;   // raised by every hold and resume: a stale grace ends nothing
+    quint64 m_holdSerial = 0; // raised by every hold and resume: a stale grace ends nothing
     QString m_holdActor;
     bool m_holdRecorded = true; // draining_since (or its clearing) is in the database
     bool m_drainedNoted = true; // the "drained" event of this hold is
@@ -129,7 +129,7 @@ private:
     // to this node under a new claim while the run of an old one is still finishing.
     QHash<std::pair<qint64, qint64>, ClaimedJob> m_running;
     QList<ClaimedJob> m_toHandBack;
-    QList<JobOutcome> m_unrecorded;      // finished, waiting for the database
+    QList<JobOutcome> m_unrecorded; // finished, waiting for the database
 
     QMutex m_finishedMutex;
     QList<Finished> m_finished; // filled by the worker threads

@@ -10,7 +10,6 @@
 #include <QTextStream>
 #include <QTranslator>
 
-
 using namespace Qt::StringLiterals;
 
 int main(int argc, char *argv[])
@@ -25,8 +24,9 @@ int main(int argc, char *argv[])
         QCoreApplication::installTranslator(&english);
     if (local.load(QLocale(), u"cohort"_s, u"_"_s, u":/i18n"_s))
         QCoreApplication::installTranslator(&local);
-    qSetMessagePattern(u"%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-warning}warning %{endif}%{if-critical}error %{endif}"
-                       "%{category}: %{message}"_s);
+    qSetMessagePattern(
+        u"%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-warning}warning %{endif}%{if-critical}error %{endif}"
+        "%{category}: %{message}"_s);
 
     QTextStream err(stderr);
     const QStringList arguments = app.arguments();
@@ -40,7 +40,8 @@ int main(int argc, char *argv[])
     }
     auto config = Cohort::NodeConfig::parse(arguments);
     if (!config) {
-        err << QCoreApplication::translate("main", "cohort-node: error: %1 (see --help)").arg(config.message())
+        err << QCoreApplication::translate("main", "cohort-node: error: %1 (see --help)")
+                   .arg(config.message())
             << Qt::endl;
         return Cohort::NodeExitUsage;
     }

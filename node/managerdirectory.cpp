@@ -29,7 +29,8 @@ bool ManagerDirectory::refresh()
 {
     auto fail = [this](const QString &message) {
         if (!m_failing)
-            qCWarning(lcAgents).noquote() << "cannot read the manager list; agents keep the last one:" << message;
+            qCWarning(lcAgents).noquote()
+                << "cannot read the manager list; agents keep the last one:" << message;
         m_failing = true;
         return false;
     };
@@ -45,9 +46,10 @@ bool ManagerDirectory::refresh()
         return true;
     m_version = list.version;
     qCInfo(lcAgents).noquote() << u"manager list version %1: %2"_s.arg(
-        list.version, list.loadBalancer.isEmpty() ? list.managers().join(u", "_s)
-                                                  : u"load balancer %1 for %2 online nodes"_s.arg(list.loadBalancer)
-                                                        .arg(list.online.size()));
+        list.version,
+        list.loadBalancer.isEmpty()
+            ? list.managers().join(u", "_s)
+            : u"load balancer %1 for %2 online nodes"_s.arg(list.loadBalancer).arg(list.online.size()));
     m_publish(list);
     return true;
 }

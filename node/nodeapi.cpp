@@ -58,13 +58,16 @@ std::string compact(const QJsonObject &object)
 std::string mediaType(std::string_view contentType)
 {
     std::string type(contentType.substr(0, contentType.find(';')));
-    type.erase(std::remove_if(type.begin(), type.end(), [](char c) { return c == ' ' || c == '\t'; }), type.end());
-    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    type.erase(std::remove_if(type.begin(), type.end(), [](char c) { return c == ' ' || c == '\t'; }),
+               type.end());
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
     return type;
 }
 
 // A string member: nullopt (with *problem) when present with another type.
-std::optional<QString> stringField(const QJsonObject &object, const QString &name, bool required, std::string *problem)
+std::optional<QString> stringField(const QJsonObject &object, const QString &name, bool required,
+                                   std::string *problem)
 {
     const QJsonValue value = object.value(name);
     if (value.isUndefined() || value.isNull()) {
@@ -85,8 +88,7 @@ std::optional<QString> stringField(const QJsonObject &object, const QString &nam
 
 NodeApi::NodeApi(Hooks hooks)
     : m_hooks(std::move(hooks))
-{
-}
+{}
 
 void NodeApi::setIdentity(const Identity &identity)
 {
@@ -167,8 +169,8 @@ std::optional<ApiResponse> NodeApi::refuseWithoutToken(const ApiRequest &request
         return ApiResponse::error(503, "this node holds no API token yet");
     const std::string_view given = request.authorization;
     if (!given.starts_with(BearerPrefix) || !sameSecret(given.substr(BearerPrefix.size()), token)) {
-        ApiResponse refused = ApiResponse::error(
-            401, given.empty() ? "this resource needs the node API token" : "the token is not the node API token");
+        ApiResponse refused = ApiResponse::error(401, given.empty() ? "this resource needs the node API token"
+                                                                    : "the token is not the node API token");
         refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cohort\"");
         return refused;
     }
@@ -239,7 +241,8 @@ ApiResponse NodeApi::managers(const ApiRequest &request) const
 ApiResponse NodeApi::refusedCheckin(int status, std::string_view message)
 {
     if (m_hooks.metrics)
-        m_hooks.metrics->checkin(status == 503 ? NodeMetrics::CheckinResult::Busy : NodeMetrics::CheckinResult::Refused);
+        m_hooks.metrics->checkin(status == 503 ? NodeMetrics::CheckinResult::Busy
+                                               : NodeMetrics::CheckinResult::Refused);
     ApiResponse response = ApiResponse::error(status, message);
     if (status == 503)
         response.headers.emplace_back("Retry-After", "1");
@@ -250,10 +253,11 @@ ApiResponse NodeApi::heartbeat(const ApiRequest &request, std::string_view guidT
 {
     if (request.method != "POST")
         return methodNotAllowed("POST");
-    const std::optional<QString> guid =
-        Agents::canonicalGuid(QString::fromUtf8(guidText.data(), qsizetype(std::min<std::size_t>(guidText.size(), 64))));
+    const std::optional<QString> guid = Agents::canonicalGuid(
+        QString::fromUtf8(guidText.data(), qsizetype(std::min<std::size_t>(guidText.size(), 64))));
     if (!guid || guidText.size() > 64)
-        return refusedCheckin(400, "the path does not name an agent by its GUID (8-4-4-4-12 hexadecimal digits)");
+        return refusedCheckin(400,
+                              "the path does not name an agent by its GUID (8-4-4-4-12 hexadecimal digits)");
     if (draining())
         return refusedCheckin(503, "the node is draining: check in with another manager");
     if (mediaType(request.contentType) != "application/json")
@@ -310,7 +314,8 @@ ApiResponse NodeApi::heartbeat(const ApiRequest &request, std::string_view guidT
         checkin.listVersion = m_list->version;
     }
     if (m_hooks.inbox && !m_hooks.inbox->add(checkin))
-        return refusedCheckin(503, "the node has too many check-ins waiting to be recorded: try another manager");
+        return refusedCheckin(503,
+                              "the node has too many check-ins waiting to be recorded: try another manager");
     if (m_hooks.metrics)
         m_hooks.metrics->checkin(NodeMetrics::CheckinResult::Accepted);
     return ApiResponse::json(200, std::move(answer));

@@ -25,10 +25,10 @@ namespace Cohort {
 
 namespace {
 
-template <auto Free>
+template<auto Free>
 struct Deleter
 {
-    template <typename T>
+    template<typename T>
     void operator()(T *pointer) const
     {
         Free(pointer);
@@ -172,20 +172,23 @@ Result<NodeCertificate> NodeCertificate::loadOrMake(const QString &dataDir, cons
             BIO_new_mem_buf(identity.m_certificatePem.constData(), int(identity.m_certificatePem.size())));
         CertificatePtr certificate(PEM_read_bio_X509(certificateBio.get(), nullptr, nullptr, nullptr));
         if (!certificate) {
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("%1 does not hold a certificate (%2).").arg(certificatePath, opensslReason()));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("%1 does not hold a certificate (%2).").arg(certificatePath, opensslReason()));
         }
         if (X509_check_private_key(certificate.get(), key.get()) != 1) {
             ERR_clear_error();
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("The certificate in %1 does not belong to the key in %2.").arg(certificatePath, keyPath));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("The certificate in %1 does not belong to the key in %2.").arg(certificatePath, keyPath));
         }
         identity.m_sha256 = fingerprint(derOf(certificate.get()));
         return identity;
     }
 
     const auto failed = [](const QString &what) {
-        return makeError(ErrorCode::Crypto, tr("Cannot make the node's certificate: %1 (%2).").arg(what, opensslReason()));
+        return makeError(ErrorCode::Crypto,
+                         tr("Cannot make the node's certificate: %1 (%2).").arg(what, opensslReason()));
     };
     KeyPtr key(EVP_EC_gen("P-256"));
     if (!key)
@@ -206,13 +209,15 @@ Result<NodeCertificate> NodeCertificate::loadOrMake(const QString &dataDir, cons
     X509_gmtime_adj(X509_getm_notAfter(certificate.get()), ValiditySeconds);
     X509_NAME *name = X509_get_subject_name(certificate.get());
     const QByteArray commonName = QString(u"Cohort node "_s + hostName).left(64).toUtf8();
-    if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char *>("Cohort"), -1,
-                                   -1, 0)
+    if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char *>("Cohort"), -1, -1, 0)
             != 1
         || X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                      reinterpret_cast<const unsigned char *>(commonName.constData()), -1, -1, 0)
+                                      reinterpret_cast<const unsigned char *>(commonName.constData()), -1, -1,
+                                      0)
                != 1
-        || X509_set_issuer_name(certificate.get(), name) != 1 || X509_set_pubkey(certificate.get(), key.get()) != 1) {
+        || X509_set_issuer_name(certificate.get(), name) != 1
+        || X509_set_pubkey(certificate.get(), key.get()) != 1) {
         return failed(u"subject"_s);
     }
     const QByteArray alternative = alternativeName(hostName);

@@ -7,9 +7,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QHostAddress>
-#include <QSysInfo>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QSysInfo>
 
 using namespace Qt::StringLiterals;
 
@@ -26,58 +26,74 @@ struct Key
 
 // One list for the flags and the INI keys ([node] section), so they never drift apart.
 const Key Keys[] = {
-    {u"db", u"URL", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                                      "The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.")},
+    {u"db", u"URL",
+     QT_TRANSLATE_NOOP(
+         "Cohort::NodeConfig",
+         "The cluster database: sqlite:/path/cohort.db or postgresql://user:pass@host:port/db.")},
     {u"name", u"NAME", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "This node's name (default: the host name).")},
     {u"api", u"HOST:PORT",
+     QT_TRANSLATE_NOOP(
+         "Cohort::NodeConfig",
+         "The address peers and agents reach this node at (default: HOSTNAME:8443). The node API "
+         "listens on PORT, on HOST when it is an IP address and on every address otherwise. Port 0 "
+         "picks a free port, which the node records as its address.")},
+    {u"data-dir", u"DIR",
      QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                       "The address peers and agents reach this node at (default: HOSTNAME:8443). The node API "
-                       "listens on PORT, on HOST when it is an IP address and on every address otherwise. Port 0 "
-                       "picks a free port, which the node records as its address.")},
-    {u"data-dir", u"DIR", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                                            "The folder that holds node.guid, this node's identity (created if missing).")},
-    {u"secret-file", u"FILE", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                                                "The cluster's local secret, which unlocks its data key (required).")},
+                       "The folder that holds node.guid, this node's identity (created if missing).")},
+    {u"secret-file", u"FILE",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "The cluster's local secret, which unlocks its data key (required).")},
     {u"workers", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs run at once, 1 to 256 (default: 4).")},
     {u"heartbeat", u"SECONDS",
-     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                       "Seconds between heartbeats, 1 to 300. Overrides the cluster setting (System Settings, "
-                       "default 10) for this node only; without it the node follows the cluster setting.")},
+     QT_TRANSLATE_NOOP(
+         "Cohort::NodeConfig",
+         "Seconds between heartbeats, 1 to 300. Overrides the cluster setting (System Settings, "
+         "default 10) for this node only; without it the node follows the cluster setting.")},
     {u"offline-after", u"SECONDS",
+     QT_TRANSLATE_NOOP(
+         "Cohort::NodeConfig",
+         "A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 and at least "
+         "twice the heartbeat. Overrides the cluster setting (System Settings, default 180) for this "
+         "node only; without it the node follows the cluster setting.")},
+    {u"grace", u"SECONDS",
      QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                       "A peer silent this long is marked Offline and its jobs taken over, 2 to 86400 and at least "
-                       "twice the heartbeat. Overrides the cluster setting (System Settings, default 180) for this "
-                       "node only; without it the node follows the cluster setting.")},
-    {u"grace", u"SECONDS", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                                             "On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).")},
-    {u"batch", u"N", QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs claimed at once, 1 to 1000 (default: 64).")},
+                       "On SIGTERM, how long running jobs may finish, 0 to 3600 (default: 30).")},
+    {u"batch", u"N",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig", "Jobs claimed at once, 1 to 1000 (default: 64).")},
     {u"trusted-proxy", u"ADDRESSES",
-     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                       "IP addresses of load balancers, comma-separated, that name the agent they forward with a "
-                       "PROXY protocol v2 header (HAProxy: send-proxy-v2); a connection from one counts as that "
-                       "agent's for the per-client limits. A header from any other address is refused.")},
+     QT_TRANSLATE_NOOP(
+         "Cohort::NodeConfig",
+         "IP addresses of load balancers, comma-separated, that name the agent they forward with a "
+         "PROXY protocol v2 header (HAProxy: send-proxy-v2); a connection from one counts as that "
+         "agent's for the per-client limits. A header from any other address is refused.")},
     {u"api-threads", u"N",
-     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                       "Threads serving the node API, 1 to 64 (default: 1). One thread answers thousands of "
-                       "check-ins a second; more help only on a machine with cores to spare (docs/BENCHMARKS.md).")},
+     QT_TRANSLATE_NOOP(
+         "Cohort::NodeConfig",
+         "Threads serving the node API, 1 to 64 (default: 1). One thread answers thousands of "
+         "check-ins a second; more help only on a machine with cores to spare (docs/BENCHMARKS.md).")},
     {u"migration-wait", u"SECONDS",
      QT_TRANSLATE_NOOP("Cohort::NodeConfig",
                        "At start, how long to wait for another process's schema migration or lock, 1 to 3600 "
                        "(default: 120); then the node exits and changes nothing.")},
-    {u"execution-log", u"FILE", QT_TRANSLATE_NOOP("Cohort::NodeConfig",
-                                                  "Append one line per job execution to FILE: job id, attempt, type, process id, start time in microseconds since the epoch.")},
+    {u"execution-log", u"FILE",
+     QT_TRANSLATE_NOOP("Cohort::NodeConfig",
+                       "Append one line per job execution to FILE: job id, attempt, type, process id, start "
+                       "time in microseconds since the epoch.")},
 };
 
 QCommandLineParser &configure(QCommandLineParser &parser)
 {
-    parser.setApplicationDescription(NodeConfig::tr("Runs one Cohort manager node: joins the cluster in the shared "
-                                                    "database, heartbeats, watches its peers and runs jobs."));
+    parser.setApplicationDescription(
+        NodeConfig::tr("Runs one Cohort manager node: joins the cluster in the shared "
+                       "database, heartbeats, watches its peers and runs jobs."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption({u"config"_s, NodeConfig::tr("An INI file with the same settings, in a [node] section; flags win."),
+    parser.addOption({u"config"_s,
+                      NodeConfig::tr("An INI file with the same settings, in a [node] section; flags win."),
                       u"FILE"_s});
     for (const Key &key : Keys) {
-        parser.addOption({QString::fromUtf16(key.name), NodeConfig::tr(key.help), QString::fromUtf16(key.valueName)});
+        parser.addOption(
+            {QString::fromUtf16(key.name), NodeConfig::tr(key.help), QString::fromUtf16(key.valueName)});
     }
     return parser;
 }
@@ -113,8 +129,9 @@ NodeTiming NodeTiming::withCluster(qint64 clusterHeartbeatSeconds, qint64 cluste
         timing.heartbeatSeconds = int(qBound(Setting::HeartbeatSeconds.minimum, clusterHeartbeatSeconds,
                                              Setting::HeartbeatSeconds.maximum));
     if (!offlineAfterExplicit)
-        timing.offlineAfterSeconds = int(qBound(Setting::OfflineAfterSeconds.minimum, clusterOfflineAfterSeconds,
-                                                Setting::OfflineAfterSeconds.maximum));
+        timing.offlineAfterSeconds =
+            int(qBound(Setting::OfflineAfterSeconds.minimum, clusterOfflineAfterSeconds,
+                       Setting::OfflineAfterSeconds.maximum));
     if (timing.offlineAfterSeconds >= 2 * timing.heartbeatSeconds)
         return timing;
 
@@ -130,10 +147,11 @@ NodeTiming NodeTiming::withCluster(qint64 clusterHeartbeatSeconds, qint64 cluste
     } else if (heartbeatExplicit) {
         const int stored = timing.offlineAfterSeconds;
         timing.offlineAfterSeconds = 2 * timing.heartbeatSeconds;
-        why = u"the cluster's offline threshold of %1 s is less than twice --heartbeat (%2 s); this node marks "
-              "peers Offline after %3 s"_s.arg(stored)
-                  .arg(timing.heartbeatSeconds)
-                  .arg(timing.offlineAfterSeconds);
+        why =
+            u"the cluster's offline threshold of %1 s is less than twice --heartbeat (%2 s); this node marks "
+            "peers Offline after %3 s"_s.arg(stored)
+                .arg(timing.heartbeatSeconds)
+                .arg(timing.offlineAfterSeconds);
     } else {
         const int stored = timing.offlineAfterSeconds;
         timing.offlineAfterSeconds = 2 * timing.heartbeatSeconds;
@@ -153,10 +171,11 @@ QStringList NodeConfig::sharedSettings() const
 {
     QStringList proxies = trustedProxies;
     proxies.sort();
-    return {u"heartbeat=%1"_s.arg(heartbeatExplicit ? QString::number(heartbeatSeconds) : u"cluster"_s),
-            u"offline-after=%1"_s.arg(offlineAfterExplicit ? QString::number(offlineAfterSeconds) : u"cluster"_s),
-            u"grace=%1"_s.arg(graceSeconds), u"migration-wait=%1"_s.arg(migrationWaitSeconds),
-            u"trusted-proxy=%1"_s.arg(proxies.join(u','))};
+    return {
+        u"heartbeat=%1"_s.arg(heartbeatExplicit ? QString::number(heartbeatSeconds) : u"cluster"_s),
+        u"offline-after=%1"_s.arg(offlineAfterExplicit ? QString::number(offlineAfterSeconds) : u"cluster"_s),
+        u"grace=%1"_s.arg(graceSeconds), u"migration-wait=%1"_s.arg(migrationWaitSeconds),
+        u"trusted-proxy=%1"_s.arg(proxies.join(u','))};
 }
 
 QString NodeConfig::effectiveHash() const
@@ -209,17 +228,20 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
         return makeError(ErrorCode::InvalidArgument, parser.errorText());
     if (!parser.positionalArguments().isEmpty())
         return makeError(ErrorCode::InvalidArgument,
-                         tr("Unexpected argument \"%1\"; every setting is a --flag.").arg(parser.positionalArguments().first()));
+                         tr("Unexpected argument \"%1\"; every setting is a --flag.")
+                             .arg(parser.positionalArguments().first()));
 
     // The file's values first, then the flags over them.
     QHash<QString, QString> values;
     if (parser.isSet(u"config"_s)) {
         const QString path = parser.value(u"config"_s);
         if (!QFileInfo(path).isFile())
-            return makeError(ErrorCode::InvalidArgument, tr("The configuration file %1 does not exist.").arg(path));
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("The configuration file %1 does not exist.").arg(path));
         QSettings ini(path, QSettings::IniFormat);
         if (ini.status() != QSettings::NoError)
-            return makeError(ErrorCode::InvalidArgument, tr("The configuration file %1 is not a valid INI file.").arg(path));
+            return makeError(ErrorCode::InvalidArgument,
+                             tr("The configuration file %1 is not a valid INI file.").arg(path));
         QStringList known;
         for (const Key &key : Keys)
             known << u"node/"_s + QString::fromUtf16(key.name);
@@ -230,8 +252,9 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
                                      .arg(key, path, known.join(u", "_s).remove(u"node/"_s)));
             // QSettings reads an unquoted "a,b" as a list; the value is the whole text.
             const QVariant value = ini.value(key);
-            values.insert(key.mid(5), value.userType() == QMetaType::QStringList ? value.toStringList().join(u',')
-                                                                                : value.toString());
+            values.insert(key.mid(5), value.userType() == QMetaType::QStringList
+                                          ? value.toStringList().join(u',')
+                                          : value.toString());
         }
     }
     for (const Key &key : Keys) {
@@ -244,13 +267,15 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
     const QString host = QSysInfo::machineHostName();
     config.databaseUrl = values.value(u"db"_s);
     if (config.databaseUrl.isEmpty())
-        return makeError(ErrorCode::InvalidArgument, tr("Name the cluster database with --db URL (or db= in --config)."));
+        return makeError(ErrorCode::InvalidArgument,
+                         tr("Name the cluster database with --db URL (or db= in --config)."));
     if (auto url = DatabaseUrl::parse(config.databaseUrl); !url)
         return url.error();
 
     config.name = values.value(u"name"_s, host).trimmed();
     if (config.name.isEmpty() || config.name.size() > 64
-        || std::any_of(config.name.cbegin(), config.name.cend(), [](QChar c) { return c.category() == QChar::Other_Control; }))
+        || std::any_of(config.name.cbegin(), config.name.cend(),
+                       [](QChar c) { return c.category() == QChar::Other_Control; }))
         return makeError(ErrorCode::InvalidArgument, tr("--name must be 1 to 64 printable characters."));
 
     config.apiAddress = values.value(u"api"_s, host + u":8443"_s).trimmed();
@@ -259,34 +284,38 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
         bool portOk = false;
         const int port = colon > 0 ? config.apiAddress.mid(colon + 1).toInt(&portOk) : 0;
         const QString hostPart = colon > 0 ? config.apiAddress.left(colon) : QString();
-        const bool hostOk = !hostPart.isEmpty()
-                            && std::all_of(hostPart.cbegin(), hostPart.cend(), [](QChar c) {
-                                   return c.isLetterOrNumber() || c == u'.' || c == u'-' || c == u'_' || c == u':'
-                                          || c == u'[' || c == u']';
-                               });
+        const bool hostOk =
+            !hostPart.isEmpty() && std::all_of(hostPart.cbegin(), hostPart.cend(), [](QChar c) {
+                return c.isLetterOrNumber() || c == u'.' || c == u'-' || c == u'_' || c == u':' || c == u'['
+                       || c == u']';
+            });
         // Port 0: any free port, recorded once the node listens (tests run nodes side by side).
         if (!portOk || port < 0 || port > 65535 || !hostOk)
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("--api must be HOST:PORT with a port from 0 (any free port) to 65535, not \"%1\".")
-                                 .arg(config.apiAddress));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("--api must be HOST:PORT with a port from 0 (any free port) to 65535, not \"%1\".")
+                    .arg(config.apiAddress));
     }
 
     for (const QString &entry : values.value(u"trusted-proxy"_s).split(u',', Qt::SkipEmptyParts)) {
         const QString text = entry.trimmed();
         if (QHostAddress address; text.isEmpty() || !address.setAddress(text))
-            return makeError(ErrorCode::InvalidArgument,
-                             tr("--trusted-proxy must list IP addresses separated by commas; \"%1\" is not one.")
-                                 .arg(text));
+            return makeError(
+                ErrorCode::InvalidArgument,
+                tr("--trusted-proxy must list IP addresses separated by commas; \"%1\" is not one.")
+                    .arg(text));
         config.trustedProxies << text;
     }
 
     config.dataDir = values.value(u"data-dir"_s);
     if (config.dataDir.isEmpty())
-        config.dataDir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + u"/cohort-node"_s;
+        config.dataDir =
+            QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + u"/cohort-node"_s;
     config.secretFile = values.value(u"secret-file"_s);
     if (config.secretFile.isEmpty())
-        return makeError(ErrorCode::InvalidArgument,
-                         tr("Name the cluster's local secret with --secret-file FILE (or secret-file= in --config)."));
+        return makeError(
+            ErrorCode::InvalidArgument,
+            tr("Name the cluster's local secret with --secret-file FILE (or secret-file= in --config)."));
     config.executionLog = values.value(u"execution-log"_s);
 
     struct Bound
@@ -319,11 +348,12 @@ Result<NodeConfig> NodeConfig::parse(const QStringList &arguments)
     // (NodeTiming::withCluster, which the health monitor logs).
     if (config.heartbeatExplicit && config.offlineAfterExplicit
         && config.offlineAfterSeconds < 2 * config.heartbeatSeconds)
-        return makeError(ErrorCode::InvalidArgument,
-                         tr("--offline-after (%1 s) must be at least twice --heartbeat (%2 s), or a late heartbeat "
-                            "would get a live node marked Offline.")
-                             .arg(config.offlineAfterSeconds)
-                             .arg(config.heartbeatSeconds));
+        return makeError(
+            ErrorCode::InvalidArgument,
+            tr("--offline-after (%1 s) must be at least twice --heartbeat (%2 s), or a late heartbeat "
+               "would get a live node marked Offline.")
+                .arg(config.offlineAfterSeconds)
+                .arg(config.heartbeatSeconds));
     return config;
 }
 

@@ -49,10 +49,10 @@ struct NodeConfig
     bool offlineAfterExplicit = false;
     int graceSeconds = 30;
     int batchSize = 64;
-    int apiThreads = 1;          // ApiServer::Limits::threads
-    QStringList trustedProxies;  // ApiServer::trustProxies: IP addresses, checked
+    int apiThreads = 1;             // ApiServer::Limits::threads
+    QStringList trustedProxies;     // ApiServer::trustProxies: IP addresses, checked
     int migrationWaitSeconds = 120; // Schema::DefaultWaitSeconds
-    QString executionLog; // optional: one line per job execution, for tests and audits
+    QString executionLog;           // optional: one line per job execution, for tests and audits
 
     QString guidFile() const;
     // The settings that should be the same on every node (timing overrides, grace,

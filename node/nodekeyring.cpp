@@ -15,8 +15,7 @@ namespace Cohort {
 NodeKeyring::NodeKeyring(QString secretFile, QString nodeName)
     : m_secretFile(std::move(secretFile))
     , m_nodeName(std::move(nodeName))
-{
-}
+{}
 
 Result<void> NodeKeyring::open(Database &database, const QByteArray &secret)
 {
@@ -75,26 +74,29 @@ void NodeKeyring::refresh(Database &database)
     Result<MasterKey> key = secret ? MasterKey::unwrap(info.wrappedDataKey, *secret, info.keyContext())
                                    : Result<MasterKey>(secret.error());
     if (!key) {
-        qCWarning(lcNode).noquote() << u"the cluster's data key was changed and the secret file %1 does not unlock "
-                                       "it: %2 This node keeps running, but would be refused at its next start."_s
-                                           .arg(m_secretFile, key.message());
+        qCWarning(lcNode).noquote()
+            << u"the cluster's data key was changed and the secret file %1 does not unlock "
+               "it: %2 This node keeps running, but would be refused at its next start."_s.arg(m_secretFile,
+                                                                                               key.message());
         noteSecret(database, false);
         return;
     }
     const bool rotated = !info.keyCheck.isEmpty() && info.keyCheck != keyCheck();
     if (rotated) {
         if (auto loaded = load(database, *key, info.keyContext()); !loaded) {
-            qCWarning(lcNode).noquote() << "cannot read the secret properties with the new data key:" << loaded.message();
+            qCWarning(lcNode).noquote()
+                << "cannot read the secret properties with the new data key:" << loaded.message();
             return; // tried again at the next refresh
         }
         qCInfo(lcNode) << "the cluster's data key was rotated; holding the new one";
         if (!m_nodeGuid.isEmpty()) {
             if (auto recorded = NodeRegistry::recordKeyCheck(database, m_nodeGuid, info.keyCheck); !recorded)
-                qCWarning(lcNode).noquote() << "cannot record the new key's check value:" << recorded.message();
+                qCWarning(lcNode).noquote()
+                    << "cannot record the new key's check value:" << recorded.message();
         }
     } else {
-        qCInfo(lcNode).noquote() << u"the data key was re-wrapped for a new local secret, and %1 unlocks it"_s.arg(
-            m_secretFile);
+        qCInfo(lcNode).noquote()
+            << u"the data key was re-wrapped for a new local secret, and %1 unlocks it"_s.arg(m_secretFile);
     }
     {
         QMutexLocker locker(&m_mutex);
@@ -135,16 +137,17 @@ void NodeKeyring::noteSecret(Database &database, bool unlocks)
         return;
     auto noted = database.write([&](QSqlDatabase &db) -> Result<void> {
         if (unlocks) {
-            auto cleared = Alerts::resolve(db, database.dialect(), AlertKind::SecretOutdated, m_nodeGuid, m_nodeGuid);
+            auto cleared =
+                Alerts::resolve(db, database.dialect(), AlertKind::SecretOutdated, m_nodeGuid, m_nodeGuid);
             if (!cleared)
                 return cleared.error();
             return {};
         }
-        auto raised = Alerts::raise(db, database.dialect(), AlertKind::SecretOutdated, Alerts::Severity::Critical,
-                                    m_nodeGuid,
-                                    tr("Node %1's local secret (%2) no longer unlocks the cluster's data key: it keeps "
-                                       "running, but will be refused when it restarts. Copy the new secret file to it.")
-                                        .arg(m_nodeName, m_secretFile));
+        auto raised = Alerts::raise(
+            db, database.dialect(), AlertKind::SecretOutdated, Alerts::Severity::Critical, m_nodeGuid,
+            tr("Node %1's local secret (%2) no longer unlocks the cluster's data key: it keeps "
+               "running, but will be refused when it restarts. Copy the new secret file to it.")
+                .arg(m_nodeName, m_secretFile));
         if (!raised)
             return raised.error();
         return {};

@@ -17,10 +17,17 @@ std::string labelValue(const QString &value)
     out.reserve(std::size_t(utf8.size()));
     for (const char c : utf8) {
         switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '"': out += "\\\""; break;
-        case '\n': out += "\\n"; break;
-        default: out += c;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -113,8 +120,8 @@ std::string NodeMetrics::render() const
     out.reserve(4096);
 
     header(out, "cohort_node_info", "gauge", "This node: its GUID, name and software version.");
-    out += "cohort_node_info{guid=\"" + labelValue(m_guid) + "\",name=\"" + labelValue(m_name) + "\",version=\""
-        + labelValue(m_version) + "\"} 1\n";
+    out += "cohort_node_info{guid=\"" + labelValue(m_guid) + "\",name=\"" + labelValue(m_name)
+           + "\",version=\"" + labelValue(m_version) + "\"} 1\n";
 
     header(out, "cohort_jobs_total", "counter",
            "Jobs this node finished since it started, by type and outcome (retried: failed and queued again; "
@@ -123,8 +130,8 @@ std::string NodeMetrics::render() const
         QStringList types = m_jobs[outcome].keys();
         types.sort();
         for (const QString &type : std::as_const(types)) {
-            out += "cohort_jobs_total{type=\"" + labelValue(type) + "\",outcome=\"" + OutcomeNames[outcome] + "\"} "
-                + std::to_string(m_jobs[outcome].value(type)) + '\n';
+            out += "cohort_jobs_total{type=\"" + labelValue(type) + "\",outcome=\"" + OutcomeNames[outcome]
+                   + "\"} " + std::to_string(m_jobs[outcome].value(type)) + '\n';
         }
     }
 
@@ -135,7 +142,7 @@ std::string NodeMetrics::render() const
            "How long one claim of pool jobs took, from issuing it to its answer.");
     for (std::size_t i = 0; i < std::size(ClaimBuckets); ++i) {
         out += "cohort_claim_latency_seconds_bucket{le=\"" + number(ClaimBuckets[i]) + "\"} "
-            + std::to_string(m_claimBuckets[i]) + '\n';
+               + std::to_string(m_claimBuckets[i]) + '\n';
     }
     out += "cohort_claim_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(m_claimCount) + '\n';
     out += "cohort_claim_latency_seconds_sum " + number(m_claimSum) + '\n';
@@ -147,14 +154,14 @@ std::string NodeMetrics::render() const
     std::sort(peers.begin(), peers.end(), [](const PeerAge &a, const PeerAge &b) { return a.guid < b.guid; });
     for (const PeerAge &peer : std::as_const(peers)) {
         out += "cohort_peer_heartbeat_age_seconds{peer_guid=\"" + labelValue(peer.guid) + "\",peer_name=\""
-            + labelValue(peer.name) + "\"} " + number(double(peer.ageMs) / 1000.0) + '\n';
+               + labelValue(peer.name) + "\"} " + number(double(peer.ageMs) / 1000.0) + '\n';
     }
 
     header(out, "cohort_agent_checkins_total", "counter",
            "Agent check-ins this node answered: accepted, refused (a bad request) or busy (not taken).");
     for (int result = 0; result < 3; ++result) {
         out += "cohort_agent_checkins_total{result=\"" + std::string(CheckinNames[result]) + "\"} "
-            + std::to_string(m_checkins[result]) + '\n';
+               + std::to_string(m_checkins[result]) + '\n';
     }
     header(out, "cohort_agent_checkins_recorded_total", "counter",
            "Accepted agent check-ins this node has written to the database.");

@@ -53,7 +53,8 @@ public:
     std::string render() const;
 
     // The histogram's upper bounds, in seconds.
-    static constexpr double ClaimBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+    static constexpr double ClaimBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                              0.1,   0.25,   0.5,   1,    2.5,   5};
 
 private:
     mutable std::mutex m_mutex;

@@ -4,18 +4,18 @@
 #include "agentrecorder.h"
 #include "apiserver.h"
 #include "cluster.h"
-#include "managerdirectory.h"
-#include "nodemetrics.h"
-#include "nodeapi.h"
-#include "nodecertificate.h"
-#include "nodeevents.h"
 #include "healthmonitor.h"
 #include "jobrunner.h"
 #include "livenesslock.h"
+#include "managerdirectory.h"
 #include "masterkey.h"
+#include "nodeapi.h"
+#include "nodecertificate.h"
+#include "nodeevents.h"
 #include "nodeidentity.h"
 #include "nodekeyring.h"
 #include "nodelogging.h"
+#include "nodemetrics.h"
 #include "noderegistry.h"
 #include "peerprober.h"
 #include "schema.h"
@@ -60,8 +60,7 @@ NodeService::NodeService(NodeConfig config, QString version, QObject *parent)
     , m_config(std::move(config))
     , m_version(std::move(version))
     , m_incarnation(QUuid::createUuid().toString(QUuid::WithoutBraces))
-{
-}
+{}
 
 NodeService::~NodeService()
 {
@@ -91,8 +90,8 @@ Result<bool> NodeService::takeSessionLock()
     m_lockThread.setObjectName(u"session-lock"_s);
     m_lockThread.start();
     Result<bool> locked = false;
-    QMetaObject::invokeMethod(m_lock, [&locked, lock = m_lock] { locked = lock->acquire(); },
-                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_lock, [&locked, lock = m_lock] { locked = lock->acquire(); }, Qt::BlockingQueuedConnection);
     return locked;
 }
 
@@ -127,7 +126,8 @@ bool NodeService::listen(QString *error)
     // The key and certificate the API serves, made on first start; written to the data
     // folder only once the port is ours, so a node that cannot serve writes nothing.
     const QString host = m_config.apiHost();
-    const QString bareHost = host.startsWith(u'[') && host.endsWith(u']') ? host.mid(1, host.size() - 2) : host;
+    const QString bareHost =
+        host.startsWith(u'[') && host.endsWith(u']') ? host.mid(1, host.size() - 2) : host;
     auto certificate = NodeCertificate::loadOrMake(m_config.dataDir, bareHost);
     if (!certificate) {
         *error = certificate.message();
@@ -149,7 +149,8 @@ bool NodeService::listen(QString *error)
             Qt::QueuedConnection);
     };
     hooks.hold = [this](bool hold, const QString &actor) {
-        QMetaObject::invokeMethod(this, [this, hold, actor] { setHeld(hold, actor); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, hold, actor] { setHeld(hold, actor); }, Qt::QueuedConnection);
     };
     hooks.inbox = m_inbox.get();
     hooks.metrics = m_metrics.get();
@@ -161,7 +162,8 @@ bool NodeService::listen(QString *error)
     for (const QString &proxy : m_config.trustedProxies)
         proxies.push_back(proxy.toStdString());
     const auto makeEndpoint = [&] {
-        auto endpoint = std::make_unique<ApiServer>(limits, [api](const ApiRequest &request) { return api->handle(request); });
+        auto endpoint = std::make_unique<ApiServer>(
+            limits, [api](const ApiRequest &request) { return api->handle(request); });
         std::string ignored; // NodeConfig checked every address
         endpoint->trustProxies(proxies, &ignored);
         return endpoint;
@@ -172,7 +174,8 @@ bool NodeService::listen(QString *error)
     const bool literal = address.setAddress(bareHost);
     std::string reason;
     bool listening = false;
-    for (const QString &candidate : literal ? QStringList{address.toString()} : QStringList{u"::"_s, u"0.0.0.0"_s}) {
+    for (const QString &candidate :
+         literal ? QStringList{address.toString()} : QStringList{u"::"_s, u"0.0.0.0"_s}) {
         std::string attempt;
         listening = m_endpoint->listen(candidate.toStdString(), m_config.apiPort(),
                                        certificate->keyPem().toStdString(),
@@ -198,7 +201,8 @@ bool NodeService::listen(QString *error)
         return false;
     }
     if (certificate->created())
-        qCInfo(lcNode).noquote() << "made the node API's key and certificate, SHA-256" << certificate->sha256();
+        qCInfo(lcNode).noquote() << "made the node API's key and certificate, SHA-256"
+                                 << certificate->sha256();
     m_certificateSha256 = certificate->sha256();
     // Port 0 picked a free port: that one is where peers and agents find this node.
     if (m_config.apiPort() == 0)
@@ -237,16 +241,19 @@ int NodeService::start(QString *error)
         return NodeExitFailure;
     }
     if (!cluster->has_value()) {
-        *error = tr("%1 holds no cluster; create one with \"cohortctl init\".").arg(m_database->url().redacted());
+        *error =
+            tr("%1 holds no cluster; create one with \"cohortctl init\".").arg(m_database->url().redacted());
         return NodeExitFailure;
     }
     if (auto opened = m_keyring->open(*m_database, *secret); !opened) {
         if (opened.code() == ErrorCode::AccessDenied) {
-            *error = tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
-                        "cluster's current secret (after \"cohortctl masterkey rotate-secret\", the new one).")
-                         .arg(m_config.secretFile, opened.message());
+            *error =
+                tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
+                   "cluster's current secret (after \"cohortctl masterkey rotate-secret\", the new one).")
+                    .arg(m_config.secretFile, opened.message());
             noteRefusal(NodeEventKind::SecretRefused,
-                        tr("The local secret in %1 on %2 did not unlock the cluster's data key; the node did not start.")
+                        tr("The local secret in %1 on %2 did not unlock the cluster's data key; the node did "
+                           "not start.")
                             .arg(m_config.secretFile, QSysInfo::machineHostName()));
         } else
             *error = tr("Cannot open the cluster's data key: %1").arg(opened.message());
@@ -283,10 +290,11 @@ int NodeService::start(QString *error)
     // Schema and version: a node newer than the cluster upgrades it (the first one
     // upgraded takes over); an older one does no work.
     if (auto found = Schema::version(*m_database); found && *found < Schema::CurrentVersion) {
-        qCInfo(lcNode).noquote() << u"the database's schema is at version %1: upgrading it to %2, waiting up to %3 s "
-                                    "for another process's migration or lock"_s.arg(*found)
-                                        .arg(Schema::CurrentVersion)
-                                        .arg(m_config.migrationWaitSeconds);
+        qCInfo(lcNode).noquote()
+            << u"the database's schema is at version %1: upgrading it to %2, waiting up to %3 s "
+               "for another process's migration or lock"_s.arg(*found)
+                   .arg(Schema::CurrentVersion)
+                   .arg(m_config.migrationWaitSeconds);
     }
     // The software version, under the same lock: the first node of a newer version takes
     // over; an older one is refused before it does anything.
@@ -303,11 +311,13 @@ int NodeService::start(QString *error)
     if (!migrated) {
         if (migrated.code() == ErrorCode::UpgradeRequired) {
             auto required = SoftwareVersion::ofCluster(*m_database);
-            if (auto recorded = NodeRegistry::recordUpgradeRequired(*m_database, join, required ? *required : QString());
+            if (auto recorded =
+                    NodeRegistry::recordUpgradeRequired(*m_database, join, required ? *required : QString());
                 !recorded)
                 qCWarning(lcNode).noquote() << "cannot record this node's version:" << recorded.message();
-            *error = tr("%1 This node shows as Offline (Upgrade Required) until it runs the cluster's version.")
-                         .arg(migrated.message());
+            *error =
+                tr("%1 This node shows as Offline (Upgrade Required) until it runs the cluster's version.")
+                    .arg(migrated.message());
             return NodeExitUpgradeRequired;
         }
         *error = migrated.message();
@@ -316,12 +326,12 @@ int NodeService::start(QString *error)
     if (migrated->changed())
         qCInfo(lcNode).noquote() << migrated->describe();
     if (admission.raised && !admission.clusterVersion.isEmpty()) {
-        qCInfo(lcNode).noquote() << u"the cluster ran version %1; it now runs this node's %2, and this node takes "
-                                    "over%3"_s.arg(admission.clusterVersion, m_version,
-                                                  admission.superseded.isEmpty()
-                                                      ? QString()
-                                                      : u" from %1 (stopping until upgraded)"_s.arg(
-                                                            admission.superseded.join(u", "_s)));
+        qCInfo(lcNode).noquote()
+            << u"the cluster ran version %1; it now runs this node's %2, and this node takes "
+               "over%3"_s.arg(admission.clusterVersion, m_version,
+                              admission.superseded.isEmpty() ? QString()
+                                                             : u" from %1 (stopping until upgraded)"_s.arg(
+                                                                 admission.superseded.join(u", "_s)));
     }
 
     m_lease = std::make_unique<ClaimLease>(m_database->url().backend() == Backend::Postgres);
@@ -344,9 +354,10 @@ int NodeService::start(QString *error)
     }
     join.livenessLockHeld = m_database->url().backend() == Backend::Postgres && *locked;
     if (!*locked) {
-        *error = tr("Another live cohort-node already runs as node %1. If this machine was cloned from another, "
-                    "delete %2 to join as a new node.")
-                     .arg(m_guid, m_config.guidFile());
+        *error =
+            tr("Another live cohort-node already runs as node %1. If this machine was cloned from another, "
+               "delete %2 to join as a new node.")
+                .arg(m_guid, m_config.guidFile());
         noteRefusal(NodeEventKind::CloneRefused,
                     tr("Refused process %1 on %2: another live process holds this node's session lock.")
                         .arg(QCoreApplication::applicationPid())
@@ -382,9 +393,11 @@ int NodeService::start(QString *error)
     m_runner->moveToThread(&m_runnerThread);
     connect(&m_runnerThread, &QThread::finished, m_runner, &QObject::deleteLater);
     connect(m_runner, &JobRunner::stopped, this, &NodeService::runnerStopped);
-    connect(m_runner, &JobRunner::fatal, this, [this](const QString &reason) { stop(NodeExitFailure, reason); });
+    connect(m_runner, &JobRunner::fatal, this,
+            [this](const QString &reason) { stop(NodeExitFailure, reason); });
     connect(m_health, &HealthMonitor::rejoined, m_runner, &JobRunner::rejoined);
-    connect(m_health, &HealthMonitor::mustStop, this, [this](int code, const QString &reason) { stop(code, reason); });
+    connect(m_health, &HealthMonitor::mustStop, this,
+            [this](int code, const QString &reason) { stop(code, reason); });
     connect(m_health, &HealthMonitor::left, this, &NodeService::left);
     m_runnerThread.setObjectName(u"job-loop"_s);
     m_runnerThread.start();
@@ -417,8 +430,8 @@ int NodeService::start(QString *error)
     m_database->resetConnection(); // the main thread's, used only to start
 
     qCInfo(lcNode).noquote() << u"node %1 (%2) joined the cluster at %3 as %4, version %5, %6 workers"_s.arg(
-        m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress,
-        m_version, QString::number(m_config.workers));
+        m_config.name, m_guid, m_database->url().redacted(), m_config.apiAddress, m_version,
+        QString::number(m_config.workers));
     return NodeExitOk;
 }
 
@@ -430,11 +443,12 @@ void NodeService::setHeld(bool hold, const QString &actor)
         return; // applied once the job loop exists
     const int graceMs = m_config.graceSeconds * 1000;
     if (hold)
-        QMetaObject::invokeMethod(m_runner, [runner = m_runner, graceMs, actor] { runner->hold(graceMs, actor); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_runner, [runner = m_runner, graceMs, actor] { runner->hold(graceMs, actor); },
+            Qt::QueuedConnection);
     else
-        QMetaObject::invokeMethod(m_runner, [runner = m_runner, actor] { runner->resume(actor); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_runner, [runner = m_runner, actor] { runner->resume(actor); }, Qt::QueuedConnection);
 }
 
 void NodeService::noteRefusal(const QString &kind, const QString &details)
@@ -446,20 +460,20 @@ void NodeService::noteRefusal(const QString &kind, const QString &details)
             return; // a node that never joined has no timeline
         guid = *stored;
     }
-    auto noted = NodeEvents::recordIfKnown(*m_database, {.nodeGuid = guid,
-                                                         .kind = kind,
-                                                         .actor = guid,
-                                                         .actorName = m_config.name,
-                                                         .details = details});
+    auto noted = NodeEvents::recordIfKnown(
+        *m_database,
+        {.nodeGuid = guid, .kind = kind, .actor = guid, .actorName = m_config.name, .details = details});
     if (!noted)
-        qCWarning(lcNode).noquote() << "could not record the refusal in the node's timeline:" << noted.message();
+        qCWarning(lcNode).noquote() << "could not record the refusal in the node's timeline:"
+                                    << noted.message();
 }
 
 void NodeService::startAgents()
 {
     m_metrics->setIdentity(m_guid, m_config.name, m_version);
     NodeApi *api = m_api.get();
-    m_directory = new ManagerDirectory(*m_database, [api](const ManagerList &list) { api->setManagers(list); });
+    m_directory =
+        new ManagerDirectory(*m_database, [api](const ManagerList &list) { api->setManagers(list); });
     // The first list before agents are answered; a database that cannot give it now is
     // asked again every second, and check-ins wait (503) until then.
     m_directory->refresh();
@@ -498,8 +512,8 @@ void NodeService::stop(int exitCode, const QString &reason)
     // A leaving node's view of its peers no longer matters; its endpoint still answers.
     QMetaObject::invokeMethod(m_prober, &PeerProber::stop, Qt::QueuedConnection);
     const int graceMs = m_config.graceSeconds * 1000;
-    QMetaObject::invokeMethod(m_runner, [runner = m_runner, graceMs] { runner->stop(graceMs); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_runner, [runner = m_runner, graceMs] { runner->stop(graceMs); }, Qt::QueuedConnection);
     // A stop that cannot reach the database must still end.
     QTimer::singleShot(graceMs + StopDeadlineExtraMs, this, [this] {
         qCCritical(lcNode) << "the job loop did not stop in time (is the database reachable?); exiting";
@@ -512,8 +526,8 @@ void NodeService::runnerStopped(int handedBack)
 {
     Q_UNUSED(handedBack);
     const QString reason = tr("node %1 stopped before running it").arg(m_config.name);
-    QMetaObject::invokeMethod(m_health, [health = m_health, reason] { health->leave(reason); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_health, [health = m_health, reason] { health->leave(reason); }, Qt::QueuedConnection);
 }
 
 void NodeService::left(bool ok, const QString &error)
@@ -533,12 +547,16 @@ void NodeService::finish()
     // The check-ins answered so far are written before the agents thread ends (no more are
     // taken while draining).
     if (m_recorder) {
-        QMetaObject::invokeMethod(m_recorder, [recorder = m_recorder] {
-            recorder->stop();
-            QThread::currentThread()->quit();
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_recorder,
+            [recorder = m_recorder] {
+                recorder->stop();
+                QThread::currentThread()->quit();
+            },
+            Qt::QueuedConnection);
         if (!m_agentsThread.wait(5000)) {
-            qCCritical(lcNode) << "the agents thread is still writing check-ins after the stop; ending the process";
+            qCCritical(lcNode)
+                << "the agents thread is still writing check-ins after the stop; ending the process";
             ::_exit(m_exitCode);
         }
     }
@@ -547,7 +565,8 @@ void NodeService::finish()
         if (!thread->wait(5000)) {
             // A job that ignores cancellation, or a database that does not answer, cannot
             // hold the process hostage.
-            qCCritical(lcNode).noquote() << thread->objectName() << "still busy after the stop; ending the process";
+            qCCritical(lcNode).noquote()
+                << thread->objectName() << "still busy after the stop; ending the process";
             ::_exit(m_exitCode);
         }
     }

@@ -78,7 +78,7 @@ private:
     std::unique_ptr<NodeMetrics> m_metrics; // counted into by every thread, read by the API's
     std::unique_ptr<AgentInbox> m_inbox;    // filled by the API's threads, emptied by the agents thread
     // After m_database: destroyed first, since they use it.
-    std::unique_ptr<NodeApi> m_api;         // outlives the server, whose threads call it
+    std::unique_ptr<NodeApi> m_api; // outlives the server, whose threads call it
     std::unique_ptr<ApiServer> m_endpoint;
     QString m_certificateSha256;
     SettingsCache m_settings;

@@ -33,7 +33,6 @@ QString quoted(const QString &text)
     return cut;
 }
 
-
 } // namespace
 
 struct PeerProber::Probe
@@ -41,7 +40,7 @@ struct PeerProber::Probe
     QString guid;
     QString name;
     QString address;
-    QString pin; // the SHA-256 of its certificate, as it recorded it when it joined
+    QString pin;                  // the SHA-256 of its certificate, as it recorded it when it joined
     QSslSocket *socket = nullptr; // until the probe finishes
     QElapsedTimer clock;
     QByteArray answer;
@@ -194,7 +193,8 @@ void PeerProber::connectProbe(Probe *probe)
         const QString presented =
             QString::fromLatin1(probe->socket->peerCertificate().digest(QCryptographicHash::Sha256).toHex());
         if (presented != probe->pin) {
-            fail(probe, tr("it presented certificate %1, not %2 that it recorded").arg(presented.left(16), probe->pin.left(16)));
+            fail(probe, tr("it presented certificate %1, not %2 that it recorded")
+                            .arg(presented.left(16), probe->pin.left(16)));
             if (roundDone())
                 finishRound();
             return;
@@ -211,27 +211,28 @@ void PeerProber::connectProbe(Probe *probe)
         if (roundDone())
             finishRound();
     });
-    connect(probe->socket, &QSslSocket::errorOccurred, this, [this, probe](QAbstractSocket::SocketError error) {
-        switch (error) {
-        case QAbstractSocket::RemoteHostClosedError:
-            readAnswer(probe, true);
-            break;
-        case QAbstractSocket::ConnectionRefusedError:
-            fail(probe, tr("connection refused"));
-            break;
-        case QAbstractSocket::SslHandshakeFailedError:
-            fail(probe, tr("the TLS handshake failed: %1").arg(probe->socket->errorString()));
-            break;
-        case QAbstractSocket::HostNotFoundError:
-            fail(probe, tr("host %1 not found").arg(quoted(probe->socket->peerName())));
-            break;
-        default:
-            fail(probe, probe->socket->errorString());
-            break;
-        }
-        if (roundDone())
-            finishRound();
-    });
+    connect(probe->socket, &QSslSocket::errorOccurred, this,
+            [this, probe](QAbstractSocket::SocketError error) {
+                switch (error) {
+                case QAbstractSocket::RemoteHostClosedError:
+                    readAnswer(probe, true);
+                    break;
+                case QAbstractSocket::ConnectionRefusedError:
+                    fail(probe, tr("connection refused"));
+                    break;
+                case QAbstractSocket::SslHandshakeFailedError:
+                    fail(probe, tr("the TLS handshake failed: %1").arg(probe->socket->errorString()));
+                    break;
+                case QAbstractSocket::HostNotFoundError:
+                    fail(probe, tr("host %1 not found").arg(quoted(probe->socket->peerName())));
+                    break;
+                default:
+                    fail(probe, probe->socket->errorString());
+                    break;
+                }
+                if (roundDone())
+                    finishRound();
+            });
     probe->clock.start();
     probe->socket->connectToHostEncrypted(endpoint.host, endpoint.port);
 }
@@ -354,8 +355,9 @@ void PeerProber::roundDeadline()
             }
             [[fallthrough]];
         default:
-            fail(probe.get(), probe->answer.isEmpty() ? tr("no answer within %1 ms").arg(m_roundTimeoutMs)
-                                                      : tr("no complete answer within %1 ms").arg(m_roundTimeoutMs));
+            fail(probe.get(), probe->answer.isEmpty()
+                                  ? tr("no answer within %1 ms").arg(m_roundTimeoutMs)
+                                  : tr("no complete answer within %1 ms").arg(m_roundTimeoutMs));
             break;
         }
     }
@@ -403,7 +405,8 @@ void PeerProber::logChange(const Probe &probe)
         qCWarning(lcNode).noquote() << "peer" << probe.name << probe.guid << "at" << probe.address
                                     << "is unreachable:" << probe.result.error;
     else if (known != m_reachable.cend())
-        qCInfo(lcNode).noquote() << "peer" << probe.name << probe.guid << "at" << probe.address << "is reachable again";
+        qCInfo(lcNode).noquote() << "peer" << probe.name << probe.guid << "at" << probe.address
+                                 << "is reachable again";
     m_reachable.insert(probe.guid, reachable);
 }
 

@@ -28,7 +28,7 @@ public:
     struct Options
     {
         QString selfGuid;
-        QString version;   // sent as the User-Agent
+        QString version; // sent as the User-Agent
         // The heartbeat interval in force (the HealthMonitor's): one round each.
         std::function<int()> heartbeatSeconds;
     };

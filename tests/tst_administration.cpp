@@ -84,7 +84,8 @@ void TestAdministration::init()
     QVERIFY2(ready.ok(), qPrintable(ready.message()));
     auto created = m_fixture.createCluster(u"administration"_s, u"admin"_s, AdminPassword);
     QVERIFY2(created.ok(), qPrintable(created.message()));
-    for (const auto &[name, role] : {std::pair{u"audrey"_s, Role::Auditor}, {u"bob"_s, Role::Administrator}}) {
+    for (const auto &[name, role] :
+         {std::pair{u"audrey"_s, Role::Auditor}, {u"bob"_s, Role::Administrator}}) {
         auto added = addUser(database(), name, AuditorPassword, role);
         QVERIFY2(added.ok(), qPrintable(added.message()));
     }
@@ -543,7 +544,8 @@ void TestAdministration::auditLogQueryFilters()
     // A prefix, with the same case on both databases.
     QCOMPARE(actions({{}, u"node."_s, 0, 0, 1000, {}}),
              QStringList({u"2000 bob node.describe"_s, u"1000 alice node.decommission"_s}));
-    QCOMPARE(actions({u"alice"_s, u"node."_s, 0, 0, 1000, {}}), QStringList{u"1000 alice node.decommission"_s});
+    QCOMPARE(actions({u"alice"_s, u"node."_s, 0, 0, 1000, {}}),
+             QStringList{u"1000 alice node.decommission"_s});
     // The user's wildcards match only themselves.
     QCOMPARE(actions({{}, u"node_"_s, 0, 0, 1000, {}}), QStringList());
     QCOMPARE(actions({{}, u"%"_s, 0, 0, 1000, {}}), QStringList());
@@ -562,12 +564,15 @@ void TestAdministration::auditLogQueryFilters()
     const QStringList all = actions({});
     QCOMPARE(all.size(), rows.size() + 1);
     QVERIFY2(all.last().contains(u"cluster.init"_s), qPrintable(all.last()));
-    QCOMPARE(AuditLog::query(database(), AuditFilter{{}, {}, 0, 0, 0, {}}).code(), ErrorCode::InvalidArgument);
+    QCOMPARE(AuditLog::query(database(), AuditFilter{{}, {}, 0, 0, 0, {}}).code(),
+             ErrorCode::InvalidArgument);
 
     // The target, exactly.
-    QVERIFY(database()
-                .exec(u"INSERT INTO audit_log (at, actor, action, target, details) VALUES (6000, 'dave', 'x.y', 'n1', '')"_s)
-                .ok());
+    QVERIFY(
+        database()
+            .exec(
+                u"INSERT INTO audit_log (at, actor, action, target, details) VALUES (6000, 'dave', 'x.y', 'n1', '')"_s)
+            .ok());
     QCOMPARE(actions({{}, {}, 0, Old, 1000, u"n1"_s}), QStringList{u"6000 dave x.y"_s});
     QCOMPARE(actions({{}, {}, 0, Old, 1000, u"n"_s}), QStringList());
 }

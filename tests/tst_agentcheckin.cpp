@@ -25,10 +25,11 @@ using namespace Cohort::Test;
 namespace {
 
 QByteArray checkinRequest(const QString &guid, const QByteArray &body,
-                          const QByteArray &contentType = "application/json", const QByteArray &method = "POST")
+                          const QByteArray &contentType = "application/json",
+                          const QByteArray &method = "POST")
 {
     QByteArray request = method + " /api/v1/agents/" + guid.toUtf8() + "/heartbeat HTTP/1.1\r\nHost: node\r\n"
-        + "Connection: close\r\n";
+                         + "Connection: close\r\n";
     if (!contentType.isEmpty())
         request += "Content-Type: " + contentType + "\r\n";
     return request + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
@@ -54,7 +55,8 @@ QStringList strings(const QJsonValue &value)
 // Sends request until accepted(answer) or timeoutMs passes (a node reads the others'
 // within a second); counts the check-ins it made that were answered 200.
 TlsAnswer exchangeUntil(const QString &address, const QString &pin, const QByteArray &request,
-                        const std::function<bool(const TlsAnswer &)> &accepted, int *ok, int timeoutMs = 10000)
+                        const std::function<bool(const TlsAnswer &)> &accepted, int *ok,
+                        int timeoutMs = 10000)
 {
     QDeadlineTimer deadline(timeoutMs);
     TlsAnswer answer;
@@ -152,7 +154,9 @@ void TestAgentCheckin::checkinAnswersWithTheManagerList()
     for (int i = 0; i < 2; ++i) {
         const TlsAnswer answer = exchangeUntil(
             addresses[i], pins[i], checkinRequest(agent, body),
-            [](const TlsAnswer &got) { return got.status == 200 && strings(got.json.value(u"managers"_s)).size() == 2; },
+            [](const TlsAnswer &got) {
+                return got.status == 200 && strings(got.json.value(u"managers"_s)).size() == 2;
+            },
             &sent);
         QCOMPARE(answer.status, 200);
         QCOMPARE(strings(answer.json.value(u"managers"_s)).size(), 2);
@@ -176,21 +180,27 @@ void TestAgentCheckin::checkinAnswersWithTheManagerList()
 
     // Recorded within a second or so, by the node that answered last; what the agent said
     // about its machine is stored only sealed.
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(), sent,
-                              10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(), sent, 10000);
     // Check-ins are written in batches, each node its own: the node recorded is the one
     // that answered last once the earlier ones are written.
     QCOMPARE(tlsExchange(addresses[1], pins[1], checkinRequest(agent, body)).status, 200);
     ++sent;
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(), sent,
-                              10000);
-    QCOMPARE(m_cluster->scalar(u"SELECT manager_guid FROM agents WHERE guid = ?"_s, {agent}).toString(), guids[1]);
-    QCOMPARE(m_cluster->scalar(u"SELECT list_version FROM agents WHERE guid = ?"_s, {agent}).toString(), version);
-    QCOMPARE(m_cluster->scalar(u"SELECT version FROM agents WHERE guid = ?"_s, {agent}).toString(), u"1.4.2"_s);
-    const QString sealedHost = m_cluster->scalar(u"SELECT host_name_sealed FROM agents WHERE guid = ?"_s, {agent}).toString();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(), sent, 10000);
+    QCOMPARE(m_cluster->scalar(u"SELECT manager_guid FROM agents WHERE guid = ?"_s, {agent}).toString(),
+             guids[1]);
+    QCOMPARE(m_cluster->scalar(u"SELECT list_version FROM agents WHERE guid = ?"_s, {agent}).toString(),
+             version);
+    QCOMPARE(m_cluster->scalar(u"SELECT version FROM agents WHERE guid = ?"_s, {agent}).toString(),
+             u"1.4.2"_s);
+    const QString sealedHost =
+        m_cluster->scalar(u"SELECT host_name_sealed FROM agents WHERE guid = ?"_s, {agent}).toString();
     QVERIFY(!sealedHost.isEmpty());
     QVERIFY(!sealedHost.contains(u"build-host"_s));
-    QVERIFY(!m_cluster->scalar(u"SELECT addresses_sealed FROM agents WHERE guid = ?"_s, {agent}).toString().contains(u"10.1.2.3"_s));
+    QVERIFY(!m_cluster->scalar(u"SELECT addresses_sealed FROM agents WHERE guid = ?"_s, {agent})
+                 .toString()
+                 .contains(u"10.1.2.3"_s));
     const QList<AgentRecord> recorded = agents();
     QCOMPARE(recorded.size(), 1);
     QCOMPARE(recorded.first().hostName, u"build-host.example.org"_s);
@@ -198,8 +208,8 @@ void TestAgentCheckin::checkinAnswersWithTheManagerList()
     QCOMPARE(recorded.first().state, u"online"_s);
     // An upper-case GUID is the same agent.
     QCOMPARE(tlsExchange(addresses[0], pins[0], checkinRequest(agent.toUpper(), body)).status, 200);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(),
-                              sent + 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(), sent + 1, 10000);
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM agents"_s).toInt(), 1);
 
     // With a load balancer set, agents are given only its address, still with every
@@ -211,7 +221,9 @@ void TestAgentCheckin::checkinAnswersWithTheManagerList()
     for (int i = 0; i < 2; ++i) {
         const TlsAnswer answer = exchangeUntil(
             addresses[i], pins[i], checkinRequest(agent, body),
-            [&](const TlsAnswer &got) { return got.status == 200 && got.json.value(u"version"_s).toString() != version; },
+            [&](const TlsAnswer &got) {
+                return got.status == 200 && got.json.value(u"version"_s).toString() != version;
+            },
             &sent);
         QVERIFY(answer.json.value(u"version"_s).toString() != version);
         QCOMPARE(strings(answer.json.value(u"managers"_s)), QStringList{u"lb.example.org:8443"_s});
@@ -236,8 +248,10 @@ void TestAgentCheckin::badCheckinsAreRefused()
     const QString agent = newGuid();
     const QByteArray good = checkinBody(u"host"_s, {u"10.0.0.1"_s});
     int sent = 0;
-    QCOMPARE(exchangeUntil(address, pin, checkinRequest(agent, good), [](const TlsAnswer &got) { return got.status == 200; },
-                           &sent).status,
+    QCOMPARE(exchangeUntil(
+                 address, pin, checkinRequest(agent, good),
+                 [](const TlsAnswer &got) { return got.status == 200; }, &sent)
+                 .status,
              200);
 
     struct Case
@@ -262,27 +276,31 @@ void TestAgentCheckin::badCheckinsAreRefused()
         {"host name a number", checkinRequest(agent, R"({"host_name": 5, "version": "1"})"), 400,
          u"host_name must be a string"_s},
         {"no version", checkinRequest(agent, R"({"host_name": "h"})"), 400, u"version is missing"_s},
-        {"addresses not strings", checkinRequest(agent, R"({"host_name": "h", "version": "1", "addresses": [1]})"), 400,
+        {"addresses not strings",
+         checkinRequest(agent, R"({"host_name": "h", "version": "1", "addresses": [1]})"), 400,
          u"array of strings"_s},
         {"a control character", checkinRequest(agent, R"({"host_name": "h\u0007", "version": "1"})"), 400,
          u"control characters"_s},
-        {"host name too long", checkinRequest(agent, checkinBody(QString(300, u'h'), {})), 400, u"longer than"_s},
-        {"path trick", "POST /api/v1/agents/../node HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 404,
+        {"host name too long", checkinRequest(agent, checkinBody(QString(300, u'h'), {})), 400,
+         u"longer than"_s},
+        {"path trick",
+         "POST /api/v1/agents/../node HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 404,
          u"no such resource"_s},
         {"encoded path trick",
-         "POST /api/v1/agents/%2e%2e/heartbeat HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 400,
-         u"GUID"_s},
+         "POST /api/v1/agents/%2e%2e/heartbeat HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+         400, u"GUID"_s},
         {"Content-Length with Transfer-Encoding",
          "POST /api/v1/agents/" + agent.toUtf8()
              + "/heartbeat HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 4\r\n"
                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-         400, {}},
+         400,
+         {}},
     };
     for (const Case &test : cases) {
         const TlsAnswer answer = tlsExchange(address, pin, test.request);
-        QVERIFY2(answer.status == test.status,
-                 qPrintable(u"%1: got %2 %3"_s.arg(QLatin1StringView(test.what)).arg(answer.status)
-                                .arg(QString::fromUtf8(answer.body))));
+        QVERIFY2(answer.status == test.status, qPrintable(u"%1: got %2 %3"_s.arg(QLatin1StringView(test.what))
+                                                              .arg(answer.status)
+                                                              .arg(QString::fromUtf8(answer.body))));
         QCOMPARE(answer.json.value(u"status"_s).toInt(), test.status);
         QVERIFY2(answer.json.value(u"error"_s).toString().contains(test.says),
                  qPrintable(u"%1: %2"_s.arg(QLatin1StringView(test.what), QString::fromUtf8(answer.body))));
@@ -297,7 +315,8 @@ void TestAgentCheckin::badCheckinsAreRefused()
 void TestAgentCheckin::metricsPassPromtool()
 {
     const QString promtool = QStandardPaths::findExecutable(u"promtool"_s);
-    QVERIFY2(!promtool.isEmpty(), "promtool is not installed (Debian package prometheus; scripts/install-deps)");
+    QVERIFY2(!promtool.isEmpty(),
+             "promtool is not installed (Debian package prometheus; scripts/install-deps)");
     NodeProcess *a = m_cluster->startNode(u"counted"_s);
     NodeProcess *b = m_cluster->startNode(u"peer"_s);
     QVERIFY(a->waitForJoined());
@@ -309,8 +328,9 @@ void TestAgentCheckin::metricsPassPromtool()
     failing.maxAttempts = 1;
     submitJobs(m_cluster->database(), failing, 2);
     int sent = 0;
-    QCOMPARE(exchangeUntil(address, pin, checkinRequest(newGuid(), checkinBody(u"h"_s, {})),
-                           [](const TlsAnswer &got) { return got.status == 200; }, &sent)
+    QCOMPARE(exchangeUntil(
+                 address, pin, checkinRequest(newGuid(), checkinBody(u"h"_s, {})),
+                 [](const TlsAnswer &got) { return got.status == 200; }, &sent)
                  .status,
              200);
     QCOMPARE(sent, 1);
@@ -319,14 +339,16 @@ void TestAgentCheckin::metricsPassPromtool()
     QCOMPARE(tlsExchange(address, pin, get("/metrics", false)).status, 401);
     TlsAnswer metrics;
     QTRY_VERIFY_WITH_TIMEOUT((metrics = tlsExchange(address, pin, get("/metrics", true)),
-                              metrics.body.contains(QByteArray("cohort_peer_heartbeat_age_seconds{peer_guid=\"" + b->guid().toUtf8()))
+                              metrics.body.contains(QByteArray(
+                                  "cohort_peer_heartbeat_age_seconds{peer_guid=\"" + b->guid().toUtf8()))
                                   && metrics.body.contains("cohort_agent_checkins_recorded_total 1")),
                              15000);
     QCOMPARE(metrics.status, 200);
     QVERIFY2(metrics.head.contains("Content-Type: text/plain; version=0.0.4"), metrics.head.constData());
     QVERIFY(metrics.body.contains("cohort_agent_checkins_total{result=\"accepted\"} 1\n"));
     QVERIFY(metrics.body.contains("cohort_agent_checkins_total{result=\"refused\"} 1\n"));
-    QVERIFY(metrics.body.contains(QByteArray("cohort_node_info{guid=\"" + a->guid().toUtf8() + "\",name=\"counted\"")));
+    QVERIFY(metrics.body.contains(
+        QByteArray("cohort_node_info{guid=\"" + a->guid().toUtf8() + "\",name=\"counted\"")));
     QVERIFY(metrics.body.contains("cohort_claim_latency_seconds_count "));
     QVERIFY(metrics.body.contains("# TYPE cohort_jobs_total counter"));
 
@@ -340,14 +362,21 @@ void TestAgentCheckin::metricsPassPromtool()
 
     // The jobs this node ran are counted by type and outcome (both nodes share them).
     QTRY_VERIFY_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type IN ('noop', 'fail') AND state IN ('succeeded', 'failed')"_s).toInt() == 52, 30000);
+        m_cluster
+                ->scalar(
+                    u"SELECT COUNT(*) FROM jobs WHERE type IN ('noop', 'fail') AND state IN ('succeeded', 'failed')"_s)
+                .toInt()
+            == 52,
+        30000);
     metrics = tlsExchange(address, pin, get("/metrics", true));
-    const qint64 ran = m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND claimed_by = ?"_s,
-                                         {a->guid()}).toLongLong();
+    const qint64 ran =
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND claimed_by = ?"_s, {a->guid()})
+            .toLongLong();
     QTRY_VERIFY_WITH_TIMEOUT(
         (metrics = tlsExchange(address, pin, get("/metrics", true)),
-         ran == 0 || metrics.body.contains(QByteArray("cohort_jobs_total{type=\"noop\",outcome=\"succeeded\"} "
-                                                      + QByteArray::number(ran) + "\n"))),
+         ran == 0
+             || metrics.body.contains(QByteArray("cohort_jobs_total{type=\"noop\",outcome=\"succeeded\"} "
+                                                 + QByteArray::number(ran) + "\n"))),
         10000);
 }
 
@@ -360,13 +389,15 @@ void TestAgentCheckin::drainStopsTheNodeGracefully()
     // A job that keeps the drain going long enough to see it, even when the sanitizers on a
     // busy machine make each request below take a second (3 s was once not enough).
     const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 12000}"_s), 1);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT state FROM jobs WHERE id = ?"_s, {ids.first()}).toString(),
-                              u"running"_s, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT state FROM jobs WHERE id = ?"_s, {ids.first()}).toString(), u"running"_s,
+        10000);
 
-    const QByteArray drain = "POST /api/v1/drain HTTP/1.1\r\nHost: node\r\nConnection: close\r\nContent-Length: 0\r\n";
+    const QByteArray drain =
+        "POST /api/v1/drain HTTP/1.1\r\nHost: node\r\nConnection: close\r\nContent-Length: 0\r\n";
     QCOMPARE(tlsExchange(address, pin, drain + "\r\n").status, 401);
-    const TlsAnswer accepted =
-        tlsExchange(address, pin, drain + "Authorization: Bearer " + m_cluster->apiToken().toUtf8() + "\r\n\r\n");
+    const TlsAnswer accepted = tlsExchange(
+        address, pin, drain + "Authorization: Bearer " + m_cluster->apiToken().toUtf8() + "\r\n\r\n");
     QCOMPARE(accepted.status, 202);
     QCOMPARE(accepted.json.value(u"status"_s).toString(), u"draining"_s);
 
@@ -380,7 +411,8 @@ void TestAgentCheckin::drainStopsTheNodeGracefully()
     // The running job finishes, the node marks itself Offline and exits 0.
     QVERIFY(node->waitForExit(60000));
     QCOMPARE(node->process().exitCode(), 0);
-    QCOMPARE(m_cluster->scalar(u"SELECT state FROM jobs WHERE id = ?"_s, {ids.first()}).toString(), u"succeeded"_s);
+    QCOMPARE(m_cluster->scalar(u"SELECT state FROM jobs WHERE id = ?"_s, {ids.first()}).toString(),
+             u"succeeded"_s);
     QCOMPARE(m_cluster->nodeState(node->guid()), u"offline"_s);
 }
 

@@ -79,7 +79,8 @@ void TestAgentFleet::cleanup()
 
 QJsonObject TestAgentFleet::managersOf(const NodeProcess *node)
 {
-    const QByteArray request = "GET /api/v1/managers HTTP/1.1\r\nHost: node\r\nConnection: close\r\nAuthorization: Bearer "
+    const QByteArray request =
+        "GET /api/v1/managers HTTP/1.1\r\nHost: node\r\nConnection: close\r\nAuthorization: Bearer "
         + m_cluster->apiToken().toUtf8() + "\r\n\r\n";
     return tlsExchange(m_cluster->apiAddress(node->guid()), m_cluster->apiPin(node->guid()), request).json;
 }
@@ -108,22 +109,23 @@ QString TestAgentFleet::settledVersion(const QList<NodeProcess *> &nodes, int on
     return {};
 }
 
-QStringList TestAgentFleet::agentArguments(const QList<NodeProcess *> &nodes, int agents, const QString &sourceNet)
+QStringList TestAgentFleet::agentArguments(const QList<NodeProcess *> &nodes, int agents,
+                                           const QString &sourceNet)
 {
     QStringList addresses, pins;
     for (const NodeProcess *node : nodes) {
         addresses << m_cluster->apiAddress(node->guid());
         pins << m_cluster->apiPin(node->guid());
     }
-    return {u"--managers"_s, addresses.join(u','),
-            u"--pin"_s, pins.join(u','),
-            u"--count"_s, QString::number(agents),
-            u"--interval"_s, QString::number(IntervalSeconds),
-            u"--jitter"_s, QString::number(Jitter),
-            u"--timeout"_s, u"2000"_s,
+    return {u"--managers"_s,      addresses.join(u','),
+            u"--pin"_s,           pins.join(u','),
+            u"--count"_s,         QString::number(agents),
+            u"--interval"_s,      QString::number(IntervalSeconds),
+            u"--jitter"_s,        QString::number(Jitter),
+            u"--timeout"_s,       u"2000"_s,
             u"--summary-every"_s, u"1"_s,
-            u"--source-net"_s, sourceNet,
-            u"--seed"_s, u"13"_s};
+            u"--source-net"_s,    sourceNet,
+            u"--seed"_s,          u"13"_s};
 }
 
 void TestAgentFleet::killingANodeLeavesNoAgentWithoutAManager()
@@ -140,7 +142,8 @@ void TestAgentFleet::killingANodeLeavesNoAgentWithoutAManager()
     fleet.start(agentArguments(nodes, agents, u"127.3.0.0/16"_s) + QStringList{u"--duration"_s, u"30"_s});
     // Every agent has checked in about twice, with every node.
     const QJsonObject warm = fleet.waitForSummary(
-        [&](const QJsonObject &summary) { return summary.value(u"checkins"_s).toInteger() >= 2 * agents; }, 30000);
+        [&](const QJsonObject &summary) { return summary.value(u"checkins"_s).toInteger() >= 2 * agents; },
+        30000);
     QVERIFY2(!warm.isEmpty(), qPrintable(fleet.errors().right(2000)));
     for (const NodeProcess *node : std::as_const(nodes))
         QVERIFY2(count(warm, node->guid()) > 0, shown(warm).constData());
@@ -188,7 +191,8 @@ void TestAgentFleet::killingANodeLeavesNoAgentWithoutAManager()
     const double share = double(first) / double(first + second);
     qInfo() << "after the kill:" << first << "and" << second << "check-ins; killed at" << killedAt;
     QVERIFY2(share > 0.4 && share < 0.6, shown(final).constData());
-    QVERIFY2(count(final, victim->guid()) - count(atKill, victim->guid()) <= agents, shown(final).constData());
+    QVERIFY2(count(final, victim->guid()) - count(atKill, victim->guid()) <= agents,
+             shown(final).constData());
     // Before it, the three had shared them evenly.
     const qint64 total = atKill.value(u"checkins"_s).toInteger();
     for (const QString &guid : {nodes[0]->guid(), nodes[1]->guid(), victim->guid()})
@@ -208,9 +212,11 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
     const int agents = 60;
     AgentsProcess fleet;
     fleet.start(agentArguments(nodes, agents, u"127.4.0.0/16"_s) + QStringList{u"--json-agents"_s});
-    QVERIFY2(!fleet.waitForSummary([&](const QJsonObject &summary) {
-                       return summary.value(u"checkins"_s).toInteger() >= 2 * agents;
-                   }).isEmpty(),
+    QVERIFY2(!fleet
+                  .waitForSummary([&](const QJsonObject &summary) {
+                      return summary.value(u"checkins"_s).toInteger() >= 2 * agents;
+                  })
+                  .isEmpty(),
              qPrintable(fleet.errors().right(2000)));
 
     // Each change, from the moment it is in the database: every agent holds the new list
@@ -226,16 +232,18 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
     // Summaries printed after the change only: an earlier one may already hold a version
     // equal to the new one's (never, as versions go, but the test must not rely on it).
     const auto allHold = [&](const QString &version) {
-        return fleet.waitForSummary([&](const QJsonObject &summary) {
-            const QJsonArray detail = summary.value(u"agents_detail"_s).toArray();
-            if (detail.size() != agents)
-                return false;
-            for (const QJsonValue &agent : detail) {
-                if (!agent.toObject().value(u"version_times"_s).toObject().contains(version))
+        return fleet.waitForSummary(
+            [&](const QJsonObject &summary) {
+                const QJsonArray detail = summary.value(u"agents_detail"_s).toArray();
+                if (detail.size() != agents)
                     return false;
-            }
-            return true;
-        }, 30000, changes.last().summariesBefore);
+                for (const QJsonValue &agent : detail) {
+                    if (!agent.toObject().value(u"version_times"_s).toObject().contains(version))
+                        return false;
+                }
+                return true;
+            },
+            30000, changes.last().summariesBefore);
     };
 
     // A node joins.
@@ -257,7 +265,8 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
     changes.append({"went offline", QDateTime::currentMSecsSinceEpoch(), {}, fleet.summaries().size()});
     changes.last().version = settledVersion(nodes, 2);
     QVERIFY(!changes.last().version.isEmpty());
-    QVERIFY2(!allHold(changes.last().version).isEmpty(), "not every agent got the list without the stopped node");
+    QVERIFY2(!allHold(changes.last().version).isEmpty(),
+             "not every agent got the list without the stopped node");
 
     // It is decommissioned: the same nodes online, another list version.
     const CtlRun decommissioned = runCtl({u"decommission"_s, u"three"_s, u"--db"_s, m_cluster->url()});
@@ -286,11 +295,14 @@ void TestAgentFleet::listFollowsNodesJoiningAndLeaving()
             QVERIFY2(got > 0, shown(agent).constData());
             slowest = qMax(slowest, got - change.at);
         }
-        qInfo().noquote() << u"%1: the last agent had the new list %2 ms after the change was in the database"_s.arg(
-            QLatin1StringView(change.what)).arg(slowest);
-        QVERIFY2(slowest <= HeartbeatMs + DirectoryRefreshMs,
-                 qPrintable(u"%1: an agent got the new list only after %2 ms"_s.arg(QLatin1StringView(change.what))
-                                .arg(slowest)));
+        qInfo().noquote()
+            << u"%1: the last agent had the new list %2 ms after the change was in the database"_s
+                   .arg(QLatin1StringView(change.what))
+                   .arg(slowest);
+        QVERIFY2(
+            slowest <= HeartbeatMs + DirectoryRefreshMs,
+            qPrintable(u"%1: an agent got the new list only after %2 ms"_s.arg(QLatin1StringView(change.what))
+                           .arg(slowest)));
     }
     // The joined node served agents while it was up.
     QVERIFY(count(last, joining->guid()) > 0);

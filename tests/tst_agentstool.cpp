@@ -136,30 +136,39 @@ void TestAgentsTool::badCommandLine_data()
                                << u"--timeout must be a whole number from 1 to 600000, not \"0\""_s;
     QTest::newRow("threads 0") << (base + QStringList{u"--threads"_s, u"0"_s})
                                << u"--threads must be a whole number from 1 to 64, not \"0\""_s;
-    QTest::newRow("seed text") << (base + QStringList{u"--seed"_s, u"x"_s})
-                               << u"--seed must be a whole number from 0 to 18446744073709551615, not \"x\""_s;
+    QTest::newRow("seed text")
+        << (base + QStringList{u"--seed"_s, u"x"_s})
+        << u"--seed must be a whole number from 0 to 18446744073709551615, not \"x\""_s;
     QTest::newRow("managers without port") << QStringList{u"--managers"_s, u"nohost"_s, u"--pin"_s, AnyPin}
                                            << u"--managers: \"nohost\" is not HOST:PORT"_s;
-    QTest::newRow("managers port 0") << QStringList{u"--managers"_s, u"127.0.0.1:0"_s, u"--pin"_s, AnyPin}
-                                     << u"--managers: \"127.0.0.1:0\" is not HOST:PORT with a port from 1 to 65535"_s;
-    QTest::newRow("managers empty entry") << QStringList{u"--managers"_s, u"127.0.0.1:5,"_s, u"--pin"_s, AnyPin}
-                                          << u"--managers: an empty entry in \"127.0.0.1:5,\""_s;
+    QTest::newRow("managers port 0") << QStringList{
+        u"--managers"_s, u"127.0.0.1:0"_s, u"--pin"_s,
+        AnyPin} << u"--managers: \"127.0.0.1:0\" is not HOST:PORT with a port from 1 to 65535"_s;
+    QTest::newRow("managers empty entry")
+        << QStringList{u"--managers"_s, u"127.0.0.1:5,"_s, u"--pin"_s, AnyPin}
+        << u"--managers: an empty entry in \"127.0.0.1:5,\""_s;
     QTest::newRow("managers missing") << QStringList{u"--pin"_s, AnyPin} << u"--managers is required"_s;
     QTest::newRow("pin short") << QStringList{u"--managers"_s, u"127.0.0.1:1"_s, u"--pin"_s, u"abc123"_s}
                                << u"--pin: \"abc123\" is not a SHA-256 fingerprint (64 hex digits)"_s;
     const QString notHex = AnyPin.left(63) + u'g';
-    QTest::newRow("pin not hex") << QStringList{u"--managers"_s, u"127.0.0.1:1"_s, u"--pin"_s, AnyPin + u',' + notHex}
-                                 << u"--pin: \"%1\" is not a SHA-256 fingerprint (64 hex digits)"_s.arg(notHex);
+    QTest::newRow("pin not hex") << QStringList{u"--managers"_s, u"127.0.0.1:1"_s, u"--pin"_s,
+                                                AnyPin + u',' + notHex}
+                                 << u"--pin: \"%1\" is not a SHA-256 fingerprint (64 hex digits)"_s.arg(
+                                        notHex);
     QTest::newRow("pin missing") << QStringList{u"--managers"_s, u"127.0.0.1:1"_s} << u"--pin is required"_s;
-    QTest::newRow("source net 300") << (base + QStringList{u"--source-net"_s, u"300.1.0.0/16"_s})
-                                    << u"--source-net: \"300.1.0.0/16\" is not an IPv4 network A.B.C.D/PREFIX"_s;
-    QTest::newRow("source net no prefix") << (base + QStringList{u"--source-net"_s, u"127.1.0.0"_s})
-                                          << u"--source-net: \"127.1.0.0\" is not an IPv4 network A.B.C.D/PREFIX"_s;
-    QTest::newRow("source net too small") << (base + QStringList{u"--source-net"_s, u"127.1.0.0/30"_s})
-                                          << u"--source-net: 127.1.0.0/30 has 2 host addresses, fewer than the 100 agents"_s;
+    QTest::newRow("source net 300")
+        << (base + QStringList{u"--source-net"_s, u"300.1.0.0/16"_s})
+        << u"--source-net: \"300.1.0.0/16\" is not an IPv4 network A.B.C.D/PREFIX"_s;
+    QTest::newRow("source net no prefix")
+        << (base + QStringList{u"--source-net"_s, u"127.1.0.0"_s})
+        << u"--source-net: \"127.1.0.0\" is not an IPv4 network A.B.C.D/PREFIX"_s;
+    QTest::newRow("source net too small")
+        << (base + QStringList{u"--source-net"_s, u"127.1.0.0/30"_s})
+        << u"--source-net: 127.1.0.0/30 has 2 host addresses, fewer than the 100 agents"_s;
     QTest::newRow("unknown option") << (base + QStringList{u"--bogus"_s}) << u"Unknown option 'bogus'"_s;
     QTest::newRow("positional") << (base + QStringList{u"extra"_s}) << u"unexpected argument \"extra\""_s;
-    QTest::newRow("json agents alone") << (base + QStringList{u"--json-agents"_s}) << u"--json-agents needs --json"_s;
+    QTest::newRow("json agents alone")
+        << (base + QStringList{u"--json-agents"_s}) << u"--json-agents needs --json"_s;
 }
 
 void TestAgentsTool::badCommandLine()
@@ -182,8 +191,8 @@ void TestAgentsTool::help()
     QCOMPARE(process.exitCode(), 0);
     const QString help = QString::fromUtf8(process.readAllStandardOutput());
     for (const QString &option : {u"--managers"_s, u"--pin"_s, u"--count"_s, u"--interval"_s, u"--jitter"_s,
-                                  u"--duration"_s, u"--warm-up"_s, u"--timeout"_s, u"--source-net"_s, u"--seed"_s, u"--threads"_s,
-                                  u"--summary-every"_s, u"--json"_s})
+                                  u"--duration"_s, u"--warm-up"_s, u"--timeout"_s, u"--source-net"_s,
+                                  u"--seed"_s, u"--threads"_s, u"--summary-every"_s, u"--json"_s})
         QVERIFY2(help.contains(option), qPrintable(option));
 }
 
@@ -193,10 +202,11 @@ void TestAgentsTool::closedPortFailsEveryRound()
     const quint16 second = closedPort();
     QVERIFY(first != 0 && second != 0 && first != second);
     const int agents = 5;
-    const AgentsRun run = runAgents({u"--managers"_s, u"127.0.0.1:%1,127.0.0.1:%2"_s.arg(first).arg(second), u"--pin"_s,
-                                     AnyPin, u"--count"_s, QString::number(agents), u"--interval"_s, u"0.2"_s,
-                                     u"--duration"_s, u"1.5"_s, u"--summary-every"_s, u"0.5"_s, u"--json"_s,
-                                     u"--source-net"_s, u"127.1.0.0/16"_s, u"--seed"_s, u"42"_s});
+    const AgentsRun run =
+        runAgents({u"--managers"_s, u"127.0.0.1:%1,127.0.0.1:%2"_s.arg(first).arg(second), u"--pin"_s, AnyPin,
+                   u"--count"_s, QString::number(agents), u"--interval"_s, u"0.2"_s, u"--duration"_s,
+                   u"1.5"_s, u"--summary-every"_s, u"0.5"_s, u"--json"_s, u"--source-net"_s,
+                   u"127.1.0.0/16"_s, u"--seed"_s, u"42"_s});
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(!run.final.isEmpty(), qPrintable(run.err));
     const QJsonObject &final = run.final;
@@ -218,10 +228,12 @@ void TestAgentsTool::closedPortFailsEveryRound()
     const QJsonArray detail = final.value(u"agents_detail"_s).toArray();
     QCOMPARE(detail.size(), agents);
     QSet<QString> guids;
-    const QRegularExpression guidForm(u"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"_s);
+    const QRegularExpression guidForm(
+        u"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"_s);
     for (const QJsonValue &entry : detail) {
         const QJsonObject agent = entry.toObject();
-        QVERIFY2(guidForm.match(agent.value(u"guid"_s).toString()).hasMatch(), qPrintable(agent.value(u"guid"_s).toString()));
+        QVERIFY2(guidForm.match(agent.value(u"guid"_s).toString()).hasMatch(),
+                 qPrintable(agent.value(u"guid"_s).toString()));
         guids.insert(agent.value(u"guid"_s).toString());
         QCOMPARE(agent.value(u"checkins"_s).toInteger(), 0);
         QVERIFY(agent.value(u"failed_rounds"_s).toInteger() > 0);
@@ -234,9 +246,9 @@ void TestAgentsTool::closedPortFailsEveryRound()
     QVERIFY2(run.err.contains(u"Final: "_s), qPrintable(run.err));
 
     // The same seed makes the same agents.
-    const AgentsRun again = runAgents({u"--managers"_s, u"127.0.0.1:%1"_s.arg(first), u"--pin"_s, AnyPin, u"--count"_s,
-                                       QString::number(agents), u"--duration"_s, u"0.2"_s, u"--json"_s, u"--seed"_s,
-                                       u"42"_s});
+    const AgentsRun again =
+        runAgents({u"--managers"_s, u"127.0.0.1:%1"_s.arg(first), u"--pin"_s, AnyPin, u"--count"_s,
+                   QString::number(agents), u"--duration"_s, u"0.2"_s, u"--json"_s, u"--seed"_s, u"42"_s});
     QCOMPARE(again.exitCode, 0);
     QSet<QString> sameGuids;
     for (const QJsonValue &entry : again.final.value(u"agents_detail"_s).toArray())
@@ -249,9 +261,10 @@ void TestAgentsTool::silentServerTimesOut()
     // The kernel completes the connections (the backlog); nobody ever answers the TLS hello.
     QTcpServer silent;
     QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
-    const AgentsRun run = runAgents({u"--managers"_s, u"127.0.0.1:%1"_s.arg(silent.serverPort()), u"--pin"_s, AnyPin,
-                                     u"--count"_s, u"2"_s, u"--interval"_s, u"0.5"_s, u"--timeout"_s, u"100"_s,
-                                     u"--duration"_s, u"1.2"_s, u"--summary-every"_s, u"0"_s, u"--json"_s});
+    const AgentsRun run =
+        runAgents({u"--managers"_s, u"127.0.0.1:%1"_s.arg(silent.serverPort()), u"--pin"_s, AnyPin,
+                   u"--count"_s, u"2"_s, u"--interval"_s, u"0.5"_s, u"--timeout"_s, u"100"_s, u"--duration"_s,
+                   u"1.2"_s, u"--summary-every"_s, u"0"_s, u"--json"_s});
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(onlyFailuresOf(run.final, u"timeout"_s), qPrintable(run.err));
     // One manager is a load balancer: three tries a round, two of them failovers.
@@ -305,7 +318,8 @@ void TestAgentsTool::wrongPinIsRefused()
     QCOMPARE(run.final.value(u"checkins"_s).toInteger(), 0);
     // Every agent failed at least one whole round (about ten each; the sanitizers' slow
     // handshakes on a busy machine can make that far fewer).
-    QVERIFY2(run.final.value(u"failed_rounds"_s).toInteger() >= 4, QJsonDocument(run.final).toJson().constData());
+    QVERIFY2(run.final.value(u"failed_rounds"_s).toInteger() >= 4,
+             QJsonDocument(run.final).toJson().constData());
     QVERIFY(run.final.value(u"per_node"_s).toObject().isEmpty());
 }
 
@@ -318,9 +332,13 @@ void TestAgentsTool::resumesSessionsUnlessTold()
     // Two API threads: the default is one, and this shows more serve as well.
     NodeProcess *node = cluster->startNode(u"only"_s, {u"--api-threads"_s, u"2"_s});
     QVERIFY(node->waitForJoined());
-    const QStringList common{u"--managers"_s, cluster->apiAddress(node->guid()), u"--pin"_s,
-                             cluster->apiPin(node->guid()), u"--count"_s, u"3"_s, u"--interval"_s, u"0.3"_s,
-                             u"--duration"_s, u"2"_s, u"--summary-every"_s, u"0"_s, u"--json"_s};
+    const QStringList common{u"--managers"_s,      cluster->apiAddress(node->guid()),
+                             u"--pin"_s,           cluster->apiPin(node->guid()),
+                             u"--count"_s,         u"3"_s,
+                             u"--interval"_s,      u"0.3"_s,
+                             u"--duration"_s,      u"2"_s,
+                             u"--summary-every"_s, u"0"_s,
+                             u"--json"_s};
 
     // One manager: each agent's first check-in is a full handshake, every later one resumes
     // the session of the one before (a TLS 1.3 ticket is used once, so this is a chain).
@@ -331,7 +349,8 @@ void TestAgentsTool::resumesSessionsUnlessTold()
     const qint64 checkins = resuming.final.value(u"checkins"_s).toInteger();
     QVERIFY2(checkins >= 6, shown.constData());
     QVERIFY2(resuming.final.value(u"resumed_checkins"_s).toInteger() == checkins - 3, shown.constData());
-    QVERIFY2(resuming.final.value(u"latency_ms"_s).toObject().value(u"max"_s).toDouble() > 0, shown.constData());
+    QVERIFY2(resuming.final.value(u"latency_ms"_s).toObject().value(u"max"_s).toDouble() > 0,
+             shown.constData());
 
     // --full-handshakes: none resumed. With a warm-up longer than the run, every check-in
     // counts but none is in the latency figures.
@@ -346,8 +365,9 @@ void TestAgentsTool::resumesSessionsUnlessTold()
     // A restarted node has a new ticket key: the agents' kept sessions are refused and each
     // falls back to a full handshake within the same connection: no TLS or pin failure.
     QProcess agents;
-    agents.start(QStringLiteral(COHORT_AGENTS_PATH), common.mid(0, common.indexOf(u"--duration"_s))
-                                                         + QStringList{u"--summary-every"_s, u"0.2"_s, u"--json"_s});
+    agents.start(QStringLiteral(COHORT_AGENTS_PATH),
+                 common.mid(0, common.indexOf(u"--duration"_s))
+                     + QStringList{u"--summary-every"_s, u"0.2"_s, u"--json"_s});
     QVERIFY(agents.waitForStarted());
     QByteArray out;
     const auto latest = [&] {
@@ -367,8 +387,8 @@ void TestAgentsTool::resumesSessionsUnlessTold()
     const qint64 joinedAt = latest().value(u"elapsed_ms"_s).toInteger();
     QTRY_VERIFY_WITH_TIMEOUT(latest().value(u"elapsed_ms"_s).toInteger() >= joinedAt + 400, 20000);
     const QJsonObject joined = latest();
-    QTRY_VERIFY_WITH_TIMEOUT(latest().value(u"checkins"_s).toInteger() >= joined.value(u"checkins"_s).toInteger() + 9,
-                             20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        latest().value(u"checkins"_s).toInteger() >= joined.value(u"checkins"_s).toInteger() + 9, 20000);
     ::kill(pid_t(agents.processId()), SIGTERM);
     QVERIFY(agents.waitForFinished(20000));
     out += agents.readAllStandardOutput();
@@ -384,10 +404,12 @@ void TestAgentsTool::resumesSessionsUnlessTold()
     // full handshake it turns into.
     QVERIFY2(final.value(u"failed_rounds"_s).toInteger() == joined.value(u"failed_rounds"_s).toInteger(),
              shownRestart.constData());
-    QVERIFY2(final.value(u"attempt_failures"_s).toObject().value(u"pin"_s).toInteger() == 0, shownRestart.constData());
+    QVERIFY2(final.value(u"attempt_failures"_s).toObject().value(u"pin"_s).toInteger() == 0,
+             shownRestart.constData());
     // Since the restart each agent's first check-in was a full handshake; later ones resumed
     // the new node's sessions.
-    const qint64 checkinsSince = final.value(u"checkins"_s).toInteger() - before.value(u"checkins"_s).toInteger();
+    const qint64 checkinsSince =
+        final.value(u"checkins"_s).toInteger() - before.value(u"checkins"_s).toInteger();
     const qint64 resumedSince =
         final.value(u"resumed_checkins"_s).toInteger() - before.value(u"resumed_checkins"_s).toInteger();
     QVERIFY2(resumedSince <= checkinsSince - 3, shownRestart.constData());
@@ -411,7 +433,8 @@ void TestAgentsTool::checksInWithTwoNodes()
     // The list the nodes hand out once each knows both: its version is what every agent
     // must end up holding.
     const auto listOf = [&](const NodeProcess *node) {
-        const QByteArray body = R"({"host_name":"probe","addresses":["127.0.0.1"],"version":"0.1.0","list_version":""})";
+        const QByteArray body =
+            R"({"host_name":"probe","addresses":["127.0.0.1"],"version":"0.1.0","list_version":""})";
         const TlsAnswer answer = tlsExchange(
             cluster->apiAddress(node->guid()), cluster->apiPin(node->guid()),
             "POST /api/v1/agents/00000000-0000-4000-8000-000000000001/heartbeat HTTP/1.1\r\nHost: node\r\n"
@@ -428,9 +451,10 @@ void TestAgentsTool::checksInWithTwoNodes()
     // Started with the first node only: the first answer names both.
     // Ten check-ins a second: light enough for the sanitizers' slower nodes too.
     const int agents = 10;
-    const AgentsRun run = runAgents({u"--managers"_s, address, u"--pin"_s, pin, u"--count"_s, QString::number(agents),
-                                     u"--interval"_s, u"1"_s, u"--duration"_s, u"6"_s, u"--summary-every"_s, u"1"_s,
-                                     u"--json"_s, u"--source-net"_s, u"127.2.0.0/16"_s});
+    const AgentsRun run =
+        runAgents({u"--managers"_s, address, u"--pin"_s, pin, u"--count"_s, QString::number(agents),
+                   u"--interval"_s, u"1"_s, u"--duration"_s, u"6"_s, u"--summary-every"_s, u"1"_s,
+                   u"--json"_s, u"--source-net"_s, u"127.2.0.0/16"_s});
     if (run.final.isEmpty() || run.final.value(u"checkins"_s).toInteger() == 0)
         cluster->printNodeOutput();
     QCOMPARE(run.exitCode, 0);
@@ -451,7 +475,8 @@ void TestAgentsTool::checksInWithTwoNodes()
     // jitter: 1.1 s) plus the slowest answer; a heartbeat that went unanswered would add a
     // whole wait more (at least 0.9 s). The slowest answer is measured, not guessed: under
     // the sanitizers on a busy machine it is several hundred milliseconds.
-    const qint64 slowest = qint64(std::ceil(final.value(u"latency_ms"_s).toObject().value(u"max"_s).toDouble()));
+    const qint64 slowest =
+        qint64(std::ceil(final.value(u"latency_ms"_s).toObject().value(u"max"_s).toDouble()));
     const qint64 gapLimit = 1100 + slowest + 200; // 200 ms for the agents' own timer slack
     for (const QJsonValue &entry : detail) {
         const QJsonObject agent = entry.toObject();
@@ -463,7 +488,8 @@ void TestAgentsTool::checksInWithTwoNodes()
         QVERIFY(lastNode == first->guid() || lastNode == second->guid());
         // Every heartbeat arrived: no gap longer than one wait and the slowest answer.
         QVERIFY2(agent.value(u"max_gap_ms"_s).toInteger() < gapLimit,
-                 qPrintable(u"limit %1 ms: %2"_s.arg(gapLimit).arg(QString::fromUtf8(QJsonDocument(agent).toJson()))));
+                 qPrintable(u"limit %1 ms: %2"_s.arg(gapLimit).arg(
+                     QString::fromUtf8(QJsonDocument(agent).toJson()))));
     }
 }
 

@@ -85,8 +85,8 @@ std::unique_ptr<ApiServer> TestApiServer::start(ApiServer::Limits limits)
 {
     auto server = std::make_unique<ApiServer>(limits, answerHealth);
     std::string error;
-    if (!server->listen("127.0.0.1", 0, m_identity.keyPem().toStdString(), m_identity.certificatePem().toStdString(),
-                        &error)) {
+    if (!server->listen("127.0.0.1", 0, m_identity.keyPem().toStdString(),
+                        m_identity.certificatePem().toStdString(), &error)) {
         qWarning("cannot listen: %s", error.c_str());
         return nullptr;
     }
@@ -107,8 +107,10 @@ void TestApiServer::certificateIsMadeOnceAndKept()
     // What is pinned is what Qt computes for the certificate, as peers and the console do.
     const QList<QSslCertificate> certificates = QSslCertificate::fromData(made->certificatePem(), QSsl::Pem);
     QCOMPARE(certificates.size(), 1);
-    QCOMPARE(QString::fromLatin1(certificates.first().digest(QCryptographicHash::Sha256).toHex()), made->sha256());
-    QVERIFY(certificates.first().subjectAlternativeNames().values(QSsl::DnsEntry).contains(u"node-a.example"_s));
+    QCOMPARE(QString::fromLatin1(certificates.first().digest(QCryptographicHash::Sha256).toHex()),
+             made->sha256());
+    QVERIFY(
+        certificates.first().subjectAlternativeNames().values(QSsl::DnsEntry).contains(u"node-a.example"_s));
 
     auto again = NodeCertificate::loadOrCreate(dir, u"node-a.example"_s);
     QVERIFY2(again.ok(), qPrintable(again.message()));
@@ -141,7 +143,8 @@ void TestApiServer::unusableCertificateIsAnError()
     }
     auto mismatched = NodeCertificate::loadOrCreate(dir, u"10.1.2.3"_s);
     QVERIFY(!mismatched.ok());
-    QVERIFY2(mismatched.message().contains(u"does not belong to the key"_s), qPrintable(mismatched.message()));
+    QVERIFY2(mismatched.message().contains(u"does not belong to the key"_s),
+             qPrintable(mismatched.message()));
     QVERIFY2(mismatched.message().contains(certificatePath), qPrintable(mismatched.message()));
 
     {
@@ -193,8 +196,8 @@ void TestApiServer::oversizedHeadIs431()
 {
     auto server = start({});
     QVERIFY(server);
-    const Exchange big =
-        exchange(server->port(), m_identity.sha256(), {get("/api/v1/health", "X-Padding: " + QByteArray(20000, 'a') + "\r\n")});
+    const Exchange big = exchange(server->port(), m_identity.sha256(),
+                                  {get("/api/v1/health", "X-Padding: " + QByteArray(20000, 'a') + "\r\n")});
     QCOMPARE(big.status, 431);
     QCOMPARE(exchange(server->port(), m_identity.sha256(), {get("/api/v1/health")}).status, 200);
 }
@@ -206,9 +209,10 @@ void TestApiServer::declaredLargeBodyIs413BeforeItIsSent()
     // The head says 200 MB and nothing follows: the answer comes at once.
     QElapsedTimer timer;
     timer.start();
-    const Exchange big = exchange(server->port(), m_identity.sha256(),
-                                  {"POST /api/v1/health HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
-                                   "Content-Length: 200000000\r\n\r\n"});
+    const Exchange big =
+        exchange(server->port(), m_identity.sha256(),
+                 {"POST /api/v1/health HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 200000000\r\n\r\n"});
     QCOMPARE(big.status, 413);
     QVERIFY2(big.body.contains("200000000"), big.body.constData());
 }
@@ -236,7 +240,11 @@ void TestApiServer::ambiguousFramingIs400()
     QCOMPARE(both.status, 400);
     const Exchange garbage = exchange(server->port(), m_identity.sha256(), {"HELLO\r\n\r\n"});
     QCOMPARE(garbage.status, 400);
-    QVERIFY2(QJsonDocument::fromJson(garbage.body).object().value(u"error"_s).toString().startsWith(u"malformed"_s),
+    QVERIFY2(QJsonDocument::fromJson(garbage.body)
+                 .object()
+                 .value(u"error"_s)
+                 .toString()
+                 .startsWith(u"malformed"_s),
              garbage.body.constData());
 }
 
@@ -310,8 +318,8 @@ void TestApiServer::handleBytesParsesAsAConnectionDoes()
 {
     const ApiServer::Limits limits;
     const auto status = [&](const QByteArray &bytes) {
-        const auto answer = ApiServer::handleBytes(std::string_view(bytes.constData(), size_t(bytes.size())), limits,
-                                                   answerHealth, "127.0.0.1");
+        const auto answer = ApiServer::handleBytes(std::string_view(bytes.constData(), size_t(bytes.size())),
+                                                   limits, answerHealth, "127.0.0.1");
         return answer ? answer->status : 0;
     };
     QCOMPARE(status(get("/api/v1/health")), 200);
@@ -319,7 +327,9 @@ void TestApiServer::handleBytesParsesAsAConnectionDoes()
     QCOMPARE(status("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"), 0); // incomplete: waits for more
     QCOMPARE(status(get("/api/v1/health", "X-Padding: " + QByteArray(20000, 'a') + "\r\n")), 431);
     QCOMPARE(status("POST /api/v1/health HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"), 413);
-    QCOMPARE(status("POST /api/v1/health HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
+    QCOMPARE(
+        status("POST /api/v1/health HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        400);
     QCOMPARE(status("GET /api/v1/health HTTP/1.2\r\n\r\n"), 400);
     QCOMPARE(status("GET /api/v1/health HTTP/2.0\r\n\r\n"), 400);
 }

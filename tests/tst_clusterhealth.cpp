@@ -2,14 +2,14 @@
 // a node's timeline and the takeover report after kill -9 (every job it held, the node
 // that ran each afterwards, matching the jobs table), the timeline's CSV export against
 // the database's rows, and the takeover countdown of a stopped node.
+#include "agentsprocess.h"
 #include "clusterconsistency.h"
+#include "ctlrun.h"
 #include "nodeevents.h"
 #include "noderegistry.h"
 #include "takeovers.h"
-#include "timecheck.h"
-#include "agentsprocess.h"
-#include "ctlrun.h"
 #include "testcluster.h"
+#include "timecheck.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -88,7 +88,8 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     QVERIFY(victim->waitForExit(10000));
     QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, 30000);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList)).toInt(),
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList))
+            .toInt(),
         50, 60000);
 
     // The timeline: joined, online, then offline naming the peer that marked it, and the
@@ -105,17 +106,19 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     QVERIFY2(offline.details.contains(u"peer"_s), qPrintable(offline.details));
     QVERIFY(offline.takeoverId > 0);
     QCOMPARE(events->at(3).takeoverId, offline.takeoverId);
-    const int held = m_cluster->scalar(u"SELECT COUNT(*) FROM takeover_jobs WHERE takeover_id = ?"_s,
-                                       {offline.takeoverId})
-                         .toInt();
+    const int held =
+        m_cluster->scalar(u"SELECT COUNT(*) FROM takeover_jobs WHERE takeover_id = ?"_s, {offline.takeoverId})
+            .toInt();
     QVERIFY(held >= 50); // ours, and any housekeeping job it was running
     QVERIFY2(events->at(3).details.contains(u"%1 jobs"_s.arg(held)), qPrintable(events->at(3).details));
     // Every job it held is finished before the report is read.
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM takeover_jobs t JOIN jobs j ON j.id = t.job_id "
-                                                "WHERE t.takeover_id = ? AND j.state IN ('succeeded', 'failed')"_s,
-                                                {offline.takeoverId})
-                                  .toInt(),
-                              held, 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM takeover_jobs t JOIN jobs j ON j.id = t.job_id "
+                     "WHERE t.takeover_id = ? AND j.state IN ('succeeded', 'failed')"_s,
+                     {offline.takeoverId})
+            .toInt(),
+        held, 60000);
 
     // The report, as cohortctl prints it: all 50 jobs, each with the node that ran it
     // afterwards and when, as the jobs table has them.
@@ -140,7 +143,8 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
         reportedIds << QString::number(id);
     // Every job in the report as the jobs table has it; ours all among them.
     auto jobs = m_cluster->database().exec(
-        u"SELECT id, state, claimed_by, claimed_at, finished_at FROM jobs WHERE id IN (%1)"_s.arg(reportedIds.join(u',')));
+        u"SELECT id, state, claimed_by, claimed_at, finished_at FROM jobs WHERE id IN (%1)"_s.arg(
+            reportedIds.join(u',')));
     QVERIFY(jobs.ok());
     int matched = 0;
     int ours = 0;
@@ -170,8 +174,8 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     QVERIFY2(csv.exitCode == 0, qPrintable(csv.err));
     QList<QStringList> records = parseCsv(csv.out);
     QVERIFY(!records.isEmpty());
-    QCOMPARE(records.takeFirst(), (QStringList{u"id"_s, u"node_guid"_s, u"at"_s, u"at_ms"_s, u"kind"_s, u"actor"_s,
-                                               u"actor_name"_s, u"details"_s, u"takeover_id"_s}));
+    QCOMPARE(records.takeFirst(), (QStringList{u"id"_s, u"node_guid"_s, u"at"_s, u"at_ms"_s, u"kind"_s,
+                                               u"actor"_s, u"actor_name"_s, u"details"_s, u"takeover_id"_s}));
     QCOMPARE(records, m_cluster->nodeEventRows(guid));
     // And the JSON has the same events.
     const CtlRun json = runCtl(withDb({u"nodes"_s, u"events"_s, u"victim"_s, u"--json"_s}));
@@ -187,7 +191,8 @@ void TestClusterHealth::killedNodeHasTimelineAndTakeoverReport()
     QVERIFY2(missing.err.contains(u"events needs a node"_s), qPrintable(missing.err));
     const CtlRun noTakeover = runCtl(withDb({u"nodes"_s, u"takeover"_s, u"peer"_s}));
     QCOMPARE(noTakeover.exitCode, 1);
-    QVERIFY2(noTakeover.err.contains(u"No peer has taken over the work of node peer"_s), qPrintable(noTakeover.err));
+    QVERIFY2(noTakeover.err.contains(u"No peer has taken over the work of node peer"_s),
+             qPrintable(noTakeover.err));
     const CtlRun both = runCtl(withDb({u"nodes"_s, u"events"_s, u"peer"_s, u"--csv"_s, u"--json"_s}));
     QCOMPARE(both.exitCode, 2);
 }
@@ -238,7 +243,8 @@ void TestClusterHealth::countdownOfAStoppedNode()
     QVERIFY(samples.constFirst() > samples.constLast());
     // It ran out at about the moment the peer marked the node (which judges by its own
     // clock, within a second of its check).
-    QVERIFY2(samples.constLast() <= 1500, qPrintable(u"%1 ms were left when it was marked"_s.arg(samples.constLast())));
+    QVERIFY2(samples.constLast() <= 1500,
+             qPrintable(u"%1 ms were left when it was marked"_s.arg(samples.constLast())));
 
     // cohortctl nodes says the same as the console: an Offline node counts nothing down,
     // and the watcher, now without a live peer, will not be marked by anyone.
@@ -262,12 +268,13 @@ void TestClusterHealth::consistencyGridNamesEachMismatch()
     auto zone = TimeCheck::databaseZone(m_cluster->database());
     QVERIFY2(zone.ok(), qPrintable(zone.message()));
     const QString reference = *zone;
-    const QString other = TimeCheck::zonesAgree(reference, u"Asia/Tokyo"_s, QDateTime::currentMSecsSinceEpoch())
-                              ? u"America/New_York"_s
-                              : u"Asia/Tokyo"_s;
+    const QString other =
+        TimeCheck::zonesAgree(reference, u"Asia/Tokyo"_s, QDateTime::currentMSecsSinceEpoch())
+            ? u"America/New_York"_s
+            : u"Asia/Tokyo"_s;
     const auto inZone = [&](const QString &name, const QString &tz, const QString &program = {}) {
-        return m_cluster->startNodeIn(name, m_cluster->scratchPath(u"node-"_s + name), {}, TestCluster::Timing::Fast,
-                                      {{u"TZ"_s, tz}}, program);
+        return m_cluster->startNodeIn(name, m_cluster->scratchPath(u"node-"_s + name), {},
+                                      TestCluster::Timing::Fast, {{u"TZ"_s, tz}}, program);
     };
     const auto health = [&]() -> QJsonObject {
         const CtlRun run = runCtl(withDb({u"health"_s, u"--json"_s}));
@@ -298,10 +305,12 @@ void TestClusterHealth::consistencyGridNamesEachMismatch()
              qPrintable(report.value(u"summary"_s).toString()));
     const CtlRun agreeing = runCtl(withDb({u"health"_s}));
     QCOMPARE(agreeing.exitCode, 0);
-    QVERIFY2(agreeing.out.startsWith(u"All 2 nodes agree"_s) && !agreeing.out.contains(u'!'), qPrintable(agreeing.out));
+    QVERIFY2(agreeing.out.startsWith(u"All 2 nodes agree"_s) && !agreeing.out.contains(u'!'),
+             qPrintable(agreeing.out));
     // The data key is named by its check value, which is not the key.
     const QString keyCheck = m_cluster->scalar(u"SELECT key_check FROM cluster"_s).toString();
-    QCOMPARE(field(nodeOf(report, u"first"_s), u"data_key"_s).value(u"value"_s).toString(), keyCheck.left(12));
+    QCOMPARE(field(nodeOf(report, u"first"_s), u"data_key"_s).value(u"value"_s).toString(),
+             keyCheck.left(12));
 
     // Another time zone.
     NodeProcess *odd = inZone(u"odd"_s, other);
@@ -317,21 +326,25 @@ void TestClusterHealth::consistencyGridNamesEachMismatch()
     QCOMPARE(nodeOf(report, u"first"_s).value(u"mismatches"_s).toInt(), 0);
     QCOMPARE(nodeOf(report, u"second"_s).value(u"mismatches"_s).toInt(), 0);
     const CtlRun text = runCtl(withDb({u"health"_s}));
-    QVERIFY2(text.out.contains(u"! odd, Time zone: Keeps local time in %1"_s.arg(other)), qPrintable(text.out));
+    QVERIFY2(text.out.contains(u"! odd, Time zone: Keeps local time in %1"_s.arg(other)),
+             qPrintable(text.out));
 
     // A newer node takes over: the others now run an older version.
     NodeProcess *next = inZone(u"next"_s, reference, TestCluster::nextNodeProgram());
     QVERIFY(next->waitForJoined());
     QVERIFY(second->waitForExit(30000));
-    QTRY_VERIFY_WITH_TIMEOUT(field(nodeOf(report = health(), u"second"_s), u"version"_s).value(u"mismatch"_s).toBool(),
-                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        field(nodeOf(report = health(), u"second"_s), u"version"_s).value(u"mismatch"_s).toBool(), 15000);
     const QJsonObject version = field(nodeOf(report, u"second"_s), u"version"_s);
     QCOMPARE(version.value(u"value"_s).toString(), QString::fromLatin1(COHORT_VERSION_STRING));
-    QVERIFY2(version.value(u"reason"_s).toString().contains(u"the cluster runs %1"_s.arg(TestCluster::nextVersion())),
+    QVERIFY2(version.value(u"reason"_s)
+                 .toString()
+                 .contains(u"the cluster runs %1"_s.arg(TestCluster::nextVersion())),
              qPrintable(version.value(u"reason"_s).toString()));
     QCOMPARE(nodeOf(report, u"second"_s).value(u"status"_s).toString(), u"upgrade-required"_s);
     QCOMPARE(nodeOf(report, u"next"_s).value(u"mismatches"_s).toInt(), 0);
-    QCOMPARE(report.value(u"cluster"_s).toObject().value(u"version"_s).toString(), TestCluster::nextVersion());
+    QCOMPARE(report.value(u"cluster"_s).toObject().value(u"version"_s).toString(),
+             TestCluster::nextVersion());
 }
 
 void TestClusterHealth::drainedNodeClaimsNothingUntilResumed()
@@ -343,8 +356,9 @@ void TestClusterHealth::drainedNodeClaimsNothingUntilResumed()
     const QList<qint64> first = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 3000}"_s), 2);
     QCOMPARE(first.size(), 2);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 2,
-        20000);
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid})
+            .toInt(),
+        2, 20000);
     NodeProcess *other = m_cluster->startNode(u"other"_s, {u"--workers"_s, u"2"_s});
     QVERIFY(other->waitForJoined());
 
@@ -353,12 +367,14 @@ void TestClusterHealth::drainedNodeClaimsNothingUntilResumed()
     const CtlRun noSecret = runCtl(withDb({u"nodes"_s, u"drain"_s, u"drained"_s}));
     QCOMPARE(noSecret.exitCode, 2);
     QVERIFY2(noSecret.err.contains(u"drain needs --secret-file"_s), qPrintable(noSecret.err));
-    const CtlRun nobody = runCtl(withDb({u"nodes"_s, u"drain"_s, u"nobody"_s, u"--secret-file"_s, m_cluster->secretFile()}));
+    const CtlRun nobody =
+        runCtl(withDb({u"nodes"_s, u"drain"_s, u"nobody"_s, u"--secret-file"_s, m_cluster->secretFile()}));
     QCOMPARE(nobody.exitCode, 1);
     QVERIFY2(nobody.err.contains(u"No node is called \"nobody\""_s), qPrintable(nobody.err));
     const QString wrongSecret = m_cluster->scratchPath(u"wrong-secret"_s);
     QCOMPARE(runCtl({u"gen-secret"_s, wrongSecret}).exitCode, 0);
-    const CtlRun wrong = runCtl(withDb({u"nodes"_s, u"drain"_s, u"drained"_s, u"--secret-file"_s, wrongSecret}));
+    const CtlRun wrong =
+        runCtl(withDb({u"nodes"_s, u"drain"_s, u"drained"_s, u"--secret-file"_s, wrongSecret}));
     QCOMPARE(wrong.exitCode, 1);
     QVERIFY2(!wrong.err.trimmed().contains(u'\n'), qPrintable(wrong.err));
     QVERIFY(m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull());
@@ -369,8 +385,8 @@ void TestClusterHealth::drainedNodeClaimsNothingUntilResumed()
                                         m_cluster->secretFile(), u"--actor"_s, u"ops-alice"_s}));
     QVERIFY2(drain.exitCode == 0, qPrintable(drain.err));
     QVERIFY2(drain.out.contains(u"is draining"_s), qPrintable(drain.out));
-    QTRY_VERIFY_WITH_TIMEOUT(!m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull(),
-                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull(), 10000);
     const CtlRun listed = runCtl(withDb({u"nodes"_s, u"--json"_s}));
     bool shownDraining = false;
     for (const QJsonValue &node : QJsonDocument::fromJson(listed.out.toUtf8()).array()) {
@@ -385,51 +401,69 @@ void TestClusterHealth::drainedNodeClaimsNothingUntilResumed()
     QStringList secondIds;
     for (qint64 id : second)
         secondIds << QString::number(id);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s
-                                                    .arg(secondIds.join(u',')))
-                                  .toInt(),
-                              30, 30000);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(secondIds.join(u',')),
-                               {guid})
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(
+                secondIds.join(u',')))
+            .toInt(),
+        30, 30000);
+    QCOMPARE(m_cluster
+                 ->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(
+                              secondIds.join(u',')),
+                          {guid})
                  .toInt(),
              0);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(), 0,
-        20000);
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid})
+            .toInt(),
+        0, 20000);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM node_events WHERE node_guid = ? AND kind = 'drained'"_s, {guid}).toInt(),
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM node_events WHERE node_guid = ? AND kind = 'drained'"_s, {guid})
+            .toInt(),
         1, 10000);
-    QCOMPARE(m_cluster->scalar(u"SELECT actor FROM node_events WHERE node_guid = ? AND kind = 'draining'"_s, {guid})
-                 .toString(),
-             u"ops-alice"_s);
-    QCOMPARE(m_cluster->scalar(u"SELECT actor FROM audit_log WHERE action = 'node.drain' AND target = ?"_s, {guid})
-                 .toString(),
-             u"ops-alice"_s);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT actor FROM node_events WHERE node_guid = ? AND kind = 'draining'"_s, {guid})
+            .toString(),
+        u"ops-alice"_s);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT actor FROM audit_log WHERE action = 'node.drain' AND target = ?"_s, {guid})
+            .toString(),
+        u"ops-alice"_s);
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s); // still a live peer
     // What it ran when drained finished there.
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND claimed_by = ? AND id IN (?, ?)"_s,
-                               {guid, first.at(0), first.at(1)})
-                 .toInt(),
-             2);
+    QCOMPARE(
+        m_cluster
+            ->scalar(
+                u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND claimed_by = ? AND id IN (?, ?)"_s,
+                {guid, first.at(0), first.at(1)})
+            .toInt(),
+        2);
     // The other node leaves, so what comes next can only go to the resumed one.
     other->signal(SIGTERM);
     QVERIFY(other->waitForExit(30000));
 
     // Resumed, it claims again.
-    const CtlRun resume = runCtl(withDb({u"nodes"_s, u"resume"_s, guid, u"--secret-file"_s, m_cluster->secretFile()}));
+    const CtlRun resume =
+        runCtl(withDb({u"nodes"_s, u"resume"_s, guid, u"--secret-file"_s, m_cluster->secretFile()}));
     QVERIFY2(resume.exitCode == 0, qPrintable(resume.err));
-    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull(),
-                             10000);
-    QVERIFY(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.resume' AND target = ?"_s, {guid})
-                .toInt()
-            == 1);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT draining_since FROM nodes WHERE guid = ?"_s, {guid}).isNull(), 10000);
+    QVERIFY(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.resume' AND target = ?"_s, {guid})
+            .toInt()
+        == 1);
     const QList<qint64> third = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 200}"_s), 40);
     QStringList thirdIds;
     for (qint64 id : third)
         thirdIds << QString::number(id);
     QTRY_VERIFY_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(thirdIds.join(u',')),
-                          {guid})
+        m_cluster
+                ->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ? AND id IN (%1)"_s.arg(
+                             thirdIds.join(u',')),
+                         {guid})
                 .toInt()
             > 0,
         30000);
@@ -438,7 +472,8 @@ void TestClusterHealth::drainedNodeClaimsNothingUntilResumed()
     QVERIFY(events.ok());
     for (const NodeEvent &event : std::as_const(*events))
         kinds << event.kind;
-    QCOMPARE(kinds.mid(kinds.indexOf(u"draining"_s)), (QStringList{u"draining"_s, u"drained"_s, u"resumed"_s}));
+    QCOMPARE(kinds.mid(kinds.indexOf(u"draining"_s)),
+             (QStringList{u"draining"_s, u"drained"_s, u"resumed"_s}));
 }
 
 void TestClusterHealth::preflightListsTheNodesAgents()
@@ -450,9 +485,14 @@ void TestClusterHealth::preflightListsTheNodesAgents()
     const QString guid = leaving->guid();
     const QStringList addresses{m_cluster->apiAddress(guid), m_cluster->apiAddress(staying->guid())};
     const QStringList pins{m_cluster->apiPin(guid), m_cluster->apiPin(staying->guid())};
-    const QStringList arguments{u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
-                                u"24"_s, u"--interval"_s, u"2"_s, u"--jitter"_s, u"0"_s, u"--timeout"_s, u"10000"_s, u"--source-net"_s,
-                                u"127.5.0.0/16"_s, u"--seed"_s, u"29"_s};
+    const QStringList arguments{u"--managers"_s,   addresses.join(u','),
+                                u"--pin"_s,        pins.join(u','),
+                                u"--count"_s,      u"24"_s,
+                                u"--interval"_s,   u"2"_s,
+                                u"--jitter"_s,     u"0"_s,
+                                u"--timeout"_s,    u"10000"_s,
+                                u"--source-net"_s, u"127.5.0.0/16"_s,
+                                u"--seed"_s,       u"29"_s};
     // Check-ins at 0, 2 and 4 s, and the run ends at 5 s: none is in flight then (one the
     // node recorded but the agent never read would make the two views differ).
     AgentsProcess first;
@@ -467,7 +507,8 @@ void TestClusterHealth::preflightListsTheNodesAgents()
             seenByAgents.insert(agent.toObject().value(u"guid"_s).toString());
     }
     QCOMPARE(runAgents.size(), 24);
-    QVERIFY2(!seenByAgents.isEmpty() && seenByAgents.size() < 24, "the agents should have spread over both nodes");
+    QVERIFY2(!seenByAgents.isEmpty() && seenByAgents.size() < 24,
+             "the agents should have spread over both nodes");
 
     // Stopped gracefully: what it answered is written first.
     leaving->signal(SIGTERM);
@@ -507,12 +548,14 @@ void TestClusterHealth::preflightListsTheNodesAgents()
     // The dry run changed nothing.
     QCOMPARE(m_cluster->nodeState(guid), u"offline"_s);
     const CtlRun text = runCtl(withDb({u"decommission"_s, u"leaving"_s, u"--dry-run"_s}));
-    QVERIFY2(text.out.contains(u"%1 agents last checked in through leaving"_s.arg(expected.size())), qPrintable(text.out));
+    QVERIFY2(text.out.contains(u"%1 agents last checked in through leaving"_s.arg(expected.size())),
+             qPrintable(text.out));
 
     const CtlRun done = runCtl(withDb({u"decommission"_s, u"leaving"_s}));
     QVERIFY2(done.exitCode == 0, qPrintable(done.err));
-    QCOMPARE(m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'node.decommission'"_s).toString().contains(
-                 u"agents=%1 list_version=%2"_s.arg(expected.size()).arg(nextVersion)),
+    QCOMPARE(m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'node.decommission'"_s)
+                 .toString()
+                 .contains(u"agents=%1 list_version=%2"_s.arg(expected.size()).arg(nextVersion)),
              true);
 
     // The agents come back and get that very list.
@@ -534,11 +577,13 @@ void TestClusterHealth::preflightListsTheNodesAgents()
         placeholders << u"?"_s;
         values << agent;
     }
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM agents WHERE list_version = '%1' AND guid IN (%2)"_s
-                                                    .arg(nextVersion, placeholders.join(u',')),
-                                                values)
-                                  .toInt(),
-                              int(expected.size()), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM agents WHERE list_version = '%1' AND guid IN (%2)"_s.arg(
+                         nextVersion, placeholders.join(u',')),
+                     values)
+            .toInt(),
+        int(expected.size()), 10000);
 }
 
 QTEST_GUILESS_MAIN(TestClusterHealth)

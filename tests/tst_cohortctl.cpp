@@ -2,11 +2,11 @@
 // a second init fails and changes nothing; the data key unlocks only with the right
 // secret; every bad input gets a one-line error, a non-zero exit and changes nothing.
 #include "cluster.h"
+#include "ctlrun.h"
 #include "database.h"
 #include "masterkey.h"
 #include "passwordhash.h"
 #include "schema.h"
-#include "ctlrun.h"
 #include "testdatabase.h"
 
 #include <QDeadlineTimer>
@@ -112,8 +112,17 @@ void TestCohortCtl::init()
 
 QStringList TestCohortCtl::initArguments(const QString &url) const
 {
-    return {u"init"_s, u"--db"_s, url, u"--secret-file"_s, m_secretFile, u"--admin"_s, u"alice"_s,
-            u"--password-file"_s, m_passwordFile, u"--name"_s, u"Test Cluster"_s};
+    return {u"init"_s,
+            u"--db"_s,
+            url,
+            u"--secret-file"_s,
+            m_secretFile,
+            u"--admin"_s,
+            u"alice"_s,
+            u"--password-file"_s,
+            m_passwordFile,
+            u"--name"_s,
+            u"Test Cluster"_s};
 }
 
 CtlRun TestCohortCtl::initCluster()
@@ -151,9 +160,9 @@ void TestCohortCtl::initCreatesCluster()
     // The password may also come on standard input.
     auto other = TestDatabase::create(m_testDatabase->backend(), u"ctl_stdin"_s);
     QVERIFY(other.ok());
-    const CtlRun piped = runCtl({u"init"_s, u"--db"_s, (*other)->url(), u"--secret-file"_s, m_secretFile,
-                                 u"--admin"_s, u"bob"_s},
-                                "piped password 1\n");
+    const CtlRun piped = runCtl(
+        {u"init"_s, u"--db"_s, (*other)->url(), u"--secret-file"_s, m_secretFile, u"--admin"_s, u"bob"_s},
+        "piped password 1\n");
     QVERIFY2(piped.exitCode == 0, qPrintable(piped.err));
     Database second(*DatabaseUrl::parse((*other)->url()));
     auto bob = second.exec(u"SELECT password_hash FROM users WHERE name = ?"_s, {u"bob"_s});
@@ -171,8 +180,9 @@ void TestCohortCtl::secondInitFailsAndChangesNothing()
     // Another administrator and another secret: neither may replace the first.
     const QString otherSecret = m_testDatabase->scratchPath(u"other.key"_s);
     QVERIFY(MasterKey::writeNewSecretFile(otherSecret).ok());
-    const CtlRun second = runCtl({u"init"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, otherSecret,
-                                  u"--admin"_s, u"mallory"_s, u"--password-file"_s, m_passwordFile});
+    const CtlRun second =
+        runCtl({u"init"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, otherSecret, u"--admin"_s,
+                u"mallory"_s, u"--password-file"_s, m_passwordFile});
     QCOMPARE(second.exitCode, 1);
     QVERIFY2(second.err.contains(u"already holds cluster \"Test Cluster\""_s), qPrintable(second.err));
     QVERIFY2(second.err.contains(u"nothing was changed"_s), qPrintable(second.err));
@@ -180,7 +190,8 @@ void TestCohortCtl::secondInitFailsAndChangesNothing()
     QCOMPARE(snapshot(m_testDatabase->url()), before);
 
     // The original secret still unlocks the key.
-    const CtlRun status = runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile});
+    const CtlRun status =
+        runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile});
     QVERIFY2(status.exitCode == 0, qPrintable(status.err));
 }
 
@@ -208,11 +219,13 @@ void TestCohortCtl::concurrentInitsCreateOneCluster()
             winner = i;
         } else {
             QCOMPARE(processes[i].exitCode(), 1);
-            QVERIFY2(err.contains(u"already holds cluster"_s) || err.contains(u"meanwhile"_s), qPrintable(err));
+            QVERIFY2(err.contains(u"already holds cluster"_s) || err.contains(u"meanwhile"_s),
+                     qPrintable(err));
         }
     }
     QVERIFY(winner >= 0);
-    const CtlRun status = runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, secrets[winner]});
+    const CtlRun status =
+        runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, secrets[winner]});
     QVERIFY2(status.exitCode == 0, qPrintable(status.err));
     const QStringList rows = snapshot(m_testDatabase->url());
     QCOMPARE(rows.filter(u"users: "_s).size(), 1);
@@ -242,7 +255,8 @@ void TestCohortCtl::dataKeyUnlocksOnlyWithTheRightSecret()
     QVERIFY2(refused.message().contains(u"does not unlock"_s), qPrintable(refused.message()));
 
     // The same through the command line, as an operator would check a node's secret.
-    const CtlRun ok = runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile});
+    const CtlRun ok =
+        runCtl({u"status"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile});
     QCOMPARE(ok.exitCode, 0);
     QVERIFY2(ok.out.contains(u"unlocked by"_s), qPrintable(ok.out));
     const QString wrongFile = m_testDatabase->scratchPath(u"wrong.key"_s);
@@ -366,12 +380,14 @@ void TestCohortCtl::interactivePasswordIsTypedTwice()
         for (const QString &argument : std::as_const(arguments))
             quoted << u"'"_s + QString(argument).replace(u"'"_s, u"'\\''"_s) + u"'"_s;
         QProcess process;
-        process.start(u"script"_s, {u"-qec"_s, QStringLiteral(COHORT_CTL_PATH) + u' ' + quoted.join(u' '), u"/dev/null"_s});
+        process.start(u"script"_s, {u"-qec"_s, QStringLiteral(COHORT_CTL_PATH) + u' ' + quoted.join(u' '),
+                                    u"/dev/null"_s});
         QString output;
         // Types each answer once its prompt is on the screen, as a person would.
         auto waitFor = [&process, &output](const QString &prompt) {
             QDeadlineTimer deadline(30000);
-            while (!output.contains(prompt) && !deadline.hasExpired() && process.state() != QProcess::NotRunning) {
+            while (!output.contains(prompt) && !deadline.hasExpired()
+                   && process.state() != QProcess::NotRunning) {
                 process.waitForReadyRead(100);
                 output += QString::fromUtf8(process.readAllStandardOutput());
             }

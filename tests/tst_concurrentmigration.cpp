@@ -66,10 +66,12 @@ void TestConcurrentMigration::fiveProcessesCreateTheSchemaOnce()
     for (auto &process : processes) {
         QVERIFY(process->waitForFinished(60000));
         const QString output = QString::fromUtf8(process->readAll()).trimmed();
-        QVERIFY2(process->exitStatus() == QProcess::NormalExit && process->exitCode() == 0, qPrintable(output));
+        QVERIFY2(process->exitStatus() == QProcess::NormalExit && process->exitCode() == 0,
+                 qPrintable(output));
         if (output.contains(u"created Created the schema at version %1"_s.arg(Schema::CurrentVersion)))
             ++created;
-        else if (output.contains(u"exists The schema already exists at version %1"_s.arg(Schema::CurrentVersion)))
+        else if (output.contains(
+                     u"exists The schema already exists at version %1"_s.arg(Schema::CurrentVersion)))
             ++alreadyThere;
         else
             QFAIL(qPrintable(u"unexpected output: "_s + output));
@@ -88,7 +90,8 @@ void TestConcurrentMigration::fiveProcessesCreateTheSchemaOnce()
     auto tables = database.dialect().tables(*db);
     QVERIFY(tables.ok());
     QCOMPARE(*tables, Schema::tableNames());
-    auto recorded = database.exec(u"SELECT version, COUNT(*) FROM schema_migrations GROUP BY version ORDER BY version"_s);
+    auto recorded =
+        database.exec(u"SELECT version, COUNT(*) FROM schema_migrations GROUP BY version ORDER BY version"_s);
     QVERIFY(recorded.ok());
     int versions = 0;
     while (recorded->next()) {
@@ -98,7 +101,10 @@ void TestConcurrentMigration::fiveProcessesCreateTheSchemaOnce()
     }
     QCOMPARE(versions, Schema::CurrentVersion);
     // The database is usable: a write and a read through the new tables.
-    QVERIFY(database.exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, ?, ?)"_s, {1, u"t"_s, u"probe"_s}).ok());
+    QVERIFY(
+        database
+            .exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, ?, ?)"_s, {1, u"t"_s, u"probe"_s})
+            .ok());
     auto count = database.exec(u"SELECT COUNT(*) FROM audit_log"_s);
     QVERIFY(count.ok() && count->next());
     QCOMPARE(count->value(0).toInt(), 1);

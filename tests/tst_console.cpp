@@ -7,13 +7,13 @@
 #include "auditlogmodel.h"
 #include "auditlogpage.h"
 #include "clusterclient.h"
-#include "consoleclient.h"
 #include "clustersettings.h"
+#include "consoleclient.h"
 #include "consolesettings.h"
 #include "logindialog.h"
 #include "mainwindow.h"
-#include "modelrows.h"
 #include "messagebox.h"
+#include "modelrows.h"
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
 #include "nodestablemodel.h"
@@ -117,7 +117,8 @@ void TestConsole::cleanup()
 void TestConsole::loginSucceedsFailsAndLocks()
 {
     auto lower = m_cluster->database().write([&](QSqlDatabase &db) {
-        return ClusterSettings::set(db, m_cluster->database().dialect(), u"login.max_failures"_s, u"3"_s, u"test"_s);
+        return ClusterSettings::set(db, m_cluster->database().dialect(), u"login.max_failures"_s, u"3"_s,
+                                    u"test"_s);
     });
     QVERIFY(lower.ok());
 
@@ -149,7 +150,8 @@ void TestConsole::loginSucceedsFailsAndLocks()
     };
     for (int attempt = 1; attempt <= 2; ++attempt) {
         QVERIFY(signInWith(u"wrong password"_s));
-        QVERIFY2(dialog.errorText().contains(u"Wrong user name or password"_s), qPrintable(dialog.errorText()));
+        QVERIFY2(dialog.errorText().contains(u"Wrong user name or password"_s),
+                 qPrintable(dialog.errorText()));
         QVERIFY(dialog.isVisible());
         QVERIFY(password->text().isEmpty());
         QVERIFY(!client.loggedIn());
@@ -159,9 +161,11 @@ void TestConsole::loginSucceedsFailsAndLocks()
     QVERIFY(signInWith(AdminPassword));
     QVERIFY2(dialog.errorText().contains(u"locked"_s), qPrintable(dialog.errorText()));
     QVERIFY(!client.loggedIn());
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'user.locked' AND target = 'admin'"_s)
-                 .toInt(),
-             1);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'user.locked' AND target = 'admin'"_s)
+            .toInt(),
+        1);
     QVERIFY(m_cluster->scalar(u"SELECT locked_until FROM users WHERE name = 'admin'"_s).toLongLong() > 0);
 
     // Another account still signs in, and the dialog closes with the session open.
@@ -191,7 +195,9 @@ void TestConsole::nodesTableFollowsTheCluster()
     old.guid = u"0d1d0d1d-0000-4000-8000-000000000001"_s;
     old.name = u"delta"_s;
     old.version = u"0.0.9"_s;
-    QVERIFY(NodeRegistry::recordUpgradeRequired(m_cluster->database(), old, QStringLiteral(COHORT_VERSION_STRING)).ok());
+    QVERIFY(
+        NodeRegistry::recordUpgradeRequired(m_cluster->database(), old, QStringLiteral(COHORT_VERSION_STRING))
+            .ok());
 
     auto client = loggedInClient(u"admin"_s, AdminPassword);
     QVERIFY(client);
@@ -208,8 +214,10 @@ void TestConsole::nodesTableFollowsTheCluster()
     const QModelIndex deltaStatus = view->index(rowOfName(view, u"delta"_s), NodesTableModel::Status);
     QCOMPARE(deltaStatus.data(Qt::ForegroundRole).value<QColor>(),
              NodesTableModel::statusColor(NodeStatus::UpgradeRequired));
-    QVERIFY(deltaStatus.data(Qt::ToolTipRole).toString().contains(
-        u"runs version 0.0.9; the cluster runs %1"_s.arg(QStringLiteral(COHORT_VERSION_STRING))));
+    QVERIFY(deltaStatus.data(Qt::ToolTipRole)
+                .toString()
+                .contains(
+                    u"runs version 0.0.9; the cluster runs %1"_s.arg(QStringLiteral(COHORT_VERSION_STRING))));
     // Each row's status is the one the database derives.
     auto listed = NodeRegistry::list(m_cluster->database());
     QVERIFY(listed.ok());
@@ -219,7 +227,8 @@ void TestConsole::nodesTableFollowsTheCluster()
     QCOMPARE(statusOf(view, u"bravo"_s), u"Online"_s);
     // Colour and icon carry the state too.
     const QModelIndex charlieStatus = view->index(rowOfName(view, u"charlie"_s), NodesTableModel::Status);
-    QCOMPARE(charlieStatus.data(Qt::ForegroundRole).value<QColor>(), NodesTableModel::statusColor(NodeStatus::Offline));
+    QCOMPARE(charlieStatus.data(Qt::ForegroundRole).value<QColor>(),
+             NodesTableModel::statusColor(NodeStatus::Offline));
     QVERIFY(!charlieStatus.data(Qt::DecorationRole).value<QIcon>().isNull());
     QCOMPARE(view->index(rowOfName(view, u"alpha"_s), NodesTableModel::Version).data().toString(),
              QStringLiteral(COHORT_VERSION_STRING));
@@ -303,7 +312,7 @@ void TestConsole::propertiesDialogDecommissions()
     QTest::keyClick(description, Qt::Key_Return);
     const auto described = [&] {
         return m_cluster->scalar(u"SELECT description FROM nodes WHERE guid = ?"_s, {bravoGuid}).toString()
-            == u"rack 4, blue cable"_s;
+               == u"rack 4, blue cable"_s;
     };
     QTRY_VERIFY_WITH_TIMEOUT(described(), Patience);
 
@@ -329,11 +338,13 @@ void TestConsole::propertiesDialogDecommissions()
     QTest::mouseClick(dialog->decommissionButton(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(watched.isNull() || !watched->isVisible(), Patience);
     QCOMPARE(m_cluster->nodeState(bravoGuid), u"decommissioned"_s);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.decommission' AND actor = 'admin' "
-                               "AND target LIKE ?"_s,
-                               {QVariant(u"%"_s + bravoGuid + u"%"_s)})
-                 .toInt(),
-             1);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.decommission' AND actor = 'admin' "
+                     "AND target LIKE ?"_s,
+                     {QVariant(u"%"_s + bravoGuid + u"%"_s)})
+            .toInt(),
+        1);
     QTRY_COMPARE_WITH_TIMEOUT(rowOfName(view, u"bravo"_s), -1, Patience);
     QCOMPARE(view->rowCount(), 1);
 }
@@ -397,7 +408,8 @@ void TestConsole::decommissionOfANodeThatCameBackIsRefused()
     QVERIFY2(dialog->errorText().contains(u"Online"_s), qPrintable(dialog->errorText()));
     QVERIFY(dialog->isVisible());
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.decommission'"_s).toInt(), 0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'node.decommission'"_s).toInt(), 0);
     // The refused action refreshed the data: the dialog now shows it Online.
     QTRY_VERIFY_WITH_TIMEOUT(!dialog->decommissionButton()->isEnabled(), Patience);
 }
@@ -461,8 +473,9 @@ void TestConsole::settingsValidationKeepsNothingBad()
     QLineEdit *offline = page->field(SystemSettings::Field::OfflineAfterSeconds);
     QTRY_COMPARE_WITH_TIMEOUT(heartbeat->text(), u"10"_s, Patience);
     const auto storedSettings = [&] {
-        return m_cluster->scalar(u"SELECT COUNT(*) FROM cluster_settings WHERE name LIKE 'nodes.%' "
-                                 "OR name LIKE 'agents.%'"_s)
+        return m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM cluster_settings WHERE name LIKE 'nodes.%' "
+                     "OR name LIKE 'agents.%'"_s)
             .toInt();
     };
     QCOMPARE(storedSettings(), 0);
@@ -484,13 +497,15 @@ void TestConsole::settingsValidationKeepsNothingBad()
         {u"bad host:80"_s, u"10"_s, u"180"_s, SystemSettings::Field::LoadBalancerAddress},
     };
     for (const Case &c : bad) {
-        for (auto [edit, text] : {std::pair{address, c.address}, {heartbeat, c.heartbeat}, {offline, c.offline}}) {
+        for (auto [edit, text] :
+             {std::pair{address, c.address}, {heartbeat, c.heartbeat}, {offline, c.offline}}) {
             edit->selectAll();
             QTest::keyClick(edit, Qt::Key_Backspace);
             QTest::keyClicks(edit, text);
         }
         QVERIFY2(!page->save(), qPrintable(c.address + u' ' + c.heartbeat + u' ' + c.offline));
-        QVERIFY2(!page->fieldError(c.field).isEmpty(), qPrintable(c.address + u' ' + c.heartbeat + u' ' + c.offline));
+        QVERIFY2(!page->fieldError(c.field).isEmpty(),
+                 qPrintable(c.address + u' ' + c.heartbeat + u' ' + c.offline));
         QVERIFY(!page->message().isEmpty());
         QCOMPARE(storedSettings(), 0);
     }
@@ -503,15 +518,19 @@ void TestConsole::settingsValidationKeepsNothingBad()
     QVERIFY(page->save());
     QVERIFY(finished.wait(Patience));
     QVERIFY2(finished.first().at(1).toBool(), qPrintable(finished.first().at(2).toString()));
-    QCOMPARE(m_cluster->scalar(u"SELECT value FROM cluster_settings WHERE name = 'nodes.heartbeat_seconds'"_s).toString(),
+    QCOMPARE(m_cluster->scalar(u"SELECT value FROM cluster_settings WHERE name = 'nodes.heartbeat_seconds'"_s)
+                 .toString(),
              u"5"_s);
     QCOMPARE(
-        m_cluster->scalar(u"SELECT value FROM cluster_settings WHERE name = 'nodes.offline_after_seconds'"_s).toString(),
+        m_cluster->scalar(u"SELECT value FROM cluster_settings WHERE name = 'nodes.offline_after_seconds'"_s)
+            .toString(),
         u"60"_s);
     QCOMPARE(
-        m_cluster->scalar(u"SELECT value FROM cluster_settings WHERE name = 'agents.load_balancer_address'"_s).toString(),
+        m_cluster->scalar(u"SELECT value FROM cluster_settings WHERE name = 'agents.load_balancer_address'"_s)
+            .toString(),
         u"lb.example.com:8443"_s);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'settings.change'"_s).toInt(), 1);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'settings.change'"_s).toInt(),
+             1);
     QVERIFY(page->fieldError(SystemSettings::Field::HeartbeatSeconds).isEmpty());
 }
 
@@ -542,12 +561,18 @@ void TestConsole::alertsAreAcknowledgedAndCleared()
     QVERIFY(page->acknowledgeButton()->isEnabled());
     QTest::mouseClick(page->acknowledgeButton(), Qt::LeftButton);
     const auto acknowledged = [&] {
-        return m_cluster->scalar(u"SELECT acknowledged_by FROM alerts WHERE kind = 'node-offline'"_s).toString()
-            == u"admin"_s;
+        return m_cluster->scalar(u"SELECT acknowledged_by FROM alerts WHERE kind = 'node-offline'"_s)
+                   .toString()
+               == u"admin"_s;
     };
     QTRY_VERIFY_WITH_TIMEOUT(acknowledged(), Patience);
     const auto shownAcknowledged = [&] {
-        return page->view()->model()->index(0, AlertsTableModel::State).data().toString().contains(u"admin"_s);
+        return page->view()
+            ->model()
+            ->index(0, AlertsTableModel::State)
+            .data()
+            .toString()
+            .contains(u"admin"_s);
     };
     QTRY_VERIFY_WITH_TIMEOUT(shownAcknowledged(), Patience);
     QVERIFY(!page->acknowledgeButton()->isEnabled());
@@ -556,7 +581,7 @@ void TestConsole::alertsAreAcknowledgedAndCleared()
     QTest::mouseClick(page->clearButton(), Qt::LeftButton);
     const auto cleared = [&] {
         return m_cluster->scalar(u"SELECT cleared_by FROM alerts WHERE kind = 'node-offline'"_s).toString()
-            == u"admin"_s;
+               == u"admin"_s;
     };
     QTRY_VERIFY_WITH_TIMEOUT(cleared(), Patience);
     // Cleared alerts leave the list unless asked for.

@@ -60,16 +60,31 @@ struct TestAgent
 const QList<TestAgent> &testAgents()
 {
     static const QList<TestAgent> agents = {
-        {u"0a1b2c3d-0000-4000-8000-000000000001"_s, u"alpha"_s, u"web-01.corp.example"_s,
-         {u"10.20.0.11"_s, u"fd00::11"_s}, u"2.4.1"_s},
-        {u"0a1b2c3d-0000-4000-8000-000000000002"_s, u"alpha"_s, u"web-02.corp.example"_s, {u"10.20.0.12"_s},
+        {u"0a1b2c3d-0000-4000-8000-000000000001"_s,
+         u"alpha"_s,
+         u"web-01.corp.example"_s,
+         {u"10.20.0.11"_s, u"fd00::11"_s},
          u"2.4.1"_s},
-        {u"0a1b2c3d-0000-4000-8000-000000000003"_s, u"alpha"_s, u"db-primary.corp.example"_s, {u"10.30.0.5"_s},
+        {u"0a1b2c3d-0000-4000-8000-000000000002"_s,
+         u"alpha"_s,
+         u"web-02.corp.example"_s,
+         {u"10.20.0.12"_s},
+         u"2.4.1"_s},
+        {u"0a1b2c3d-0000-4000-8000-000000000003"_s,
+         u"alpha"_s,
+         u"db-primary.corp.example"_s,
+         {u"10.30.0.5"_s},
          u"2.3.9"_s},
-        {u"5e6f7a8b-0000-4000-8000-000000000004"_s, u"bravo"_s, u"db-replica.corp.example"_s, {u"10.30.0.6"_s},
+        {u"5e6f7a8b-0000-4000-8000-000000000004"_s,
+         u"bravo"_s,
+         u"db-replica.corp.example"_s,
+         {u"10.30.0.6"_s},
          u"2.4.1"_s},
-        {u"5e6f7a8b-0000-4000-8000-000000000005"_s, u"bravo"_s, u"mail.corp.example"_s,
-         {u"10.40.0.2"_s, u"192.0.2.40"_s}, u"2.2.0"_s},
+        {u"5e6f7a8b-0000-4000-8000-000000000005"_s,
+         u"bravo"_s,
+         u"mail.corp.example"_s,
+         {u"10.40.0.2"_s, u"192.0.2.40"_s},
+         u"2.2.0"_s},
     };
     return agents;
 }
@@ -208,8 +223,10 @@ void TestConsoleAgents::administratorSeesAgents()
     main->showPage(MainWindow::Agents);
     AgentsPage *page = main->agentsPage();
     // The model and its proxy keep Qt's rules through every refresh, filter and toggle below.
-    QAbstractItemModelTester modelTester(page->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QAbstractItemModelTester proxyTester(page->proxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester modelTester(page->model(),
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(page->proxy(),
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModel *view = page->view()->model();
     QTRY_COMPARE_WITH_TIMEOUT(view->rowCount(), 5, Patience);
     QTRY_COMPARE_WITH_TIMEOUT(page->quietCount(), 0, Patience);
@@ -230,7 +247,8 @@ void TestConsoleAgents::administratorSeesAgents()
     const QString first = testAgents().first().guid;
     const qint64 lastCheckin =
         m_cluster->scalar(u"SELECT last_checkin FROM agents WHERE guid = ?"_s, {first}).toLongLong();
-    const QModelIndex age = view->index(rowOf(view, AgentsTableModel::Guid, first), AgentsTableModel::LastCheckin);
+    const QModelIndex age =
+        view->index(rowOf(view, AgentsTableModel::Guid, first), AgentsTableModel::LastCheckin);
     QVERIFY2(age.data(Qt::ToolTipRole).toString().startsWith(formatTimestamp(lastCheckin)),
              qPrintable(age.data(Qt::ToolTipRole).toString()));
 
@@ -253,7 +271,8 @@ void TestConsoleAgents::administratorSeesAgents()
     AgentDistributionView *bars = page->distribution();
     QTRY_COMPARE_WITH_TIMEOUT(barOf(bars, u"alpha"_s), 3, Patience);
     QCOMPARE(barOf(bars, u"bravo"_s), 2);
-    QVERIFY(bars->barRect(m_guids.value(u"alpha"_s)).width() > bars->barRect(m_guids.value(u"bravo"_s)).width());
+    QVERIFY(bars->barRect(m_guids.value(u"alpha"_s)).width()
+            > bars->barRect(m_guids.value(u"bravo"_s)).width());
     const QAbstractItemModel *nodes = main->nodesPage()->view()->model();
     const auto agentsOf = [&](const QString &name) {
         const int row = rowOf(nodes, NodesTableModel::Name, name);
@@ -271,7 +290,8 @@ void TestConsoleAgents::administratorSeesAgents()
     const QString silent = testAgents().at(1).guid;
     const QString offline = testAgents().at(4).guid;
     m_cluster->scalar(u"UPDATE agents SET last_checkin = last_checkin - 3600000 WHERE guid = ?"_s, {silent});
-    m_cluster->scalar(u"UPDATE agents SET state = 'offline', offline_since = last_checkin WHERE guid = ?"_s, {offline});
+    m_cluster->scalar(u"UPDATE agents SET state = 'offline', offline_since = last_checkin WHERE guid = ?"_s,
+                      {offline});
     QTRY_COMPARE_WITH_TIMEOUT(page->quietCount(), 2, Patience);
     QVERIFY2(page->summaryText().contains(u"2 gone quiet"_s), qPrintable(page->summaryText()));
     const QListWidget *navigation = main->findChild<QListWidget *>(u"navigation"_s);
@@ -281,7 +301,8 @@ void TestConsoleAgents::administratorSeesAgents()
     QVERIFY2(silentState == u"Gone quiet"_s || silentState == u"Offline"_s, qPrintable(silentState));
     QCOMPARE(agentCell(view, silent, AgentsTableModel::LastCheckin), u"1 h ago"_s);
     QCOMPARE(agentCell(view, offline, AgentsTableModel::State), u"Offline"_s);
-    const QModelIndex silentRow = view->index(rowOf(view, AgentsTableModel::Guid, silent), AgentsTableModel::Guid);
+    const QModelIndex silentRow =
+        view->index(rowOf(view, AgentsTableModel::Guid, silent), AgentsTableModel::Guid);
     QVERIFY(silentRow.data(AgentsTableModel::QuietRole).toBool());
     QVERIFY(silentRow.data(Qt::BackgroundRole).canConvert<QColor>());
     const QModelIndex fine = view->index(rowOf(view, AgentsTableModel::Guid, first), AgentsTableModel::Guid);
@@ -346,7 +367,8 @@ void TestConsoleAgents::auditorSeesThemSealed()
     QTRY_COMPARE_WITH_TIMEOUT(dialog->apiValue(u"name"_s), u"alpha"_s, Patience);
     QCOMPARE(dialog->apiValue(u"status"_s), u"online"_s);
     QCOMPARE(dialog->apiValue(u"version"_s),
-             m_cluster->scalar(u"SELECT version FROM nodes WHERE guid = ?"_s, {m_guids.value(u"alpha"_s)}).toString());
+             m_cluster->scalar(u"SELECT version FROM nodes WHERE guid = ?"_s, {m_guids.value(u"alpha"_s)})
+                 .toString());
     QCOMPARE(withoutSpace(dialog->apiValue(u"certificate"_s)), m_cluster->apiPin(m_guids.value(u"alpha"_s)));
     QCOMPARE(dialog->apiValue(u"address"_s), u"—"_s);
     QCOMPARE(dialog->apiValue(u"started"_s), u"—"_s);
@@ -371,7 +393,8 @@ void TestConsoleAgents::propertiesShowTheNodeApi()
 
     // Double-click alpha's row, as a user does.
     QTableView *table = main->nodesPage()->view();
-    const QModelIndex cell = nodes->index(rowOf(nodes, NodesTableModel::Name, u"alpha"_s), NodesTableModel::Name);
+    const QModelIndex cell =
+        nodes->index(rowOf(nodes, NodesTableModel::Name, u"alpha"_s), NodesTableModel::Name);
     const QPoint point = table->visualRect(cell).center();
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, point);
     QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, point);
@@ -388,7 +411,8 @@ void TestConsoleAgents::propertiesShowTheNodeApi()
     QCOMPARE(dialog->apiValue(u"status"_s), u"online"_s);
     QCOMPARE(dialog->apiValue(u"address"_s), m_cluster->apiAddress(guid));
     QCOMPARE(withoutSpace(dialog->apiValue(u"certificate"_s)), pin);
-    const qint64 started = m_cluster->scalar(u"SELECT started_at FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
+    const qint64 started =
+        m_cluster->scalar(u"SELECT started_at FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
     QVERIFY(started > 0);
     QVERIFY2(dialog->apiValue(u"started"_s) != u"—"_s, qPrintable(dialog->apiValue(u"started"_s)));
     QVERIFY2(dialog->apiNote().contains(u"/api/v1/node"_s), qPrintable(dialog->apiNote()));
@@ -441,10 +465,12 @@ void TestConsoleAgents::apiClientReportsRefusals()
     NodeApiReply noToken = ask(u"/api/v1/node"_s, {});
     QCOMPARE(noToken.outcome, NodeApiReply::Outcome::HttpError);
     QCOMPARE(noToken.status, 401);
-    QVERIFY2(noToken.message.contains(u"this resource needs the node API token"_s), qPrintable(noToken.message));
+    QVERIFY2(noToken.message.contains(u"this resource needs the node API token"_s),
+             qPrintable(noToken.message));
     NodeApiReply wrongToken = ask(u"/api/v1/node"_s, u"not-the-token"_s);
     QCOMPARE(wrongToken.status, 401);
-    QVERIFY2(wrongToken.message.contains(u"the token is not the node API token"_s), qPrintable(wrongToken.message));
+    QVERIFY2(wrongToken.message.contains(u"the token is not the node API token"_s),
+             qPrintable(wrongToken.message));
     NodeApiReply node = ask(u"/api/v1/node"_s, m_cluster->apiToken());
     QVERIFY2(node.ok(), qPrintable(node.message));
     QCOMPARE(node.json.value(u"cert_sha256"_s).toString(), pin);

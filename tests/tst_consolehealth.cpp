@@ -11,19 +11,19 @@
 #include "consistencypage.h"
 #include "consoleclient.h"
 #include "consolescreenshot.h"
-#include "ctlrun.h"
 #include "consolesettings.h"
+#include "ctlrun.h"
 #include "decommissionpreflight.h"
 #include "mainwindow.h"
 #include "messagebox.h"
 #include "modelrows.h"
+#include "networkmapitems.h"
+#include "networkmapview.h"
 #include "nodeevents.h"
 #include "nodeeventsmodel.h"
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
 #include "nodestablemodel.h"
-#include "networkmapitems.h"
-#include "networkmapview.h"
 #include "nodetimelinewidget.h"
 #include "systeminformationpage.h"
 #include "takeoverjobsmodel.h"
@@ -63,7 +63,6 @@ QString cell(const QAbstractItemModel *model, const QString &name, int column)
 {
     return cellOf(model, NodesTableModel::Name, name, column);
 }
-
 
 } // namespace
 
@@ -129,7 +128,8 @@ void TestConsoleHealth::nodesTableCountsDownToTheTakeover()
     MainWindow window(*client, settings);
     window.show();
     const QAbstractItemModel *view = window.nodesPage()->proxy();
-    QAbstractItemModelTester tester(window.nodesPage()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester tester(window.nodesPage()->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
     // Both beat: a countdown in seconds, and a heartbeat a moment ago.
     static const QRegularExpression seconds(u"^(\\d+) s$"_s);
     const auto secondsLeft = [&]() -> int {
@@ -189,7 +189,8 @@ void TestConsoleHealth::timelineExportsAndOpensTheTakeoverReport()
     const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 3000}"_s), 10);
     QCOMPARE(ids.size(), 10);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt(),
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid})
+            .toInt(),
         10, Patience);
     NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--workers"_s, u"10"_s});
     QVERIFY(peer->waitForJoined());
@@ -206,15 +207,19 @@ void TestConsoleHealth::timelineExportsAndOpensTheTakeoverReport()
     dialog->showTimeline();
     QCOMPARE(dialog->tabs()->currentWidget(), dialog->timeline());
     NodeTimelineWidget *timeline = dialog->timeline();
-    QAbstractItemModelTester tester(timeline->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester tester(timeline->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
     // The offline event, naming the peer that marked it, with its takeover.
     const auto offlineRow = [&] {
-        return rowOfName(timeline->model(), NodeEvents::describeKind(NodeEventKind::Offline), NodeEventsModel::Event);
+        return rowOfName(timeline->model(), NodeEvents::describeKind(NodeEventKind::Offline),
+                         NodeEventsModel::Event);
     };
     QTRY_VERIFY_WITH_TIMEOUT(offlineRow() >= 0, Patience);
     const int row = offlineRow();
     QCOMPARE(timeline->model()->index(row, NodeEventsModel::By).data().toString(), u"peer"_s);
-    QVERIFY(timeline->model()->index(row, NodeEventsModel::Event).data(NodeEventsModel::TakeoverRole).toLongLong() > 0);
+    QVERIFY(
+        timeline->model()->index(row, NodeEventsModel::Event).data(NodeEventsModel::TakeoverRole).toLongLong()
+        > 0);
     // The time is local; its tooltip the UTC time.
     const NodeEvent &event = timeline->model()->rowAt(row);
     QCOMPARE(timeline->model()->index(row, NodeEventsModel::Time).data(Qt::ToolTipRole).toString(),
@@ -269,7 +274,8 @@ void TestConsoleHealth::timelineExportsAndOpensTheTakeoverReport()
     // Every job the takeover recorded: the 10 sleeps, and any of the cluster's own
     // recurring jobs (housekeeping) the victim had claimed when it died.
     const int held =
-        m_cluster->scalar(u"SELECT COUNT(*) FROM takeover_jobs WHERE takeover_id = ?"_s, {event.takeoverId}).toInt();
+        m_cluster->scalar(u"SELECT COUNT(*) FROM takeover_jobs WHERE takeover_id = ?"_s, {event.takeoverId})
+            .toInt();
     QVERIFY(held >= 10);
     QCOMPARE(report->model()->rowCount(), held);
     QSet<qint64> listed;
@@ -306,12 +312,13 @@ void TestConsoleHealth::consistencyPageHighlightsAnotherZone()
     auto zone = TimeCheck::databaseZone(m_cluster->database());
     QVERIFY2(zone.ok(), qPrintable(zone.message()));
     const QString reference = *zone;
-    const QString other = TimeCheck::zonesAgree(reference, u"Asia/Tokyo"_s, QDateTime::currentMSecsSinceEpoch())
-                              ? u"America/New_York"_s
-                              : u"Asia/Tokyo"_s;
+    const QString other =
+        TimeCheck::zonesAgree(reference, u"Asia/Tokyo"_s, QDateTime::currentMSecsSinceEpoch())
+            ? u"America/New_York"_s
+            : u"Asia/Tokyo"_s;
     const auto inZone = [&](const QString &name, const QString &tz, const QString &program = {}) {
-        return m_cluster->startNodeIn(name, m_cluster->scratchPath(u"node-"_s + name), {}, TestCluster::Timing::Fast,
-                                      {{u"TZ"_s, tz}}, program);
+        return m_cluster->startNodeIn(name, m_cluster->scratchPath(u"node-"_s + name), {},
+                                      TestCluster::Timing::Fast, {{u"TZ"_s, tz}}, program);
     };
     QVERIFY(inZone(u"first"_s, reference)->waitForJoined());
     QVERIFY(inZone(u"second"_s, reference)->waitForJoined());
@@ -327,7 +334,8 @@ void TestConsoleHealth::consistencyPageHighlightsAnotherZone()
     ConsistencyPage *page = window.consistencyPage();
     QAbstractItemModelTester tester(page->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     // All agree: the summary says so, in green, and no cell is highlighted.
-    QTRY_VERIFY2_WITH_TIMEOUT(page->showsConsistent(), qPrintable(page->summary() + page->errorText()), Patience);
+    QTRY_VERIFY2_WITH_TIMEOUT(page->showsConsistent(), qPrintable(page->summary() + page->errorText()),
+                              Patience);
     // (The test loads no translation: "node(s)" stays as written.)
     QVERIFY2(page->summary().startsWith(u"All 2 node"_s), qPrintable(page->summary()));
     auto agreed = ClusterConsistency::check(m_cluster->database());
@@ -336,8 +344,9 @@ void TestConsoleHealth::consistencyPageHighlightsAnotherZone()
     QCOMPARE(page->summary(), agreed->summary());
     QCOMPARE(page->model()->rowCount(), 2);
     const QAbstractItemModel *grid = page->view()->model();
-    QCOMPARE(grid->headerData(ConsistencyModel::columnOf(ConsistencyField::TimeZone), Qt::Horizontal).toString(),
-             ClusterConsistency::fieldTitle(ConsistencyField::TimeZone));
+    QCOMPARE(
+        grid->headerData(ConsistencyModel::columnOf(ConsistencyField::TimeZone), Qt::Horizontal).toString(),
+        ClusterConsistency::fieldTitle(ConsistencyField::TimeZone));
     for (int row = 0; row < grid->rowCount(); ++row) {
         for (int column = ConsistencyModel::FirstField; column < ConsistencyModel::ColumnCount; ++column)
             QVERIFY(!grid->index(row, column).data(ConsistencyModel::MismatchRole).toBool());
@@ -377,7 +386,8 @@ void TestConsoleHealth::consistencyPageHighlightsAnotherZone()
     };
     QTRY_VERIFY_WITH_TIMEOUT(versionOf(u"first"_s).data(ConsistencyModel::MismatchRole).toBool(), Patience);
     QCOMPARE(versionOf(u"first"_s).data().toString(), QString::fromLatin1(COHORT_VERSION_STRING));
-    QCOMPARE(versionOf(u"first"_s).data(Qt::BackgroundRole).value<QColor>(), ConsistencyModel::mismatchColor());
+    QCOMPARE(versionOf(u"first"_s).data(Qt::BackgroundRole).value<QColor>(),
+             ConsistencyModel::mismatchColor());
     const QString older = versionOf(u"first"_s).data(Qt::ToolTipRole).toString();
     QVERIFY2(older.contains(u"the cluster runs %1"_s.arg(TestCluster::nextVersion())), qPrintable(older));
     QTRY_VERIFY_WITH_TIMEOUT(versionOf(u"second"_s).data(ConsistencyModel::MismatchRole).toBool(), Patience);
@@ -396,16 +406,18 @@ void TestConsoleHealth::decommissionConfirmationListsThePreflight()
     // 25 agents last checked in through alpha; then alpha dies and bravo raises the alert.
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int i = 0; i < 25; ++i) {
-        QVERIFY(m_cluster->database()
-                    .exec(u"INSERT INTO agents (guid, name, manager_guid, last_checkin) VALUES (?, ?, ?, ?)"_s,
-                          {u"agent-%1"_s.arg(i, 2, 10, QChar(u'0')), u"agent"_s, guid, now})
-                    .ok());
+        QVERIFY(
+            m_cluster->database()
+                .exec(u"INSERT INTO agents (guid, name, manager_guid, last_checkin) VALUES (?, ?, ?, ?)"_s,
+                      {u"agent-%1"_s.arg(i, 2, 10, QChar(u'0')), u"agent"_s, guid, now})
+                .ok());
     }
     alpha->signal(SIGKILL);
     QVERIFY(alpha->waitForExit());
     QTRY_COMPARE_WITH_TIMEOUT(m_cluster->offlineAlerts(guid), 1, Patience);
     const auto openAlerts = [&] {
-        return m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE node_guid = ? AND cleared_at IS NULL"_s, {guid})
+        return m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM alerts WHERE node_guid = ? AND cleared_at IS NULL"_s, {guid})
             .toInt();
     };
     QVERIFY(openAlerts() >= 1);
@@ -444,9 +456,11 @@ void TestConsoleHealth::decommissionConfirmationListsThePreflight()
     QTRY_VERIFY_WITH_TIMEOUT(watched.isNull() || !watched->isVisible(), Patience);
     QCOMPARE(m_cluster->nodeState(guid), u"decommissioned"_s);
     QCOMPARE(openAlerts(), 0);
-    QVERIFY(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE node_guid = ? AND cleared_by = 'admin'"_s, {guid})
-                .toInt()
-            >= 1);
+    QVERIFY(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM alerts WHERE node_guid = ? AND cleared_by = 'admin'"_s, {guid})
+            .toInt()
+        >= 1);
 
     // A node that is Online: the blocker is shown, nothing to confirm, nothing done.
     NodeProcess *bravo = m_cluster->nodes().at(1).get();
@@ -457,7 +471,8 @@ void TestConsoleHealth::decommissionConfirmationListsThePreflight()
     online->decommission();
     QTRY_VERIFY_WITH_TIMEOUT(!online->errorText().isEmpty(), Patience);
     QVERIFY2(online->errorText().contains(u"Online"_s), qPrintable(online->errorText()));
-    QVERIFY2(online->lastPreflightText().contains(u"cannot be decommissioned"_s), qPrintable(online->lastPreflightText()));
+    QVERIFY2(online->lastPreflightText().contains(u"cannot be decommissioned"_s),
+             qPrintable(online->lastPreflightText()));
     QCOMPARE(m_cluster->nodeState(bravo->guid()), u"online"_s);
 }
 
@@ -495,7 +510,8 @@ void TestConsoleHealth::drainedNodeShowsDrainingInTheTableAndOnTheMap()
     QTRY_VERIFY_WITH_TIMEOUT(item->node().drainingSince > 0, Patience);
     QCOMPARE(item->statusColor(), NodesTableModel::drainingColor());
     QVERIFY2(item->toolTip().contains(u"Draining"_s), qPrintable(item->toolTip()));
-    QCOMPARE(page->mapView()->nodeItem(other->guid())->statusColor(), NodesTableModel::statusColor(NodeStatus::Online));
+    QCOMPARE(page->mapView()->nodeItem(other->guid())->statusColor(),
+             NodesTableModel::statusColor(NodeStatus::Online));
 
     // Resumed from its Properties: the node itself is asked, and records who did it.
     const auto audited = [&](const QString &action) {
@@ -517,7 +533,8 @@ void TestConsoleHealth::drainedNodeShowsDrainingInTheTableAndOnTheMap()
     QVERIFY2(dialog->drainHint().startsWith(u"Drained since"_s), qPrintable(dialog->drainHint()));
     QTest::mouseClick(button, Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(cell(view, u"drained"_s, NodesTableModel::Status), u"Online"_s, Patience);
-    QTRY_COMPARE_WITH_TIMEOUT(item->statusColor(), NodesTableModel::statusColor(NodeStatus::Online), Patience);
+    QTRY_COMPARE_WITH_TIMEOUT(item->statusColor(), NodesTableModel::statusColor(NodeStatus::Online),
+                              Patience);
     QCOMPARE(audited(u"node.resume"_s), 1);
     QCOMPARE(events(u"resumed"_s), 1);
     QTRY_COMPARE_WITH_TIMEOUT(button->text(), u"Drain…"_s, Patience);
@@ -533,20 +550,25 @@ void TestConsoleHealth::drainedNodeShowsDrainingInTheTableAndOnTheMap()
 
     // A node that presents another certificate than the one recorded is not asked.
     const QString pin = m_cluster->apiPin(drained->guid());
-    QVERIFY(m_cluster->database()
-                .exec(u"UPDATE nodes SET cert_sha256 = ? WHERE guid = ?"_s, {QString(64, u'a'), drained->guid()})
-                .ok());
+    QVERIFY(
+        m_cluster->database()
+            .exec(u"UPDATE nodes SET cert_sha256 = ? WHERE guid = ?"_s, {QString(64, u'a'), drained->guid()})
+            .ok());
     QTRY_VERIFY_WITH_TIMEOUT(!dialog->apiError().isEmpty(), Patience);
     MessageBox::setNextAnswer(QMessageBox::Yes);
     QTest::mouseClick(button, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(!dialog->errorText().isEmpty(), Patience);
-    QVERIFY2(dialog->errorText().startsWith(u"Could not drain drained: Refused"_s), qPrintable(dialog->errorText()));
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes WHERE guid = ? AND draining_since IS NULL"_s,
-                               {drained->guid()})
+    QVERIFY2(dialog->errorText().startsWith(u"Could not drain drained: Refused"_s),
+             qPrintable(dialog->errorText()));
+    QCOMPARE(m_cluster
+                 ->scalar(u"SELECT COUNT(*) FROM nodes WHERE guid = ? AND draining_since IS NULL"_s,
+                          {drained->guid()})
                  .toInt(),
              1);
     QCOMPARE(audited(u"node.drain"_s), 0);
-    QVERIFY(m_cluster->database().exec(u"UPDATE nodes SET cert_sha256 = ? WHERE guid = ?"_s, {pin, drained->guid()}).ok());
+    QVERIFY(m_cluster->database()
+                .exec(u"UPDATE nodes SET cert_sha256 = ? WHERE guid = ?"_s, {pin, drained->guid()})
+                .ok());
 
     // Confirmed: drained again, by admin.
     QTRY_VERIFY_WITH_TIMEOUT(button->isEnabled() && dialog->apiError().isEmpty(), Patience);
@@ -565,7 +587,8 @@ void TestConsoleHealth::drainedNodeShowsDrainingInTheTableAndOnTheMap()
                                         u"--secret-file"_s, m_cluster->secretFile()});
     QVERIFY2(resume.exitCode == 0, qPrintable(resume.err));
     QTRY_COMPARE_WITH_TIMEOUT(cell(view, u"drained"_s, NodesTableModel::Status), u"Online"_s, Patience);
-    QTRY_COMPARE_WITH_TIMEOUT(item->statusColor(), NodesTableModel::statusColor(NodeStatus::Online), Patience);
+    QTRY_COMPARE_WITH_TIMEOUT(item->statusColor(), NodesTableModel::statusColor(NodeStatus::Online),
+                              Patience);
     QTRY_COMPARE_WITH_TIMEOUT(button->text(), u"Drain…"_s, Patience);
 }
 

@@ -2,8 +2,8 @@
 // the GUI thread keeps answering, a banner says the data is old, and the console
 // recovers by itself once the server is back.
 #include "clusterclient.h"
-#include "database.h"
 #include "consolesettings.h"
+#include "database.h"
 #include "mainwindow.h"
 #include "nodespage.h"
 #include "postgresserver.h"
@@ -109,9 +109,10 @@ public:
     // Whether another session waits to read table.
     bool someoneWaitsFor(const QString &table)
     {
-        auto waiting = m_database->exec(u"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                                        "WHERE NOT l.granted AND l.mode = 'AccessShareLock' AND c.relname = ?"_s,
-                                        {table});
+        auto waiting =
+            m_database->exec(u"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                             "WHERE NOT l.granted AND l.mode = 'AccessShareLock' AND c.relname = ?"_s,
+                             {table});
         return waiting && waiting->next() && waiting->value(0).toInt() > 0;
     }
 
@@ -254,7 +255,7 @@ void TestConsoleStall::stalledDatabaseDoesNotFreezeTheConsole()
     LatencyProbe probe;
     const auto recovered = [&] {
         return banner->isHidden() && m_client->state() == ClusterClient::State::Connected
-            && m_client->lastRefresh() > before;
+               && m_client->lastRefresh() > before;
     };
     QTRY_VERIFY_WITH_TIMEOUT(recovered(), Patience);
     worst = qMax(worst, probe.worstMs());

@@ -9,13 +9,13 @@
 #include "auditlog.h"
 #include "authentication.h"
 #include "cluster.h"
+#include "ctladminfixture.h"
+#include "ctlrun.h"
 #include "database.h"
 #include "masterkey.h"
 #include "passwordhash.h"
-#include "users.h"
-#include "ctladminfixture.h"
-#include "ctlrun.h"
 #include "testdatabase.h"
+#include "users.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -39,7 +39,9 @@ int closedPort()
 
 } // namespace
 
-class TestCtlAdmin : public QObject, private CtlAdminFixture
+class TestCtlAdmin
+    : public QObject
+    , private CtlAdminFixture
 {
     Q_OBJECT
 
@@ -90,8 +92,12 @@ void TestCtlAdmin::alertsListShowsOpenOrAll()
     const qint64 sync = raiseAlert(AlertKind::TimeOutOfSync);
     const qint64 agents = raiseAlert(AlertKind::AgentsOffline);
     QVERIFY(offline > 0 && sync > offline && agents > sync);
-    QVERIFY(m_database->exec(u"UPDATE alerts SET cleared_at = 5, cleared_by = 'system' WHERE id = ?"_s, {sync}).ok());
-    QVERIFY(m_database->exec(u"UPDATE alerts SET acknowledged_at = 4, acknowledged_by = 'alice' WHERE id = ?"_s, {offline})
+    QVERIFY(
+        m_database->exec(u"UPDATE alerts SET cleared_at = 5, cleared_by = 'system' WHERE id = ?"_s, {sync})
+            .ok());
+    QVERIFY(m_database
+                ->exec(u"UPDATE alerts SET acknowledged_at = 4, acknowledged_by = 'alice' WHERE id = ?"_s,
+                       {offline})
                 .ok());
 
     auto ids = [this](const QStringList &extra, QString *problem) {
@@ -135,8 +141,10 @@ void TestCtlAdmin::alertsListShowsOpenOrAll()
     const QStringList lines = text.out.split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 3);
     QVERIFY2(lines.at(0).startsWith(u"ID"_s) && lines.at(0).contains(u"MESSAGE"_s), qPrintable(text.out));
-    QVERIFY2(lines.at(1).contains(u" open "_s) && lines.at(1).contains(AlertKind::AgentsOffline), qPrintable(text.out));
-    QVERIFY2(lines.at(2).contains(u"acknowledged"_s) && lines.at(2).contains(u"alpha"_s), qPrintable(text.out));
+    QVERIFY2(lines.at(1).contains(u" open "_s) && lines.at(1).contains(AlertKind::AgentsOffline),
+             qPrintable(text.out));
+    QVERIFY2(lines.at(2).contains(u"acknowledged"_s) && lines.at(2).contains(u"alpha"_s),
+             qPrintable(text.out));
 }
 
 void TestCtlAdmin::alertsAcknowledgeAndClearAsTheConsoleDoes()
@@ -160,14 +168,16 @@ void TestCtlAdmin::alertsAcknowledgeAndClearAsTheConsoleDoes()
     QCOMPARE(scalar(u"SELECT acknowledged_by FROM alerts WHERE id = ?"_s, {byCtl}).toString(), actor);
     QVERIFY(scalar(u"SELECT acknowledged_at FROM alerts WHERE id = ?"_s, {byCtl}).toLongLong() > 0);
     QVERIFY(scalar(u"SELECT cleared_at FROM alerts WHERE id = ?"_s, {byCtl}).isNull());
-    QCOMPARE(lastAudit(u"alert.acknowledge"_s), u"%1|%2|kind=%3"_s.arg(actor).arg(byCtl).arg(AlertKind::AgentsOffline));
+    QCOMPARE(lastAudit(u"alert.acknowledge"_s),
+             u"%1|%2|kind=%3"_s.arg(actor).arg(byCtl).arg(AlertKind::AgentsOffline));
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'alert.acknowledge'"_s).toInt(), 2);
 
     const CtlRun cleared = runCtl(withDb({u"alerts"_s, u"clear"_s, QString::number(byCtl)}));
     QVERIFY2(cleared.exitCode == 0, qPrintable(cleared.err));
     QCOMPARE(cleared.out, u"Cleared alert %1.\n"_s.arg(byCtl));
     QCOMPARE(scalar(u"SELECT cleared_by FROM alerts WHERE id = ?"_s, {byCtl}).toString(), actor);
-    QCOMPARE(lastAudit(u"alert.clear"_s), u"%1|%2|kind=%3"_s.arg(actor).arg(byCtl).arg(AlertKind::AgentsOffline));
+    QCOMPARE(lastAudit(u"alert.clear"_s),
+             u"%1|%2|kind=%3"_s.arg(actor).arg(byCtl).arg(AlertKind::AgentsOffline));
 
     // Clearing needs no acknowledgement, as on the console; the console's alert is untouched.
     const qint64 fresh = raiseAlert(AlertKind::SecretOutdated);
@@ -195,18 +205,20 @@ void TestCtlAdmin::settingsShowAndSet()
                                                    {u"time.tolerance_seconds"_s, 30}}));
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
 
-    const CtlRun set = runCtl(withDb({u"settings"_s, u"set"_s, u"nodes.offline_after_seconds=60"_s,
-                                      u"agents.load_balancer_address=lb.example.com:8443"_s,
-                                      u"nodes.heartbeat_seconds=5"_s}));
+    const CtlRun set = runCtl(
+        withDb({u"settings"_s, u"set"_s, u"nodes.offline_after_seconds=60"_s,
+                u"agents.load_balancer_address=lb.example.com:8443"_s, u"nodes.heartbeat_seconds=5"_s}));
     QVERIFY2(set.exitCode == 0, qPrintable(set.err));
     QCOMPARE(set.out, u"Saved 3 settings.\n"_s);
     auto stored = [this](const QString &name) {
-        return scalar(u"SELECT value || '|' || updated_by FROM cluster_settings WHERE name = ?"_s, {name}).toString();
+        return scalar(u"SELECT value || '|' || updated_by FROM cluster_settings WHERE name = ?"_s, {name})
+            .toString();
     };
     QCOMPARE(stored(u"nodes.offline_after_seconds"_s), u"60|"_s + actor);
     QCOMPARE(stored(u"nodes.heartbeat_seconds"_s), u"5|"_s + actor);
     QCOMPARE(stored(u"agents.load_balancer_address"_s), u"lb.example.com:8443|"_s + actor);
-    QCOMPARE(scalar(u"SELECT COUNT(*) FROM cluster_settings WHERE name = 'time.tolerance_seconds'"_s).toInt(), 0);
+    QCOMPARE(scalar(u"SELECT COUNT(*) FROM cluster_settings WHERE name = 'time.tolerance_seconds'"_s).toInt(),
+             0);
     // The console's entry: names in the page's order, old and new values.
     QCOMPARE(lastAudit(u"settings.change"_s),
              u"%1|cluster_settings|agents.load_balancer_address: \"\" → \"lb.example.com:8443\"; "
@@ -214,8 +226,8 @@ void TestCtlAdmin::settingsShowAndSet()
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'settings.change'"_s).toInt(), 1);
 
     // One setting: the others keep their stored values; the address can be emptied.
-    const CtlRun one = runCtl(withDb({u"settings"_s, u"set"_s, u"time.tolerance_seconds=45"_s,
-                                      u"agents.load_balancer_address="_s}));
+    const CtlRun one = runCtl(withDb(
+        {u"settings"_s, u"set"_s, u"time.tolerance_seconds=45"_s, u"agents.load_balancer_address="_s}));
     QVERIFY2(one.exitCode == 0, qPrintable(one.err));
     QCOMPARE(settingsShown(&problem), (QJsonObject{{u"agents.load_balancer_address"_s, u""_s},
                                                    {u"nodes.heartbeat_seconds"_s, 5},
@@ -269,9 +281,9 @@ void TestCtlAdmin::usersSetRole()
 
     // An auditor made administrator gets a new password and a copy of the data key it opens.
     const QString oldHash = column(u"carol"_s, u"password_hash"_s);
-    const CtlRun promoted = runCtl(withDb({u"users"_s, u"set-role"_s, u"carol"_s, u"administrator"_s,
-                                           u"--secret-file"_s, m_secretFile, u"--password-file"_s,
-                                           m_newPasswordFile}));
+    const CtlRun promoted =
+        runCtl(withDb({u"users"_s, u"set-role"_s, u"carol"_s, u"administrator"_s, u"--secret-file"_s,
+                       m_secretFile, u"--password-file"_s, m_newPasswordFile}));
     QVERIFY2(promoted.exitCode == 0, qPrintable(promoted.err));
     QVERIFY2(promoted.out.contains(u"carol is now an administrator"_s), qPrintable(promoted.out));
     QCOMPARE(column(u"carol"_s, u"role"_s), u"administrator"_s);
@@ -303,9 +315,9 @@ void TestCtlAdmin::usersSetRole()
     QCOMPARE(users.at(1).toObject().value(u"holds_data_key"_s).toBool(), false);
     QCOMPARE(users.at(2).toObject().value(u"role"_s).toString(), u"administrator"_s);
     QCOMPARE(users.at(2).toObject().value(u"holds_data_key"_s).toBool(), true);
-    const CtlRun piped = runCtl(withDb({u"users"_s, u"set-role"_s, u"bob"_s, u"administrator"_s, u"--secret-file"_s,
-                                        m_secretFile}),
-                                "piped in password\n");
+    const CtlRun piped = runCtl(
+        withDb({u"users"_s, u"set-role"_s, u"bob"_s, u"administrator"_s, u"--secret-file"_s, m_secretFile}),
+        "piped in password\n");
     QVERIFY2(piped.exitCode == 0, qPrintable(piped.err));
     QVERIFY(PasswordHash::verify(u"piped in password"_s, column(u"bob"_s, u"password_hash"_s)));
     QCOMPARE(column(u"bob"_s, u"role"_s), u"administrator"_s);
@@ -327,7 +339,8 @@ void TestCtlAdmin::usersLockAndUnlock()
     QVERIFY2(until >= before + 30 * MinuteMs - 5000 && until <= after + 30 * MinuteMs + 5000,
              qPrintable(QString::number(until - before)));
     QCOMPARE(lastAudit(u"user.lock"_s),
-             u"%1|bob|for 30 min, until %2"_s.arg(actor, QDateTime::fromMSecsSinceEpoch(until, Qt::UTC).toString(Qt::ISODate)));
+             u"%1|bob|for 30 min, until %2"_s.arg(
+                 actor, QDateTime::fromMSecsSinceEpoch(until, Qt::UTC).toString(Qt::ISODate)));
     auto refused = Authentication::login(*m_database, u"bob"_s, UserPassword);
     QCOMPARE(refused.code(), ErrorCode::AccessDenied);
     QVERIFY2(refused.message().contains(u"locked"_s), qPrintable(refused.message()));
@@ -338,7 +351,8 @@ void TestCtlAdmin::usersLockAndUnlock()
     QCOMPARE(lockedUntil().toLongLong(), LockedUntilUnlocked);
     QCOMPARE(lastAudit(u"user.lock"_s), u"%1|bob|until unlocked"_s.arg(actor));
     refused = Authentication::login(*m_database, u"bob"_s, UserPassword);
-    QVERIFY2(refused.message().contains(u"until an administrator unlocks it"_s), qPrintable(refused.message()));
+    QVERIFY2(refused.message().contains(u"until an administrator unlocks it"_s),
+             qPrintable(refused.message()));
     const CtlRun listed = runCtl(withDb({u"users"_s, u"list"_s}));
     QVERIFY2(QRegularExpression(u"^bob\\s.*until unlocked$"_s, QRegularExpression::MultilineOption)
                  .match(listed.out)
@@ -351,7 +365,8 @@ void TestCtlAdmin::usersLockAndUnlock()
     QVERIFY(lockedUntil().isNull());
     QCOMPARE(scalar(u"SELECT failed_logins FROM users WHERE name = 'bob'"_s).toInt(), 0);
     QCOMPARE(lastAudit(u"user.unlock"_s), u"%1|bob|was locked until unlocked"_s.arg(actor));
-    QCOMPARE(scalar(u"SELECT COUNT(*) FROM audit_log WHERE action IN ('user.lock', 'user.unlock')"_s).toInt(), 3);
+    QCOMPARE(scalar(u"SELECT COUNT(*) FROM audit_log WHERE action IN ('user.lock', 'user.unlock')"_s).toInt(),
+             3);
     auto allowed = Authentication::login(*m_database, u"bob"_s, UserPassword);
     QVERIFY2(allowed.ok(), qPrintable(allowed.message()));
 }
@@ -412,15 +427,19 @@ void TestCtlAdmin::auditFiltersAsTheConsole()
         QString target;
     };
     const QList<Row> rows = {
-        {1000, u"alice"_s, u"node.decommission"_s, u"n1"_s}, {2000, u"bob"_s, u"node.describe"_s, u"n2"_s},
-        {3000, u"alice"_s, u"alert.clear"_s, u"7"_s},        {4000, u"cohortctl:ops"_s, u"user.lock"_s, u"bob"_s},
+        {1000, u"alice"_s, u"node.decommission"_s, u"n1"_s},
+        {2000, u"bob"_s, u"node.describe"_s, u"n2"_s},
+        {3000, u"alice"_s, u"alert.clear"_s, u"7"_s},
+        {4000, u"cohortctl:ops"_s, u"user.lock"_s, u"bob"_s},
         {5000, u"alice"_s, u"node.describe"_s, u"n1"_s},
     };
     for (const Row &row : rows) {
-        QVERIFY(m_database
-                    ->exec(u"INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, 'd')"_s,
-                           {row.at, row.actor, row.action, row.target})
-                    .ok());
+        QVERIFY(
+            m_database
+                ->exec(
+                    u"INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, 'd')"_s,
+                    {row.at, row.actor, row.action, row.target})
+                .ok());
     }
     // What cohortctl prints, and what the console's query finds with the same filter.
     auto printed = [this](const QStringList &options, QString *problem) {
@@ -462,14 +481,18 @@ void TestCtlAdmin::auditFiltersAsTheConsole()
                           u"1000 alice node.decommission n1"_s}));
     QCOMPARE(printed({u"--action"_s, u"node.describe"_s, u"--target"_s, u"n1"_s}, &problem),
              QStringList{u"5000 alice node.describe n1"_s});
-    QCOMPARE(printed({u"--target"_s, u"bob"_s}, &problem), QStringList{u"4000 cohortctl:ops user.lock bob"_s});
+    QCOMPARE(printed({u"--target"_s, u"bob"_s}, &problem),
+             QStringList{u"4000 cohortctl:ops user.lock bob"_s});
     QCOMPARE(printed({u"--target"_s, u"n"_s}, &problem), QStringList());
-    QCOMPARE(printed({u"--since"_s, u"1970-01-01T00:00:02Z"_s, u"--until"_s, u"1970-01-01T00:00:04Z"_s}, &problem),
-             QStringList({u"3000 alice alert.clear 7"_s, u"2000 bob node.describe n2"_s}));
+    QCOMPARE(
+        printed({u"--since"_s, u"1970-01-01T00:00:02Z"_s, u"--until"_s, u"1970-01-01T00:00:04Z"_s}, &problem),
+        QStringList({u"3000 alice alert.clear 7"_s, u"2000 bob node.describe n2"_s}));
     // A time without an offset is UTC; one with an offset is converted; a date is midnight UTC.
     QCOMPARE(printed({u"--since"_s, u"1970-01-01T00:00:04"_s, u"--until"_s, until}, &problem).size(), 2);
-    QCOMPARE(printed({u"--since"_s, u"1970-01-01T01:00:04+01:00"_s, u"--until"_s, until}, &problem).size(), 2);
-    QCOMPARE(printed({u"--since"_s, u"1970-01-01"_s, u"--until"_s, u"1970-01-02"_s, u"--limit"_s, u"2"_s}, &problem),
+    QCOMPARE(printed({u"--since"_s, u"1970-01-01T01:00:04+01:00"_s, u"--until"_s, until}, &problem).size(),
+             2);
+    QCOMPARE(printed({u"--since"_s, u"1970-01-01"_s, u"--until"_s, u"1970-01-02"_s, u"--limit"_s, u"2"_s},
+                     &problem),
              QStringList({u"5000 alice node.describe n1"_s, u"4000 cohortctl:ops user.lock bob"_s}));
     // The last hour: only what init wrote just now.
     const QStringList recent = printed({u"--last"_s, u"1h"_s}, &problem);
@@ -490,7 +513,9 @@ void TestCtlAdmin::auditFiltersAsTheConsole()
     const QStringList lines = text.out.split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 4);
     QVERIFY2(lines.at(0).startsWith(u"TIME"_s) && lines.at(0).contains(u"DETAILS"_s), qPrintable(text.out));
-    QVERIFY2(QRegularExpression(u"^1970-01-01T00:00:05Z\\s+alice\\s+node\\.describe\\s+n1\\s+d$"_s).match(lines.at(1)).hasMatch(),
+    QVERIFY2(QRegularExpression(u"^1970-01-01T00:00:05Z\\s+alice\\s+node\\.describe\\s+n1\\s+d$"_s)
+                 .match(lines.at(1))
+                 .hasMatch(),
              qPrintable(text.out));
     QVERIFY2(lines.at(3).contains(u"--limit shows more"_s), qPrintable(text.out));
     const CtlRun none = runCtl(withDb({u"audit"_s, u"--actor"_s, u"nobody"_s}));
@@ -505,44 +530,55 @@ void TestCtlAdmin::badInputChangesNothing_data()
     const QString alerts = u"alerts"_s, settings = u"settings"_s, set = u"set"_s, users = u"users"_s,
                   setRole = u"set-role"_s, audit = u"audit"_s;
     QTest::newRow("alerts: no action") << QStringList{alerts} << 2 << u"give an action"_s;
-    QTest::newRow("alerts: unknown action") << QStringList{alerts, u"dismiss"_s, u"1"_s} << 2 << u"unknown action \"dismiss\""_s;
-    QTest::newRow("alerts: no id") << QStringList{alerts, u"acknowledge"_s} << 2 << u"acknowledge needs exactly one ID"_s;
-    QTest::newRow("alerts: two ids") << QStringList{alerts, u"clear"_s, u"@alert-open"_s, u"@alert-open"_s} << 2
-                             << u"clear needs exactly one ID"_s;
+    QTest::newRow("alerts: unknown action")
+        << QStringList{alerts, u"dismiss"_s, u"1"_s} << 2 << u"unknown action \"dismiss\""_s;
+    QTest::newRow("alerts: no id") << QStringList{alerts, u"acknowledge"_s} << 2
+                                   << u"acknowledge needs exactly one ID"_s;
+    QTest::newRow("alerts: two ids") << QStringList{alerts, u"clear"_s, u"@alert-open"_s, u"@alert-open"_s}
+                                     << 2 << u"clear needs exactly one ID"_s;
     QTest::newRow("alerts: id not a number") << QStringList{alerts, u"acknowledge"_s, u"abc"_s} << 2
-                                     << u"the alert ID must be a whole number from 1, not \"abc\""_s;
-    QTest::newRow("alerts: id zero") << QStringList{alerts, u"clear"_s, u"0"_s} << 2 << u"must be a whole number"_s;
-    QTest::newRow("alerts: id with a fraction") << QStringList{alerts, u"clear"_s, u"1.5"_s} << 2 << u"must be a whole number"_s;
-    QTest::newRow("alerts: --all with clear") << QStringList{alerts, u"clear"_s, u"@alert-open"_s, u"--all"_s} << 2
-                                      << u"--all does not apply to \"alerts clear\""_s;
-    QTest::newRow("alerts: list with an id") << QStringList{alerts, u"list"_s, u"@alert-open"_s} << 2
-                                     << u"unexpected argument"_s;
-    QTest::newRow("alerts: unknown option") << QStringList{alerts, u"list"_s, u"--everything"_s} << 2
-                                    << u"Unknown option 'everything'"_s;
-    QTest::newRow("alerts: unknown alert") << QStringList{alerts, u"acknowledge"_s, u"987654"_s} << 1
-                                   << u"There is no alert 987654."_s;
-    QTest::newRow("alerts: clear a cleared alert") << QStringList{alerts, u"clear"_s, u"@alert-cleared"_s} << 1
-                                           << u"is already cleared"_s;
-    QTest::newRow("alerts: acknowledge a cleared alert") << QStringList{alerts, u"acknowledge"_s, u"@alert-cleared"_s} << 1
-                                                 << u"is already cleared"_s;
-    QTest::newRow("alerts: acknowledge twice") << QStringList{alerts, u"acknowledge"_s, u"@alert-acknowledged"_s} << 1
-                                       << u"is already acknowledged"_s;
+                                             << u"the alert ID must be a whole number from 1, not \"abc\""_s;
+    QTest::newRow("alerts: id zero") << QStringList{alerts, u"clear"_s, u"0"_s} << 2
+                                     << u"must be a whole number"_s;
+    QTest::newRow("alerts: id with a fraction")
+        << QStringList{alerts, u"clear"_s, u"1.5"_s} << 2 << u"must be a whole number"_s;
+    QTest::newRow("alerts: --all with clear") << QStringList{alerts, u"clear"_s, u"@alert-open"_s, u"--all"_s}
+                                              << 2 << u"--all does not apply to \"alerts clear\""_s;
+    QTest::newRow("alerts: list with an id")
+        << QStringList{alerts, u"list"_s, u"@alert-open"_s} << 2 << u"unexpected argument"_s;
+    QTest::newRow("alerts: unknown option")
+        << QStringList{alerts, u"list"_s, u"--everything"_s} << 2 << u"Unknown option 'everything'"_s;
+    QTest::newRow("alerts: unknown alert")
+        << QStringList{alerts, u"acknowledge"_s, u"987654"_s} << 1 << u"There is no alert 987654."_s;
+    QTest::newRow("alerts: clear a cleared alert")
+        << QStringList{alerts, u"clear"_s, u"@alert-cleared"_s} << 1 << u"is already cleared"_s;
+    QTest::newRow("alerts: acknowledge a cleared alert")
+        << QStringList{alerts, u"acknowledge"_s, u"@alert-cleared"_s} << 1 << u"is already cleared"_s;
+    QTest::newRow("alerts: acknowledge twice")
+        << QStringList{alerts, u"acknowledge"_s, u"@alert-acknowledged"_s} << 1
+        << u"is already acknowledged"_s;
     QTest::newRow("settings: no action") << QStringList{settings} << 2 << u"give an action: show or set"_s;
-    QTest::newRow("settings: unknown action") << QStringList{settings, u"get"_s} << 2 << u"unknown action \"get\""_s;
-    QTest::newRow("settings: nothing to set") << QStringList{settings, set} << 2 << u"set needs at least one NAME=VALUE"_s;
+    QTest::newRow("settings: unknown action")
+        << QStringList{settings, u"get"_s} << 2 << u"unknown action \"get\""_s;
+    QTest::newRow("settings: nothing to set")
+        << QStringList{settings, set} << 2 << u"set needs at least one NAME=VALUE"_s;
     QTest::newRow("settings: no equals sign") << QStringList{settings, set, u"nodes.heartbeat_seconds"_s} << 2
-                                    << u"\"nodes.heartbeat_seconds\" is not NAME=VALUE"_s;
-    QTest::newRow("settings: no name") << QStringList{settings, set, u"=5"_s} << 2 << u"\"=5\" is not NAME=VALUE"_s;
+                                              << u"\"nodes.heartbeat_seconds\" is not NAME=VALUE"_s;
+    QTest::newRow("settings: no name")
+        << QStringList{settings, set, u"=5"_s} << 2 << u"\"=5\" is not NAME=VALUE"_s;
     QTest::newRow("settings: unknown setting") << QStringList{settings, set, u"nodes.heartbeat=5"_s} << 2
-                                     << u"unknown setting \"nodes.heartbeat\"; the settings are "
-                                        "agents.load_balancer_address, nodes.heartbeat_seconds"_s;
-    QTest::newRow("settings: not a number") << QStringList{settings, set, u"nodes.heartbeat_seconds=ten"_s} << 2
-                                  << u"nodes.heartbeat_seconds must be a whole number of seconds, not \"ten\""_s;
-    QTest::newRow("settings: heartbeat zero") << QStringList{settings, set, u"nodes.heartbeat_seconds=0"_s} << 2
-                                    << u"nodes.heartbeat_seconds: The heartbeat must be from 1 to 3600 seconds, "
-                                       "not 0. Nothing was changed."_s;
-    QTest::newRow("settings: tolerance too large") << QStringList{settings, set, u"time.tolerance_seconds=3601"_s} << 2
-                                         << u"time.tolerance_seconds: The clock tolerance must be from 1 to 3600"_s;
+                                               << u"unknown setting \"nodes.heartbeat\"; the settings are "
+                                                  "agents.load_balancer_address, nodes.heartbeat_seconds"_s;
+    QTest::newRow("settings: not a number")
+        << QStringList{settings, set, u"nodes.heartbeat_seconds=ten"_s} << 2
+        << u"nodes.heartbeat_seconds must be a whole number of seconds, not \"ten\""_s;
+    QTest::newRow("settings: heartbeat zero")
+        << QStringList{settings, set, u"nodes.heartbeat_seconds=0"_s} << 2
+        << u"nodes.heartbeat_seconds: The heartbeat must be from 1 to 3600 seconds, "
+           "not 0. Nothing was changed."_s;
+    QTest::newRow("settings: tolerance too large")
+        << QStringList{settings, set, u"time.tolerance_seconds=3601"_s} << 2
+        << u"time.tolerance_seconds: The clock tolerance must be from 1 to 3600"_s;
     QTest::newRow("settings: heartbeat over half the offline threshold")
         << QStringList{settings, set, u"nodes.heartbeat_seconds=100"_s} << 2
         << u"nodes.offline_after_seconds: The offline threshold (180 s) must be at least two heartbeats (200 s)"_s;
@@ -555,76 +591,105 @@ void TestCtlAdmin::badInputChangesNothing_data()
     QTest::newRow("settings: address with a bad port")
         << QStringList{settings, set, u"agents.load_balancer_address=lb.example.com:70000"_s} << 2
         << u"The load balancer port \"70000\" is not a number from 1 to 65535"_s;
-    QTest::newRow("settings: set twice") << QStringList{settings, set, u"nodes.heartbeat_seconds=5"_s,
-                                              u"nodes.heartbeat_seconds=6"_s} << 2
-                               << u"nodes.heartbeat_seconds is set twice"_s;
-    QTest::newRow("settings: --json with set") << QStringList{settings, set, u"--json"_s, u"nodes.heartbeat_seconds=5"_s} << 2
-                                     << u"--json does not apply to \"settings set\""_s;
-    QTest::newRow("settings: show with an argument") << QStringList{settings, u"show"_s, u"nodes.heartbeat_seconds"_s} << 2
-                                           << u"unexpected argument"_s;
-    QTest::newRow("users: set-role without a role") << QStringList{users, setRole, u"bob"_s} << 2
-                                             << u"set-role needs a NAME and a ROLE"_s;
+    QTest::newRow("settings: set twice")
+        << QStringList{settings, set, u"nodes.heartbeat_seconds=5"_s, u"nodes.heartbeat_seconds=6"_s} << 2
+        << u"nodes.heartbeat_seconds is set twice"_s;
+    QTest::newRow("settings: --json with set")
+        << QStringList{settings, set, u"--json"_s, u"nodes.heartbeat_seconds=5"_s} << 2
+        << u"--json does not apply to \"settings set\""_s;
+    QTest::newRow("settings: show with an argument")
+        << QStringList{settings, u"show"_s, u"nodes.heartbeat_seconds"_s} << 2 << u"unexpected argument"_s;
+    QTest::newRow("users: set-role without a role")
+        << QStringList{users, setRole, u"bob"_s} << 2 << u"set-role needs a NAME and a ROLE"_s;
     QTest::newRow("users: unknown role") << QStringList{users, setRole, u"bob"_s, u"root"_s} << 2
-                                  << u"the ROLE must be administrator or auditor, not \"root\""_s;
+                                         << u"the ROLE must be administrator or auditor, not \"root\""_s;
     QTest::newRow("users: promotion without the secret")
-        << QStringList{users, setRole, u"carol"_s, u"administrator"_s, u"--password-file"_s, u"@password"_s} << 2
-        << u"--secret-file is required"_s;
+        << QStringList{users, setRole, u"carol"_s, u"administrator"_s, u"--password-file"_s, u"@password"_s}
+        << 2 << u"--secret-file is required"_s;
     QTest::newRow("users: demotion with a password")
         << QStringList{users, setRole, u"bob"_s, u"auditor"_s, u"--password-file"_s, u"@password"_s} << 2
         << u"--password-file is for set-role NAME administrator"_s;
-    QTest::newRow("users: promotion with a weak password")
-        << QStringList{users, setRole, u"carol"_s, u"administrator"_s, u"--secret-file"_s, u"@secret"_s,
-                       u"--password-file"_s, u"@weak"_s}
-        << 2 << u"The password must have at least"_s;
-    QTest::newRow("users: --role with set-role") << QStringList{users, setRole, u"bob"_s, u"auditor"_s, u"--role"_s, u"auditor"_s}
-                                          << 2 << u"--role does not apply to set-role"_s;
-    QTest::newRow("users: minutes not a number") << QStringList{users, u"lock"_s, u"bob"_s, u"--minutes"_s, u"ten"_s} << 2
-                                          << u"--minutes must be a whole number from 1 to 527040, not \"ten\""_s;
-    QTest::newRow("users: minutes zero") << QStringList{users, u"lock"_s, u"bob"_s, u"--minutes"_s, u"0"_s} << 2
-                                  << u"--minutes must be a whole number"_s;
-    QTest::newRow("users: minutes with unlock") << QStringList{users, u"unlock"_s, u"bob"_s, u"--minutes"_s, u"5"_s} << 2
-                                         << u"--minutes is only for lock"_s;
-    QTest::newRow("users: lock without a name") << QStringList{users, u"lock"_s} << 2 << u"lock needs exactly one NAME"_s;
+    QTest::newRow("users: promotion with a weak password") << QStringList{users,
+                                                                          setRole,
+                                                                          u"carol"_s,
+                                                                          u"administrator"_s,
+                                                                          u"--secret-file"_s,
+                                                                          u"@secret"_s,
+                                                                          u"--password-file"_s,
+                                                                          u"@weak"_s}
+                                                           << 2 << u"The password must have at least"_s;
+    QTest::newRow("users: --role with set-role")
+        << QStringList{users, setRole, u"bob"_s, u"auditor"_s, u"--role"_s, u"auditor"_s} << 2
+        << u"--role does not apply to set-role"_s;
+    QTest::newRow("users: minutes not a number")
+        << QStringList{users, u"lock"_s, u"bob"_s, u"--minutes"_s, u"ten"_s} << 2
+        << u"--minutes must be a whole number from 1 to 527040, not \"ten\""_s;
+    QTest::newRow("users: minutes zero") << QStringList{users, u"lock"_s, u"bob"_s, u"--minutes"_s, u"0"_s}
+                                         << 2 << u"--minutes must be a whole number"_s;
+    QTest::newRow("users: minutes with unlock")
+        << QStringList{users, u"unlock"_s, u"bob"_s, u"--minutes"_s, u"5"_s} << 2
+        << u"--minutes is only for lock"_s;
+    QTest::newRow("users: lock without a name")
+        << QStringList{users, u"lock"_s} << 2 << u"lock needs exactly one NAME"_s;
     QTest::newRow("users: lock a malformed name") << QStringList{users, u"lock"_s, u"bob smith"_s} << 2
-                                           << u"The user name \"bob smith\" is not allowed"_s;
-    QTest::newRow("users: unknown action") << QStringList{users, u"ban"_s, u"bob"_s} << 2 << u"unknown ACTION \"ban\""_s;
-    QTest::newRow("users: --role with add only") << QStringList{users, u"reset-password"_s, u"bob"_s, u"--role"_s,
-                                                         u"auditor"_s, u"--secret-file"_s, u"@secret"_s}
-                                          << 2 << u"set-role changes a user's role"_s;
-    QTest::newRow("users: demote an unknown user") << QStringList{users, setRole, u"nobody"_s, u"auditor"_s} << 1
-                                            << u"There is no user nobody."_s;
-    QTest::newRow("users: promote an unknown user")
-        << QStringList{users, setRole, u"nobody"_s, u"administrator"_s, u"--secret-file"_s, u"@secret"_s,
-                       u"--password-file"_s, u"@password"_s}
-        << 1 << u"There is no user nobody."_s;
-    QTest::newRow("users: demote an auditor") << QStringList{users, setRole, u"carol"_s, u"auditor"_s} << 1
-                                       << u"carol is already an auditor."_s;
-    QTest::newRow("users: promote an administrator")
-        << QStringList{users, setRole, u"bob"_s, u"administrator"_s, u"--secret-file"_s, u"@secret"_s,
-                       u"--password-file"_s, u"@password"_s}
-        << 1 << u"bob is already an administrator"_s;
-    QTest::newRow("users: lock an unknown user") << QStringList{users, u"lock"_s, u"nobody"_s} << 1
-                                          << u"There is no user nobody."_s;
-    QTest::newRow("users: unlock an unlocked user") << QStringList{users, u"unlock"_s, u"bob"_s} << 1
-                                             << u"bob is not locked."_s;
-    QTest::newRow("audit: bad since") << QStringList{audit, u"--since"_s, u"yesterday"_s} << 2
-                               << u"--since must be a time like 2024-05-01T12:00:00Z, not \"yesterday\""_s;
-    QTest::newRow("audit: bad until") << QStringList{audit, u"--until"_s, u"2024-13-01"_s} << 2 << u"--until must be a time"_s;
-    QTest::newRow("audit: until 1970") << QStringList{audit, u"--until"_s, u"1970-01-01T00:00:00Z"_s} << 2
-                                << u"--until must be a time"_s;
-    QTest::newRow("audit: since and last") << QStringList{audit, u"--since"_s, u"2024-05-01"_s, u"--last"_s, u"1h"_s} << 2
-                                    << u"give --since or --last, not both"_s;
+                                                  << u"The user name \"bob smith\" is not allowed"_s;
+    QTest::newRow("users: unknown action")
+        << QStringList{users, u"ban"_s, u"bob"_s} << 2 << u"unknown ACTION \"ban\""_s;
+    QTest::newRow("users: --role with add only")
+        << QStringList{users,        u"reset-password"_s, u"bob"_s,    u"--role"_s,
+                       u"auditor"_s, u"--secret-file"_s,  u"@secret"_s}
+        << 2 << u"set-role changes a user's role"_s;
+    QTest::newRow("users: demote an unknown user")
+        << QStringList{users, setRole, u"nobody"_s, u"auditor"_s} << 1 << u"There is no user nobody."_s;
+    QTest::newRow("users: promote an unknown user") << QStringList{users,
+                                                                   setRole,
+                                                                   u"nobody"_s,
+                                                                   u"administrator"_s,
+                                                                   u"--secret-file"_s,
+                                                                   u"@secret"_s,
+                                                                   u"--password-file"_s,
+                                                                   u"@password"_s}
+                                                    << 1 << u"There is no user nobody."_s;
+    QTest::newRow("users: demote an auditor")
+        << QStringList{users, setRole, u"carol"_s, u"auditor"_s} << 1 << u"carol is already an auditor."_s;
+    QTest::newRow("users: promote an administrator") << QStringList{users,
+                                                                    setRole,
+                                                                    u"bob"_s,
+                                                                    u"administrator"_s,
+                                                                    u"--secret-file"_s,
+                                                                    u"@secret"_s,
+                                                                    u"--password-file"_s,
+                                                                    u"@password"_s}
+                                                     << 1 << u"bob is already an administrator"_s;
+    QTest::newRow("users: lock an unknown user")
+        << QStringList{users, u"lock"_s, u"nobody"_s} << 1 << u"There is no user nobody."_s;
+    QTest::newRow("users: unlock an unlocked user")
+        << QStringList{users, u"unlock"_s, u"bob"_s} << 1 << u"bob is not locked."_s;
+    QTest::newRow("audit: bad since")
+        << QStringList{audit, u"--since"_s, u"yesterday"_s} << 2
+        << u"--since must be a time like 2024-05-01T12:00:00Z, not \"yesterday\""_s;
+    QTest::newRow("audit: bad until")
+        << QStringList{audit, u"--until"_s, u"2024-13-01"_s} << 2 << u"--until must be a time"_s;
+    QTest::newRow("audit: until 1970")
+        << QStringList{audit, u"--until"_s, u"1970-01-01T00:00:00Z"_s} << 2 << u"--until must be a time"_s;
+    QTest::newRow("audit: since and last")
+        << QStringList{audit, u"--since"_s, u"2024-05-01"_s, u"--last"_s, u"1h"_s} << 2
+        << u"give --since or --last, not both"_s;
     QTest::newRow("audit: bad last") << QStringList{audit, u"--last"_s, u"1fortnight"_s} << 2
-                              << u"--last must be a duration like 30s, 15m, 1h"_s;
-    QTest::newRow("audit: last without unit") << QStringList{audit, u"--last"_s, u"60"_s} << 2 << u"--last must be a duration"_s;
-    QTest::newRow("audit: since after until") << QStringList{audit, u"--since"_s, u"2024-05-02"_s, u"--until"_s,
-                                                      u"2024-05-01"_s} << 2
-                                       << u"--since must be before --until"_s;
+                                     << u"--last must be a duration like 30s, 15m, 1h"_s;
+    QTest::newRow("audit: last without unit")
+        << QStringList{audit, u"--last"_s, u"60"_s} << 2 << u"--last must be a duration"_s;
+    QTest::newRow("audit: since after until")
+        << QStringList{audit, u"--since"_s, u"2024-05-02"_s, u"--until"_s, u"2024-05-01"_s} << 2
+        << u"--since must be before --until"_s;
     QTest::newRow("audit: limit zero") << QStringList{audit, u"--limit"_s, u"0"_s} << 2
-                                << u"--limit must be a whole number from 1 to 100000, not \"0\""_s;
-    QTest::newRow("audit: limit not a number") << QStringList{audit, u"--limit"_s, u"many"_s} << 2 << u"--limit must be"_s;
-    QTest::newRow("audit: empty actor") << QStringList{audit, u"--actor"_s, u" "_s} << 2 << u"--actor cannot be empty"_s;
-    QTest::newRow("audit: an argument") << QStringList{audit, u"alice"_s} << 2 << u"unexpected argument \"alice\""_s;
+                                       << u"--limit must be a whole number from 1 to 100000, not \"0\""_s;
+    QTest::newRow("audit: limit not a number")
+        << QStringList{audit, u"--limit"_s, u"many"_s} << 2 << u"--limit must be"_s;
+    QTest::newRow("audit: empty actor")
+        << QStringList{audit, u"--actor"_s, u" "_s} << 2 << u"--actor cannot be empty"_s;
+    QTest::newRow("audit: an argument")
+        << QStringList{audit, u"alice"_s} << 2 << u"unexpected argument \"alice\""_s;
 }
 
 // Alerts (open, cleared, acknowledged), users (alice and bob administrators, carol an
@@ -641,11 +706,13 @@ void TestCtlAdmin::badInputChangesNothing()
         m_alerts.insert(u"open"_s, raiseAlert(AlertKind::AgentsOffline));
         m_alerts.insert(u"cleared"_s, raiseAlert(AlertKind::TimeOutOfSync));
         m_alerts.insert(u"acknowledged"_s, raiseAlert(AlertKind::SecretOutdated));
-        QVERIFY(m_database->exec(u"UPDATE alerts SET cleared_at = 5, cleared_by = 'system' WHERE id = ?"_s,
-                                 {m_alerts.value(u"cleared"_s)})
+        QVERIFY(m_database
+                    ->exec(u"UPDATE alerts SET cleared_at = 5, cleared_by = 'system' WHERE id = ?"_s,
+                           {m_alerts.value(u"cleared"_s)})
                     .ok());
-        QVERIFY(m_database->exec(u"UPDATE alerts SET acknowledged_at = 5, acknowledged_by = 'alice' WHERE id = ?"_s,
-                                 {m_alerts.value(u"acknowledged"_s)})
+        QVERIFY(m_database
+                    ->exec(u"UPDATE alerts SET acknowledged_at = 5, acknowledged_by = 'alice' WHERE id = ?"_s,
+                           {m_alerts.value(u"acknowledged"_s)})
                     .ok());
         m_sharedFor = backend;
     }
@@ -674,7 +741,8 @@ void TestCtlAdmin::unreachableDatabaseFails()
     for (const QStringList &command : commands) {
         const CtlRun run = runCtl(command + QStringList{u"--db"_s, url});
         QVERIFY2(run.exitCode == 1, qPrintable(command.join(u' ') + u": "_s + run.err));
-        QVERIFY2(run.err.startsWith(u"cohortctl %1: error: "_s.arg(command.constFirst())), qPrintable(run.err));
+        QVERIFY2(run.err.startsWith(u"cohortctl %1: error: "_s.arg(command.constFirst())),
+                 qPrintable(run.err));
         QVERIFY2(run.err.count(u'\n') == 1, qPrintable(run.err));
         QVERIFY(run.out.isEmpty());
     }
@@ -687,10 +755,12 @@ void TestCtlAdmin::helpExplainsTheNewCommands()
     for (const QString &command : {u"alerts"_s, u"settings"_s, u"audit"_s, u"users"_s})
         QVERIFY2(top.out.contains(u"  "_s + command + u' '), qPrintable(command));
     const QMap<QString, QStringList> mentions{
-        {u"alerts"_s, {u"list"_s, u"acknowledge"_s, u"clear"_s, u"--all"_s, u"--json"_s, u"--db"_s, u"alert.clear"_s}},
+        {u"alerts"_s,
+         {u"list"_s, u"acknowledge"_s, u"clear"_s, u"--all"_s, u"--json"_s, u"--db"_s, u"alert.clear"_s}},
         {u"settings"_s,
-         {u"show"_s, u"set"_s, u"NAME=VALUE"_s, u"agents.load_balancer_address"_s, u"nodes.heartbeat_seconds"_s,
-          u"nodes.offline_after_seconds"_s, u"time.tolerance_seconds"_s, u"settings.change"_s}},
+         {u"show"_s, u"set"_s, u"NAME=VALUE"_s, u"agents.load_balancer_address"_s,
+          u"nodes.heartbeat_seconds"_s, u"nodes.offline_after_seconds"_s, u"time.tolerance_seconds"_s,
+          u"settings.change"_s}},
         {u"audit"_s,
          {u"--since"_s, u"--last"_s, u"--until"_s, u"--actor"_s, u"--action"_s, u"--target"_s, u"--limit"_s,
           u"--json"_s}},

@@ -1,11 +1,11 @@
 // cohortctl's cluster commands, run as real processes on SQLite and PostgreSQL against a
 // cluster made by "cohortctl init": jobs submit / list / stats, nodes and decommission.
 // Nodes join through the real NodeRegistry; what the commands did is read back with SQL.
+#include "ctlrun.h"
 #include "database.h"
 #include "jobpool.h"
 #include "masterkey.h"
 #include "noderegistry.h"
-#include "ctlrun.h"
 #include "testdatabase.h"
 
 #include <QDateTime>
@@ -96,8 +96,8 @@ void TestCtlCluster::init()
     const QString passwordFile = m_testDatabase->scratchPath(u"password"_s);
     QVERIFY(MasterKey::writeNewSecretFile(secretFile).ok());
     writeFile(passwordFile, "correct horse battery\n");
-    const CtlRun created = runCtl({u"init"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, secretFile,
-                                   u"--admin"_s, u"alice"_s, u"--password-file"_s, passwordFile});
+    const CtlRun created = runCtl({u"init"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s,
+                                   secretFile, u"--admin"_s, u"alice"_s, u"--password-file"_s, passwordFile});
     QVERIFY2(created.exitCode == 0, qPrintable(created.err));
     auto database = Database::fromUrl(m_testDatabase->url());
     QVERIFY2(database.ok(), qPrintable(database.message()));
@@ -156,9 +156,10 @@ void TestCtlCluster::leave(const TestNode &node)
 void TestCtlCluster::addStats(qint64 minute, const TestNode &node, const QString &type, qint64 succeeded,
                               qint64 failed, qint64 totalMs)
 {
-    auto inserted = m_database->exec(u"INSERT INTO job_stats (minute, node_guid, job_type, succeeded, failed, total_ms) "
-                                     "VALUES (?, ?, ?, ?, ?, ?)"_s,
-                                     {minute, node.guid, type, succeeded, failed, totalMs});
+    auto inserted =
+        m_database->exec(u"INSERT INTO job_stats (minute, node_guid, job_type, succeeded, failed, total_ms) "
+                         "VALUES (?, ?, ?, ?, ?, ?)"_s,
+                         {minute, node.guid, type, succeeded, failed, totalMs});
     QVERIFY2(inserted.ok(), qPrintable(inserted.message()));
 }
 
@@ -166,7 +167,8 @@ qint64 TestCtlCluster::addJob(const QString &state, const QString &claimedBy)
 {
     const bool finished = state == u"succeeded"_s || state == u"failed"_s;
     auto inserted = m_database->exec(
-        u"INSERT INTO jobs (type, scope, payload, state, run_after, attempts, max_attempts, claimed_by, claim_epoch, "
+        u"INSERT INTO jobs (type, scope, payload, state, run_after, attempts, max_attempts, claimed_by, "
+        u"claim_epoch, "
         "claimed_at, finished_at, last_error, created_at) VALUES ('noop', 'pool', '{}', ?, 1, 1, 5, ?, 1, 2, ?, ?, 1)"_s,
         {state, claimedBy, finished ? QVariant(qint64(3)) : QVariant(QMetaType::fromType<qint64>()),
          state == u"failed"_s ? QVariant(u"it broke"_s) : QVariant(QMetaType::fromType<QString>())});
@@ -179,8 +181,8 @@ qint64 TestCtlCluster::addJob(const QString &state, const QString &claimedBy)
 
 void TestCtlCluster::submitInsertsQueuedJobs()
 {
-    const CtlRun run =
-        runCtl(withDb({u"jobs"_s, u"submit"_s, u"--type"_s, u"noop"_s, u"--count"_s, u"250"_s, u"--priority"_s, u"3"_s}));
+    const CtlRun run = runCtl(withDb(
+        {u"jobs"_s, u"submit"_s, u"--type"_s, u"noop"_s, u"--count"_s, u"250"_s, u"--priority"_s, u"3"_s}));
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     QCOMPARE(run.out, u"Submitted 250 jobs of type noop.\n"_s);
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM jobs"_s), 250);
@@ -195,9 +197,8 @@ void TestCtlCluster::submitInsertsQueuedJobs()
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM jobs WHERE priority = 0"_s), 1);
 
     // More than one submission's worth, and not a multiple of it: every job lands once.
-    const CtlRun many = runCtl(
-        withDb({u"jobs"_s, u"submit"_s, u"--type"_s, u"fail"_s, u"--count"_s, u"20001"_s, u"--priority"_s, u"-2"_s,
-                u"--json"_s}));
+    const CtlRun many = runCtl(withDb({u"jobs"_s, u"submit"_s, u"--type"_s, u"fail"_s, u"--count"_s,
+                                       u"20001"_s, u"--priority"_s, u"-2"_s, u"--json"_s}));
     QVERIFY2(many.exitCode == 0, qPrintable(many.err));
     QString problem;
     const QJsonObject report = parseJson(many, &problem).object();
@@ -205,7 +206,9 @@ void TestCtlCluster::submitInsertsQueuedJobs()
     QCOMPARE(report.value(u"submitted"_s).toInteger(), 20001);
     QCOMPARE(report.value(u"type"_s).toString(), u"fail"_s);
     QCOMPARE(report.value(u"scope"_s).toString(), u"pool"_s);
-    QCOMPARE(scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'fail' AND priority = -2 AND state = 'queued'"_s), 20001);
+    QCOMPARE(
+        scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'fail' AND priority = -2 AND state = 'queued'"_s),
+        20001);
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM jobs"_s), 250 + 1 + 20001);
 }
 
@@ -226,10 +229,18 @@ void TestCtlCluster::submitSetsScopeDelayPayloadAndAttempts()
         {{u"--type"_s, u"clear-cache"_s}, u"clear-cache"_s, u"local"_s, u"{}"_s, 0, 5},
         {{u"--type"_s, u"noop"_s, u"--delay"_s, u"60"_s}, u"noop"_s, u"pool"_s, u"{}"_s, 60000, 5},
         {{u"--type"_s, u"noop"_s, u"--delay"_s, u"1.5"_s}, u"noop"_s, u"pool"_s, u"{}"_s, 1500, 5},
-        {{u"--type"_s, u"sleep"_s, u"--payload"_s, u"{\"ms\": 250}"_s, u"--max-attempts"_s, u"7"_s}, u"sleep"_s,
-         u"pool"_s, u"{\"ms\": 250}"_s, 0, 7},
-        {{u"--type"_s, u"fail"_s, u"--payload"_s, u"{\"error\": \"disk f\u00fcll\", \"n\": [1, 2]}"_s}, u"fail"_s,
-         u"pool"_s, u"{\"error\": \"disk f\u00fcll\", \"n\": [1, 2]}"_s, 0, 5},
+        {{u"--type"_s, u"sleep"_s, u"--payload"_s, u"{\"ms\": 250}"_s, u"--max-attempts"_s, u"7"_s},
+         u"sleep"_s,
+         u"pool"_s,
+         u"{\"ms\": 250}"_s,
+         0,
+         7},
+        {{u"--type"_s, u"fail"_s, u"--payload"_s, u"{\"error\": \"disk f\u00fcll\", \"n\": [1, 2]}"_s},
+         u"fail"_s,
+         u"pool"_s,
+         u"{\"error\": \"disk f\u00fcll\", \"n\": [1, 2]}"_s,
+         0,
+         5},
     };
     for (const Case &expected : cases) {
         const CtlRun run = runCtl(withDb(QStringList{u"jobs"_s, u"submit"_s} + expected.arguments));
@@ -240,7 +251,8 @@ void TestCtlCluster::submitSetsScopeDelayPayloadAndAttempts()
         const QString label = expected.arguments.join(u' ');
         QCOMPARE(query->value(0).toString(), expected.type);
         QVERIFY2(query->value(1).toString() == expected.scope, qPrintable(label));
-        QVERIFY2(query->value(2).toString() == expected.payload, qPrintable(label + u": "_s + query->value(2).toString()));
+        QVERIFY2(query->value(2).toString() == expected.payload,
+                 qPrintable(label + u": "_s + query->value(2).toString()));
         const qint64 delay = query->value(3).toLongLong();
         // Both times come from the database's clock in one statement (PostgreSQL reads
         // clock_timestamp() once for each, so they may differ by a millisecond).
@@ -261,11 +273,13 @@ void TestCtlCluster::badInputChangesNothing_data()
     QTest::newRow("unknown type") << QStringList{jobs, submit, u"--type"_s, u"frobnicate"_s}
                                   << u"Unknown job type \"frobnicate\""_s;
     QTest::newRow("malformed JSON payload")
-        << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--payload"_s, u"{\"ms\": "_s} << u"not valid JSON"_s;
+        << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--payload"_s, u"{\"ms\": "_s}
+        << u"not valid JSON"_s;
     QTest::newRow("payload not an object")
         << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--payload"_s, u"[1, 2]"_s}
         << u"must be a JSON object"_s;
-    QTest::newRow("sleep without ms") << QStringList{jobs, submit, u"--type"_s, u"sleep"_s} << u"needs \"ms\""_s;
+    QTest::newRow("sleep without ms")
+        << QStringList{jobs, submit, u"--type"_s, u"sleep"_s} << u"needs \"ms\""_s;
     QTest::newRow("sleep with negative ms")
         << QStringList{jobs, submit, u"--type"_s, u"sleep"_s, u"--payload"_s, u"{\"ms\": -5}"_s}
         << u"\"ms\" must be"_s;
@@ -273,18 +287,21 @@ void TestCtlCluster::badInputChangesNothing_data()
                              << u"--count must be a whole number from 1 to 1000000, not \"0\""_s;
     QTest::newRow("count abc") << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--count"_s, u"abc"_s}
                                << u"--count must be"_s;
-    QTest::newRow("count too big") << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--count"_s, u"1000001"_s}
+    QTest::newRow("count too big") << QStringList{jobs,      submit,       u"--type"_s,
+                                                  u"noop"_s, u"--count"_s, u"1000001"_s}
                                    << u"--count must be"_s;
     QTest::newRow("delay -1") << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--delay"_s, u"-1"_s}
                               << u"--delay must be"_s;
     QTest::newRow("delay past 30 days")
-        << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--delay"_s, u"2592001"_s} << u"--delay must be"_s;
+        << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--delay"_s, u"2592001"_s}
+        << u"--delay must be"_s;
     QTest::newRow("delay nan") << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--delay"_s, u"nan"_s}
                                << u"--delay must be"_s;
     QTest::newRow("priority x") << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--priority"_s, u"x"_s}
                                 << u"--priority must be a whole number"_s;
-    QTest::newRow("max attempts 0")
-        << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--max-attempts"_s, u"0"_s} << u"--max-attempts must be"_s;
+    QTest::newRow("max attempts 0") << QStringList{jobs,  submit, u"--type"_s, u"noop"_s, u"--max-attempts"_s,
+                                                   u"0"_s}
+                                    << u"--max-attempts must be"_s;
     QTest::newRow("max attempts 101")
         << QStringList{jobs, submit, u"--type"_s, u"noop"_s, u"--max-attempts"_s, u"101"_s}
         << u"--max-attempts must be"_s;
@@ -300,17 +317,21 @@ void TestCtlCluster::badInputChangesNothing_data()
     QTest::newRow("bad limit") << QStringList{jobs, u"list"_s, u"--limit"_s, u"0"_s} << u"--limit must be"_s;
     QTest::newRow("bad since") << QStringList{jobs, u"stats"_s, u"--since"_s, u"1fortnight"_s}
                                << u"--since must be a duration like 30s, 15m, 1h"_s;
-    QTest::newRow("since without unit") << QStringList{jobs, u"stats"_s, u"--since"_s, u"60"_s}
-                                        << u"--since must be a duration"_s;
+    QTest::newRow("since without unit")
+        << QStringList{jobs, u"stats"_s, u"--since"_s, u"60"_s} << u"--since must be a duration"_s;
     QTest::newRow("since zero") << QStringList{jobs, u"stats"_s, u"--since"_s, u"0s"_s}
                                 << u"--since must be a duration"_s;
-    QTest::newRow("nodes with an argument") << QStringList{u"nodes"_s, u"extra"_s} << u"unknown action \"extra\""_s;
+    QTest::newRow("nodes with an argument")
+        << QStringList{u"nodes"_s, u"extra"_s} << u"unknown action \"extra\""_s;
     QTest::newRow("nodes list with an argument")
         << QStringList{u"nodes"_s, u"list"_s, u"extra"_s} << u"unexpected argument \"extra\""_s;
-    QTest::newRow("health with an argument") << QStringList{u"health"_s, u"extra"_s} << u"unexpected argument"_s;
-    QTest::newRow("decommission without a node") << QStringList{u"decommission"_s} << u"give exactly one NODE"_s;
+    QTest::newRow("health with an argument")
+        << QStringList{u"health"_s, u"extra"_s} << u"unexpected argument"_s;
+    QTest::newRow("decommission without a node")
+        << QStringList{u"decommission"_s} << u"give exactly one NODE"_s;
     QTest::newRow("decommission with an empty actor")
-        << QStringList{u"decommission"_s, u"some-node"_s, u"--actor"_s, u" "_s} << u"--actor cannot be empty"_s;
+        << QStringList{u"decommission"_s, u"some-node"_s, u"--actor"_s, u" "_s}
+        << u"--actor cannot be empty"_s;
 }
 
 void TestCtlCluster::badInputChangesNothing()
@@ -332,8 +353,11 @@ void TestCtlCluster::badInputChangesNothing()
 
 void TestCtlCluster::commandsNeedACluster()
 {
-    const QStringList commands[] = {{u"nodes"_s}, {u"jobs"_s, u"list"_s}, {u"jobs"_s, u"stats"_s},
-                                    {u"jobs"_s, u"submit"_s, u"--type"_s, u"noop"_s}, {u"decommission"_s, u"n1"_s}};
+    const QStringList commands[] = {{u"nodes"_s},
+                                    {u"jobs"_s, u"list"_s},
+                                    {u"jobs"_s, u"stats"_s},
+                                    {u"jobs"_s, u"submit"_s, u"--type"_s, u"noop"_s},
+                                    {u"decommission"_s, u"n1"_s}};
     // --db is required.
     for (const QStringList &command : commands) {
         const CtlRun run = runCtl(command);
@@ -407,8 +431,9 @@ void TestCtlCluster::nodesShowsStatusAndActivity()
     QCOMPARE(first.value(u"time_zone"_s).toString(), u"UTC"_s);
     const qint64 contact = first.value(u"last_contact_ms"_s).toInteger();
     QVERIFY2(contact > *now - MinuteMs && contact <= *now + MinuteMs, qPrintable(QString::number(contact)));
-    QCOMPARE(QDateTime::fromString(first.value(u"last_contact"_s).toString(), Qt::ISODate).toMSecsSinceEpoch(),
-             contact / 1000 * 1000);
+    QCOMPARE(
+        QDateTime::fromString(first.value(u"last_contact"_s).toString(), Qt::ISODate).toMSecsSinceEpoch(),
+        contact / 1000 * 1000);
 
     QCOMPARE(second.value(u"name"_s).toString(), u"beta"_s);
     QCOMPARE(second.value(u"guid"_s).toString(), beta.guid);
@@ -416,9 +441,9 @@ void TestCtlCluster::nodesShowsStatusAndActivity()
     QCOMPARE(second.value(u"status_text"_s).toString(), u"Offline"_s);
     QCOMPARE(second.value(u"jobs_last_hour"_s).toInteger(), 0);
     QCOMPARE(second.value(u"running_jobs"_s).toInteger(), 0);
-    const QStringList keys = {u"name"_s,         u"guid"_s,           u"address"_s,        u"version"_s,
-                              u"status"_s,       u"status_text"_s,    u"last_contact"_s,   u"last_contact_ms"_s,
-                              u"jobs_last_hour"_s, u"running_jobs"_s, u"hostname"_s,       u"pid"_s,
+    const QStringList keys = {u"name"_s,           u"guid"_s,         u"address"_s,      u"version"_s,
+                              u"status"_s,         u"status_text"_s,  u"last_contact"_s, u"last_contact_ms"_s,
+                              u"jobs_last_hour"_s, u"running_jobs"_s, u"hostname"_s,     u"pid"_s,
                               u"time_zone"_s};
     for (const QString &key : keys)
         QVERIFY2(second.contains(key), qPrintable(key));
@@ -466,8 +491,8 @@ void TestCtlCluster::statsSumTheWindowByNodeAndType()
         const QJsonArray rows = parseJson(run, problem).array();
         for (const QJsonValue &value : rows) {
             const QJsonObject row = value.toObject();
-            const QString key = row.value(u"node"_s).toString() + u'/' + row.value(u"node_guid"_s).toString() + u'/'
-                                + row.value(u"type"_s).toString();
+            const QString key = row.value(u"node"_s).toString() + u'/' + row.value(u"node_guid"_s).toString()
+                                + u'/' + row.value(u"type"_s).toString();
             if (sums.contains(key))
                 *problem = u"twice: "_s + key;
             sums.insert(key, {row.value(u"succeeded"_s).toInteger(), row.value(u"failed"_s).toInteger(),
@@ -496,7 +521,8 @@ void TestCtlCluster::statsSumTheWindowByNodeAndType()
 
     const QMap<QString, Sums> fourMinutes = statsFor(u"4m"_s, &problem);
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
-    QCOMPARE(fourMinutes, (QMap<QString, Sums>{{key(alpha, u"noop"_s), {5, 1, 600}}, {key(beta, u"noop"_s), {4, 0, 40}}}));
+    QCOMPARE(fourMinutes,
+             (QMap<QString, Sums>{{key(alpha, u"noop"_s), {5, 1, 600}}, {key(beta, u"noop"_s), {4, 0, 40}}}));
 
     // The text: by node and type, then totals by node with the average time.
     const CtlRun text = runCtl(withDb({u"jobs"_s, u"stats"_s}));
@@ -515,7 +541,8 @@ void TestCtlCluster::listFiltersByStateNodeAndLimit()
 {
     const TestNode alpha = join(u"alpha"_s);
     QVERIFY(!alpha.guid.isEmpty());
-    const CtlRun submitted = runCtl(withDb({u"jobs"_s, u"submit"_s, u"--type"_s, u"noop"_s, u"--count"_s, u"3"_s}));
+    const CtlRun submitted =
+        runCtl(withDb({u"jobs"_s, u"submit"_s, u"--type"_s, u"noop"_s, u"--count"_s, u"3"_s}));
     QVERIFY2(submitted.exitCode == 0, qPrintable(submitted.err));
     const qint64 running = addJob(u"running"_s, alpha.guid);
     const qint64 failed = addJob(u"failed"_s, alpha.guid);
@@ -565,10 +592,11 @@ void TestCtlCluster::listFiltersByStateNodeAndLimit()
     QVERIFY2(text.exitCode == 0, qPrintable(text.err));
     const QStringList lines = text.out.split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 2);
-    QVERIFY2(QRegularExpression(u"^\\s*%1\\s+noop\\s+pool\\s+failed\\s+1/5\\s+alpha\\s.*it broke$"_s.arg(failed))
-                 .match(lines.at(1))
-                 .hasMatch(),
-             qPrintable(text.out));
+    QVERIFY2(
+        QRegularExpression(u"^\\s*%1\\s+noop\\s+pool\\s+failed\\s+1/5\\s+alpha\\s.*it broke$"_s.arg(failed))
+            .match(lines.at(1))
+            .hasMatch(),
+        qPrintable(text.out));
 }
 
 void TestCtlCluster::decommissionOnlyOfflineNodes()
@@ -605,7 +633,8 @@ void TestCtlCluster::decommissionOnlyOfflineNodes()
     QCOMPARE(state(beta), u"decommissioned"_s);
     QCOMPARE(scalar(audited), 1);
     {
-        auto audit = m_database->exec(u"SELECT actor, target FROM audit_log WHERE action = 'node.decommission'"_s);
+        auto audit =
+            m_database->exec(u"SELECT actor, target FROM audit_log WHERE action = 'node.decommission'"_s);
         QVERIFY(audit.ok() && audit->next());
         QCOMPARE(audit->value(0).toString(), u"ops-bob"_s);
         QCOMPARE(audit->value(1).toString(), beta.guid);
@@ -617,10 +646,11 @@ void TestCtlCluster::decommissionOnlyOfflineNodes()
     const CtlRun byGuid = runCtl(withDb({u"decommission"_s, gamma.guid}));
     QVERIFY2(byGuid.exitCode == 0, qPrintable(byGuid.err));
     QCOMPARE(state(gamma), u"decommissioned"_s);
-    auto defaultActor =
-        m_database->exec(u"SELECT actor FROM audit_log WHERE action = 'node.decommission' AND target = ?"_s, {gamma.guid});
+    auto defaultActor = m_database->exec(
+        u"SELECT actor FROM audit_log WHERE action = 'node.decommission' AND target = ?"_s, {gamma.guid});
     QVERIFY(defaultActor.ok() && defaultActor->next());
-    QVERIFY2(defaultActor->value(0).toString().startsWith(u"cohortctl"_s), qPrintable(defaultActor->value(0).toString()));
+    QVERIFY2(defaultActor->value(0).toString().startsWith(u"cohortctl"_s),
+             qPrintable(defaultActor->value(0).toString()));
     QVERIFY(!defaultActor->next());
 
     // Gone from the list.
@@ -653,22 +683,25 @@ void TestCtlCluster::helpExplainsEveryOption()
     const QMap<QString, QStringList> mentions{
         {u"nodes"_s, {u"--db"_s, u"--json"_s}},
         {u"jobs"_s,
-         {u"submit"_s, u"list"_s, u"stats"_s, u"--db"_s, u"--json"_s, u"--type"_s, u"--count"_s, u"--payload"_s,
-          u"--local"_s, u"--priority"_s, u"--delay"_s, u"--max-attempts"_s, u"--state"_s, u"--node"_s,
-          u"--limit"_s, u"--since"_s, u"noop"_s, u"sleep"_s, u"clear-cache"_s}},
+         {u"submit"_s, u"list"_s, u"stats"_s, u"--db"_s, u"--json"_s, u"--type"_s, u"--count"_s,
+          u"--payload"_s, u"--local"_s, u"--priority"_s, u"--delay"_s, u"--max-attempts"_s, u"--state"_s,
+          u"--node"_s, u"--limit"_s, u"--since"_s, u"noop"_s, u"sleep"_s, u"clear-cache"_s}},
         {u"decommission"_s, {u"--db"_s, u"--actor"_s, u"NODE"_s, u"Offline"_s}},
     };
     for (auto it = mentions.cbegin(); it != mentions.cend(); ++it) {
-        for (const QStringList &asked : {QStringList{it.key(), u"--help"_s}, QStringList{u"help"_s, it.key()}}) {
+        for (const QStringList &asked :
+             {QStringList{it.key(), u"--help"_s}, QStringList{u"help"_s, it.key()}}) {
             const CtlRun help = runCtl(asked);
             QCOMPARE(help.exitCode, 0);
-            QVERIFY2(help.out.startsWith(u"Usage: cohortctl %1 [options]"_s.arg(it.key())), qPrintable(help.out));
+            QVERIFY2(help.out.startsWith(u"Usage: cohortctl %1 [options]"_s.arg(it.key())),
+                     qPrintable(help.out));
             for (const QString &word : it.value())
                 QVERIFY2(help.out.contains(word), qPrintable(it.key() + u": "_s + word));
         }
     }
     const CtlRun jobsHelp = runCtl({u"jobs"_s, u"--help"_s});
-    QVERIFY2(jobsHelp.out.startsWith(u"Usage: cohortctl jobs [options] submit|list|stats\n"_s), qPrintable(jobsHelp.out));
+    QVERIFY2(jobsHelp.out.startsWith(u"Usage: cohortctl jobs [options] submit|list|stats\n"_s),
+             qPrintable(jobsHelp.out));
     // Each action is explained on a line of its own.
     for (const QString &action : {u"submit"_s, u"list"_s, u"stats"_s})
         QVERIFY2(QRegularExpression(u"^  %1\\s+\\S"_s.arg(action), QRegularExpression::MultilineOption)

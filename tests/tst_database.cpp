@@ -63,9 +63,9 @@ void TestDatabaseConnections::eachThreadHasItsOwnConnection()
     for (int t = 0; t < Threads; ++t) {
         threads.emplace_back(QThread::create([this, t, &failures, &names] {
             for (int i = 0; i < RowsPerThread; ++i) {
-                auto inserted = m_database->exec(
-                    u"INSERT INTO audit_log (at, actor, action) VALUES (?, ?, ?)"_s,
-                    {i, u"thread-%1"_s.arg(t), u"probe"_s});
+                auto inserted =
+                    m_database->exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, ?, ?)"_s,
+                                     {i, u"thread-%1"_s.arg(t), u"probe"_s});
                 if (!inserted) {
                     qWarning() << inserted.message();
                     ++failures;
@@ -132,14 +132,15 @@ void TestDatabaseConnections::failedMigrationLeavesNothing()
     QVERIFY2(empty.ok(), qPrintable(empty.message()));
     Database database(*DatabaseUrl::parse((*empty)->url()), Database::SqliteFile::CreateIfMissing);
     bool ran = false;
-    auto outcome = Schema::migrate(database, u"test"_s, [&ran](QSqlDatabase &db, const MigrationOutcome &) -> Result<void> {
-        ran = true;
-        auto inserted = execQuery(db, u"INSERT INTO audit_log (at, actor, action) VALUES (?, ?, ?)"_s,
-                                  {1, u"test"_s, u"half-done"_s});
-        if (!inserted)
-            return inserted.error();
-        return makeError(ErrorCode::Conflict, u"the work after the migration failed"_s);
-    });
+    auto outcome = Schema::migrate(
+        database, u"test"_s, [&ran](QSqlDatabase &db, const MigrationOutcome &) -> Result<void> {
+            ran = true;
+            auto inserted = execQuery(db, u"INSERT INTO audit_log (at, actor, action) VALUES (?, ?, ?)"_s,
+                                      {1, u"test"_s, u"half-done"_s});
+            if (!inserted)
+                return inserted.error();
+            return makeError(ErrorCode::Conflict, u"the work after the migration failed"_s);
+        });
     QVERIFY(ran);
     QVERIFY(!outcome.ok());
     QCOMPARE(outcome.code(), ErrorCode::Conflict);

@@ -53,14 +53,16 @@ void TestDatabaseUrl::postgres_data()
     QTest::addColumn<QString>("user");
     QTest::addColumn<QString>("password");
     QTest::addColumn<QString>("database");
-    QTest::newRow("full") << u"postgresql://cohort:s3cret@db.example:6543/cluster"_s << u"db.example"_s << 6543
-                          << u"cohort"_s << u"s3cret"_s << u"cluster"_s;
+    QTest::newRow("full") << u"postgresql://cohort:s3cret@db.example:6543/cluster"_s << u"db.example"_s
+                          << 6543 << u"cohort"_s << u"s3cret"_s << u"cluster"_s;
     QTest::newRow("default port") << u"postgresql://cohort:pw@10.0.0.5/cluster"_s << u"10.0.0.5"_s << 5432
                                   << u"cohort"_s << u"pw"_s << u"cluster"_s;
-    QTest::newRow("postgres scheme") << u"postgres://u@h:1/d"_s << u"h"_s << 1 << u"u"_s << QString() << u"d"_s;
-    QTest::newRow("encoded password") << u"postgresql://u:p%40ss%2Fw%3Ard@h:5432/d"_s << u"h"_s << 5432 << u"u"_s
-                                      << u"p@ss/w:rd"_s << u"d"_s;
-    QTest::newRow("ipv6") << u"postgresql://u:p@[::1]:5433/d"_s << u"::1"_s << 5433 << u"u"_s << u"p"_s << u"d"_s;
+    QTest::newRow("postgres scheme") << u"postgres://u@h:1/d"_s << u"h"_s << 1 << u"u"_s << QString()
+                                     << u"d"_s;
+    QTest::newRow("encoded password") << u"postgresql://u:p%40ss%2Fw%3Ard@h:5432/d"_s << u"h"_s << 5432
+                                      << u"u"_s << u"p@ss/w:rd"_s << u"d"_s;
+    QTest::newRow("ipv6") << u"postgresql://u:p@[::1]:5433/d"_s << u"::1"_s << 5433 << u"u"_s << u"p"_s
+                          << u"d"_s;
 }
 
 void TestDatabaseUrl::postgres()
@@ -95,17 +97,20 @@ void TestDatabaseUrl::rejected_data()
     QTest::newRow("pg port text") << u"postgresql://u:p@h:abc/d"_s << u"Malformed PostgreSQL URL"_s;
     QTest::newRow("pg bad escape in password") << u"postgresql://u:p%zz@h/d"_s << u"percent-encode"_s;
     QTest::newRow("pg port zero") << u"postgresql://u:p@h:0/d"_s << u"port 0"_s;
-    QTest::newRow("pg unknown option") << u"postgresql://u:p@h/d?sslmod=require"_s << u"Unknown PostgreSQL URL option \"sslmod\""_s;
-    QTest::newRow("pg bad sslmode") << u"postgresql://u:p@h/d?sslmode=maybe"_s << u"Invalid value \"maybe\" for sslmode"_s;
+    QTest::newRow("pg unknown option")
+        << u"postgresql://u:p@h/d?sslmod=require"_s << u"Unknown PostgreSQL URL option \"sslmod\""_s;
+    QTest::newRow("pg bad sslmode") << u"postgresql://u:p@h/d?sslmode=maybe"_s
+                                    << u"Invalid value \"maybe\" for sslmode"_s;
     QTest::newRow("pg bad timeout") << u"postgresql://u:p@h/d?connect_timeout=-3"_s << u"connect_timeout"_s;
     QTest::newRow("pg option injection")
         << u"postgresql://u:p@h/d?application_name=x%20dbname%3Dpostgres%20sslmode%3Ddisable"_s
         << u"may only hold letters"_s;
-    QTest::newRow("pg option semicolon") << u"postgresql://u:p@h/d?application_name=a;sslmode=disable"_s
-                                         << u"may only hold letters"_s;
+    QTest::newRow("pg option semicolon")
+        << u"postgresql://u:p@h/d?application_name=a;sslmode=disable"_s << u"may only hold letters"_s;
     QTest::newRow("pg fragment") << u"postgresql://u:p@h/d#x"_s << u"fragment"_s;
     QTest::newRow("pg empty server") << u"postgresql://u:p@h1:5432,/d"_s << u"invalid entry \"\""_s;
-    QTest::newRow("pg server port zero") << u"postgresql://u:p@h1:5432,h2:0/d"_s << u"invalid entry \"h2:0\""_s;
+    QTest::newRow("pg server port zero")
+        << u"postgresql://u:p@h1:5432,h2:0/d"_s << u"invalid entry \"h2:0\""_s;
     QTest::newRow("pg server bad port") << u"postgresql://u:p@h1,h2:99999/d"_s << u"invalid entry"_s;
 }
 
@@ -156,8 +161,9 @@ void TestDatabaseUrl::severalServers()
     QCOMPARE(parsed->password(), u"p@ss"_s);
     QCOMPARE(parsed->databaseName(), u"cohort"_s);
     QCOMPARE(parsed->options().value(u"target_session_attrs"_s), u"read-write"_s);
-    QCOMPARE(parsed->redacted(),
-             u"postgresql://u@db1.example:5432,10.0.0.2:5433,db3:5432/cohort?target_session_attrs=read-write"_s);
+    QCOMPARE(
+        parsed->redacted(),
+        u"postgresql://u@db1.example:5432,10.0.0.2:5433,db3:5432/cohort?target_session_attrs=read-write"_s);
     QCOMPARE(parsed->serverList(), u"db1.example:5432, 10.0.0.2:5433, db3:5432"_s);
     auto again = DatabaseUrl::parse(parsed->toString());
     QVERIFY2(again.ok(), qPrintable(again.message()));

@@ -72,8 +72,9 @@ QList<qint64> TestDialect::claim(Database &database, const QString &node, int li
         return ids;
     // Only an Online node may claim.
     QSqlQuery registered(*db);
-    registered.prepare(u"INSERT INTO nodes (guid, name, version, schema_version, state, incarnation, created_at) "
-                       "VALUES (?, ?, '0', 1, 'online', ?, 0) ON CONFLICT (guid) DO NOTHING"_s);
+    registered.prepare(
+        u"INSERT INTO nodes (guid, name, version, schema_version, state, incarnation, created_at) "
+        "VALUES (?, ?, '0', 1, 'online', ?, 0) ON CONFLICT (guid) DO NOTHING"_s);
     registered.addBindValue(node);
     registered.addBindValue(node);
     registered.addBindValue(node);
@@ -103,7 +104,8 @@ void TestDialect::nowMillisIsTheDatabaseClock()
     QVERIFY(now->next());
     const qint64 databaseMs = now->value(0).toLongLong();
     // Same machine, so the clocks agree to well within a second.
-    QVERIFY2(qAbs(databaseMs - QDateTime::currentMSecsSinceEpoch()) < 2000, qPrintable(QString::number(databaseMs)));
+    QVERIFY2(qAbs(databaseMs - QDateTime::currentMSecsSinceEpoch()) < 2000,
+             qPrintable(QString::number(databaseMs)));
     // Milliseconds, not seconds: two readings a few ms apart differ.
     QTest::qWait(20);
     auto later = m_database->exec(u"SELECT %1"_s.arg(m_database->dialect().nowMillis()));
@@ -114,8 +116,8 @@ void TestDialect::nowMillisIsTheDatabaseClock()
 void TestDialect::upsertReplaces()
 {
     const QString sql = m_database->dialect().upsert(u"cluster_settings"_s, {u"name"_s},
-                                                      {u"value"_s, u"updated_at"_s, u"updated_by"_s},
-                                                      Dialect::UpsertMode::Replace);
+                                                     {u"value"_s, u"updated_at"_s, u"updated_by"_s},
+                                                     Dialect::UpsertMode::Replace);
     QVERIFY(m_database->exec(sql, {u"offline_after"_s, u"180"_s, 1, u"a"_s}).ok());
     QVERIFY(m_database->exec(sql, {u"offline_after"_s, u"60"_s, 2, u"b"_s}).ok());
     auto rows = m_database->exec(u"SELECT value, updated_by, COUNT(*) OVER () FROM cluster_settings"_s);
@@ -128,13 +130,14 @@ void TestDialect::upsertReplaces()
 
 void TestDialect::upsertAccumulates()
 {
-    const QString sql = m_database->dialect().upsert(u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
-                                                      {u"succeeded"_s, u"failed"_s, u"total_ms"_s},
-                                                      Dialect::UpsertMode::Accumulate);
+    const QString sql = m_database->dialect().upsert(
+        u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
+        {u"succeeded"_s, u"failed"_s, u"total_ms"_s}, Dialect::UpsertMode::Accumulate);
     QVERIFY(m_database->exec(sql, {60000, u"n1"_s, u"noop"_s, 5, 1, 100}).ok());
     QVERIFY(m_database->exec(sql, {60000, u"n1"_s, u"noop"_s, 3, 0, 50}).ok());
     QVERIFY(m_database->exec(sql, {60000, u"n2"_s, u"noop"_s, 7, 0, 70}).ok());
-    auto rows = m_database->exec(u"SELECT node_guid, succeeded, failed, total_ms FROM job_stats ORDER BY node_guid"_s);
+    auto rows = m_database->exec(
+        u"SELECT node_guid, succeeded, failed, total_ms FROM job_stats ORDER BY node_guid"_s);
     QVERIFY(rows.ok());
     QVERIFY(rows->next());
     QCOMPARE(rows->value(0).toString(), u"n1"_s);
@@ -148,12 +151,12 @@ void TestDialect::upsertAccumulates()
 
 void TestDialect::claimTakesQueuedPoolJobsByPriority()
 {
-    insertJob(u"low"_s, 0);        // id 1
-    insertJob(u"high"_s, 10);      // id 2
-    insertJob(u"local"_s, 50, u"local"_s); // id 3: every node runs it, never claimed from the pool
+    insertJob(u"low"_s, 0);                        // id 1
+    insertJob(u"high"_s, 10);                      // id 2
+    insertJob(u"local"_s, 50, u"local"_s);         // id 3: every node runs it, never claimed from the pool
     insertJob(u"later"_s, 99, u"pool"_s, 3600000); // id 4: not due yet
-    insertJob(u"mid"_s, 5);        // id 5
-    insertJob(u"low2"_s, 0);       // id 6
+    insertJob(u"mid"_s, 5);                        // id 5
+    insertJob(u"low2"_s, 0);                       // id 6
 
     auto db = m_database->connection();
     QVERIFY(db.ok());
@@ -162,7 +165,8 @@ void TestDialect::claimTakesQueuedPoolJobsByPriority()
     QVERIFY(m_database->dialect().commit(*db).ok());
     QCOMPARE(first, (QList<qint64>{2, 5}));
 
-    auto claimed = m_database->exec(u"SELECT state, claimed_by, claim_epoch, attempts FROM jobs WHERE id = ?"_s, {2});
+    auto claimed =
+        m_database->exec(u"SELECT state, claimed_by, claim_epoch, attempts FROM jobs WHERE id = ?"_s, {2});
     QVERIFY(claimed.ok() && claimed->next());
     QCOMPARE(claimed->value(0).toString(), u"running"_s);
     QCOMPARE(claimed->value(1).toString(), u"node-a"_s);
@@ -197,7 +201,8 @@ void TestDialect::concurrentClaimsAreDisjoint()
         QVERIFY(other.dialect().commit(*b).ok());
         QCOMPARE(first.size(), 5);
         QCOMPARE(second.size(), 5);
-        const QSet<qint64> overlap = QSet<qint64>(first.cbegin(), first.cend()) & QSet<qint64>(second.cbegin(), second.cend());
+        const QSet<qint64> overlap =
+            QSet<qint64>(first.cbegin(), first.cend()) & QSet<qint64>(second.cbegin(), second.cend());
         QVERIFY(overlap.isEmpty());
     } else {
         // SQLite has one writer at a time: the write transactions take turns.

@@ -27,8 +27,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -45,17 +45,17 @@ Q_LOGGING_CATEGORY(lcHostile, "cohort.test.hostile")
 namespace {
 
 constexpr quint32 Seed = 13;
-constexpr int HostileCount = 1000;   // fast hostile requests, spread over the rounds
-constexpr int Rounds = 8;            // hostile windows, each between two quiet ones
+constexpr int HostileCount = 1000; // fast hostile requests, spread over the rounds
+constexpr int Rounds = 8;          // hostile windows, each between two quiet ones
 constexpr int QuietWindowMs = 3500;
-constexpr int HostileRate = 50;      // hostile requests a second, all sources together
-constexpr int Workers = 8;           // hostile connections at once, at most
-constexpr int SlowPerRound = 1;      // clients sending their head a byte at a time
+constexpr int HostileRate = 50; // hostile requests a second, all sources together
+constexpr int Workers = 8;      // hostile connections at once, at most
+constexpr int SlowPerRound = 1; // clients sending their head a byte at a time
 constexpr int SlowPauseMs = 250;
-constexpr int SilentPerRound = 1;    // clients connecting and never starting TLS
+constexpr int SilentPerRound = 1; // clients connecting and never starting TLS
 constexpr int VictimPeriodMs = 20;
-constexpr int SourceAddresses = 64;  // hostile sources: ~16 requests each, far below the burst of 100
-constexpr int FloodRequests = 250;   // pipelined on one connection to provoke 429
+constexpr int SourceAddresses = 64; // hostile sources: ~16 requests each, far below the burst of 100
+constexpr int FloodRequests = 250;  // pipelined on one connection to provoke 429
 constexpr qint64 MaxRssGrowthKb = 10 * 1024;
 // The node's limits are ApiServer::Limits' defaults.
 constexpr int MaxHeadBytes = 8 * 1024;
@@ -101,7 +101,9 @@ QByteArray request(const QByteArray &method, const QByteArray &target, const QBy
 class Generator
 {
 public:
-    explicit Generator(quint32 seed) : m_random(seed) {}
+    explicit Generator(quint32 seed)
+        : m_random(seed)
+    {}
 
     QList<HostileCase> cases(int count);
 
@@ -110,7 +112,8 @@ private:
     QByteArray pick(const QList<QByteArray> &from) { return from.at(below(int(from.size()))); }
     QByteArray guid();
     QByteArray goodBody();
-    QByteArray checkin(const QByteArray &guid, const QByteArray &body, const QByteArray &contentType = "application/json");
+    QByteArray checkin(const QByteArray &guid, const QByteArray &body,
+                       const QByteArray &contentType = "application/json");
     QByteArray jsonType();
 
     HostileCase badJson();
@@ -133,18 +136,20 @@ QByteArray Generator::guid()
     QByteArray hex;
     for (int i = 0; i < 32; ++i)
         hex += "0123456789abcdefABCDEF"[below(22)];
-    return hex.left(8) + '-' + hex.mid(8, 4) + '-' + hex.mid(12, 4) + '-' + hex.mid(16, 4) + '-' + hex.mid(20);
+    return hex.left(8) + '-' + hex.mid(8, 4) + '-' + hex.mid(12, 4) + '-' + hex.mid(16, 4) + '-'
+           + hex.mid(20);
 }
 
 QByteArray Generator::goodBody()
 {
     return R"({"host_name":"host-)" + QByteArray::number(below(100000)) + R"(","addresses":["10.0.)"
-        + QByteArray::number(below(256)) + R"(.1"],"version":"1.4.2","list_version":""})";
+           + QByteArray::number(below(256)) + R"(.1"],"version":"1.4.2","list_version":""})";
 }
 
 QByteArray Generator::jsonType()
 {
-    return pick({"application/json", "application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8"});
+    return pick({"application/json", "application/json; charset=utf-8", "Application/JSON",
+                 "application/json;charset=UTF-8"});
 }
 
 QByteArray Generator::checkin(const QByteArray &guid, const QByteArray &body, const QByteArray &contentType)
@@ -162,14 +167,28 @@ HostileCase Generator::badJson()
     const QByteArray good = goodBody();
     QByteArray body;
     switch (below(16)) {
-    case 0: body = good.left(1 + below(int(good.size()) - 1)); break;              // truncated
-    case 1: body = good + pick({"}", "x", ",{}", "]", "\"", "{}"}); break;           // garbage after it
-    case 2: body = R"({'host_name': 'h', 'version': '1'})"; break;                   // single quotes
-    case 3: body = R"({host_name: "h", version: "1"})"; break;                       // bare names
-    case 4: body = R"({"host_name": "h" /* note */, "version": "1"})"; break;        // a comment
-    case 5: body = R"({"host_name": "h", "version": "1", "x": NaN})"; break;
-    case 6: body = "{\"host_name\": \"h\",\0 \"version\": \"1\"}"_ba; break; // a NUL byte
-    case 7: {                                                                        // random bytes
+    case 0:
+        body = good.left(1 + below(int(good.size()) - 1));
+        break; // truncated
+    case 1:
+        body = good + pick({"}", "x", ",{}", "]", "\"", "{}"});
+        break; // garbage after it
+    case 2:
+        body = R"({'host_name': 'h', 'version': '1'})";
+        break; // single quotes
+    case 3:
+        body = R"({host_name: "h", version: "1"})";
+        break; // bare names
+    case 4:
+        body = R"({"host_name": "h" /* note */, "version": "1"})";
+        break; // a comment
+    case 5:
+        body = R"({"host_name": "h", "version": "1", "x": NaN})";
+        break;
+    case 6:
+        body = "{\"host_name\": \"h\",\0 \"version\": \"1\"}"_ba;
+        break; // a NUL byte
+    case 7: {  // random bytes
         const int length = 1 + below(300);
         for (int i = 0; i < length; ++i)
             body += char(below(256));
@@ -177,15 +196,31 @@ HostileCase Generator::badJson()
             body[0] = '<';
         break;
     }
-    case 8: body = pick({"[]", "null", "42", "\"a string\"", "true", "[1,2,3]", "{}"}); break;
-    case 9: body = R"({"host_name": 5, "version": "1"})"; break;
-    case 10: body = R"({"host_name": "h"})"; break;
-    case 11: body = R"({"host_name": "h", "version": "1", "addresses": [1, 2]})"; break;
-    case 12: body = R"({"host_name": "h", "version": "1", "addresses": "10.0.0.1"})"; break;
-    case 13: body = R"({"host_name": "h\u0007", "version": "1"})"; break;          // a control character
-    case 14: body = R"({"host_name": ")" + QByteArray(300 + below(2000), 'h') + R"(", "version": "1"})"; break;
-    default: body = R"({"host_name": "h", "version": "1", "addresses": [)" + QByteArray("\"10.0.0.1\",").repeated(33)
-                    + R"("10.0.0.2"]})"; break; // 34 addresses
+    case 8:
+        body = pick({"[]", "null", "42", "\"a string\"", "true", "[1,2,3]", "{}"});
+        break;
+    case 9:
+        body = R"({"host_name": 5, "version": "1"})";
+        break;
+    case 10:
+        body = R"({"host_name": "h"})";
+        break;
+    case 11:
+        body = R"({"host_name": "h", "version": "1", "addresses": [1, 2]})";
+        break;
+    case 12:
+        body = R"({"host_name": "h", "version": "1", "addresses": "10.0.0.1"})";
+        break;
+    case 13:
+        body = R"({"host_name": "h\u0007", "version": "1"})";
+        break; // a control character
+    case 14:
+        body = R"({"host_name": ")" + QByteArray(300 + below(2000), 'h') + R"(", "version": "1"})";
+        break;
+    default:
+        body = R"({"host_name": "h", "version": "1", "addresses": [)"
+               + QByteArray("\"10.0.0.1\",").repeated(33) + R"("10.0.0.2"]})";
+        break; // 34 addresses
     }
     return {"bad JSON", checkin(guid(), body, jsonType()), 400};
 }
@@ -196,11 +231,22 @@ HostileCase Generator::deepJson()
     constexpr int Depth = 10000;
     QByteArray body;
     switch (below(5)) {
-    case 0: body = QByteArray(Depth, '[') + QByteArray(Depth, ']'); break;
-    case 1: body = QByteArray("{\"a\":").repeated(Depth) + "1" + QByteArray(Depth, '}'); break;
-    case 2: body = QByteArray("[{\"a\":").repeated(Depth / 2) + "1" + QByteArray("}]").repeated(Depth / 2); break;
-    case 3: body = R"({"host_name":"h","version":"1","addresses":)" + QByteArray(Depth, '[') + QByteArray(Depth, ']') + "}"; break;
-    default: body = QByteArray(Depth, '['); break; // never closed
+    case 0:
+        body = QByteArray(Depth, '[') + QByteArray(Depth, ']');
+        break;
+    case 1:
+        body = QByteArray("{\"a\":").repeated(Depth) + "1" + QByteArray(Depth, '}');
+        break;
+    case 2:
+        body = QByteArray("[{\"a\":").repeated(Depth / 2) + "1" + QByteArray("}]").repeated(Depth / 2);
+        break;
+    case 3:
+        body = R"({"host_name":"h","version":"1","addresses":)" + QByteArray(Depth, '[')
+               + QByteArray(Depth, ']') + "}";
+        break;
+    default:
+        body = QByteArray(Depth, '[');
+        break; // never closed
     }
     return {"JSON nested 10,000 deep", checkin(guid(), body, jsonType()), 400};
 }
@@ -209,12 +255,14 @@ HostileCase Generator::deepJson()
 // soon as the chunks pass the limit.
 HostileCase Generator::hugeBody()
 {
-    const QByteArray target = pick({"/api/v1/agents/" + guid() + "/heartbeat", "/api/v1/health", "/api/v1/drain",
-                                    "/nowhere"});
+    const QByteArray target =
+        pick({"/api/v1/agents/" + guid() + "/heartbeat", "/api/v1/health", "/api/v1/drain", "/nowhere"});
     const QByteArray type = "Content-Type: application/json\r\n";
     switch (below(5)) {
     case 0: // 200 MB declared, nothing sent
-        return {"huge body", "POST " + target + " HTTP/1.1\r\nHost: node\r\n" + type + "Content-Length: 200000000\r\n\r\n", 413};
+        return {"huge body",
+                "POST " + target + " HTTP/1.1\r\nHost: node\r\n" + type + "Content-Length: 200000000\r\n\r\n",
+                413};
     case 1: // 200 MB declared, the first 16 KB of it sent
         return {"huge body",
                 "POST " + target + " HTTP/1.1\r\nHost: node\r\n" + type + "Content-Length: 200000000\r\n\r\n"
@@ -222,11 +270,12 @@ HostileCase Generator::hugeBody()
                 413};
     case 2: // one byte over
         return {"huge body",
-                "POST " + target + " HTTP/1.1\r\nHost: node\r\n" + type + "Content-Length: "
-                    + QByteArray::number(MaxBodyBytes + 1) + "\r\n\r\n",
+                "POST " + target + " HTTP/1.1\r\nHost: node\r\n" + type
+                    + "Content-Length: " + QByteArray::number(MaxBodyBytes + 1) + "\r\n\r\n",
                 413};
     case 3: { // chunked, 70 KB in chunks of 8 KB
-        QByteArray text = "POST " + target + " HTTP/1.1\r\nHost: node\r\n" + type + "Transfer-Encoding: chunked\r\n\r\n";
+        QByteArray text =
+            "POST " + target + " HTTP/1.1\r\nHost: node\r\n" + type + "Transfer-Encoding: chunked\r\n\r\n";
         for (int i = 0; i < 9; ++i)
             text += "2000\r\n" + QByteArray(0x2000, 'x') + "\r\n";
         return {"huge chunked body", text + "0\r\n\r\n", 413};
@@ -244,35 +293,49 @@ HostileCase Generator::oversizedHead()
 {
     const int size = MaxHeadBytes + 1 + below(20000);
     switch (below(4)) {
-    case 0: return {"oversized head", request("GET", "/api/v1/health", "X-Padding: " + QByteArray(size, 'a') + "\r\n"), 431};
+    case 0:
+        return {"oversized head",
+                request("GET", "/api/v1/health", "X-Padding: " + QByteArray(size, 'a') + "\r\n"), 431};
     case 1: {
         QByteArray headers;
         for (int i = 0; headers.size() < size; ++i)
             headers += "X-Header-" + QByteArray::number(i) + ": " + QByteArray(40, 'v') + "\r\n";
         return {"oversized head", request("GET", "/api/v1/health", headers), 431};
     }
-    case 2: return {"oversized head", request("GET", "/api/v1/health?" + QByteArray(size, 'q')), 431};
-    default: return {"oversized head", checkin(guid(), goodBody(), "application/json\r\nCookie: " + QByteArray(size, 'c')), 431};
+    case 2:
+        return {"oversized head", request("GET", "/api/v1/health?" + QByteArray(size, 'q')), 431};
+    default:
+        return {"oversized head",
+                checkin(guid(), goodBody(), "application/json\r\nCookie: " + QByteArray(size, 'c')), 431};
     }
 }
 
 HostileCase Generator::wrongMethod()
 {
     switch (below(5)) {
-    case 0: return {"wrong method", checkin(guid(), {}, {}).replace(0, 4, pick({"GET", "PUT", "DELETE", "PATCH"})), 405};
-    case 1: return {"wrong method", request(pick({"POST", "PUT", "DELETE", "OPTIONS", "BREW"}), "/api/v1/health"), 405};
+    case 0:
+        return {"wrong method",
+                checkin(guid(), {}, {}).replace(0, 4, pick({"GET", "PUT", "DELETE", "PATCH"})), 405};
+    case 1:
+        return {"wrong method", request(pick({"POST", "PUT", "DELETE", "OPTIONS", "BREW"}), "/api/v1/health"),
+                405};
     case 2: // before the token is looked at
-        return {"wrong method", request(pick({"POST", "PUT", "DELETE"}), pick({"/api/v1/node", "/api/v1/managers", "/metrics"})), 405};
-    case 3: return {"wrong method", request(pick({"GET", "PUT", "DELETE"}), "/api/v1/drain"), 405};
-    default: return {"wrong method", request("get", "/api/v1/health"), 405}; // methods are case-sensitive
+        return {
+            "wrong method",
+            request(pick({"POST", "PUT", "DELETE"}), pick({"/api/v1/node", "/api/v1/managers", "/metrics"})),
+            405};
+    case 3:
+        return {"wrong method", request(pick({"GET", "PUT", "DELETE"}), "/api/v1/drain"), 405};
+    default:
+        return {"wrong method", request("get", "/api/v1/health"), 405}; // methods are case-sensitive
     }
 }
 
 HostileCase Generator::wrongContentType()
 {
-    const QByteArray type = pick({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                                  "application/xml", "application/jsonp", "json", "text/json", "application/json-seq",
-                                  "", QByteArray()});
+    const QByteArray type = pick({"text/plain", "application/x-www-form-urlencoded",
+                                  "multipart/form-data; boundary=x", "application/xml", "application/jsonp",
+                                  "json", "text/json", "application/json-seq", "", QByteArray()});
     return {"wrong content type", checkin(guid(), goodBody(), type), 415};
 }
 
@@ -280,22 +343,12 @@ HostileCase Generator::badGuid()
 {
     const QByteArray good = guid();
     const QByteArray bad = pick({
-        "not-a-guid",
-        good.left(35),
-        good + "0",
-        good.left(35) + "g",
-        "{" + good + "}",
-        "%7B" + good + "%7D",
-        QByteArray(good).replace('-', ""),
-        QByteArray(good).replace('-', '_'),
-        good.left(35) + "%00",
-        "..",
-        "%2e%2e",
-        "..%2f..%2fnode",
-        "../../api/v1/node",
-        QByteArray(200, 'a'),
+        "not-a-guid", good.left(35), good + "0", good.left(35) + "g", "{" + good + "}", "%7B" + good + "%7D",
+        QByteArray(good).replace('-', ""), QByteArray(good).replace('-', '_'), good.left(35) + "%00", "..",
+        "%2e%2e", "..%2f..%2fnode", "../../api/v1/node", QByteArray(200, 'a'),
         "\xef\xbd\x86" + good.mid(1), // a full-width letter: 36 characters, not hexadecimal
-        good.left(8) + "-" + good.mid(9, 4) + "-" + good.mid(14, 4) + "-" + good.mid(19, 4) + good.mid(24), // the last dash missing
+        good.left(8) + "-" + good.mid(9, 4) + "-" + good.mid(14, 4) + "-" + good.mid(19, 4)
+            + good.mid(24), // the last dash missing
     });
     return {"bad GUID", checkin(bad, goodBody(), jsonType()), 400};
 }
@@ -304,12 +357,33 @@ HostileCase Generator::badGuid()
 HostileCase Generator::pathTrick()
 {
     const QByteArray target = pick({
-        "/api/v1/health/", "/api/v1/health/.", "/api/v1//health", "//api/v1/health", "/api/v1/./health",
-        "/api/v1/node/../health", "/API/V1/HEALTH", "/api/v1/health%2f", "/api/v1/%68ealth", "/api/v1/health;x",
-        "/api/v2/health", "/api/v1/health/../node", "/api/v1/node/../managers", "/metrics/../api/v1/node",
-        "/api/v1/%6eode", "/api/v1/agents//heartbeat", "/api/v1/agents/heartbeat", "/api/v1/agents/" + guid(),
-        "/api/v1/agents/" + guid() + "/heartbeat/", "http://127.0.0.1/api/v1/node", "*", "/", "/..", "/%2e%2e/metrics",
-        "/metrics%00", "/api/v1/drain/", "/.well-known/../api/v1/drain",
+        "/api/v1/health/",
+        "/api/v1/health/.",
+        "/api/v1//health",
+        "//api/v1/health",
+        "/api/v1/./health",
+        "/api/v1/node/../health",
+        "/API/V1/HEALTH",
+        "/api/v1/health%2f",
+        "/api/v1/%68ealth",
+        "/api/v1/health;x",
+        "/api/v2/health",
+        "/api/v1/health/../node",
+        "/api/v1/node/../managers",
+        "/metrics/../api/v1/node",
+        "/api/v1/%6eode",
+        "/api/v1/agents//heartbeat",
+        "/api/v1/agents/heartbeat",
+        "/api/v1/agents/" + guid(),
+        "/api/v1/agents/" + guid() + "/heartbeat/",
+        "http://127.0.0.1/api/v1/node",
+        "*",
+        "/",
+        "/..",
+        "/%2e%2e/metrics",
+        "/metrics%00",
+        "/api/v1/drain/",
+        "/.well-known/../api/v1/drain",
     });
     return {"path trick", request(pick({"GET", "POST"}), target), 404};
 }
@@ -317,32 +391,47 @@ HostileCase Generator::pathTrick()
 HostileCase Generator::ambiguousFraming()
 {
     const QByteArray target = "/api/v1/agents/" + guid() + "/heartbeat";
-    const QByteArray start = "POST " + target + " HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n";
+    const QByteArray start =
+        "POST " + target + " HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n";
     const QByteArray body = goodBody();
     const QByteArray chunked = QByteArray::number(body.size(), 16) + "\r\n" + body + "\r\n0\r\n\r\n";
     const QByteArray length = "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     switch (below(8)) {
-    case 0: return {"Content-Length with Transfer-Encoding", start + length + "Transfer-Encoding: chunked\r\n\r\n" + chunked, 400};
-    case 1: return {"Content-Length with Transfer-Encoding", start + "Transfer-Encoding: chunked\r\n" + length + "\r\n" + chunked, 400};
-    case 2: return {"Content-Length with Transfer-Encoding", start + "Content-Length: 0\r\ntransfer-encoding: chunked\r\n\r\n" + chunked, 400};
-    case 3: return {"Content-Length with Transfer-Encoding", start + length + "Transfer-Encoding: identity\r\n\r\n" + body, 400};
-    case 4: return {"Transfer-Encoding other than chunked", start + "Transfer-Encoding: gzip\r\n\r\n" + body, 400};
-    case 5: return {"two Content-Lengths", start + length + "Content-Length: 3\r\n\r\n" + body, 400};
-    case 6: return {"bad Content-Length",
-                    start + "Content-Length: " + pick({"-1", "abc", "0x10", "+5", "18446744073709551616", "5 5", ""}) + "\r\n\r\n" + body,
-                    400};
-    default: return {"chunked with a bad chunk size", start + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n0\r\n\r\n", 400};
+    case 0:
+        return {"Content-Length with Transfer-Encoding",
+                start + length + "Transfer-Encoding: chunked\r\n\r\n" + chunked, 400};
+    case 1:
+        return {"Content-Length with Transfer-Encoding",
+                start + "Transfer-Encoding: chunked\r\n" + length + "\r\n" + chunked, 400};
+    case 2:
+        return {"Content-Length with Transfer-Encoding",
+                start + "Content-Length: 0\r\ntransfer-encoding: chunked\r\n\r\n" + chunked, 400};
+    case 3:
+        return {"Content-Length with Transfer-Encoding",
+                start + length + "Transfer-Encoding: identity\r\n\r\n" + body, 400};
+    case 4:
+        return {"Transfer-Encoding other than chunked", start + "Transfer-Encoding: gzip\r\n\r\n" + body,
+                400};
+    case 5:
+        return {"two Content-Lengths", start + length + "Content-Length: 3\r\n\r\n" + body, 400};
+    case 6:
+        return {"bad Content-Length",
+                start + "Content-Length: "
+                    + pick({"-1", "abc", "0x10", "+5", "18446744073709551616", "5 5", ""}) + "\r\n\r\n"
+                    + body,
+                400};
+    default:
+        return {"chunked with a bad chunk size",
+                start + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n0\r\n\r\n", 400};
     }
 }
 
 HostileCase Generator::malformedHead()
 {
     const QByteArray text = pick({
-        "HELLO\r\n\r\n",
-        "GET /api/v1/health HTTP/2.0\r\nHost: node\r\n\r\n",
+        "HELLO\r\n\r\n", "GET /api/v1/health HTTP/2.0\r\nHost: node\r\n\r\n",
         "GET /api/v1/health HTTP/1.2\r\nHost: node\r\n\r\n",
-        "GET /api/v1/health HTTP/0.9\r\nHost: node\r\n\r\n",
-        "GET /api/v1/health\r\nHost: node\r\n\r\n",
+        "GET /api/v1/health HTTP/0.9\r\nHost: node\r\n\r\n", "GET /api/v1/health\r\nHost: node\r\n\r\n",
         "GET  /api/v1/health HTTP/1.1\r\nHost: node\r\n\r\n",
         "GET /api/v1/health HTTP/1.1\r\nNo colon here\r\n\r\n",
         "GET /api/v1/health HTTP/1.1\r\nBad Name: x\r\n\r\n",
@@ -356,10 +445,12 @@ HostileCase Generator::malformedHead()
 
 HostileCase Generator::withoutToken()
 {
-    const QByteArray target = pick({"/api/v1/node", "/api/v1/managers", "/metrics", "/metrics?/../api/v1/node"});
-    const QByteArray authorization = pick({"", "Authorization: Bearer\r\n", "Authorization: Bearer wrong-token\r\n",
-                                           "Authorization: bearer x\r\n", "Authorization: Basic YWRtaW46YWRtaW4=\r\n",
-                                           "Authorization: Bearer " + QByteArray(500, 'A') + "\r\n"});
+    const QByteArray target =
+        pick({"/api/v1/node", "/api/v1/managers", "/metrics", "/metrics?/../api/v1/node"});
+    const QByteArray authorization =
+        pick({"", "Authorization: Bearer\r\n", "Authorization: Bearer wrong-token\r\n",
+              "Authorization: bearer x\r\n", "Authorization: Basic YWRtaW46YWRtaW4=\r\n",
+              "Authorization: Bearer " + QByteArray(500, 'A') + "\r\n"});
     if (below(4) == 0)
         return {"drain without the token", request("POST", "/api/v1/drain", authorization), 401};
     return {"no token", request("GET", target, authorization), 401};
@@ -368,10 +459,10 @@ HostileCase Generator::withoutToken()
 QList<HostileCase> Generator::cases(int count)
 {
     using Make = HostileCase (Generator::*)();
-    const Make makers[] = {&Generator::badJson,          &Generator::deepJson,        &Generator::hugeBody,
-                           &Generator::oversizedHead,    &Generator::wrongMethod,     &Generator::wrongContentType,
-                           &Generator::badGuid,          &Generator::pathTrick,       &Generator::ambiguousFraming,
-                           &Generator::malformedHead,    &Generator::withoutToken};
+    const Make makers[] = {&Generator::badJson,       &Generator::deepJson,    &Generator::hugeBody,
+                           &Generator::oversizedHead, &Generator::wrongMethod, &Generator::wrongContentType,
+                           &Generator::badGuid,       &Generator::pathTrick,   &Generator::ambiguousFraming,
+                           &Generator::malformedHead, &Generator::withoutToken};
     QList<HostileCase> out;
     for (int i = 0; i < count; ++i)
         out << (this->*makers[i % int(std::size(makers))])();
@@ -392,8 +483,9 @@ Outcome outcomeOf(const TlsAnswer &answer)
     outcome.status = answer.status;
     outcome.failure = answer.failure;
     outcome.body = answer.body.left(300);
-    outcome.jsonError = answer.json.value(u"error"_s).isString() && !answer.json.value(u"error"_s).toString().isEmpty()
-        && answer.json.value(u"status"_s).toInt() == answer.status;
+    outcome.jsonError = answer.json.value(u"error"_s).isString()
+                        && !answer.json.value(u"error"_s).toString().isEmpty()
+                        && answer.json.value(u"status"_s).toInt() == answer.status;
     outcome.hasAllow = hasHeader(answer.head, "Allow");
     outcome.hasAuthenticate = hasHeader(answer.head, "WWW-Authenticate");
     return outcome;
@@ -446,7 +538,8 @@ void waitFor(const std::vector<std::unique_ptr<QThread>> &threads)
 }
 
 // Sends requests pipelined on one pinned connection from source and splits the answers.
-QList<TlsAnswer> pipelined(const QString &address, const QString &pin, const QByteArray &requests, const QString &source)
+QList<TlsAnswer> pipelined(const QString &address, const QString &pin, const QByteArray &requests,
+                           const QString &source)
 {
     QList<TlsAnswer> answers;
     const qsizetype colon = address.lastIndexOf(u':');
@@ -552,12 +645,22 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
         QByteArray text;
         int expected = 200;
         switch (i % 5) {
-        case 0: text = request("GET", "/api/v1/health"); break;
-        case 1: text = request("GET", "/api/v1/node", bearer); break;
-        case 2: text = request("GET", "/api/v1/managers", bearer); break;
-        case 3: text = request("GET", "/metrics", bearer); break;
+        case 0:
+            text = request("GET", "/api/v1/health");
+            break;
+        case 1:
+            text = request("GET", "/api/v1/node", bearer);
+            break;
+        case 2:
+            text = request("GET", "/api/v1/managers", bearer);
+            break;
+        case 3:
+            text = request("GET", "/metrics", bearer);
+            break;
         default:
-            text = request("POST", "/api/v1/agents/" + QUuid::createUuid().toString(QUuid::WithoutBraces).toUtf8() + "/heartbeat",
+            text = request("POST",
+                           "/api/v1/agents/" + QUuid::createUuid().toString(QUuid::WithoutBraces).toUtf8()
+                               + "/heartbeat",
                            "Content-Type: application/json\r\n",
                            R"({"host_name":"warm-up","addresses":["10.0.0.1"],"version":"1.4.2"})");
         }
@@ -569,7 +672,9 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
                 break;
             QTest::qWait(100);
         }
-        QVERIFY2(answer.status == expected, qPrintable(u"warm-up %1: %2 %3"_s.arg(i).arg(answer.status).arg(QString::fromUtf8(answer.body))));
+        QVERIFY2(
+            answer.status == expected,
+            qPrintable(u"warm-up %1: %2 %3"_s.arg(i).arg(answer.status).arg(QString::fromUtf8(answer.body))));
     }
     QTest::qWait(500);
     const qint64 rssBefore = residentKb(node->pid());
@@ -627,9 +732,10 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
             threads.emplace_back(QThread::create([&, round, end, start] {
                 yieldToOthers();
                 for (int i = nextCase++; i < end; i = nextCase++) {
-                    std::this_thread::sleep_until(start + std::chrono::milliseconds((i - round * perRound) * 1000 / HostileRate));
-                    outcomes[size_t(i)] =
-                        outcomeOf(tlsExchange(address, pin, {cases.at(i).request}, 0, 15000, hostileSource(i)));
+                    std::this_thread::sleep_until(
+                        start + std::chrono::milliseconds((i - round * perRound) * 1000 / HostileRate));
+                    outcomes[size_t(i)] = outcomeOf(
+                        tlsExchange(address, pin, {cases.at(i).request}, 0, 15000, hostileSource(i)));
                 }
             }));
         }
@@ -688,28 +794,33 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
         const Outcome &got = outcomes[size_t(i)];
         ++perCategory[test.category];
         const bool right = got.status == test.status && got.jsonError && (test.status != 405 || got.hasAllow)
-            && (test.status != 401 || got.hasAuthenticate);
+                           && (test.status != 401 || got.hasAuthenticate);
         if (!right && ++wrong <= 20) {
-            qCWarning(lcHostile).noquote() << "case" << i << test.category << "expected" << test.status << "got"
-                                           << got.status << got.failure << got.body << "request:"
-                                           << test.request.left(200);
+            qCWarning(lcHostile).noquote()
+                << "case" << i << test.category << "expected" << test.status << "got" << got.status
+                << got.failure << got.body << "request:" << test.request.left(200);
         }
     }
     for (auto it = perCategory.cbegin(); it != perCategory.cend(); ++it)
         qCInfo(lcHostile).noquote() << it.value() << "requests:" << it.key();
-    QVERIFY2(wrong == 0, qPrintable(u"%1 of %2 hostile requests got another answer"_s.arg(wrong).arg(cases.size())));
+    QVERIFY2(wrong == 0,
+             qPrintable(u"%1 of %2 hostile requests got another answer"_s.arg(wrong).arg(cases.size())));
     for (size_t i = 0; i < slowOutcomes.size(); ++i) {
         const Outcome &slow = slowOutcomes[i];
         QVERIFY2(slow.status == 408 && slow.jsonError,
-                 qPrintable(u"slow client %1: %2 %3 %4"_s.arg(i).arg(slow.status).arg(slow.failure, QString::fromUtf8(slow.body))));
+                 qPrintable(u"slow client %1: %2 %3 %4"_s.arg(i)
+                                .arg(slow.status)
+                                .arg(slow.failure, QString::fromUtf8(slow.body))));
         // Answered at the head deadline (counted from the handshake), not when the head ended.
-        QVERIFY2(slowMs[i] >= HeadTimeoutMs - 500 && slowMs[i] < HeadTimeoutMs + 3000, qPrintable(QString::number(slowMs[i])));
+        QVERIFY2(slowMs[i] >= HeadTimeoutMs - 500 && slowMs[i] < HeadTimeoutMs + 3000,
+                 qPrintable(QString::number(slowMs[i])));
     }
     for (size_t i = 0; i < silentClosedMs.size(); ++i) {
         QVERIFY2(silentClosedMs[i] >= 0 && silentClosedMs[i] < HandshakeTimeoutMs + 3000,
                  qPrintable(u"silent client %1 closed after %2 ms"_s.arg(i).arg(silentClosedMs[i])));
     }
-    qCInfo(lcHostile, "%lld hostile requests (%d fast, %d slow heads, %d silent) in %lld ms of hostile windows",
+    qCInfo(lcHostile,
+           "%lld hostile requests (%d fast, %d slow heads, %d silent) in %lld ms of hostile windows",
            qint64(cases.size() + slowOutcomes.size() + silentClosedMs.size()), int(cases.size()),
            int(slowOutcomes.size()), int(silentClosedMs.size()), hostileMs);
 
@@ -728,8 +839,9 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
         }
         (w % 2 ? hostile : quiet) << in;
         (w % 2 ? hostileP99 : quietP99) << percentile(in, 0.99);
-        qCInfo(lcHostile, "victim, %s window %d: %lld samples, p50 %.1f ms, p99 %.1f ms", w % 2 ? "hostile" : "quiet",
-               w / 2, qint64(in.size()), percentile(in, 0.5), percentile(in, 0.99));
+        qCInfo(lcHostile, "victim, %s window %d: %lld samples, p50 %.1f ms, p99 %.1f ms",
+               w % 2 ? "hostile" : "quiet", w / 2, qint64(in.size()), percentile(in, 0.5),
+               percentile(in, 0.99));
     }
     for (const VictimSample &sample : samples)
         victimFailures += sample.status != 200;
@@ -741,13 +853,14 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
     const double quietMedianP99 = median(quietP99);
     const double hostileMedianP99 = median(hostileP99);
     const double medianRatio = median(ratios);
-    qCInfo(lcHostile,
-           "victim: quiet %lld samples p50 %.1f ms p99 %.1f ms; hostile %lld samples p50 %.1f ms p99 %.1f ms; "
-           "median of window p99s: quiet %.1f ms, hostile %.1f ms",
-           qint64(quiet.size()), percentile(quiet, 0.5), percentile(quiet, 0.99), qint64(hostile.size()),
-           percentile(hostile, 0.5), percentile(hostile, 0.99), quietMedianP99, hostileMedianP99);
-    qCInfo(lcHostile, "victim: hostile window p99 / its neighbours' quiet p99:%s; median %.2f", qPrintable(ratioText),
-           medianRatio);
+    qCInfo(
+        lcHostile,
+        "victim: quiet %lld samples p50 %.1f ms p99 %.1f ms; hostile %lld samples p50 %.1f ms p99 %.1f ms; "
+        "median of window p99s: quiet %.1f ms, hostile %.1f ms",
+        qint64(quiet.size()), percentile(quiet, 0.5), percentile(quiet, 0.99), qint64(hostile.size()),
+        percentile(hostile, 0.5), percentile(hostile, 0.99), quietMedianP99, hostileMedianP99);
+    qCInfo(lcHostile, "victim: hostile window p99 / its neighbours' quiet p99:%s; median %.2f",
+           qPrintable(ratioText), medianRatio);
     QCOMPARE(victimFailures, 0);
 #if defined(__SANITIZE_ADDRESS__)
     // Under the sanitizers the node and this test run many times slower (a victim's
@@ -755,7 +868,9 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
     // printed, not judged.
 #else
     QVERIFY2(quiet.size() >= 200 && hostile.size() >= 200, "too few victim samples");
-    QVERIFY2(medianRatio <= 2, qPrintable(u"the victim's p99 under hostile traffic is %1 times its quiet p99"_s.arg(medianRatio)));
+    QVERIFY2(
+        medianRatio <= 2,
+        qPrintable(u"the victim's p99 under hostile traffic is %1 times its quiet p99"_s.arg(medianRatio)));
 #endif
 
     // The rate limit, provoked on purpose: requests pipelined on one connection from one
@@ -779,8 +894,8 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
     // Memory: the node grew less than 10 MB, once the refused connections have closed.
     QTest::qWait(3000);
     const qint64 rssAfter = residentKb(node->pid());
-    qCInfo(lcHostile, "node VmRSS: %lld kB after the warm-up, %lld kB after the hostile traffic (%+lld kB)", rssBefore,
-           rssAfter, rssAfter - rssBefore);
+    qCInfo(lcHostile, "node VmRSS: %lld kB after the warm-up, %lld kB after the hostile traffic (%+lld kB)",
+           rssBefore, rssAfter, rssAfter - rssBefore);
 #if defined(__SANITIZE_ADDRESS__)
     // AddressSanitizer keeps freed memory in quarantine (up to 256 MB): RSS says nothing.
 #else
@@ -791,13 +906,15 @@ void TestHostile::hostileTrafficIsRefusedWhileOthersAreServed()
     QVERIFY(node->running());
     QCOMPARE(tlsExchange(address, pin, {request("GET", "/api/v1/health")}).status, 200);
     const QString agent = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const TlsAnswer checkin = tlsExchange(
-        address, pin,
-        {request("POST", "/api/v1/agents/" + agent.toUtf8() + "/heartbeat", "Content-Type: application/json\r\n",
-                 R"({"host_name":"after","addresses":["10.0.0.9"],"version":"1.4.2"})")});
+    const TlsAnswer checkin =
+        tlsExchange(address, pin,
+                    {request("POST", "/api/v1/agents/" + agent.toUtf8() + "/heartbeat",
+                             "Content-Type: application/json\r\n",
+                             R"({"host_name":"after","addresses":["10.0.0.9"],"version":"1.4.2"})")});
     QCOMPARE(checkin.status, 200);
     QVERIFY(!checkin.json.value(u"managers"_s).toArray().isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT checkins FROM agents WHERE guid = ?"_s, {agent}).toInt(), 1, 10000);
 }
 
 QTEST_GUILESS_MAIN(TestHostile)

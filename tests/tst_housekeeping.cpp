@@ -36,7 +36,8 @@ constexpr int OldJobs = 2 * Batch + 2000;
 class Observer
 {
 public:
-    Observer(const QString &url, qint64 oldBefore) : m_oldBefore(oldBefore)
+    Observer(const QString &url, qint64 oldBefore)
+        : m_oldBefore(oldBefore)
     {
         auto database = Database::fromUrl(url);
         if (database)
@@ -56,12 +57,16 @@ public:
                 return count.error();
             const qint64 oldLeft = count->next() ? count->value(0).toLongLong() : -1;
             count->finish();
-            auto noted = execQuery(db, u"INSERT INTO audit_log (at, actor, action, details) VALUES (%1, 'observer', 'look', ?)"_s.arg(now),
-                                   {QString::number(oldLeft)});
+            auto noted = execQuery(
+                db,
+                u"INSERT INTO audit_log (at, actor, action, details) VALUES (%1, 'observer', 'look', ?)"_s
+                    .arg(now),
+                {QString::number(oldLeft)});
             if (!noted)
                 return noted.error();
-            auto late = execQuery(db, u"INSERT INTO jobs (type, state, run_after, finished_at, created_at) "
-                                      "VALUES ('late', 'succeeded', 0, %1 - ?, 0)"_s.arg(now),
+            auto late = execQuery(db,
+                                  u"INSERT INTO jobs (type, state, run_after, finished_at, created_at) "
+                                  "VALUES ('late', 'succeeded', 0, %1 - ?, 0)"_s.arg(now),
                                   {RetentionMs});
             if (!late)
                 return late.error();
@@ -238,10 +243,11 @@ void TestHousekeeping::recentAndUnfinishedRowsStay()
                       "('stays-cleared-recently', 'info', 'm', ?, ?)"_s,
                       {ancient, old, ancient, ancient, recent})
                 .ok());
-    QVERIFY(database()
-                .exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'gone', 'x'), (?, 'stays', 'x')"_s,
-                      {old, recent})
-                .ok());
+    QVERIFY(
+        database()
+            .exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'gone', 'x'), (?, 'stays', 'x')"_s,
+                  {old, recent})
+            .ok());
     QVERIFY(database()
                 .exec(u"INSERT INTO job_stats (minute, node_guid, job_type, succeeded) VALUES "
                       "(?, 'gone', 't', 1), (?, 'stays', 't', 1)"_s,
@@ -252,8 +258,10 @@ void TestHousekeeping::recentAndUnfinishedRowsStay()
     QVERIFY(result.has_value());
     QVERIFY2(result->ok(), qPrintable(result->message()));
     // (No translation is loaded here: "%n day(s)" stays as it is.)
-    QVERIFY2(result->value().startsWith(u"purged 3 jobs, 1 alerts, 1 audit entries, 1 statistics rows, 0 node events and 0 takeovers older than 30 day"_s),
-             qPrintable(result->value()));
+    QVERIFY2(
+        result->value().startsWith(
+            u"purged 3 jobs, 1 alerts, 1 audit entries, 1 statistics rows, 0 node events and 0 takeovers older than 30 day"_s),
+        qPrintable(result->value()));
 
     auto names = [this](const QString &sql) {
         QStringList list;
@@ -266,7 +274,8 @@ void TestHousekeeping::recentAndUnfinishedRowsStay()
     QCOMPARE(names(u"SELECT type FROM jobs"_s),
              (QStringList{u"stays-queued"_s, u"stays-recent"_s, u"stays-running"_s}));
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM local_job_runs"_s).toInt(), 0);
-    QCOMPARE(names(u"SELECT kind FROM alerts"_s), (QStringList{u"stays-cleared-recently"_s, u"stays-open"_s}));
+    QCOMPARE(names(u"SELECT kind FROM alerts"_s),
+             (QStringList{u"stays-cleared-recently"_s, u"stays-open"_s}));
     QCOMPARE(names(u"SELECT actor FROM audit_log"_s), QStringList{u"stays"_s});
     QCOMPARE(names(u"SELECT node_guid FROM job_stats"_s), QStringList{u"stays"_s});
 }
@@ -276,7 +285,10 @@ void TestHousekeeping::cancelledPurgeStopsBetweenBatches()
     const qint64 now = dbNow();
     QVERIFY(now > 0);
     QVERIFY(seedOldJobs(OldJobs, now - RetentionMs - DayMs));
-    QVERIFY(database().exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'old', 'x')"_s, {now - RetentionMs - DayMs}).ok());
+    QVERIFY(database()
+                .exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'old', 'x')"_s,
+                      {now - RetentionMs - DayMs})
+                .ok());
 
     // The node stops as soon as the other connection has seen the first batch gone.
     Observer observer(m_fixture.testDatabase().url(), now - RetentionMs - HourMs);
@@ -292,8 +304,11 @@ void TestHousekeeping::cancelledPurgeStopsBetweenBatches()
     // A cancelled job fails, so the node hands it back (JobRunner), and says what it did.
     QVERIFY(!result->ok());
     QCOMPARE(result->code(), ErrorCode::Conflict);
-    QVERIFY2(result->message().contains(u"purged %1 jobs, 0 alerts, 0 audit entries, 0 statistics rows, 0 node events and 0 takeovers"_s.arg(Batch)),
-             qPrintable(result->message()));
+    QVERIFY2(
+        result->message().contains(
+            u"purged %1 jobs, 0 alerts, 0 audit entries, 0 statistics rows, 0 node events and 0 takeovers"_s
+                .arg(Batch)),
+        qPrintable(result->message()));
 
     // The next run does the rest.
     auto again = purge([] { return false; });
@@ -309,20 +324,25 @@ void TestHousekeeping::rowsAtTheCutoffStay()
     // goes ("older than", as the purge always did).
     constexpr qint64 cutoff = 1'700'000'000'000;
     const QVariantList times = {cutoff - 1, cutoff, cutoff + 1};
-    QVERIFY(database()
-                .exec(u"INSERT INTO jobs (type, state, run_after, finished_at, created_at) VALUES "
-                      "('before', 'succeeded', 0, ?, 0), ('at', 'failed', 0, ?, 0), ('after', 'succeeded', 0, ?, 0)"_s,
-                      times)
-                .ok());
-    QVERIFY(database()
-                .exec(u"INSERT INTO alerts (kind, severity, message, raised_at, cleared_at) VALUES "
-                      "('before', 'info', 'm', 0, ?), ('at', 'info', 'm', 0, ?), ('after', 'info', 'm', 0, ?)"_s,
-                      times)
-                .ok());
-    QVERIFY(database()
-                .exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'before', 'x'), (?, 'at', 'x'), (?, 'after', 'x')"_s,
-                      times)
-                .ok());
+    QVERIFY(
+        database()
+            .exec(
+                u"INSERT INTO jobs (type, state, run_after, finished_at, created_at) VALUES "
+                "('before', 'succeeded', 0, ?, 0), ('at', 'failed', 0, ?, 0), ('after', 'succeeded', 0, ?, 0)"_s,
+                times)
+            .ok());
+    QVERIFY(
+        database()
+            .exec(u"INSERT INTO alerts (kind, severity, message, raised_at, cleared_at) VALUES "
+                  "('before', 'info', 'm', 0, ?), ('at', 'info', 'm', 0, ?), ('after', 'info', 'm', 0, ?)"_s,
+                  times)
+            .ok());
+    QVERIFY(
+        database()
+            .exec(
+                u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'before', 'x'), (?, 'at', 'x'), (?, 'after', 'x')"_s,
+                times)
+            .ok());
     QVERIFY(database()
                 .exec(u"INSERT INTO job_stats (minute, node_guid, job_type) VALUES "
                       "(?, 'before', 't'), (?, 'at', 't'), (?, 'after', 't')"_s,
@@ -333,12 +353,14 @@ void TestHousekeeping::rowsAtTheCutoffStay()
                       "('before', ?, 'online'), ('at', ?, 'online'), ('after', ?, 'online')"_s,
                       times)
                 .ok());
-    QVERIFY(database()
-                .exec(u"INSERT INTO takeovers (node_guid, node_name, marked_by, marked_by_name, reason, last_heartbeat, "
-                      "marked_at) VALUES ('before', 'n', 'p', 'p', 'r', 0, ?), ('at', 'n', 'p', 'p', 'r', 0, ?), "
-                      "('after', 'n', 'p', 'p', 'r', 0, ?)"_s,
-                      times)
-                .ok());
+    QVERIFY(
+        database()
+            .exec(u"INSERT INTO takeovers (node_guid, node_name, marked_by, marked_by_name, reason, "
+                  u"last_heartbeat, "
+                  "marked_at) VALUES ('before', 'n', 'p', 'p', 'r', 0, ?), ('at', 'n', 'p', 'p', 'r', 0, ?), "
+                  "('after', 'n', 'p', 'p', 'r', 0, ?)"_s,
+                  times)
+            .ok());
     // A takeover's jobs go with it.
     QVERIFY(database()
                 .exec(u"INSERT INTO takeover_jobs (takeover_id, job_id, job_type, claim_epoch, returned_as) "
@@ -357,10 +379,11 @@ void TestHousekeeping::rowsAtTheCutoffStay()
     QCOMPARE(report->batches, 6);
     QVERIFY(!report->limited);
     QVERIFY(!report->cancelled);
-    for (const QString &sql : {u"SELECT type FROM jobs"_s, u"SELECT kind FROM alerts"_s, u"SELECT actor FROM audit_log"_s,
-                               u"SELECT node_guid FROM job_stats"_s, u"SELECT node_guid FROM node_events"_s,
-                               u"SELECT node_guid FROM takeovers"_s,
-                               u"SELECT t.node_guid FROM takeover_jobs j JOIN takeovers t ON t.id = j.takeover_id"_s}) {
+    for (const QString &sql :
+         {u"SELECT type FROM jobs"_s, u"SELECT kind FROM alerts"_s, u"SELECT actor FROM audit_log"_s,
+          u"SELECT node_guid FROM job_stats"_s, u"SELECT node_guid FROM node_events"_s,
+          u"SELECT node_guid FROM takeovers"_s,
+          u"SELECT t.node_guid FROM takeover_jobs j JOIN takeovers t ON t.id = j.takeover_id"_s}) {
         QStringList left;
         auto query = database().exec(sql);
         QVERIFY(query.ok());
@@ -376,13 +399,15 @@ void TestHousekeeping::aRunStopsAtItsLimitAndTheNextGoesOn()
     const qint64 now = dbNow();
     QVERIFY(now > 0);
     QVERIFY(seedOldJobs(10, now - DayMs));
-    QVERIFY(database().exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'old', 'x'), (?, 'old', 'x')"_s,
-                            {now - DayMs, now - DayMs})
+    QVERIFY(database()
+                .exec(u"INSERT INTO audit_log (at, actor, action) VALUES (?, 'old', 'x'), (?, 'old', 'x')"_s,
+                      {now - DayMs, now - DayMs})
                 .ok());
 
     // Batches of 3, at most 2 per table: 6 jobs now, and the limit of one table holds up
     // no other.
-    auto first = JobTypes::purgeOldRecords(database(), now, [] { return false; }, 3, 2);
+    auto first = JobTypes::purgeOldRecords(
+        database(), now, [] { return false; }, 3, 2);
     QVERIFY2(first.ok(), qPrintable(first.message()));
     QCOMPARE(first->jobs, 6);
     QCOMPARE(first->auditEntries, 2);
@@ -391,7 +416,8 @@ void TestHousekeeping::aRunStopsAtItsLimitAndTheNextGoesOn()
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'old'"_s).toInt(), 4);
     QCOMPARE(scalar(u"SELECT COUNT(*) FROM audit_log WHERE actor = 'old'"_s).toInt(), 0);
 
-    auto second = JobTypes::purgeOldRecords(database(), now, [] { return false; }, 3, 2);
+    auto second = JobTypes::purgeOldRecords(
+        database(), now, [] { return false; }, 3, 2);
     QVERIFY2(second.ok(), qPrintable(second.message()));
     QCOMPARE(second->jobs, 4);
     QCOMPARE(second->auditEntries, 0);

@@ -137,15 +137,20 @@ void TestJobPool::claimAndCompleteAddToStats()
     QVERIFY2(report.ok(), qPrintable(report.message()));
     QCOMPARE(report->succeeded, 5);
     QVERIFY(report->rejected.isEmpty());
-    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND finished_at IS NOT NULL"_s).toInt(),
-             5);
-    QCOMPARE(scalar(database(), u"SELECT SUM(succeeded) FROM job_stats WHERE node_guid = 'node-a' AND job_type = 'noop'"_s)
+    QCOMPARE(scalar(database(),
+                    u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND finished_at IS NOT NULL"_s)
                  .toInt(),
              5);
+    QCOMPARE(
+        scalar(database(),
+               u"SELECT SUM(succeeded) FROM job_stats WHERE node_guid = 'node-a' AND job_type = 'noop'"_s)
+            .toInt(),
+        5);
     QCOMPARE(scalar(database(), u"SELECT SUM(total_ms) FROM job_stats"_s).toInt(), 15);
     // The heartbeat rode along with the completions.
     QVERIFY(scalar(database(), u"SELECT last_heartbeat FROM nodes WHERE guid = 'node-a'"_s).toLongLong() > 0);
-    auto stats = JobStatistics::byNodeAndType(database(), StatisticsWindow{0, std::numeric_limits<qint64>::max()});
+    auto stats =
+        JobStatistics::byNodeAndType(database(), StatisticsWindow{0, std::numeric_limits<qint64>::max()});
     QVERIFY(stats.ok());
     QCOMPARE(stats->size(), 1);
     QCOMPARE(stats->first().succeeded, 5);
@@ -219,7 +224,8 @@ void TestJobPool::oneCompletionOfEveryKind()
         holder.reset(QThread::create([&] {
             auto other = Database::fromUrl(database().url().toString());
             auto db = other ? (*other)->connection() : makeError(ErrorCode::Database, u"no database"_s);
-            const bool locked = db && (*other)->dialect().beginWrite(*db)
+            const bool locked =
+                db && (*other)->dialect().beginWrite(*db)
                 && execQuery(*db, u"SELECT state FROM nodes WHERE guid = ? FOR UPDATE"_s, {nodeA.guid});
             held.release();
             if (!locked)
@@ -240,8 +246,10 @@ void TestJobPool::oneCompletionOfEveryKind()
     completing->start();
     if (holder) {
         auto waiting = [&] {
-            return scalar(database(), u"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                      "AND wait_event_type = 'Lock'"_s).toInt();
+            return scalar(database(),
+                          u"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND wait_event_type = 'Lock'"_s)
+                .toInt();
         };
         QTRY_COMPARE_WITH_TIMEOUT(waiting(), 1, 10000);
         QVERIFY(!completing->isFinished());
@@ -257,11 +265,13 @@ void TestJobPool::oneCompletionOfEveryKind()
     QVERIFY(!report->heartbeatRecorded);
     QCOMPARE(scalar(database(), u"SELECT state FROM jobs WHERE id = ?"_s, {stale}).toString(), u"running"_s);
     QCOMPARE(scalar(database(), u"SELECT state FROM jobs WHERE max_attempts = 2"_s).toString(), u"queued"_s);
-    QCOMPARE(scalar(database(), u"SELECT last_error FROM jobs WHERE max_attempts = 1"_s).toString(), u"broke"_s);
+    QCOMPARE(scalar(database(), u"SELECT last_error FROM jobs WHERE max_attempts = 1"_s).toString(),
+             u"broke"_s);
     QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM job_stats"_s).toInt(), 2);
     QCOMPARE(scalar(database(), u"SELECT succeeded FROM job_stats WHERE job_type = 'noop'"_s).toInt(), 3);
     QCOMPARE(scalar(database(), u"SELECT failed FROM job_stats WHERE job_type = 'fail'"_s).toInt(), 1);
-    QCOMPARE(scalar(database(), u"SELECT node_guid FROM job_stats WHERE job_type = 'fail'"_s).toString(), nodeA.guid);
+    QCOMPARE(scalar(database(), u"SELECT node_guid FROM job_stats WHERE job_type = 'fail'"_s).toString(),
+             nodeA.guid);
     qint64 finishedMs = 0;
     for (const JobOutcome &result : std::as_const(outcomes)) {
         if (result.job.id != stale && result.job.maxAttempts != 2)
@@ -319,9 +329,11 @@ void TestJobPool::handBackDoesNotUseAnAttempt()
     auto handed = pool.handBack(*claimed);
     QVERIFY2(handed.ok(), qPrintable(handed.message()));
     QCOMPARE(*handed, 2);
-    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND attempts = 0 AND claimed_by IS NULL"_s)
-                 .toInt(),
-             2);
+    QCOMPARE(
+        scalar(database(),
+               u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND attempts = 0 AND claimed_by IS NULL"_s)
+            .toInt(),
+        2);
     // A second hand-back of the same claims changes nothing: they are no longer ours.
     QCOMPARE(*pool.handBack(*claimed), 0);
 }
@@ -361,8 +373,11 @@ void TestJobPool::localJobRunsOncePerNodeOnlineWhenSubmitted()
     QVERIFY(runB.ok() && runB->size() == 1);
     QVERIFY(poolB.complete({outcome(runB->first(), true)}, 1000).ok());
     QCOMPARE(scalar(database(), u"SELECT state FROM jobs"_s).toString(), u"succeeded"_s);
-    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM local_job_runs WHERE state = 'succeeded'"_s).toInt(), 2);
-    QCOMPARE(scalar(database(), u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'clear-cache'"_s).toInt(), 2);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM local_job_runs WHERE state = 'succeeded'"_s).toInt(),
+             2);
+    QCOMPARE(
+        scalar(database(), u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'clear-cache'"_s).toInt(),
+        2);
 }
 
 void TestJobPool::scheduleKeyMakesOneJob()
@@ -482,7 +497,9 @@ void TestJobPool::onlyOnePeerMarksANodeOffline()
     QVERIFY(!*second);
     QCOMPARE(scalar(database(), u"SELECT state FROM nodes"_s).toString(), u"offline"_s);
     QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM alerts WHERE kind = 'node-offline'"_s).toInt(), 1);
-    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND claimed_by IS NULL"_s).toInt(), 3);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND claimed_by IS NULL"_s)
+                 .toInt(),
+             3);
 
     // The status it shows, and a rejoin that wins it back.
     auto nodes = NodeRegistry::list(database());
@@ -507,7 +524,8 @@ void TestJobPool::aPeerThatBeatsAgainIsNotMarkedOffline()
     auto marked = NodeRegistry::markOffline(database(), found.first(), u"peer-1"_s);
     QVERIFY(marked.ok());
     QVERIFY(!*marked);
-    QCOMPARE(scalar(database(), u"SELECT state FROM nodes WHERE guid = ?"_s, {slow.guid}).toString(), u"online"_s);
+    QCOMPARE(scalar(database(), u"SELECT state FROM nodes WHERE guid = ?"_s, {slow.guid}).toString(),
+             u"online"_s);
     QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM alerts"_s).toInt(), 0);
 }
 
@@ -628,8 +646,9 @@ void TestJobPool::completionTakesTheNodeRowFirst()
         auto watcher = Database::fromUrl(database().url().toString());
         QVERIFY(watcher.ok());
         auto waiting = [&] {
-            return scalar(**watcher, u"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                     "AND wait_event_type = 'Lock'"_s)
+            return scalar(**watcher,
+                          u"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND wait_event_type = 'Lock'"_s)
                 .toInt();
         };
         auto db = database().connection();
@@ -653,13 +672,16 @@ void TestJobPool::completionTakesTheNodeRowFirst()
 
     QVERIFY2(marked.ok(), qPrintable(marked.message()));
     QVERIFY2(report.ok(), qPrintable(report.message()));
-    QCOMPARE(scalar(database(), u"SELECT state FROM nodes WHERE guid = ?"_s, {victim.guid}).toString(), u"offline"_s);
+    QCOMPARE(scalar(database(), u"SELECT state FROM nodes WHERE guid = ?"_s, {victim.guid}).toString(),
+             u"offline"_s);
     // The peer went first: the completion came too late, changed nothing, and learnt that
     // the node is no longer Online.
     QVERIFY(*marked);
     QCOMPARE(report->rejected.size(), 3);
     QVERIFY(!report->heartbeatRecorded);
-    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND claimed_by IS NULL"_s).toInt(), 3);
+    QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND claimed_by IS NULL"_s)
+                 .toInt(),
+             3);
 }
 
 void TestJobPool::aNodeDeclaredOfflineCannotClaim()
@@ -694,7 +716,8 @@ void TestJobPool::unknownClaimsAreHandedBack()
     QVERIFY2(handed.ok(), qPrintable(handed.message()));
     QCOMPARE(*handed, 2);
     QCOMPARE(scalar(database(), u"SELECT COUNT(*) FROM jobs WHERE state = 'running'"_s).toInt(), 1);
-    QCOMPARE(scalar(database(), u"SELECT id FROM jobs WHERE state = 'running'"_s).toLongLong(), claimed->first().id);
+    QCOMPARE(scalar(database(), u"SELECT id FROM jobs WHERE state = 'running'"_s).toLongLong(),
+             claimed->first().id);
 }
 
 void TestJobPool::errorTextIsStorable()

@@ -100,13 +100,16 @@ void TestLiveness::endedSessionsAreNotADeath()
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(guid) >= beats + 5, 20000);
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
     QVERIFY2(!b->output().contains(u"marked node a"_s), qPrintable(b->output()));
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     QList<JobSpec> jobs(20, JobSpec{});
     for (JobSpec &job : jobs)
         job.type = u"noop"_s;
     QCOMPARE(*JobPool::submit(m_cluster->database(), jobs), 20);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(), 20,
-                              30000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(),
+        20, 30000);
     QVERIFY(a->running());
 }
 
@@ -128,8 +131,8 @@ void TestLiveness::killedNodeIsNoticedBySession()
     QVERIFY(victim->waitForExit(10000));
     QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, 30000);
     qInfo("killed node marked Offline after %lld ms (threshold 60 s)", since.elapsed());
-    QTRY_VERIFY_WITH_TIMEOUT(peer->output().contains(u"database session ended and nothing listens on its API port"_s),
-                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        peer->output().contains(u"database session ended and nothing listens on its API port"_s), 15000);
 }
 
 QTEST_GUILESS_MAIN(TestLiveness)

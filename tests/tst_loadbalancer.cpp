@@ -66,7 +66,8 @@ void TestLoadBalancer::cleanup()
     m_cluster.reset();
 }
 
-void TestLoadBalancer::startBehindBalancer(QList<NodeProcess *> *nodes, QStringList *addresses, QStringList *pins)
+void TestLoadBalancer::startBehindBalancer(QList<NodeProcess *> *nodes, QStringList *addresses,
+                                           QStringList *pins)
 {
     // HAProxy reaches the nodes from 127.0.0.1.
     for (const QString &name : {u"lb-a"_s, u"lb-b"_s, u"lb-c"_s})
@@ -88,8 +89,9 @@ void TestLoadBalancer::startBehindBalancer(QList<NodeProcess *> *nodes, QStringL
                       {balancer})
                 .ok());
     const QByteArray body = R"({"host_name":"probe","addresses":[],"version":"1.0.0"})";
-    const QByteArray checkin = "POST /api/v1/agents/00000000-0000-4000-8000-0000000000aa/heartbeat HTTP/1.1\r\n"
-                               "Host: lb\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+    const QByteArray checkin =
+        "POST /api/v1/agents/00000000-0000-4000-8000-0000000000aa/heartbeat HTTP/1.1\r\n"
+        "Host: lb\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
         + QByteArray::number(body.size()) + "\r\n\r\n" + body;
     for (int i = 0; i < 3; ++i) {
         QTRY_COMPARE_WITH_TIMEOUT(
@@ -113,12 +115,14 @@ void TestLoadBalancer::agentsUseOnlyTheBalancerAndSurviveAKill()
     const int agents = 6;
     AgentsProcess fleet;
     fleet.start({u"--managers"_s, addresses.join(u','), u"--pin"_s, pins.join(u','), u"--count"_s,
-                 QString::number(agents), u"--interval"_s, u"1"_s, u"--timeout"_s, u"5000"_s, u"--summary-every"_s,
-                 u"1"_s, u"--duration"_s, u"20"_s, u"--source-net"_s, u"127.5.0.0/16"_s, u"--json-agents"_s});
+                 QString::number(agents), u"--interval"_s, u"1"_s, u"--timeout"_s, u"5000"_s,
+                 u"--summary-every"_s, u"1"_s, u"--duration"_s, u"20"_s, u"--source-net"_s, u"127.5.0.0/16"_s,
+                 u"--json-agents"_s});
     // Through the balancer, every node answers some.
     const QJsonObject spread = fleet.waitForSummary([&](const QJsonObject &summary) {
         const QJsonObject perNode = summary.value(u"per_node"_s).toObject();
-        return perNode.size() == 3 && summary.value(u"connected_to"_s).toObject().value(balancer).toInteger() > 3 * agents;
+        return perNode.size() == 3
+               && summary.value(u"connected_to"_s).toObject().value(balancer).toInteger() > 3 * agents;
     });
     QVERIFY2(!spread.isEmpty(), qPrintable(fleet.errors().right(2000)));
 
@@ -153,7 +157,7 @@ void TestLoadBalancer::agentsUseOnlyTheBalancerAndSurviveAKill()
     // The killed node answered nothing more (what was under way aside); the other two did.
     const auto grew = [&](const NodeProcess *node) {
         return final.value(u"per_node"_s).toObject().value(node->guid()).toInteger()
-            - atKill.value(u"per_node"_s).toObject().value(node->guid()).toInteger();
+               - atKill.value(u"per_node"_s).toObject().value(node->guid()).toInteger();
     };
     QVERIFY2(grew(victim) <= agents, shown.constData());
     QVERIFY2(grew(nodes[0]) > agents && grew(nodes[1]) > agents, shown.constData());
@@ -174,10 +178,13 @@ void TestLoadBalancer::noisyAgentBehindTheBalancerStarvesNoOne()
     // Six well-behaved agents check in through the balancer, from 127.5.0.x.
     const int agents = 6;
     AgentsProcess fleet;
-    fleet.start({u"--managers"_s, balancer, u"--pin"_s, pins.join(u','), u"--count"_s, QString::number(agents),
-                 u"--interval"_s, u"1"_s, u"--timeout"_s, u"5000"_s, u"--summary-every"_s, u"1"_s,
-                 u"--duration"_s, u"14"_s, u"--source-net"_s, u"127.5.0.0/16"_s});
-    QVERIFY2(!fleet.waitForSummary([](const QJsonObject &s) { return s.value(u"checkins"_s).toInteger() >= agents; })
+    fleet.start({u"--managers"_s, balancer, u"--pin"_s, pins.join(u','), u"--count"_s,
+                 QString::number(agents), u"--interval"_s, u"1"_s, u"--timeout"_s, u"5000"_s,
+                 u"--summary-every"_s, u"1"_s, u"--duration"_s, u"14"_s, u"--source-net"_s,
+                 u"127.5.0.0/16"_s});
+    QVERIFY2(!fleet
+                  .waitForSummary(
+                      [](const QJsonObject &s) { return s.value(u"checkins"_s).toInteger() >= agents; })
                   .isEmpty(),
              qPrintable(fleet.errors().right(2000)));
 

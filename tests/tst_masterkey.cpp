@@ -78,7 +78,8 @@ void TestMasterKey::tamperedEnvelopeIsRejected_data()
     QTest::newRow("N not power of two") << 2 << u"30000"_s << int(ErrorCode::InvalidArgument);
     QTest::newRow("salt") << 5 << u"AAAAAAAAAAAAAAAAAAAAAA"_s << int(ErrorCode::AccessDenied);
     QTest::newRow("nonce not base64") << 6 << u"!!!"_s << int(ErrorCode::InvalidArgument);
-    QTest::newRow("ciphertext") << 7 << u"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"_s
+    QTest::newRow("ciphertext") << 7
+                                << u"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"_s
                                 << int(ErrorCode::AccessDenied);
 }
 
@@ -121,7 +122,7 @@ void TestMasterKey::secretFile()
     const QString path = dir.filePath(u"secret"_s);
     QVERIFY(MasterKey::writeNewSecretFile(path).ok());
     const auto others = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
-                      | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+                        | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
     QVERIFY((QFile::permissions(path) & others) == 0);
     QVERIFY(QFile::permissions(path) & QFileDevice::ReadOwner);
     auto secret = MasterKey::readSecretFile(path);

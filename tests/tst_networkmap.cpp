@@ -117,7 +117,6 @@ QPoint viewportCentre(const NetworkMapView &view, const QGraphicsItem *item)
     return view.mapFromScene(item->sceneBoundingRect().center());
 }
 
-
 } // namespace
 
 class TestNetworkMap : public QObject

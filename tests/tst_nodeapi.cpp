@@ -61,7 +61,8 @@ void TestNodeApi::tokenGuardsAllButHealth()
     QCOMPARE(anonymous.json.value(u"status"_s).toInt(), 401);
     const TlsAnswer wrong = get("/api/v1/node", "Bearer " + QByteArray(token.size(), 'x'));
     QCOMPARE(wrong.status, 401);
-    QVERIFY2(wrong.json.value(u"error"_s).toString().contains(u"not the node API token"_s), wrong.body.constData());
+    QVERIFY2(wrong.json.value(u"error"_s).toString().contains(u"not the node API token"_s),
+             wrong.body.constData());
     QCOMPARE(get("/api/v1/node", "Basic " + token.toUtf8()).status, 401);
     QCOMPARE(get("/api/v1/node", "Bearer " + token.toUtf8() + "x").status, 401);
 
@@ -74,7 +75,8 @@ void TestNodeApi::tokenGuardsAllButHealth()
     QCOMPARE(self.json.value(u"version"_s).toString(), QStringLiteral(COHORT_VERSION_STRING));
 
     // A client that pins another certificate talks to no one here.
-    const TlsAnswer stranger = tlsExchange(address, QString(64, u'0'), QByteArray("GET /api/v1/health HTTP/1.1\r\n\r\n"));
+    const TlsAnswer stranger =
+        tlsExchange(address, QString(64, u'0'), QByteArray("GET /api/v1/health HTTP/1.1\r\n\r\n"));
     QVERIFY(!stranger.connected);
     QCOMPARE(stranger.status, 0);
 
@@ -84,7 +86,8 @@ void TestNodeApi::tokenGuardsAllButHealth()
     NodeProcess *again = m_cluster->startNodeIn(u"api"_s, node->dataDir());
     QVERIFY(again->waitForJoined());
     QCOMPARE(m_cluster->apiPin(guid), pin);
-    QCOMPARE(tlsExchange(m_cluster->apiAddress(guid), pin, QByteArray("GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n"))
+    QCOMPARE(tlsExchange(m_cluster->apiAddress(guid), pin,
+                         QByteArray("GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n"))
                  .status,
              200);
 }

@@ -61,9 +61,10 @@ void TestNodeConfig::defaults()
 
 void TestNodeConfig::fileThenFlags()
 {
-    const QString ini = writeIni("[node]\ndb=postgresql://u:p,q@h:5432/d\nname=from-file\nworkers=8\nheartbeat=5\n"
-                                 "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\napi-threads=3\n"
-                                 "trusted-proxy=10.0.0.5,2001:db8::5\n");
+    const QString ini =
+        writeIni("[node]\ndb=postgresql://u:p,q@h:5432/d\nname=from-file\nworkers=8\nheartbeat=5\n"
+                 "offline-after=60\nsecret-file=/tmp/secret\napi=node1.example:9443\napi-threads=3\n"
+                 "trusted-proxy=10.0.0.5,2001:db8::5\n");
     auto config = NodeConfig::parse({u"--config"_s, ini, u"--workers"_s, u"16"_s});
     QVERIFY2(config.ok(), qPrintable(config.message()));
     QCOMPARE(config->databaseUrl, u"postgresql://u:p,q@h:5432/d"_s);
@@ -82,26 +83,37 @@ void TestNodeConfig::badValues_data()
     QTest::addColumn<QString>("message");
     const QStringList base{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s};
     QTest::newRow("no db") << QStringList{u"--secret-file"_s, u"/tmp/s"_s} << u"--db URL"_s;
-    QTest::newRow("bad db") << QStringList{u"--db"_s, u"mysql://x/y"_s, u"--secret-file"_s, u"/tmp/s"_s} << u"mysql"_s;
+    QTest::newRow("bad db") << QStringList{u"--db"_s, u"mysql://x/y"_s, u"--secret-file"_s, u"/tmp/s"_s}
+                            << u"mysql"_s;
     QTest::newRow("no secret") << QStringList{u"--db"_s, u"sqlite:/tmp/x.db"_s} << u"--secret-file"_s;
     QTest::newRow("workers zero") << base + QStringList{u"--workers"_s, u"0"_s} << u"--workers must be"_s;
     QTest::newRow("workers text") << base + QStringList{u"--workers"_s, u"many"_s} << u"not \"many\""_s;
-    QTest::newRow("api threads zero") << base + QStringList{u"--api-threads"_s, u"0"_s} << u"--api-threads must be"_s;
-    QTest::newRow("api threads 65") << base + QStringList{u"--api-threads"_s, u"65"_s} << u"--api-threads must be"_s;
+    QTest::newRow("api threads zero")
+        << base + QStringList{u"--api-threads"_s, u"0"_s} << u"--api-threads must be"_s;
+    QTest::newRow("api threads 65") << base + QStringList{u"--api-threads"_s, u"65"_s}
+                                    << u"--api-threads must be"_s;
     QTest::newRow("trusted proxy name") << base + QStringList{u"--trusted-proxy"_s, u"10.0.0.5,lb.example"_s}
                                         << u"\"lb.example\" is not one"_s;
-    QTest::newRow("trusted proxy empty entry") << base + QStringList{u"--trusted-proxy"_s, u"10.0.0.5, ,10.0.0.6"_s}
-                                               << u"--trusted-proxy must list IP addresses"_s;
-    QTest::newRow("heartbeat huge") << base + QStringList{u"--heartbeat"_s, u"100000"_s} << u"--heartbeat must be"_s;
+    QTest::newRow("trusted proxy empty entry")
+        << base + QStringList{u"--trusted-proxy"_s, u"10.0.0.5, ,10.0.0.6"_s}
+        << u"--trusted-proxy must list IP addresses"_s;
+    QTest::newRow("heartbeat huge") << base + QStringList{u"--heartbeat"_s, u"100000"_s}
+                                    << u"--heartbeat must be"_s;
     QTest::newRow("offline before heartbeat")
-        << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"15"_s} << u"at least twice"_s;
-    QTest::newRow("offline before heartbeat, one in the file")
-        << base + QStringList{u"--config"_s, writeIni("[node]\noffline-after=15\n"), u"--heartbeat"_s, u"10"_s}
+        << base + QStringList{u"--heartbeat"_s, u"10"_s, u"--offline-after"_s, u"15"_s}
         << u"at least twice"_s;
-    QTest::newRow("api without port") << base + QStringList{u"--api"_s, u"host"_s} << u"--api must be HOST:PORT"_s;
-    QTest::newRow("api bad port") << base + QStringList{u"--api"_s, u"host:99999"_s} << u"--api must be HOST:PORT"_s;
-    QTest::newRow("api bad host") << base + QStringList{u"--api"_s, u"ho st;rm:80"_s} << u"--api must be HOST:PORT"_s;
-    QTest::newRow("api negative port") << base + QStringList{u"--api"_s, u"host:-1"_s} << u"--api must be HOST:PORT"_s;
+    QTest::newRow("offline before heartbeat, one in the file")
+        << base
+               + QStringList{u"--config"_s, writeIni("[node]\noffline-after=15\n"), u"--heartbeat"_s, u"10"_s}
+        << u"at least twice"_s;
+    QTest::newRow("api without port")
+        << base + QStringList{u"--api"_s, u"host"_s} << u"--api must be HOST:PORT"_s;
+    QTest::newRow("api bad port") << base + QStringList{u"--api"_s, u"host:99999"_s}
+                                  << u"--api must be HOST:PORT"_s;
+    QTest::newRow("api bad host") << base + QStringList{u"--api"_s, u"ho st;rm:80"_s}
+                                  << u"--api must be HOST:PORT"_s;
+    QTest::newRow("api negative port")
+        << base + QStringList{u"--api"_s, u"host:-1"_s} << u"--api must be HOST:PORT"_s;
     QTest::newRow("empty name") << base + QStringList{u"--name"_s, u"  "_s} << u"--name must be"_s;
     QTest::newRow("unknown flag") << base + QStringList{u"--wrokers"_s, u"3"_s} << u"wrokers"_s;
     QTest::newRow("positional") << base + QStringList{u"extra"_s} << u"Unexpected argument"_s;
@@ -135,8 +147,8 @@ void TestNodeConfig::apiAddressHalves()
     QFETCH(QString, api);
     QFETCH(QString, host);
     QFETCH(int, port);
-    auto config =
-        NodeConfig::parse({u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s, u"--api"_s, api});
+    auto config = NodeConfig::parse(
+        {u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s, u"--api"_s, api});
     QVERIFY2(config.ok(), qPrintable(config.message()));
     QCOMPARE(config->apiAddress, api);
     QCOMPARE(config->apiHost(), host);
@@ -151,7 +163,8 @@ void TestNodeConfig::badValueExitsWithUsage()
         QStringList arguments;
         QString message;
     } cases[] = {
-        {{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s, u"--workers"_s, u"-1"_s}, u"--workers"_s},
+        {{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s, u"--workers"_s, u"-1"_s},
+         u"--workers"_s},
         {{u"--config"_s, ini}, u"Unknown setting \"node/wrokers\""_s},
     };
     for (const Case &testCase : cases) {
@@ -170,9 +183,10 @@ void TestNodeConfig::badValueExitsWithUsage()
 void TestNodeConfig::helpListsEveryFlag()
 {
     const QString help = NodeConfig::helpText();
-    for (const QString &flag : {u"--config"_s, u"--db"_s, u"--name"_s, u"--api"_s, u"--data-dir"_s, u"--secret-file"_s,
-                                u"--workers"_s, u"--heartbeat"_s, u"--offline-after"_s, u"--grace"_s, u"--batch"_s,
-                                u"--api-threads"_s, u"--trusted-proxy"_s, u"--execution-log"_s})
+    for (const QString &flag :
+         {u"--config"_s, u"--db"_s, u"--name"_s, u"--api"_s, u"--data-dir"_s, u"--secret-file"_s,
+          u"--workers"_s, u"--heartbeat"_s, u"--offline-after"_s, u"--grace"_s, u"--batch"_s,
+          u"--api-threads"_s, u"--trusted-proxy"_s, u"--execution-log"_s})
         QVERIFY2(help.contains(flag), qPrintable(flag));
     QProcess node;
     node.start(QStringLiteral(COHORT_NODE_PATH), {u"--help"_s});
@@ -193,15 +207,19 @@ void TestNodeConfig::explicitTimingIsRecorded_data()
     QTest::addColumn<int>("heartbeat");
     QTest::addColumn<int>("offlineAfter");
     QTest::newRow("neither") << QStringList{} << QByteArray() << false << false << 10 << 180;
-    QTest::newRow("heartbeat flag") << QStringList{u"--heartbeat"_s, u"3"_s} << QByteArray() << true << false << 3 << 180;
+    QTest::newRow("heartbeat flag") << QStringList{u"--heartbeat"_s, u"3"_s} << QByteArray() << true << false
+                                    << 3 << 180;
     QTest::newRow("offline-after flag")
         << QStringList{u"--offline-after"_s, u"30"_s} << QByteArray() << false << true << 10 << 30;
-    QTest::newRow("both flags") << QStringList{u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s} << QByteArray()
-                                << true << true << 1 << 5;
-    QTest::newRow("heartbeat in the file") << QStringList{} << QByteArray("heartbeat=4\n") << true << false << 4 << 180;
-    QTest::newRow("one in the file, one a flag") << QStringList{u"--heartbeat"_s, u"5"_s}
-                                                 << QByteArray("offline-after=60\n") << true << true << 5 << 60;
-    QTest::newRow("other keys in the file") << QStringList{} << QByteArray("workers=2\n") << false << false << 10 << 180;
+    QTest::newRow("both flags") << QStringList{u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s}
+                                << QByteArray() << true << true << 1 << 5;
+    QTest::newRow("heartbeat in the file")
+        << QStringList{} << QByteArray("heartbeat=4\n") << true << false << 4 << 180;
+    QTest::newRow("one in the file, one a flag")
+        << QStringList{u"--heartbeat"_s, u"5"_s} << QByteArray("offline-after=60\n") << true << true << 5
+        << 60;
+    QTest::newRow("other keys in the file")
+        << QStringList{} << QByteArray("workers=2\n") << false << false << 10 << 180;
     // Alone, a heartbeat past half the default threshold is fine: the threshold, from the
     // cluster, gives way (timingFollowsCluster).
     QTest::newRow("slow heartbeat alone")
@@ -246,11 +264,13 @@ void TestNodeConfig::timingFollowsCluster_data()
     QTest::newRow("heartbeat given") << hb1 << 10 << 180 << 1 << 180 << QString();
     QTest::newRow("heartbeat given, threshold too short")
         << QStringList{u"--heartbeat"_s, u"30"_s} << 10 << 40 << 30 << 60 << u"less than twice --heartbeat"_s;
-    QTest::newRow("threshold given") << QStringList{u"--offline-after"_s, u"60"_s} << 1 << 180 << 1 << 60 << QString();
+    QTest::newRow("threshold given") << QStringList{u"--offline-after"_s, u"60"_s} << 1 << 180 << 1 << 60
+                                     << QString();
     QTest::newRow("threshold given, heartbeat too slow")
-        << QStringList{u"--offline-after"_s, u"5"_s} << 10 << 180 << 2 << 5 << u"more than half of --offline-after"_s;
-    QTest::newRow("both given") << QStringList{u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s} << 30 << 600 << 1
-                                << 5 << QString();
+        << QStringList{u"--offline-after"_s, u"5"_s} << 10 << 180 << 2 << 5
+        << u"more than half of --offline-after"_s;
+    QTest::newRow("both given") << QStringList{u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"5"_s} << 30
+                                << 600 << 1 << 5 << QString();
 }
 
 void TestNodeConfig::timingFollowsCluster()
@@ -261,11 +281,12 @@ void TestNodeConfig::timingFollowsCluster()
     QFETCH(int, heartbeat);
     QFETCH(int, offlineAfter);
     QFETCH(QString, adjustment);
-    auto config = NodeConfig::parse(QStringList{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s}
-                                    + arguments);
+    auto config = NodeConfig::parse(
+        QStringList{u"--db"_s, u"sqlite:/tmp/x.db"_s, u"--secret-file"_s, u"/tmp/s"_s} + arguments);
     QVERIFY2(config.ok(), qPrintable(config.message()));
     QStringList adjustments;
-    const NodeTiming timing = config->timing().withCluster(clusterHeartbeat, clusterOfflineAfter, &adjustments);
+    const NodeTiming timing =
+        config->timing().withCluster(clusterHeartbeat, clusterOfflineAfter, &adjustments);
     QCOMPARE(timing.heartbeatSeconds, heartbeat);
     QCOMPARE(timing.offlineAfterSeconds, offlineAfter);
     QVERIFY(timing.offlineAfterSeconds >= 2 * timing.heartbeatSeconds);
@@ -295,7 +316,8 @@ void TestNodeConfig::systemdUnitLeavesAnUpgradeRequiredNodeDown()
         }
     }
     QCOMPARE(service.value(u"Restart"_s), u"on-failure"_s);
-    const QStringList prevented = service.value(u"RestartPreventExitStatus"_s).split(u' ', Qt::SkipEmptyParts);
+    const QStringList prevented =
+        service.value(u"RestartPreventExitStatus"_s).split(u' ', Qt::SkipEmptyParts);
     QVERIFY2(prevented.contains(QString::number(NodeExitUpgradeRequired)), qPrintable(prevented.join(u' ')));
     QVERIFY2(prevented.contains(QString::number(NodeExitUsage)), qPrintable(prevented.join(u' ')));
     QVERIFY(!prevented.contains(QString::number(NodeExitFailure)));
@@ -306,7 +328,8 @@ void TestNodeConfig::systemdUnitLeavesAnUpgradeRequiredNodeDown()
     QVERIFY(dir.isValid());
     QFile copy(dir.filePath(u"cohort-node.service"_s));
     QVERIFY(copy.open(QIODevice::WriteOnly | QIODevice::Text));
-    copy.write(QString(text).replace(u"/usr/local/bin/cohort-node"_s, QStringLiteral(COHORT_NODE_PATH)).toUtf8());
+    copy.write(
+        QString(text).replace(u"/usr/local/bin/cohort-node"_s, QStringLiteral(COHORT_NODE_PATH)).toUtf8());
     copy.close();
     QProcess verify;
     verify.setProcessChannelMode(QProcess::MergedChannels);

@@ -15,8 +15,8 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QSet>
 #include <QProcess>
+#include <QSet>
 #include <QSysInfo>
 #include <QTcpSocket>
 #include <QTest>
@@ -90,7 +90,8 @@ void TestNodeFailures::healthAnswersWhileTheDatabaseIsHeld()
     QVERIFY(node->waitForJoined());
     const QString guid = node->guid();
     const QString address = m_cluster->apiAddress(guid);
-    const QString pin = m_cluster->scalar(u"SELECT cert_sha256 FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    const QString pin =
+        m_cluster->scalar(u"SELECT cert_sha256 FROM nodes WHERE guid = ?"_s, {guid}).toString();
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(guid) >= 2, 10000);
 
     Database &database = m_cluster->database();
@@ -107,8 +108,8 @@ void TestNodeFailures::healthAnswersWhileTheDatabaseIsHeld()
     int answered = 0;
     while (held.elapsed() < 6000 || answered < 10) {
         const TlsAnswer answer = tlsExchange(
-            address, pin, {QByteArray("GET /api/v1/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")}, 0,
-            3000);
+            address, pin,
+            {QByteArray("GET /api/v1/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")}, 0, 3000);
         QVERIFY2(answer.status == 200,
                  qPrintable(u"no answer after %1 ms of the database held: %2 %3"_s.arg(held.elapsed())
                                 .arg(answer.status)
@@ -128,9 +129,11 @@ void TestNodeFailures::ownHeartbeatIntervalIsAllowedByPeers()
     // A node given a slower heartbeat than the others' threshold: each beat comes after
     // more than the quick node's threshold, and yet it is alive. Peers allow it two of its
     // intervals (recorded in nodes), so an idle healthy node never flaps.
-    NodeProcess *slow = m_cluster->startNode(u"slow"_s, {u"--heartbeat"_s, u"4"_s, u"--offline-after"_s, u"8"_s});
+    NodeProcess *slow =
+        m_cluster->startNode(u"slow"_s, {u"--heartbeat"_s, u"4"_s, u"--offline-after"_s, u"8"_s});
     QVERIFY(slow->waitForJoined());
-    NodeProcess *quick = m_cluster->startNode(u"quick"_s, {u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"2"_s});
+    NodeProcess *quick =
+        m_cluster->startNode(u"quick"_s, {u"--heartbeat"_s, u"1"_s, u"--offline-after"_s, u"2"_s});
     QVERIFY(quick->waitForJoined());
     const QString guid = slow->guid();
     const qint64 start = m_cluster->heartbeatCount(guid);
@@ -151,18 +154,22 @@ void TestNodeFailures::refusedOutcomeIsIsolated()
     QFETCH_GLOBAL(QString, backend);
     Database &database = m_cluster->database();
     if (backendFromName(backend) == Backend::Postgres) {
-        QVERIFY(database.exec(u"CREATE FUNCTION refuse_stats() RETURNS trigger LANGUAGE plpgsql AS "
-                              "$$ BEGIN RAISE EXCEPTION 'statistics refused'; END $$"_s)
+        QVERIFY(database
+                    .exec(u"CREATE FUNCTION refuse_stats() RETURNS trigger LANGUAGE plpgsql AS "
+                          "$$ BEGIN RAISE EXCEPTION 'statistics refused'; END $$"_s)
                     .ok());
-        QVERIFY(database.exec(u"CREATE TRIGGER refuse_sleep BEFORE INSERT OR UPDATE ON job_stats FOR EACH ROW "
-                              "WHEN (NEW.job_type = 'sleep') EXECUTE FUNCTION refuse_stats()"_s)
+        QVERIFY(database
+                    .exec(u"CREATE TRIGGER refuse_sleep BEFORE INSERT OR UPDATE ON job_stats FOR EACH ROW "
+                          "WHEN (NEW.job_type = 'sleep') EXECUTE FUNCTION refuse_stats()"_s)
                     .ok());
     } else {
         for (const QString &event : {u"INSERT"_s, u"UPDATE"_s}) {
-            QVERIFY(database.exec(u"CREATE TRIGGER refuse_sleep_%1 BEFORE %1 ON job_stats FOR EACH ROW "
-                                  "WHEN NEW.job_type = 'sleep' BEGIN SELECT RAISE(ABORT, 'statistics refused'); END"_s
-                                      .arg(event))
-                        .ok());
+            QVERIFY(
+                database
+                    .exec(u"CREATE TRIGGER refuse_sleep_%1 BEFORE %1 ON job_stats FOR EACH ROW "
+                          "WHEN NEW.job_type = 'sleep' BEGIN SELECT RAISE(ABORT, 'statistics refused'); END"_s
+                              .arg(event))
+                    .ok());
         }
     }
     NodeProcess *node = m_cluster->startNode(u"stubborn"_s, {u"--workers"_s, u"2"_s});
@@ -173,23 +180,33 @@ void TestNodeFailures::refusedOutcomeIsIsolated()
     QCOMPARE(ids.size() + refused.size(), 42);
 
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids))).toInt(),
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids)))
+            .toInt(),
         40, 60000);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'failed' AND id IN (%1)"_s.arg(idList(refused))).toInt(),
+        m_cluster
+            ->scalar(
+                u"SELECT COUNT(*) FROM jobs WHERE state = 'failed' AND id IN (%1)"_s.arg(idList(refused)))
+            .toInt(),
         2, 60000);
     for (qint64 id : refused) {
-        const QString error = m_cluster->scalar(u"SELECT last_error FROM jobs WHERE id = ?"_s, {id}).toString();
-        QVERIFY2(error.contains(u"could not be recorded"_s) && error.contains(u"statistics refused"_s), qPrintable(error));
+        const QString error =
+            m_cluster->scalar(u"SELECT last_error FROM jobs WHERE id = ?"_s, {id}).toString();
+        QVERIFY2(error.contains(u"could not be recorded"_s) && error.contains(u"statistics refused"_s),
+                 qPrintable(error));
         QCOMPARE(m_cluster->executions().value(id), 1);
     }
-    QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'noop'"_s).toInt(), 40);
+    QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'noop'"_s).toInt(),
+             40);
     QVERIFY(node->running());
     QCOMPARE(m_cluster->nodeState(node->guid()), u"online"_s);
     // And it still works.
     const QList<qint64> later = submitJobs(database, jobOf(u"noop"_s), 5);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(later)))
+        m_cluster
+            ->scalar(
+                u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(later)))
             .toInt(),
         5, 30000);
 }
@@ -214,19 +231,24 @@ void TestNodeFailures::processCheckNeedsTheSameHost()
     QVERIFY(now.ok());
     for (const auto &[guid, hostId] : {std::pair{here, NodeRegistry::hostIdentity()},
                                        std::pair{elsewhere, u"another-boot pid:[4026531836]"_s}}) {
-        QVERIFY(database
-                    .exec(u"INSERT INTO nodes (guid, name, api_address, version, schema_version, state, incarnation, "
-                          "hostname, pid, started_at, last_heartbeat, created_at, heartbeat_ms, offline_after_ms, "
-                          "heartbeat_count, host_id) VALUES (?, ?, '127.0.0.1:1', '0', ?, 'online', ?, ?, ?, ?, ?, ?, "
-                          "1000, 5000, 1, ?)"_s,
-                          {guid, guid.left(8), Schema::CurrentVersion, guid, host, pid, *now, *now, *now, hostId})
-                    .ok());
+        QVERIFY(
+            database
+                .exec(
+                    u"INSERT INTO nodes (guid, name, api_address, version, schema_version, state, "
+                    u"incarnation, "
+                    "hostname, pid, started_at, last_heartbeat, created_at, heartbeat_ms, offline_after_ms, "
+                    "heartbeat_count, host_id) VALUES (?, ?, '127.0.0.1:1', '0', ?, 'online', ?, ?, ?, ?, ?, "
+                    "?, "
+                    "1000, 5000, 1, ?)"_s,
+                    {guid, guid.left(8), Schema::CurrentVersion, guid, host, pid, *now, *now, *now, hostId})
+                .ok());
     }
     // PostgreSQL: the session lock decides, not the process id; the test holds both locks.
     auto db = database.connection();
     QVERIFY(db.ok());
     auto lock = [&](const QString &guid, bool take) {
-        return execQuery(*db, take ? u"SELECT pg_try_advisory_lock(?, ?)"_s : u"SELECT pg_advisory_unlock(?, ?)"_s,
+        return execQuery(*db,
+                         take ? u"SELECT pg_try_advisory_lock(?, ?)"_s : u"SELECT pg_advisory_unlock(?, ?)"_s,
                          {NodeRegistry::LivenessLockClass, qint32(NodeRegistry::livenessKey(guid))})
             .ok();
     };
@@ -238,9 +260,10 @@ void TestNodeFailures::processCheckNeedsTheSameHost()
         QElapsedTimer beating;
         beating.start();
         while (beating.elapsed() < ms) {
-            if (!database.exec(u"UPDATE nodes SET heartbeat_count = heartbeat_count + 1 WHERE guid IN (?, ?) "
-                               "AND state = 'online'"_s,
-                               {here, elsewhere})
+            if (!database
+                     .exec(u"UPDATE nodes SET heartbeat_count = heartbeat_count + 1 WHERE guid IN (?, ?) "
+                           "AND state = 'online'"_s,
+                           {here, elsewhere})
                      .ok())
                 return false;
             QTest::qWait(250); // pacing the fake heartbeats
@@ -255,7 +278,8 @@ void TestNodeFailures::processCheckNeedsTheSameHost()
         // session has stood the 6 s it waits for others to reconnect after an outage).
         QVERIFY(lock(here, false));
         QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(here), u"offline"_s, 15000);
-        QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"database session ended and nothing listens"_s), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(watcher->output().contains(u"database session ended and nothing listens"_s),
+                                 15000);
         QVERIFY(lock(elsewhere, false));
     } else {
         QCOMPARE(m_cluster->nodeState(here), u"offline"_s);
@@ -277,7 +301,9 @@ void TestNodeFailures::revokedClaimsAreNotStarted()
     const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 20}"_s), 200);
     QCOMPARE(ids.size(), 200);
     QTRY_VERIFY_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt() >= 20,
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid})
+                .toInt()
+            >= 20,
         30000);
     QVERIFY(hoarder->stopOutsideWriteTransaction());
     // What it had started by then, from its execution log (written unbuffered).
@@ -295,12 +321,15 @@ void TestNodeFailures::revokedClaimsAreNotStarted()
     const QList<qint64> loggedAtStop = startedBy(hoarder);
     QSet<qint64> startedAtStop(loggedAtStop.begin(), loggedAtStop.end());
     const int heldAtStop =
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt();
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid})
+            .toInt();
     NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--offline-after"_s, u"3"_s});
     QVERIFY(peer->waitForJoined());
     QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, 30000);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids))).toInt(),
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids)))
+            .toInt(),
         200, 60000);
 
     hoarder->signal(SIGCONT);
@@ -330,9 +359,11 @@ void TestNodeFailures::revokedClaimsAreNotStarted()
     if (!loggedAfterWake.isEmpty())
         startedAtStop.insert(loggedAfterWake.first());
     for (qint64 id : std::as_const(twice))
-        QVERIFY2(startedAtStop.contains(id), qPrintable(u"job %1 ran twice but had not started at the stop"_s.arg(id)));
+        QVERIFY2(startedAtStop.contains(id),
+                 qPrintable(u"job %1 ran twice but had not started at the stop"_s.arg(id)));
     QVERIFY2(hoarder->output().contains(u"were not started"_s), qPrintable(hoarder->output()));
-    QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'sleep'"_s).toInt(), 200);
+    QCOMPARE(m_cluster->scalar(u"SELECT SUM(succeeded) FROM job_stats WHERE job_type = 'sleep'"_s).toInt(),
+             200);
 }
 
 void TestNodeFailures::fastClockMarksNobodyOffline()
@@ -351,7 +382,9 @@ void TestNodeFailures::fastClockMarksNobodyOffline()
     const QString fastGuid = fast->guid();
     const qint64 start = m_cluster->heartbeatCount(a->guid());
     // Ten of a's heartbeats, twice the threshold, with the fast node judging all along.
-    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(a->guid()) >= start + 10 && m_cluster->heartbeatCount(fastGuid) >= 10, 40000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(a->guid()) >= start + 10
+                                 && m_cluster->heartbeatCount(fastGuid) >= 10,
+                             40000);
     for (NodeProcess *node : {a, b, fast}) {
         QVERIFY2(!node->output().contains(u"marked node"_s), qPrintable(node->output()));
         QCOMPARE(m_cluster->nodeState(node->guid()), u"online"_s);

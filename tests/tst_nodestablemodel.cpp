@@ -147,11 +147,13 @@ void TestNodesTableModel::sortRoleHoldsRawValues()
     busy.runningJobs = 12;
     busy.tzOffsetSeconds = 3600;
     QVERIFY(model.applySnapshot({busy}));
-    QCOMPARE(model.index(0, NodesTableModel::JobsLastHour).data(NodesTableModel::SortRole).toLongLong(), 1234567);
+    QCOMPARE(model.index(0, NodesTableModel::JobsLastHour).data(NodesTableModel::SortRole).toLongLong(),
+             1234567);
     QCOMPARE(model.index(0, NodesTableModel::RunningJobs).data(NodesTableModel::SortRole).toLongLong(), 12);
     QCOMPARE(model.index(0, NodesTableModel::LastContact).data(NodesTableModel::SortRole).toLongLong(), 1000);
     QCOMPARE(model.index(0, NodesTableModel::TimeZone).data(NodesTableModel::SortRole).toInt(), 3600);
-    QCOMPARE(model.index(0, NodesTableModel::Status).data(NodesTableModel::StatusRole).toInt(), int(NodeStatus::Online));
+    QCOMPARE(model.index(0, NodesTableModel::Status).data(NodesTableModel::StatusRole).toInt(),
+             int(NodeStatus::Online));
     QCOMPARE(model.headerData(NodesTableModel::Name, Qt::Horizontal).toString(), NodesTableModel::tr("Name"));
 }
 

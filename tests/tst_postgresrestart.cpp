@@ -37,7 +37,8 @@ void TestPostgresRestart::nodesRideOutARestart()
     const int total = 2000;
     QCOMPARE(*JobPool::submit(cluster->database(), QList<JobSpec>(total, spec)), total);
     auto succeeded = [&] {
-        return cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt();
+        return cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s)
+            .toInt();
     };
     QTRY_VERIFY_WITH_TIMEOUT(succeeded() >= total / 5, 60000);
 
@@ -47,7 +48,9 @@ void TestPostgresRestart::nodesRideOutARestart()
     QVERIFY2(server->restart().ok(), "starting PostgreSQL again");
 
     QTRY_COMPARE_WITH_TIMEOUT(succeeded(), total, 120000);
-    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state <> 'succeeded'"_s).toInt(), 0);
+    QCOMPARE(
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state <> 'succeeded'"_s).toInt(),
+        0);
     const QHash<qint64, int> executions = cluster->executions();
     auto ids = cluster->database().exec(u"SELECT id FROM jobs WHERE type = 'sleep'"_s);
     QVERIFY(ids.ok());
@@ -70,7 +73,8 @@ void TestPostgresRestart::nodesRideOutARestart()
     after.type = u"noop"_s;
     QCOMPARE(*JobPool::submit(cluster->database(), QList<JobSpec>(100, after)), 100);
     QTRY_COMPARE_WITH_TIMEOUT(
-        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(), 100, 30000);
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(),
+        100, 30000);
 }
 
 QTEST_GUILESS_MAIN(TestPostgresRestart)

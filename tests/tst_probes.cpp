@@ -43,7 +43,8 @@ NodeJoin joinRequest(const QString &name)
     return request;
 }
 
-ProbeResult probe(const QString &toNode, bool reachable, std::optional<double> rttMs, const QString &error = {})
+ProbeResult probe(const QString &toNode, bool reachable, std::optional<double> rttMs,
+                  const QString &error = {})
 {
     return ProbeResult{toNode, reachable, rttMs, error};
 }
@@ -175,9 +176,10 @@ void TestProbes::stoppedPeerTurnsUnreachableAndBack()
 
     // Probes time out after a heartbeat (1 s here): a few rounds at most. The stopped
     // process's kernel still accepts the connection; its TLS handshake never comes.
-    QTRY_COMPARE_WITH_TIMEOUT(linkCount(u"to_node = ? AND reachable = 0 AND last_error LIKE 'no TLS handshake within %'"_s,
-                                        {victim}),
-                              2, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        linkCount(u"to_node = ? AND reachable = 0 AND last_error LIKE 'no TLS handshake within %'"_s,
+                  {victim}),
+        2, 15000);
     QCOMPARE(linkCount(u"to_node = ? AND rtt_ms IS NOT NULL"_s, {victim}), 0);
     QCOMPARE(m_cluster->nodeState(victim), u"online"_s);
     // The others still reach each other, probed since the stop.
@@ -188,7 +190,8 @@ void TestProbes::stoppedPeerTurnsUnreachableAndBack()
 
     victimProcess->signal(SIGCONT);
     resume.dismiss();
-    QTRY_COMPARE_WITH_TIMEOUT(linkCount(u"to_node = ? AND reachable = 1 AND last_error = ''"_s, {victim}), 2, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(linkCount(u"to_node = ? AND reachable = 1 AND last_error = ''"_s, {victim}), 2,
+                              30000);
     QTRY_COMPARE_WITH_TIMEOUT(linkCount(u"reachable = 1"_s), 6, 30000);
 }
 
@@ -243,12 +246,13 @@ void TestProbes::probeErrorsSaySpecificallyWhy()
     };
     QTRY_COMPARE_WITH_TIMEOUT(errorTo(impostor.guid), u"answered as node %1"_s.arg(prober), 15000);
     QTRY_COMPARE_WITH_TIMEOUT(errorTo(stranger.guid),
-                              u"it presented certificate %1, not %2 that it recorded"_s.arg(pinOf(prober).left(16),
-                                                                                            QString(16, u'a')),
+                              u"it presented certificate %1, not %2 that it recorded"_s.arg(
+                                  pinOf(prober).left(16), QString(16, u'a')),
                               15000);
     QTRY_COMPARE_WITH_TIMEOUT(errorTo(unpinned.guid), u"it recorded no certificate to check it by"_s, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(errorTo(closed.guid), u"connection refused"_s, 15000);
-    QTRY_COMPARE_WITH_TIMEOUT(errorTo(nonsense.guid), u"its address \"no-port-here\" is not HOST:PORT"_s, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(errorTo(nonsense.guid), u"its address \"no-port-here\" is not HOST:PORT"_s,
+                              15000);
     QCOMPARE(linkCount(u"reachable = 1"_s), 0);
     QCOMPARE(linkCount(u"rtt_ms IS NOT NULL"_s), 0);
     // Nobody probes itself.
@@ -269,10 +273,10 @@ void TestProbes::recordUpsertsAndListSkipsDecommissioned()
     QVERIFY(before.ok());
 
     // Probes of unknown peers and of itself are dropped.
-    auto recorded = NodeLinks::record(database, a.guid,
-                                      {probe(b.guid, true, 1.5),
-                                       probe(c.guid, false, {}, u"no answer within 1000 ms"_s),
-                                       probe(u"no-such-node"_s, true, 2.0), probe(a.guid, true, 0.1)});
+    auto recorded =
+        NodeLinks::record(database, a.guid,
+                          {probe(b.guid, true, 1.5), probe(c.guid, false, {}, u"no answer within 1000 ms"_s),
+                           probe(u"no-such-node"_s, true, 2.0), probe(a.guid, true, 0.1)});
     QVERIFY2(recorded.ok(), qPrintable(recorded.message()));
     auto links = NodeLinks::list(database);
     QVERIFY2(links.ok(), qPrintable(links.message()));
@@ -331,11 +335,12 @@ void TestProbes::recordUpsertsAndListSkipsDecommissioned()
     QCOMPARE(linkCount(u"from_node = ? AND to_node = ? AND reachable = 1"_s, {a.guid, b.guid}), 1);
 
     // A row that names a decommissioned node (written before it was) is not listed.
-    QVERIFY(database
-                .exec(u"INSERT INTO node_links (from_node, to_node, reachable, rtt_ms, last_error, probed_at) "
-                      "VALUES (?, ?, 1, 1.0, '', ?)"_s,
-                      {c.guid, a.guid, *before})
-                .ok());
+    QVERIFY(
+        database
+            .exec(u"INSERT INTO node_links (from_node, to_node, reachable, rtt_ms, last_error, probed_at) "
+                  "VALUES (?, ?, 1, 1.0, '', ?)"_s,
+                  {c.guid, a.guid, *before})
+            .ok());
     links = NodeLinks::list(database);
     QVERIFY2(links.ok(), qPrintable(links.message()));
     QCOMPARE(links->size(), 2);
@@ -359,9 +364,12 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
         int status;
         bool closes; // refused before the request was understood: the connection ends
     } cases[] = {
-        {"oversized head", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(9000, 'a') + "\r\n\r\n", 431, true},
-        {"endless header line", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(64 * 1024, 'a'), 431, true},
-        {"garbage request line", QByteArray("\x16\x03\x01\x02", 4) + QByteArray(1, '\0') + " nonsense\r\n\r\n", 400, true},
+        {"oversized head", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(9000, 'a') + "\r\n\r\n",
+         431, true},
+        {"endless header line", "GET /api/v1/health HTTP/1.1\r\nX-Padding: " + QByteArray(64 * 1024, 'a'),
+         431, true},
+        {"garbage request line",
+         QByteArray("\x16\x03\x01\x02", 4) + QByteArray(1, '\0') + " nonsense\r\n\r\n", 400, true},
         {"no version", "GET /api/v1/health\r\n\r\n", 400, true},
         {"bad header line", "GET /api/v1/health HTTP/1.1\r\nno colon here\r\n\r\n", 400, true},
         {"POST", "POST /api/v1/health HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 405, false},
@@ -372,7 +380,8 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
         const TlsAnswer answer = tlsExchange(address, pin, testCase.request);
         QVERIFY2(answer.connected, testCase.name);
         QVERIFY2(answer.status == testCase.status,
-                 qPrintable(u"%1: %2 (%3)"_s.arg(QString::fromLatin1(testCase.name)).arg(answer.status)
+                 qPrintable(u"%1: %2 (%3)"_s.arg(QString::fromLatin1(testCase.name))
+                                .arg(answer.status)
                                 .arg(QString::fromLatin1(answer.head))));
         if (testCase.closes) {
             QVERIFY2(answer.closed, testCase.name);
@@ -410,7 +419,8 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
         }
         QElapsedTimer clock;
         clock.start();
-        const TlsAnswer refused = tlsExchange(address, pin, {QByteArray("GET /api/v1/health HTTP/1.1\r\n\r\n")}, 0, 4000);
+        const TlsAnswer refused =
+            tlsExchange(address, pin, {QByteArray("GET /api/v1/health HTTP/1.1\r\n\r\n")}, 0, 4000);
         QVERIFY(!refused.connected);
         QVERIFY(refused.closed);
         QCOMPARE(refused.status, 0);
@@ -420,8 +430,10 @@ void TestProbes::hostileRequestsAreRefusedAndHealthStillAnswers()
 
     // The node is unharmed: health answers, with this node's identity.
     QTRY_VERIFY_WITH_TIMEOUT(
-        tlsExchange(address, pin, QByteArray("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")).status == 200, 10000);
-    const TlsAnswer health = tlsExchange(address, pin, QByteArray("GET /api/v1/health?verbose=1 HTTP/1.0\r\n\r\n"));
+        tlsExchange(address, pin, QByteArray("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")).status == 200,
+        10000);
+    const TlsAnswer health =
+        tlsExchange(address, pin, QByteArray("GET /api/v1/health?verbose=1 HTTP/1.0\r\n\r\n"));
     QCOMPARE(health.status, 200);
     QVERIFY(health.head.contains("\r\nContent-Type: application/json"));
     QVERIFY(health.closed); // HTTP/1.0 without keep-alive

@@ -24,7 +24,8 @@ namespace {
 const QByteArray Signature("\x0d\x0a\x0d\x0a\x00\x0d\x0a\x51\x55\x49\x54\x0a", 12);
 
 // A version 2 header: command (0 LOCAL, 1 PROXY), family byte, and the rest as given.
-QByteArray header(unsigned char command, unsigned char family, const QByteArray &rest, unsigned char version = 2)
+QByteArray header(unsigned char command, unsigned char family, const QByteArray &rest,
+                  unsigned char version = 2)
 {
     QByteArray bytes = Signature;
     bytes.append(char((version << 4) | command));
@@ -150,13 +151,14 @@ void TestProxyHeader::initTestCase()
     m_identity = *identity;
 }
 
-std::unique_ptr<ApiServer> TestProxyHeader::start(ApiServer::Limits limits, const std::vector<std::string> &trusted)
+std::unique_ptr<ApiServer> TestProxyHeader::start(ApiServer::Limits limits,
+                                                  const std::vector<std::string> &trusted)
 {
     auto server = std::make_unique<ApiServer>(limits, echoClient);
     std::string error;
     if (!server->trustProxies(trusted, &error)
-        || !server->listen("127.0.0.1", 0, m_identity.keyPem().toStdString(), m_identity.certificatePem().toStdString(),
-                           &error)) {
+        || !server->listen("127.0.0.1", 0, m_identity.keyPem().toStdString(),
+                           m_identity.certificatePem().toStdString(), &error)) {
         qWarning("cannot start: %s", error.c_str());
         return nullptr;
     }
@@ -170,7 +172,10 @@ void TestProxyHeader::parses_data()
     QTest::newRow("IPv4") << proxied(u"10.1.2.3"_s) << u"10.1.2.3"_s;
     QTest::newRow("IPv6") << proxied(u"2001:db8::7"_s) << u"2001:db8::7"_s;
     QTest::newRow("IPv4 in IPv6") << proxied(u"::ffff:10.9.8.7"_s) << u"10.9.8.7"_s;
-    QTest::newRow("with TLVs") << proxied(u"10.1.2.3"_s, QByteArray("\x04\x00\x04" "abcd", 7)) << u"10.1.2.3"_s;
+    QTest::newRow("with TLVs") << proxied(u"10.1.2.3"_s, QByteArray("\x04\x00\x04"
+                                                                    "abcd",
+                                                                    7))
+                               << u"10.1.2.3"_s;
     QTest::newRow("LOCAL: the proxy's own") << header(0x0, 0x00, {}) << QString();
     QTest::newRow("LOCAL with addresses") << header(0x0, 0x11, proxied(u"10.1.2.3"_s).mid(16)) << QString();
     QTest::newRow("unspecified family") << header(0x1, 0x00, {}) << QString();
@@ -186,7 +191,8 @@ void TestProxyHeader::parses()
     const std::optional<std::size_t> rest = ProxyHeader::restLength(data, &error);
     QVERIFY2(rest, error.c_str());
     QCOMPARE(qsizetype(ProxyHeader::FixedBytes + *rest), bytes.size());
-    const std::optional<std::string> address = ProxyHeader::clientAddress(data, data + ProxyHeader::FixedBytes, &error);
+    const std::optional<std::string> address =
+        ProxyHeader::clientAddress(data, data + ProxyHeader::FixedBytes, &error);
     QVERIFY2(address, error.c_str());
     QCOMPARE(QString::fromStdString(*address), client);
 }
@@ -225,7 +231,9 @@ void TestProxyHeader::trustedBalancerNamesTheClient_data()
     QTest::addColumn<QByteArray>("client");
     QTest::newRow("IPv4 client") << proxied(u"10.1.2.3"_s) << QByteArray("10.1.2.3");
     QTest::newRow("IPv6 client") << proxied(u"2001:db8::7"_s) << QByteArray("2001:db8::7");
-    QTest::newRow("TLVs after the addresses") << proxied(u"10.1.2.3"_s, QByteArray("\x04\x00\x04" "abcd", 7))
+    QTest::newRow("TLVs after the addresses") << proxied(u"10.1.2.3"_s, QByteArray("\x04\x00\x04"
+                                                                                   "abcd",
+                                                                                   7))
                                               << QByteArray("10.1.2.3");
     QTest::newRow("LOCAL: the balancer's own check") << header(0x0, 0x00, {}) << QByteArray("127.0.0.1");
     QTest::newRow("no header: the balancer's own") << QByteArray() << QByteArray("127.0.0.1");
@@ -269,8 +277,9 @@ void TestProxyHeader::serverClosesOnABadHeader()
     QTRY_COMPARE(server->connections(), 0);
     // The server goes on serving (tried again: on a loaded machine one handshake may take
     // longer than this server's short deadline).
-    QTRY_COMPARE_WITH_TIMEOUT(clientIn(connectThrough(server->port(), proxied(u"10.1.2.3"_s), m_identity.sha256())),
-                              QByteArray("10.1.2.3"), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        clientIn(connectThrough(server->port(), proxied(u"10.1.2.3"_s), m_identity.sha256())),
+        QByteArray("10.1.2.3"), 30000);
 }
 
 void TestProxyHeader::untrustedHeaderIsRefused()

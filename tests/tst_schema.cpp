@@ -7,8 +7,8 @@
 
 #include <QFile>
 #include <QSqlRecord>
-#include <QUrl>
 #include <QTest>
+#include <QUrl>
 
 using namespace Qt::StringLiterals;
 using namespace Cohort;
@@ -33,12 +33,14 @@ QStringList describeSchema(Database &database)
             columns << record.fieldName(i);
         lines << table + u": "_s + columns.join(u',');
     }
-    auto migrations = database.exec(u"SELECT version, applied_at, applied_by FROM schema_migrations ORDER BY version"_s);
+    auto migrations =
+        database.exec(u"SELECT version, applied_at, applied_by FROM schema_migrations ORDER BY version"_s);
     if (!migrations)
         return lines << u"error: "_s + migrations.message();
     while (migrations->next())
-        lines << u"migration %1 at %2 by %3"_s.arg(migrations->value(0).toString(), migrations->value(1).toString(),
-                                                  migrations->value(2).toString());
+        lines << u"migration %1 at %2 by %3"_s.arg(migrations->value(0).toString(),
+                                                   migrations->value(1).toString(),
+                                                   migrations->value(2).toString());
     return lines;
 }
 
@@ -149,9 +151,10 @@ void TestSchema::everyOlderVersionMigrates()
     QVERIFY2(old.ok(), qPrintable(old.message()));
     QCOMPARE(old->toVersion, from);
     QCOMPARE(*Schema::version(*m_database), from);
-    QVERIFY(m_database
-                ->exec(u"INSERT INTO jobs (type, scope, run_after, created_at) VALUES ('noop', 'local', 0, 0)"_s)
-                .ok());
+    QVERIFY(
+        m_database
+            ->exec(u"INSERT INTO jobs (type, scope, run_after, created_at) VALUES ('noop', 'local', 0, 0)"_s)
+            .ok());
 
     auto upgraded = Schema::migrate(*m_database, u"new program"_s);
     QVERIFY2(upgraded.ok(), qPrintable(upgraded.message()));
@@ -180,7 +183,8 @@ void TestSchema::everyOlderVersionMigrates()
     for (const QString &name : std::as_const(partial)) {
         auto definition = m_database->exec(definitionSql, {name});
         QVERIFY2(definition.ok() && definition->next(), qPrintable(name));
-        QVERIFY2(definition->value(0).toString().contains(u"IS NOT NULL"_s), qPrintable(definition->value(0).toString()));
+        QVERIFY2(definition->value(0).toString().contains(u"IS NOT NULL"_s),
+                 qPrintable(definition->value(0).toString()));
     }
     JobSpec keyed;
     keyed.type = u"noop"_s;

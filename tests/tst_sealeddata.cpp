@@ -97,14 +97,16 @@ QString TestSealedData::writeFile(const QString &name, const QString &text)
 void TestSealedData::addUsers()
 {
     const QString password = writeFile(u"zoe-password"_s, ZoePassword);
-    const CtlRun zoe = runCtl({u"users"_s, u"add"_s, u"zoe"_s, u"--role"_s, u"administrator"_s, u"--full-name"_s,
-                               ZoeName, u"--email"_s, ZoeEmail, u"--password-file"_s, password, u"--secret-file"_s,
-                               m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
+    const CtlRun zoe =
+        runCtl({u"users"_s, u"add"_s, u"zoe"_s, u"--role"_s, u"administrator"_s, u"--full-name"_s, ZoeName,
+                u"--email"_s, ZoeEmail, u"--password-file"_s, password, u"--secret-file"_s,
+                m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
     QVERIFY2(zoe.exitCode == 0, qPrintable(zoe.err));
     QVERIFY2(zoe.out.contains(u"Added administrator zoe."_s), qPrintable(zoe.out));
-    const CtlRun ann = runCtl({u"users"_s, u"add"_s, u"ann"_s, u"--full-name"_s, AnnName, u"--email"_s, AnnEmail,
-                               u"--password-file"_s, writeFile(u"ann-password"_s, u"ann's long passphrase"_s),
-                               u"--secret-file"_s, m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
+    const CtlRun ann =
+        runCtl({u"users"_s, u"add"_s, u"ann"_s, u"--full-name"_s, AnnName, u"--email"_s, AnnEmail,
+                u"--password-file"_s, writeFile(u"ann-password"_s, u"ann's long passphrase"_s),
+                u"--secret-file"_s, m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
     QVERIFY2(ann.exitCode == 0, qPrintable(ann.err));
 }
 
@@ -157,7 +159,8 @@ QByteArray TestSealedData::rawDatabase()
 int TestSealedData::openAlerts(const QString &kind, const QString &guid)
 {
     return m_cluster
-        ->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ? AND cleared_at IS NULL"_s, {kind, guid})
+        ->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ? AND cleared_at IS NULL"_s,
+                 {kind, guid})
         .toInt();
 }
 
@@ -186,7 +189,8 @@ void TestSealedData::sealedAtRestAndReadBack()
     const QByteArray raw = rawDatabase();
     QVERIFY(raw.contains("zoe") && raw.contains("ann") && raw.contains("keeper"));
     QVERIFY(raw.contains("cohort-sealed-v1"));
-    for (const QString &value : {ZoeName, ZoeEmail, AnnName, AnnEmail, **token, u"Quartermaine"_s, u"example.org"_s})
+    for (const QString &value :
+         {ZoeName, ZoeEmail, AnnName, AnnEmail, **token, u"Quartermaine"_s, u"example.org"_s})
         QVERIFY2(!raw.contains(value.toUtf8()), qPrintable(u"%1 is stored in clear"_s.arg(value)));
     // Nor in what the node printed.
     QVERIFY(!node->output().contains(**token));
@@ -207,8 +211,8 @@ void TestSealedData::sealedAtRestAndReadBack()
     QCOMPARE(auditor.code(), ErrorCode::NotFound);
 
     // ... and through cohortctl: in clear with the secret, sealed without.
-    const CtlRun open = runCtl({u"users"_s, u"list"_s, u"--json"_s, u"--secret-file"_s, m_cluster->secretFile(),
-                                u"--db"_s, m_cluster->url()});
+    const CtlRun open = runCtl({u"users"_s, u"list"_s, u"--json"_s, u"--secret-file"_s,
+                                m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
     QVERIFY2(open.exitCode == 0, qPrintable(open.err));
     const QJsonArray opened = QJsonDocument::fromJson(open.out.toUtf8()).array();
     QCOMPARE(opened.size(), 3);
@@ -236,9 +240,10 @@ void TestSealedData::sealedAtRestAndReadBack()
                                u"--secret-file"_s, m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
     QVERIFY2(set.exitCode == 0, qPrintable(set.err));
     QCOMPARE(personalData(*key).value(u"zoe"_s), qMakePair(ZoeName, u"zoe@example.com"_s));
-    QCOMPARE(m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'user.update' AND target = 'zoe'"_s)
-                 .toString(),
-             u"changed: email"_s);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'user.update' AND target = 'zoe'"_s)
+            .toString(),
+        u"changed: email"_s);
     QVERIFY(!rawDatabase().contains("zoe@example.com"));
 }
 
@@ -286,18 +291,21 @@ void TestSealedData::movedValuesDoNotOpen()
     // The token under another property's name.
     auto db = m_cluster->database().connection();
     QVERIFY(db.ok());
-    const QString token = m_cluster->scalar(u"SELECT sealed_value FROM config_properties WHERE name = ?"_s,
-                                            {Property::NodeApiToken.toString()})
+    const QString token = m_cluster
+                              ->scalar(u"SELECT sealed_value FROM config_properties WHERE name = ?"_s,
+                                       {Property::NodeApiToken.toString()})
                               .toString();
-    QVERIFY(execQuery(*db, u"INSERT INTO config_properties (name, sealed_value, updated_at, updated_by) "
-                           "VALUES ('mail.password', ?, 0, 'test')"_s,
+    QVERIFY(execQuery(*db,
+                      u"INSERT INTO config_properties (name, sealed_value, updated_at, updated_by) "
+                      "VALUES ('mail.password', ?, 0, 'test')"_s,
                       {token})
                 .ok());
     auto cluster = Cluster::load(m_cluster->database());
     QVERIFY(cluster.ok() && cluster->has_value());
     auto properties = ConfigProperties::list(*db, &*key, (*cluster)->keyContext());
     QVERIFY(!properties.ok());
-    QVERIFY2(properties.message().contains(u"the property mail.password"_s), qPrintable(properties.message()));
+    QVERIFY2(properties.message().contains(u"the property mail.password"_s),
+             qPrintable(properties.message()));
 
     // Zoe's copy of the data key in the admin's row does not open with the admin's key.
     const QString zoeCopy = m_cluster->scalar(context.arg(u"key_data"_s), {u"zoe"_s}).toString();
@@ -329,13 +337,16 @@ void TestSealedData::rotateSecretThenKey()
     const QString newSecret = m_cluster->scratchPath(u"new-secret"_s);
     QCOMPARE(runCtl({u"gen-secret"_s, newSecret}).exitCode, 0);
     const QString wrapped = m_cluster->scalar(u"SELECT data_key FROM cluster"_s).toString();
-    const CtlRun wrong = runCtl({u"masterkey"_s, u"rotate-secret"_s, u"--secret-file"_s, newSecret,
-                                 u"--new-secret-file"_s, m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
+    const CtlRun wrong =
+        runCtl({u"masterkey"_s, u"rotate-secret"_s, u"--secret-file"_s, newSecret, u"--new-secret-file"_s,
+                m_cluster->secretFile(), u"--db"_s, m_cluster->url()});
     QCOMPARE(wrong.exitCode, 1);
-    QVERIFY2(wrong.err.contains(u"does not unlock the data key; nothing was changed"_s), qPrintable(wrong.err));
+    QVERIFY2(wrong.err.contains(u"does not unlock the data key; nothing was changed"_s),
+             qPrintable(wrong.err));
     QCOMPARE(m_cluster->scalar(u"SELECT data_key FROM cluster"_s).toString(), wrapped);
-    const CtlRun rewrap = runCtl({u"masterkey"_s, u"rotate-secret"_s, u"--secret-file"_s, m_cluster->secretFile(),
-                                  u"--new-secret-file"_s, newSecret, u"--db"_s, m_cluster->url()});
+    const CtlRun rewrap =
+        runCtl({u"masterkey"_s, u"rotate-secret"_s, u"--secret-file"_s, m_cluster->secretFile(),
+                u"--new-secret-file"_s, newSecret, u"--db"_s, m_cluster->url()});
     QVERIFY2(rewrap.exitCode == 0, qPrintable(rewrap.err));
     QVERIFY(m_cluster->scalar(u"SELECT data_key FROM cluster"_s).toString() != wrapped);
 
@@ -357,7 +368,8 @@ void TestSealedData::rotateSecretThenKey()
     NodeProcess *stranger = m_cluster->startNodeIn(u"stranger"_s, strangerDir);
     QVERIFY(stranger->waitForExit());
     QCOMPARE(stranger->process().exitCode(), 1);
-    QVERIFY2(stranger->output().contains(u"does not unlock this cluster's data key"_s), qPrintable(stranger->output()));
+    QVERIFY2(stranger->output().contains(u"does not unlock this cluster's data key"_s),
+             qPrintable(stranger->output()));
     QVERIFY2(stranger->output().contains(u"rotate-secret"_s), qPrintable(stranger->output()));
     QCOMPARE(counts(), before);
     QVERIFY(!QFile::exists(QDir(strangerDir).filePath(u"node.guid"_s)));
@@ -365,7 +377,8 @@ void TestSealedData::rotateSecretThenKey()
     // Restarted with the new secret, a node runs, and its alert clears.
     first->signal(SIGTERM);
     QVERIFY(first->waitForExit());
-    NodeProcess *restarted = m_cluster->startNodeIn(u"first"_s, first->dataDir(), {u"--secret-file"_s, newSecret});
+    NodeProcess *restarted =
+        m_cluster->startNodeIn(u"first"_s, first->dataDir(), {u"--secret-file"_s, newSecret});
     QVERIFY(restarted->waitForJoined());
     QCOMPARE(m_cluster->nodeState(restarted->guid()), u"online"_s);
     QTRY_COMPARE_WITH_TIMEOUT(openAlerts(AlertKind::SecretOutdated, restarted->guid()), 0, 60000);
@@ -373,10 +386,11 @@ void TestSealedData::rotateSecretThenKey()
     QCOMPARE(openAlerts(AlertKind::SecretOutdated, second->guid()), 1);
 
     // rotate-key, with the new secret.
-    const CtlRun rotated = runCtl({u"masterkey"_s, u"rotate-key"_s, u"--secret-file"_s, newSecret, u"--db"_s,
-                                   m_cluster->url()});
+    const CtlRun rotated =
+        runCtl({u"masterkey"_s, u"rotate-key"_s, u"--secret-file"_s, newSecret, u"--db"_s, m_cluster->url()});
     QVERIFY2(rotated.exitCode == 0, qPrintable(rotated.err));
-    QVERIFY2(rotated.out.contains(u"secret properties: 1, personal values: 4, administrators' copies of the key: 2"_s),
+    QVERIFY2(rotated.out.contains(
+                 u"secret properties: 1, personal values: 4, administrators' copies of the key: 2"_s),
              qPrintable(rotated.out));
     auto newKey = unlock(newSecret);
     QVERIFY2(newKey.ok(), qPrintable(newKey.message()));
@@ -388,22 +402,29 @@ void TestSealedData::rotateSecretThenKey()
     QVERIFY2(tokenNow.ok(), qPrintable(tokenNow.message()));
     QCOMPARE(*tokenNow, *token);
     QVERIFY(personalData(*oldKey).isEmpty());
-    QCOMPARE(ConfigProperties::read(*db, *oldKey, context, Property::NodeApiToken).code(), ErrorCode::AccessDenied);
+    QCOMPARE(ConfigProperties::read(*db, *oldKey, context, Property::NodeApiToken).code(),
+             ErrorCode::AccessDenied);
     // The administrators' copies are of the new key.
     auto copy = Users::openDataKey(*db, context, u"zoe"_s, ZoePassword);
     QVERIFY2(copy.ok(), qPrintable(copy.message()));
     QCOMPARE(copy->checkValue(), newKey->checkValue());
     // A writer still holding the old key is refused, writing nothing.
     auto stale = m_cluster->database().write([&](QSqlDatabase &tx) {
-        return Users::setPersonalData(tx, m_cluster->database().dialect(), *oldKey, context, u"zoe"_s, u"Stale"_s, {});
+        return Users::setPersonalData(tx, m_cluster->database().dialect(), *oldKey, context, u"zoe"_s,
+                                      u"Stale"_s, {});
     });
     QCOMPARE(stale.code(), ErrorCode::Conflict);
     QCOMPARE(personalData(*newKey).value(u"zoe"_s), qMakePair(ZoeName, ZoeEmail));
     // The running nodes take the new key up by themselves.
-    QTRY_VERIFY_WITH_TIMEOUT(restarted->output().contains(u"data key was rotated; holding the new one"_s), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(restarted->output().contains(u"data key was rotated; holding the new one"_s),
+                             60000);
     QVERIFY(restarted->running() && second->running());
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'masterkey.rotate-key'"_s).toInt(), 1);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'masterkey.rotate-secret'"_s).toInt(), 1);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'masterkey.rotate-key'"_s).toInt(),
+        1);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action = 'masterkey.rotate-secret'"_s)
+                 .toInt(),
+             1);
 }
 
 QTEST_GUILESS_MAIN(TestSealedData)

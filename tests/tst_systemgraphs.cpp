@@ -17,8 +17,8 @@
 #include "networkmapview.h"
 #include "nodepropertiesdialog.h"
 #include "nodestablemodel.h"
-#include "systeminformationpage.h"
 #include "screenshottour.h"
+#include "systeminformationpage.h"
 #include "testcluster.h"
 
 #include <QBarCategoryAxis>
@@ -64,7 +64,8 @@ std::map<std::pair<QString, QString>, std::pair<qint64, qint64>> finishedFromJob
         auto query = cluster.database().exec(sql);
         while (query && query->next()) {
             auto &cell = counts[{query->value(0).toString(), query->value(1).toString()}];
-            (query->value(2).toString() == u"succeeded"_s ? cell.first : cell.second) += query->value(3).toLongLong();
+            (query->value(2).toString() == u"succeeded"_s ? cell.first : cell.second) +=
+                query->value(3).toLongLong();
         }
     };
     add(u"SELECT claimed_by, type, state, COUNT(*) FROM jobs WHERE scope = 'pool' "
@@ -133,7 +134,8 @@ QString drawingProblem(const QString &path, int contentPerMille)
     // Antialiased edges and shades close to the background are not content.
     const auto standsOut = [background](QRgb p) {
         return std::max({std::abs(qRed(p) - qRed(background)), std::abs(qGreen(p) - qGreen(background)),
-                         std::abs(qBlue(p) - qBlue(background))}) > 24;
+                         std::abs(qBlue(p) - qBlue(background))})
+               > 24;
     };
     qint64 content = 0;
     int colours = 0; // each covering at least a thousandth of the picture
@@ -225,9 +227,11 @@ void TestSystemGraphs::graphsRenderAndMatchTheModels()
     fail.maxAttempts = 1;
     QCOMPARE(*JobPool::submit(m_cluster->database(), QList<JobSpec>(40, noop) + QList<JobSpec>(6, fail)), 46);
     const auto drained = [&] {
-        return m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type IN ('noop', 'fail') "
-                                 "AND state IN ('succeeded', 'failed')"_s)
-                   .toInt() == 46;
+        return m_cluster
+                   ->scalar(u"SELECT COUNT(*) FROM jobs WHERE type IN ('noop', 'fail') "
+                            "AND state IN ('succeeded', 'failed')"_s)
+                   .toInt()
+               == 46;
     };
     QTRY_VERIFY_WITH_TIMEOUT(drained(), Patience);
     // Paused, the nodes finish nothing more (their housekeeping would): the graphs then
@@ -325,9 +329,9 @@ void TestSystemGraphs::graphsRenderAndMatchTheModels()
                 below += value;
                 const QColor expected = chart->barSets().at(column)->color();
                 const QColor shown = picture.pixelColor(middle);
-                const bool same = std::abs(shown.red() - expected.red()) <= 3 &&
-                                  std::abs(shown.green() - expected.green()) <= 3 &&
-                                  std::abs(shown.blue() - expected.blue()) <= 3;
+                const bool same = std::abs(shown.red() - expected.red()) <= 3
+                                  && std::abs(shown.green() - expected.green()) <= 3
+                                  && std::abs(shown.blue() - expected.blue()) <= 3;
                 QVERIFY2(height >= 1 && same,
                          qPrintable(u"%1, %2: %3 px high, %4 at (%5, %6), not %7"_s
                                         .arg(model->rowLabel(row), model->columnLabel(column))
@@ -369,8 +373,8 @@ void TestSystemGraphs::graphsRenderAndMatchTheModels()
     qreal below = 0;
     for (int c = 0; c < column; ++c)
         below += qreal(model->count(row, c));
-    const QPointF middle = chart->chart()->mapToPosition(QPointF(row, below + model->count(row, column) / 2.0),
-                                                         chart->series());
+    const QPointF middle =
+        chart->chart()->mapToPosition(QPointF(row, below + model->count(row, column) / 2.0), chart->series());
     const QPoint at = chart->chartView()->mapFromScene(chart->chart()->mapToScene(middle));
     QSignalSpy clicked(chart, &JobChartView::barClicked);
     QTest::mouseClick(chart->chartView()->viewport(), Qt::LeftButton, {}, at);
@@ -429,10 +433,12 @@ void TestSystemGraphs::networkMapFollowsNodesAndProbes()
 
     // Every running node has probed every running peer.
     const auto probed = [&] {
-        return m_cluster->scalar(u"SELECT COUNT(*) FROM node_links WHERE reachable = 1 AND from_node IN (?, ?, ?) "
-                                 "AND to_node IN (?, ?, ?)"_s,
-                                 {alpha, bravo, charlie, alpha, bravo, charlie})
-                   .toInt() == 6;
+        return m_cluster
+                   ->scalar(u"SELECT COUNT(*) FROM node_links WHERE reachable = 1 AND from_node IN (?, ?, ?) "
+                            "AND to_node IN (?, ?, ?)"_s,
+                            {alpha, bravo, charlie, alpha, bravo, charlie})
+                   .toInt()
+               == 6;
     };
     QTRY_VERIFY_WITH_TIMEOUT(probed(), Patience);
 
@@ -452,10 +458,12 @@ void TestSystemGraphs::networkMapFollowsNodesAndProbes()
         NetworkMapNodeItem *item = map->nodeItem(node.guid);
         QVERIFY2(item, qPrintable(node.name));
         const auto coloured = [&] {
-            return item->status() == node.status && item->statusColor() == NodesTableModel::statusColor(node.status);
+            return item->status() == node.status
+                   && item->statusColor() == NodesTableModel::statusColor(node.status);
         };
         QTRY_VERIFY2_WITH_TIMEOUT(coloured(), qPrintable(node.name), Patience);
-        QCOMPARE(node.status, node.guid == nodes[u"delta"_s]->guid() ? NodeStatus::Offline : NodeStatus::Online);
+        QCOMPARE(node.status,
+                 node.guid == nodes[u"delta"_s]->guid() ? NodeStatus::Offline : NodeStatus::Online);
     }
     QVERIFY(map->hubItem());
     const auto reachable = [&](const QString &a, const QString &b) {
@@ -523,8 +531,8 @@ void TestSystemGraphs::screenshotTourTakesEveryGraph()
         // Charts and the map must show more than a page around an empty table.
         int content = PageContent;
         for (int graph = 0; graph < SystemInformationPage::GraphCount; ++graph) {
-            if (file.endsWith(SystemInformationPage::graphKey(SystemInformationPage::Graph(graph)) +
-                              u".png"_s))
+            if (file.endsWith(SystemInformationPage::graphKey(SystemInformationPage::Graph(graph))
+                              + u".png"_s))
                 content = graph == SystemInformationPage::NetworkMap ? MapContent : ChartContent;
         }
         const QString drawn = drawingProblem(file, content);

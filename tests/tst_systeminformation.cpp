@@ -4,8 +4,8 @@
 // period, against rows whose expected sums the test works out by itself.
 #include "clusterclient.h"
 #include "jobcountsmodel.h"
-#include "jobstatistics.h"
 #include "jobpool.h"
+#include "jobstatistics.h"
 #include "noderegistry.h"
 #include "testdatabase.h"
 
@@ -46,13 +46,13 @@ struct StatsRow
 // Rows two minutes or more from every period's edge, so a minute that turns while the test
 // runs cannot move a row across one.
 const QList<StatsRow> Rows = {
-    {0, u"alpha"_s, u"report"_s, 5, 1},        {2, u"alpha"_s, u"report"_s, 7, 0},
-    {2, u"bravo"_s, u"report"_s, 11, 2},       {30, u"bravo"_s, u"backup"_s, 3, 0},
-    {57, u"alpha"_s, u"Cache clear"_s, 4, 4},  {57, u"gone"_s, u"report"_s, 9, 0},
-    {62, u"alpha"_s, u"report"_s, 100, 0},     {200, u"bravo"_s, u"backup"_s, 20, 5},
-    {357, u"charlie"_s, u"report"_s, 13, 0},   {363, u"alpha"_s, u"backup"_s, 1000, 0},
+    {0, u"alpha"_s, u"report"_s, 5, 1},         {2, u"alpha"_s, u"report"_s, 7, 0},
+    {2, u"bravo"_s, u"report"_s, 11, 2},        {30, u"bravo"_s, u"backup"_s, 3, 0},
+    {57, u"alpha"_s, u"Cache clear"_s, 4, 4},   {57, u"gone"_s, u"report"_s, 9, 0},
+    {62, u"alpha"_s, u"report"_s, 100, 0},      {200, u"bravo"_s, u"backup"_s, 20, 5},
+    {357, u"charlie"_s, u"report"_s, 13, 0},    {363, u"alpha"_s, u"backup"_s, 1000, 0},
     {1000, u"bravo"_s, u"index, full"_s, 6, 1}, {1437, u"alpha"_s, u"report"_s, 17, 3},
-    {1443, u"bravo"_s, u"report"_s, 5000, 0},  {3000, u"alpha"_s, u"report"_s, 70000, 0},
+    {1443, u"bravo"_s, u"report"_s, 5000, 0},   {3000, u"alpha"_s, u"report"_s, 70000, 0},
     {-3, u"alpha"_s, u"report"_s, 80000, 0},
 };
 
@@ -78,7 +78,8 @@ private Q_SLOTS:
 
 private:
     Database &database() { return m_fixture.database(); }
-    void insertStats(qint64 minute, const QString &guid, const QString &type, qint64 succeeded, qint64 failed);
+    void insertStats(qint64 minute, const QString &guid, const QString &type, qint64 succeeded,
+                     qint64 failed);
     qint64 insertJob(const QString &type, const QString &scope, const QString &state, const QString &node,
                      qint64 finishedAt);
 
@@ -99,12 +100,13 @@ void TestSystemInformation::init()
     m_guids[u"gone"_s] = newGuid(); // finished jobs, then left the nodes table
 }
 
-void TestSystemInformation::insertStats(qint64 minute, const QString &guid, const QString &type, qint64 succeeded,
-                                        qint64 failed)
+void TestSystemInformation::insertStats(qint64 minute, const QString &guid, const QString &type,
+                                        qint64 succeeded, qint64 failed)
 {
-    auto inserted = database().exec(u"INSERT INTO job_stats (minute, node_guid, job_type, succeeded, failed, total_ms) "
-                                    "VALUES (?, ?, ?, ?, ?, ?)"_s,
-                                    {minute, guid, type, succeeded, failed, (succeeded + failed) * 10});
+    auto inserted =
+        database().exec(u"INSERT INTO job_stats (minute, node_guid, job_type, succeeded, failed, total_ms) "
+                        "VALUES (?, ?, ?, ?, ?, ?)"_s,
+                        {minute, guid, type, succeeded, failed, (succeeded + failed) * 10});
     QVERIFY2(inserted.ok(), qPrintable(inserted.message()));
 }
 
@@ -154,7 +156,8 @@ void TestSystemInformation::byNodeAndTypeHonoursTheWindowEdges()
         {alpha, u"alpha"_s, u"report"_s, 6, 1, 70},
     };
     QCOMPARE(*counts, expected);
-    QVERIFY(JobStatistics::byNodeAndType(database(), {start + 61 * MinuteMs, start + 90 * MinuteMs})->isEmpty());
+    QVERIFY(
+        JobStatistics::byNodeAndType(database(), {start + 61 * MinuteMs, start + 90 * MinuteMs})->isEmpty());
     QCOMPARE(JobStatistics::byNodeAndType(database(), {start, start - 1}).code(), ErrorCode::InvalidArgument);
 }
 
@@ -200,11 +203,12 @@ void TestSystemInformation::finishedJobsBehindACount()
     const qint64 failed = insertJob(u"report"_s, u"pool"_s, u"failed"_s, alpha, start + 10 * MinuteMs);
     insertJob(u"backup"_s, u"pool"_s, u"succeeded"_s, alpha, start + 11 * MinuteMs);
     insertJob(u"report"_s, u"pool"_s, u"succeeded"_s, bravo, start + 12 * MinuteMs);
-    insertJob(u"report"_s, u"pool"_s, u"succeeded"_s, alpha, start - 1);           // before
+    insertJob(u"report"_s, u"pool"_s, u"succeeded"_s, alpha, start - 1);             // before
     insertJob(u"report"_s, u"pool"_s, u"succeeded"_s, alpha, start + 60 * MinuteMs); // after
     insertJob(u"report"_s, u"pool"_s, u"queued"_s, alpha, start + 5 * MinuteMs);     // not finished
     // A local job: one run per node.
-    const qint64 local = insertJob(u"Cache clear"_s, u"local"_s, u"succeeded"_s, QString(), start + 20 * MinuteMs);
+    const qint64 local =
+        insertJob(u"Cache clear"_s, u"local"_s, u"succeeded"_s, QString(), start + 20 * MinuteMs);
     for (const QString &node : {alpha, bravo}) {
         QVERIFY(database()
                     .exec(u"INSERT INTO local_job_runs (job_id, node_guid, state, started_at, finished_at) "
@@ -293,7 +297,8 @@ void TestSystemInformation::modelsCountEachPeriod()
     JobCountsModel nodesAndTypes(JobCountsModel::Grouping::ByNodeAndType);
     QAbstractItemModelTester nodesTester(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester typesTester(&types, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QAbstractItemModelTester bothTester(&nodesAndTypes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester bothTester(&nodesAndTypes,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
     for (JobCountsModel *model : {&nodes, &types, &nodesAndTypes})
         model->setStatistics(statistics.counts, client.snapshot().nodes);
 
@@ -345,7 +350,8 @@ void TestSystemInformation::modelsUpdateInPlace()
     }
     JobCountsModel model(JobCountsModel::Grouping::ByNodeAndType);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QList<JobCount> counts = {{alpha, u"alpha"_s, u"report"_s, 3, 0, 0}, {bravo, u"bravo"_s, u"report"_s, 1, 1, 0}};
+    QList<JobCount> counts = {{alpha, u"alpha"_s, u"report"_s, 3, 0, 0},
+                              {bravo, u"bravo"_s, u"report"_s, 1, 1, 0}};
     QVERIFY(model.setStatistics(counts, nodes));
     QCOMPARE(model.columnKeys(), QStringList{u"report"_s});
 
@@ -385,7 +391,8 @@ void TestSystemInformation::csvQuotesWhatNeedsIt()
     model.setStatistics({{m_guids[u"alpha"_s], u"alpha"_s, u"index, \"full\""_s, 3, 1, 0},
                          {m_guids[u"alpha"_s], u"alpha"_s, u"report"_s, 5, 0, 0}},
                         {});
-    QCOMPARE(model.toCsv(), u"Job type,Succeeded,Failed,Total\r\n\"index, \"\"full\"\"\",3,1,4\r\nreport,5,0,5\r\n"_s);
+    QCOMPARE(model.toCsv(),
+             u"Job type,Succeeded,Failed,Total\r\n\"index, \"\"full\"\"\",3,1,4\r\nreport,5,0,5\r\n"_s);
 }
 
 QTEST_GUILESS_MAIN(TestSystemInformation)

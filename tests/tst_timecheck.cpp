@@ -88,7 +88,9 @@ void TestTimeCheck::checkNobodyMarkedOffline(NodeProcess *node)
 {
     const qint64 beats = m_cluster->heartbeatCount(node->guid());
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->heartbeatCount(node->guid()) >= beats + 6, 30000);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes WHERE state <> 'online'"_s).toInt(), 0);
     for (const auto &each : m_cluster->nodes())
         QVERIFY2(!each->output().contains(u"marked node"_s), qPrintable(each->output()));
@@ -137,7 +139,8 @@ void TestTimeCheck::otherTimeZoneRaisesAndClears()
     QVERIFY2(nodes.out.contains(other) && nodes.out.contains(u"CLOCK"_s), qPrintable(nodes.out));
     const CtlRun status = runCtl({u"status"_s, u"--db"_s, m_cluster->url()});
     QCOMPARE(status.exitCode, 0);
-    QVERIFY2(status.out.contains(u"Open alerts:     1"_s) && status.out.contains(message), qPrintable(status.out));
+    QVERIFY2(status.out.contains(u"Open alerts:     1"_s) && status.out.contains(message),
+             qPrintable(status.out));
 
     // Fixed: restarted in the database's zone, the same node clears its alert.
     odd->signal(SIGTERM);
@@ -146,8 +149,9 @@ void TestTimeCheck::otherTimeZoneRaisesAndClears()
                                                 {{u"TZ"_s, reference}});
     QVERIFY(fixed->waitForJoined());
     QTRY_COMPARE_WITH_TIMEOUT(openAlerts(guid), 0, 30000);
-    QCOMPARE(m_cluster->scalar(u"SELECT cleared_by FROM alerts WHERE kind = ? AND node_guid = ?"_s,
-                               {AlertKind::TimeOutOfSync, guid})
+    QCOMPARE(m_cluster
+                 ->scalar(u"SELECT cleared_by FROM alerts WHERE kind = ? AND node_guid = ?"_s,
+                          {AlertKind::TimeOutOfSync, guid})
                  .toString(),
              guid);
     QTRY_VERIFY_WITH_TIMEOUT(fixed->output().contains(u"time in sync with the database again"_s), 10000);
@@ -176,8 +180,10 @@ void TestTimeCheck::shiftedClockRaisesAndClears()
 
     QTRY_COMPARE_WITH_TIMEOUT(openAlerts(guid), 1, 30000);
     const QString message = alertMessage(guid);
-    QVERIFY2(message.contains(u"skewed"_s) && message.contains(u"ahead of the database's"_s), qPrintable(message));
-    const qint64 skew = m_cluster->scalar(u"SELECT clock_skew_ms FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
+    QVERIFY2(message.contains(u"skewed"_s) && message.contains(u"ahead of the database's"_s),
+             qPrintable(message));
+    const qint64 skew =
+        m_cluster->scalar(u"SELECT clock_skew_ms FROM nodes WHERE guid = ?"_s, {guid}).toLongLong();
     QVERIFY2(qAbs(skew - 120000) < 10000, qPrintable(QString::number(skew)));
     // The console's Manager Nodes table shows the offset from what it reads.
     auto listed = NodeRegistry::list(m_cluster->database());
@@ -202,7 +208,8 @@ void TestTimeCheck::shiftedClockRaisesAndClears()
     QVERIFY(setClock("+0"));
     QTRY_COMPARE_WITH_TIMEOUT(openAlerts(guid), 0, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(skewed->output().contains(u"time in sync with the database again"_s), 10000);
-    QVERIFY(qAbs(m_cluster->scalar(u"SELECT clock_skew_ms FROM nodes WHERE guid = ?"_s, {guid}).toLongLong()) < 10000);
+    QVERIFY(qAbs(m_cluster->scalar(u"SELECT clock_skew_ms FROM nodes WHERE guid = ?"_s, {guid}).toLongLong())
+            < 10000);
     checkNobodyMarkedOffline(steady);
     QVERIFY(skewed->running());
 }

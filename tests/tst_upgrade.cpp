@@ -79,7 +79,8 @@ bool TestUpgrade::makeCluster(int schemaVersion)
 
 NodeProcess *TestUpgrade::startNext(const QString &name, const QString &dataDir)
 {
-    return m_cluster->startNodeIn(name, dataDir.isEmpty() ? m_cluster->scratchPath(u"node-"_s + name) : dataDir, {},
+    return m_cluster->startNodeIn(name,
+                                  dataDir.isEmpty() ? m_cluster->scratchPath(u"node-"_s + name) : dataDir, {},
                                   TestCluster::Timing::Fast, {}, TestCluster::nextNodeProgram());
 }
 
@@ -103,7 +104,8 @@ NodeInfo TestUpgrade::listed(const QString &guid)
 
 int TestUpgrade::jobsIn(const QString &state)
 {
-    return m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = ?"_s, {state}).toInt();
+    return m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = ?"_s, {state})
+        .toInt();
 }
 
 void TestUpgrade::newerNodeTakesOver()
@@ -129,8 +131,9 @@ void TestUpgrade::newerNodeTakesOver()
     QVERIFY(next->waitForJoined());
     QElapsedTimer sinceJoin;
     sinceJoin.start();
-    QVERIFY2(next->output().contains(u"it now runs this node's %1, and this node takes over"_s.arg(newVersion)),
-             qPrintable(next->output()));
+    QVERIFY2(
+        next->output().contains(u"it now runs this node's %1, and this node takes over"_s.arg(newVersion)),
+        qPrintable(next->output()));
     QCOMPARE(clusterVersion(), newVersion);
     const qint64 raisedAt =
         m_cluster->scalar(u"SELECT MAX(at) FROM audit_log WHERE action = 'cluster.upgrade'"_s).toLongLong();
@@ -155,13 +158,16 @@ void TestUpgrade::newerNodeTakesOver()
         QCOMPARE(node->process().exitCode(), UpgradeRequiredExit);
         QVERIFY2(node->output().contains(u"A node of version %1 took over the cluster"_s.arg(newVersion)),
                  qPrintable(node->output()));
-        qInfo("%s stopped %lld ms after the newer node joined", qPrintable(node->name()), sinceJoin.elapsed());
+        qInfo("%s stopped %lld ms after the newer node joined", qPrintable(node->name()),
+              sinceJoin.elapsed());
         QCOMPARE(m_cluster->nodeState(node->guid()), u"offline"_s);
         QCOMPARE(listed(node->guid()).status, NodeStatus::UpgradeRequired);
     }
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'upgrade-required' AND cleared_at IS NULL"_s)
-                 .toInt(),
-             2);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'upgrade-required' AND cleared_at IS NULL"_s)
+            .toInt(),
+        2);
 
     // The command line says so too.
     const CtlRun nodes = runCtl({u"nodes"_s, u"--db"_s, m_cluster->url(), u"--json"_s});
@@ -176,7 +182,8 @@ void TestUpgrade::newerNodeTakesOver()
     }
     QCOMPARE(upgradeRequired, 2);
     const CtlRun status = runCtl({u"status"_s, u"--db"_s, m_cluster->url()});
-    QVERIFY2(status.out.contains(u"Runs version:    %1"_s.arg(newVersion)), qPrintable(status.out + status.err));
+    QVERIFY2(status.out.contains(u"Runs version:    %1"_s.arg(newVersion)),
+             qPrintable(status.out + status.err));
 
     // Every queued job is done, and none was claimed by an older node after the takeover.
     QTRY_COMPARE_WITH_TIMEOUT(jobsIn(u"succeeded"_s), 500, 120000);
@@ -188,13 +195,15 @@ void TestUpgrade::newerNodeTakesOver()
                  0);
     }
     const int byNew =
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND claimed_by = ?"_s, {next->guid()})
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND claimed_by = ?"_s, {next->guid()})
             .toInt();
     qInfo("the newer node ran %d of the 500 jobs alone after the takeover", byNew);
     QVERIFY(byNew >= 100);
 
     // Restarted as the newer program, the same nodes (same GUIDs) come back Online and work.
-    const qint64 backAt = m_cluster->scalar(u"SELECT %1"_s.arg(m_cluster->database().dialect().nowMillis())).toLongLong();
+    const qint64 backAt =
+        m_cluster->scalar(u"SELECT %1"_s.arg(m_cluster->database().dialect().nowMillis())).toLongLong();
     QList<NodeProcess *> upgraded;
     for (NodeProcess *node : std::as_const(old)) {
         upgraded.append(startNext(node->name(), node->dataDir()));
@@ -205,9 +214,11 @@ void TestUpgrade::newerNodeTakesOver()
         QCOMPARE(info.version, newVersion);
         QVERIFY(info.requiredVersion.isEmpty());
     }
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'upgrade-required' AND cleared_at IS NULL"_s)
-                 .toInt(),
-             0);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'upgrade-required' AND cleared_at IS NULL"_s)
+            .toInt(),
+        0);
     // Enough work that no node can take it all: a node just started claims up to its batch
     // (64) ahead of its workers, so two quick nodes could share 90 jobs before a third, slowed
     // by the sanitizers, made its first claim.
@@ -231,8 +242,9 @@ void TestUpgrade::olderNodeStartedLaterIsRefused()
     QVERIFY(next->waitForJoined());
     QCOMPARE(clusterVersion(), newVersion);
     // The upgrade is audited, with nobody to stop.
-    QCOMPARE(m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'cluster.upgrade'"_s).toString(),
-             u"name=new from=%1 to=%2 superseded="_s.arg(QStringLiteral(COHORT_VERSION_STRING), newVersion));
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT details FROM audit_log WHERE action = 'cluster.upgrade'"_s).toString(),
+        u"name=new from=%1 to=%2 superseded="_s.arg(QStringLiteral(COHORT_VERSION_STRING), newVersion));
     // Paused, the newer node leaves the queue to the older one (to not take).
     QVERIFY(next->stopOutsideWriteTransaction());
     JobSpec noop;
@@ -242,19 +254,24 @@ void TestUpgrade::olderNodeStartedLaterIsRefused()
     NodeProcess *old = m_cluster->startNode(u"old"_s);
     QVERIFY(old->waitForExit());
     QCOMPARE(old->process().exitCode(), UpgradeRequiredExit);
-    QVERIFY2(old->output().contains(u"The cluster runs version %1 and this node version %2: upgrade this node to %1."_s.arg(
-                 newVersion, QStringLiteral(COHORT_VERSION_STRING))),
+    QVERIFY2(old->output().contains(
+                 u"The cluster runs version %1 and this node version %2: upgrade this node to %1."_s.arg(
+                     newVersion, QStringLiteral(COHORT_VERSION_STRING))),
              qPrintable(old->output()));
     QVERIFY2(old->output().contains(u"Offline (Upgrade Required)"_s), qPrintable(old->output()));
     const NodeInfo info = listed(old->guid());
     QCOMPARE(info.status, NodeStatus::UpgradeRequired);
     QCOMPARE(info.requiredVersion, newVersion);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ?"_s, {old->guid()}).toInt(), 0);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'queued'"_s).toInt(), 20);
+    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by = ?"_s, {old->guid()}).toInt(),
+             0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'queued'"_s).toInt(),
+        20);
     QCOMPARE(clusterVersion(), newVersion);
     next->signal(SIGCONT);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(), 20, 30000);
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(),
+        20, 30000);
 }
 
 void TestUpgrade::newerNodesStartedAtOnceMigrateOnce()
@@ -268,7 +285,10 @@ void TestUpgrade::newerNodesStartedAtOnceMigrateOnce()
     int migrated = 0;
     for (NodeProcess *node : std::as_const(nodes)) {
         QVERIFY2(node->waitForJoined(60000), qPrintable(node->output()));
-        migrated += node->output().contains(u"Migrated the schema from version 3 to %1."_s.arg(Schema::CurrentVersion)) ? 1 : 0;
+        migrated += node->output().contains(
+                        u"Migrated the schema from version 3 to %1."_s.arg(Schema::CurrentVersion))
+                        ? 1
+                        : 0;
     }
     QCOMPARE(migrated, 1);
     QCOMPARE(Schema::version(m_cluster->database()).value(), Schema::CurrentVersion);
@@ -284,7 +304,8 @@ void TestUpgrade::newerNodesStartedAtOnceMigrateOnce()
     noop.type = u"noop"_s;
     QCOMPARE(submitJobs(m_cluster->database(), noop, 30).size(), 30);
     QTRY_COMPARE_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(), 30, 30000);
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'noop' AND state = 'succeeded'"_s).toInt(),
+        30, 30000);
     // The older cluster had no node API token: one node made it, sealed, and the others
     // read that one.
     const auto made = [&] {
@@ -294,8 +315,12 @@ void TestUpgrade::newerNodesStartedAtOnceMigrateOnce()
         return count;
     };
     QTRY_COMPARE_WITH_TIMEOUT(made(), 1, 30000);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM config_properties WHERE name = 'node_api.token'"_s).toInt(), 1);
-    QVERIFY(m_cluster->scalar(u"SELECT sealed_value FROM config_properties"_s).toString().startsWith(u"cohort-sealed-v1$"_s));
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM config_properties WHERE name = 'node_api.token'"_s).toInt(),
+        1);
+    QVERIFY(m_cluster->scalar(u"SELECT sealed_value FROM config_properties"_s)
+                .toString()
+                .startsWith(u"cohort-sealed-v1$"_s));
     QVERIFY(!m_cluster->scalar(u"SELECT key_check FROM cluster"_s).toString().isEmpty());
 }
 

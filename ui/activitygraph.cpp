@@ -14,7 +14,8 @@ namespace {
 constexpr qint64 MinuteMs = 60 * 1000;
 }
 
-ActivityGraph::ActivityGraph(QWidget *parent) : QWidget(parent)
+ActivityGraph::ActivityGraph(QWidget *parent)
+    : QWidget(parent)
 {
     setMinimumSize(120, 40);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
@@ -85,8 +86,9 @@ void ActivityGraph::paintEvent(QPaintEvent *)
         if (m_perMinute.at(i) <= 0)
             continue;
         const qreal h = qMax<qreal>(1, height * qreal(m_perMinute.at(i)) / qreal(peak));
-        painter.fillRect(QRectF(area.left() + 1 + i * barWidth, area.bottom() - 2 - h, qMax<qreal>(1, barWidth - 1), h),
-                         bar);
+        painter.fillRect(
+            QRectF(area.left() + 1 + i * barWidth, area.bottom() - 2 - h, qMax<qreal>(1, barWidth - 1), h),
+            bar);
     }
 }
 

@@ -10,8 +10,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QTableView>
 #include <QStyle>
+#include <QTableView>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -19,10 +19,17 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 AgentsPage::AgentsPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_model(new AgentsTableModel(this)), m_proxy(new AgentsFilterModel(this)),
-      m_filter(new QLineEdit(this)), m_quietOnly(new QCheckBox(tr("Show only agents gone &quiet"), this)),
-      m_summary(new QLabel(this)), m_quiet(new QLabel(this)), m_note(new QLabel(this)), m_view(new QTableView(this)),
-      m_distribution(new AgentDistributionView(this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_model(new AgentsTableModel(this))
+    , m_proxy(new AgentsFilterModel(this))
+    , m_filter(new QLineEdit(this))
+    , m_quietOnly(new QCheckBox(tr("Show only agents gone &quiet"), this))
+    , m_summary(new QLabel(this))
+    , m_quiet(new QLabel(this))
+    , m_note(new QLabel(this))
+    , m_view(new QTableView(this))
+    , m_distribution(new AgentDistributionView(this))
 {
     setObjectName(u"agentsPage"_s);
     m_proxy->setSourceModel(m_model);
@@ -115,9 +122,10 @@ void AgentsPage::apply()
         const int icon = m_view->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, m_view);
         m_view->setColumnWidth(AgentsTableModel::State,
                                qMax(m_view->columnWidth(AgentsTableModel::State), state + icon + 24));
-        m_view->setColumnWidth(AgentsTableModel::LastCheckin,
-                               qMax(m_view->columnWidth(AgentsTableModel::LastCheckin),
-                                    metrics.horizontalAdvance(AgentsTableModel::formatAge(59 * 60 * 1000)) + 16));
+        m_view->setColumnWidth(
+            AgentsTableModel::LastCheckin,
+            qMax(m_view->columnWidth(AgentsTableModel::LastCheckin),
+                 metrics.horizontalAdvance(AgentsTableModel::formatAge(59 * 60 * 1000)) + 16));
         m_sized = true;
     }
 

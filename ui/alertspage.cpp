@@ -36,7 +36,7 @@ protected:
     bool filterAcceptsRow(int row, const QModelIndex &parent) const override
     {
         return m_showCleared
-            || sourceModel()->index(row, 0, parent).data(AlertsTableModel::OpenRole).toBool();
+               || sourceModel()->index(row, 0, parent).data(AlertsTableModel::OpenRole).toBool();
     }
 
 private:
@@ -46,10 +46,16 @@ private:
 } // namespace
 
 AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_model(new AlertsTableModel(this)), m_proxy(new OpenAlertsFilter(this)),
-      m_view(new QTableView(this)), m_showCleared(new QCheckBox(tr("Show &cleared alerts"), this)),
-      m_acknowledge(new QPushButton(tr("&Acknowledge"), this)), m_clear(new QPushButton(tr("C&lear"), this)),
-      m_takeover(new QPushButton(tr("Open &Takeover Report"), this)), m_message(new QLabel(this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_model(new AlertsTableModel(this))
+    , m_proxy(new OpenAlertsFilter(this))
+    , m_view(new QTableView(this))
+    , m_showCleared(new QCheckBox(tr("Show &cleared alerts"), this))
+    , m_acknowledge(new QPushButton(tr("&Acknowledge"), this))
+    , m_clear(new QPushButton(tr("C&lear"), this))
+    , m_takeover(new QPushButton(tr("Open &Takeover Report"), this))
+    , m_message(new QLabel(this))
 {
     setObjectName(u"alertsPage"_s);
     m_proxy->setSourceModel(m_model);
@@ -90,7 +96,8 @@ AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
             [this](bool show) { static_cast<OpenAlertsFilter *>(m_proxy)->setShowCleared(show); });
     connect(m_acknowledge, &QPushButton::clicked, this, &AlertsPage::acknowledgeSelected);
     connect(m_clear, &QPushButton::clicked, this, &AlertsPage::clearSelected);
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &AlertsPage::updateButtons);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &AlertsPage::updateButtons);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &AlertsPage::updateButtons);
 
     auto *top = new QHBoxLayout;

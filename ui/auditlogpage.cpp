@@ -19,10 +19,17 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 AuditLogPage::AuditLogPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_model(new AuditLogModel(this)), m_user(new QLineEdit(this)),
-      m_action(new QComboBox(this)), m_useFrom(new QCheckBox(tr("&From:"), this)), m_from(new QDateTimeEdit(this)),
-      m_useTo(new QCheckBox(tr("&To:"), this)), m_to(new QDateTimeEdit(this)), m_count(new QLabel(this)),
-      m_view(new QTableView(this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_model(new AuditLogModel(this))
+    , m_user(new QLineEdit(this))
+    , m_action(new QComboBox(this))
+    , m_useFrom(new QCheckBox(tr("&From:"), this))
+    , m_from(new QDateTimeEdit(this))
+    , m_useTo(new QCheckBox(tr("&To:"), this))
+    , m_to(new QDateTimeEdit(this))
+    , m_count(new QLabel(this))
+    , m_view(new QTableView(this))
 {
     setObjectName(u"auditLogPage"_s);
     m_user->setObjectName(u"userFilter"_s);
@@ -31,9 +38,9 @@ AuditLogPage::AuditLogPage(ClusterClient &client, QWidget *parent)
     m_action->setObjectName(u"actionFilter"_s);
     m_action->setEditable(true);
     m_action->addItem(QString());
-    for (const QString &action : {u"node."_s, u"node.decommission"_s, u"node.describe"_s, u"alert."_s,
-                                  u"settings.change"_s, u"user."_s, u"user.login"_s, u"user.login-failed"_s,
-                                  u"user.locked"_s, u"cluster."_s})
+    for (const QString &action :
+         {u"node."_s, u"node.decommission"_s, u"node.describe"_s, u"alert."_s, u"settings.change"_s,
+          u"user."_s, u"user.login"_s, u"user.login-failed"_s, u"user.locked"_s, u"cluster."_s})
         m_action->addItem(action);
     m_action->lineEdit()->setPlaceholderText(tr("Any action (a prefix such as node.)"));
     const QDateTime now = QDateTime::currentDateTime();

@@ -13,8 +13,12 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 ConsistencyPage::ConsistencyPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_model(new ConsistencyModel(this)), m_view(new QTableView(this)),
-      m_summary(new QLabel(this)), m_error(new QLabel(this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_model(new ConsistencyModel(this))
+    , m_view(new QTableView(this))
+    , m_summary(new QLabel(this))
+    , m_error(new QLabel(this))
 {
     setObjectName(u"consistencyPage"_s);
     m_summary->setObjectName(u"consistencySummary"_s);
@@ -93,11 +97,11 @@ void ConsistencyPage::refresh()
     m_model->applySnapshot(report.nodes);
     m_consistent = report.consistent();
     m_summary->setText(report.summary());
-    m_summary->setStyleSheet(m_consistent
-                                 ? u"QLabel { background: #e8f5e9; color: #1b5e20; border: 1px solid #a5d6a7; "
-                                   "border-radius: 4px; font-weight: bold; }"_s
-                                 : u"QLabel { background: #fff3e0; color: #b71c1c; border: 1px solid #ffcc80; "
-                                   "border-radius: 4px; font-weight: bold; }"_s);
+    m_summary->setStyleSheet(
+        m_consistent ? u"QLabel { background: #e8f5e9; color: #1b5e20; border: 1px solid #a5d6a7; "
+                       "border-radius: 4px; font-weight: bold; }"_s
+                     : u"QLabel { background: #fff3e0; color: #b71c1c; border: 1px solid #ffcc80; "
+                       "border-radius: 4px; font-weight: bold; }"_s);
     if (!m_sized && m_model->rowCount() > 0) {
         m_sized = true;
         m_view->resizeColumnsToContents();

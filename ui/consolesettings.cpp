@@ -17,7 +17,9 @@ const QString StateKey = u"window/state"_s;
 const QString LastPageKey = u"window/lastPage"_s;
 } // namespace
 
-ConsoleSettings::ConsoleSettings() : m_settings(QSettings::IniFormat, QSettings::UserScope, u"Cohort"_s, u"cohort-console"_s) {}
+ConsoleSettings::ConsoleSettings()
+    : m_settings(QSettings::IniFormat, QSettings::UserScope, u"Cohort"_s, u"cohort-console"_s)
+{}
 
 QString ConsoleSettings::withoutPassword(const QString &url)
 {

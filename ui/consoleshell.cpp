@@ -13,9 +13,11 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 ConsoleShell::ConsoleShell(ClusterClient &client, ConsoleSettings &settings, Options options, QObject *parent)
-    : QObject(parent), m_client(client), m_settings(settings), m_options(std::move(options))
-{
-}
+    : QObject(parent)
+    , m_client(client)
+    , m_settings(settings)
+    , m_options(std::move(options))
+{}
 
 ConsoleShell::~ConsoleShell()
 {

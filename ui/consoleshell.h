@@ -28,7 +28,8 @@ public:
         QString screenshotFolder;
     };
 
-    ConsoleShell(ClusterClient &client, ConsoleSettings &settings, Options options, QObject *parent = nullptr);
+    ConsoleShell(ClusterClient &client, ConsoleSettings &settings, Options options,
+                 QObject *parent = nullptr);
     ~ConsoleShell() override;
 
     void start();

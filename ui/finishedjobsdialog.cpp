@@ -19,10 +19,13 @@ enum Column { Id, Type, Node, State, Attempts, Finished, LastError, ColumnCount 
 
 } // namespace
 
-FinishedJobsDialog::FinishedJobsDialog(ClusterClient &client, const FinishedJobsFilter &filter, const QString &what,
-                                       qint64 expected, QWidget *parent)
-    : QDialog(parent), m_status(new QLabel(this)), m_list(new QTreeWidget(this)), m_expected(expected),
-      m_limit(filter.limit)
+FinishedJobsDialog::FinishedJobsDialog(ClusterClient &client, const FinishedJobsFilter &filter,
+                                       const QString &what, qint64 expected, QWidget *parent)
+    : QDialog(parent)
+    , m_status(new QLabel(this))
+    , m_list(new QTreeWidget(this))
+    , m_expected(expected)
+    , m_limit(filter.limit)
 {
     setObjectName(u"finishedJobsDialog"_s);
     setWindowTitle(tr("Jobs: %1").arg(what));
@@ -36,8 +39,8 @@ FinishedJobsDialog::FinishedJobsDialog(ClusterClient &client, const FinishedJobs
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
     m_list->setSortingEnabled(false);
-    m_list->setHeaderLabels({tr("ID"), tr("Type"), tr("Node"), tr("State"), tr("Attempts"), tr("Finished"),
-                             tr("Last error")});
+    m_list->setHeaderLabels(
+        {tr("ID"), tr("Type"), tr("Node"), tr("State"), tr("Attempts"), tr("Finished"), tr("Last error")});
     m_list->header()->setStretchLastSection(true);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
@@ -90,10 +93,11 @@ void FinishedJobsDialog::showJobs(const QList<JobRow> &jobs)
         m_list->resizeColumnToContents(column);
 
     if (jobs.size() >= m_limit && m_expected > jobs.size())
-        m_status->setText(tr("The latest %1 of %2 jobs.").arg(locale.toString(qsizetype(jobs.size())),
-                                                              locale.toString(m_expected)));
+        m_status->setText(tr("The latest %1 of %2 jobs.")
+                              .arg(locale.toString(qsizetype(jobs.size())), locale.toString(m_expected)));
     else if (m_expected > jobs.size())
-        m_status->setText(tr("%1 of %2 jobs are still kept in the database; older finished jobs are removed after the retention period.")
+        m_status->setText(tr("%1 of %2 jobs are still kept in the database; older finished jobs are removed "
+                             "after the retention period.")
                               .arg(locale.toString(qsizetype(jobs.size())), locale.toString(m_expected)));
     else
         m_status->setText(tr("%n job(s).", nullptr, int(jobs.size())));

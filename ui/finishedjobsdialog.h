@@ -19,8 +19,8 @@ class FinishedJobsDialog : public QDialog
 
 public:
     // what: the bar, in words ("alpha, report"); expected: the count the bar shows.
-    FinishedJobsDialog(ClusterClient &client, const FinishedJobsFilter &filter, const QString &what, qint64 expected,
-                       QWidget *parent = nullptr);
+    FinishedJobsDialog(ClusterClient &client, const FinishedJobsFilter &filter, const QString &what,
+                       qint64 expected, QWidget *parent = nullptr);
 
     bool loaded() const { return m_loaded; }
     QTreeWidget *list() const { return m_list; }

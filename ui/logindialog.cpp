@@ -16,10 +16,15 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 LoginDialog::LoginDialog(ClusterClient &client, ConsoleSettings &settings, QWidget *parent)
-    : QDialog(parent), m_client(client), m_settings(settings), m_profile(new QComboBox(this)),
-      m_url(new QLineEdit(this)), m_user(new QLineEdit(this)), m_password(new QLineEdit(this)),
-      m_error(new QLabel(this)),
-      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+    : QDialog(parent)
+    , m_client(client)
+    , m_settings(settings)
+    , m_profile(new QComboBox(this))
+    , m_url(new QLineEdit(this))
+    , m_user(new QLineEdit(this))
+    , m_password(new QLineEdit(this))
+    , m_error(new QLabel(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("Sign In to Cohort"));
     setObjectName(u"loginDialog"_s);

@@ -87,20 +87,29 @@ QStyle::StandardPixmap pageIcon(MainWindow::Page page)
 
 QString MainWindow::pageKey(Page page)
 {
-    static const QString keys[] = {u"nodes"_s, u"agents"_s, u"system-information"_s, u"alerts"_s, u"audit-log"_s, u"users"_s,
-                                   u"settings"_s, u"consistency"_s};
+    static const QString keys[] = {u"nodes"_s,     u"agents"_s, u"system-information"_s, u"alerts"_s,
+                                   u"audit-log"_s, u"users"_s,  u"settings"_s,           u"consistency"_s};
     return keys[qBound(0, int(page), PageCount - 1)];
 }
 
 MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent)
-    : QMainWindow(parent), m_client(client), m_consoleSettings(settings), m_navigation(new QListWidget(this)),
-      m_pages(new QStackedWidget(this)), m_banner(new StatusBanner(client, this)), m_nodes(new NodesPage(client, this)),
-      m_agents(new AgentsPage(client, this)),
-      m_systemInformation(new SystemInformationPage(client, this)),
-      m_alerts(new AlertsPage(client, this)), m_audit(new AuditLogPage(client, this)),
-      m_users(new UsersPage(client, this)), m_settings(new SettingsPage(client, this)),
-      m_consistency(new ConsistencyPage(client, this)), m_connection(new QLabel(this)), m_lastRefresh(new QLabel(this)),
-      m_user(new QLabel(this))
+    : QMainWindow(parent)
+    , m_client(client)
+    , m_consoleSettings(settings)
+    , m_navigation(new QListWidget(this))
+    , m_pages(new QStackedWidget(this))
+    , m_banner(new StatusBanner(client, this))
+    , m_nodes(new NodesPage(client, this))
+    , m_agents(new AgentsPage(client, this))
+    , m_systemInformation(new SystemInformationPage(client, this))
+    , m_alerts(new AlertsPage(client, this))
+    , m_audit(new AuditLogPage(client, this))
+    , m_users(new UsersPage(client, this))
+    , m_settings(new SettingsPage(client, this))
+    , m_consistency(new ConsistencyPage(client, this))
+    , m_connection(new QLabel(this))
+    , m_lastRefresh(new QLabel(this))
+    , m_user(new QLabel(this))
 {
     setObjectName(u"mainWindow"_s);
     setWindowTitle(tr("Cohort Console — %1").arg(client.databaseUrl()));
@@ -119,7 +128,8 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     m_navigation->setFixedWidth(190);
     m_navigation->setFrameShape(QFrame::NoFrame);
     for (int page = 0; page < PageCount; ++page)
-        m_navigation->addItem(new QListWidgetItem(style()->standardIcon(pageIcon(Page(page))), pageTitle(Page(page))));
+        m_navigation->addItem(
+            new QListWidgetItem(style()->standardIcon(pageIcon(Page(page))), pageTitle(Page(page))));
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     auto *content = new QVBoxLayout;
@@ -138,12 +148,13 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     statusBar()->addPermanentWidget(m_connection);
     statusBar()->addPermanentWidget(m_lastRefresh);
     statusBar()->addPermanentWidget(m_user);
-    m_user->setText(tr("%1 (%2)").arg(client.session().user,
-                                      client.session().isAdministrator() ? tr("Administrator") : tr("Auditor")));
+    m_user->setText(tr("%1 (%2)").arg(
+        client.session().user, client.session().isAdministrator() ? tr("Administrator") : tr("Auditor")));
 
     createMenus();
     connect(m_nodes, &NodesPage::propertiesRequested, this, &MainWindow::openProperties);
-    connect(m_systemInformation, &SystemInformationPage::propertiesRequested, this, &MainWindow::openProperties);
+    connect(m_systemInformation, &SystemInformationPage::propertiesRequested, this,
+            &MainWindow::openProperties);
     connect(&m_client, &ClusterClient::stateChanged, this, &MainWindow::updateStatus);
     connect(&m_client, &ClusterClient::snapshotChanged, this, &MainWindow::updateStatus);
 
@@ -177,7 +188,8 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     auto *pages = new QActionGroup(this);
     for (int page = 0; page < PageCount; ++page) {
-        QAction *action = view->addAction(pageTitle(Page(page)), this, [this, page] { showPage(Page(page)); });
+        QAction *action =
+            view->addAction(pageTitle(Page(page)), this, [this, page] { showPage(Page(page)); });
         action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + page)));
         action->setCheckable(true);
         pages->addAction(action);
@@ -195,10 +207,11 @@ void MainWindow::createMenus()
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Cohort Console"), this, [this] {
-        QMessageBox::about(this, tr("About Cohort Console"),
-                           tr("<p><b>Cohort Console</b> %1</p><p>Administers a cluster of Cohort manager nodes that "
-                              "share one database.</p>")
-                               .arg(QApplication::applicationVersion()));
+        QMessageBox::about(
+            this, tr("About Cohort Console"),
+            tr("<p><b>Cohort Console</b> %1</p><p>Administers a cluster of Cohort manager nodes that "
+               "share one database.</p>")
+                .arg(QApplication::applicationVersion()));
     });
 }
 
@@ -257,14 +270,15 @@ void MainWindow::updateStatus()
         break;
     }
     m_connection->setText(state);
-    m_lastRefresh->setText(m_client.hasSnapshot()
-                               ? tr("Last refresh: %1").arg(QLocale().toString(m_client.lastRefresh().time(),
-                                                                               QLocale::LongFormat))
-                               : tr("Not refreshed yet"));
+    m_lastRefresh->setText(m_client.hasSnapshot() ? tr("Last refresh: %1")
+                                                        .arg(QLocale().toString(m_client.lastRefresh().time(),
+                                                                                QLocale::LongFormat))
+                                                  : tr("Not refreshed yet"));
     const int open = m_alerts->model()->openCount();
     m_navigation->item(Alerts)->setText(open > 0 ? tr("Alerts (%1)").arg(open) : pageTitle(Alerts));
     const int quiet = m_agents->quietCount();
-    m_navigation->item(Agents)->setText(quiet > 0 ? tr("Agents (%1 gone quiet)").arg(quiet) : pageTitle(Agents));
+    m_navigation->item(Agents)->setText(quiet > 0 ? tr("Agents (%1 gone quiet)").arg(quiet)
+                                                  : pageTitle(Agents));
 }
 
 void MainWindow::saveWindow()

@@ -30,7 +30,17 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum Page { ManagerNodes, Agents, SystemInformation, Alerts, AuditLog, Users, SystemSettings, Consistency, PageCount };
+    enum Page {
+        ManagerNodes,
+        Agents,
+        SystemInformation,
+        Alerts,
+        AuditLog,
+        Users,
+        SystemSettings,
+        Consistency,
+        PageCount
+    };
 
     MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget *parent = nullptr);
 

@@ -6,7 +6,8 @@ QMessageBox::StandardButton MessageBox::s_nextAnswer = QMessageBox::NoButton;
 QString MessageBox::s_lastText;
 
 QMessageBox::StandardButton MessageBox::question(QWidget *parent, const QString &title, const QString &text,
-                                                 QMessageBox::StandardButton yes, QMessageBox::StandardButton no)
+                                                 QMessageBox::StandardButton yes,
+                                                 QMessageBox::StandardButton no)
 {
     s_lastText = text;
     if (s_nextAnswer != QMessageBox::NoButton)

@@ -7,9 +7,9 @@
 #include "nodetimelinewidget.h"
 
 #include <QDialogButtonBox>
+#include <QFontDatabase>
 #include <QFormLayout>
 #include <QGridLayout>
-#include <QFontDatabase>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -65,20 +65,36 @@ QString utcOffset(int seconds)
 } // namespace
 
 NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString &guid, QWidget *parent)
-    : QDialog(parent), m_client(client), m_guid(guid), m_name(valueLabel(this, u"name"_s)),
-      m_description(new QLineEdit(this)), m_saveDescription(new QPushButton(tr("Save"), this)),
-      m_guidLabel(valueLabel(this, u"guid"_s)), m_address(valueLabel(this, u"address"_s)),
-      m_version(valueLabel(this, u"version"_s)), m_status(valueLabel(this, u"status"_s)),
-      m_started(valueLabel(this, u"started"_s)), m_lastContact(valueLabel(this, u"lastContact"_s)),
-      m_heartbeat(valueLabel(this, u"heartbeat"_s)), m_offlineIn(valueLabel(this, u"offlineIn"_s)),
-      m_timeZone(valueLabel(this, u"timeZone"_s)), m_clockOffset(valueLabel(this, u"clockOffset"_s)),
-      m_jobs(valueLabel(this, u"jobsLastHour"_s)),
-      m_activity(new ActivityGraph(this)), m_decommission(new QPushButton(tr("Decommission…"), this)),
-      m_decommissionHint(new QLabel(this)), m_drain(new QPushButton(this)), m_drainHint(new QLabel(this)),
-      m_drainApi(new NodeApiClient(this)),
-      m_error(new QLabel(this)), m_api(new NodeApiClient(this)),
-      m_apiNote(new QLabel(this)), m_apiError(new QLabel(this)), m_apiAgain(new QPushButton(tr("Ask Again"), this)),
-      m_tabs(new QTabWidget(this)), m_timeline(new NodeTimelineWidget(client, guid, this))
+    : QDialog(parent)
+    , m_client(client)
+    , m_guid(guid)
+    , m_name(valueLabel(this, u"name"_s))
+    , m_description(new QLineEdit(this))
+    , m_saveDescription(new QPushButton(tr("Save"), this))
+    , m_guidLabel(valueLabel(this, u"guid"_s))
+    , m_address(valueLabel(this, u"address"_s))
+    , m_version(valueLabel(this, u"version"_s))
+    , m_status(valueLabel(this, u"status"_s))
+    , m_started(valueLabel(this, u"started"_s))
+    , m_lastContact(valueLabel(this, u"lastContact"_s))
+    , m_heartbeat(valueLabel(this, u"heartbeat"_s))
+    , m_offlineIn(valueLabel(this, u"offlineIn"_s))
+    , m_timeZone(valueLabel(this, u"timeZone"_s))
+    , m_clockOffset(valueLabel(this, u"clockOffset"_s))
+    , m_jobs(valueLabel(this, u"jobsLastHour"_s))
+    , m_activity(new ActivityGraph(this))
+    , m_decommission(new QPushButton(tr("Decommission…"), this))
+    , m_decommissionHint(new QLabel(this))
+    , m_drain(new QPushButton(this))
+    , m_drainHint(new QLabel(this))
+    , m_drainApi(new NodeApiClient(this))
+    , m_error(new QLabel(this))
+    , m_api(new NodeApiClient(this))
+    , m_apiNote(new QLabel(this))
+    , m_apiError(new QLabel(this))
+    , m_apiAgain(new QPushButton(tr("Ask Again"), this))
+    , m_tabs(new QTabWidget(this))
+    , m_timeline(new NodeTimelineWidget(client, guid, this))
 {
     setObjectName(u"nodeProperties"_s);
     setAttribute(Qt::WA_DeleteOnClose);
@@ -146,8 +162,9 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     auto *api = new QGroupBox(tr("Reported by the Node's API"), this);
     api->setObjectName(u"apiSection"_s);
     auto *apiForm = new QFormLayout(api);
-    const QString apiLabels[] = {tr("Name:"), tr("Version:"), tr("Status:"), tr("API address:"),
-                                 tr("Certificate (SHA-256):"), tr("Started:")};
+    const QString apiLabels[] = {
+        tr("Name:"),   tr("Version:"), tr("Status:"), tr("API address:"), tr("Certificate (SHA-256):"),
+        tr("Started:")};
     for (std::size_t i = 0; i < std::size(ApiFields); ++i) {
         const QString field = ApiFields[i].toString();
         QLabel *value = valueLabel(this, u"api-"_s + field);
@@ -237,11 +254,12 @@ void NodePropertiesDialog::refresh()
         m_description->setText(m_node.description);
     m_guidLabel->setText(m_node.guid);
     m_address->setText(m_node.apiAddress.isEmpty() ? tr("(none)") : m_node.apiAddress);
-    m_version->setText(m_node.requiredVersion.isEmpty()
-                           ? m_node.version
-                           : tr("%1 (the cluster runs %2: upgrade this node)").arg(m_node.version, m_node.requiredVersion));
-    m_status->setText(u"<span style=\"color:%1\">●</span> %2"_s.arg(NodesTableModel::displayColor(m_node).name(),
-                                                                    nodeDisplayStatus(m_node).toHtmlEscaped()));
+    m_version->setText(
+        m_node.requiredVersion.isEmpty()
+            ? m_node.version
+            : tr("%1 (the cluster runs %2: upgrade this node)").arg(m_node.version, m_node.requiredVersion));
+    m_status->setText(u"<span style=\"color:%1\">●</span> %2"_s.arg(
+        NodesTableModel::displayColor(m_node).name(), nodeDisplayStatus(m_node).toHtmlEscaped()));
     m_status->setToolTip(m_node.drainingSince > 0 && m_node.status == NodeStatus::Online
                              ? tr("Drained by an administrator since %1: Online, but it claims no work.")
                                    .arg(formatTimestamp(m_node.drainingSince))
@@ -252,10 +270,11 @@ void NodePropertiesDialog::refresh()
     m_offlineIn->setText(NodesTableModel::offlineInText(m_node));
     m_offlineIn->setToolTip(NodesTableModel::countdownToolTip(m_node));
     m_heartbeat->setToolTip(m_offlineIn->toolTip());
-    m_timeZone->setText(m_node.tzName.isEmpty() ? utcOffset(m_node.tzOffsetSeconds)
-                                                : tr("%1 (%2)").arg(m_node.tzName, utcOffset(m_node.tzOffsetSeconds)));
-    m_clockOffset->setText(tr("%1 s from the database's clock")
-                               .arg(QLocale().toString(m_node.clockSkewMs / 1000.0, 'f', 1)));
+    m_timeZone->setText(m_node.tzName.isEmpty()
+                            ? utcOffset(m_node.tzOffsetSeconds)
+                            : tr("%1 (%2)").arg(m_node.tzName, utcOffset(m_node.tzOffsetSeconds)));
+    m_clockOffset->setText(
+        tr("%1 s from the database's clock").arg(QLocale().toString(m_node.clockSkewMs / 1000.0, 'f', 1)));
     m_jobs->setText(QLocale().toString(m_node.jobsLastHour));
     if (const auto activity = snapshot.activity.constFind(m_guid); activity != snapshot.activity.cend())
         m_activity->setActivity(activity->fromMs, activity->perMinute);
@@ -283,17 +302,20 @@ void NodePropertiesDialog::updateDecommission()
         return;
     const bool administrator = m_client.session().isAdministrator();
     const bool offline = m_node.status == NodeStatus::Offline || m_node.status == NodeStatus::UpgradeRequired;
-    m_decommission->setEnabled(administrator && offline && m_pendingDecommission == 0 && m_pendingPreflight == 0);
+    m_decommission->setEnabled(administrator && offline && m_pendingDecommission == 0
+                               && m_pendingPreflight == 0);
     if (m_pendingPreflight != 0)
         m_decommissionHint->setText(tr("Checking what decommissioning would change…"));
     else if (m_pendingDecommission != 0)
         m_decommissionHint->setText(tr("Decommissioning…"));
     else if (!administrator)
-        m_decommissionHint->setText(tr("You are signed in as an auditor: you can see this node but not change it."));
+        m_decommissionHint->setText(
+            tr("You are signed in as an auditor: you can see this node but not change it."));
     else if (!offline)
         m_decommissionHint->setText(tr("Only an Offline node can be decommissioned. Stop the node first."));
     else
-        m_decommissionHint->setText(tr("Removes this node from the cluster for good. Its GUID can never join again."));
+        m_decommissionHint->setText(
+            tr("Removes this node from the cluster for good. Its GUID can never join again."));
 }
 
 QString NodePropertiesDialog::drainHint() const
@@ -316,7 +338,8 @@ void NodePropertiesDialog::updateDrain()
     const bool hasToken = !apiToken().isEmpty();
     m_drain->setEnabled(administrator && online && hasToken && m_pendingDrain == 0);
     if (m_pendingDrain != 0)
-        m_drainHint->setText(m_drainAsked ? tr("Asking the node to drain…") : tr("Asking the node to resume…"));
+        m_drainHint->setText(m_drainAsked ? tr("Asking the node to drain…")
+                                          : tr("Asking the node to resume…"));
     else if (!administrator)
         m_drainHint->setText(tr("You are signed in as an auditor: you can see this node but not change it."));
     else if (!online)
@@ -330,8 +353,9 @@ void NodePropertiesDialog::updateDrain()
         m_drainHint->setText(tr("Drained since %1: it runs no new work. Resume lets it claim jobs again.")
                                  .arg(formatTimestamp(m_node.drainingSince)));
     else
-        m_drainHint->setText(tr("Drain lets the jobs it runs finish, then it claims no new work until resumed; "
-                                "the other nodes take the pool's jobs. It stays Online."));
+        m_drainHint->setText(
+            tr("Drain lets the jobs it runs finish, then it claims no new work until resumed; "
+               "the other nodes take the pool's jobs. It stays Online."));
 }
 
 void NodePropertiesDialog::drainOrResume()
@@ -340,13 +364,15 @@ void NodePropertiesDialog::drainOrResume()
         return;
     const bool drain = m_node.drainingSince <= 0;
     if (drain) {
-        const auto answer = MessageBox::question(
-            this, tr("Drain Node"),
-            tr("Drain %1?\n\nThe jobs it is running finish; after that it claims no new work until it is resumed, "
-               "and the other Online nodes take the pool's jobs. It stays Online and keeps answering its agents. "
-               "The node records this in its timeline and the audit log.")
-                .arg(m_node.name),
-            QMessageBox::Yes, QMessageBox::Cancel);
+        const auto answer =
+            MessageBox::question(this, tr("Drain Node"),
+                                 tr("Drain %1?\n\nThe jobs it is running finish; after that it claims no new "
+                                    "work until it is resumed, "
+                                    "and the other Online nodes take the pool's jobs. It stays Online and "
+                                    "keeps answering its agents. "
+                                    "The node records this in its timeline and the audit log.")
+                                     .arg(m_node.name),
+                                 QMessageBox::Yes, QMessageBox::Cancel);
         if (answer != QMessageBox::Yes)
             return;
     }
@@ -368,8 +394,10 @@ void NodePropertiesDialog::drainAnswered(const NodeApiReply &reply)
     } else {
         const bool already = reply.json.value(u"already"_s).toBool();
         if (m_drainAsked)
-            m_drainDone = already ? tr("%1 was already drained.").arg(m_node.name)
-                                  : tr("%1 is drained: it finishes what it runs and claims no new work.").arg(m_node.name);
+            m_drainDone =
+                already
+                    ? tr("%1 was already drained.").arg(m_node.name)
+                    : tr("%1 is drained: it finishes what it runs and claims no new work.").arg(m_node.name);
         else
             m_drainDone = already ? tr("%1 was not drained.").arg(m_node.name)
                                   : tr("%1 resumed: it claims work again.").arg(m_node.name);
@@ -454,18 +482,21 @@ void NodePropertiesDialog::apiAnswered(quint64 requestId, const NodeApiReply &re
     QString problem = reply.message;
     const QString answeredAs = reply.json.value(u"guid"_s).toString();
     if (reply.ok() && answeredAs != m_guid)
-        problem = tr("Another node answers at %1: it says it is %2.").arg(m_node.apiAddress, answeredAs.left(64));
+        problem =
+            tr("Another node answers at %1: it says it is %2.").arg(m_node.apiAddress, answeredAs.left(64));
     if (!problem.isEmpty()) {
         clearApiValues();
         m_apiErrorText = problem;
         if (reply.outcome == NodeApiReply::Outcome::PinMismatch && !reply.presentedSha256.isEmpty()) {
             // The two fingerprints one above the other, in groups, so they can be compared.
             const auto fingerprint = [](const QString &hex) {
-                return u"<code>%1</code>"_s.arg(groupedFingerprint(hex).toHtmlEscaped().replace(u'\n', u"<br>"_s));
+                return u"<code>%1</code>"_s.arg(
+                    groupedFingerprint(hex).toHtmlEscaped().replace(u'\n', u"<br>"_s));
             };
-            m_apiError->setText(tr("<b>Refused:</b> the node presented a certificate with SHA-256<br>%1<br>but the "
-                                   "database records<br>%2<br>for this node. Nothing was sent to it.")
-                                    .arg(fingerprint(reply.presentedSha256), fingerprint(m_node.certSha256)));
+            m_apiError->setText(
+                tr("<b>Refused:</b> the node presented a certificate with SHA-256<br>%1<br>but the "
+                   "database records<br>%2<br>for this node. Nothing was sent to it.")
+                    .arg(fingerprint(reply.presentedSha256), fingerprint(m_node.certSha256)));
         } else {
             m_apiError->setText(problem.toHtmlEscaped());
         }
@@ -493,16 +524,18 @@ void NodePropertiesDialog::apiAnswered(quint64 requestId, const NodeApiReply &re
         fitHeight();
         return;
     }
-    const QString why = m_client.session().isAdministrator()
-        ? tr("This session holds no node API token (%1).").arg(m_client.snapshot().dataKeyNote)
-        : tr("You are signed in as an auditor, and the node API token opens only for administrators.");
+    const QString why =
+        m_client.session().isAdministrator()
+            ? tr("This session holds no node API token (%1).").arg(m_client.snapshot().dataKeyNote)
+            : tr("You are signed in as an auditor, and the node API token opens only for administrators.");
     m_apiValues.value(u"certificate"_s)->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_apiValues.value(u"certificate"_s)->setText(groupedFingerprint(reply.presentedSha256));
     m_apiValues.value(u"certificate"_s)->setToolTip(reply.presentedSha256);
-    m_apiNote->setText(tr("Only GET /api/v1/health was asked (answered in %1 ms); it needs no token. The API address "
-                          "and start time come from GET /api/v1/node, which needs the node API token. %2")
-                           .arg(reply.elapsedMs)
-                           .arg(why));
+    m_apiNote->setText(
+        tr("Only GET /api/v1/health was asked (answered in %1 ms); it needs no token. The API address "
+           "and start time come from GET /api/v1/node, which needs the node API token. %2")
+            .arg(reply.elapsedMs)
+            .arg(why));
     fitHeight();
 }
 
@@ -542,16 +575,18 @@ void NodePropertiesDialog::decommissionChecked(quint64 requestId, bool ok, const
     }
     if (!plan.allowed()) {
         // Nothing to confirm: what stops it, and the data shown again as it stands.
-        m_preflightText = tr("%1 cannot be decommissioned now.\n\n%2\n\n%3").arg(m_node.name, plan.blocker, text);
+        m_preflightText =
+            tr("%1 cannot be decommissioned now.\n\n%2\n\n%3").arg(m_node.name, plan.blocker, text);
         showError(plan.blocker);
         MessageBox::warning(this, tr("Decommission Node"), m_preflightText);
         m_client.refreshNow();
         updateDecommission();
         return;
     }
-    m_preflightText = tr("Decommission %1?\n\n%2\n\nThe node is removed from the cluster for good and its GUID can "
-                         "never join again. This is recorded in the audit log.")
-                          .arg(m_node.name, text);
+    m_preflightText =
+        tr("Decommission %1?\n\n%2\n\nThe node is removed from the cluster for good and its GUID can "
+           "never join again. This is recorded in the audit log.")
+            .arg(m_node.name, text);
     const auto answer = MessageBox::question(this, tr("Decommission Node"), m_preflightText, QMessageBox::Yes,
                                              QMessageBox::Cancel);
     if (answer != QMessageBox::Yes) {

@@ -16,8 +16,13 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 NodesPage::NodesPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_model(new NodesTableModel(this)), m_proxy(new QSortFilterProxyModel(this)),
-      m_filter(new QLineEdit(this)), m_summary(new QLabel(this)), m_view(new QTableView(this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_model(new NodesTableModel(this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_filter(new QLineEdit(this))
+    , m_summary(new QLabel(this))
+    , m_view(new QTableView(this))
 {
     setObjectName(u"nodesPage"_s);
     m_proxy->setSourceModel(m_model);
@@ -100,12 +105,13 @@ void NodesPage::updateSummary()
         offline += node.status == NodeStatus::Offline ? 1 : 0;
         upgrade += node.status == NodeStatus::UpgradeRequired ? 1 : 0;
     }
-    const QString text = upgrade > 0
-        ? tr("%n node(s): %1 online, %2 offline, %3 waiting for an upgrade", nullptr, m_model->rowCount())
-              .arg(online)
-              .arg(offline)
-              .arg(upgrade)
-        : tr("%n node(s): %1 online, %2 offline", nullptr, m_model->rowCount()).arg(online).arg(offline);
+    const QString text =
+        upgrade > 0
+            ? tr("%n node(s): %1 online, %2 offline, %3 waiting for an upgrade", nullptr, m_model->rowCount())
+                  .arg(online)
+                  .arg(offline)
+                  .arg(upgrade)
+            : tr("%n node(s): %1 online, %2 offline", nullptr, m_model->rowCount()).arg(online).arg(offline);
     const QString version = m_client.snapshot().clusterVersion;
     m_summary->setText(version.isEmpty() ? text : tr("Cluster version %1 · %2").arg(version, text));
 }

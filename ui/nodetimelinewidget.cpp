@@ -25,10 +25,16 @@ constexpr int RefreshMs = 5000;
 } // namespace
 
 NodeTimelineWidget::NodeTimelineWidget(ClusterClient &client, const QString &guid, QWidget *parent)
-    : QWidget(parent), m_client(client), m_guid(guid), m_model(new NodeEventsModel(this)), m_view(new QTableView(this)),
-      m_error(new QLabel(this)), m_exportCsv(new QPushButton(tr("Export &CSV…"), this)),
-      m_exportJson(new QPushButton(tr("Export &JSON…"), this)),
-      m_takeover(new QPushButton(tr("&Takeover Report…"), this)), m_timer(new QTimer(this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_guid(guid)
+    , m_model(new NodeEventsModel(this))
+    , m_view(new QTableView(this))
+    , m_error(new QLabel(this))
+    , m_exportCsv(new QPushButton(tr("Export &CSV…"), this))
+    , m_exportJson(new QPushButton(tr("Export &JSON…"), this))
+    , m_takeover(new QPushButton(tr("&Takeover Report…"), this))
+    , m_timer(new QTimer(this))
 {
     setObjectName(u"timeline"_s);
     m_view->setObjectName(u"timelineView"_s);
@@ -60,7 +66,8 @@ NodeTimelineWidget::NodeTimelineWidget(ClusterClient &client, const QString &gui
         if (index.data(NodeEventsModel::TakeoverRole).toLongLong() > 0)
             openTakeoverReport(index.row());
     });
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &NodeTimelineWidget::updateButtons);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &NodeTimelineWidget::updateButtons);
     connect(&m_client, &ClusterClient::nodeEventsListed, this, &NodeTimelineWidget::eventsListed);
     m_timer->setInterval(RefreshMs);
     connect(m_timer, &QTimer::timeout, this, &NodeTimelineWidget::refresh);
@@ -148,8 +155,8 @@ bool NodeTimelineWidget::exportTo(const QString &path, Format format)
     const QList<NodeEvent> &events = m_model->rows();
     const QByteArray bytes = format == Format::Csv ? NodeEvents::toCsv(events) : NodeEvents::toJson(events);
     QString error;
-    const bool written = ExportFile::write(path, [&bytes](QIODevice &device) { return device.write(bytes) == bytes.size(); },
-                                           &error);
+    const bool written = ExportFile::write(
+        path, [&bytes](QIODevice &device) { return device.write(bytes) == bytes.size(); }, &error);
     if (!written)
         MessageBox::warning(this, tr("Export Timeline"), error);
     return written;

@@ -15,8 +15,11 @@ namespace Cohort {
 
 PersonalDataDialog::PersonalDataDialog(const QString &user, const QString &fullName, const QString &email,
                                        QWidget *parent)
-    : QDialog(parent), m_fullName(new QLineEdit(fullName, this)), m_email(new QLineEdit(email, this)),
-      m_problem(new QLabel(this)), m_buttons(new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this))
+    : QDialog(parent)
+    , m_fullName(new QLineEdit(fullName, this))
+    , m_email(new QLineEdit(email, this))
+    , m_problem(new QLabel(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this))
 {
     setObjectName(u"personalDataDialog"_s);
     setWindowTitle(tr("User %1").arg(user));
@@ -30,8 +33,8 @@ PersonalDataDialog::PersonalDataDialog(const QString &user, const QString &fullN
     auto *form = new QFormLayout;
     form->addRow(tr("&Full name:"), m_fullName);
     form->addRow(tr("&E-mail address:"), m_email);
-    auto *note = new QLabel(tr("Both are stored sealed with the cluster's data key; leave a field empty to remove it."),
-                            this);
+    auto *note = new QLabel(
+        tr("Both are stored sealed with the cluster's data key; leave a field empty to remove it."), this);
     note->setWordWrap(true);
     note->setEnabled(false);
     auto *layout = new QVBoxLayout(this);

@@ -16,7 +16,8 @@ class PersonalDataDialog : public QDialog
     Q_OBJECT
 
 public:
-    PersonalDataDialog(const QString &user, const QString &fullName, const QString &email, QWidget *parent = nullptr);
+    PersonalDataDialog(const QString &user, const QString &fullName, const QString &email,
+                       QWidget *parent = nullptr);
 
     QString fullName() const;
     QString email() const;

@@ -21,10 +21,13 @@ namespace {
 constexpr int SettleMs = 1200;
 } // namespace
 
-ScreenshotTour::ScreenshotTour(MainWindow &window, ClusterClient &client, const QString &folder, QObject *parent)
-    : QObject(parent), m_window(window), m_client(client), m_folder(folder)
-{
-}
+ScreenshotTour::ScreenshotTour(MainWindow &window, ClusterClient &client, const QString &folder,
+                               QObject *parent)
+    : QObject(parent)
+    , m_window(window)
+    , m_client(client)
+    , m_folder(folder)
+{}
 
 QString ScreenshotTour::save(QWidget *widget, const QDir &folder, const QString &name)
 {
@@ -64,11 +67,12 @@ void ScreenshotTour::plan()
             continue;
         }
         for (int graph = 0; graph < SystemInformationPage::GraphCount; ++graph) {
-            m_shots.append({MainWindow::pageKey(MainWindow::Page(page)) + u'-' +
-                                SystemInformationPage::graphKey(SystemInformationPage::Graph(graph)),
+            m_shots.append({MainWindow::pageKey(MainWindow::Page(page)) + u'-'
+                                + SystemInformationPage::graphKey(SystemInformationPage::Graph(graph)),
                             [this, show, graph] {
                                 show();
-                                m_window.systemInformationPage()->setGraph(SystemInformationPage::Graph(graph));
+                                m_window.systemInformationPage()->setGraph(
+                                    SystemInformationPage::Graph(graph));
                             },
                             window});
         }

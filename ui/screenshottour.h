@@ -22,7 +22,8 @@ class ScreenshotTour : public QObject
     Q_OBJECT
 
 public:
-    ScreenshotTour(MainWindow &window, ClusterClient &client, const QString &folder, QObject *parent = nullptr);
+    ScreenshotTour(MainWindow &window, ClusterClient &client, const QString &folder,
+                   QObject *parent = nullptr);
 
     void start();
     // Saves a picture of a widget into the folder; returns the file path or empty.
@@ -35,8 +36,8 @@ Q_SIGNALS:
 private:
     struct Shot
     {
-        QString name;                 // file name without the number
-        std::function<void()> setUp;  // shows what the picture is of
+        QString name;                // file name without the number
+        std::function<void()> setUp; // shows what the picture is of
         std::function<QWidget *()> widget;
     };
 

@@ -16,7 +16,9 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 SecretPropertiesBox::SecretPropertiesBox(ClusterClient &client, QWidget *parent)
-    : QGroupBox(tr("Secret properties"), parent), m_client(client), m_message(new QLabel(this))
+    : QGroupBox(tr("Secret properties"), parent)
+    , m_client(client)
+    , m_message(new QLabel(this))
 {
     setObjectName(u"secretProperties"_s);
     auto *form = new QFormLayout(this);
@@ -35,7 +37,8 @@ SecretPropertiesBox::SecretPropertiesBox(ClusterClient &client, QWidget *parent)
         connect(row.show, &QCheckBox::toggled, row.value, [edit = row.value](bool shown) {
             edit->setEchoMode(shown ? QLineEdit::Normal : QLineEdit::Password);
         });
-        connect(row.regenerate, &QPushButton::clicked, this, [this, name = definition.name] { regenerate(name); });
+        connect(row.regenerate, &QPushButton::clicked, this,
+                [this, name = definition.name] { regenerate(name); });
         auto *line = new QHBoxLayout;
         line->addWidget(row.value, 1);
         line->addWidget(row.show);
@@ -79,7 +82,8 @@ QString SecretPropertiesBox::message() const
 void SecretPropertiesBox::refresh()
 {
     const bool haveSnapshot = m_client.hasSnapshot();
-    const bool open = haveSnapshot && m_client.snapshot().dataKeyOpen && m_client.snapshot().sealedDataError.isEmpty();
+    const bool open =
+        haveSnapshot && m_client.snapshot().dataKeyOpen && m_client.snapshot().sealedDataError.isEmpty();
     const bool administrator = m_client.session().isAdministrator();
     QHash<QString, ConfigPropertyValue> values;
     if (haveSnapshot) {
@@ -110,7 +114,8 @@ void SecretPropertiesBox::regenerate(const QString &name)
 {
     const auto answer = MessageBox::question(
         this, tr("New Value"),
-        tr("Make a new random value for %1? Whatever uses the current one must be given the new one.").arg(name),
+        tr("Make a new random value for %1? Whatever uses the current one must be given the new one.")
+            .arg(name),
         QMessageBox::Yes, QMessageBox::Cancel);
     if (answer != QMessageBox::Yes)
         return;

@@ -16,18 +16,20 @@ namespace Cohort {
 
 namespace {
 
-constexpr SystemSettings::Field Fields[] = {SystemSettings::Field::LoadBalancerAddress,
-                                            SystemSettings::Field::HeartbeatSeconds,
-                                            SystemSettings::Field::OfflineAfterSeconds,
-                                            SystemSettings::Field::TimeToleranceSeconds};
+constexpr SystemSettings::Field Fields[] = {
+    SystemSettings::Field::LoadBalancerAddress, SystemSettings::Field::HeartbeatSeconds,
+    SystemSettings::Field::OfflineAfterSeconds, SystemSettings::Field::TimeToleranceSeconds};
 static_assert(std::size(Fields) == SystemSettings::FieldCount);
 
 } // namespace
 
 SettingsPage::SettingsPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_save(new QPushButton(tr("&Save"), this)),
-      m_revert(new QPushButton(tr("Re&vert"), this)), m_message(new QLabel(this)),
-      m_secrets(new SecretPropertiesBox(client, this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_save(new QPushButton(tr("&Save"), this))
+    , m_revert(new QPushButton(tr("Re&vert"), this))
+    , m_message(new QLabel(this))
+    , m_secrets(new SecretPropertiesBox(client, this))
 {
     setObjectName(u"settingsPage"_s);
     auto *group = new QGroupBox(tr("Cluster"), this);
@@ -129,8 +131,10 @@ void SettingsPage::load(const SystemSettings &settings)
 {
     row(SystemSettings::Field::LoadBalancerAddress).edit->setText(settings.loadBalancerAddress);
     row(SystemSettings::Field::HeartbeatSeconds).edit->setText(QString::number(settings.heartbeatSeconds));
-    row(SystemSettings::Field::OfflineAfterSeconds).edit->setText(QString::number(settings.offlineAfterSeconds));
-    row(SystemSettings::Field::TimeToleranceSeconds).edit->setText(QString::number(settings.timeToleranceSeconds));
+    row(SystemSettings::Field::OfflineAfterSeconds)
+        .edit->setText(QString::number(settings.offlineAfterSeconds));
+    row(SystemSettings::Field::TimeToleranceSeconds)
+        .edit->setText(QString::number(settings.timeToleranceSeconds));
 }
 
 void SettingsPage::setDirty(bool dirty)

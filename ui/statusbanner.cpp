@@ -12,7 +12,10 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 StatusBanner::StatusBanner(ClusterClient &client, QWidget *parent)
-    : QFrame(parent), m_client(client), m_text(new QLabel(this)), m_retry(new QPushButton(tr("Retry Now"), this))
+    : QFrame(parent)
+    , m_client(client)
+    , m_text(new QLabel(this))
+    , m_retry(new QPushButton(tr("Retry Now"), this))
 {
     setObjectName(u"statusBanner"_s);
     setFrameShape(QFrame::StyledPanel);
@@ -44,9 +47,11 @@ void StatusBanner::refresh()
         hide();
         return;
     }
-    const QString since = m_client.hasSnapshot()
-        ? tr("Showing the data from %1.").arg(QLocale().toString(m_client.lastRefresh().time(), QLocale::LongFormat))
-        : tr("No data has been read yet.");
+    const QString since =
+        m_client.hasSnapshot()
+            ? tr("Showing the data from %1.")
+                  .arg(QLocale().toString(m_client.lastRefresh().time(), QLocale::LongFormat))
+            : tr("No data has been read yet.");
     QString text;
     if (state == ClusterClient::State::Stalled) {
         text = tr("The database is not answering. %1 %2 The console keeps waiting and recovers by itself.")

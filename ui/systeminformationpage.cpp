@@ -47,18 +47,20 @@ QString linksCsv(const ClusterSnapshot &snapshot)
     QHash<QString, QString> names;
     for (const NodeInfo &node : snapshot.nodes)
         names.insert(node.guid, node.name);
-    QStringList lines{QStringList{SystemInformationPage::tr("From"), SystemInformationPage::tr("To"),
-                                  SystemInformationPage::tr("Reachable"), SystemInformationPage::tr("Round trip (ms)"),
-                                  SystemInformationPage::tr("Probed at (UTC)"), SystemInformationPage::tr("Last error")}
-                          .join(u',')};
+    QStringList lines{
+        QStringList{SystemInformationPage::tr("From"), SystemInformationPage::tr("To"),
+                    SystemInformationPage::tr("Reachable"), SystemInformationPage::tr("Round trip (ms)"),
+                    SystemInformationPage::tr("Probed at (UTC)"), SystemInformationPage::tr("Last error")}
+            .join(u',')};
     for (const NodeLink &link : snapshot.links) {
-        lines << QStringList{JobCountsModel::csvField(names.value(link.fromNode, link.fromNode)),
-                             JobCountsModel::csvField(names.value(link.toNode, link.toNode)),
-                             link.reachable ? u"yes"_s : u"no"_s,
-                             link.rttMs ? QString::number(*link.rttMs, 'f', 2) : QString(),
-                             QDateTime::fromMSecsSinceEpoch(link.probedAt, Qt::UTC).toString(Qt::ISODateWithMs),
-                             JobCountsModel::csvField(link.lastError)}
-                     .join(u',');
+        lines
+            << QStringList{JobCountsModel::csvField(names.value(link.fromNode, link.fromNode)),
+                           JobCountsModel::csvField(names.value(link.toNode, link.toNode)),
+                           link.reachable ? u"yes"_s : u"no"_s,
+                           link.rttMs ? QString::number(*link.rttMs, 'f', 2) : QString(),
+                           QDateTime::fromMSecsSinceEpoch(link.probedAt, Qt::UTC).toString(Qt::ISODateWithMs),
+                           JobCountsModel::csvField(link.lastError)}
+                   .join(u',');
     }
     return lines.join(u"\r\n"_s) + u"\r\n"_s;
 }
@@ -66,10 +68,15 @@ QString linksCsv(const ClusterSnapshot &snapshot)
 } // namespace
 
 SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_graphBox(new QComboBox(this)), m_periodBox(new QComboBox(this)),
-      m_summary(new QLabel(this)), m_exportImage(new QPushButton(tr("Export Image…"), this)),
-      m_exportData(new QPushButton(tr("Export Data…"), this)), m_stack(new QStackedWidget(this)),
-      m_map(new NetworkMapView(this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_graphBox(new QComboBox(this))
+    , m_periodBox(new QComboBox(this))
+    , m_summary(new QLabel(this))
+    , m_exportImage(new QPushButton(tr("Export Image…"), this))
+    , m_exportData(new QPushButton(tr("Export Data…"), this))
+    , m_stack(new QStackedWidget(this))
+    , m_map(new NetworkMapView(this))
 {
     setObjectName(u"systemInformationPage"_s);
     m_graphBox->setObjectName(u"graph"_s);
@@ -85,7 +92,8 @@ SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *par
         m_periodBox->addItem(periodText(minutes), minutes);
 
     m_stack->addWidget(m_map);
-    const JobCountsModel::Grouping groupings[] = {JobCountsModel::Grouping::ByNode, JobCountsModel::Grouping::ByType,
+    const JobCountsModel::Grouping groupings[] = {JobCountsModel::Grouping::ByNode,
+                                                  JobCountsModel::Grouping::ByType,
                                                   JobCountsModel::Grouping::ByNodeAndType};
     for (int graph = JobsByNode; graph < GraphCount; ++graph) {
         m_models[graph] = new JobCountsModel(groupings[graph - JobsByNode], this);
@@ -93,7 +101,9 @@ SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *par
         m_charts[graph]->setObjectName(graphKey(Graph(graph)));
         m_stack->addWidget(m_charts[graph]);
         connect(m_charts[graph], &JobChartView::barClicked, this,
-                [this, graph](const QString &row, const QString &column) { showJobs(Graph(graph), row, column); });
+                [this, graph](const QString &row, const QString &column) {
+                    showJobs(Graph(graph), row, column);
+                });
     }
 
     auto *graphLabel = new QLabel(tr("&Graph:"), this);
@@ -151,7 +161,8 @@ QString SystemInformationPage::graphTitle(Graph graph)
 
 QString SystemInformationPage::graphKey(Graph graph)
 {
-    static const QString keys[] = {u"network-map"_s, u"jobs-by-node"_s, u"jobs-by-type"_s, u"jobs-by-node-and-type"_s};
+    static const QString keys[] = {u"network-map"_s, u"jobs-by-node"_s, u"jobs-by-type"_s,
+                                   u"jobs-by-node-and-type"_s};
     return keys[qBound(0, int(graph), GraphCount - 1)];
 }
 
@@ -228,8 +239,8 @@ void SystemInformationPage::apply()
     // Statistics of another period (the choice just changed) are not shown as this one's.
     const bool fresh = snapshot.statistics && snapshot.statistics->periodMinutes == periodMinutes();
     if (current == NetworkMap) {
-        m_map->setCluster(snapshot.nodes, snapshot.links, fresh ? snapshot.statistics->activity : ActivitySeries{},
-                          m_client.databaseUrl());
+        m_map->setCluster(snapshot.nodes, snapshot.links,
+                          fresh ? snapshot.statistics->activity : ActivitySeries{}, m_client.databaseUrl());
     } else if (fresh) {
         m_models[current]->setStatistics(snapshot.statistics->counts, snapshot.nodes);
         m_charts[current]->setTitle(tr("%1 — %2").arg(graphTitle(current), periodText(periodMinutes())));
@@ -250,7 +261,8 @@ void SystemInformationPage::updateSummary()
     qsizetype unreachable = 0;
     for (const NodeLink &link : snapshot.links)
         unreachable += link.reachable ? 0 : 1;
-    QString text = tr("%1 jobs finished (%2).").arg(QLocale().toString(jobs), periodText(periodMinutes()).toLower());
+    QString text =
+        tr("%1 jobs finished (%2).").arg(QLocale().toString(jobs), periodText(periodMinutes()).toLower());
     if (graph() == NetworkMap && unreachable > 0)
         text += u' ' + tr("%n probe(s) failing.", nullptr, int(unreachable));
     m_summary->setText(text);
@@ -306,8 +318,8 @@ void SystemInformationPage::askExport(Export what)
     const auto location = image ? QStandardPaths::PicturesLocation : QStandardPaths::DocumentsLocation;
     const QString suggested = QDir(QStandardPaths::writableLocation(location))
                                   .filePath(graphKey(graph()) + (image ? u".png"_s : u".csv"_s));
-    const QString path = QFileDialog::getSaveFileName(this, title, suggested,
-                                                      image ? tr("PNG images (*.png)") : tr("CSV files (*.csv)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, title, suggested, image ? tr("PNG images (*.png)") : tr("CSV files (*.csv)"));
     if (path.isEmpty())
         return;
     QString error;

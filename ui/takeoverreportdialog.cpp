@@ -18,8 +18,11 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 TakeoverReportDialog::TakeoverReportDialog(ClusterClient &client, QWidget *parent)
-    : QDialog(parent), m_client(client), m_model(new TakeoverJobsModel(this)), m_view(new QTableView(this)),
-      m_error(new QLabel(this))
+    : QDialog(parent)
+    , m_client(client)
+    , m_model(new TakeoverJobsModel(this))
+    , m_view(new QTableView(this))
+    , m_error(new QLabel(this))
 {
     setObjectName(u"takeoverReport"_s);
     setAttribute(Qt::WA_DeleteOnClose);
@@ -108,7 +111,8 @@ QString TakeoverReportDialog::gapText(qint64 fromMs, qint64 toMs)
     return tr("%1 s").arg(QLocale().toString((toMs - fromMs) / 1000.0, 'f', 1));
 }
 
-void TakeoverReportDialog::takeoverRead(quint64 requestId, bool ok, const Takeover &takeover, const QString &error)
+void TakeoverReportDialog::takeoverRead(quint64 requestId, bool ok, const Takeover &takeover,
+                                        const QString &error)
 {
     if (requestId != m_request)
         return;
@@ -138,7 +142,8 @@ void TakeoverReportDialog::takeoverRead(quint64 requestId, bool ok, const Takeov
     const qint64 reclaim = takeover.firstReclaimAt();
     const qint64 finished = takeover.lastFinishedAt();
     set(u"node"_s, takeover.nodeName, takeover.nodeGuid);
-    set(u"markedBy"_s, takeover.markedByName.isEmpty() ? takeover.markedBy : takeover.markedByName, takeover.markedBy);
+    set(u"markedBy"_s, takeover.markedByName.isEmpty() ? takeover.markedBy : takeover.markedByName,
+        takeover.markedBy);
     set(u"reason"_s, takeover.reason);
     set(u"lastHeartbeat"_s, formatTimestamp(takeover.lastHeartbeat));
     set(u"markedAt"_s, step(takeover.markedAt, takeover.lastHeartbeat, tr("the last heartbeat")));

@@ -26,7 +26,8 @@ public:
     // The report of one takeover.
     TakeoverReportDialog(ClusterClient &client, qint64 takeoverId, QWidget *parent = nullptr);
     // The node's takeover whose mark is closest to atMs (a node-offline alert's raisedAt).
-    TakeoverReportDialog(ClusterClient &client, const QString &nodeGuid, qint64 atMs, QWidget *parent = nullptr);
+    TakeoverReportDialog(ClusterClient &client, const QString &nodeGuid, qint64 atMs,
+                         QWidget *parent = nullptr);
 
     bool isLoaded() const { return m_loaded; }
     const Takeover &takeover() const { return m_takeover; }

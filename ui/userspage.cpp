@@ -18,9 +18,14 @@ using namespace Qt::StringLiterals;
 namespace Cohort {
 
 UsersPage::UsersPage(ClusterClient &client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_model(new UsersTableModel(this)), m_proxy(new QSortFilterProxyModel(this)),
-      m_view(new QTableView(this)), m_note(new QLabel(this)), m_message(new QLabel(this)),
-      m_edit(new QPushButton(tr("&Edit…"), this))
+    : QWidget(parent)
+    , m_client(client)
+    , m_model(new UsersTableModel(this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_view(new QTableView(this))
+    , m_note(new QLabel(this))
+    , m_message(new QLabel(this))
+    , m_edit(new QPushButton(tr("&Edit…"), this))
 {
     setObjectName(u"usersPage"_s);
     m_proxy->setSourceModel(m_model);
@@ -45,7 +50,8 @@ UsersPage::UsersPage(ClusterClient &client, QWidget *parent)
     m_edit->setObjectName(u"edit"_s);
     connect(m_edit, &QPushButton::clicked, this, &UsersPage::editSelected);
     connect(m_view, &QTableView::doubleClicked, this, &UsersPage::editSelected);
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &UsersPage::updateButtons);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &UsersPage::updateButtons);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_note, 1);
@@ -93,7 +99,7 @@ void UsersPage::refresh()
 bool UsersPage::canEdit() const
 {
     return m_client.session().isAdministrator() && m_client.hasSnapshot() && m_client.snapshot().dataKeyOpen
-        && m_client.snapshot().sealedDataError.isEmpty();
+           && m_client.snapshot().sealedDataError.isEmpty();
 }
 
 void UsersPage::updateButtons()

@@ -24,7 +24,8 @@ const QString Heartbeats = u"UPDATE nodes SET last_heartbeat = %1 WHERE state = 
 
 } // namespace
 
-ClusterChurn::ClusterChurn(QString url, QList<SeededNode> nodes, std::optional<SystemInformation> systemInformation)
+ClusterChurn::ClusterChurn(QString url, QList<SeededNode> nodes,
+                           std::optional<SystemInformation> systemInformation)
     : m_url(std::move(url))
     , m_nodes(std::move(nodes))
     , m_systemInformation(std::move(systemInformation))
@@ -127,13 +128,14 @@ Result<void> ClusterChurn::statisticsAtRate(qint64 now)
     }
     if (pairs.isEmpty())
         return {};
-    m_jobsDue += double(m_systemInformation->jobsPerHour) * double(m_sinceLastRound.restart()) / double(HourMs);
+    m_jobsDue +=
+        double(m_systemInformation->jobsPerHour) * double(m_sinceLastRound.restart()) / double(HourMs);
     const auto jobs = qMax<qint64>(1, qint64(m_jobsDue));
     m_jobsDue = qMax(0.0, m_jobsDue - double(jobs));
     const qsizetype count = pairs.size();
-    const QString add =
-        m_database->dialect().upsert(u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
-                                     {u"succeeded"_s, u"failed"_s, u"total_ms"_s}, Dialect::UpsertMode::Accumulate);
+    const QString add = m_database->dialect().upsert(
+        u"job_stats"_s, {u"minute"_s, u"node_guid"_s, u"job_type"_s},
+        {u"succeeded"_s, u"failed"_s, u"total_ms"_s}, Dialect::UpsertMode::Accumulate);
     const qint64 minute = now / MinuteMs * MinuteMs;
     return m_database->write([&](QSqlDatabase &db) -> Result<void> {
         QSqlQuery store(db);

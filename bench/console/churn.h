@@ -27,11 +27,12 @@ public:
     // What changes for the System Information page.
     struct SystemInformation
     {
-        QStringList jobTypes; // every Online node finishes jobs of each
+        QStringList jobTypes;   // every Online node finishes jobs of each
         qint64 jobsPerHour = 0; // the cluster's rate, recorded in the current minute's rows
     };
 
-    ClusterChurn(QString url, QList<SeededNode> nodes, std::optional<SystemInformation> systemInformation = {});
+    ClusterChurn(QString url, QList<SeededNode> nodes,
+                 std::optional<SystemInformation> systemInformation = {});
     ~ClusterChurn() override;
 
     // Both on the churn's thread.

@@ -30,10 +30,11 @@ Result<void> ChurnThread::change(int round, GuiTimeline &timeline)
     bool done = false;
     QString error;
     QObject context;
-    QObject::connect(m_churn.get(), &ClusterChurn::churned, &context, [&](int finished, const QString &message) {
-        done = finished == round;
-        error = message;
-    });
+    QObject::connect(m_churn.get(), &ClusterChurn::churned, &context,
+                     [&](int finished, const QString &message) {
+                         done = finished == round;
+                         error = message;
+                     });
     QMetaObject::invokeMethod(m_churn.get(), [churn = m_churn.get(), round] { churn->churn(round); });
     if (!timeline.spin([&] { return done; }, TimeoutMs))
         return interrupted() ? interruptedError()

@@ -177,7 +177,7 @@ Result<RunFigures> consoleRun(Backend backend, Test::PostgresServer *server,
         if (!timeline.spin([&] { return timeline.deliveryEndNs.size() > before; }, RoundTimeoutMs)) {
             return interrupted() ? interruptedError()
                                  : benchError(u"refresh %1 brought no snapshot (%2)"_s.arg(round).arg(
-                                       client.stateMessage()));
+                                     client.stateMessage()));
         }
         const qint64 deliveredNs = timeline.deliveryEndNs.last();
         const bool repainted =
@@ -201,11 +201,10 @@ Result<RunFigures> consoleRun(Backend backend, Test::PostgresServer *server,
             ++figures.missingRepaints;
         if (settings.verbose) {
             say(u"      refresh %1: worker %2 ms, GUI thread %3 ms, repaint %4 ms, longest event %5 ms"_s
-                         .arg(round - settings.warmupRounds + 1)
-                         .arg(formatNumber(figures.readMs.last(), 0),
-                              formatNumber(figures.deliveryMs.last(), 2),
-                              repainted ? formatNumber(figures.repaintMs.last(), 2) : u"–"_s,
-                              formatNumber(figures.longestMs.last(), 2)));
+                    .arg(round - settings.warmupRounds + 1)
+                    .arg(formatNumber(figures.readMs.last(), 0), formatNumber(figures.deliveryMs.last(), 2),
+                         repainted ? formatNumber(figures.repaintMs.last(), 2) : u"–"_s,
+                         formatNumber(figures.longestMs.last(), 2)));
         }
     }
     probe.stop();
@@ -267,8 +266,8 @@ QList<Measurement> consoleScenario(Backend backend, Test::PostgresServer *server
     if (backend != Backend::Postgres)
         applied.removeAll(u"jit-off"_s);
     const QString label =
-        (backend == Backend::Postgres ? u"PostgreSQL"_s : u"SQLite"_s) +
-        (applied.isEmpty() ? QString() : u" **[experiment: %1]**"_s.arg(applied.join(u", "_s)));
+        (backend == Backend::Postgres ? u"PostgreSQL"_s : u"SQLite"_s)
+        + (applied.isEmpty() ? QString() : u" **[experiment: %1]**"_s.arg(applied.join(u", "_s)));
     const auto row = [&label](const QString &name, int decimals) {
         return Measurement(label + u": "_s + name, u"ms"_s, decimals);
     };
@@ -341,8 +340,7 @@ QList<Measurement> consoleScenario(Backend backend, Test::PostgresServer *server
             repaintMedian.notes << u"run %1: %2 of %3 refreshes did not repaint the view"_s.arg(run)
                                        .arg(f.missingRepaints)
                                        .arg(settings.rounds);
-        say(
-            u"    %1 refreshes: worker median %2 ms, p95 %3, max %4 (nodes query alone %5 ms); GUI thread "
+        say(u"    %1 refreshes: worker median %2 ms, p95 %3, max %4 (nodes query alone %5 ms); GUI thread "
             "per snapshot median %6 ms, max %7; repaint median %8 ms; longest GUI event %9 ms; probe max "
             "late %10 ms; %11 rows changed per refresh; the longest GUI event was %12"_s.arg(settings.rounds)
                 .arg(formatNumber(median(f.readMs), 1), formatNumber(percentile(f.readMs, 0.95), 1),
@@ -351,8 +349,7 @@ QList<Measurement> consoleScenario(Backend backend, Test::PostgresServer *server
                      formatNumber(median(f.repaintMs), 2), formatNumber(maximum(f.longestMs), 2))
                 .arg(formatNumber(maximum(f.probeLateMs), 2),
                      formatNumber(double(f.rowsChanged) / settings.rounds, 0), f.longestWhat));
-        say(
-            u"    login to first page %1 ms: sign-in %2 ms (a connection alone %3 ms, Authentication::login "
+        say(u"    login to first page %1 ms: sign-in %2 ms (a connection alone %3 ms, Authentication::login "
             "alone %4 ms), main window %5 ms, then %6 ms to the first snapshot (its round %7 ms), %8 ms "
             "handling it, %9 ms to the paint; longest GUI event %10 ms (%11)"_s
                 .arg(formatNumber(f.loginToPageMs, 0), formatNumber(f.signInMs, 0),

@@ -15,15 +15,16 @@ constexpr int SettleMs = 300; // the login dialog shows and paints before the cl
 
 } // namespace
 
-std::unique_ptr<ConsoleUnderTest> ConsoleUnderTest::create(const QString &url, int pollMs, GuiTimeline &timeline,
-                                                           const QString &firstPage)
+std::unique_ptr<ConsoleUnderTest> ConsoleUnderTest::create(const QString &url, int pollMs,
+                                                           GuiTimeline &timeline, const QString &firstPage)
 {
     QFile::remove(
         QSettings(QSettings::IniFormat, QSettings::UserScope, u"Cohort"_s, u"cohort-console"_s).fileName());
     return std::unique_ptr<ConsoleUnderTest>(new ConsoleUnderTest(url, pollMs, timeline, firstPage));
 }
 
-ConsoleUnderTest::ConsoleUnderTest(const QString &url, int pollMs, GuiTimeline &timeline, const QString &firstPage)
+ConsoleUnderTest::ConsoleUnderTest(const QString &url, int pollMs, GuiTimeline &timeline,
+                                   const QString &firstPage)
     : m_timeline(timeline)
 {
     // The first snapshotChanged handler: connected before the main window's.

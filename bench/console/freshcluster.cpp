@@ -62,5 +62,4 @@ Database &FreshCluster::database()
     return m_cluster->database();
 }
 
-
 } // namespace Cohort::Bench

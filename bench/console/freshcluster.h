@@ -31,7 +31,7 @@ public:
     FreshCluster &operator=(const FreshCluster &) = delete;
 
     QString url() const;
-    Database &database(); // this thread's connection
+    Database &database();                                   // this thread's connection
     QString postgresName() const { return m_postgresName; } // empty on SQLite
     const Seed &seed() const { return m_seed; }
 

@@ -70,7 +70,8 @@ QString GuiTimeline::longestWhat() const
 {
     if (!m_longestClass)
         return {};
-    const QMetaEnum types = QEvent::staticMetaObject.enumerator(QEvent::staticMetaObject.indexOfEnumerator("Type"));
+    const QMetaEnum types =
+        QEvent::staticMetaObject.enumerator(QEvent::staticMetaObject.indexOfEnumerator("Type"));
     const char *type = types.valueToKey(m_longestType);
     return u"%1 to %2"_s.arg(type ? QString::fromLatin1(type) : QString::number(int(m_longestType)),
                              QString::fromLatin1(m_longestClass));

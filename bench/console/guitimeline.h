@@ -47,8 +47,8 @@ public:
     // The longest dispatch's event type and receiver class, as "UpdateRequest to QWidgetWindow".
     QString longestWhat() const;
 
-    QWidget *viewport = nullptr;             // whose paint events are timed
-    const QObject *timedReceiver = nullptr;  // whose dispatches are timed too
+    QWidget *viewport = nullptr;               // whose paint events are timed
+    const QObject *timedReceiver = nullptr;    // whose dispatches are timed too
     const QAbstractItemModel *nodes = nullptr; // with expectedRows: see firstFullPaintEndNs
     int expectedRows = 0;
 

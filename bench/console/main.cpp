@@ -58,12 +58,15 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        u"Benchmarks the Cohort console, on a private PostgreSQL server and on SQLite: Manager Nodes refreshes "
-        "(worker and GUI thread) and the time from login to the first page (console); refreshes of the System "
+        u"Benchmarks the Cohort console, on a private PostgreSQL server and on SQLite: Manager Nodes "
+        u"refreshes "
+        "(worker and GUI thread) and the time from login to the first page (console); refreshes of the "
+        "System "
         "Information page's graphs (system-information). See docs/BENCHMARKS.md."_s);
     parser.addHelpOption();
     parser.addOptions({
-        {u"only"_s, u"Comma-separated scenarios: %1 (default: both)."_s.arg(Scenarios.join(u", "_s)), u"LIST"_s},
+        {u"only"_s, u"Comma-separated scenarios: %1 (default: both)."_s.arg(Scenarios.join(u", "_s)),
+         u"LIST"_s},
         {u"runs"_s, u"Runs per backend, each on a fresh cluster (default 5)."_s, u"N"_s},
         {u"rounds"_s,
          u"Measured refreshes per run (default 30); system-information: per graph and per longer period "
@@ -143,17 +146,20 @@ int main(int argc, char *argv[])
         allRows += rows;
     };
     // One scenario on each selected backend, then its section of the report.
-    const auto runScenario = [&](const QString &title,
-                                 const std::function<QList<Measurement>(Backend, Test::PostgresServer *)> &scenario) {
-        QList<Measurement> rows;
-        if (selected.contains(u"postgresql"_s) && !interrupted())
-            rows += scenario(Backend::Postgres, server.get());
-        if (selected.contains(u"sqlite"_s) && !interrupted())
-            rows += scenario(Backend::Sqlite, nullptr);
-        section(title, rows);
-    };
+    const auto runScenario =
+        [&](const QString &title,
+            const std::function<QList<Measurement>(Backend, Test::PostgresServer *)> &scenario) {
+            QList<Measurement> rows;
+            if (selected.contains(u"postgresql"_s) && !interrupted())
+                rows += scenario(Backend::Postgres, server.get());
+            if (selected.contains(u"sqlite"_s) && !interrupted())
+                rows += scenario(Backend::Sqlite, nullptr);
+            section(title, rows);
+        };
     if (scenarios.contains(Console)) {
-        say(u"console: %1 runs of %2 refreshes, %3 nodes"_s.arg(settings.runs).arg(settings.rounds).arg(settings.nodes));
+        say(u"console: %1 runs of %2 refreshes, %3 nodes"_s.arg(settings.runs)
+                .arg(settings.rounds)
+                .arg(settings.nodes));
         runScenario(u"Console"_s, [&](Backend backend, Test::PostgresServer *on) {
             return consoleScenario(backend, on, settings, app);
         });
@@ -182,19 +188,22 @@ int main(int argc, char *argv[])
         report += u"- Database: %1 (the test harness's private server)\n"_s.arg(serverText);
     report += u"- Load average (1, 5, 15 min) before: %1; after: %2\n"_s.arg(loadBefore, loadAverage());
     if (scenarios.contains(Console))
-        report += u"- Console: %1 runs per backend, each a fresh cluster of %2 nodes; %3 measured refreshes a run\n"_s
-                      .arg(settings.runs)
-                      .arg(settings.nodes)
-                      .arg(settings.rounds);
+        report +=
+            u"- Console: %1 runs per backend, each a fresh cluster of %2 nodes; %3 measured refreshes a run\n"_s
+                .arg(settings.runs)
+                .arg(settings.nodes)
+                .arg(settings.rounds);
     if (scenarios.contains(SystemInformation))
-        report += u"- System Information: %1 runs per backend, each a fresh cluster of %2 nodes, %3 job types, %4 "
-                  "jobs in the last hour and %5 h of per-minute statistics; a 1280×800 window; %6 measured "
-                  "refreshes per graph (last hour) and per longer period (6 h, 24 h) a run\n"_s.arg(information.runs)
-                      .arg(information.nodes)
-                      .arg(information.jobTypes)
-                      .arg(formatNumber(double(information.hourJobs), 0))
-                      .arg(information.hours)
-                      .arg(information.rounds);
+        report +=
+            u"- System Information: %1 runs per backend, each a fresh cluster of %2 nodes, %3 job types, %4 "
+            "jobs in the last hour and %5 h of per-minute statistics; a 1280×800 window; %6 measured "
+            "refreshes per graph (last hour) and per longer period (6 h, 24 h) a run\n"_s
+                .arg(information.runs)
+                .arg(information.nodes)
+                .arg(information.jobTypes)
+                .arg(formatNumber(double(information.hourJobs), 0))
+                .arg(information.hours)
+                .arg(information.rounds);
     for (const auto &[name, what] : consoleExperiments()) {
         if (settings.experiments.contains(name))
             report +=

@@ -39,10 +39,10 @@ const QString InsertOlderStats = uR"(
               FROM ago, seeded_nodes, seeded_types) generated)"_s;
 // After the registry's own types, names as an operator's job types read.
 const QStringList MadeUpTypes = {
-    u"inventory-sync"_s,  u"agent-deploy"_s,  u"patch-scan"_s,    u"backup-verify"_s,  u"log-ship"_s,
-    u"cert-renew"_s,      u"report-daily"_s,  u"disk-cleanup"_s,  u"config-push"_s,   u"health-audit"_s,
-    u"license-check"_s,   u"user-sync"_s,     u"index-rebuild"_s, u"metrics-export"_s, u"alert-digest"_s,
-    u"snapshot-prune"_s,  u"quota-check"_s,
+    u"inventory-sync"_s, u"agent-deploy"_s, u"patch-scan"_s,    u"backup-verify"_s,  u"log-ship"_s,
+    u"cert-renew"_s,     u"report-daily"_s, u"disk-cleanup"_s,  u"config-push"_s,    u"health-audit"_s,
+    u"license-check"_s,  u"user-sync"_s,    u"index-rebuild"_s, u"metrics-export"_s, u"alert-digest"_s,
+    u"snapshot-prune"_s, u"quota-check"_s,
 };
 
 enum class Kind { Online, Offline, Left, UpgradeRequired };
@@ -111,8 +111,9 @@ Result<void> insertStats(Database &database, const QList<StatsRow> &rows, const 
             QStringList placeholders;
             for (qsizetype i = first; i < qMin(rows.size(), first + StatsRowsPerInsert); ++i) {
                 const StatsRow &row = rows.at(i);
-                values << thisMinute - row.minutesAgo * MinuteMs << nodes.at(row.node).guid << types.at(row.type)
-                       << row.jobs - row.failed << row.failed << row.jobs * row.msPerJob;
+                values << thisMinute - row.minutesAgo * MinuteMs << nodes.at(row.node).guid
+                       << types.at(row.type) << row.jobs - row.failed << row.failed
+                       << row.jobs * row.msPerJob;
                 placeholders << InsertStatsRow;
             }
             auto inserted =
@@ -125,8 +126,8 @@ Result<void> insertStats(Database &database, const QList<StatsRow> &rows, const 
 }
 
 // Rows for the minutes before the last hour, in one statement.
-Result<qint64> insertOlderStats(Database &database, const StatisticsPlan &plan, const QList<SeededNode> &nodes,
-                                qint64 thisMinute)
+Result<qint64> insertOlderStats(Database &database, const StatisticsPlan &plan,
+                                const QList<SeededNode> &nodes, qint64 thisMinute)
 {
     if (plan.minutes <= HourMinutes || nodes.isEmpty() || plan.jobTypes.isEmpty())
         return qint64(0);
@@ -213,8 +214,8 @@ QList<ProbeResult> probeRound(const QList<SeededNode> &nodes, int from, int roun
             continue;
         ProbeResult probe;
         probe.toNode = nodes.at(to).guid;
-        const bool unreachable = position == 3 || (fromPosition * 7 + position) % 23 == 0 ||
-                                 (to == flipping && round % 2 == 1);
+        const bool unreachable =
+            position == 3 || (fromPosition * 7 + position) % 23 == 0 || (to == flipping && round % 2 == 1);
         if (unreachable) {
             probe.error = position == 3 ? u"connection timed out after 2000 ms"_s : u"connection refused"_s;
         } else {
@@ -243,7 +244,8 @@ Result<Seed> seedCluster(Database &database, const SeedPlan &plan)
         if (kind == Kind::UpgradeRequired) {
             // What an old node does when the schema is newer than it: records itself.
             const NodeJoin request = seededJoinRequest(i, node, OldVersion);
-            if (auto recorded = NodeRegistry::recordUpgradeRequired(database, request, currentVersion); !recorded)
+            if (auto recorded = NodeRegistry::recordUpgradeRequired(database, request, currentVersion);
+                !recorded)
                 return seedError(u"recording old node %1"_s.arg(node.name), recorded.error());
             ++seed.upgradeRequired;
             ++seed.alerts;
@@ -337,7 +339,8 @@ Result<Seed> seedCluster(Database &database, const SeedPlan &plan)
                 continue;
             const QList<ProbeResult> probes = probeRound(seed.nodes, i, 0);
             if (auto recorded = NodeLinks::record(database, seed.nodes.at(i).guid, probes); !recorded)
-                return seedError(u"recording the probes of %1"_s.arg(seed.nodes.at(i).name), recorded.error());
+                return seedError(u"recording the probes of %1"_s.arg(seed.nodes.at(i).name),
+                                 recorded.error());
             seed.links += int(probes.size());
             for (const ProbeResult &probe : probes)
                 seed.unreachableLinks += probe.reachable ? 0 : 1;

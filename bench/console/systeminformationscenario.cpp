@@ -64,17 +64,17 @@ QString periodName(int minutes)
 // One measured refresh: the worker's round and what the GUI thread did with it.
 struct Refresh
 {
-    double statisticsMs = 0;            // statistics->readMs: JobStatistics::byNodeAndType and activity
-    double roundMs = 0;                 // snapshot.readMs: the whole round on the worker
-    double deliveryMs = 0;              // the queued call: the copy, the state, every snapshotChanged handler
-    double handlersMs = 0;              // first to last snapshotChanged handler (apply() among them)
-    double syncMs = std::nan("");       // charts: the deferred JobChartView::sync
-    double paintMs = std::nan("");      // the graph's viewport painting itself
-    double repaintMs = std::nan("");    // the event loop's dispatch that contained that paint
-    double longestMs = 0;               // the longest GUI-thread event from the request to the repaint
+    double statisticsMs = 0;         // statistics->readMs: JobStatistics::byNodeAndType and activity
+    double roundMs = 0;              // snapshot.readMs: the whole round on the worker
+    double deliveryMs = 0;           // the queued call: the copy, the state, every snapshotChanged handler
+    double handlersMs = 0;           // first to last snapshotChanged handler (apply() among them)
+    double syncMs = std::nan("");    // charts: the deferred JobChartView::sync
+    double paintMs = std::nan("");   // the graph's viewport painting itself
+    double repaintMs = std::nan(""); // the event loop's dispatch that contained that paint
+    double longestMs = 0;            // the longest GUI-thread event from the request to the repaint
     QString longestWhat;
-    bool updated = false;      // the graph changed and repainted
-    bool windowMoved = false;  // the minute turned since the last refresh: every count changed
+    bool updated = false;     // the graph changed and repainted
+    bool windowMoved = false; // the minute turned since the last refresh: every count changed
 };
 
 // The refreshes of one graph or one period.
@@ -118,10 +118,10 @@ struct RunFigures
     std::array<Series, SystemInformationPage::GraphCount> graphs; // the last hour, per graph shown
     // The longest event switching to it; NaN for the graph the page opened with.
     std::array<double, SystemInformationPage::GraphCount> switchMs{};
-    Series lastHour;                     // every graph's refreshes: the worker's side
-    std::array<Series, 2> longer;        // 6 h and 24 h
-    QList<double> probeLateMs;           // during the last hour's refreshes
-    qsizetype counts = 0;                // (node, type) counts in the last hour's statistics
+    Series lastHour;              // every graph's refreshes: the worker's side
+    std::array<Series, 2> longer; // 6 h and 24 h
+    QList<double> probeLateMs;    // during the last hour's refreshes
+    qsizetype counts = 0;         // (node, type) counts in the last hour's statistics
     qsizetype links = 0;
     // Each query alone on the benchmark's own connection, median of DirectSamples.
     double nodesListMs = 0;
@@ -151,7 +151,8 @@ double showGraph(PageUnderTest &under, Graph graph)
     JobChartView *chart = under.page.chartView(graph);
     timeline.viewport = chart ? chart->chartView()->viewport() : under.page.mapView()->viewport();
     // The chart's coalescing timer: its dispatch is JobChartView::sync.
-    timeline.timedReceiver = chart ? chart->findChild<QTimer *>(QString(), Qt::FindDirectChildrenOnly) : nullptr;
+    timeline.timedReceiver =
+        chart ? chart->findChild<QTimer *>(QString(), Qt::FindDirectChildrenOnly) : nullptr;
     if (under.page.graph() == graph)
         return std::nan("");
     timeline.longestNs = 0;
@@ -159,9 +160,7 @@ double showGraph(PageUnderTest &under, Graph graph)
     QMetaObject::invokeMethod(
         &under.page, [page = &under.page, graph] { page->setGraph(graph); }, Qt::QueuedConnection);
     timeline.spin(
-        [&] {
-            return timeline.lastPaintEndNs > startNs && (!chart || timeline.lastTimedEndNs > startNs);
-        },
+        [&] { return timeline.lastPaintEndNs > startNs && (!chart || timeline.lastTimedEndNs > startNs); },
         RepaintTimeoutMs);
     return ms(timeline.longestNs);
 }
@@ -183,10 +182,11 @@ Result<Refresh> refresh(PageUnderTest &under, int round, int period)
     if (!timeline.spin([&] { return timeline.deliveryEndNs.size() > before; }, RoundTimeoutMs))
         return interrupted() ? interruptedError()
                              : benchError(u"refresh %1 brought no snapshot (%2)"_s.arg(round).arg(
-                                   under.client.stateMessage()));
+                                 under.client.stateMessage()));
     const ClusterSnapshot &snapshot = under.client.snapshot();
     if (!snapshot.statistics || snapshot.statistics->periodMinutes != period)
-        return benchError(u"refresh %1 brought no statistics of the last %2"_s.arg(round).arg(periodName(period)));
+        return benchError(
+            u"refresh %1 brought no statistics of the last %2"_s.arg(round).arg(periodName(period)));
     Refresh figures;
     figures.windowMoved = under.windowFromMs != 0 && snapshot.statistics->window.fromMs != under.windowFromMs;
     under.windowFromMs = snapshot.statistics->window.fromMs;
@@ -221,7 +221,8 @@ Result<Refresh> refresh(PageUnderTest &under, int round, int period)
 
 void printRefresh(const QString &what, int index, const Refresh &figures)
 {
-    say(u"      %1 refresh %2%12: statistics %3 ms, round %4 ms; GUI: snapshot %5 ms (handlers %6), chart sync %7 ms, "
+    say(u"      %1 refresh %2%12: statistics %3 ms, round %4 ms; GUI: snapshot %5 ms (handlers %6), chart "
+        u"sync %7 ms, "
         "paint %8 ms (repaint %9 ms), longest event %10 ms (%11)"_s.arg(what)
             .arg(index)
             .arg(formatNumber(figures.statisticsMs, 0), formatNumber(figures.roundMs, 0),
@@ -261,12 +262,13 @@ Result<void> measureQueries(const QString &url, RunFigures &figures)
             return now.error();
         for (size_t i = 0; i < Periods.size(); ++i) {
             const StatisticsWindow window = StatisticsWindow::lastMinutes(*now, Periods.at(i));
-            if (auto done = timed(counts.at(i), [&] { return JobStatistics::byNodeAndType(database, window); });
+            if (auto done =
+                    timed(counts.at(i), [&] { return JobStatistics::byNodeAndType(database, window); });
                 !done)
                 return done;
             const qint64 bucketMs = qMax(1, Periods.at(i) / ActivityBuckets) * MinuteMs;
-            if (auto done =
-                    timed(activity.at(i), [&] { return JobStatistics::activity(database, window, bucketMs); });
+            if (auto done = timed(activity.at(i),
+                                  [&] { return JobStatistics::activity(database, window, bucketMs); });
                 !done)
                 return done;
         }
@@ -318,8 +320,10 @@ Result<RunFigures> systemInformationRun(Backend backend, Test::PostgresServer *s
     });
     (*login)->signIn();
     const auto pageReady = [&] {
-        return loginDone && (!loginError.isEmpty() || (client.snapshot().statistics &&
-                                                       client.snapshot().statistics->periodMinutes == HourMinutes));
+        return loginDone
+               && (!loginError.isEmpty()
+                   || (client.snapshot().statistics
+                       && client.snapshot().statistics->periodMinutes == HourMinutes));
     };
     timeline.spin(pageReady, LoginTimeoutMs);
     if (interrupted())
@@ -328,7 +332,8 @@ Result<RunFigures> systemInformationRun(Backend backend, Test::PostgresServer *s
         return benchError(u"the login failed: "_s + loginError);
     MainWindow *window = console->mainWindow();
     if (!pageReady() || !window)
-        return benchError(u"the System Information page had no statistics within %1 s"_s.arg(LoginTimeoutMs / 1000));
+        return benchError(
+            u"the System Information page had no statistics within %1 s"_s.arg(LoginTimeoutMs / 1000));
     window->resize(WindowSize);
     SystemInformationPage &page = *window->systemInformationPage();
     if (!page.isVisible())
@@ -357,7 +362,8 @@ Result<RunFigures> systemInformationRun(Backend backend, Test::PostgresServer *s
             series.add(*refreshed);
             figures.lastHour.add(*refreshed);
             if (settings.verbose)
-                printRefresh(SystemInformationPage::graphKey(graph), i - settings.warmupRounds + 1, *refreshed);
+                printRefresh(SystemInformationPage::graphKey(graph), i - settings.warmupRounds + 1,
+                             *refreshed);
             return {};
         };
         for (int i = 0; i < settings.warmupRounds + settings.rounds; ++i) {
@@ -369,7 +375,8 @@ Result<RunFigures> systemInformationRun(Backend backend, Test::PostgresServer *s
         // This run's graph for the minute's turn: unless a refresh already saw it, wait for
         // it (the event loop idle) and refresh just after.
         const bool turnDue = g == MinuteTurnOrder.at(size_t(runIndex) % MinuteTurnOrder.size());
-        for (int attempt = 0; turnDue && series.turnLongestMs.isEmpty() && attempt < MinuteTurnAttempts; ++attempt) {
+        for (int attempt = 0; turnDue && series.turnLongestMs.isEmpty() && attempt < MinuteTurnAttempts;
+             ++attempt) {
             const qint64 waitMs = MinuteMs - under.databaseTime % MinuteMs + TurnMarginMs;
             timeline.spin([] { return false; }, int(waitMs));
             if (interrupted())
@@ -390,7 +397,9 @@ Result<RunFigures> systemInformationRun(Backend backend, Test::PostgresServer *s
         QMetaObject::invokeMethod(
             &page, [&page, period] { page.setPeriodMinutes(period); }, Qt::QueuedConnection);
         timeline.spin(
-            [&] { return client.snapshot().statistics && client.snapshot().statistics->periodMinutes == period; },
+            [&] {
+                return client.snapshot().statistics && client.snapshot().statistics->periodMinutes == period;
+            },
             RoundTimeoutMs);
         for (int i = 0; i < settings.warmupRounds + settings.rounds; ++i, ++round) {
             auto refreshed = refresh(under, round, period);
@@ -419,32 +428,38 @@ struct Row
 } // namespace
 
 QList<Measurement> systemInformationScenario(Backend backend, Test::PostgresServer *server,
-                                             const SystemInformationBenchSettings &settings, TimedApplication &app)
+                                             const SystemInformationBenchSettings &settings,
+                                             TimedApplication &app)
 {
     const QString label = backend == Backend::Postgres ? u"PostgreSQL"_s : u"SQLite"_s;
     QList<Row> rows;
     // limit > 0: a target the median must meet (everyRun: every run's value).
     const auto add = [&](const QString &name, int decimals, std::function<double(const RunFigures &)> value,
                          double limit = 0, const QString &limitText = {}, bool everyRun = false) {
-        Measurement measurement(label + u": "_s + name, u"ms"_s, decimals, limit > 0 ? Goal::AtMost : Goal::None,
-                                limit, limitText);
+        Measurement measurement(label + u": "_s + name, u"ms"_s, decimals,
+                                limit > 0 ? Goal::AtMost : Goal::None, limit, limitText);
         measurement.everyRun = everyRun;
         rows.append({measurement, std::move(value)});
     };
-    constexpr double Budget = 200;  // off the GUI thread, per refresh
-    constexpr double FrameMs = 16;  // the longest the GUI thread may block
+    constexpr double Budget = 200; // off the GUI thread, per refresh
+    constexpr double FrameMs = 16; // the longest the GUI thread may block
     const QString budget = u"< 200 ms"_s;
     const QString frame = u"≤ 16 ms"_s;
 
-    add(u"statistics read on the worker (statistics.readMs), last hour, median"_s, 1,
+    add(
+        u"statistics read on the worker (statistics.readMs), last hour, median"_s, 1,
         [](const RunFigures &f) { return median(f.lastHour.statisticsMs); }, Budget, budget);
-    add(u"statistics read, last hour, p95"_s, 1,
+    add(
+        u"statistics read, last hour, p95"_s, 1,
         [](const RunFigures &f) { return percentile(f.lastHour.statisticsMs, 0.95); }, Budget, budget);
-    add(u"statistics read, last hour, max"_s, 1, [](const RunFigures &f) { return maximum(f.lastHour.statisticsMs); });
-    add(u"whole round on the worker (snapshot.readMs, with nodes, links, alerts...), last hour, median"_s, 1,
+    add(u"statistics read, last hour, max"_s, 1,
+        [](const RunFigures &f) { return maximum(f.lastHour.statisticsMs); });
+    add(
+        u"whole round on the worker (snapshot.readMs, with nodes, links, alerts...), last hour, median"_s, 1,
         [](const RunFigures &f) { return median(f.lastHour.roundMs); }, Budget, budget);
-    add(u"whole round, last hour, p95"_s, 1, [](const RunFigures &f) { return percentile(f.lastHour.roundMs, 0.95); },
-        Budget, budget);
+    add(
+        u"whole round, last hour, p95"_s, 1,
+        [](const RunFigures &f) { return percentile(f.lastHour.roundMs, 0.95); }, Budget, budget);
     add(u"whole round, last hour, max"_s, 1, [](const RunFigures &f) { return maximum(f.lastHour.roundMs); });
     for (size_t p = 1; p < Periods.size(); ++p) {
         const QString period = periodName(Periods.at(p));
@@ -482,21 +497,25 @@ QList<Measurement> systemInformationScenario(Backend backend, Test::PostgresServ
             both(u"chart update (JobChartView::sync, deferred)"_s, &Series::syncMs);
         both(u"repaint"_s, &Series::repaintMs);
         if (chart) {
-            add(u"%1: chart update in a refresh in which the minute turned (every count changes), max"_s.arg(graph), 2,
-                [g](const RunFigures &f) { return maximum(f.graphs.at(g).turnSyncMs); });
+            add(u"%1: chart update in a refresh in which the minute turned (every count changes), max"_s.arg(
+                    graph),
+                2, [g](const RunFigures &f) { return maximum(f.graphs.at(g).turnSyncMs); });
         }
         add(u"%1: longest GUI-thread event in a refresh in which the minute turned, max"_s.arg(graph), 2,
             [g](const RunFigures &f) { return maximum(f.graphs.at(g).turnLongestMs); });
         add(u"%1: longest GUI-thread event per refresh, p95"_s.arg(graph), 2,
             [g](const RunFigures &f) { return percentile(f.graphs.at(g).longestMs, 0.95); });
-        add(u"%1: longest GUI-thread event per refresh, max"_s.arg(graph), 2,
+        add(
+            u"%1: longest GUI-thread event per refresh, max"_s.arg(graph), 2,
             [g](const RunFigures &f) { return maximum(f.graphs.at(g).longestMs); }, FrameMs, frame, true);
         add(u"%1: switching to it (longest event)"_s.arg(graph), 1,
             [g](const RunFigures &f) { return f.switchMs.at(g); });
     }
-    add(u"event-loop probe (%1 ms timer) lateness during the refreshes, max"_s.arg(settings.probeMs), 2,
+    add(
+        u"event-loop probe (%1 ms timer) lateness during the refreshes, max"_s.arg(settings.probeMs), 2,
         [](const RunFigures &f) { return maximum(f.probeLateMs); }, FrameMs, frame, true);
-    add(u"event-loop probe lateness, p99"_s, 2, [](const RunFigures &f) { return percentile(f.probeLateMs, 0.99); });
+    add(u"event-loop probe lateness, p99"_s, 2,
+        [](const RunFigures &f) { return percentile(f.probeLateMs, 0.99); });
     for (size_t p = 1; p < Periods.size(); ++p) {
         add(u"longest GUI-thread event per refresh, last %1 (%2), max"_s.arg(
                 periodName(Periods.at(p)), SystemInformationPage::graphTitle(Graphs.back())),
@@ -520,17 +539,20 @@ QList<Measurement> systemInformationScenario(Backend backend, Test::PostgresServ
         for (size_t g = 0; g < Graphs.size(); ++g) {
             const Series &series = f.graphs.at(g);
             const QString graph = SystemInformationPage::graphTitle(Graphs.at(g));
-            say(u"    %1: statistics median %2 ms (max %3), round median %4 ms; GUI handlers median %5 ms, chart sync "
+            say(u"    %1: statistics median %2 ms (max %3), round median %4 ms; GUI handlers median %5 ms, "
+                u"chart sync "
                 "median %6 ms, repaint median %7 ms, longest event max %8 ms (%9)"_s.arg(graph)
-                    .arg(formatNumber(median(series.statisticsMs), 0), formatNumber(maximum(series.statisticsMs), 0),
+                    .arg(formatNumber(median(series.statisticsMs), 0),
+                         formatNumber(maximum(series.statisticsMs), 0),
                          formatNumber(median(series.roundMs), 0), formatNumber(median(series.handlersMs), 2),
                          formatNumber(median(series.syncMs), 2), formatNumber(median(series.repaintMs), 2),
                          formatNumber(maximum(series.longestMs), 2), series.longestWhat));
             if (series.missingUpdates > 0) {
-                const QString note = u"run %1: %2 of %3 refreshes of %4 did not update and repaint the graph"_s.arg(run)
-                                         .arg(series.missingUpdates)
-                                         .arg(settings.rounds)
-                                         .arg(graph);
+                const QString note =
+                    u"run %1: %2 of %3 refreshes of %4 did not update and repaint the graph"_s.arg(run)
+                        .arg(series.missingUpdates)
+                        .arg(settings.rounds)
+                        .arg(graph);
                 say(u"    "_s + note);
                 rows.first().measurement.notes << note;
             }
@@ -539,11 +561,14 @@ QList<Measurement> systemInformationScenario(Backend backend, Test::PostgresServ
             const Series &series = f.longer.at(p - 1);
             say(u"    last %1: statistics median %2 ms (max %3), round median %4 ms; longest GUI event max %5 ms (%6)"_s
                     .arg(periodName(Periods.at(p)), formatNumber(median(series.statisticsMs), 0),
-                         formatNumber(maximum(series.statisticsMs), 0), formatNumber(median(series.roundMs), 0),
-                         formatNumber(maximum(series.longestMs), 2), series.longestWhat));
+                         formatNumber(maximum(series.statisticsMs), 0),
+                         formatNumber(median(series.roundMs), 0), formatNumber(maximum(series.longestMs), 2),
+                         series.longestWhat));
         }
-        say(u"    %1 (node, type) counts and %2 links a snapshot; alone: nodes %3 ms, links %4 ms, by node and type "
-            "%5 / %6 / %7 ms, activity %8 / %9 / %10 ms (1 h / 6 h / 24 h); probe max late %11 ms"_s.arg(f.counts)
+        say(u"    %1 (node, type) counts and %2 links a snapshot; alone: nodes %3 ms, links %4 ms, by node "
+            u"and type "
+            "%5 / %6 / %7 ms, activity %8 / %9 / %10 ms (1 h / 6 h / 24 h); probe max late %11 ms"_s
+                .arg(f.counts)
                 .arg(f.links)
                 .arg(formatNumber(f.nodesListMs, 1), formatNumber(f.linksListMs, 1),
                      formatNumber(f.byNodeAndTypeMs.at(0), 1), formatNumber(f.byNodeAndTypeMs.at(1), 1),

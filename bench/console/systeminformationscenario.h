@@ -34,6 +34,7 @@ struct SystemInformationBenchSettings
 
 // server is only used for Backend::Postgres.
 QList<Measurement> systemInformationScenario(Backend backend, Test::PostgresServer *server,
-                                             const SystemInformationBenchSettings &settings, TimedApplication &app);
+                                             const SystemInformationBenchSettings &settings,
+                                             TimedApplication &app);
 
 } // namespace Cohort::Bench

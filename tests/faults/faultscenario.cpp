@@ -47,8 +47,8 @@ int FaultScenario::noteFault(const NodeProcess &node)
     for (qsizetype at = 0; at < candidates.size(); at += 500) {
         const QList<qint64> chunk = candidates.mid(at, 500);
         auto unfinished = m_cluster.database().exec(
-            u"SELECT id FROM jobs WHERE NOT (state IN ('succeeded', 'failed') AND claimed_by = ?) AND id IN (%1)"_s.arg(
-                idList(chunk)),
+            u"SELECT id FROM jobs WHERE NOT (state IN ('succeeded', 'failed') AND claimed_by = ?) AND id IN (%1)"_s
+                .arg(idList(chunk)),
             {node.guid()});
         if (!unfinished) {
             // Cannot tell: count them all, which only weakens the check.
@@ -67,7 +67,8 @@ int FaultScenario::noteFault(const NodeProcess &node)
 
 int FaultScenario::heldBy(const QString &guid)
 {
-    return m_cluster.scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid}).toInt();
+    return m_cluster.scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid})
+        .toInt();
 }
 
 QString FaultScenario::typePlaceholders() const
@@ -90,8 +91,8 @@ bool FaultScenario::waitAllFinished(int timeoutMs)
 {
     // Housekeeping jobs get ids among the scenario's: they are told apart by type.
     const QString sql =
-        u"SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed') AND id >= ? AND id <= ? AND type IN (%1)"_s.arg(
-            typePlaceholders());
+        u"SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed') AND id >= ? AND id <= ? AND type IN (%1)"_s
+            .arg(typePlaceholders());
     if (m_submitted.isEmpty())
         return true;
     const qint64 first = *std::min_element(m_submitted.cbegin(), m_submitted.cend());
@@ -133,9 +134,10 @@ QStringList FaultScenario::brokenInvariants()
     // None lost: every job finished, and succeeded (the scenarios' jobs do not fail).
     const int succeeded =
         m_cluster
-            .scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id >= ? AND id <= ? AND type IN (%1)"_s.arg(
-                        typePlaceholders()),
-                    QVariantList{first, last} + typeValues())
+            .scalar(
+                u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id >= ? AND id <= ? AND type IN (%1)"_s
+                    .arg(typePlaceholders()),
+                QVariantList{first, last} + typeValues())
             .toInt();
     if (succeeded != m_submitted.size())
         broken << u"%1 of %2 jobs succeeded"_s.arg(succeeded).arg(m_submitted.size());
@@ -145,8 +147,10 @@ QStringList FaultScenario::brokenInvariants()
     const QStringList &types = m_types;
     qint64 counted = 0;
     for (const QString &type : std::as_const(types))
-        counted += m_cluster.scalar(u"SELECT COALESCE(SUM(succeeded), 0) FROM job_stats WHERE job_type = ?"_s, {type})
-                       .toLongLong();
+        counted +=
+            m_cluster
+                .scalar(u"SELECT COALESCE(SUM(succeeded), 0) FROM job_stats WHERE job_type = ?"_s, {type})
+                .toLongLong();
     if (counted != m_submitted.size())
         broken << u"%1 completions counted for %2 jobs"_s.arg(counted).arg(m_submitted.size());
 
@@ -185,15 +189,17 @@ QStringList FaultScenario::brokenInvariants()
                       .arg(unexpected.size())
                       .arg(unexpected.first())
                       .arg(runs.join(u" | "_s))
-                      .arg(m_cluster.scalar(u"SELECT claim_epoch FROM jobs WHERE id = ?"_s, {unexpected.first()})
+                      .arg(m_cluster
+                               .scalar(u"SELECT claim_epoch FROM jobs WHERE id = ?"_s, {unexpected.first()})
                                .toLongLong());
     }
 
     // Never two live owners: a job still running belongs to an Online node.
-    const int orphaned = m_cluster
-                             .scalar(u"SELECT COUNT(*) FROM jobs j WHERE j.state = 'running' AND NOT EXISTS "
-                                     "(SELECT 1 FROM nodes n WHERE n.guid = j.claimed_by AND n.state = 'online')"_s)
-                             .toInt();
+    const int orphaned =
+        m_cluster
+            .scalar(u"SELECT COUNT(*) FROM jobs j WHERE j.state = 'running' AND NOT EXISTS "
+                    "(SELECT 1 FROM nodes n WHERE n.guid = j.claimed_by AND n.state = 'online')"_s)
+            .toInt();
     if (orphaned > 0)
         broken << u"%1 running jobs belong to no Online node"_s.arg(orphaned);
 
@@ -207,8 +213,9 @@ QStringList FaultScenario::brokenInvariants()
 
 void FaultScenario::figure(const QString &name, qint64 value)
 {
-    qInfo().noquote() << u"FIGURE %1 %2 %3=%4"_s.arg(QString::fromLatin1(QTest::currentTestFunction()), m_backend, name)
-                                .arg(value);
+    qInfo().noquote() << u"FIGURE %1 %2 %3=%4"_s
+                             .arg(QString::fromLatin1(QTest::currentTestFunction()), m_backend, name)
+                             .arg(value);
 }
 
 } // namespace Cohort::Test

@@ -21,7 +21,10 @@ class FaultScenario
 {
 public:
     // backend: "sqlite" or "postgresql", for the figures' lines.
-    FaultScenario(TestCluster &cluster, QString backend) : m_cluster(cluster), m_backend(std::move(backend)) {}
+    FaultScenario(TestCluster &cluster, QString backend)
+        : m_cluster(cluster)
+        , m_backend(std::move(backend))
+    {}
 
     // Submits count jobs of type with payload; returns their ids (empty on failure).
     QList<qint64> submit(const QString &type, const QString &payload, int count);

@@ -61,7 +61,8 @@ private:
     bool settle(NodeProcess *node, int count)
     {
         const qint64 start = m_cluster->heartbeatCount(node->guid());
-        return QTest::qWaitFor([&] { return m_cluster->heartbeatCount(node->guid()) >= start + count; }, 60000);
+        return QTest::qWaitFor([&] { return m_cluster->heartbeatCount(node->guid()) >= start + count; },
+                               60000);
     }
     void verifyInvariants(FaultScenario &scenario)
     {
@@ -113,7 +114,8 @@ void TestFaults::killOfANodeHoldingManyJobs()
     QVERIFY(victim->waitForExit(10000));
     // What it held when it died, read after: it can no longer change.
     QList<qint64> heldIds;
-    auto query = m_cluster->database().exec(u"SELECT id FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid});
+    auto query = m_cluster->database().exec(
+        u"SELECT id FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid});
     while (query && query->next())
         heldIds << query->value(0).toLongLong();
     const int held = int(heldIds.size());
@@ -125,11 +127,13 @@ void TestFaults::killOfANodeHoldingManyJobs()
     QStringList idTexts;
     for (qint64 id : std::as_const(heldIds))
         idTexts << QString::number(id);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claimed_by <> ? AND id IN (%1)"_s.arg(
-                                                    idTexts.join(u',')),
-                                                {guid})
-                                  .toInt(),
-                              held, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster
+            ->scalar(
+                u"SELECT COUNT(*) FROM jobs WHERE claimed_by <> ? AND id IN (%1)"_s.arg(idTexts.join(u',')),
+                {guid})
+            .toInt(),
+        held, 30000);
     const qint64 reclaimed = since.elapsed();
     scenario.figure(u"held"_s, held);
     scenario.figure(u"noticed_ms"_s, noticed);
@@ -149,7 +153,8 @@ void TestFaults::stopPastTheThreshold()
     NodeProcess *peer = m_cluster->startNode(u"peer"_s);
     QVERIFY(peer->waitForJoined());
     const QString guid = victim->guid();
-    const QString incarnation = m_cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    const QString incarnation =
+        m_cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 30}"_s, 600).size(), 600);
     QTRY_VERIFY_WITH_TIMEOUT(scenario.heldBy(guid) >= 20, 30000);
 
@@ -167,7 +172,8 @@ void TestFaults::stopPastTheThreshold()
 
     QVERIFY(scenario.waitAllFinished(120000));
     QVERIFY(scenario.waitAllOnline(20000));
-    const QString again = m_cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    const QString again =
+        m_cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
     QVERIFY2(again != incarnation, "it came back under the run that was declared dead");
     // It started none of the jobs it had claimed before it was stopped: whatever it
     // started after waking was claimed afresh, under its new run.
@@ -197,7 +203,9 @@ void TestFaults::stopWithinTheThreshold()
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
     victim->signal(SIGCONT);
     QVERIFY(scenario.waitAllFinished(120000));
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     // Nothing was claimed twice.
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claim_epoch > 1"_s).toInt(), 0);
     verifyInvariants(scenario);
@@ -216,7 +224,9 @@ void TestFaults::longJobIsNeverRescued()
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20000}"_s, 2).size(), 2);
     QVERIFY(scenario.waitAllFinished(60000));
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE claim_epoch > 1"_s).toInt(), 0);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     verifyInvariants(scenario);
     QCOMPARE(scenario.reExecutions(), 0);
 }
@@ -232,8 +242,8 @@ void TestFaults::wholeClusterKilledAndRestarted()
         QVERIFY(nodes.last()->waitForJoined());
     }
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 40}"_s, 900).size(), 900);
-    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'"_s).toInt() >= 150,
-                             60000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'"_s).toInt() >= 150, 60000);
     for (NodeProcess *node : std::as_const(nodes))
         node->signal(SIGKILL);
     for (NodeProcess *node : std::as_const(nodes)) {
@@ -243,7 +253,8 @@ void TestFaults::wholeClusterKilledAndRestarted()
     QElapsedTimer since;
     since.start();
     for (NodeProcess *node : std::as_const(nodes))
-        QVERIFY(m_cluster->startNodeIn(node->name(), node->dataDir(), {u"--workers"_s, u"4"_s})->waitForJoined());
+        QVERIFY(
+            m_cluster->startNodeIn(node->name(), node->dataDir(), {u"--workers"_s, u"4"_s})->waitForJoined());
     QVERIFY(scenario.waitAllFinished(120000));
     scenario.figure(u"drained_after_restart_ms"_s, since.elapsed());
     verifyInvariants(scenario);
@@ -299,14 +310,14 @@ void TestFaults::endedSessionsUnderLoad()
                                        "WHERE application_name = 'cohort-busy'"_s)
                               .toInt();
         QVERIFY2(ended >= 3, qPrintable(QString::number(ended)));
-        QTRY_VERIFY_WITH_TIMEOUT(m_cluster
-                                         ->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND "
-                                                  "classid = ? AND objid = ? AND granted"_s,
-                                                  {NodeRegistry::LivenessLockClass,
-                                                   qint64(NodeRegistry::livenessKey(guid))})
-                                         .toInt()
-                                     == 1,
-                                 2000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_cluster
+                    ->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                             "classid = ? AND objid = ? AND granted"_s,
+                             {NodeRegistry::LivenessLockClass, qint64(NodeRegistry::livenessKey(guid))})
+                    .toInt()
+                == 1,
+            2000);
         scenario.figure(u"lock_back_ms"_s, since.elapsed());
     } else {
         Database &database = m_cluster->database();
@@ -319,7 +330,9 @@ void TestFaults::endedSessionsUnderLoad()
     scenario.noteFault(*busy); // a completion lost with its session may run again
     QVERIFY(scenario.waitAllFinished(120000));
     QCOMPARE(m_cluster->nodeState(guid), u"online"_s);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     verifyInvariants(scenario);
 }
 
@@ -349,7 +362,8 @@ void TestFaults::flippedBitsAreRefused()
         QVERIFY(node->waitForExit(30000));
         QCOMPARE(node->process().exitStatus(), QProcess::NormalExit);
         QCOMPARE(node->process().exitCode(), 1);
-        QVERIFY2(node->output().contains(u"does not unlock this cluster's data key"_s), qPrintable(node->output()));
+        QVERIFY2(node->output().contains(u"does not unlock this cluster's data key"_s),
+                 qPrintable(node->output()));
         QVERIFY(!QFile::exists(QDir(dataDir).filePath(u"node.guid"_s)));
     }
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 0);
@@ -368,7 +382,9 @@ void TestFaults::flippedBitsAreRefused()
                       "VALUES ('agents.token', ?, 0, 'test')"_s,
                       {*sealed})
                 .ok());
-    const QString stored = m_cluster->scalar(u"SELECT sealed_value FROM config_properties WHERE name = 'agents.token'"_s).toString();
+    const QString stored =
+        m_cluster->scalar(u"SELECT sealed_value FROM config_properties WHERE name = 'agents.token'"_s)
+            .toString();
     QCOMPARE(key->open(stored, "config:agents.token").value(), plaintext);
     const QStringList sealedParts = stored.split(u'$');
     int refused = 0;
@@ -408,19 +424,21 @@ void TestFaults::clocksSteppedAndFast()
         QHash<QString, QString> environment = TestCluster::fakeClock(QString());
         environment.remove(u"FAKETIME"_s);
         environment.insert(u"FAKETIME_TIMESTAMP_FILE"_s, clockFile);
-        nodes << m_cluster->startNodeIn(name, m_cluster->scratchPath(u"node-"_s + name), {}, TestCluster::Timing::Fast,
-                                        environment);
+        nodes << m_cluster->startNodeIn(name, m_cluster->scratchPath(u"node-"_s + name), {},
+                                        TestCluster::Timing::Fast, environment);
         QVERIFY2(nodes.last()->waitForJoined(), qPrintable(nodes.last()->output()));
     }
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20}"_s, 600).size(), 600);
     QVERIFY(settle(nodes.first(), 8));
     if (postgres()) {
         // The database's clock is the reference: the odd node is out of sync.
-        QTRY_VERIFY_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
-                                                   {AlertKind::TimeOutOfSync, nodes.last()->guid()})
-                                         .toInt()
-                                     == 1,
-                                 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_cluster
+                    ->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
+                             {AlertKind::TimeOutOfSync, nodes.last()->guid()})
+                    .toInt()
+                == 1,
+            5000);
     }
     for (const QString &clockFile : std::as_const(clockFiles)) {
         QFile file(clockFile);
@@ -431,7 +449,9 @@ void TestFaults::clocksSteppedAndFast()
     QVERIFY(scenario.waitAllFinished(120000));
     for (NodeProcess *node : std::as_const(nodes))
         QVERIFY2(!node->output().contains(u"marked node"_s), qPrintable(node->output()));
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     verifyInvariants(scenario);
     QCOMPARE(scenario.reExecutions(), 0);
 }

@@ -48,10 +48,11 @@ private:
 bool TestFaultsDiskFull::mount(const QString &folder, const QString &size)
 {
     QProcess process;
-    process.start(u"mount"_s, {u"-t"_s, u"tmpfs"_s, u"-o"_s, u"size=%1"_s.arg(size), u"cohort-test"_s, folder});
+    process.start(u"mount"_s,
+                  {u"-t"_s, u"tmpfs"_s, u"-o"_s, u"size=%1"_s.arg(size), u"cohort-test"_s, folder});
     if (!process.waitForFinished(30000) || process.exitCode() != 0) {
-        qWarning().noquote() << "cannot mount a tmpfs on" << folder << "(the test needs root):"
-                             << process.readAllStandardError();
+        qWarning().noquote() << "cannot mount a tmpfs on" << folder
+                             << "(the test needs root):" << process.readAllStandardError();
         return false;
     }
     m_mounted = true;
@@ -103,7 +104,8 @@ void TestFaultsDiskFull::sqliteDiskFullUnderLoad()
         QVERIFY(node->waitForJoined());
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 10}"_s, 3000).size(), 3000);
     QTRY_VERIFY_WITH_TIMEOUT(
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() >= 200,
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt()
+            >= 200,
         60000);
 
     // Full: the nodes' next writes need room the file system no longer has.
@@ -130,7 +132,8 @@ void TestFaultsDiskFull::sqliteDiskFullUnderLoad()
     QElapsedTimer resumed;
     resumed.start();
     const int doneAtReturn =
-        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt();
+        m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s)
+            .toInt();
     QTRY_VERIFY_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt()
             > doneAtReturn + 50,
@@ -145,7 +148,8 @@ void TestFaultsDiskFull::sqliteDiskFullUnderLoad()
         QVERIFY2(output.count(u"the database is unavailable"_s) <= 3, qPrintable(output.right(3000)));
         QVERIFY2(output.contains(u"the database is available again after"_s), qPrintable(output.right(3000)));
         QVERIFY2(!output.contains(u"rollback failed"_s), qPrintable(output.right(3000)));
-        QVERIFY2(output.count(u"cannot record the probes of the peers"_s) <= 3, qPrintable(output.right(3000)));
+        QVERIFY2(output.count(u"cannot record the probes of the peers"_s) <= 3,
+                 qPrintable(output.right(3000)));
     }
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));

@@ -48,7 +48,8 @@ private:
     // A cluster at the older schema, on backend.
     bool makeCluster(Backend backend)
     {
-        auto cluster = TestCluster::create(backend, QString::fromLatin1(QTest::currentTestFunction()), OlderSchema);
+        auto cluster =
+            TestCluster::create(backend, QString::fromLatin1(QTest::currentTestFunction()), OlderSchema);
         if (!cluster) {
             qWarning("%s", qPrintable(cluster.message()));
             return false;
@@ -69,8 +70,9 @@ private:
     // PostgreSQL: the backend waiting for a lock on the nodes table (0: none yet).
     int waiterOnNodes()
     {
-        return m_cluster->scalar(u"SELECT COALESCE(MIN(pid), 0) FROM pg_locks WHERE NOT granted "
-                                 "AND relation = 'nodes'::regclass AND database = %1"_s.arg(ThisDatabase))
+        return m_cluster
+            ->scalar(u"SELECT COALESCE(MIN(pid), 0) FROM pg_locks WHERE NOT granted "
+                     "AND relation = 'nodes'::regclass AND database = %1"_s.arg(ThisDatabase))
             .toInt();
     }
     // The upgraded cluster runs jobs, exactly once each.
@@ -119,30 +121,35 @@ void TestFaultsMigration::migratingNodeKilledHalfWay()
     int backendPid = 0;
     QTRY_VERIFY_WITH_TIMEOUT((backendPid = waiterOnNodes()) != 0, 30000);
     // Half-way: its transaction has begun and holds the migration lock.
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ?"_s,
-                               {backendPid})
-                 .toInt(),
-             1);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ?"_s,
+                     {backendPid})
+            .toInt(),
+        1);
 
     migrator->signal(SIGKILL);
     QVERIFY(migrator->waitForExit(10000));
     QVERIFY(hold.exec(u"COMMIT"_s));
     // Its session ends as soon as the server sees the connection closed.
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster->scalar(u"SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?"_s, {backendPid})
-                                  .toInt(),
-                              0, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster->scalar(u"SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?"_s, {backendPid}).toInt(), 0,
+        20000);
 
     // Rolled back: still the older schema, none of the new columns, no lock left behind.
     QCOMPARE(schemaVersion(), OlderSchema);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'nodes' "
-                               "AND column_name = 'heartbeat_count' AND table_schema = current_schema()"_s)
+    QCOMPARE(m_cluster
+                 ->scalar(u"SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'nodes' "
+                          "AND column_name = 'heartbeat_count' AND table_schema = current_schema()"_s)
                  .toInt(),
              0);
     // (pg_locks is the whole server's, shared with other tests.)
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = %1"_s.arg(
-                                   ThisDatabase))
-                 .toInt(),
-             0);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = %1"_s.arg(
+                ThisDatabase))
+            .toInt(),
+        0);
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 0);
 
     // The next nodes complete the migration on their own, once.
@@ -153,9 +160,11 @@ void TestFaultsMigration::migratingNodeKilledHalfWay()
         QVERIFY(node->waitForJoined());
     FaultScenario(*m_cluster, backend()).figure(u"migrated_after_kill_ms"_s, since.elapsed());
     QCOMPARE(schemaVersion(), Schema::CurrentVersion);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM schema_migrations WHERE version = ?"_s, {Schema::CurrentVersion})
-                 .toInt(),
-             1);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM schema_migrations WHERE version = ?"_s, {Schema::CurrentVersion})
+            .toInt(),
+        1);
     runJobsThroughTheCluster(2);
 }
 
@@ -186,9 +195,10 @@ void TestFaultsMigration::migrationWaitsAreBounded()
         NodeProcess *impatient = m_cluster->startNode(u"impatient"_s, {u"--migration-wait"_s, u"2"_s});
         QVERIFY(impatient->waitForExit(30000));
         QCOMPARE(impatient->process().exitCode(), 1);
-        QVERIFY2(impatient->output().contains(u"another session has held a table it changes for more than 2 s; "
-                                              "nothing was changed"_s),
-                 qPrintable(impatient->output()));
+        QVERIFY2(
+            impatient->output().contains(u"another session has held a table it changes for more than 2 s; "
+                                         "nothing was changed"_s),
+            qPrintable(impatient->output()));
 
         // A node waiting for the migration lock, which a blocked migration holds, gives up too.
         NodeProcess *patient = m_cluster->startNode(u"patient"_s);
@@ -196,8 +206,9 @@ void TestFaultsMigration::migrationWaitsAreBounded()
         NodeProcess *second = m_cluster->startNode(u"second"_s, {u"--migration-wait"_s, u"2"_s});
         QVERIFY(second->waitForExit(30000));
         QCOMPARE(second->process().exitCode(), 1);
-        QVERIFY2(second->output().contains(u"another process has held the migration lock for more than 2 s"_s),
-                 qPrintable(second->output()));
+        QVERIFY2(
+            second->output().contains(u"another process has held the migration lock for more than 2 s"_s),
+            qPrintable(second->output()));
         QCOMPARE(schemaVersion(), OlderSchema);
 
         // Released, the patient node completes the migration and joins.
@@ -212,14 +223,16 @@ void TestFaultsMigration::migrationWaitsAreBounded()
         NodeProcess *impatient = m_cluster->startNode(u"impatient"_s, {u"--migration-wait"_s, u"2"_s});
         QVERIFY(impatient->waitForExit(30000));
         QCOMPARE(impatient->process().exitCode(), 1);
-        QVERIFY2(impatient->output().contains(u"another process has held the database's write lock for more than 2 s"_s),
+        QVERIFY2(impatient->output().contains(
+                     u"another process has held the database's write lock for more than 2 s"_s),
                  qPrintable(impatient->output()));
         // It waited its two seconds, not the connection's usual fifteen.
         QVERIFY2(waited.elapsed() < 14000, qPrintable(u"exited after %1 ms"_s.arg(waited.elapsed())));
 
         // One killed while it waits leaves nothing behind either.
         NodeProcess *killed = m_cluster->startNode(u"killed"_s);
-        QTRY_VERIFY_WITH_TIMEOUT(killed->output().contains(u"upgrading it to %1"_s.arg(Schema::CurrentVersion)), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            killed->output().contains(u"upgrading it to %1"_s.arg(Schema::CurrentVersion)), 30000);
         QVERIFY(killed->running());
         killed->signal(SIGKILL);
         QVERIFY(killed->waitForExit(10000));
@@ -230,9 +243,11 @@ void TestFaultsMigration::migrationWaitsAreBounded()
         QVERIFY(patient->waitForJoined());
     }
     QCOMPARE(schemaVersion(), Schema::CurrentVersion);
-    QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM schema_migrations WHERE version = ?"_s, {Schema::CurrentVersion})
-                 .toInt(),
-             1);
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM schema_migrations WHERE version = ?"_s, {Schema::CurrentVersion})
+            .toInt(),
+        1);
     // The nodes that gave up registered nothing.
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM nodes"_s).toInt(), 1);
     runJobsThroughTheCluster(1);

@@ -60,7 +60,9 @@ void TestFaultsPostgres::serverCrashUnderLoad()
     FaultScenario scenario(*cluster, u"postgresql"_s);
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20}"_s, 1500).size(), 1500);
     QTRY_VERIFY_WITH_TIMEOUT(
-        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() >= 300, 60000);
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt()
+            >= 300,
+        60000);
 
     // Under load: jobs running, claims and completions in flight.
     cluster->database().resetConnection();
@@ -83,7 +85,9 @@ void TestFaultsPostgres::serverCrashUnderLoad()
     QVERIFY(scenario.waitAllFinished(120000));
     for (NodeProcess *node : std::as_const(nodes))
         QVERIFY2(node->running(), qPrintable(node->name() + u" ended: "_s + node->output()));
-    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     const QStringList broken = scenario.brokenInvariants();
     QVERIFY2(broken.isEmpty(), qPrintable(broken.join(u"; "_s)));
     scenario.figure(u"re_executions"_s, scenario.reExecutions());
@@ -126,7 +130,9 @@ void TestFaultsPostgres::serverCrashRightAfterAJoin()
         QVERIFY2(node->running(), qPrintable(node->name() + u" ended: "_s + node->output()));
         QVERIFY2(!node->output().contains(u"marked node"_s), qPrintable(node->output()));
     }
-    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM nodes WHERE state <> 'online'"_s).toInt(), 0);
 }
 
@@ -191,8 +197,12 @@ void TestFaultsPostgres::slowLinkToTheDatabase()
     QVERIFY2(proxy.ok(), qPrintable(proxy.message()));
     QUrl url(server->url(name));
     url.setPort((*proxy)->port());
-    const QStringList arguments{u"--db"_s, url.toString(), u"--heartbeat"_s, QString::number(SlowHeartbeatSeconds),
-                                u"--offline-after"_s, QString::number(SlowThresholdSeconds)};
+    const QStringList arguments{u"--db"_s,
+                                url.toString(),
+                                u"--heartbeat"_s,
+                                QString::number(SlowHeartbeatSeconds),
+                                u"--offline-after"_s,
+                                QString::number(SlowThresholdSeconds)};
     QList<NodeProcess *> nodes;
     for (const QString &node : {u"s1"_s, u"s2"_s, u"s3"_s}) {
         nodes << cluster->startNode(node, arguments);
@@ -201,7 +211,9 @@ void TestFaultsPostgres::slowLinkToTheDatabase()
     FaultScenario scenario(*cluster, u"postgresql"_s);
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20}"_s, 600).size(), 600);
     QTRY_VERIFY_WITH_TIMEOUT(
-        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() >= 50, 30000);
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt()
+            >= 50,
+        30000);
 
     (*proxy)->setLatencyMs(1000);
     QElapsedTimer slow;
@@ -209,13 +221,17 @@ void TestFaultsPostgres::slowLinkToTheDatabase()
     const int doneBefore =
         cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt();
     // Slow for three thresholds: long enough for any node to have been judged by it.
-    QTRY_VERIFY_WITH_TIMEOUT(slow.elapsed() >= 3 * SlowThresholdSeconds * 1000, 3 * SlowThresholdSeconds * 1000 + 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(slow.elapsed() >= 3 * SlowThresholdSeconds * 1000,
+                             3 * SlowThresholdSeconds * 1000 + 5000);
     const int doneSlow =
-        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() - doneBefore;
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt()
+        - doneBefore;
     (*proxy)->setLatencyMs(0);
     scenario.figure(u"jobs_done_while_slow"_s, doneSlow);
     QVERIFY2(doneSlow > 0, "no job finished while the link was slow");
-    QCOMPARE(cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(), 0);
+    QCOMPARE(
+        cluster->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ?"_s, {AlertKind::NodeOffline}).toInt(),
+        0);
     for (NodeProcess *node : std::as_const(nodes))
         QVERIFY2(!node->output().contains(u"declared Offline"_s), qPrintable(node->output()));
 
@@ -232,8 +248,9 @@ namespace {
 bool blackHole(quint16 port, bool on)
 {
     for (const QString &direction : {u"--dport"_s, u"--sport"_s}) {
-        const int code = QProcess::execute(u"iptables"_s, {on ? u"-I"_s : u"-D"_s, u"OUTPUT"_s, u"-o"_s, u"lo"_s, u"-p"_s,
-                                                          u"tcp"_s, direction, QString::number(port), u"-j"_s, u"DROP"_s});
+        const int code = QProcess::execute(u"iptables"_s,
+                                           {on ? u"-I"_s : u"-D"_s, u"OUTPUT"_s, u"-o"_s, u"lo"_s, u"-p"_s,
+                                            u"tcp"_s, direction, QString::number(port), u"-j"_s, u"DROP"_s});
         if (code != 0) {
             qWarning("iptables exited with %d (the test needs root and the iptables package)", code);
             return false;
@@ -269,12 +286,14 @@ void TestFaultsPostgres::linkBlackHoled()
     url.setPort(port);
 
     constexpr int ThresholdMs = 5000;
-    NodeProcess *victim = cluster->startNode(u"victim"_s, {u"--db"_s, url.toString(), u"--workers"_s, u"2"_s});
+    NodeProcess *victim =
+        cluster->startNode(u"victim"_s, {u"--db"_s, url.toString(), u"--workers"_s, u"2"_s});
     QVERIFY(victim->waitForJoined());
     NodeProcess *peer = cluster->startNode(u"peer"_s);
     QVERIFY(peer->waitForJoined());
     const QString guid = victim->guid();
-    const QString incarnation = cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    const QString incarnation =
+        cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
     FaultScenario scenario(*cluster, u"postgresql"_s);
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 30}"_s, 600).size(), 600);
     QTRY_VERIFY_WITH_TIMEOUT(scenario.heldBy(guid) >= 10, 30000);
@@ -299,7 +318,8 @@ void TestFaultsPostgres::linkBlackHoled()
     QVERIFY(scenario.waitAllFinished(120000));
     QVERIFY(scenario.waitAllOnline(60000));
     QVERIFY(victim->running());
-    const QString again = cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
+    const QString again =
+        cluster->scalar(u"SELECT incarnation FROM nodes WHERE guid = ?"_s, {guid}).toString();
     QVERIFY2(again != incarnation, "it came back under the run that was declared dead");
     // Whatever it started after the link healed, it claimed afresh.
     const QHash<qint64, int> executions = cluster->executions();

@@ -42,7 +42,8 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
     QVERIFY(cluster->database().exec(u"ALTER SYSTEM SET synchronous_standby_names = '*'"_s).ok());
     QVERIFY(cluster->database().exec(u"SELECT pg_reload_conf()"_s).ok());
     QTRY_COMPARE_WITH_TIMEOUT(
-        cluster->scalar(u"SELECT COUNT(*) FROM pg_stat_replication WHERE sync_state = 'sync'"_s).toInt(), 1, 30000);
+        cluster->scalar(u"SELECT COUNT(*) FROM pg_stat_replication WHERE sync_state = 'sync'"_s).toInt(), 1,
+        30000);
 
     // Both servers, the writable one taken.
     QUrl first(primary->url(name));
@@ -61,12 +62,14 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
     FaultScenario scenario(*cluster, u"postgresql"_s);
     QCOMPARE(scenario.submit(u"sleep"_s, u"{\"ms\": 20}"_s, 1500).size(), 1500);
     QTRY_VERIFY_WITH_TIMEOUT(
-        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt() >= 300,
+        cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s).toInt()
+            >= 300,
         60000);
 
     // What the test saw committed, just before the crash.
     QSet<qint64> seen;
-    auto done = cluster->database().exec(u"SELECT id FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s);
+    auto done =
+        cluster->database().exec(u"SELECT id FROM jobs WHERE type = 'sleep' AND state = 'succeeded'"_s);
     QVERIFY(done.ok());
     while (done->next())
         seen.insert(done->value(0).toLongLong());
@@ -80,7 +83,8 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
 
     // Every node heartbeats on the new primary.
     auto beats = [&] {
-        auto query = cluster->database().exec(u"SELECT MIN(heartbeat_count) FROM nodes WHERE state = 'online'"_s);
+        auto query =
+            cluster->database().exec(u"SELECT MIN(heartbeat_count) FROM nodes WHERE state = 'online'"_s);
         return query && query->next() ? query->value(0).toLongLong() : -1;
     };
     QTRY_VERIFY_WITH_TIMEOUT(beats() >= 0, 30000);

@@ -50,8 +50,8 @@ void AgentsProcess::readLines()
     }
 }
 
-QJsonObject AgentsProcess::waitForSummary(const std::function<bool(const QJsonObject &)> &accept, int timeoutMs,
-                                          qsizetype from)
+QJsonObject AgentsProcess::waitForSummary(const std::function<bool(const QJsonObject &)> &accept,
+                                          int timeoutMs, qsizetype from)
 {
     QDeadlineTimer deadline(timeoutMs);
     qsizetype looked = from;

@@ -14,8 +14,8 @@ namespace Cohort::Test {
 
 // Polls every 200 ms; null (with a warning) when the login or the first round has not
 // succeeded within timeoutMs.
-inline std::unique_ptr<ClusterClient> loggedInClient(const QString &url, const QString &user, const QString &password,
-                                                     int timeoutMs)
+inline std::unique_ptr<ClusterClient> loggedInClient(const QString &url, const QString &user,
+                                                     const QString &password, int timeoutMs)
 {
     auto client = std::make_unique<ClusterClient>();
     client->setPollInterval(200);

@@ -25,7 +25,7 @@ inline QString saveScreenshot(QWidget *widget, const QString &name, const QStrin
     QDir dir(folder);
     dir.mkpath(QStringLiteral("."));
     const QString backend = databaseUrl.startsWith(QLatin1String("sqlite")) ? QStringLiteral("sqlite")
-                                                                              : QStringLiteral("postgresql");
+                                                                            : QStringLiteral("postgresql");
     const QString file = ScreenshotTour::save(widget, dir, QStringLiteral("%1-%2.png").arg(name, backend));
     *failed = file.isEmpty();
     return file;

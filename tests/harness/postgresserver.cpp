@@ -1,20 +1,20 @@
 #include "postgresserver.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QDeadlineTimer>
 #include <QTcpServer>
 #include <QTcpSocket>
-#include <QThread>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QUrl>
 
 #include <grp.h>
@@ -89,7 +89,8 @@ Result<void> PostgresServer::runAsServerUser(const QString &program, const QStri
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     if (runningAsRoot())
-        process.start(u"runuser"_s, QStringList{u"-u"_s, QString::fromLatin1(ServerUser), u"--"_s, program} + arguments);
+        process.start(u"runuser"_s,
+                      QStringList{u"-u"_s, QString::fromLatin1(ServerUser), u"--"_s, program} + arguments);
     else
         process.start(program, arguments);
     if (!process.waitForStarted(10000))
@@ -150,11 +151,11 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start(Durability durabil
     }
 
     const QString data = server->m_directory + u"/data"_s;
-    if (auto initialized = server->runAsServerUser(
-            server->m_binDir + u"/initdb"_s,
-            {u"-D"_s, data, u"-U"_s, server->m_user, u"--pwfile"_s, passwordFile, u"-A"_s,
-             u"scram-sha-256"_s, u"--no-sync"_s, u"-E"_s, u"UTF8"_s, u"--locale=C"_s},
-            120000);
+    if (auto initialized = server->runAsServerUser(server->m_binDir + u"/initdb"_s,
+                                                   {u"-D"_s, data, u"-U"_s, server->m_user, u"--pwfile"_s,
+                                                    passwordFile, u"-A"_s, u"scram-sha-256"_s, u"--no-sync"_s,
+                                                    u"-E"_s, u"UTF8"_s, u"--locale=C"_s},
+                                                   120000);
         !initialized)
         return initialized.error();
     QFile::remove(passwordFile);
@@ -179,9 +180,10 @@ Result<void> PostgresServer::restart()
     const QString durability = m_durability == Durability::Fast
                                    ? u"-c fsync=off -c synchronous_commit=off -c full_page_writes=off "_s
                                    : QString();
-    const QString options = u"-c listen_addresses=127.0.0.1 -c port=%1 -c unix_socket_directories=%2 "_s.arg(m_port)
-                                .arg(m_directory)
-                            + durability + u"-c max_connections=300 -c shared_buffers=64MB"_s;
+    const QString options =
+        u"-c listen_addresses=127.0.0.1 -c port=%1 -c unix_socket_directories=%2 "_s.arg(m_port).arg(
+            m_directory)
+        + durability + u"-c max_connections=300 -c shared_buffers=64MB"_s;
     auto started = pgCtl({u"start"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-D"_s, data, u"-l"_s,
                           m_directory + u"/server.log"_s, u"-o"_s, options},
                          90000);
@@ -205,11 +207,13 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::startStandby() const
     if (runningAsRoot()) {
         const passwd *account = getpwnam(ServerUser);
         if (!account
-            || chown(QFile::encodeName(standby->m_directory).constData(), account->pw_uid, account->pw_gid) != 0)
+            || chown(QFile::encodeName(standby->m_directory).constData(), account->pw_uid, account->pw_gid)
+                   != 0)
             return harnessError(u"cannot hand %1 to the postgres user"_s.arg(standby->m_directory));
     }
     // -R writes standby.signal and the connection to this server into the copy.
-    const QString source = u"host=127.0.0.1 port=%1 user=%2 password=%3"_s.arg(m_port).arg(m_user, m_password);
+    const QString source =
+        u"host=127.0.0.1 port=%1 user=%2 password=%3"_s.arg(m_port).arg(m_user, m_password);
     if (auto copied = standby->runAsServerUser(m_binDir + u"/pg_basebackup"_s,
                                                {u"-D"_s, standby->m_directory + u"/data"_s, u"-R"_s, u"-X"_s,
                                                 u"stream"_s, u"-c"_s, u"fast"_s, u"-d"_s, source},
@@ -235,9 +239,8 @@ Result<void> PostgresServer::promote()
 Result<void> PostgresServer::stop(StopMode mode)
 {
     const QString how = mode == StopMode::Immediate ? u"immediate"_s : u"fast"_s;
-    auto stopped = pgCtl({u"stop"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-m"_s, how, u"-D"_s,
-                          m_directory + u"/data"_s},
-                         90000);
+    auto stopped =
+        pgCtl({u"stop"_s, u"-w"_s, u"-t"_s, u"60"_s, u"-m"_s, how, u"-D"_s, m_directory + u"/data"_s}, 90000);
     if (stopped)
         m_running = false;
     return stopped;
@@ -274,8 +277,10 @@ Result<void> PostgresServer::writeState(const QString &stateFile) const
     QFile file(stateFile);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return harnessError(u"cannot write the state file %1"_s.arg(stateFile));
-    const QJsonObject state{{u"bin"_s, m_binDir},         {u"directory"_s, m_directory},
-                            {u"port"_s, m_port},          {u"user"_s, m_user},
+    const QJsonObject state{{u"bin"_s, m_binDir},
+                            {u"directory"_s, m_directory},
+                            {u"port"_s, m_port},
+                            {u"user"_s, m_user},
                             {u"password"_s, m_password}};
     file.write(QJsonDocument(state).toJson());
     return {};
@@ -292,7 +297,8 @@ PostgresServer::Pooler::~Pooler()
     }
 }
 
-Result<PostgresServer::Pooler> PostgresServer::startPooler(const QString &database, const QString &poolMode) const
+Result<PostgresServer::Pooler> PostgresServer::startPooler(const QString &database,
+                                                           const QString &poolMode) const
 {
     const QString folder = m_directory + u"/pgbouncer-"_s + randomToken(8);
     if (!QDir().mkpath(folder))
@@ -333,8 +339,9 @@ Result<PostgresServer::Pooler> PostgresServer::startPooler(const QString &databa
             if (!account || chown(QFile::encodeName(path).constData(), account->pw_uid, account->pw_gid) != 0)
                 return harnessError(u"cannot hand %1 to the postgres user"_s.arg(path));
         }
-        pooler.process->start(u"setpriv"_s, {u"--reuid=%1"_s.arg(account->pw_uid), u"--regid=%1"_s.arg(account->pw_gid),
-                                             u"--init-groups"_s, program, config});
+        pooler.process->start(u"setpriv"_s,
+                              {u"--reuid=%1"_s.arg(account->pw_uid), u"--regid=%1"_s.arg(account->pw_gid),
+                               u"--init-groups"_s, program, config});
     } else {
         pooler.process->start(program, {config});
     }
@@ -350,8 +357,9 @@ Result<PostgresServer::Pooler> PostgresServer::startPooler(const QString &databa
         if (deadline.hasExpired() || pooler.process->state() == QProcess::NotRunning) {
             QFile log(folder + u"/pgbouncer.log"_s);
             (void)log.open(QIODevice::ReadOnly);
-            return harnessError(u"pgbouncer did not start: %1 %2"_s.arg(QString::fromLocal8Bit(pooler.process->readAll()),
-                                                                       QString::fromLocal8Bit(log.readAll()))
+            return harnessError(u"pgbouncer did not start: %1 %2"_s
+                                    .arg(QString::fromLocal8Bit(pooler.process->readAll()),
+                                         QString::fromLocal8Bit(log.readAll()))
                                     .simplified());
         }
         QThread::msleep(50);

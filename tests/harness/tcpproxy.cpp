@@ -18,7 +18,8 @@ class TcpProxyWorker : public QObject
 {
 public:
     TcpProxyWorker(quint16 targetPort, const std::atomic<int> &latencyMs)
-        : m_targetPort(targetPort), m_latencyMs(latencyMs)
+        : m_targetPort(targetPort)
+        , m_latencyMs(latencyMs)
     {
         m_clock.start();
     }
@@ -71,8 +72,10 @@ private:
                 into.push_back({m_clock.elapsed() + m_latencyMs.load(), from->readAll()});
                 deliver();
             };
-            QObject::connect(client, &QTcpSocket::readyRead, this, [pipe, read] { read(pipe->client, pipe->toServer); });
-            QObject::connect(server, &QTcpSocket::readyRead, this, [pipe, read] { read(pipe->server, pipe->toClient); });
+            QObject::connect(client, &QTcpSocket::readyRead, this,
+                             [pipe, read] { read(pipe->client, pipe->toServer); });
+            QObject::connect(server, &QTcpSocket::readyRead, this,
+                             [pipe, read] { read(pipe->server, pipe->toClient); });
             // Either side gone: the other goes too.
             auto close = [this, pipe] {
                 if (pipe->client)
@@ -98,7 +101,8 @@ private:
         if (m_closed) {
             m_closed = false;
             for (auto it = m_pipes.begin(); it != m_pipes.end();) {
-                const bool open = it->client && it->server && it->client->state() == QAbstractSocket::ConnectedState
+                const bool open = it->client && it->server
+                                  && it->client->state() == QAbstractSocket::ConnectedState
                                   && it->server->state() != QAbstractSocket::UnconnectedState;
                 if (open) {
                     ++it;
@@ -138,7 +142,8 @@ Result<std::unique_ptr<TcpProxy>> TcpProxy::start(quint16 targetPort)
     proxy->m_thread.setObjectName(u"tcp-proxy"_s);
     proxy->m_thread.start();
     quint16 port = 0;
-    QMetaObject::invokeMethod(proxy->m_worker, [&] { port = proxy->m_worker->listen(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        proxy->m_worker, [&] { port = proxy->m_worker->listen(); }, Qt::BlockingQueuedConnection);
     if (port == 0)
         return makeError(ErrorCode::Unavailable, u"the test proxy cannot listen on a loopback port"_s);
     proxy->m_port = port;
@@ -148,14 +153,16 @@ Result<std::unique_ptr<TcpProxy>> TcpProxy::start(quint16 targetPort)
 TcpProxy::~TcpProxy()
 {
     if (m_worker)
-        QMetaObject::invokeMethod(m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
 
 void TcpProxy::cutAll()
 {
-    QMetaObject::invokeMethod(m_worker, [this] { m_worker->cutAll(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [this] { m_worker->cutAll(); }, Qt::BlockingQueuedConnection);
 }
 
 } // namespace Cohort::Test

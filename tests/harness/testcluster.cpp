@@ -38,7 +38,8 @@ QList<qint64> submitJobs(Database &database, const JobSpec &spec, int count)
         return {};
     }
     QList<qint64> ids;
-    auto query = database.exec(u"SELECT id FROM jobs WHERE id > ? AND type = ? ORDER BY id"_s, {before, spec.type});
+    auto query =
+        database.exec(u"SELECT id FROM jobs WHERE id > ? AND type = ? ORDER BY id"_s, {before, spec.type});
     while (query && query->next())
         ids << query->value(0).toLongLong();
     return ids;
@@ -146,7 +147,8 @@ bool NodeProcess::waitUntilStopped(int timeoutMs)
                 continue; // a thread that ended
             const QByteArray text = stat.readAll();
             const qsizetype close = text.lastIndexOf(')');
-            if (close < 0 || close + 2 >= text.size() || (text.at(close + 2) != 'T' && text.at(close + 2) != 't'))
+            if (close < 0 || close + 2 >= text.size()
+                || (text.at(close + 2) != 'T' && text.at(close + 2) != 't'))
                 all = false;
         }
         if (all)
@@ -191,7 +193,8 @@ bool NodeProcess::stopOutsideWriteTransaction()
     return stopped;
 }
 
-Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const QString &label, int schemaVersion)
+Result<std::unique_ptr<TestCluster>> TestCluster::create(Backend backend, const QString &label,
+                                                         int schemaVersion)
 {
     auto database = TestDatabase::create(backend, label);
     if (!database)
@@ -209,7 +212,8 @@ Result<std::unique_ptr<TestCluster>> TestCluster::forCurrentTest(int schemaVersi
     const auto *backend = static_cast<const QString *>(QTest::qGlobalData("backend", qMetaTypeId<QString>()));
     if (!backend)
         return makeError(ErrorCode::InvalidArgument, u"the test has no \"backend\" row (addBackendRows)"_s);
-    return create(backendFromName(*backend), QString::fromLatin1(QTest::currentTestFunction()), schemaVersion);
+    return create(backendFromName(*backend), QString::fromLatin1(QTest::currentTestFunction()),
+                  schemaVersion);
 }
 
 Result<std::unique_ptr<TestCluster>> TestCluster::createAt(const QString &url, const QString &label)
@@ -319,15 +323,24 @@ QHash<QString, QString> TestCluster::fakeClock(const QString &offset)
             {u"ASAN_OPTIONS"_s, asan}};
 }
 
-NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments,
-                                      Timing timing, const QHash<QString, QString> &environment,
-                                      const QString &program)
+NodeProcess *TestCluster::startNodeIn(const QString &name, const QString &dataDir,
+                                      const QStringList &extraArguments, Timing timing,
+                                      const QHash<QString, QString> &environment, const QString &program)
 {
     const QString log = scratchPath(u"executions-%1-%2.log"_s.arg(name).arg(m_nodes.size()));
     auto node = std::make_unique<NodeProcess>(name, dataDir, log);
-    QStringList arguments{u"--db"_s, url(), u"--name"_s, name, u"--data-dir"_s, dataDir,
-                          u"--secret-file"_s, m_secretFile, u"--api"_s, u"127.0.0.1:0"_s,
-                          u"--execution-log"_s, log};
+    QStringList arguments{u"--db"_s,
+                          url(),
+                          u"--name"_s,
+                          name,
+                          u"--data-dir"_s,
+                          dataDir,
+                          u"--secret-file"_s,
+                          m_secretFile,
+                          u"--api"_s,
+                          u"127.0.0.1:0"_s,
+                          u"--execution-log"_s,
+                          log};
     arguments << defaultArguments(timing) << extraArguments;
     node->start(program.isEmpty() ? nodeProgram() : program, arguments, environment);
     m_nodes.push_back(std::move(node));
@@ -344,10 +357,11 @@ void TestCluster::printNodeOutput(int lines)
     // On PostgreSQL, what every session of the database is doing or waiting for, and the
     // jobs' states: a stalled node shows here.
     if (m_database && m_database->url().backend() == Backend::Postgres) {
-        auto sessions = m_database->exec(
-            u"SELECT pid, application_name, state, COALESCE(wait_event_type, '-'), COALESCE(wait_event, '-'), "
-            "LEFT(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid"_s);
+        auto sessions =
+            m_database->exec(u"SELECT pid, application_name, state, COALESCE(wait_event_type, '-'), "
+                             u"COALESCE(wait_event, '-'), "
+                             "LEFT(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid"_s);
         qWarning().noquote() << "---- sessions of the database";
         while (sessions && sessions->next()) {
             QStringList fields;
@@ -361,12 +375,15 @@ void TestCluster::printNodeOutput(int lines)
                                      "GROUP BY state, claimed_by ORDER BY 1, 2"_s);
         qWarning().noquote() << "---- jobs by state and owner";
         while (jobs && jobs->next())
-            qWarning().noquote() << jobs->value(0).toString() << jobs->value(1).toString() << jobs->value(2).toInt();
-        auto nodes = m_database->exec(u"SELECT name, guid, state, incarnation, heartbeat_count FROM nodes ORDER BY name"_s);
+            qWarning().noquote() << jobs->value(0).toString() << jobs->value(1).toString()
+                                 << jobs->value(2).toInt();
+        auto nodes = m_database->exec(
+            u"SELECT name, guid, state, incarnation, heartbeat_count FROM nodes ORDER BY name"_s);
         qWarning().noquote() << "---- nodes";
         while (nodes && nodes->next()) {
-            qWarning().noquote() << nodes->value(0).toString() << nodes->value(1).toString() << nodes->value(2).toString()
-                                 << nodes->value(3).toString() << nodes->value(4).toLongLong();
+            qWarning().noquote() << nodes->value(0).toString() << nodes->value(1).toString()
+                                 << nodes->value(2).toString() << nodes->value(3).toString()
+                                 << nodes->value(4).toLongLong();
         }
     }
 }
@@ -428,7 +445,8 @@ qint64 TestCluster::heartbeatCount(const QString &guid)
 
 int TestCluster::offlineAlerts(const QString &guid)
 {
-    return scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'node-offline' AND node_guid = ?"_s, {guid}).toInt();
+    return scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'node-offline' AND node_guid = ?"_s, {guid})
+        .toInt();
 }
 
 QList<QStringList> parseCsv(const QString &text)

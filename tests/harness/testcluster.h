@@ -44,7 +44,8 @@ public:
     QString guid() const;
 
     // environment: added to this process's (QT_LOGGING_RULES is set for the node's info).
-    void start(const QString &program, const QStringList &arguments, const QHash<QString, QString> &environment = {});
+    void start(const QString &program, const QStringList &arguments,
+               const QHash<QString, QString> &environment = {});
     // Waits (spinning the event loop) until the node says it joined, or it exits.
     bool waitForJoined(int timeoutMs = 30000);
     bool waitForExit(int timeoutMs = 30000);
@@ -94,18 +95,20 @@ public:
     // Where a started node's heartbeat interval and offline threshold come from.
     enum class Timing {
         Fast,            // --heartbeat 1 --offline-after 5, as failover tests need
-        ClusterSettings, // neither flag: the node follows nodes.heartbeat_seconds and nodes.offline_after_seconds
+        ClusterSettings, // neither flag: the node follows nodes.heartbeat_seconds and
+                         // nodes.offline_after_seconds
     };
 
     // Starts a node with its own data folder and execution log; extra flags after the
     // defaults (any free API port on 127.0.0.1, fast heartbeat, short offline threshold)
     // override them.
-    NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {}, Timing timing = Timing::Fast);
+    NodeProcess *startNode(const QString &name, const QStringList &extraArguments = {},
+                           Timing timing = Timing::Fast);
     // Starts a node on an existing data folder (same GUID).
     // program: the executable to run; empty for nodeProgram().
-    NodeProcess *startNodeIn(const QString &name, const QString &dataDir, const QStringList &extraArguments = {},
-                             Timing timing = Timing::Fast, const QHash<QString, QString> &environment = {},
-                             const QString &program = {});
+    NodeProcess *startNodeIn(const QString &name, const QString &dataDir,
+                             const QStringList &extraArguments = {}, Timing timing = Timing::Fast,
+                             const QHash<QString, QString> &environment = {}, const QString &program = {});
     // The cohort-node the tests run: the one built beside them, or COHORT_TEST_NODE (to
     // show that a test fails on an older build).
     static QString nodeProgram();

@@ -98,7 +98,8 @@ QString TestDatabase::scratchPath(const QString &name) const
 
 Result<void> DatabaseFixture::setUp(const QString &backendName, SchemaState state)
 {
-    auto made = TestDatabase::create(backendFromName(backendName), QString::fromLatin1(QTest::currentTestFunction()));
+    auto made =
+        TestDatabase::create(backendFromName(backendName), QString::fromLatin1(QTest::currentTestFunction()));
     if (!made)
         return made.error();
     m_testDatabase = std::move(made).value();

@@ -28,8 +28,8 @@ qsizetype contentLength(const QByteArray &head)
 
 } // namespace
 
-TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QByteArray> &pieces, int pauseMs,
-                      int deadlineMs, const QString &sourceAddress)
+TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QByteArray> &pieces,
+                      int pauseMs, int deadlineMs, const QString &sourceAddress)
 {
     TlsAnswer answer;
     const qsizetype colon = address.lastIndexOf(u':');
@@ -47,7 +47,8 @@ TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QB
         answer.closed = socket.state() != QAbstractSocket::ConnectedState;
         return answer;
     }
-    const QString presented = QString::fromLatin1(socket.peerCertificate().digest(QCryptographicHash::Sha256).toHex());
+    const QString presented =
+        QString::fromLatin1(socket.peerCertificate().digest(QCryptographicHash::Sha256).toHex());
     if (presented != pin) {
         answer.failure = u"the server presented certificate %1, not the pinned %2"_s.arg(presented, pin);
         socket.abort();

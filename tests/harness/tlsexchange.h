@@ -17,7 +17,7 @@ struct TlsAnswer
     int status = 0;         // 0: no answer
     QByteArray head;
     QByteArray body;
-    QJsonObject json;       // the body, when it is a JSON object
+    QJsonObject json; // the body, when it is a JSON object
 };
 
 // Sends pieces to address (HOST:PORT), pausing pauseMs between them (a slow client), and
@@ -25,8 +25,8 @@ struct TlsAnswer
 // deadlineMs passes. pin: the certificate's SHA-256, lowercase hex. sourceAddress: the
 // local address to connect from (on loopback any 127/8 address, so one test process can be
 // many clients to a per-address limit); empty for the system's choice.
-TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QByteArray> &pieces, int pauseMs = 0,
-                      int deadlineMs = 10000, const QString &sourceAddress = {});
+TlsAnswer tlsExchange(const QString &address, const QString &pin, const QList<QByteArray> &pieces,
+                      int pauseMs = 0, int deadlineMs = 10000, const QString &sourceAddress = {});
 inline TlsAnswer tlsExchange(const QString &address, const QString &pin, const QByteArray &request)
 {
     return tlsExchange(address, pin, QList<QByteArray>{request});

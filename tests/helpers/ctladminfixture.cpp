@@ -42,8 +42,9 @@ void CtlAdminFixture::createCluster(const QString &backend)
     writeFile(passwordFile, AdminPassword.toUtf8() + '\n');
     writeFile(m_newPasswordFile, NewPassword.toUtf8() + '\n');
     writeFile(m_weakPasswordFile, "short\n");
-    const CtlRun created = runCtl({u"init"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile,
-                                   u"--admin"_s, u"alice"_s, u"--password-file"_s, passwordFile});
+    const CtlRun created =
+        runCtl({u"init"_s, u"--db"_s, m_testDatabase->url(), u"--secret-file"_s, m_secretFile, u"--admin"_s,
+                u"alice"_s, u"--password-file"_s, passwordFile});
     QVERIFY2(created.exitCode == 0, qPrintable(created.err));
     auto database = Database::fromUrl(m_testDatabase->url());
     QVERIFY2(database.ok(), qPrintable(database.message()));

@@ -46,9 +46,9 @@ int hueDistance(const QColor &a, const QColor &b)
 
 bool isNear(QRgb pixel, const QColor &colour, int tolerance)
 {
-    return std::abs(qRed(pixel) - colour.red()) <= tolerance &&
-           std::abs(qGreen(pixel) - colour.green()) <= tolerance &&
-           std::abs(qBlue(pixel) - colour.blue()) <= tolerance;
+    return std::abs(qRed(pixel) - colour.red()) <= tolerance
+           && std::abs(qGreen(pixel) - colour.green()) <= tolerance
+           && std::abs(qBlue(pixel) - colour.blue()) <= tolerance;
 }
 
 // A link's colours over the background, however faint the dense pens are.

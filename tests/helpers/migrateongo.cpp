@@ -35,7 +35,8 @@ int main(int argc, char *argv[])
         out << "error: no go signal" << Qt::endl;
         return 1;
     }
-    auto outcome = Cohort::Schema::migrate(**database, u"process-%1"_s.arg(QCoreApplication::applicationPid()));
+    auto outcome =
+        Cohort::Schema::migrate(**database, u"process-%1"_s.arg(QCoreApplication::applicationPid()));
     if (!outcome) {
         out << "error: " << outcome.message() << Qt::endl;
         return 1;

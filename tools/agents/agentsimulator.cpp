@@ -27,8 +27,7 @@ AgentSimulator::AgentSimulator(const AgentsSettings &settings, QTextStream &out,
     : m_settings(settings)
     , m_out(out)
     , m_err(err)
-{
-}
+{}
 
 AgentSimulator::~AgentSimulator() = default;
 
@@ -68,7 +67,8 @@ int AgentSimulator::run()
     });
     net::steady_timer duration(io);
     if (m_settings.durationS > 0) {
-        duration.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.durationS)));
+        duration.expires_after(
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.durationS)));
         duration.async_wait([this](const boost::system::error_code &error) {
             if (!error)
                 requestStop();
@@ -77,8 +77,11 @@ int AgentSimulator::run()
 
     // Spread over the first interval, evenly: not all at once.
     const Clock::time_point started = Clock::now();
-    m_statistics.setLatencyFrom(started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.warmUpS)));
-    const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.intervalS));
+    m_statistics.setLatencyFrom(
+        started
+        + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.warmUpS)));
+    const auto interval =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.intervalS));
     for (std::size_t i = 0; i < m_agents.size(); ++i)
         m_agents[i]->start(started + interval * std::int64_t(i) / std::int64_t(m_agents.size()));
     qCInfo(lcAgents) << "simulating" << m_settings.count << "agents on" << m_settings.threads << "threads";
@@ -90,7 +93,8 @@ int AgentSimulator::run()
     const auto elapsedMs = [started] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     };
-    const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.summaryEveryS));
+    const auto every =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_settings.summaryEveryS));
     Clock::time_point nextSummary = started + every;
     {
         std::unique_lock guard(m_stopLock);
@@ -131,7 +135,8 @@ int AgentSimulator::run()
 void AgentSimulator::printSummary(bool final, std::int64_t elapsedMs)
 {
     const int agents = int(m_agents.size());
-    m_err << (final ? tr("Final: %1").arg(m_statistics.toLine(elapsedMs, agents)) : m_statistics.toLine(elapsedMs, agents))
+    m_err << (final ? tr("Final: %1").arg(m_statistics.toLine(elapsedMs, agents))
+                    : m_statistics.toLine(elapsedMs, agents))
           << Qt::endl;
     if (!m_settings.json)
         return;

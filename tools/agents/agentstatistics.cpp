@@ -44,7 +44,8 @@ void AgentStatistics::recordFailure(AttemptFailure failure)
 void AgentStatistics::recordCheckin(const std::string &node, std::int64_t latencyUs)
 {
     ++m_checkins;
-    const bool inWindow = std::chrono::steady_clock::now() - std::chrono::microseconds(latencyUs) >= m_latencyFrom;
+    const bool inWindow =
+        std::chrono::steady_clock::now() - std::chrono::microseconds(latencyUs) >= m_latencyFrom;
     const std::lock_guard guard(m_lock);
     ++m_perNode[node];
     if (inWindow)
@@ -105,7 +106,8 @@ QString AgentStatistics::toLine(std::int64_t elapsedMs, int agents) const
 {
     QStringList failures;
     for (std::size_t i = 0; i < m_failures.size(); ++i)
-        failures.append(u"%1 %2"_s.arg(QLatin1StringView(failureName(AttemptFailure(i)))).arg(qint64(m_failures[i])));
+        failures.append(
+            u"%1 %2"_s.arg(QLatin1StringView(failureName(AttemptFailure(i)))).arg(qint64(m_failures[i])));
     const std::lock_guard guard(m_lock);
     QStringList versions;
     for (const std::string &version : m_listVersions)

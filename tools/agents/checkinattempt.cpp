@@ -43,7 +43,8 @@ std::string leafFingerprint(SSL *ssl)
     unsigned int digestLength = 0;
     // Fetched once: OpenSSL 3 would look the implementation up (under a lock) on every call.
     static EVP_MD *const Sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    const bool hashed = Sha256 && EVP_Digest(der, std::size_t(length), digest, &digestLength, Sha256, nullptr) == 1;
+    const bool hashed =
+        Sha256 && EVP_Digest(der, std::size_t(length), digest, &digestLength, Sha256, nullptr) == 1;
     OPENSSL_free(der);
     if (!hashed)
         return {};
@@ -62,8 +63,7 @@ std::string leafFingerprint(SSL *ssl)
 CheckinAttempt::CheckinAttempt(Strand strand, net::ssl::context &tls)
     : m_stream(strand, tls)
     , m_deadline(strand)
-{
-}
+{}
 
 void CheckinAttempt::start(Request request, Body body, Done done)
 {
@@ -139,8 +139,10 @@ void CheckinAttempt::onHandshake(const ErrorCode &error)
     // checked: only the server holding the ticket key can resume it.
     m_resumed = SSL_session_reused(m_stream.native_handle()) == 1;
     const std::string presented = leafFingerprint(m_stream.native_handle());
-    if (presented.empty() || std::find(m_request.pins.begin(), m_request.pins.end(), presented) == m_request.pins.end()) {
-        finish(AttemptFailure::Pin, "the server presented certificate " + presented + ", which is not pinned");
+    if (presented.empty()
+        || std::find(m_request.pins.begin(), m_request.pins.end(), presented) == m_request.pins.end()) {
+        finish(AttemptFailure::Pin,
+               "the server presented certificate " + presented + ", which is not pinned");
         return;
     }
     ErrorCode ignored;
@@ -151,9 +153,9 @@ void CheckinAttempt::onHandshake(const ErrorCode &error)
     m_httpRequest.set(http::field::connection, "close");
     m_httpRequest.body() = m_body(local);
     m_httpRequest.prepare_payload();
-    http::async_write(m_stream, m_httpRequest, [self = shared_from_this()](const ErrorCode &code, std::size_t) {
-        self->onWritten(code);
-    });
+    http::async_write(
+        m_stream, m_httpRequest,
+        [self = shared_from_this()](const ErrorCode &code, std::size_t) { self->onWritten(code); });
 }
 
 void CheckinAttempt::onWritten(const ErrorCode &error)
@@ -203,7 +205,8 @@ void CheckinAttempt::finish(std::optional<AttemptFailure> failure, std::string d
     outcome.status = int(m_answer.result_int());
     outcome.body = std::move(m_answer.body());
     outcome.latencyUs =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - m_started).count();
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - m_started)
+            .count();
     outcome.detail = std::move(detail);
     outcome.resumed = m_resumed;
     if (!failure) {
@@ -235,15 +238,16 @@ void CheckinAttempt::drain()
     // The answer said "Connection: close": the server's end follows. Read until it comes
     // (or the short drain deadline passes), then close our side.
     armDeadline(DrainTimeout);
-    m_stream.async_read_some(net::buffer(m_drainBuffer), [self = shared_from_this()](const ErrorCode &error, std::size_t) {
-        if (self->m_closed)
-            return;
-        if (!error) {
-            self->drain();
-            return;
-        }
-        self->close();
-    });
+    m_stream.async_read_some(net::buffer(m_drainBuffer),
+                             [self = shared_from_this()](const ErrorCode &error, std::size_t) {
+                                 if (self->m_closed)
+                                     return;
+                                 if (!error) {
+                                     self->drain();
+                                     return;
+                                 }
+                                 self->close();
+                             });
 }
 
 void CheckinAttempt::abort()

@@ -54,12 +54,12 @@ public:
     struct Request
     {
         boost::asio::ip::tcp::endpoint target;
-        std::string host;                           // the Host header
+        std::string host; // the Host header
         std::string path;
         std::optional<boost::asio::ip::address_v4> source;
-        std::vector<std::string> pins;              // lower-case hex SHA-256
+        std::vector<std::string> pins; // lower-case hex SHA-256
         std::chrono::milliseconds timeout{3000};
-        TlsSession session;                         // offered for resumption; may be null
+        TlsSession session; // offered for resumption; may be null
     };
 
     CheckinAttempt(Strand strand, boost::asio::ssl::context &tls);

@@ -17,8 +17,7 @@ constexpr std::int64_t CoarseLimitUs = 601'000'000; // above the longest --timeo
 LatencyHistogram::LatencyHistogram()
     : m_fine(FineLimitUs / FineStepUs)
     , m_coarse((CoarseLimitUs - FineLimitUs) / CoarseStepUs)
-{
-}
+{}
 
 void LatencyHistogram::add(std::int64_t microseconds)
 {

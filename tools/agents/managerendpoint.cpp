@@ -68,8 +68,8 @@ std::optional<ManagerEndpoint> ManagerEndpoint::parse(std::string_view text, QSt
     }
     unsigned portNumber = 0;
     const auto [end, failure] = std::from_chars(port.data(), port.data() + port.size(), portNumber);
-    if (host.empty() || port.empty() || failure != std::errc() || end != port.data() + port.size() || portNumber == 0
-        || portNumber > 65535) {
+    if (host.empty() || port.empty() || failure != std::errc() || end != port.data() + port.size()
+        || portNumber == 0 || portNumber > 65535) {
         *error = tr("\"%1\" is not HOST:PORT with a port from 1 to 65535").arg(shown);
         return std::nullopt;
     }

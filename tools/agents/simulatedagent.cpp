@@ -32,9 +32,9 @@ std::string makeGuid(std::mt19937_64 &random)
     bytes[6] = std::uint8_t((bytes[6] & 0x0f) | 0x40); // version 4: random
     bytes[8] = std::uint8_t((bytes[8] & 0x3f) | 0x80); // RFC 4122 variant
     char text[37];
-    std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-                  bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
-                  bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+    std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                  bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+                  bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
     return text;
 }
 
@@ -45,7 +45,8 @@ std::int64_t millisecondsBetween(SimulatedAgent::Clock::time_point from, Simulat
 
 std::int64_t wallClockMs()
 {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -174,7 +175,8 @@ void SimulatedAgent::onOutcome(std::size_t manager, AttemptOutcome outcome)
     if (m_stopped)
         return;
     // Taken before the answer's list replaces the one the index points into.
-    const std::string managerText = manager < m_list.managers.size() ? m_list.managers[manager].text() : std::string();
+    const std::string managerText =
+        manager < m_list.managers.size() ? m_list.managers[manager].text() : std::string();
     std::string node;
     if (!outcome.failure && (outcome.status != 200 || !adopt(outcome.body, &node))) {
         outcome.failure = AttemptFailure::Other;
@@ -183,10 +185,10 @@ void SimulatedAgent::onOutcome(std::size_t manager, AttemptOutcome outcome)
     if (outcome.failure) {
         m_statistics.recordFailure(*outcome.failure);
         if (lcAgents().isDebugEnabled()) {
-            qCDebug(lcAgents).noquote() << QString::fromStdString(m_hostName) << "to"
-                                        << QString::fromStdString(managerText)
-                                        << QLatin1StringView(AgentStatistics::failureName(*outcome.failure))
-                                        << QString::fromStdString(outcome.detail);
+            qCDebug(lcAgents).noquote()
+                << QString::fromStdString(m_hostName) << "to" << QString::fromStdString(managerText)
+                << QLatin1StringView(AgentStatistics::failureName(*outcome.failure))
+                << QString::fromStdString(outcome.detail);
         }
         tryNext();
         return;

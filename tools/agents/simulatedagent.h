@@ -28,8 +28,8 @@ class SimulatedAgent
 public:
     using Clock = std::chrono::steady_clock;
 
-    SimulatedAgent(int index, const AgentsSettings &settings, std::uint64_t randomSeed, boost::asio::io_context &io,
-                   boost::asio::ssl::context &tls, AgentStatistics &statistics);
+    SimulatedAgent(int index, const AgentsSettings &settings, std::uint64_t randomSeed,
+                   boost::asio::io_context &io, boost::asio::ssl::context &tls, AgentStatistics &statistics);
 
     const std::string &guid() const { return m_guid; }
     // Starts the first round at firstRound (any thread).

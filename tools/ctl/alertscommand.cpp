@@ -127,7 +127,8 @@ int AlertsCommand::list(const QCommandLineParser &parser)
         m_out << (all ? tr("No alerts.") : tr("No open alerts.")) << Qt::endl;
         return ExitSuccess;
     }
-    TextTable table({tr("ID"), tr("STATE"), tr("SEVERITY"), tr("KIND"), tr("NODE"), tr("RAISED"), tr("MESSAGE")});
+    TextTable table(
+        {tr("ID"), tr("STATE"), tr("SEVERITY"), tr("KIND"), tr("NODE"), tr("RAISED"), tr("MESSAGE")});
     table.alignRight(0);
     for (const AlertRow &alert : std::as_const(*alerts)) {
         const QString node = alert.nodeName.isEmpty() ? alert.nodeGuid : alert.nodeName;

@@ -42,18 +42,21 @@ void AuditCommand::configure(QCommandLineParser &parser) const
 {
     parser.addOption(CtlOptions::database());
     parser.addOption(CtlOptions::json());
-    parser.addOption({u"since"_s, tr("Entries at or after this time (ISO 8601, e.g. 2024-05-01T12:00:00Z)."),
-                      u"TIME"_s});
-    parser.addOption({u"last"_s, tr("Entries of the last while, like 30m, 1h, 24h or 7d (instead of --since)."),
+    parser.addOption(
+        {u"since"_s, tr("Entries at or after this time (ISO 8601, e.g. 2024-05-01T12:00:00Z)."), u"TIME"_s});
+    parser.addOption({u"last"_s,
+                      tr("Entries of the last while, like 30m, 1h, 24h or 7d (instead of --since)."),
                       u"DURATION"_s});
     parser.addOption({u"until"_s, tr("Entries before this time (ISO 8601)."), u"TIME"_s});
     parser.addOption({u"actor"_s, tr("Only this actor: a user, or cohortctl:<os user>."), u"NAME"_s});
-    parser.addOption({u"action"_s, tr("Only actions starting with this, like node. or user.login."), u"ACTION"_s});
-    parser.addOption({u"target"_s, tr("Only this target: a node's GUID, an alert's id, a user, ..."), u"TARGET"_s});
-    parser.addOption({u"limit"_s, tr("At most this many entries, from 1 to %1 (default: %2).")
-                                      .arg(MaxLimit)
-                                      .arg(AuditFilter().limit),
-                      u"N"_s});
+    parser.addOption(
+        {u"action"_s, tr("Only actions starting with this, like node. or user.login."), u"ACTION"_s});
+    parser.addOption(
+        {u"target"_s, tr("Only this target: a node's GUID, an alert's id, a user, ..."), u"TARGET"_s});
+    parser.addOption(
+        {u"limit"_s,
+         tr("At most this many entries, from 1 to %1 (default: %2).").arg(MaxLimit).arg(AuditFilter().limit),
+         u"N"_s});
 }
 
 int AuditCommand::run(const QCommandLineParser &parser)
@@ -95,9 +98,10 @@ int AuditCommand::run(const QCommandLineParser &parser)
     if (parser.isSet(u"last"_s)) {
         last = CtlOptions::duration(parser.value(u"last"_s), MaxLastDays);
         if (!last)
-            return invalid(tr("--last must be a duration like 30s, 15m, 1h, 24h or 7d (at most %1d), not \"%2\"")
-                               .arg(MaxLastDays)
-                               .arg(parser.value(u"last"_s)));
+            return invalid(
+                tr("--last must be a duration like 30s, 15m, 1h, 24h or 7d (at most %1d), not \"%2\"")
+                    .arg(MaxLastDays)
+                    .arg(parser.value(u"last"_s)));
     }
     if (filter.fromMs > 0 && filter.toMs > 0 && filter.fromMs >= filter.toMs)
         return invalid(tr("--since must be before --until"));
@@ -115,7 +119,8 @@ int AuditCommand::run(const QCommandLineParser &parser)
     }
     auto entries = AuditLog::query(*database, filter);
     if (!entries)
-        return entries.code() == ErrorCode::InvalidArgument ? invalid(entries.message()) : fail(entries.message());
+        return entries.code() == ErrorCode::InvalidArgument ? invalid(entries.message())
+                                                            : fail(entries.message());
 
     if (parser.isSet(u"json"_s)) {
         QJsonArray array;

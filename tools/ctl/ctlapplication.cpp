@@ -53,14 +53,13 @@ CtlCommand *CtlApplication::find(const QString &name) const
 void CtlApplication::printHelp()
 {
     m_out << tr("Usage: cohortctl COMMAND [OPTIONS]") << u"\n\n"_s
-          << tr("Administers a Cohort cluster through its shared database.") << u"\n\n"_s
-          << tr("Commands:") << u'\n';
+          << tr("Administers a Cohort cluster through its shared database.") << u"\n\n"_s << tr("Commands:")
+          << u'\n';
     for (const auto &command : m_commands)
         m_out << u"  %1%2\n"_s.arg(command->name(), -14).arg(command->summary());
     m_out << u'\n'
           << tr("Database URLs: sqlite:/path/to/cohort.db or postgresql://user:password@host:port/database")
-          << u'\n'
-          << tr("Run \"cohortctl COMMAND --help\" for the options of a command.") << Qt::endl;
+          << u'\n' << tr("Run \"cohortctl COMMAND --help\" for the options of a command.") << Qt::endl;
 }
 
 int CtlApplication::run(const QStringList &arguments)

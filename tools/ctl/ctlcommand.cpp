@@ -52,7 +52,8 @@ std::unique_ptr<Database> CtlCommand::openCluster(const QCommandLineParser &pars
         return nullptr;
     }
     if (!cluster->has_value()) {
-        *code = fail(tr("%1 holds no cluster; create one with \"cohortctl init\".").arg((*database)->url().redacted()));
+        *code = fail(tr("%1 holds no cluster; create one with \"cohortctl init\".")
+                         .arg((*database)->url().redacted()));
         return nullptr;
     }
     *code = ExitSuccess;

@@ -19,7 +19,10 @@ class CtlCommand
     Q_DECLARE_TR_FUNCTIONS(Cohort::CtlCommand)
 
 public:
-    CtlCommand(QTextStream &out, QTextStream &err) : m_out(out), m_err(err) {}
+    CtlCommand(QTextStream &out, QTextStream &err)
+        : m_out(out)
+        , m_err(err)
+    {}
     virtual ~CtlCommand() = default;
 
     virtual QString name() const = 0;

@@ -52,14 +52,15 @@ private:
 
 QCommandLineOption database()
 {
-    return {u"db"_s, Text::tr("The cluster's database: sqlite:PATH or postgresql://user:password@host:port/database."),
+    return {u"db"_s,
+            Text::tr("The cluster's database: sqlite:PATH or postgresql://user:password@host:port/database."),
             u"URL"_s};
 }
 
 QCommandLineOption secretFile()
 {
-    return {u"secret-file"_s, Text::tr("The file holding the local secret that unlocks the cluster's data key."),
-            u"FILE"_s};
+    return {u"secret-file"_s,
+            Text::tr("The file holding the local secret that unlocks the cluster's data key."), u"FILE"_s};
 }
 
 QCommandLineOption json()
@@ -117,7 +118,7 @@ std::optional<qint64> duration(const QString &text, qint64 maxDays)
         return std::nullopt;
     const qint64 count = match.captured(1).toLongLong();
     const QChar unit = match.captured(2).at(0);
-    const qint64 unitMs = unit == u's' ? SecondMs
+    const qint64 unitMs = unit == u's'   ? SecondMs
                           : unit == u'm' ? 60 * SecondMs
                           : unit == u'h' ? 3600 * SecondMs
                                          : 24 * 3600 * SecondMs;
@@ -150,7 +151,9 @@ Result<QString> readPassword(const QString &file, const QString &prompt)
         if (!input.exists())
             return makeError(ErrorCode::NotFound, Text::tr("The password file %1 does not exist.").arg(file));
         if (!input.open(QIODevice::ReadOnly))
-            return makeError(ErrorCode::Io, Text::tr("Cannot read the password file %1: %2.").arg(file, input.errorString()));
+            return makeError(
+                ErrorCode::Io,
+                Text::tr("Cannot read the password file %1: %2.").arg(file, input.errorString()));
         password = QString::fromUtf8(input.readLine(4096));
     } else if (isatty(STDIN_FILENO)) {
         // Typed unseen, so typed twice.
@@ -163,7 +166,8 @@ Result<QString> readPassword(const QString &file, const QString &prompt)
         const QString again = in.readLine(4096);
         err << Qt::endl;
         if (again != password)
-            return makeError(ErrorCode::InvalidArgument, Text::tr("The two passwords differ; nothing was changed."));
+            return makeError(ErrorCode::InvalidArgument,
+                             Text::tr("The two passwords differ; nothing was changed."));
     } else {
         QTextStream in(stdin);
         password = in.readLine(4096);
@@ -172,7 +176,8 @@ Result<QString> readPassword(const QString &file, const QString &prompt)
         password.chop(1);
     if (password.isEmpty())
         return makeError(ErrorCode::InvalidArgument,
-                         file.isEmpty() ? Text::tr("No password given on standard input; pipe it in or use --password-file.")
+                         file.isEmpty() ? Text::tr(
+                             "No password given on standard input; pipe it in or use --password-file.")
                                         : Text::tr("The password file %1 is empty.").arg(file));
     return password;
 }

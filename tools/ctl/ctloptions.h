@@ -17,8 +17,8 @@ QCommandLineOption secretFile();
 QCommandLineOption json();
 
 // Opens the database named by --db (parsing only; nothing is connected yet).
-Result<std::unique_ptr<Database>> openDatabase(const QString &url,
-                                               Database::SqliteFile sqliteFile = Database::SqliteFile::MustExist);
+Result<std::unique_ptr<Database>>
+openDatabase(const QString &url, Database::SqliteFile sqliteFile = Database::SqliteFile::MustExist);
 
 // Who runs this command, for the audit log: "cohortctl:" and the operating system's
 // user name ("cohortctl" alone when that is unknown).

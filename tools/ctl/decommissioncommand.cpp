@@ -39,12 +39,15 @@ QString DecommissionCommand::description() const
 void DecommissionCommand::configure(QCommandLineParser &parser) const
 {
     parser.addOption(CtlOptions::database());
-    parser.addOption({u"actor"_s,
-                      tr("Who decommissions the node, for the audit log (default: %1).").arg(CtlOptions::actor()),
-                      u"NAME"_s});
-    parser.addOption({u"dry-run"_s, tr("Lists what decommissioning the node would change, and changes nothing.")});
+    parser.addOption(
+        {u"actor"_s,
+         tr("Who decommissions the node, for the audit log (default: %1).").arg(CtlOptions::actor()),
+         u"NAME"_s});
+    parser.addOption(
+        {u"dry-run"_s, tr("Lists what decommissioning the node would change, and changes nothing.")});
     parser.addOption(CtlOptions::json());
-    parser.addPositionalArgument(u"NODE"_s, tr("The node to decommission: its GUID, or a name only one node has."));
+    parser.addPositionalArgument(u"NODE"_s,
+                                 tr("The node to decommission: its GUID, or a name only one node has."));
 }
 
 int DecommissionCommand::run(const QCommandLineParser &parser)
@@ -83,18 +86,21 @@ int DecommissionCommand::run(const QCommandLineParser &parser)
         for (const QString &line : plan.describe())
             m_out << u"  "_s << line << Qt::endl;
         for (const PreflightAgent &agent : plan.agents)
-            m_out << u"    "_s << tr("agent %1, last check-in %2, %3").arg(agent.guid, CtlOptions::utcTime(agent.lastCheckin),
-                                                                         agent.state)
+            m_out << u"    "_s
+                  << tr("agent %1, last check-in %2, %3")
+                         .arg(agent.guid, CtlOptions::utcTime(agent.lastCheckin), agent.state)
                   << Qt::endl;
         for (const PreflightAlert &alert : plan.alerts)
-            m_out << u"    "_s << tr("alert %1 (%2): %3").arg(alert.id).arg(alert.kind, alert.message) << Qt::endl;
+            m_out << u"    "_s << tr("alert %1 (%2): %3").arg(alert.id).arg(alert.kind, alert.message)
+                  << Qt::endl;
     };
     if (parser.isSet(u"dry-run"_s)) {
         auto plan = DecommissionPreflight::check(*database, node);
         if (!plan)
             return plan.code() == ErrorCode::InvalidArgument ? invalid(plan.message()) : fail(plan.message());
         if (!json)
-            m_out << tr("Decommissioning node %1 (%2) would change:").arg(plan->nodeName, plan->nodeGuid) << Qt::endl;
+            m_out << tr("Decommissioning node %1 (%2) would change:").arg(plan->nodeName, plan->nodeGuid)
+                  << Qt::endl;
         print(*plan);
         return plan->allowed() ? ExitSuccess : ExitFailure;
     }
@@ -106,7 +112,8 @@ int DecommissionCommand::run(const QCommandLineParser &parser)
                                                                    : fail(decommissioned.message());
     }
     if (!json)
-        m_out << tr("Decommissioned node %1 (%2).").arg(decommissioned->name, decommissioned->guid) << Qt::endl;
+        m_out << tr("Decommissioned node %1 (%2).").arg(decommissioned->name, decommissioned->guid)
+              << Qt::endl;
     print(done);
     return ExitSuccess;
 }

@@ -24,9 +24,11 @@ QString HealthCommand::summary() const
 QString HealthCommand::description() const
 {
     return summary() + u"\n\n"_s
-           + tr("Every node that is not decommissioned, with the values that must be the same across the cluster. "
+           + tr("Every node that is not decommissioned, with the values that must be the same across the "
+                "cluster. "
                 "A value that differs is marked with \"!\" and explained below the table (with --json: "
-                "\"mismatch\" and \"reason\"). The data key is named by its check value, never the key itself. "
+                "\"mismatch\" and \"reason\"). The data key is named by its check value, never the key "
+                "itself. "
                 "Exits 0 when the report was made, whether or not the nodes agree.");
 }
 
@@ -66,8 +68,9 @@ int HealthCommand::run(const QCommandLineParser &parser)
             const ConsistencyValue &value = node.value(ConsistencyField(field));
             row << (value.mismatch ? value.value + u" !"_s : value.value);
             if (value.mismatch)
-                reasons << tr("%1, %2: %3").arg(node.name, ClusterConsistency::fieldTitle(ConsistencyField(field)),
-                                                value.reason);
+                reasons << tr("%1, %2: %3")
+                               .arg(node.name, ClusterConsistency::fieldTitle(ConsistencyField(field)),
+                                    value.reason);
         }
         table.addRow(row);
     }

@@ -5,7 +5,6 @@
 #include "masterkey.h"
 #include "users.h"
 
-
 using namespace Qt::StringLiterals;
 
 namespace Cohort {
@@ -31,7 +30,8 @@ void InitCommand::configure(QCommandLineParser &parser) const
                       u"FILE"_s});
     parser.addOption({u"full-name"_s, tr("The administrator's full name (stored sealed)."), u"TEXT"_s});
     parser.addOption({u"email"_s, tr("The administrator's e-mail address (stored sealed)."), u"ADDRESS"_s});
-    parser.addOption({u"name"_s, tr("The cluster's display name (default: Cohort)."), u"NAME"_s, u"Cohort"_s});
+    parser.addOption(
+        {u"name"_s, tr("The cluster's display name (default: Cohort)."), u"NAME"_s, u"Cohort"_s});
 }
 
 int InitCommand::run(const QCommandLineParser &parser)
@@ -56,8 +56,8 @@ int InitCommand::run(const QCommandLineParser &parser)
     auto secret = MasterKey::readSecretFile(secretPath);
     if (!secret)
         return fail(secret.message());
-    auto password = CtlOptions::readPassword(parser.value(u"password-file"_s),
-                                             tr("Password for %1: ").arg(admin));
+    auto password =
+        CtlOptions::readPassword(parser.value(u"password-file"_s), tr("Password for %1: ").arg(admin));
     if (!password)
         return fail(password.message());
 

@@ -82,28 +82,31 @@ QString JobsCommand::description() const
 
 void JobsCommand::configure(QCommandLineParser &parser) const
 {
-    parser.addPositionalArgument(u"ACTION"_s, tr("What to do: submit, list or stats."), u"submit|list|stats"_s);
+    parser.addPositionalArgument(u"ACTION"_s, tr("What to do: submit, list or stats."),
+                                 u"submit|list|stats"_s);
     parser.addOption(CtlOptions::database());
     parser.addOption(CtlOptions::json());
     parser.addOption({u"type"_s, tr("submit: the job type (see \"Job types\" above)."), u"TYPE"_s});
-    parser.addOption({u"count"_s, tr("submit: how many jobs, from 1 to %1 (default: 1).").arg(MaxCount), u"N"_s});
-    parser.addOption({u"payload"_s, tr("submit: the jobs' payload, a JSON object (default: {})."), u"JSON"_s});
-    parser.addOption({u"local"_s,
-                      tr("submit: runs each job once on every online node instead of on one node "
-                         "(always so for the types that run on every node).")});
+    parser.addOption(
+        {u"count"_s, tr("submit: how many jobs, from 1 to %1 (default: 1).").arg(MaxCount), u"N"_s});
+    parser.addOption(
+        {u"payload"_s, tr("submit: the jobs' payload, a JSON object (default: {})."), u"JSON"_s});
+    parser.addOption({u"local"_s, tr("submit: runs each job once on every online node instead of on one node "
+                                     "(always so for the types that run on every node).")});
     parser.addOption({u"priority"_s, tr("submit: higher runs first (default: 0)."), u"P"_s});
     parser.addOption({u"delay"_s,
                       tr("submit: not before this many seconds from now, from 0 to %1 (30 days; default: 0).")
                           .arg(MaxDelaySeconds),
                       u"SECONDS"_s});
-    parser.addOption({u"max-attempts"_s,
-                      tr("submit: how often a failing job is tried, from 1 to %1 (default: 5).").arg(MaxAttempts),
-                      u"N"_s});
-    parser.addOption({u"state"_s, tr("list: only jobs in this state: queued, running, succeeded or failed."),
-                      u"STATE"_s});
+    parser.addOption(
+        {u"max-attempts"_s,
+         tr("submit: how often a failing job is tried, from 1 to %1 (default: 5).").arg(MaxAttempts),
+         u"N"_s});
+    parser.addOption(
+        {u"state"_s, tr("list: only jobs in this state: queued, running, succeeded or failed."), u"STATE"_s});
     parser.addOption({u"node"_s, tr("list: only jobs claimed by this node (GUID or name)."), u"NODE"_s});
-    parser.addOption({u"limit"_s, tr("list: at most this many jobs, from 1 to %1 (default: 100).").arg(MaxLimit),
-                      u"N"_s});
+    parser.addOption(
+        {u"limit"_s, tr("list: at most this many jobs, from 1 to %1 (default: 100).").arg(MaxLimit), u"N"_s});
     parser.addOption({u"since"_s, tr("stats: the window, like 30s, 15m, 1h, 6h, 24h or 7d (default: 1h)."),
                       u"DURATION"_s});
 }
@@ -159,8 +162,9 @@ int JobsCommand::submit(const QCommandLineParser &parser)
     spec.type = type;
     spec.payload = payload;
     const JobType *registered = JobTypes::find(type);
-    spec.scope = parser.isSet(u"local"_s) || (registered && registered->scope == JobScope::Local) ? JobScope::Local
-                                                                                                 : JobScope::Pool;
+    spec.scope = parser.isSet(u"local"_s) || (registered && registered->scope == JobScope::Local)
+                     ? JobScope::Local
+                     : JobScope::Pool;
     if (parser.isSet(u"priority"_s)) {
         constexpr qint64 lowest = std::numeric_limits<int>::min();
         constexpr qint64 highest = std::numeric_limits<int>::max();
@@ -279,8 +283,8 @@ int JobsCommand::list(const QCommandLineParser &parser)
         m_out << tr("No jobs match.") << Qt::endl;
         return ExitSuccess;
     }
-    TextTable table({tr("ID"), tr("TYPE"), tr("SCOPE"), tr("STATE"), tr("ATTEMPTS"), tr("NODE"), tr("CREATED"),
-                     tr("FINISHED"), tr("LAST ERROR")});
+    TextTable table({tr("ID"), tr("TYPE"), tr("SCOPE"), tr("STATE"), tr("ATTEMPTS"), tr("NODE"),
+                     tr("CREATED"), tr("FINISHED"), tr("LAST ERROR")});
     table.alignRight(0);
     table.alignRight(4);
     for (const JobRow &job : std::as_const(*jobs)) {
@@ -301,9 +305,10 @@ int JobsCommand::stats(const QCommandLineParser &parser)
     const QString since = parser.isSet(u"since"_s) ? parser.value(u"since"_s) : u"1h"_s;
     const auto window = CtlOptions::duration(since, MaxSinceDays);
     if (!window)
-        return invalid(tr("--since must be a duration like 30s, 15m, 1h, 6h, 24h or 7d (at most %1d), not \"%2\"")
-                           .arg(MaxSinceDays)
-                           .arg(since));
+        return invalid(
+            tr("--since must be a duration like 30s, 15m, 1h, 6h, 24h or 7d (at most %1d), not \"%2\"")
+                .arg(MaxSinceDays)
+                .arg(since));
 
     int code = ExitSuccess;
     const auto database = openCluster(parser, &code);

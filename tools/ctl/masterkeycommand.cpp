@@ -21,20 +21,22 @@ QString MasterKeyCommand::summary() const
 QString MasterKeyCommand::description() const
 {
     return summary() + u"\n\n"_s
-           + tr("rotate-secret  Wraps the data key for the secret in --new-secret-file (make one with\n"
-                "               \"cohortctl gen-secret\"). Nothing sealed changes. Then copy the new file to\n"
-                "               every node and restart them one by one: a node started with the old\n"
-                "               secret is refused, and a running one raises an alert until it has the\n"
-                "               new file.\n"
-                "rotate-key     Makes a new data key and re-seals every sealed value with it, in one\n"
-                "               transaction. Running nodes and consoles pick it up by themselves.");
+           + tr(
+               "rotate-secret  Wraps the data key for the secret in --new-secret-file (make one with\n"
+               "               \"cohortctl gen-secret\"). Nothing sealed changes. Then copy the new file to\n"
+               "               every node and restart them one by one: a node started with the old\n"
+               "               secret is refused, and a running one raises an alert until it has the\n"
+               "               new file.\n"
+               "rotate-key     Makes a new data key and re-seals every sealed value with it, in one\n"
+               "               transaction. Running nodes and consoles pick it up by themselves.");
 }
 
 void MasterKeyCommand::configure(QCommandLineParser &parser) const
 {
     parser.addOption(CtlOptions::database());
     parser.addOption(CtlOptions::secretFile());
-    parser.addOption({u"new-secret-file"_s, tr("rotate-secret: the file holding the new secret."), u"FILE"_s});
+    parser.addOption(
+        {u"new-secret-file"_s, tr("rotate-secret: the file holding the new secret."), u"FILE"_s});
     parser.addPositionalArgument(u"ACTION"_s, tr("rotate-secret or rotate-key."));
 }
 
@@ -74,12 +76,15 @@ int MasterKeyCommand::run(const QCommandLineParser &parser)
     if (newSecret) {
         auto rotated = KeyRotation::rotateSecret(*database, *secret, *newSecret, CtlOptions::actor());
         if (!rotated)
-            return rotated.code() == ErrorCode::InvalidArgument ? invalid(rotated.message()) : fail(rotated.message());
-        m_out << tr("The data key is now wrapped by the secret in %1. Copy that file to every node in place of "
-                    "the old one and restart the nodes one at a time; a node still on the old secret is refused "
-                    "when it starts.")
-                     .arg(newSecretPath)
-              << Qt::endl;
+            return rotated.code() == ErrorCode::InvalidArgument ? invalid(rotated.message())
+                                                                : fail(rotated.message());
+        m_out
+            << tr("The data key is now wrapped by the secret in %1. Copy that file to every node in place of "
+                  "the old one and restart the nodes one at a time; a node still on the old secret is "
+                  "refused "
+                  "when it starts.")
+                   .arg(newSecretPath)
+            << Qt::endl;
         return ExitSuccess;
     }
 

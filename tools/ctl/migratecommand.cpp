@@ -28,8 +28,9 @@ int MigrateCommand::run(const QCommandLineParser &parser)
     QString url;
     if (!required(parser, u"db"_s, &url))
         return ExitUsage;
-    auto database = CtlOptions::openDatabase(
-        url, parser.isSet(u"create"_s) ? Database::SqliteFile::CreateIfMissing : Database::SqliteFile::MustExist);
+    auto database =
+        CtlOptions::openDatabase(url, parser.isSet(u"create"_s) ? Database::SqliteFile::CreateIfMissing
+                                                                : Database::SqliteFile::MustExist);
     if (!database)
         return invalid(database.message());
     auto outcome = Schema::migrate(**database, u"cohortctl"_s);

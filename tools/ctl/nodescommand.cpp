@@ -32,20 +32,21 @@ QString NodesCommand::summary() const
 QString NodesCommand::description() const
 {
     return summary() + u"\n\n"_s
-           + tr("list                  Every node that is not decommissioned (the default): status, last\n"
-                "                      contact, the time left before its peers mark it Offline, jobs.\n"
-                "events NODE           The node's timeline: joined, online, offline (and which peer marked\n"
-                "                      it, why), jobs handed back, refusals, drains, decommissioning.\n"
-                "                      --csv prints it as CSV, --json as JSON.\n"
-                "takeover NODE|ID      What happened to the jobs of a node its peers marked Offline: its\n"
-                "                      latest takeover (or the one with that number), every job it held,\n"
-                "                      the node that ran each afterwards and the gaps in between.\n"
-                "drain NODE            Through the node's API (needs --secret-file for its token): it claims\n"
-                "                      no new jobs, finishes or hands back its running ones within its\n"
-                "                      grace, and shows as Draining; then it can be stopped and\n"
-                "                      decommissioned. Recorded in its timeline and the audit log.\n"
-                "resume NODE           Ends a drain: the node claims jobs again.\n"
-                "NODE is a GUID or a name only one node has.");
+           + tr(
+               "list                  Every node that is not decommissioned (the default): status, last\n"
+               "                      contact, the time left before its peers mark it Offline, jobs.\n"
+               "events NODE           The node's timeline: joined, online, offline (and which peer marked\n"
+               "                      it, why), jobs handed back, refusals, drains, decommissioning.\n"
+               "                      --csv prints it as CSV, --json as JSON.\n"
+               "takeover NODE|ID      What happened to the jobs of a node its peers marked Offline: its\n"
+               "                      latest takeover (or the one with that number), every job it held,\n"
+               "                      the node that ran each afterwards and the gaps in between.\n"
+               "drain NODE            Through the node's API (needs --secret-file for its token): it claims\n"
+               "                      no new jobs, finishes or hands back its running ones within its\n"
+               "                      grace, and shows as Draining; then it can be stopped and\n"
+               "                      decommissioned. Recorded in its timeline and the audit log.\n"
+               "resume NODE           Ends a drain: the node claims jobs again.\n"
+               "NODE is a GUID or a name only one node has.");
 }
 
 void NodesCommand::configure(QCommandLineParser &parser) const
@@ -54,11 +55,12 @@ void NodesCommand::configure(QCommandLineParser &parser) const
     parser.addOption(CtlOptions::json());
     parser.addOption({u"csv"_s, tr("events: prints the timeline as CSV.")});
     parser.addOption(CtlOptions::secretFile());
-    parser.addOption({u"actor"_s, tr("drain, resume: who asks, for the audit log (default: %1).").arg(CtlOptions::actor()),
-                      u"NAME"_s});
+    parser.addOption(
+        {u"actor"_s, tr("drain, resume: who asks, for the audit log (default: %1).").arg(CtlOptions::actor()),
+         u"NAME"_s});
     parser.addPositionalArgument(u"action"_s, tr("list (default), events or takeover."), u"[action]"_s);
-    parser.addPositionalArgument(u"node"_s, tr("events, takeover: the node (GUID or name); takeover: or its number."),
-                                 u"[node]"_s);
+    parser.addPositionalArgument(
+        u"node"_s, tr("events, takeover: the node (GUID or name); takeover: or its number."), u"[node]"_s);
 }
 
 int NodesCommand::run(const QCommandLineParser &parser)
@@ -123,14 +125,15 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
                 {u"guid"_s, node.guid},
                 {u"address"_s, node.apiAddress},
                 {u"version"_s, node.version},
-                {u"required_version"_s,
-                 node.requiredVersion.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(node.requiredVersion)},
+                {u"required_version"_s, node.requiredVersion.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                                       : QJsonValue(node.requiredVersion)},
                 {u"status"_s, nodeDisplayStatusKey(node)},
                 {u"status_text"_s, nodeDisplayStatus(node)},
-                {u"last_contact"_s, node.lastHeartbeat > 0 ? QJsonValue(CtlOptions::utcTime(node.lastHeartbeat))
-                                                           : QJsonValue(QJsonValue::Null)},
-                {u"last_contact_ms"_s, node.lastHeartbeat > 0 ? QJsonValue(node.lastHeartbeat)
-                                                              : QJsonValue(QJsonValue::Null)},
+                {u"last_contact"_s, node.lastHeartbeat > 0
+                                        ? QJsonValue(CtlOptions::utcTime(node.lastHeartbeat))
+                                        : QJsonValue(QJsonValue::Null)},
+                {u"last_contact_ms"_s,
+                 node.lastHeartbeat > 0 ? QJsonValue(node.lastHeartbeat) : QJsonValue(QJsonValue::Null)},
                 {u"jobs_last_hour"_s, node.jobsLastHour},
                 {u"running_jobs"_s, node.runningJobs},
                 {u"hostname"_s, node.hostname},
@@ -139,12 +142,12 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
                 {u"utc_offset_seconds"_s, node.tzOffsetSeconds},
                 {u"clock_offset_ms"_s, node.clockSkewMs},
                 {u"draining"_s, node.drainingSince > 0},
-                {u"heartbeat_age_ms"_s, node.heartbeatAgeMs >= 0 ? QJsonValue(node.heartbeatAgeMs)
-                                                                 : QJsonValue(QJsonValue::Null)},
+                {u"heartbeat_age_ms"_s,
+                 node.heartbeatAgeMs >= 0 ? QJsonValue(node.heartbeatAgeMs) : QJsonValue(QJsonValue::Null)},
                 {u"allowed_silence_ms"_s, node.allowedSilenceMs > 0 ? QJsonValue(node.allowedSilenceMs)
                                                                     : QJsonValue(QJsonValue::Null)},
-                {u"offline_in_ms"_s, node.offlineInMs >= 0 ? QJsonValue(node.offlineInMs)
-                                                           : QJsonValue(QJsonValue::Null)},
+                {u"offline_in_ms"_s,
+                 node.offlineInMs >= 0 ? QJsonValue(node.offlineInMs) : QJsonValue(QJsonValue::Null)},
                 {u"countdown_note"_s, node.countdownNote},
             });
         }
@@ -182,10 +185,10 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
             else
                 countdown = tr("never (no peer)");
         }
-        table.addRow({node.name, node.guid, node.apiAddress, version, nodeDisplayStatus(node), contact, countdown,
-                      node.tzName.isEmpty() ? tr("?") : node.tzName,
-                      tr("%1 s").arg(node.clockSkewMs / 1000.0, 0, 'f', 1), QString::number(node.jobsLastHour),
-                      QString::number(node.runningJobs)});
+        table.addRow({node.name, node.guid, node.apiAddress, version, nodeDisplayStatus(node), contact,
+                      countdown, node.tzName.isEmpty() ? tr("?") : node.tzName,
+                      tr("%1 s").arg(node.clockSkewMs / 1000.0, 0, 'f', 1),
+                      QString::number(node.jobsLastHour), QString::number(node.runningJobs)});
     }
     table.print(m_out);
     return ExitSuccess;
@@ -207,13 +210,15 @@ int NodesCommand::events(Database &database, const QString &ref, const QCommandL
         return ExitSuccess;
     }
     if (events->isEmpty()) {
-        m_out << tr("Node %1 (%2) has no events within the retention.").arg(node->name, node->guid) << Qt::endl;
+        m_out << tr("Node %1 (%2) has no events within the retention.").arg(node->name, node->guid)
+              << Qt::endl;
         return ExitSuccess;
     }
     m_out << tr("Timeline of node %1 (%2):").arg(node->name, node->guid) << Qt::endl;
     TextTable table({tr("TIME (UTC)"), tr("EVENT"), tr("BY"), tr("DETAILS"), tr("TAKEOVER")});
     for (const NodeEvent &event : std::as_const(*events)) {
-        const QString by = event.actorName.isEmpty() ? event.actor : tr("%1 (%2)").arg(event.actorName, event.actor);
+        const QString by =
+            event.actorName.isEmpty() ? event.actor : tr("%1 (%2)").arg(event.actorName, event.actor);
         table.addRow({CtlOptions::utcTime(event.at), NodeEvents::describeKind(event.kind), by, event.details,
                       event.takeoverId > 0 ? QString::number(event.takeoverId) : QString()});
     }
@@ -262,7 +267,8 @@ int NodesCommand::takeover(Database &database, const QString &ref, const QComman
           << tr("First reclaim %1 (%2 after the mark), last completion %3 (%4 after the first reclaim)")
                  .arg(reclaimed > 0 ? CtlOptions::utcTime(reclaimed) : tr("none yet"),
                       seconds(report->markedAt, reclaimed),
-                      finished > 0 ? CtlOptions::utcTime(finished) : tr("none yet"), seconds(reclaimed, finished))
+                      finished > 0 ? CtlOptions::utcTime(finished) : tr("none yet"),
+                      seconds(reclaimed, finished))
           << Qt::endl
           << tr("%1 of %n job(s) finished since.", nullptr, report->jobCount).arg(report->finishedCount())
           << Qt::endl;
@@ -313,8 +319,9 @@ int NodesCommand::hold(Database &database, const QString &ref, bool drain, const
         return fail(tr("The cluster has no node API token yet; start a node once to make one."));
     const QString actor = parser.isSet(u"actor"_s) ? parser.value(u"actor"_s).trimmed() : CtlOptions::actor();
     const QByteArray body = QJsonDocument(QJsonObject{{u"actor"_s, actor}}).toJson(QJsonDocument::Compact);
-    auto answer = NodeApiCall::request(node->apiAddress, node->certSha256, "POST",
-                                       drain ? u"/api/v1/node/drain"_s : u"/api/v1/node/resume"_s, **token, body);
+    auto answer =
+        NodeApiCall::request(node->apiAddress, node->certSha256, "POST",
+                             drain ? u"/api/v1/node/drain"_s : u"/api/v1/node/resume"_s, **token, body);
     if (!answer)
         return fail(answer.message());
     if (answer->status != 200)
@@ -326,14 +333,16 @@ int NodesCommand::hold(Database &database, const QString &ref, bool drain, const
         return ExitSuccess;
     }
     if (drain)
-        m_out << (already ? tr("Node %1 (%2) was already draining.")
-                          : tr("Node %1 (%2) is draining: it claims no new jobs, and its running ones finish or go "
-                               "back within its grace. See \"cohortctl nodes events %1\" for when it is drained."))
-                                 .arg(node->name, node->guid)
-              << Qt::endl;
+        m_out
+            << (already
+                    ? tr("Node %1 (%2) was already draining.")
+                    : tr("Node %1 (%2) is draining: it claims no new jobs, and its running ones finish or go "
+                         "back within its grace. See \"cohortctl nodes events %1\" for when it is drained."))
+                   .arg(node->name, node->guid)
+            << Qt::endl;
     else
         m_out << (already ? tr("Node %1 (%2) was not draining.") : tr("Node %1 (%2) claims jobs again."))
-                                 .arg(node->name, node->guid)
+                     .arg(node->name, node->guid)
               << Qt::endl;
     return ExitSuccess;
 }

@@ -116,7 +116,8 @@ QString SettingsCommand::description() const
 void SettingsCommand::configure(QCommandLineParser &parser) const
 {
     parser.addPositionalArgument(u"ACTION"_s, tr("What to do: show or set."), u"show|set"_s);
-    parser.addPositionalArgument(u"NAME=VALUE"_s, tr("set: a setting and its new value."), u"[NAME=VALUE...]"_s);
+    parser.addPositionalArgument(u"NAME=VALUE"_s, tr("set: a setting and its new value."),
+                                 u"[NAME=VALUE...]"_s);
     parser.addOption(CtlOptions::database());
     parser.addOption(CtlOptions::json());
 }
@@ -200,7 +201,8 @@ int SettingsCommand::set(const QStringList &assignments, const QCommandLineParse
             const auto number = CtlOptions::wholeNumber(value, std::numeric_limits<qint64>::min(),
                                                         std::numeric_limits<qint64>::max());
             if (!number)
-                return invalid(tr("%1 must be a whole number of seconds, not \"%2\"").arg(settingName, value));
+                return invalid(
+                    tr("%1 must be a whole number of seconds, not \"%2\"").arg(settingName, value));
             wanted.*member = *number;
         } else {
             wanted.loadBalancerAddress = value;
@@ -215,9 +217,9 @@ int SettingsCommand::set(const QStringList &assignments, const QCommandLineParse
     auto changed = administration.changeSystemSettings(wanted, fields);
     if (!changed) {
         // A value the console would refuse is a bad value, like a malformed one.
-        return changed.code() == ErrorCode::InvalidArgument ? invalid(changed.message() + u' '
-                                                                      + tr("Nothing was changed."))
-                                                            : fail(changed.message());
+        return changed.code() == ErrorCode::InvalidArgument
+                   ? invalid(changed.message() + u' ' + tr("Nothing was changed."))
+                   : fail(changed.message());
     }
     m_out << tr("Saved %n setting(s).", nullptr, int(fields.size())) << Qt::endl;
     return ExitSuccess;

@@ -43,7 +43,8 @@ int StatusCommand::run(const QCommandLineParser &parser)
     if (!cluster)
         return fail(cluster.message());
     if (!cluster->has_value())
-        return fail(tr("%1 holds no cluster; create one with \"cohortctl init\".").arg((*database)->url().redacted()));
+        return fail(tr("%1 holds no cluster; create one with \"cohortctl init\".")
+                        .arg((*database)->url().redacted()));
     const ClusterInfo &info = **cluster;
 
     QString keyState;
@@ -105,12 +106,13 @@ int StatusCommand::run(const QCommandLineParser &parser)
     } else {
         m_out << tr("Cluster:         %1 (%2)").arg(info.name, info.clusterId) << u'\n'
               << tr("Created:         %1 by version %2").arg(created, info.createdByVersion) << u'\n'
-              << tr("Runs version:    %1").arg(info.softwareVersion.isEmpty() ? tr("(not recorded yet)")
-                                                                               : info.softwareVersion)
+              << tr("Runs version:    %1")
+                     .arg(info.softwareVersion.isEmpty() ? tr("(not recorded yet)") : info.softwareVersion)
               << u'\n'
-              << tr("Schema version:  %1 (this program: %2)").arg(info.schemaVersion).arg(Schema::CurrentVersion)
-              << u'\n'
-              << tr("Database:        %1").arg((*database)->url().redacted()) << u'\n'
+              << tr("Schema version:  %1 (this program: %2)")
+                     .arg(info.schemaVersion)
+                     .arg(Schema::CurrentVersion)
+              << u'\n' << tr("Database:        %1").arg((*database)->url().redacted()) << u'\n'
               << tr("Data key:        %1").arg(keyState) << u'\n'
               << tr("Open alerts:     %1").arg(open.size()) << Qt::endl;
         for (const AlertRow &alert : std::as_const(open))

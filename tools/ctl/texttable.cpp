@@ -24,8 +24,7 @@ QString printable(QString cell)
 TextTable::TextTable(QStringList headers)
     : m_headers(std::move(headers))
     , m_rightAligned(m_headers.size(), false)
-{
-}
+{}
 
 void TextTable::alignRight(int column)
 {
@@ -57,7 +56,8 @@ void TextTable::print(QTextStream &out) const
             if (i > 0)
                 line += QString(ColumnGap, u' ');
             const int width = int(widths.at(i));
-            line += m_rightAligned.at(i) ? cells.at(i).rightJustified(width) : cells.at(i).leftJustified(width);
+            line +=
+                m_rightAligned.at(i) ? cells.at(i).rightJustified(width) : cells.at(i).leftJustified(width);
         }
         while (line.endsWith(u' '))
             line.chop(1);

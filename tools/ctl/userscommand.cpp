@@ -21,8 +21,8 @@ namespace {
 // A year: a longer lock is one until unlocked.
 constexpr qint64 MaxLockMinutes = 366 * 24 * 60;
 
-const QStringList Actions = {u"list"_s, u"add"_s, u"set"_s, u"reset-password"_s, u"set-role"_s, u"lock"_s,
-                             u"unlock"_s};
+const QStringList Actions = {u"list"_s,     u"add"_s,  u"set"_s,   u"reset-password"_s,
+                             u"set-role"_s, u"lock"_s, u"unlock"_s};
 
 } // namespace
 
@@ -62,16 +62,18 @@ void UsersCommand::configure(QCommandLineParser &parser) const
     parser.addOption(CtlOptions::secretFile());
     parser.addOption(CtlOptions::json());
     parser.addOption({u"role"_s, tr("add: administrator or auditor (default: auditor)."), u"ROLE"_s});
-    parser.addOption({u"minutes"_s,
-                      tr("lock: for this many minutes, from 1 to %1 (default: until unlocked).").arg(MaxLockMinutes),
-                      u"N"_s});
+    parser.addOption(
+        {u"minutes"_s,
+         tr("lock: for this many minutes, from 1 to %1 (default: until unlocked).").arg(MaxLockMinutes),
+         u"N"_s});
     parser.addOption({u"full-name"_s, tr("add, set: the user's full name."), u"TEXT"_s});
     parser.addOption({u"email"_s, tr("add, set: the user's e-mail address."), u"ADDRESS"_s});
     parser.addOption({u"password-file"_s,
                       tr("add, reset-password, set-role NAME administrator: a file whose first line is the "
                          "password (default: read it from standard input)."),
                       u"FILE"_s});
-    parser.addPositionalArgument(u"ACTION"_s, tr("list, add, set, reset-password, set-role, lock or unlock."));
+    parser.addPositionalArgument(u"ACTION"_s,
+                                 tr("list, add, set, reset-password, set-role, lock or unlock."));
     parser.addPositionalArgument(u"NAME"_s, tr("The user (not for list)."), u"[NAME]"_s);
     parser.addPositionalArgument(u"ROLE"_s, tr("set-role: administrator or auditor."), u"[ROLE]"_s);
 }
@@ -112,10 +114,11 @@ Result<ClusterInfo> UsersCommand::loadCluster(Database &database)
     if (!cluster->has_value())
         return makeError(ErrorCode::NotFound, tr("The database holds no cluster."));
     if ((*cluster)->schemaVersion < 5) {
-        return makeError(ErrorCode::UpgradeRequired,
-                         tr("The database's schema is at version %1; users' personal data needs version 5. Run "
-                            "\"cohortctl migrate\" first.")
-                             .arg((*cluster)->schemaVersion));
+        return makeError(
+            ErrorCode::UpgradeRequired,
+            tr("The database's schema is at version %1; users' personal data needs version 5. Run "
+               "\"cohortctl migrate\" first.")
+                .arg((*cluster)->schemaVersion));
     }
     return **cluster;
 }
@@ -175,14 +178,15 @@ int UsersCommand::list(const QCommandLineParser &parser)
         m_out << QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Indented));
         return ExitSuccess;
     }
-    TextTable table({tr("NAME"), tr("ROLE"), tr("FULL NAME"), tr("E-MAIL"), tr("SEALED DATA"), tr("LOCKED UNTIL")});
+    TextTable table(
+        {tr("NAME"), tr("ROLE"), tr("FULL NAME"), tr("E-MAIL"), tr("SEALED DATA"), tr("LOCKED UNTIL")});
     for (const UserRecord &user : std::as_const(*users)) {
         QString access = user.role == Role::Administrator
                              ? (user.holdsDataKey ? tr("opens") : tr("no key: reset-password"))
                              : QString();
         table.addRow({user.name, roleName(user.role), user.personalDataSealed ? sealed : user.fullName,
                       user.personalDataSealed ? sealed : user.email, access,
-                      !user.lockedUntil                        ? QString()
+                      !user.lockedUntil                          ? QString()
                       : *user.lockedUntil >= LockedUntilUnlocked ? tr("until unlocked")
                                                                  : CtlOptions::utcTime(*user.lockedUntil)});
     }
@@ -211,14 +215,17 @@ int UsersCommand::change(const QString &action, const QString &user, const QComm
     if (const QString problem = Users::nameProblem(user); !problem.isEmpty())
         return invalid(problem);
     if (adding) {
-        const auto role = roleFromName(parser.value(u"role"_s).isEmpty() ? u"auditor"_s : parser.value(u"role"_s));
+        const auto role =
+            roleFromName(parser.value(u"role"_s).isEmpty() ? u"auditor"_s : parser.value(u"role"_s));
         if (!role)
-            return invalid(tr("--role must be administrator or auditor, not \"%1\"").arg(parser.value(u"role"_s)));
+            return invalid(
+                tr("--role must be administrator or auditor, not \"%1\"").arg(parser.value(u"role"_s)));
         wanted.role = *role;
     }
     wanted.fullName = parser.value(u"full-name"_s);
     wanted.email = parser.value(u"email"_s);
-    for (const QString &problem : {Users::fullNameProblem(wanted.fullName), Users::emailProblem(wanted.email)}) {
+    for (const QString &problem :
+         {Users::fullNameProblem(wanted.fullName), Users::emailProblem(wanted.email)}) {
         if (!problem.isEmpty())
             return invalid(problem);
     }
@@ -256,7 +263,9 @@ int UsersCommand::change(const QString &action, const QString &user, const QComm
         const QString fullName = parser.isSet(u"full-name"_s) ? wanted.fullName : found->fullName;
         const QString email = parser.isSet(u"email"_s) ? wanted.email : found->email;
         auto stored = database->write([&](QSqlDatabase &tx) -> Result<void> {
-            if (auto set = Users::setPersonalData(tx, database->dialect(), *key, context, user, fullName, email); !set)
+            if (auto set =
+                    Users::setPersonalData(tx, database->dialect(), *key, context, user, fullName, email);
+                !set)
                 return set;
             QStringList changed;
             if (parser.isSet(u"full-name"_s))
@@ -274,13 +283,15 @@ int UsersCommand::change(const QString &action, const QString &user, const QComm
 
     if (!adding)
         wanted.role = found->role;
-    auto password = CtlOptions::readPassword(parser.value(u"password-file"_s), tr("Password for %1: ").arg(user));
+    auto password =
+        CtlOptions::readPassword(parser.value(u"password-file"_s), tr("Password for %1: ").arg(user));
     if (!password)
         return fail(password.message());
     wanted.password = *password;
     auto prepared = Users::prepare(wanted, context);
     if (!prepared)
-        return prepared.code() == ErrorCode::InvalidArgument ? invalid(prepared.message()) : fail(prepared.message());
+        return prepared.code() == ErrorCode::InvalidArgument ? invalid(prepared.message())
+                                                             : fail(prepared.message());
     auto stored = database->write([&](QSqlDatabase &tx) -> Result<void> {
         if (adding) {
             auto inserted = Users::insert(tx, database->dialect(), *prepared, *key, context);
@@ -359,15 +370,18 @@ int UsersCommand::setRole(const QString &user, const QString &roleText, const QC
     if (found->role == Role::Administrator)
         return fail(tr("%1 is already an administrator; nothing was changed.").arg(user));
 
-    auto password = CtlOptions::readPassword(parser.value(u"password-file"_s), tr("New password for %1: ").arg(user));
+    auto password =
+        CtlOptions::readPassword(parser.value(u"password-file"_s), tr("New password for %1: ").arg(user));
     if (!password)
         return fail(password.message());
     auto prepared = Users::prepare(NewUser{user, *password, Role::Administrator, {}, {}}, context);
     if (!prepared)
-        return prepared.code() == ErrorCode::InvalidArgument ? invalid(prepared.message()) : fail(prepared.message());
+        return prepared.code() == ErrorCode::InvalidArgument ? invalid(prepared.message())
+                                                             : fail(prepared.message());
     if (auto changed = administration.makeAdministrator(*prepared, *key, context); !changed)
         return fail(changed.message());
-    m_out << tr("%1 is now an administrator, with a new password that opens the data key.").arg(user) << Qt::endl;
+    m_out << tr("%1 is now an administrator, with a new password that opens the data key.").arg(user)
+          << Qt::endl;
     return ExitSuccess;
 }
 
