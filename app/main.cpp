@@ -1,15 +1,16 @@
 // cohort-console: the administrators' desktop console. Thin: options, translations, and
 // the ConsoleShell (login, then the main window).
 #include "clusterclient.h"
+#include "consolelanguage.h"
 #include "consolesettings.h"
 #include "consoleshell.h"
+#include "consoletheme.h"
+#include "icons.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
-#include <QLocale>
 #include <QTextStream>
-#include <QTranslator>
 
 using namespace Qt::StringLiterals;
 
@@ -20,13 +21,22 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(u"Cohort Console"_s);
     QApplication::setApplicationVersion(QStringLiteral(COHORT_VERSION_STRING));
     QApplication::setOrganizationName(u"Cohort"_s);
+    QApplication::setWindowIcon(Cohort::Icons::application());
+    QGuiApplication::setDesktopFileName(u"cohort-console"_s);
 
-    QTranslator english;
-    QTranslator local;
-    if (english.load(u"cohort_en"_s, u":/i18n"_s))
-        QCoreApplication::installTranslator(&english);
-    if (local.load(QLocale(), u"cohort"_s, u"_"_s, u":/i18n"_s))
-        QCoreApplication::installTranslator(&local);
+    // The language comes before the options are described, so --help speaks it too:
+    // --language (for this run), else the one chosen in the console's settings.
+    Cohort::ConsoleSettings settings;
+    QString language = settings.language();
+    const QStringList rawArguments = QCoreApplication::arguments();
+    for (qsizetype i = 1; i < rawArguments.size(); ++i) {
+        if (rawArguments[i] == u"--language"_s && i + 1 < rawArguments.size())
+            language = rawArguments[i + 1];
+        else if (rawArguments[i].startsWith(u"--language="_s))
+            language = rawArguments[i].mid(11);
+    }
+    const bool knownLanguage = language.isEmpty() || Cohort::ConsoleLanguage::isAvailable(language);
+    Cohort::ConsoleLanguage::install(knownLanguage ? language : QString());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate("main", "Administers a Cohort cluster."));
@@ -52,10 +62,38 @@ int main(int argc, char *argv[])
         QCoreApplication::translate(
             "main", "Save a picture of each page into this folder, print the files and quit."),
         u"folder"_s);
-    parser.addOptions({database, user, passwordFile, page, screenshots});
+    const QCommandLineOption languageOption(
+        u"language"_s,
+        QCoreApplication::translate("main", "Speak this language for this run (en, de, ja), not the one in "
+                                            "the settings."),
+        u"code"_s);
+    const QCommandLineOption theme(
+        u"theme"_s,
+        QCoreApplication::translate("main", "Use this theme for this run: system, light or dark."),
+        u"theme"_s);
+    parser.addOptions({database, user, passwordFile, page, screenshots, languageOption, theme});
     parser.process(app);
 
     QTextStream err(stderr);
+    if (!knownLanguage) {
+        QStringList codes;
+        for (const auto &choice : Cohort::ConsoleLanguage::available())
+            codes << choice.code;
+        err << QCoreApplication::translate("main", "cohort-console: error: no language \"%1\"; one of: %2")
+                   .arg(language, codes.join(u", "_s))
+            << Qt::endl;
+        return 2;
+    }
+    bool themeOk = false;
+    const QString themeKey = parser.isSet(theme) ? parser.value(theme) : settings.theme();
+    const Cohort::ConsoleTheme::Theme chosenTheme = Cohort::ConsoleTheme::fromKey(themeKey, &themeOk);
+    if (!themeOk && parser.isSet(theme)) {
+        err << QCoreApplication::translate("main", "cohort-console: error: no theme \"%1\"; one of: %2")
+                   .arg(themeKey, Cohort::ConsoleTheme::keys().join(u", "_s))
+            << Qt::endl;
+        return 2;
+    }
+    Cohort::ConsoleTheme::apply(chosenTheme);
     Cohort::ConsoleShell::Options options;
     options.databaseUrl = parser.value(database);
     options.user = parser.value(user);
@@ -97,7 +135,6 @@ int main(int argc, char *argv[])
         return 2;
     }
 
-    Cohort::ConsoleSettings settings;
     Cohort::ClusterClient client;
     Cohort::ConsoleShell shell(client, settings, options);
     QObject::connect(&shell, &Cohort::ConsoleShell::finished, &app, &QCoreApplication::exit);

@@ -73,6 +73,9 @@ JobChartView::JobChartView(JobCountsModel *model, QWidget *parent)
     m_series->attachAxis(m_categories);
     m_series->attachAxis(m_values);
     m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->setAccessibleName(tr("Job chart"));
+    m_view->setAccessibleDescription(tr("Stacked bars of finished jobs; click a bar to list its jobs. "
+                                        "Export Data writes the same numbers as CSV."));
 
     m_empty->setText(tr("No jobs finished in this period."));
     m_empty->setAlignment(Qt::AlignCenter);
@@ -115,6 +118,7 @@ JobChartView::~JobChartView() = default;
 void JobChartView::setTitle(const QString &title)
 {
     m_chart->setTitle(title);
+    m_view->setAccessibleName(title);
 }
 
 void JobChartView::schedule()
@@ -237,9 +241,14 @@ QString JobChartView::toolTipText(int row, int column) const
              locale.toString(m_model->count(row, column)), locale.toString(m_model->rowTotal(row)));
 }
 
+QImage JobChartView::image() const
+{
+    return m_view->grab().toImage();
+}
+
 bool JobChartView::savePng(const QString &path, QString *error) const
 {
-    return ExportFile::writePng(path, m_view->grab().toImage(), error);
+    return ExportFile::writePng(path, image(), error);
 }
 
 bool JobChartView::saveCsv(const QString &path, QString *error) const

@@ -36,6 +36,7 @@ public:
 
     // Writes the chart as a PNG, or the model's data as CSV; on failure nothing is left at
     // path and *error says why.
+    QImage image() const; // the chart as drawn now
     bool savePng(const QString &path, QString *error) const;
     bool saveCsv(const QString &path, QString *error) const;
 

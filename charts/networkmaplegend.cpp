@@ -1,6 +1,9 @@
 #include "networkmaplegend.h"
 
-#include "networkmapitems.h"
+#include "networkmapactivityitem.h"
+#include "networkmaphubitem.h"
+#include "networkmaplinkitem.h"
+#include "networkmapnodeitem.h"
 #include "networkmapview.h"
 #include "nodestablemodel.h"
 
@@ -79,10 +82,10 @@ void NetworkMapLegend::rebuild(qreal peakPerMinute, int periodMinutes)
         m_entries.append({Entry::Kind::Status, int(status), nodeStatusText(status)});
     m_entries.append({Entry::Kind::Status, DrainingStatus, nodeDisplayStatus(drainingNode())});
     m_entries.append({Entry::Kind::Heading, 0, NetworkMapView::tr("Links")});
-    m_entries.append(
-        {Entry::Kind::Link, int(NetworkMapLinkItem::State::Reachable), NetworkMapView::tr("Reachable")});
-    m_entries.append(
-        {Entry::Kind::Link, int(NetworkMapLinkItem::State::Unreachable), NetworkMapView::tr("Unreachable")});
+    m_entries.append({Entry::Kind::Link, int(NetworkMapLinkItem::State::Reachable),
+                      NetworkMapView::tr("Reachable", "probe result")});
+    m_entries.append({Entry::Kind::Link, int(NetworkMapLinkItem::State::Unreachable),
+                      NetworkMapView::tr("Unreachable", "probe result")});
     m_entries.append({Entry::Kind::Link, int(NetworkMapLinkItem::State::Stale),
                       NetworkMapView::tr("Stale (a node is offline)")});
     m_entries.append({Entry::Kind::Heading, 0, NetworkMapView::tr("Activity")});

@@ -1,9 +1,12 @@
 #include "networkmapview.h"
 
 #include "chartslogging.h"
-#include "networkmapitems.h"
+#include "networkmapactivityitem.h"
+#include "networkmaphubitem.h"
 #include "networkmaplayout.h"
 #include "networkmaplegend.h"
+#include "networkmaplinkitem.h"
+#include "networkmapnodeitem.h"
 #include "nodestablemodel.h"
 
 #include <QElapsedTimer>

@@ -122,9 +122,9 @@ QString ClusterConsistency::fieldTitle(ConsistencyField field)
 {
     switch (field) {
     case ConsistencyField::Version:
-        return tr("Version");
+        return tr("Version", "column heading");
     case ConsistencyField::SchemaVersion:
-        return tr("Schema");
+        return tr("Schema", "column heading");
     case ConsistencyField::DataKey:
         return tr("Data key");
     case ConsistencyField::TimeZone:
@@ -132,9 +132,9 @@ QString ClusterConsistency::fieldTitle(ConsistencyField field)
     case ConsistencyField::ClockOffset:
         return tr("Clock offset");
     case ConsistencyField::ConfigHash:
-        return tr("Configuration");
+        return tr("Configuration", "column heading");
     case ConsistencyField::Certificate:
-        return tr("Certificate");
+        return tr("Certificate", "column heading");
     }
     Q_UNREACHABLE();
 }

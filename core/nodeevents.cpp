@@ -134,9 +134,9 @@ QString NodeEvents::describeKind(const QString &kind)
     if (kind == NodeEventKind::Joined)
         return tr("Joined the cluster");
     if (kind == NodeEventKind::Online)
-        return tr("Online");
+        return tr("Online", "timeline event");
     if (kind == NodeEventKind::Stopped)
-        return tr("Stopped");
+        return tr("Stopped", "timeline event");
     if (kind == NodeEventKind::Offline)
         return tr("Marked Offline");
     if (kind == NodeEventKind::JobsHandedBack)
@@ -148,13 +148,13 @@ QString NodeEvents::describeKind(const QString &kind)
     if (kind == NodeEventKind::CloneRefused)
         return tr("Clone refused");
     if (kind == NodeEventKind::Draining)
-        return tr("Draining");
+        return tr("Draining", "timeline event");
     if (kind == NodeEventKind::Drained)
-        return tr("Drained");
+        return tr("Drained", "timeline event");
     if (kind == NodeEventKind::Resumed)
-        return tr("Resumed");
+        return tr("Resumed", "timeline event");
     if (kind == NodeEventKind::Decommissioned)
-        return tr("Decommissioned");
+        return tr("Decommissioned", "timeline event");
     return kind;
 }
 

@@ -10,13 +10,13 @@ QString nodeStatusText(NodeStatus status)
 {
     switch (status) {
     case NodeStatus::Online:
-        return NodeRegistry::tr("Online");
+        return NodeRegistry::tr("Online", "node status");
     case NodeStatus::Offline:
-        return NodeRegistry::tr("Offline");
+        return NodeRegistry::tr("Offline", "node status");
     case NodeStatus::UpgradeRequired:
         return NodeRegistry::tr("Offline (Upgrade Required)");
     case NodeStatus::Decommissioned:
-        return NodeRegistry::tr("Decommissioned");
+        return NodeRegistry::tr("Decommissioned", "node status");
     }
     Q_UNREACHABLE();
 }
@@ -39,7 +39,7 @@ QString nodeStatusKey(NodeStatus status)
 QString nodeDisplayStatus(const NodeInfo &node)
 {
     if (node.status == NodeStatus::Online && node.drainingSince > 0)
-        return NodeRegistry::tr("Draining");
+        return NodeRegistry::tr("Draining", "node status");
     return nodeStatusText(node.status);
 }
 

@@ -1,5 +1,6 @@
 #include "agentstablemodel.h"
 #include "clustersnapshot.h"
+#include "icons.h"
 #include "nodestablemodel.h"
 
 #include <QColor>
@@ -115,7 +116,7 @@ QVariant AgentsTableModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::DecorationRole:
         if (index.column() == State)
-            return NodesTableModel::statusIcon(quiet ? NodeStatus::UpgradeRequired : NodeStatus::Online);
+            return Icons::status(quiet ? Icons::Status::Warning : Icons::Status::Online);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() == Checkins || index.column() == LastCheckin)
@@ -160,9 +161,9 @@ QVariant AgentsTableModel::data(const QModelIndex &index, int role) const
         case Guid:
             return agent.guid;
         case HostName:
-            return sealed ? tr("Sealed") : agent.hostName;
+            return sealed ? tr("Sealed", "value not shown to an auditor") : agent.hostName;
         case Addresses:
-            return sealed ? tr("Sealed") : agent.addresses.join(u", "_s);
+            return sealed ? tr("Sealed", "value not shown to an auditor") : agent.addresses.join(u", "_s);
         case Version:
             return agent.version;
         case Node:
@@ -171,8 +172,8 @@ QVariant AgentsTableModel::data(const QModelIndex &index, int role) const
             return agent.lastCheckinMs > 0 ? formatAge(qMax<qint64>(0, m_now - agent.lastCheckinMs)) : u"—"_s;
         case State:
             if (agent.state != u"online")
-                return tr("Offline");
-            return quiet ? tr("Gone quiet") : tr("Online");
+                return tr("Offline", "agent state");
+            return quiet ? tr("Gone quiet") : tr("Online", "agent state");
         case Checkins:
             return QLocale().toString(agent.checkins);
         }
@@ -190,21 +191,21 @@ QVariant AgentsTableModel::headerData(int section, Qt::Orientation orientation, 
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case Guid:
-        return tr("GUID");
+        return tr("GUID", "column heading");
     case HostName:
         return tr("Host Name");
     case Addresses:
-        return tr("Addresses");
+        return tr("Addresses", "column heading");
     case Version:
-        return tr("Version");
+        return tr("Version", "column heading");
     case Node:
-        return tr("Node");
+        return tr("Node", "column heading");
     case LastCheckin:
         return tr("Last Check-In");
     case State:
-        return tr("State");
+        return tr("State", "column heading");
     case Checkins:
-        return tr("Check-Ins");
+        return tr("Check-Ins", "column heading");
     }
     return {};
 }

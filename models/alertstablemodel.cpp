@@ -1,4 +1,5 @@
 #include "alertstablemodel.h"
+#include "icons.h"
 #include "nodestablemodel.h"
 
 #include <QColor>
@@ -12,10 +13,10 @@ namespace {
 QString severityText(const QString &severity)
 {
     if (severity == u"critical"_s)
-        return AlertsTableModel::tr("Critical");
+        return AlertsTableModel::tr("Critical", "alert severity");
     if (severity == u"warning"_s)
-        return AlertsTableModel::tr("Warning");
-    return AlertsTableModel::tr("Information");
+        return AlertsTableModel::tr("Warning", "alert severity");
+    return AlertsTableModel::tr("Information", "alert severity");
 }
 
 int severityRank(const QString &severity)
@@ -60,6 +61,12 @@ QVariant AlertsTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == Severity && alert.severity == u"critical"_s)
             return QColor(0xc6, 0x28, 0x28);
         return {};
+    case Qt::DecorationRole:
+        if (index.column() == Severity)
+            return Icons::status(alert.severity == u"critical"_s  ? Icons::Status::Error
+                                 : alert.severity == u"warning"_s ? Icons::Status::Warning
+                                                                  : Icons::Status::Info);
+        return {};
     case Qt::ToolTipRole:
         return index.column() == Message ? QVariant(alert.message) : QVariant();
     case SortRole:
@@ -91,7 +98,7 @@ QVariant AlertsTableModel::data(const QModelIndex &index, int role) const
                 return tr("Cleared by %1").arg(alert.clearedBy);
             if (alert.acknowledgedAt != 0)
                 return tr("Acknowledged by %1").arg(alert.acknowledgedBy);
-            return tr("Open");
+            return tr("Open", "alert state");
         }
         return {};
     default:
@@ -105,15 +112,15 @@ QVariant AlertsTableModel::headerData(int section, Qt::Orientation orientation, 
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case Raised:
-        return tr("Raised");
+        return tr("Raised", "column heading");
     case Severity:
-        return tr("Severity");
+        return tr("Severity", "column heading");
     case Node:
-        return tr("Node");
+        return tr("Node", "column heading");
     case Message:
-        return tr("Message");
+        return tr("Message", "column heading");
     case State:
-        return tr("State");
+        return tr("State", "column heading");
     }
     return {};
 }

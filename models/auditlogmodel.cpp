@@ -44,15 +44,15 @@ QVariant AuditLogModel::headerData(int section, Qt::Orientation orientation, int
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case Time:
-        return tr("Time");
+        return tr("Time", "column heading");
     case User:
-        return tr("User");
+        return tr("User", "column heading");
     case Action:
-        return tr("Action");
+        return tr("Action", "column heading");
     case Target:
-        return tr("Target");
+        return tr("Target", "column heading");
     case Details:
-        return tr("Details");
+        return tr("Details", "column heading");
     }
     return {};
 }

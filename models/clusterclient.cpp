@@ -4,6 +4,8 @@
 
 #include <QMetaObject>
 
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 namespace Cohort {
@@ -66,6 +68,7 @@ ClusterClient::ClusterClient(QObject *parent)
         m_snapshot = snapshot;
         m_lastRefresh = QDateTime::currentDateTime();
         m_retryInMs = 0;
+        m_retriesStopped = false;
         setState(State::Connected, {});
         Q_EMIT snapshotChanged();
     });
@@ -74,6 +77,7 @@ ClusterClient::ClusterClient(QObject *parent)
         if (m_state == State::LoggedOut)
             return;
         m_retryInMs = retryInMs;
+        m_nextRetry.setRemainingTime(m_retriesStopped ? -1 : retryInMs);
         setState(State::Unreachable, error);
     });
     connect(m_worker, &ClusterWorker::actionFinished, this, &ClusterClient::actionFinished);
@@ -120,12 +124,33 @@ void ClusterClient::logout()
     m_session = {};
     m_snapshot = {};
     m_lastRefresh = {};
+    m_retriesStopped = false;
     setState(State::LoggedOut, {});
 }
 
 void ClusterClient::refreshNow()
 {
+    const bool wasStopped = std::exchange(m_retriesStopped, false);
     QMetaObject::invokeMethod(m_worker, &ClusterWorker::refreshNow);
+    if (wasStopped)
+        Q_EMIT stateChanged(m_state);
+}
+
+void ClusterClient::stopRetrying()
+{
+    if (m_state != State::Unreachable || m_retriesStopped)
+        return;
+    m_retriesStopped = true;
+    m_nextRetry = QDeadlineTimer(QDeadlineTimer::Forever);
+    QMetaObject::invokeMethod(m_worker, &ClusterWorker::stopRetrying);
+    Q_EMIT stateChanged(m_state);
+}
+
+int ClusterClient::msToNextRetry() const
+{
+    if (m_state != State::Unreachable || m_retriesStopped)
+        return -1;
+    return int(m_nextRetry.remainingTime());
 }
 
 void ClusterClient::setAuditFilter(const AuditFilter &filter)

@@ -8,6 +8,7 @@
 #include "clusterworker.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QObject>
 #include <QThread>
 #include <QTimer>
@@ -39,6 +40,8 @@ public:
     void login(const QString &url, const QString &user, const QString &password);
     void logout();
     void refreshNow();
+    // While Unreachable: stop the automatic retries (until refreshNow()).
+    void stopRetrying();
     void setAuditFilter(const AuditFilter &filter);
     // Activity (jobs per minute, last hour) is read each round for watched nodes.
     void watchActivity(const QString &guid, bool watch);
@@ -77,6 +80,9 @@ public:
     const ClusterSnapshot &snapshot() const { return m_snapshot; }
     QDateTime lastRefresh() const { return m_lastRefresh; }
     int retryInMs() const { return m_retryInMs; }
+    // While Unreachable: how long until the next try, and whether tries were stopped.
+    int msToNextRetry() const;
+    bool retriesStopped() const { return m_retriesStopped; }
 
 Q_SIGNALS:
     void loginFinished(bool ok, const QString &error);
@@ -106,6 +112,8 @@ private:
     ClusterSnapshot m_snapshot;
     QDateTime m_lastRefresh;
     int m_retryInMs = 0;
+    QDeadlineTimer m_nextRetry;
+    bool m_retriesStopped = false;
     quint64 m_nextRequest = 1;
     bool m_loggingIn = false;
 };

@@ -93,6 +93,7 @@ void ClusterWorker::logout()
         m_database.reset();
     }
     m_failures = 0;
+    m_retriesStopped = false;
 }
 
 void ClusterWorker::setPollInterval(int ms)
@@ -112,8 +113,18 @@ void ClusterWorker::refreshNow()
 {
     if (!m_polling)
         return;
+    m_retriesStopped = false;
     m_timer.stop();
     poll();
+}
+
+void ClusterWorker::stopRetrying()
+{
+    if (m_failures == 0)
+        return;
+    m_retriesStopped = true;
+    m_timer.stop();
+    qCInfo(lcModels) << "retrying stopped after" << m_failures << "failed rounds";
 }
 
 void ClusterWorker::setAuditFilter(const AuditFilter &filter)
@@ -437,7 +448,7 @@ void ClusterWorker::poll()
 
 void ClusterWorker::armNext(int ms)
 {
-    if (m_polling)
+    if (m_polling && !m_retriesStopped)
         m_timer.start(ms);
 }
 

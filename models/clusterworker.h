@@ -38,6 +38,8 @@ public Q_SLOTS:
     void setPollInterval(int ms);
     void startPolling();
     void refreshNow();
+    // After a failed round: no further automatic tries until refreshNow().
+    void stopRetrying();
     void setAuditFilter(const Cohort::AuditFilter &filter);
     void watchActivity(const QString &guid, bool watch);
     // The System Information page: links every round, job statistics of the last
@@ -111,6 +113,7 @@ private:
     int m_pollIntervalMs = 1000;
     int m_failures = 0;
     bool m_polling = false;
+    bool m_retriesStopped = false;
     AuditFilter m_auditFilter;
     QSet<QString> m_watched;
     int m_statisticsPeriod = 0; // minutes; 0: not watched

@@ -88,9 +88,9 @@ QVariant ConsistencyModel::headerData(int section, Qt::Orientation orientation, 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     if (section == Name)
-        return tr("Node");
+        return tr("Node", "column heading");
     if (section == Status)
-        return tr("Status");
+        return tr("Status", "column heading");
     if (section >= FirstField && section < ColumnCount)
         return ClusterConsistency::fieldTitle(fieldOf(section));
     return {};

@@ -211,7 +211,7 @@ QString JobCountsModel::columnLabel(int column) const
     const QString &key = m_columnKeys.at(column);
     if (m_grouping == Grouping::ByNodeAndType)
         return key;
-    return key == Succeeded ? tr("Succeeded") : tr("Failed");
+    return key == Succeeded ? tr("Succeeded", "column heading") : tr("Failed", "column heading");
 }
 
 qint64 JobCountsModel::count(int row, int column) const

@@ -77,13 +77,13 @@ QVariant NodeEventsModel::headerData(int section, Qt::Orientation orientation, i
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case Time:
-        return tr("Time");
+        return tr("Time", "column heading");
     case Event:
-        return tr("Event");
+        return tr("Event", "column heading");
     case By:
-        return tr("By");
+        return tr("By", "column heading");
     case Details:
-        return tr("Details");
+        return tr("Details", "column heading");
     }
     return {};
 }

@@ -1,4 +1,5 @@
 #include "nodestablemodel.h"
+#include "icons.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -16,7 +17,15 @@ QString formatTimestamp(qint64 ms)
 {
     if (ms <= 0)
         return u"—"_s;
-    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), u"yyyy-MM-dd HH:mm:ss"_s);
+    // The locale's short date and its time with seconds, without the zone: "07.12.26
+    // 03:14:05" in German, "2026/12/07 3:14:05" in Japanese, "12/7/26 3:14:05 AM" in US English.
+    static const QString format = []() -> QString {
+        const QLocale locale;
+        QString time = locale.timeFormat(QLocale::LongFormat);
+        time.remove(u't').replace(u"  "_s, u" "_s);
+        return locale.dateFormat(QLocale::ShortFormat) + u' ' + time.trimmed();
+    }();
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), format);
 }
 
 NodesTableModel::NodesTableModel(QObject *parent)
@@ -67,22 +76,8 @@ QColor NodesTableModel::displayColor(const NodeInfo &node)
 
 QIcon NodesTableModel::displayIcon(const NodeInfo &node)
 {
-    if (nodeDisplayStatusKey(node) != u"draining"_s)
-        return statusIcon(node.status);
-    static const QIcon draining = [] {
-        // A circle with a bar across: Online, but taking no work.
-        QPixmap pixmap(16, 16);
-        pixmap.fill(Qt::transparent);
-        QPainter painter(&pixmap);
-        painter.setRenderHint(QPainter::Antialiasing);
-        painter.setPen(drainingColor().darker(130));
-        painter.setBrush(drainingColor());
-        painter.drawEllipse(QRectF(2, 2, 12, 12));
-        painter.fillRect(QRectF(4.5, 7, 7, 2), Qt::white);
-        painter.end();
-        return QIcon(pixmap);
-    }();
-    return draining;
+    // The icon set's status shapes (resources/): a check, a bar, an arrow up, a pause, a slash.
+    return Icons::nodeStatus(nodeDisplayStatusKey(node));
 }
 
 namespace {
@@ -115,7 +110,7 @@ QString NodesTableModel::offlineInText(const NodeInfo &node)
     if (node.offlineInMs < 0)
         return tr("never (no peer)");
     if (node.offlineInMs == 0)
-        return tr("due");
+        return tr("due", "offline countdown at zero");
     return secondsText(node.offlineInMs);
 }
 
@@ -134,27 +129,7 @@ QString NodesTableModel::countdownToolTip(const NodeInfo &node)
 
 QIcon NodesTableModel::statusIcon(NodeStatus status)
 {
-    static QHash<int, QIcon> cache;
-    const int key = int(status);
-    if (const auto it = cache.constFind(key); it != cache.constEnd())
-        return *it;
-    QPixmap pixmap(16, 16);
-    pixmap.fill(Qt::transparent);
-    QPainter painter(&pixmap);
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.setPen(statusColor(status).darker(130));
-    painter.setBrush(statusColor(status));
-    if (status == NodeStatus::UpgradeRequired) {
-        // A triangle, so the state does not rest on colour alone.
-        const QPointF points[] = {{8, 2}, {14.5, 14}, {1.5, 14}};
-        painter.drawPolygon(points, 3);
-    } else if (status == NodeStatus::Offline) {
-        painter.drawRect(QRectF(2.5, 2.5, 11, 11));
-    } else {
-        painter.drawEllipse(QRectF(2, 2, 12, 12));
-    }
-    painter.end();
-    return *cache.insert(key, QIcon(pixmap));
+    return Icons::nodeStatus(nodeStatusKey(status));
 }
 
 QVariant NodesTableModel::data(const QModelIndex &index, int role) const
@@ -279,13 +254,13 @@ QVariant NodesTableModel::headerData(int section, Qt::Orientation orientation, i
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case Name:
-        return tr("Name");
+        return tr("Name", "column heading");
     case Status:
-        return tr("Status");
+        return tr("Status", "column heading");
     case Version:
-        return tr("Version");
+        return tr("Version", "column heading");
     case Address:
-        return tr("Address");
+        return tr("Address", "column heading");
     case TimeZone:
         return tr("Time Zone");
     case ClockOffset:
@@ -293,7 +268,7 @@ QVariant NodesTableModel::headerData(int section, Qt::Orientation orientation, i
     case LastContact:
         return tr("Last Contact");
     case Heartbeat:
-        return tr("Heartbeat");
+        return tr("Heartbeat", "column heading");
     case OfflineIn:
         return tr("Offline In");
     case JobsLastHour:
@@ -301,7 +276,7 @@ QVariant NodesTableModel::headerData(int section, Qt::Orientation orientation, i
     case RunningJobs:
         return tr("Running Jobs");
     case Agents:
-        return tr("Agents");
+        return tr("Agents", "column heading");
     }
     return {};
 }

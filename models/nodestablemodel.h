@@ -69,7 +69,8 @@ private:
     QHash<QString, int> m_agents;
 };
 
-// Database time in ms as local date and time, or a dash for none.
+// Database time in ms as local date and time, written as the default locale writes them
+// (with seconds), or a dash for none.
 QString formatTimestamp(qint64 ms);
 
 } // namespace Cohort

@@ -75,9 +75,9 @@ QVariant TakeoverJobsModel::headerData(int section, Qt::Orientation orientation,
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case Id:
-        return tr("Job");
+        return tr("Job", "column heading");
     case Type:
-        return tr("Type");
+        return tr("Type", "column heading");
     case ReturnedAs:
         return tr("Returned As");
     case State:
@@ -85,9 +85,9 @@ QVariant TakeoverJobsModel::headerData(int section, Qt::Orientation orientation,
     case RanBy:
         return tr("Ran By");
     case Reclaimed:
-        return tr("Reclaimed");
+        return tr("Reclaimed", "column heading");
     case Finished:
-        return tr("Finished");
+        return tr("Finished", "column heading");
     }
     return {};
 }

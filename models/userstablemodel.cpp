@@ -67,16 +67,17 @@ QVariant UsersTableModel::data(const QModelIndex &index, int role) const
         case Name:
             return user.name;
         case UserRole:
-            return user.role == Cohort::Role::Administrator ? tr("Administrator") : tr("Auditor");
+            return user.role == Cohort::Role::Administrator ? tr("Administrator", "role")
+                                                            : tr("Auditor", "role");
         case FullName:
-            return sealed ? tr("Sealed") : user.fullName;
+            return sealed ? tr("Sealed", "value not shown to an auditor") : user.fullName;
         case Email:
-            return sealed ? tr("Sealed") : user.email;
+            return sealed ? tr("Sealed", "value not shown to an auditor") : user.email;
         case Status:
             if (locked)
                 return tr("Locked until %1").arg(formatTimestamp(*user.lockedUntil));
             return user.failedLogins > 0 ? tr("Active (%n failed sign-in(s))", nullptr, user.failedLogins)
-                                         : tr("Active");
+                                         : tr("Active", "user state");
         case SealedData:
             if (user.role != Cohort::Role::Administrator)
                 return QString();
@@ -93,15 +94,15 @@ QVariant UsersTableModel::headerData(int section, Qt::Orientation orientation, i
         return {};
     switch (section) {
     case Name:
-        return tr("User");
+        return tr("User", "column heading");
     case UserRole:
-        return tr("Role");
+        return tr("Role", "column heading");
     case FullName:
         return tr("Full name");
     case Email:
-        return tr("E-mail");
+        return tr("E-mail", "column heading");
     case Status:
-        return tr("Status");
+        return tr("Status", "column heading");
     case SealedData:
         return tr("Data key");
     }

@@ -14,10 +14,14 @@
 #include "consolesettings.h"
 #include "ctlrun.h"
 #include "decommissionpreflight.h"
+#include "exportjob.h"
 #include "mainwindow.h"
 #include "messagebox.h"
 #include "modelrows.h"
-#include "networkmapitems.h"
+#include "networkmapactivityitem.h"
+#include "networkmaphubitem.h"
+#include "networkmaplinkitem.h"
+#include "networkmapnodeitem.h"
 #include "networkmapview.h"
 #include "nodeevents.h"
 #include "nodeeventsmodel.h"
@@ -230,7 +234,11 @@ void TestConsoleHealth::timelineExportsAndOpensTheTakeoverReport()
     QVERIFY2(events.ok(), qPrintable(events.message()));
     QTRY_COMPARE_WITH_TIMEOUT(timeline->model()->rowCount(), int(events->size()), Patience);
     const QString csvPath = m_cluster->scratchPath(u"timeline.csv"_s);
-    QVERIFY(timeline->exportTo(csvPath, NodeTimelineWidget::Format::Csv));
+    const auto exported = [](ExportJob *job) {
+        QSignalSpy finished(job, &ExportJob::finished);
+        return finished.wait(Patience) && finished.first().at(0).toBool();
+    };
+    QVERIFY(exported(timeline->exportTo(csvPath, NodeTimelineWidget::Format::Csv)));
     QFile csv(csvPath);
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QByteArray written = csv.readAll();
@@ -240,15 +248,15 @@ void TestConsoleHealth::timelineExportsAndOpensTheTakeoverReport()
     records.removeFirst(); // the header
     QCOMPARE(records, m_cluster->nodeEventRows(guid));
     const QString jsonPath = m_cluster->scratchPath(u"timeline.json"_s);
-    QVERIFY(timeline->exportTo(jsonPath, NodeTimelineWidget::Format::Json));
+    QVERIFY(exported(timeline->exportTo(jsonPath, NodeTimelineWidget::Format::Json)));
     QFile json(jsonPath);
     QVERIFY(json.open(QIODevice::ReadOnly));
     QCOMPARE(json.readAll(), NodeEvents::toJson(*events));
     // A file that cannot be written: a message, and nothing left behind.
     const QString badPath = m_cluster->scratchPath(u"no-such-folder/timeline.csv"_s);
     MessageBox::setNextAnswer(QMessageBox::Ok);
-    QVERIFY(!timeline->exportTo(badPath, NodeTimelineWidget::Format::Csv));
-    QVERIFY2(MessageBox::lastText().contains(badPath), qPrintable(MessageBox::lastText()));
+    QVERIFY(!exported(timeline->exportTo(badPath, NodeTimelineWidget::Format::Csv)));
+    QTRY_VERIFY2(MessageBox::lastText().contains(badPath), qPrintable(MessageBox::lastText()));
     QVERIFY(!QFile::exists(badPath));
 
     // Double-clicking the offline event opens its takeover report: every job it held.

@@ -12,6 +12,8 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSqlQuery>
@@ -134,6 +136,7 @@ private Q_SLOTS:
     void slowRoundThatAnswersIsNotStalled();
     void stalledDatabaseDoesNotFreezeTheConsole();
     void unreachableDatabaseIsRetriedUntilBack();
+    void reconnectingShowsProgressAndCanBeStopped();
 
 private:
     QTemporaryDir m_config;
@@ -233,6 +236,10 @@ void TestConsoleStall::stalledDatabaseDoesNotFreezeTheConsole()
         QTRY_VERIFY_WITH_TIMEOUT(!banner->isHidden(), Patience);
         QVERIFY2(banner->text().contains(u"not answering"_s), qPrintable(banner->text()));
         QCOMPARE(m_client->state(), ClusterClient::State::Stalled);
+        // A busy bar: the console is waiting, with no end it could know.
+        QVERIFY(banner->progress()->isVisible());
+        QCOMPARE(banner->progress()->maximum(), 0);
+        QVERIFY(!banner->stopButton()->isVisible());
         QTest::qWait(1500);
         worst = probe.worstMs();
     }
@@ -299,6 +306,47 @@ void TestConsoleStall::unreachableDatabaseIsRetriedUntilBack()
     // Not a speed target either (see above): a GUI thread that slept between retries, or
     // waited out a connection attempt, would be blocked for a second and more.
     QVERIFY2(worst < 1000, qPrintable(u"the GUI thread was blocked for %1 ms"_s.arg(worst)));
+}
+
+// Reconnecting is long work too: a bar counts down to the next try, and Stop Retrying
+// ends the tries until Retry Now.
+void TestConsoleStall::reconnectingShowsProgressAndCanBeStopped()
+{
+    StatusBanner *banner = m_window->banner();
+    QVERIFY(banner->isHidden());
+    QVERIFY2(m_server->stop().ok(), "stopping PostgreSQL");
+    QTRY_VERIFY_WITH_TIMEOUT(m_client->state() == ClusterClient::State::Unreachable, Patience);
+    QVERIFY(banner->progress()->isVisible());
+    QVERIFY(banner->stopButton()->isVisible());
+    QVERIFY(banner->retryButton()->isVisible());
+    QVERIFY(banner->progress()->maximum() >= 1000);
+    // The bar moves towards the next try.
+    const int first = banner->progress()->value();
+    QTRY_VERIFY_WITH_TIMEOUT(banner->progress()->value() > first
+                                 || m_client->msToNextRetry() > banner->progress()->maximum() - first,
+                             Patience);
+
+    const int backoff = m_client->retryInMs();
+    QTest::mouseClick(banner->stopButton(), Qt::LeftButton);
+    QVERIFY(m_client->retriesStopped());
+    QCOMPARE(m_client->msToNextRetry(), -1);
+    QVERIFY2(banner->text().contains(u"Retrying has stopped"_s), qPrintable(banner->text()));
+    QVERIFY(!banner->progress()->isVisible());
+    QVERIFY(!banner->stopButton()->isVisible());
+
+    // With the server back, nothing is tried until the user asks: the next automatic try
+    // was due within one backoff, so a round within two would have been one.
+    QVERIFY2(m_server->restart().ok(), "starting PostgreSQL again");
+    QSignalSpy states(m_client.get(), &ClusterClient::stateChanged);
+    QTest::qWait(qMax(3000, 2 * backoff));
+    QCOMPARE(m_client->state(), ClusterClient::State::Unreachable);
+    QVERIFY(states.isEmpty());
+
+    QTest::mouseClick(banner->retryButton(), Qt::LeftButton);
+    QVERIFY(!m_client->retriesStopped());
+    QTRY_VERIFY_WITH_TIMEOUT(banner->isHidden() && m_client->state() == ClusterClient::State::Connected,
+                             Patience);
+    QCOMPARE(m_window->nodesPage()->proxy()->rowCount(), 1);
 }
 
 QTEST_MAIN(TestConsoleStall)

@@ -3,8 +3,11 @@
 // and activation, and pictures (artifacts/networkmap-*.png) whose pixels must show the
 // cards, graphs, hub and links that were put on the map.
 #include "mappicture.h"
-#include "networkmapitems.h"
+#include "networkmapactivityitem.h"
+#include "networkmaphubitem.h"
 #include "networkmaplayout.h"
+#include "networkmaplinkitem.h"
+#include "networkmapnodeitem.h"
 #include "networkmapview.h"
 #include "nodestablemodel.h"
 

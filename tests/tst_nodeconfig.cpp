@@ -328,8 +328,7 @@ void TestNodeConfig::systemdUnitLeavesAnUpgradeRequiredNodeDown()
     QVERIFY(dir.isValid());
     QFile copy(dir.filePath(u"cohort-node.service"_s));
     QVERIFY(copy.open(QIODevice::WriteOnly | QIODevice::Text));
-    copy.write(
-        QString(text).replace(u"/usr/local/bin/cohort-node"_s, QStringLiteral(COHORT_NODE_PATH)).toUtf8());
+    copy.write(QString(text).replace(u"/usr/bin/cohort-node"_s, QStringLiteral(COHORT_NODE_PATH)).toUtf8());
     copy.close();
     QProcess verify;
     verify.setProcessChannelMode(QProcess::MergedChannels);

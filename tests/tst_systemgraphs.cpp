@@ -8,12 +8,16 @@
 #include "clusterclient.h"
 #include "consoleclient.h"
 #include "consolesettings.h"
+#include "exportjob.h"
 #include "finishedjobsdialog.h"
 #include "jobchartview.h"
 #include "jobcountsmodel.h"
 #include "jobpool.h"
 #include "mainwindow.h"
-#include "networkmapitems.h"
+#include "networkmapactivityitem.h"
+#include "networkmaphubitem.h"
+#include "networkmaplinkitem.h"
+#include "networkmapnodeitem.h"
 #include "networkmapview.h"
 #include "nodepropertiesdialog.h"
 #include "nodestablemodel.h"
@@ -25,9 +29,13 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QDir>
 #include <QImage>
+#include <QLabel>
 #include <QLegend>
 #include <QLegendMarker>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
 #include <QTemporaryDir>
@@ -169,6 +177,8 @@ private Q_SLOTS:
     void graphsRenderAndMatchTheModels();
     void networkMapFollowsNodesAndProbes();
     void screenshotTourTakesEveryGraph();
+    void periodLoadShowsProgressAndCancels();
+    void cancelledExportLeavesNothing();
 
 private:
     std::unique_ptr<ClusterClient> loggedInClient()
@@ -350,6 +360,19 @@ void TestSystemGraphs::graphsRenderAndMatchTheModels()
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QCOMPARE(QString::fromUtf8(csv.readAll()), model->toCsv());
         QCOMPARE(model->toCsv().count(u"\r\n"_s), model->rowCount() + 1);
+        // What the Export buttons do: the same files, written on the export thread.
+        const auto exported = [](ExportJob *job) {
+            QSignalSpy finished(job, &ExportJob::finished);
+            return finished.wait(Patience) && finished.first().at(0).toBool();
+        };
+        const QString asyncCsv = artifactPath(backend + u'-' + key + u"-async.csv"_s);
+        QVERIFY(exported(page->startExport(SystemInformationPage::Export::Data, asyncCsv)));
+        QFile again(asyncCsv);
+        QVERIFY(again.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(again.readAll()), model->toCsv());
+        const QString asyncPng = artifactPath(backend + u'-' + key + u"-async.png"_s);
+        QVERIFY(exported(page->startExport(SystemInformationPage::Export::Image, asyncPng)));
+        QCOMPARE(QImage(asyncPng).size(), chart->chartView()->size());
         // A folder that does not exist: a message that names the file, and no file.
         const QString nowhere = m_cluster->scratchPath(u"no-such-folder/chart.png"_s);
         QVERIFY(!page->exportImage(nowhere, &error));
@@ -549,6 +572,78 @@ void TestSystemGraphs::screenshotTourTakesEveryGraph()
     QVERIFY2(names.size() == pages + 2 || names.size() == pages + 3, qPrintable(names.join(u", "_s)));
     QVERIFY(names.at(pages).endsWith(u"node-properties.png"_s));
     QVERIFY(names.at(pages + 1).endsWith(u"node-timeline.png"_s));
+}
+
+// Choosing a longer period reads its statistics while the page shows a busy bar; Cancel
+// goes back to the period shown before, and the page shows its statistics again.
+void TestSystemGraphs::periodLoadShowsProgressAndCancels()
+{
+    QVERIFY(m_cluster->startNode(u"alpha"_s)->waitForJoined(Patience));
+    auto client = loggedInClient();
+    QVERIFY(client);
+    auto window = openSystemInformation(*client);
+    SystemInformationPage *page = window->systemInformationPage();
+    page->setGraph(SystemInformationPage::JobsByNode);
+    QTRY_VERIFY_WITH_TIMEOUT(page->findChild<QLabel *>(u"summary"_s)->text().contains(u"jobs finished"_s),
+                             Patience);
+    QVERIFY(!page->loadingBar()->isVisible());
+    QVERIFY(!page->cancelLoadButton()->isVisible());
+
+    // The statistics of the new period cannot be back yet: nothing ran since the choice.
+    page->setPeriodMinutes(24 * 60);
+    QVERIFY(page->loadingBar()->isVisible());
+    QCOMPARE(page->loadingBar()->maximum(), 0);
+    QVERIFY(page->cancelLoadButton()->isVisible());
+    QVERIFY2(page->findChild<QLabel *>(u"summary"_s)->text().contains(u"24 hours"_s),
+             qPrintable(page->findChild<QLabel *>(u"summary"_s)->text()));
+    QTest::mouseClick(page->cancelLoadButton(), Qt::LeftButton);
+    QCOMPARE(page->periodMinutes(), 60);
+    QTRY_VERIFY_WITH_TIMEOUT(!page->loadingBar()->isVisible(), Patience);
+    QVERIFY(!page->cancelLoadButton()->isVisible());
+
+    // Left to finish, the day's statistics arrive and the bar goes away.
+    page->setPeriodMinutes(24 * 60);
+    QVERIFY(page->loadingBar()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(!page->loadingBar()->isVisible(), Patience);
+    QCOMPARE(page->periodMinutes(), 24 * 60);
+    QVERIFY(client->snapshot().statistics && client->snapshot().statistics->periodMinutes == 24 * 60);
+    QVERIFY(!page->cancelLoadButton()->isVisible());
+}
+
+// An export cancelled while it is written leaves nothing behind: no file, no part of one.
+void TestSystemGraphs::cancelledExportLeavesNothing()
+{
+    QTemporaryDir folder;
+    QVERIFY(folder.isValid());
+    const QString path = folder.filePath(u"big.csv"_s);
+    const qint64 size = 64 * ExportJob::ChunkBytes;
+    ExportJob job(path, [size] { return QByteArray(size, 'x'); });
+    QSignalSpy progress(&job, &ExportJob::progress);
+    QSignalSpy finished(&job, &ExportJob::finished);
+    // Cancel (as the dialog's button does, from another thread) once three chunks are written.
+    job.setChunkWritten([&job](qint64 written) {
+        if (written == 3 * ExportJob::ChunkBytes)
+            job.cancel();
+    });
+    job.start();
+    QVERIFY(finished.wait(Patience));
+    QVERIFY(!finished.first().at(0).toBool());
+    QVERIFY(finished.first().at(1).toString().isEmpty()); // cancelled, not failed
+    QVERIFY(job.cancelled());
+    QTRY_COMPARE(progress.size(), 3);
+    QCOMPARE(progress.last().at(0).toLongLong(), 3 * ExportJob::ChunkBytes);
+    QCOMPARE(QDir(folder.path()).entryList(QDir::Files | QDir::Hidden | QDir::System), QStringList());
+
+    // Not cancelled: the whole file, and progress up to its size.
+    ExportJob whole(path, [size] { return QByteArray(size, 'y'); });
+    QSignalSpy wholeProgress(&whole, &ExportJob::progress);
+    QSignalSpy wholeFinished(&whole, &ExportJob::finished);
+    whole.start();
+    QVERIFY(wholeFinished.wait(Patience));
+    QVERIFY(wholeFinished.first().at(0).toBool());
+    QCOMPARE(wholeProgress.size(), 64);
+    QCOMPARE(wholeProgress.last().at(0).toLongLong(), size);
+    QCOMPARE(QFileInfo(path).size(), size);
 }
 
 QTEST_MAIN(TestSystemGraphs)

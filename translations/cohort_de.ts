@@ -4,16 +4,18 @@
 <context>
     <name>AgentsTableModel</name>
     <message>
+        <source>Gone quiet</source>
+        <translation>Verstummt</translation>
+    </message>
+    <message>
         <source>Online</source>
+        <comment>agent state</comment>
         <translation>Online</translation>
     </message>
     <message>
         <source>Offline</source>
+        <comment>agent state</comment>
         <translation>Offline</translation>
-    </message>
-    <message>
-        <source>Gone quiet</source>
-        <translation>Verstummt</translation>
     </message>
 </context>
 <context>
@@ -95,6 +97,42 @@
     <message>
         <source>There is no user %1.</source>
         <translation>Es gibt keinen Benutzer %1.</translation>
+    </message>
+    <message>
+        <source>%1: the stored value &quot;%2&quot; is not a whole number; set it too.</source>
+        <translation>%1: Der gespeicherte Wert &quot;%2&quot; ist keine ganze Zahl; setzen Sie ihn ebenfalls.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>A lock lasts a whole number of minutes from 1, not %1.</source>
+        <translation>Eine Sperre dauert eine ganze Anzahl von Minuten ab 1, nicht %1.</translation>
+    </message>
+    <message>
+        <source>reading the administrators</source>
+        <translation>Lesen der Administratoren</translation>
+    </message>
+    <message>
+        <source>%1 is already an auditor.</source>
+        <translation>%1 ist bereits Auditor.</translation>
+    </message>
+    <message>
+        <source>No administrator but %1 is unlocked: making %1 an auditor would leave none. Add or unlock another administrator first.</source>
+        <translation>Außer %1 ist kein Administrator entsperrt: Würde %1 zum Auditor gemacht, bliebe keiner übrig. Legen Sie zuerst einen weiteren Administrator an oder entsperren Sie einen.</translation>
+    </message>
+    <message>
+        <source>%1 is already an administrator.</source>
+        <translation>%1 ist bereits Administrator.</translation>
+    </message>
+    <message>
+        <source>No administrator but %1 is unlocked: locking %1 would leave none. Add or unlock another administrator first.</source>
+        <translation>Außer %1 ist kein Administrator entsperrt: Würde %1 gesperrt, bliebe keiner übrig. Legen Sie zuerst einen weiteren Administrator an oder entsperren Sie einen.</translation>
+    </message>
+    <message>
+        <source>%1 is not locked.</source>
+        <translation>%1 ist nicht gesperrt.</translation>
     </message>
 </context>
 <context>
@@ -369,6 +407,18 @@
         <source>· none gone quiet</source>
         <translation>· keiner verstummt</translation>
     </message>
+    <message>
+        <source>Filter agents</source>
+        <translation>Agents filtern</translation>
+    </message>
+    <message>
+        <source>Agents</source>
+        <translation>Agents</translation>
+    </message>
+    <message>
+        <source>One row per agent that has checked in.</source>
+        <translation>Eine Zeile je Agent, der sich gemeldet hat.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::AgentsTableModel</name>
@@ -419,56 +469,65 @@
         </translation>
     </message>
     <message>
-        <source>Sealed</source>
-        <translation>Versiegelt</translation>
-    </message>
-    <message>
-        <source>Offline</source>
-        <translation>Offline</translation>
-    </message>
-    <message>
         <source>Gone quiet</source>
         <translation>Verstummt</translation>
-    </message>
-    <message>
-        <source>Online</source>
-        <translation>Online</translation>
-    </message>
-    <message>
-        <source>GUID</source>
-        <translation>GUID</translation>
     </message>
     <message>
         <source>Host Name</source>
         <translation>Hostname</translation>
     </message>
     <message>
-        <source>Addresses</source>
-        <translation>Adressen</translation>
-    </message>
-    <message>
-        <source>Version</source>
-        <translation>Version</translation>
-    </message>
-    <message>
         <source>Last Check-In</source>
         <translation>Letzte Meldung</translation>
-    </message>
-    <message>
-        <source>State</source>
-        <translation>Zustand</translation>
-    </message>
-    <message>
-        <source>Check-Ins</source>
-        <translation>Meldungen</translation>
     </message>
     <message>
         <source>The manager node the agent last checked in with.</source>
         <translation>Der Manager-Knoten, bei dem sich der Agent zuletzt gemeldet hat.</translation>
     </message>
     <message>
+        <source>Sealed</source>
+        <comment>value not shown to an auditor</comment>
+        <translation>Versiegelt</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <comment>agent state</comment>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <comment>agent state</comment>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>GUID</source>
+        <comment>column heading</comment>
+        <translation>GUID</translation>
+    </message>
+    <message>
+        <source>Addresses</source>
+        <comment>column heading</comment>
+        <translation>Adressen</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <comment>column heading</comment>
+        <translation>Version</translation>
+    </message>
+    <message>
         <source>Node</source>
+        <comment>column heading</comment>
         <translation>Knoten</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <comment>column heading</comment>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Check-Ins</source>
+        <comment>column heading</comment>
+        <translation>Meldungen</translation>
     </message>
 </context>
 <context>
@@ -491,38 +550,166 @@
     </message>
 </context>
 <context>
+    <name>Cohort::AlertsCommand</name>
+    <message>
+        <source>Lists the cluster&apos;s alerts, acknowledges or clears one.</source>
+        <translation>Listet die Alarme des Clusters auf, bestätigt einen oder hebt einen auf.</translation>
+    </message>
+    <message>
+        <source>Actions:</source>
+        <translation>Aktionen:</translation>
+    </message>
+    <message>
+        <source>  list [--all]    The open alerts (not cleared), newest first; with --all the
+                  cleared ones too.</source>
+        <translation>  list [--all]    Die offenen (nicht aufgehobenen) Alarme, neueste zuerst; mit --all
+                  auch die aufgehobenen.</translation>
+    </message>
+    <message>
+        <source>  acknowledge ID  Marks an open alert as seen; it stays open.</source>
+        <translation>  acknowledge ID  Markiert einen offenen Alarm als gesehen; er bleibt offen.</translation>
+    </message>
+    <message>
+        <source>  clear ID        Closes an alert, acknowledged or not.</source>
+        <translation>  clear ID        Schließt einen Alarm, ob bestätigt oder nicht.</translation>
+    </message>
+    <message>
+        <source>Acknowledging and clearing are recorded in the audit log as &quot;alert.acknowledge&quot; and
+&quot;alert.clear&quot;, as from the console, by %1.</source>
+        <translation>Bestätigen und Aufheben werden wie in der Konsole als &quot;alert.acknowledge&quot; und
+&quot;alert.clear&quot; im Audit-Protokoll eingetragen, ausgeführt von %1.</translation>
+    </message>
+    <message>
+        <source>What to do: list, acknowledge or clear.</source>
+        <translation>Was zu tun ist: list, acknowledge oder clear.</translation>
+    </message>
+    <message>
+        <source>acknowledge, clear: the alert&apos;s id (see &quot;alerts list&quot;).</source>
+        <translation>acknowledge, clear: die ID des Alarms (siehe &quot;alerts list&quot;).</translation>
+    </message>
+    <message>
+        <source>list: the cleared alerts too.</source>
+        <translation>list: auch die aufgehobenen Alarme.</translation>
+    </message>
+    <message>
+        <source>give an action: list, acknowledge or clear</source>
+        <translation>geben Sie eine Aktion an: list, acknowledge oder clear</translation>
+    </message>
+    <message>
+        <source>unknown action &quot;%1&quot;; the actions are list, acknowledge and clear</source>
+        <translation>unbekannte Aktion &quot;%1&quot;; die Aktionen sind list, acknowledge und clear</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>--%1 does not apply to &quot;alerts %2&quot;</source>
+        <translation>--%1 gilt nicht für &quot;alerts %2&quot;</translation>
+    </message>
+    <message>
+        <source>%1 needs exactly one ID</source>
+        <translation>%1 benötigt genau eine ID</translation>
+    </message>
+    <message>
+        <source>No alerts.</source>
+        <translation>Keine Alarme.</translation>
+    </message>
+    <message>
+        <source>No open alerts.</source>
+        <translation>Keine offenen Alarme.</translation>
+    </message>
+    <message>
+        <source>the alert ID must be a whole number from 1, not &quot;%1&quot;</source>
+        <translation>die Alarm-ID muss eine ganze Zahl ab 1 sein, nicht &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>Cleared alert %1.</source>
+        <translation>Alarm %1 aufgehoben.</translation>
+    </message>
+    <message>
+        <source>Acknowledged alert %1.</source>
+        <translation>Alarm %1 bestätigt.</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <comment>table heading</comment>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>STATE</source>
+        <comment>table heading</comment>
+        <translation>ZUSTAND</translation>
+    </message>
+    <message>
+        <source>SEVERITY</source>
+        <comment>table heading</comment>
+        <translation>SCHWEREGRAD</translation>
+    </message>
+    <message>
+        <source>KIND</source>
+        <comment>table heading</comment>
+        <translation>ART</translation>
+    </message>
+    <message>
+        <source>NODE</source>
+        <comment>table heading</comment>
+        <translation>KNOTEN</translation>
+    </message>
+    <message>
+        <source>RAISED</source>
+        <comment>table heading</comment>
+        <translation>AUSGELÖST</translation>
+    </message>
+    <message>
+        <source>MESSAGE</source>
+        <comment>table heading</comment>
+        <translation>MELDUNG</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::AlertsPage</name>
     <message>
         <source>Show &amp;cleared alerts</source>
         <translation>&amp;Aufgehobene Alarme anzeigen</translation>
     </message>
     <message>
+        <source>Auditors cannot change alerts.</source>
+        <translation>Auditoren können Alarme nicht ändern.</translation>
+    </message>
+    <message>
+        <source>Open &amp;Takeover Report</source>
+        <translation>&amp;Übernahmebericht öffnen</translation>
+    </message>
+    <message>
+        <source>For a node-offline alert: what happened to the jobs the node held.</source>
+        <translation>Bei einem Offline-Alarm eines Knotens: was mit den Jobs geschah, die der Knoten hielt.</translation>
+    </message>
+    <message>
+        <source>Open Takeover Report</source>
+        <translation>Übernahmebericht öffnen</translation>
+    </message>
+    <message>
         <source>&amp;Acknowledge</source>
+        <comment>alert action</comment>
         <translation>&amp;Bestätigen</translation>
     </message>
     <message>
         <source>C&amp;lear</source>
+        <comment>alert action</comment>
         <translation>Auf&amp;heben</translation>
     </message>
     <message>
-        <source>Auditors cannot change alerts.</source>
-        <translation>Auditoren können Alarme nicht ändern.</translation>
+        <source>Alerts</source>
+        <translation>Alarme</translation>
+    </message>
+    <message>
+        <source>One row per alert, newest first; select one to acknowledge or clear it.</source>
+        <translation>Eine Zeile je Alarm, neueste zuerst; einen auswählen, um ihn zu bestätigen oder zu löschen.</translation>
     </message>
 </context>
 <context>
     <name>Cohort::AlertsTableModel</name>
-    <message>
-        <source>Critical</source>
-        <translation>Kritisch</translation>
-    </message>
-    <message>
-        <source>Warning</source>
-        <translation>Warnung</translation>
-    </message>
-    <message>
-        <source>Information</source>
-        <translation>Information</translation>
-    </message>
     <message>
         <source>Cleared by %1</source>
         <translation>Aufgehoben von %1</translation>
@@ -532,28 +719,156 @@
         <translation>Bestätigt von %1</translation>
     </message>
     <message>
+        <source>Critical</source>
+        <comment>alert severity</comment>
+        <translation>Kritisch</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <comment>alert severity</comment>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <source>Information</source>
+        <comment>alert severity</comment>
+        <translation>Information</translation>
+    </message>
+    <message>
         <source>Open</source>
+        <comment>alert state</comment>
         <translation>Offen</translation>
     </message>
     <message>
         <source>Raised</source>
+        <comment>column heading</comment>
         <translation>Ausgelöst</translation>
     </message>
     <message>
         <source>Severity</source>
+        <comment>column heading</comment>
         <translation>Schweregrad</translation>
     </message>
     <message>
         <source>Node</source>
+        <comment>column heading</comment>
         <translation>Knoten</translation>
     </message>
     <message>
         <source>Message</source>
+        <comment>column heading</comment>
         <translation>Meldung</translation>
     </message>
     <message>
         <source>State</source>
+        <comment>column heading</comment>
         <translation>Zustand</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::AuditCommand</name>
+    <message>
+        <source>Shows the audit log, newest first, filtered as on the console.</source>
+        <translation>Zeigt das Audit-Protokoll, neueste Einträge zuerst, gefiltert wie in der Konsole.</translation>
+    </message>
+    <message>
+        <source>Who did what to the cluster, and when (database time, shown in UTC). Filters
+combine: --actor and --target match exactly, --action matches a prefix (&quot;node.&quot;
+matches &quot;node.decommission&quot;). A time without an offset is UTC.</source>
+        <translation>Wer wann was am Cluster getan hat (Datenbankzeit, in UTC angezeigt). Filter lassen
+sich kombinieren: --actor und --target müssen genau passen, --action passt auf ein
+Präfix (&quot;node.&quot; passt auf &quot;node.decommission&quot;). Eine Zeit ohne Offset gilt als UTC.</translation>
+    </message>
+    <message>
+        <source>Entries at or after this time (ISO 8601, e.g. 2024-05-01T12:00:00Z).</source>
+        <translation>Einträge ab diesem Zeitpunkt (ISO 8601, z. B. 2024-05-01T12:00:00Z).</translation>
+    </message>
+    <message>
+        <source>Entries of the last while, like 30m, 1h, 24h or 7d (instead of --since).</source>
+        <translation>Einträge des letzten Zeitraums, etwa 30m, 1h, 24h oder 7d (statt --since).</translation>
+    </message>
+    <message>
+        <source>Entries before this time (ISO 8601).</source>
+        <translation>Einträge vor diesem Zeitpunkt (ISO 8601).</translation>
+    </message>
+    <message>
+        <source>Only this actor: a user, or cohortctl:&lt;os user&gt;.</source>
+        <translation>Nur dieser Akteur: ein Benutzer oder cohortctl:&lt;os user&gt;.</translation>
+    </message>
+    <message>
+        <source>Only actions starting with this, like node. or user.login.</source>
+        <translation>Nur Aktionen, die damit beginnen, etwa node. oder user.login.</translation>
+    </message>
+    <message>
+        <source>Only this target: a node&apos;s GUID, an alert&apos;s id, a user, ...</source>
+        <translation>Nur dieses Ziel: die GUID eines Knotens, die ID eines Alarms, ein Benutzer, ...</translation>
+    </message>
+    <message>
+        <source>At most this many entries, from 1 to %1 (default: %2).</source>
+        <translation>Höchstens so viele Einträge, von 1 bis %1 (Standard: %2).</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>give --since or --last, not both</source>
+        <translation>geben Sie --since oder --last an, nicht beides</translation>
+    </message>
+    <message>
+        <source>--%1 cannot be empty</source>
+        <translation>--%1 darf nicht leer sein</translation>
+    </message>
+    <message>
+        <source>--limit must be a whole number from 1 to %1, not &quot;%2&quot;</source>
+        <translation>--limit muss eine ganze Zahl von 1 bis %1 sein, nicht &quot;%2&quot;</translation>
+    </message>
+    <message>
+        <source>--%1 must be a time like 2024-05-01T12:00:00Z, not &quot;%2&quot;</source>
+        <translation>--%1 muss eine Zeit wie 2024-05-01T12:00:00Z sein, nicht &quot;%2&quot;</translation>
+    </message>
+    <message>
+        <source>--last must be a duration like 30s, 15m, 1h, 24h or 7d (at most %1d), not &quot;%2&quot;</source>
+        <translation>--last muss eine Dauer wie 30s, 15m, 1h, 24h oder 7d sein (höchstens %1d), nicht &quot;%2&quot;</translation>
+    </message>
+    <message>
+        <source>--since must be before --until</source>
+        <translation>--since muss vor --until liegen</translation>
+    </message>
+    <message>
+        <source>No audit entries match.</source>
+        <translation>Keine passenden Audit-Einträge.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Showing the newest %n entry(s); --limit shows more.</source>
+        <translation>
+            <numerusform>%n Eintrag (der neueste) wird angezeigt; --limit zeigt mehr.</numerusform>
+            <numerusform>Die neuesten %n Einträge werden angezeigt; --limit zeigt mehr.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <comment>table heading</comment>
+        <translation>ZEIT</translation>
+    </message>
+    <message>
+        <source>ACTOR</source>
+        <comment>table heading</comment>
+        <translation>AKTEUR</translation>
+    </message>
+    <message>
+        <source>ACTION</source>
+        <comment>table heading</comment>
+        <translation>AKTION</translation>
+    </message>
+    <message>
+        <source>TARGET</source>
+        <comment>table heading</comment>
+        <translation>ZIEL</translation>
+    </message>
+    <message>
+        <source>DETAILS</source>
+        <comment>table heading</comment>
+        <translation>DETAILS</translation>
     </message>
 </context>
 <context>
@@ -579,35 +894,32 @@
     <name>Cohort::AuditLogModel</name>
     <message>
         <source>Time</source>
+        <comment>column heading</comment>
         <translation>Zeit</translation>
     </message>
     <message>
         <source>User</source>
+        <comment>column heading</comment>
         <translation>Benutzer</translation>
     </message>
     <message>
         <source>Action</source>
+        <comment>column heading</comment>
         <translation>Aktion</translation>
     </message>
     <message>
         <source>Target</source>
+        <comment>column heading</comment>
         <translation>Ziel</translation>
     </message>
     <message>
         <source>Details</source>
+        <comment>column heading</comment>
         <translation>Details</translation>
     </message>
 </context>
 <context>
     <name>Cohort::AuditLogPage</name>
-    <message>
-        <source>&amp;From:</source>
-        <translation>&amp;Von:</translation>
-    </message>
-    <message>
-        <source>&amp;To:</source>
-        <translation>&amp;Bis:</translation>
-    </message>
     <message>
         <source>Any user</source>
         <translation>Alle Benutzer</translation>
@@ -615,14 +927,6 @@
     <message>
         <source>Any action (a prefix such as node.)</source>
         <translation>Alle Aktionen (ein Präfix wie node.)</translation>
-    </message>
-    <message>
-        <source>&amp;Apply</source>
-        <translation>&amp;Anwenden</translation>
-    </message>
-    <message>
-        <source>&amp;Reset</source>
-        <translation>&amp;Zurücksetzen</translation>
     </message>
     <message>
         <source>User:</source>
@@ -638,6 +942,50 @@
             <numerusform>%n Eintrag angezeigt</numerusform>
             <numerusform>%n Einträge angezeigt</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <comment>start of a time range</comment>
+        <translation>&amp;Von:</translation>
+    </message>
+    <message>
+        <source>&amp;To:</source>
+        <comment>end of a time range</comment>
+        <translation>&amp;Bis:</translation>
+    </message>
+    <message>
+        <source>&amp;Apply</source>
+        <comment>filter</comment>
+        <translation>&amp;Anwenden</translation>
+    </message>
+    <message>
+        <source>&amp;Reset</source>
+        <comment>filter</comment>
+        <translation>&amp;Zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Filter by user</source>
+        <translation>Nach Benutzer filtern</translation>
+    </message>
+    <message>
+        <source>Filter by action</source>
+        <translation>Nach Aktion filtern</translation>
+    </message>
+    <message>
+        <source>From date and time</source>
+        <translation>Von Datum und Uhrzeit</translation>
+    </message>
+    <message>
+        <source>To date and time</source>
+        <translation>Bis Datum und Uhrzeit</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>Audit-Protokoll</translation>
+    </message>
+    <message>
+        <source>Who did what and when, newest first.</source>
+        <translation>Wer hat was wann getan, neueste zuerst.</translation>
     </message>
 </context>
 <context>
@@ -672,6 +1020,10 @@
     <message>
         <source>User %1 has the unknown role &quot;%2&quot;.</source>
         <translation>Benutzer %1 hat die unbekannte Rolle &quot;%2&quot;.</translation>
+    </message>
+    <message>
+        <source>The account %1 is locked until an administrator unlocks it.</source>
+        <translation>Das Konto %1 ist gesperrt, bis ein Administrator es entsperrt.</translation>
     </message>
 </context>
 <context>
@@ -721,6 +1073,145 @@
             <numerusform>Die Datenbank antwortet seit %n Sekunde nicht.</numerusform>
             <numerusform>Die Datenbank antwortet seit %n Sekunden nicht.</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ClusterConsistency</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>No manager node has joined the cluster yet.</source>
+        <translation>Noch kein Manager-Knoten ist dem Cluster beigetreten.</translation>
+    </message>
+    <message numerus="yes">
+        <source>All %n node(s) agree: version %1, schema %2, one data key, time zone %3, clocks within %4 s, one configuration.</source>
+        <translation>
+            <numerusform>%n Knoten ohne Abweichung: Version %1, Schema %2, ein Datenschlüssel, Zeitzone %3, Uhr innerhalb von %4 s, eine Konfiguration.</numerusform>
+            <numerusform>Alle %n Knoten stimmen überein: Version %1, Schema %2, ein Datenschlüssel, Zeitzone %3, Uhren innerhalb von %4 s, eine Konfiguration.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(none recorded)</source>
+        <translation>(nicht hinterlegt)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n value(s) differ from the cluster&apos;s on %1 of %2 nodes.</source>
+        <translation>
+            <numerusform>%n Wert weicht auf %1 von %2 Knoten vom Cluster ab.</numerusform>
+            <numerusform>%n Werte weichen auf %1 von %2 Knoten vom Cluster ab.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Data key</source>
+        <translation>Datenschlüssel</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Zeitzone</translation>
+    </message>
+    <message>
+        <source>Clock offset</source>
+        <translation>Zeitversatz</translation>
+    </message>
+    <message>
+        <source>The database holds no cluster.</source>
+        <translation>Die Datenbank enthält keinen Cluster.</translation>
+    </message>
+    <message>
+        <source>Runs version %1; the cluster runs %2. Upgrade it: until then it does no work.</source>
+        <translation>Läuft mit Version %1; der Cluster läuft mit %2. Aktualisieren Sie ihn: Bis dahin arbeitet er nicht.</translation>
+    </message>
+    <message>
+        <source>Runs version %1, newer than the cluster&apos;s %2.</source>
+        <translation>Läuft mit Version %1, neuer als Version %2 des Clusters.</translation>
+    </message>
+    <message>
+        <source>Built for schema version %1; the database is at %2.</source>
+        <translation>Für Schemaversion %1 erstellt; die Datenbank hat Version %2.</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>It has not said which data key it holds: it has not run since the cluster&apos;s schema version 8.</source>
+        <translation>Er hat nicht gemeldet, welchen Datenschlüssel er hält: Er ist seit Schemaversion 8 des Clusters nicht mehr gelaufen.</translation>
+    </message>
+    <message>
+        <source>Holds data key %1; the cluster&apos;s key is %2. It opens the new key at its next time check, if its local secret unlocks it.</source>
+        <translation>Hält Datenschlüssel %1; der Schlüssel des Clusters ist %2. Er öffnet den neuen Schlüssel bei seiner nächsten Zeitprüfung, sofern sein lokales Geheimnis ihn entsperrt.</translation>
+    </message>
+    <message>
+        <source>It has not reported its time zone.</source>
+        <translation>Er hat seine Zeitzone nicht gemeldet.</translation>
+    </message>
+    <message>
+        <source>Keeps local time in %1; the database in %2. Every node must keep the database&apos;s zone (Manager Time Out of Sync).</source>
+        <translation>Führt die Ortszeit in %1, die Datenbank in %2. Jeder Knoten muss die Zeitzone der Datenbank verwenden (Manager Time Out of Sync).</translation>
+    </message>
+    <message>
+        <source>Its clock was %1 %2 the database&apos;s at its last check; the tolerance is %3 s.</source>
+        <translation>Seine Uhr ging bei der letzten Prüfung %1 gegenüber der Datenbankuhr %2; die Toleranz beträgt %3 s.</translation>
+    </message>
+    <message>
+        <source>ahead of</source>
+        <translation>vor</translation>
+    </message>
+    <message>
+        <source>behind</source>
+        <translation>nach</translation>
+    </message>
+    <message>
+        <source>It has not reported its configuration: it has not run since the cluster&apos;s schema version 8.</source>
+        <translation>Er hat seine Konfiguration nicht gemeldet: Er ist seit Schemaversion 8 des Clusters nicht mehr gelaufen.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The nodes run %n different sets of shared settings (timing overrides, grace, migration wait, trusted proxies) and no set is the majority; compare their configuration files.</source>
+        <translation>
+            <numerusform>Die Knoten laufen mit %n Satz gemeinsamer Einstellungen (überschriebene Zeitwerte, Schonfrist, Migrationswartezeit, vertrauenswürdige Proxys), und keiner hat die Mehrheit; vergleichen Sie ihre Konfigurationsdateien.</numerusform>
+            <numerusform>Die Knoten laufen mit %n unterschiedlichen Sätzen gemeinsamer Einstellungen (überschriebene Zeitwerte, Schonfrist, Migrationswartezeit, vertrauenswürdige Proxys), und keiner hat die Mehrheit; vergleichen Sie ihre Konfigurationsdateien.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Its shared settings (timing overrides, grace, migration wait, trusted proxies) differ from those of the %n other node(s) that agree; compare its configuration file with theirs.</source>
+        <translation>
+            <numerusform>Seine gemeinsamen Einstellungen (überschriebene Zeitwerte, Schonfrist, Migrationswartezeit, vertrauenswürdige Proxys) weichen von denen des %n anderen Knotens ab, der übereinstimmt; vergleichen Sie seine Konfigurationsdatei mit dessen Datei.</numerusform>
+            <numerusform>Seine gemeinsamen Einstellungen (überschriebene Zeitwerte, Schonfrist, Migrationswartezeit, vertrauenswürdige Proxys) weichen von denen der %n anderen Knoten ab, die übereinstimmen; vergleichen Sie seine Konfigurationsdatei mit deren Dateien.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keines</translation>
+    </message>
+    <message>
+        <source>No API certificate recorded: peers, agents and the console cannot pin it.</source>
+        <translation>Kein API-Zertifikat hinterlegt: Andere Knoten, Agents und die Konsole können es nicht prüfen.</translation>
+    </message>
+    <message>
+        <source>Presents the same certificate as %1: a data folder copied from another node? Delete its key and certificate to have a new pair made.</source>
+        <translation>Zeigt dasselbe Zertifikat wie %1: ein von einem anderen Knoten kopierter Datenordner? Löschen Sie seinen Schlüssel und sein Zertifikat, damit ein neues Paar erzeugt wird.</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <comment>column heading</comment>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Schema</source>
+        <comment>column heading</comment>
+        <translation>Schema</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <comment>column heading</comment>
+        <translation>Konfiguration</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <comment>column heading</comment>
+        <translation>Zertifikat</translation>
     </message>
 </context>
 <context>
@@ -792,6 +1283,10 @@
         <source>A new value for %1 was made and stored sealed.</source>
         <translation>Für %1 wurde ein neuer Wert erzeugt und versiegelt gespeichert.</translation>
     </message>
+    <message>
+        <source>No takeover of this node is recorded.</source>
+        <translation>Für diesen Knoten ist keine Übernahme verzeichnet.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::ConfigProperties</name>
@@ -826,6 +1321,106 @@
     <message>
         <source>reading the properties</source>
         <translation>Lesen der Eigenschaften</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ConsistencyModel</name>
+    <message numerus="yes">
+        <source>%n value(s) of this node differ from the cluster&apos;s.</source>
+        <translation>
+            <numerusform>%n Wert dieses Knotens weicht vom Cluster ab.</numerusform>
+            <numerusform>%n Werte dieses Knotens weichen vom Cluster ab.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <comment>column heading</comment>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <comment>column heading</comment>
+        <translation>Status</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ConsistencyPage</name>
+    <message>
+        <source>Checking the nodes…</source>
+        <translation>Knoten werden geprüft…</translation>
+    </message>
+    <message>
+        <source>The nodes could not be compared: %1</source>
+        <translation>Die Knoten konnten nicht verglichen werden: %1</translation>
+    </message>
+    <message>
+        <source>Consistency of the nodes</source>
+        <translation>Konsistenz der Knoten</translation>
+    </message>
+    <message>
+        <source>One row per node; a value that differs from the cluster&apos;s is marked in bold, with the reason in its tooltip.</source>
+        <translation>Eine Zeile je Knoten; ein Wert, der vom Cluster abweicht, ist fett markiert, der Grund steht im Tooltip.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ConsolePreferencesBox</name>
+    <message>
+        <source>This console</source>
+        <translation>Diese Konsole</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <source>As the desktop (%1)</source>
+        <translation>Wie der Desktop (%1)</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Design</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Sprache:</translation>
+    </message>
+    <message>
+        <source>&amp;Theme:</source>
+        <translation>&amp;Design:</translation>
+    </message>
+    <message>
+        <source>Kept for this console on this computer, not in the cluster.</source>
+        <translation>Für diese Konsole auf diesem Computer gespeichert, nicht im Cluster.</translation>
+    </message>
+    <message>
+        <source>Dates, times and numbers are written as in this language.</source>
+        <translation>Datum, Uhrzeit und Zahlen werden wie in dieser Sprache geschrieben.</translation>
+    </message>
+    <message>
+        <source>The console speaks %1 the next time it starts.</source>
+        <translation>Die Konsole spricht beim nächsten Start %1.</translation>
+    </message>
+    <message>
+        <source>As the desktop</source>
+        <translation>Wie der Desktop</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ConsoleTheme</name>
+    <message>
+        <source>Light</source>
+        <comment>theme</comment>
+        <translation>Hell</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <comment>theme</comment>
+        <translation>Dunkel</translation>
+    </message>
+    <message>
+        <source>As the desktop</source>
+        <comment>theme</comment>
+        <translation>Wie der Desktop</translation>
     </message>
 </context>
 <context>
@@ -1061,14 +1656,6 @@
         <translation>Entfernt einen Manager-Knoten im Status Offline endgültig aus dem Cluster.</translation>
     </message>
     <message>
-        <source>Only an Offline node can be decommissioned: stop it first, or wait until its peers
-mark it Offline. Its GUID can never rejoin the cluster. The change is recorded in
-the audit log.</source>
-        <translation>Nur ein Knoten im Status Offline kann außer Betrieb genommen werden: Stoppen Sie ihn
-zuerst oder warten Sie, bis die anderen Knoten ihn als Offline markieren. Seine GUID
-kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll festgehalten.</translation>
-    </message>
-    <message>
         <source>Who decommissions the node, for the audit log (default: %1).</source>
         <translation>Wer den Knoten außer Betrieb nimmt, für das Audit-Protokoll (Standard: %1).</translation>
     </message>
@@ -1099,6 +1686,80 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>Decommissioned node %1 (%2).</source>
         <translation>Knoten %1 (%2) außer Betrieb genommen.</translation>
+    </message>
+    <message>
+        <source>Only an Offline node can be decommissioned: stop it first, or wait until its peers
+mark it Offline. Its GUID can never rejoin the cluster. The change is recorded in
+the audit log. Before it, --dry-run lists what it will change: the agents whose last
+check-in went to the node and the manager list version they then get, the local job
+runs recorded for it and the open alerts about it, which are cleared.</source>
+        <translation>Nur ein Knoten im Status Offline kann außer Betrieb genommen werden: Stoppen Sie ihn
+zuerst oder warten Sie, bis die anderen Knoten ihn als Offline markieren. Seine GUID
+kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll
+eingetragen. Vorab listet --dry-run auf, was sich ändern wird: die Agents, deren
+letzte Meldung an den Knoten ging, und die Version der Managerliste, die sie dann
+erhalten, die für ihn verzeichneten lokalen Jobläufe und die offenen Alarme zu ihm,
+die aufgehoben werden.</translation>
+    </message>
+    <message>
+        <source>Lists what decommissioning the node would change, and changes nothing.</source>
+        <translation>Listet auf, was die Außerbetriebnahme des Knotens ändern würde, und ändert nichts.</translation>
+    </message>
+    <message>
+        <source>agent %1, last check-in %2, %3</source>
+        <translation>Agent %1, letzte Meldung %2, %3</translation>
+    </message>
+    <message>
+        <source>alert %1 (%2): %3</source>
+        <translation>Alarm %1 (%2): %3</translation>
+    </message>
+    <message>
+        <source>Decommissioning node %1 (%2) would change:</source>
+        <translation>Die Außerbetriebnahme von Knoten %1 (%2) würde ändern:</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::DecommissionPreflight</name>
+    <message numerus="yes">
+        <source>%n agent(s) last checked in through %1; at their next check-in they get manager list %2 (now %3), without it.</source>
+        <translation>
+            <numerusform>%n Agent hat sich zuletzt über %1 gemeldet; bei seiner nächsten Meldung erhält er Managerliste %2 (jetzt %3), ohne diesen Knoten.</numerusform>
+            <numerusform>%n Agents haben sich zuletzt über %1 gemeldet; bei ihrer nächsten Meldung erhalten sie Managerliste %2 (jetzt %3), ohne diesen Knoten.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n local job run(s) are recorded for it; %1 still running will end.</source>
+        <translation>
+            <numerusform>%n lokaler Joblauf ist für ihn verzeichnet; %1 noch laufende werden beendet.</numerusform>
+            <numerusform>%n lokale Jobläufe sind für ihn verzeichnet; %1 noch laufende werden beendet.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open alert(s) about it will be cleared.</source>
+        <translation>
+            <numerusform>%n offener Alarm zu ihm wird aufgehoben.</numerusform>
+            <numerusform>%n offene Alarme zu ihm werden aufgehoben.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) is already decommissioned.</source>
+        <translation>Knoten %1 (%2) ist bereits außer Betrieb genommen.</translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) is Online; only an Offline node can be decommissioned. Stop it first, or wait until its peers mark it Offline.</source>
+        <translation>Knoten %1 (%2) ist Online; nur ein Knoten im Status Offline kann außer Betrieb genommen werden. Stoppen Sie ihn zuerst oder warten Sie, bis die anderen Knoten ihn als Offline markieren.</translation>
+    </message>
+    <message>
+        <source>reading the agents of node %1</source>
+        <translation>Lesen der Agents von Knoten %1</translation>
+    </message>
+    <message>
+        <source>reading the local job runs of node %1</source>
+        <translation>Lesen der lokalen Jobläufe von Knoten %1</translation>
+    </message>
+    <message>
+        <source>reading the open alerts of node %1</source>
+        <translation>Lesen der offenen Alarme von Knoten %1</translation>
     </message>
 </context>
 <context>
@@ -1142,6 +1803,21 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
+    <message>
+        <source>nothing to write</source>
+        <translation>nichts zu schreiben</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ExportProgress</name>
+    <message>
+        <source>Writing %1…</source>
+        <translation>%1 wird geschrieben…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::FinishedJobsDialog</name>
@@ -1154,30 +1830,6 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <translation>Jobs werden gelesen…</translation>
     </message>
     <message>
-        <source>ID</source>
-        <translation>ID</translation>
-    </message>
-    <message>
-        <source>Type</source>
-        <translation>Typ</translation>
-    </message>
-    <message>
-        <source>Node</source>
-        <translation>Knoten</translation>
-    </message>
-    <message>
-        <source>State</source>
-        <translation>Zustand</translation>
-    </message>
-    <message>
-        <source>Attempts</source>
-        <translation>Versuche</translation>
-    </message>
-    <message>
-        <source>Finished</source>
-        <translation>Beendet</translation>
-    </message>
-    <message>
         <source>Last error</source>
         <translation>Letzter Fehler</translation>
     </message>
@@ -1188,14 +1840,6 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>%1 (local)</source>
         <translation>%1 (lokal)</translation>
-    </message>
-    <message>
-        <source>Succeeded</source>
-        <translation>Erfolgreich</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>Fehlgeschlagen</translation>
     </message>
     <message>
         <source>%1 of %2</source>
@@ -1216,6 +1860,50 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
             <numerusform>%n Jobs.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>ID</source>
+        <comment>column heading</comment>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <comment>column heading</comment>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <comment>column heading</comment>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <comment>column heading</comment>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <comment>column heading</comment>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <comment>column heading</comment>
+        <translation>Beendet</translation>
+    </message>
+    <message>
+        <source>Succeeded</source>
+        <comment>job state</comment>
+        <translation>Erfolgreich</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <comment>job state</comment>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Finished jobs</source>
+        <translation>Beendete Jobs</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::GenSecretCommand</name>
@@ -1234,6 +1922,35 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>give exactly one FILE to write</source>
         <translation>geben Sie genau eine zu schreibende Datei (FILE) an</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::HealthCommand</name>
+    <message>
+        <source>Shows whether the nodes agree: version, schema, data key, time zone, clock, configuration, certificate.</source>
+        <translation>Zeigt, ob die Knoten übereinstimmen: Version, Schema, Datenschlüssel, Zeitzone, Uhr, Konfiguration, Zertifikat.</translation>
+    </message>
+    <message>
+        <source>Every node that is not decommissioned, with the values that must be the same across the cluster. A value that differs is marked with &quot;!&quot; and explained below the table (with --json: &quot;mismatch&quot; and &quot;reason&quot;). The data key is named by its check value, never the key itself. Exits 0 when the report was made, whether or not the nodes agree.</source>
+        <translation>Jeder nicht außer Betrieb genommene Knoten mit den Werten, die im ganzen Cluster gleich sein müssen. Ein abweichender Wert wird mit &quot;!&quot; markiert und unter der Tabelle erklärt (mit --json: &quot;mismatch&quot; und &quot;reason&quot;). Der Datenschlüssel wird über seinen Prüfwert benannt, nie über den Schlüssel selbst. Endet mit 0, wenn der Bericht erstellt wurde, unabhängig davon, ob die Knoten übereinstimmen.</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>%1, %2: %3</source>
+        <translation>%1, %2: %3</translation>
+    </message>
+    <message>
+        <source>NODE</source>
+        <comment>table heading</comment>
+        <translation>KNOTEN</translation>
+    </message>
+    <message>
+        <source>STATUS</source>
+        <comment>table heading</comment>
+        <translation>STATUS</translation>
     </message>
 </context>
 <context>
@@ -1320,17 +2037,17 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2: %3 of %4 jobs</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2: %3 von %4 Jobs</translation>
     </message>
+    <message>
+        <source>Job chart</source>
+        <translation>Job-Diagramm</translation>
+    </message>
+    <message>
+        <source>Stacked bars of finished jobs; click a bar to list its jobs. Export Data writes the same numbers as CSV.</source>
+        <translation>Gestapelte Balken der beendeten Jobs; ein Klick auf einen Balken listet seine Jobs. „Daten exportieren“ schreibt dieselben Zahlen als CSV.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::JobCountsModel</name>
-    <message>
-        <source>Succeeded</source>
-        <translation>Erfolgreich</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>Fehlgeschlagen</translation>
-    </message>
     <message>
         <source>Job type</source>
         <translation>Jobtyp</translation>
@@ -1342,6 +2059,16 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>Total</source>
         <translation>Gesamt</translation>
+    </message>
+    <message>
+        <source>Succeeded</source>
+        <comment>column heading</comment>
+        <translation>Erfolgreich</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <comment>column heading</comment>
+        <translation>Fehlgeschlagen</translation>
     </message>
 </context>
 <context>
@@ -1466,6 +2193,10 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>failing job %1</source>
         <translation>Markieren von Job %1 als fehlgeschlagen</translation>
     </message>
+    <message>
+        <source>submitting a job</source>
+        <translation>Übermitteln eines Jobs</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::JobRunner</name>
@@ -1549,13 +2280,6 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>purging old records</source>
         <translation>Löschen alter Datensätze</translation>
     </message>
-    <message numerus="yes">
-        <source>purged %1 jobs, %2 alerts, %3 audit entries and %4 statistics rows older than %n day(s)</source>
-        <translation>
-            <numerusform>%1 Jobs, %2 Alarme, %3 Audit-Einträge und %4 Statistikzeilen gelöscht, die älter als %n Tag waren</numerusform>
-            <numerusform>%1 Jobs, %2 Alarme, %3 Audit-Einträge und %4 Statistikzeilen gelöscht, die älter als %n Tage waren</numerusform>
-        </translation>
-    </message>
     <message>
         <source>rolling up job statistics</source>
         <translation>Verdichten der Jobstatistik</translation>
@@ -1599,10 +2323,6 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <translation>Verwirft die zwischengespeicherten Cluster-Einstellungen jedes Knotens.</translation>
     </message>
     <message>
-        <source>Deletes finished jobs, cleared alerts, audit entries and statistics past the retention.</source>
-        <translation>Löscht beendete Jobs, aufgehobene Alarme, Audit-Einträge und Statistiken nach Ablauf der Aufbewahrungsfrist.</translation>
-    </message>
-    <message>
         <source>Compacts old per-minute job statistics into hours.</source>
         <translation>Verdichtet alte minütliche Jobstatistiken zu Stundenwerten.</translation>
     </message>
@@ -1633,6 +2353,17 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>; the rest waits for the next run (at most %1 batches of %2 rows per table in a run)</source>
         <translation>; der Rest wartet auf den nächsten Lauf (höchstens %1 Stapel zu je %2 Zeilen pro Tabelle und Lauf)</translation>
+    </message>
+    <message numerus="yes">
+        <source>purged %1 jobs, %2 alerts, %3 audit entries, %4 statistics rows, %5 node events and %6 takeovers older than %n day(s)</source>
+        <translation>
+            <numerusform>%1 Jobs, %2 Alarme, %3 Audit-Einträge, %4 Statistikzeilen, %5 Knotenereignisse und %6 Übernahmen gelöscht, die älter als %n Tag waren</numerusform>
+            <numerusform>%1 Jobs, %2 Alarme, %3 Audit-Einträge, %4 Statistikzeilen, %5 Knotenereignisse und %6 Übernahmen gelöscht, die älter als %n Tage waren</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Deletes finished jobs, cleared alerts, audit entries, statistics, node events and takeovers past the retention.</source>
+        <translation>Löscht beendete Jobs, aufgehobene Alarme, Audit-Einträge, Statistiken, Knotenereignisse und Übernahmen nach Ablauf der Aufbewahrungsfrist.</translation>
     </message>
 </context>
 <context>
@@ -1767,38 +2498,6 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <translation>Keine passenden Jobs.</translation>
     </message>
     <message>
-        <source>ID</source>
-        <translation>ID</translation>
-    </message>
-    <message>
-        <source>TYPE</source>
-        <translation>TYP</translation>
-    </message>
-    <message>
-        <source>SCOPE</source>
-        <translation>BEREICH</translation>
-    </message>
-    <message>
-        <source>STATE</source>
-        <translation>ZUSTAND</translation>
-    </message>
-    <message>
-        <source>ATTEMPTS</source>
-        <translation>VERSUCHE</translation>
-    </message>
-    <message>
-        <source>NODE</source>
-        <translation>KNOTEN</translation>
-    </message>
-    <message>
-        <source>CREATED</source>
-        <translation>ERSTELLT</translation>
-    </message>
-    <message>
-        <source>FINISHED</source>
-        <translation>BEENDET</translation>
-    </message>
-    <message>
         <source>LAST ERROR</source>
         <translation>LETZTER FEHLER</translation>
     </message>
@@ -1818,14 +2517,6 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <translation>Seit %1 wurden keine Jobs beendet.</translation>
     </message>
     <message>
-        <source>SUCCEEDED</source>
-        <translation>ERFOLGREICH</translation>
-    </message>
-    <message>
-        <source>FAILED</source>
-        <translation>FEHLGESCHLAGEN</translation>
-    </message>
-    <message>
         <source>AVERAGE MS</source>
         <translation>MITTEL MS</translation>
     </message>
@@ -1836,6 +2527,56 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>Totals by node:</source>
         <translation>Summen nach Knoten:</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <comment>table heading</comment>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>TYPE</source>
+        <comment>table heading</comment>
+        <translation>TYP</translation>
+    </message>
+    <message>
+        <source>SCOPE</source>
+        <comment>table heading</comment>
+        <translation>BEREICH</translation>
+    </message>
+    <message>
+        <source>STATE</source>
+        <comment>table heading</comment>
+        <translation>ZUSTAND</translation>
+    </message>
+    <message>
+        <source>ATTEMPTS</source>
+        <comment>table heading</comment>
+        <translation>VERSUCHE</translation>
+    </message>
+    <message>
+        <source>NODE</source>
+        <comment>table heading</comment>
+        <translation>KNOTEN</translation>
+    </message>
+    <message>
+        <source>CREATED</source>
+        <comment>table heading</comment>
+        <translation>ERSTELLT</translation>
+    </message>
+    <message>
+        <source>FINISHED</source>
+        <comment>table heading</comment>
+        <translation>BEENDET</translation>
+    </message>
+    <message>
+        <source>SUCCEEDED</source>
+        <comment>table heading</comment>
+        <translation>ERFOLGREICH</translation>
+    </message>
+    <message>
+        <source>FAILED</source>
+        <comment>table heading</comment>
+        <translation>FEHLGESCHLAGEN</translation>
     </message>
 </context>
 <context>
@@ -2001,18 +2742,6 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <translation>%1 (%2)</translation>
     </message>
     <message>
-        <source>Administrator</source>
-        <translation>Administrator</translation>
-    </message>
-    <message>
-        <source>Auditor</source>
-        <translation>Auditor</translation>
-    </message>
-    <message>
-        <source>&amp;Console</source>
-        <translation>&amp;Konsole</translation>
-    </message>
-    <message>
         <source>&amp;Refresh</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
@@ -2025,20 +2754,8 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <source>&amp;View</source>
-        <translation>&amp;Ansicht</translation>
-    </message>
-    <message>
-        <source>&amp;Node</source>
-        <translation>K&amp;noten</translation>
-    </message>
-    <message>
         <source>&amp;Properties…</source>
         <translation>&amp;Eigenschaften…</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>&amp;Hilfe</translation>
     </message>
     <message>
         <source>&amp;About Cohort Console</source>
@@ -2100,16 +2817,51 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
         <source>Agents (%1 gone quiet)</source>
         <translation>Agents (%1 verstummt)</translation>
     </message>
-</context>
-<context>
-    <name>Cohort::ManagerDirectory</name>
     <message>
-        <source>reading the managers for agents</source>
-        <translation>beim Lesen der Manager für die Agents</translation>
+        <source>Consistency</source>
+        <translation>Konsistenz</translation>
     </message>
     <message>
-        <source>reading the load balancer address</source>
-        <translation>beim Lesen der Load-Balancer-Adresse</translation>
+        <source>Administrator</source>
+        <comment>role</comment>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>Auditor</source>
+        <comment>role</comment>
+        <translation>Auditor</translation>
+    </message>
+    <message>
+        <source>&amp;Console</source>
+        <comment>menu</comment>
+        <translation>&amp;Konsole</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <comment>menu</comment>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Suchen</translation>
+    </message>
+    <message>
+        <source>&amp;Node</source>
+        <comment>menu</comment>
+        <translation>K&amp;noten</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <comment>menu</comment>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>Seiten</translation>
+    </message>
+    <message>
+        <source>The console&apos;s pages; Ctrl+1 to Ctrl+8 open them.</source>
+        <translation>Die Seiten der Konsole; Strg+1 bis Strg+8 öffnen sie.</translation>
     </message>
 </context>
 <context>
@@ -2125,6 +2877,17 @@ kann dem Cluster nie wieder beitreten. Die Änderung wird im Audit-Protokoll fes
     <message>
         <source>the host name in &quot;%1&quot; does not resolve</source>
         <translation>der Hostname in „%1“ lässt sich nicht auflösen</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::ManagerList</name>
+    <message>
+        <source>reading the managers for agents</source>
+        <translation>Lesen der Manager für Agents</translation>
+    </message>
+    <message>
+        <source>reading the load balancer address</source>
+        <translation>Lesen der Load-Balancer-Adresse</translation>
     </message>
 </context>
 <context>
@@ -2369,14 +3132,6 @@ Letzter Kontakt: %5</translation>
         <translation>Verbindungen</translation>
     </message>
     <message>
-        <source>Reachable</source>
-        <translation>Erreichbar</translation>
-    </message>
-    <message>
-        <source>Unreachable</source>
-        <translation>Nicht erreichbar</translation>
-    </message>
-    <message>
         <source>Stale (a node is offline)</source>
         <translation>Veraltet (ein Knoten ist offline)</translation>
     </message>
@@ -2399,6 +3154,55 @@ Letzter Kontakt: %5</translation>
     <message>
         <source>No manager nodes to show.</source>
         <translation>Keine Manager-Knoten vorhanden.</translation>
+    </message>
+    <message>
+        <source>Reachable</source>
+        <comment>probe result</comment>
+        <translation>Erreichbar</translation>
+    </message>
+    <message>
+        <source>Unreachable</source>
+        <comment>probe result</comment>
+        <translation>Nicht erreichbar</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeApiCall</name>
+    <message>
+        <source>HTTP status %1</source>
+        <translation>HTTP-Status %1</translation>
+    </message>
+    <message>
+        <source>The node&apos;s API address &quot;%1&quot; is not HOST:PORT.</source>
+        <translation>Die API-Adresse „%1“ des Knotens ist nicht HOST:PORT.</translation>
+    </message>
+    <message>
+        <source>The node recorded no certificate fingerprint to check it by; it was not asked.</source>
+        <translation>Der Knoten hat keinen Zertifikat-Fingerabdruck hinterlegt, an dem er zu prüfen wäre; er wurde nicht gefragt.</translation>
+    </message>
+    <message>
+        <source>The node at %1 cannot be reached: %2</source>
+        <translation>Der Knoten unter %1 ist nicht erreichbar: %2</translation>
+    </message>
+    <message>
+        <source>Refused: the node at %1 presented a certificate with SHA-256 %2, but the database records %3 for it. Nothing was sent to it.</source>
+        <translation>Abgelehnt: Der Knoten unter %1 zeigte ein Zertifikat mit SHA-256 %2, die Datenbank hinterlegt für ihn aber %3. Es wurde nichts an ihn gesendet.</translation>
+    </message>
+    <message>
+        <source>The node at %1 did not answer within %2 s.</source>
+        <translation>Der Knoten unter %1 hat nicht innerhalb von %2 s geantwortet.</translation>
+    </message>
+    <message>
+        <source>The node at %1 sent an answer over 1 MiB.</source>
+        <translation>Der Knoten unter %1 hat eine Antwort über 1 MiB gesendet.</translation>
+    </message>
+    <message>
+        <source>The node at %1 did not answer in HTTP.</source>
+        <translation>Der Knoten unter %1 hat nicht per HTTP geantwortet.</translation>
+    </message>
+    <message>
+        <source>The node at %1 answered with no valid status.</source>
+        <translation>Der Knoten unter %1 hat ohne gültigen Status geantwortet.</translation>
     </message>
 </context>
 <context>
@@ -2624,6 +3428,136 @@ Letzter Kontakt: %5</translation>
     </message>
 </context>
 <context>
+    <name>Cohort::NodeDrain</name>
+    <message>
+        <source>recording the drain</source>
+        <translation>Aufzeichnen des Leerens</translation>
+    </message>
+    <message>
+        <source>recording the resume</source>
+        <translation>Aufzeichnen des Fortsetzens</translation>
+    </message>
+    <message>
+        <source>reading the node&apos;s name</source>
+        <translation>Lesen des Knotennamens</translation>
+    </message>
+    <message>
+        <source>an administrator</source>
+        <translation>einen Administrator</translation>
+    </message>
+    <message>
+        <source>Drained by %1: it claims no new jobs; running ones finish or go back within the grace.</source>
+        <translation>Leeren angefordert durch %1: Der Knoten beansprucht keine neuen Jobs; laufende werden innerhalb der Schonfrist beendet oder gehen zurück in den Pool.</translation>
+    </message>
+    <message>
+        <source>Resumed by %1: it claims jobs again.</source>
+        <translation>Fortsetzen angefordert durch %1: Der Knoten beansprucht wieder Jobs.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Drained: nothing runs any more; %n job(s) not finished within the grace went back to the pool.</source>
+        <translation>
+            <numerusform>Geleert: Es läuft nichts mehr; %n nicht innerhalb der Schonfrist beendeter Job ging zurück in den Pool.</numerusform>
+            <numerusform>Geleert: Es läuft nichts mehr; %n nicht innerhalb der Schonfrist beendete Jobs gingen zurück in den Pool.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Drained: nothing runs any more. It can be stopped and decommissioned.</source>
+        <translation>Geleert: Es läuft nichts mehr. Der Knoten kann gestoppt und außer Betrieb genommen werden.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeEvents</name>
+    <message>
+        <source>recording the event %1 of node %2</source>
+        <translation>Aufzeichnen des Ereignisses %1 von Knoten %2</translation>
+    </message>
+    <message>
+        <source>reading the timeline of node %1</source>
+        <translation>Lesen der Zeitleiste von Knoten %1</translation>
+    </message>
+    <message>
+        <source>Joined the cluster</source>
+        <translation>Dem Cluster beigetreten</translation>
+    </message>
+    <message>
+        <source>Marked Offline</source>
+        <translation>Als Offline markiert</translation>
+    </message>
+    <message>
+        <source>Jobs handed back</source>
+        <translation>Jobs zurückgegeben</translation>
+    </message>
+    <message>
+        <source>Upgrade required</source>
+        <translation>Upgrade erforderlich</translation>
+    </message>
+    <message>
+        <source>Local secret refused</source>
+        <translation>Lokales Geheimnis abgewiesen</translation>
+    </message>
+    <message>
+        <source>Clone refused</source>
+        <translation>Klon abgewiesen</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <comment>timeline event</comment>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <comment>timeline event</comment>
+        <translation>Gestoppt</translation>
+    </message>
+    <message>
+        <source>Draining</source>
+        <comment>timeline event</comment>
+        <translation>Wird geleert</translation>
+    </message>
+    <message>
+        <source>Drained</source>
+        <comment>timeline event</comment>
+        <translation>Geleert</translation>
+    </message>
+    <message>
+        <source>Resumed</source>
+        <comment>timeline event</comment>
+        <translation>Fortgesetzt</translation>
+    </message>
+    <message>
+        <source>Decommissioned</source>
+        <comment>timeline event</comment>
+        <translation>Außer Betrieb</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeEventsModel</name>
+    <message>
+        <source>%1 (double-click for the takeover report)</source>
+        <translation>%1 (Doppelklick für den Übernahmebericht)</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <comment>column heading</comment>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <comment>column heading</comment>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <comment>column heading</comment>
+        <translation>Ausgelöst von</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <comment>column heading</comment>
+        <translation>Details</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::NodeIdentity</name>
     <message>
         <source>Cannot read %1: %2.</source>
@@ -2640,6 +3574,10 @@ Letzter Kontakt: %5</translation>
     <message>
         <source>Cannot write %1: %2.</source>
         <translation>%1 kann nicht geschrieben werden: %2.</translation>
+    </message>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1 existiert nicht.</translation>
     </message>
 </context>
 <context>
@@ -2678,10 +3616,6 @@ Letzter Kontakt: %5</translation>
 </context>
 <context>
     <name>Cohort::NodePropertiesDialog</name>
-    <message>
-        <source>Save</source>
-        <translation>Speichern</translation>
-    </message>
     <message>
         <source>Decommission…</source>
         <translation>Außer Betrieb nehmen…</translation>
@@ -2739,10 +3673,6 @@ Letzter Kontakt: %5</translation>
         <translation>Optionen</translation>
     </message>
     <message>
-        <source>Decommissioned</source>
-        <translation>Außer Betrieb</translation>
-    </message>
-    <message>
         <source>This node is no longer part of the cluster.</source>
         <translation>Dieser Knoten gehört nicht mehr zum Cluster.</translation>
     </message>
@@ -2773,14 +3703,6 @@ Letzter Kontakt: %5</translation>
     <message>
         <source>Decommission Node</source>
         <translation>Knoten außer Betrieb nehmen</translation>
-    </message>
-    <message>
-        <source>Decommission %1?
-
-The node is removed from the cluster for good and its GUID can never join again. This is recorded in the audit log.</source>
-        <translation>%1 außer Betrieb nehmen?
-
-Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wieder beitreten. Dies wird im Audit-Protokoll festgehalten.</translation>
     </message>
     <message>
         <source>Decommissioning…</source>
@@ -2850,6 +3772,149 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>Only GET /api/v1/health was asked (answered in %1 ms); it needs no token. The API address and start time come from GET /api/v1/node, which needs the node API token. %2</source>
         <translation>Nur GET /api/v1/health wurde gefragt (Antwort in %1 ms); es braucht kein Token. API-Adresse und Startzeit kommen von GET /api/v1/node, das das Knoten-API-Token braucht. %2</translation>
     </message>
+    <message>
+        <source>Heartbeat:</source>
+        <translation>Heartbeat:</translation>
+    </message>
+    <message>
+        <source>Offline in:</source>
+        <translation>Offline in:</translation>
+    </message>
+    <message>
+        <source>&amp;General</source>
+        <translation>&amp;Allgemein</translation>
+    </message>
+    <message>
+        <source>T&amp;imeline</source>
+        <translation>&amp;Zeitleiste</translation>
+    </message>
+    <message>
+        <source>Drained by an administrator since %1: Online, but it claims no work.</source>
+        <translation>Seit %1 von einem Administrator geleert: Online, beansprucht aber keine Arbeit.</translation>
+    </message>
+    <message>
+        <source>Checking what decommissioning would change…</source>
+        <translation>Es wird geprüft, was die Außerbetriebnahme ändern würde…</translation>
+    </message>
+    <message>
+        <source>Asking the node to drain…</source>
+        <translation>Knoten wird zum Leeren aufgefordert…</translation>
+    </message>
+    <message>
+        <source>Asking the node to resume…</source>
+        <translation>Knoten wird zum Fortsetzen aufgefordert…</translation>
+    </message>
+    <message>
+        <source>Only an Online node can be drained or resumed: the node itself is asked.</source>
+        <translation>Nur ein Knoten im Status Online kann geleert oder fortgesetzt werden: Der Knoten selbst wird gefragt.</translation>
+    </message>
+    <message>
+        <source>This session holds no node API token (%1), so the node cannot be asked.</source>
+        <translation>Diese Sitzung hat kein Knoten-API-Token (%1), daher kann der Knoten nicht gefragt werden.</translation>
+    </message>
+    <message>
+        <source>Drained since %1: it runs no new work. Resume lets it claim jobs again.</source>
+        <translation>Seit %1 geleert: Der Knoten übernimmt keine neue Arbeit. Mit Fortsetzen beansprucht er wieder Jobs.</translation>
+    </message>
+    <message>
+        <source>Drain lets the jobs it runs finish, then it claims no new work until resumed; the other nodes take the pool&apos;s jobs. It stays Online.</source>
+        <translation>Beim Leeren laufen die aktuellen Jobs zu Ende, danach beansprucht der Knoten bis zum Fortsetzen keine neue Arbeit; die anderen Knoten übernehmen die Jobs des Pools. Er bleibt Online.</translation>
+    </message>
+    <message>
+        <source>Drain Node</source>
+        <translation>Knoten leeren</translation>
+    </message>
+    <message>
+        <source>Drain %1?
+
+The jobs it is running finish; after that it claims no new work until it is resumed, and the other Online nodes take the pool&apos;s jobs. It stays Online and keeps answering its agents. The node records this in its timeline and the audit log.</source>
+        <translation>%1 leeren?
+
+Die laufenden Jobs werden zu Ende geführt; danach beansprucht der Knoten bis zum Fortsetzen keine neue Arbeit, und die anderen Online-Knoten übernehmen die Jobs des Pools. Er bleibt Online und antwortet weiterhin seinen Agents. Der Knoten vermerkt dies in seiner Zeitleiste und im Audit-Protokoll.</translation>
+    </message>
+    <message>
+        <source>Could not drain %1: %2</source>
+        <translation>%1 konnte nicht geleert werden: %2</translation>
+    </message>
+    <message>
+        <source>Could not resume %1: %2</source>
+        <translation>%1 konnte nicht fortgesetzt werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 was already drained.</source>
+        <translation>%1 wird bereits geleert.</translation>
+    </message>
+    <message>
+        <source>%1 is drained: it finishes what it runs and claims no new work.</source>
+        <translation>%1 wird geleert: Der Knoten führt laufende Jobs zu Ende und beansprucht keine neue Arbeit.</translation>
+    </message>
+    <message>
+        <source>%1 was not drained.</source>
+        <translation>%1 wurde gar nicht geleert.</translation>
+    </message>
+    <message>
+        <source>%1 resumed: it claims work again.</source>
+        <translation>%1 fortgesetzt: Der Knoten beansprucht wieder Arbeit.</translation>
+    </message>
+    <message>
+        <source>Could not check what decommissioning would change: %1</source>
+        <translation>Es konnte nicht geprüft werden, was die Außerbetriebnahme ändern würde: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>und %n weiterer</numerusform>
+            <numerusform>und %n weitere</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Agents that last checked in through it:</source>
+        <translation>Agents, die sich zuletzt über ihn gemeldet haben:</translation>
+    </message>
+    <message>
+        <source>%1 cannot be decommissioned now.
+
+%2
+
+%3</source>
+        <translation>%1 kann jetzt nicht außer Betrieb genommen werden.
+
+%2
+
+%3</translation>
+    </message>
+    <message>
+        <source>Decommission %1?
+
+%2
+
+The node is removed from the cluster for good and its GUID can never join again. This is recorded in the audit log.</source>
+        <translation>%1 außer Betrieb nehmen?
+
+%2
+
+Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wieder beitreten. Dies wird im Audit-Protokoll eingetragen.</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <comment>node description</comment>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <source>Decommissioned</source>
+        <comment>node status</comment>
+        <translation>Außer Betrieb</translation>
+    </message>
+    <message>
+        <source>Drain…</source>
+        <comment>node action</comment>
+        <translation>Leeren…</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <comment>node action</comment>
+        <translation>Fortsetzen</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodeRegistry</name>
@@ -2866,20 +3931,8 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>Mehrere Knoten heißen &quot;%1&quot;; geben Sie einen über seine GUID an: %2.</translation>
     </message>
     <message>
-        <source>Online</source>
-        <translation>Online</translation>
-    </message>
-    <message>
-        <source>Offline</source>
-        <translation>Offline</translation>
-    </message>
-    <message>
         <source>Offline (Upgrade Required)</source>
         <translation>Offline (Upgrade Required)</translation>
-    </message>
-    <message>
-        <source>Decommissioned</source>
-        <translation>Außer Betrieb</translation>
     </message>
     <message>
         <source>taking the node&apos;s session lock</source>
@@ -2992,6 +4045,95 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>Manager node %1 runs version %2; the cluster runs %3. Upgrade it: until then it does no work.</source>
         <translation>Manager-Knoten %1 läuft mit Version %2; der Cluster läuft mit %3. Aktualisieren Sie ihn: Bis dahin arbeitet er nicht.</translation>
     </message>
+    <message>
+        <source>No other node is Online to mark it Offline.</source>
+        <translation>Kein anderer Knoten ist Online, der ihn als Offline markieren könnte.</translation>
+    </message>
+    <message>
+        <source>Every other Online node is silent too: none can mark it Offline.</source>
+        <translation>Alle anderen Online-Knoten schweigen ebenfalls: Keiner kann ihn als Offline markieren.</translation>
+    </message>
+    <message>
+        <source>Past the threshold: a peer marks it Offline at its next check (every second), once its own clock has seen the heartbeat stand still that long.</source>
+        <translation>Schwelle überschritten: Ein anderer Knoten markiert ihn bei seiner nächsten Prüfung (jede Sekunde) als Offline, sobald dessen eigene Uhr den Heartbeat so lange stillstehen sah.</translation>
+    </message>
+    <message>
+        <source>Refused process %1 on %2: process %3 on %4 runs this node (last heartbeat %5 s ago).</source>
+        <translation>Prozess %1 auf %2 abgewiesen: Prozess %3 auf %4 betreibt diesen Knoten (letzter Heartbeat vor %5 s).</translation>
+    </message>
+    <message>
+        <source>First joined the cluster as %1.</source>
+        <translation>Erstmals als %1 dem Cluster beigetreten.</translation>
+    </message>
+    <message>
+        <source>Version %1 at %2, process %3 on %4.</source>
+        <translation>Version %1 unter %2, Prozess %3 auf %4.</translation>
+    </message>
+    <message>
+        <source>no API address</source>
+        <translation>keine API-Adresse</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) a previous run still held went back to the pool.</source>
+        <translation>
+            <numerusform>%n Job, den ein früherer Lauf noch hielt, ging zurück in den Pool.</numerusform>
+            <numerusform>%n Jobs, die ein früherer Lauf noch hielt, gingen zurück in den Pool.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Marked Offline by %1: %2.</source>
+        <translation>Von %1 als Offline markiert: %2.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) it held went back to the pool.</source>
+        <translation>
+            <numerusform>%n Job, den er hielt, ging zurück in den Pool.</numerusform>
+            <numerusform>%n Jobs, die er hielt, gingen zurück in den Pool.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>recording the data key node %1 holds</source>
+        <translation>Speichern des Datenschlüssels, den Knoten %1 hält</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) not finished within the grace went back to the pool.</source>
+        <translation>
+            <numerusform>%n nicht innerhalb der Schonfrist beendeter Job ging zurück in den Pool.</numerusform>
+            <numerusform>%n nicht innerhalb der Schonfrist beendete Jobs gingen zurück in den Pool.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Refused at start: it runs version %1, the cluster %2.</source>
+        <translation>Beim Start abgewiesen: Er läuft mit Version %1, der Cluster mit %2.</translation>
+    </message>
+    <message>
+        <source>clearing the alerts of node %1</source>
+        <translation>Aufheben der Alarme von Knoten %1</translation>
+    </message>
+    <message>
+        <source>Decommissioned by %1.</source>
+        <translation>Von %1 außer Betrieb genommen.</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <comment>node status</comment>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <comment>node status</comment>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Decommissioned</source>
+        <comment>node status</comment>
+        <translation>Außer Betrieb</translation>
+    </message>
+    <message>
+        <source>Draining</source>
+        <comment>node status</comment>
+        <translation>Wird geleert</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodeService</name>
@@ -3035,6 +4177,65 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>a drain was requested through the node API</source>
         <translation>über die Knoten-API wurde ein Leeren (Drain) angefordert</translation>
     </message>
+    <message>
+        <source>The local secret in %1 on %2 did not unlock the cluster&apos;s data key; the node did not start.</source>
+        <translation>Das lokale Geheimnis in %1 auf %2 hat den Datenschlüssel des Clusters nicht entsperrt; der Knoten wurde nicht gestartet.</translation>
+    </message>
+    <message>
+        <source>Refused process %1 on %2: another live process holds this node&apos;s session lock.</source>
+        <translation>Prozess %1 auf %2 abgewiesen: Ein anderer laufender Prozess hält die Sitzungssperre dieses Knotens.</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodeTimelineWidget</name>
+    <message>
+        <source>Export &amp;CSV…</source>
+        <translation>Als &amp;CSV exportieren…</translation>
+    </message>
+    <message>
+        <source>Export &amp;JSON…</source>
+        <translation>Als &amp;JSON exportieren…</translation>
+    </message>
+    <message>
+        <source>&amp;Takeover Report…</source>
+        <translation>&amp;Übernahmebericht…</translation>
+    </message>
+    <message>
+        <source>What happened to the jobs the node held when its peers marked it Offline.</source>
+        <translation>Was mit den Jobs des Knotens geschah, als die anderen Knoten ihn als Offline markierten.</translation>
+    </message>
+    <message>
+        <source>The timeline could not be read: %1</source>
+        <translation>Die Zeitleiste konnte nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Export Timeline</source>
+        <translation>Zeitleiste exportieren</translation>
+    </message>
+    <message>
+        <source>Export Timeline as CSV</source>
+        <translation>Zeitleiste als CSV exportieren</translation>
+    </message>
+    <message>
+        <source>Export Timeline as JSON</source>
+        <translation>Zeitleiste als JSON exportieren</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV-Dateien (*.csv);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json);;All files (*)</source>
+        <translation>JSON-Dateien (*.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>Zeitleiste</translation>
+    </message>
+    <message>
+        <source>The node&apos;s events, newest first; an offline event opens its takeover report.</source>
+        <translation>Die Ereignisse des Knotens, neueste zuerst; ein Offline-Ereignis öffnet seinen Übernahmebericht.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodesCommand</name>
@@ -3051,26 +4252,6 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>Noch kein Manager-Knoten ist dem Cluster beigetreten.</translation>
     </message>
     <message>
-        <source>NAME</source>
-        <translation>NAME</translation>
-    </message>
-    <message>
-        <source>GUID</source>
-        <translation>GUID</translation>
-    </message>
-    <message>
-        <source>ADDRESS</source>
-        <translation>ADRESSE</translation>
-    </message>
-    <message>
-        <source>VERSION</source>
-        <translation>VERSION</translation>
-    </message>
-    <message>
-        <source>STATUS</source>
-        <translation>STATUS</translation>
-    </message>
-    <message>
         <source>LAST CONTACT</source>
         <translation>LETZTER KONTAKT</translation>
     </message>
@@ -3079,24 +4260,12 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>JOBS (1 H)</translation>
     </message>
     <message>
-        <source>RUNNING</source>
-        <translation>LAUFEND</translation>
-    </message>
-    <message>
         <source>%1 (%2 s ago)</source>
         <translation>%1 (vor %2 s)</translation>
     </message>
     <message>
-        <source>never</source>
-        <translation>nie</translation>
-    </message>
-    <message>
         <source>TIME ZONE</source>
         <translation>ZEITZONE</translation>
-    </message>
-    <message>
-        <source>CLOCK</source>
-        <translation>ZEITVERSATZ</translation>
     </message>
     <message>
         <source>%1 (needs %2)</source>
@@ -3109,6 +4278,291 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>%1 s</source>
         <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>list                  Every node that is not decommissioned (the default): status, last
+                      contact, the time left before its peers mark it Offline, jobs.
+events NODE           The node&apos;s timeline: joined, online, offline (and which peer marked
+                      it, why), jobs handed back, refusals, drains, decommissioning.
+                      --csv prints it as CSV, --json as JSON.
+takeover NODE|ID      What happened to the jobs of a node its peers marked Offline: its
+                      latest takeover (or the one with that number), every job it held,
+                      the node that ran each afterwards and the gaps in between.
+drain NODE            Through the node&apos;s API (needs --secret-file for its token): it claims
+                      no new jobs, finishes or hands back its running ones within its
+                      grace, and shows as Draining; then it can be stopped and
+                      decommissioned. Recorded in its timeline and the audit log.
+resume NODE           Ends a drain: the node claims jobs again.
+NODE is a GUID or a name only one node has.</source>
+        <translation>list                  Jeder nicht außer Betrieb genommene Knoten (Standard): Status,
+                      letzter Kontakt, verbleibende Zeit, bis die anderen Knoten ihn
+                      als Offline markieren, Jobs.
+events NODE           Die Zeitleiste des Knotens: Beitritt, online, offline (und welcher
+                      Knoten ihn warum markiert hat), zurückgegebene Jobs, Abweisungen,
+                      Leerungen, Außerbetriebnahme. --csv gibt sie als CSV aus, --json
+                      als JSON.
+takeover NODE|ID      Was mit den Jobs eines Knotens geschah, den die anderen Knoten als
+                      Offline markiert haben: seine letzte Übernahme (oder die mit dieser
+                      Nummer), jeder Job, den er hielt, der Knoten, der ihn danach
+                      ausführte, und die Zeitabstände dazwischen.
+drain NODE            Über die API des Knotens (erfordert --secret-file für deren Token):
+                      Der Knoten beansprucht keine neuen Jobs, führt laufende innerhalb
+                      seiner Schonfrist zu Ende oder gibt sie zurück und wird als
+                      &quot;Wird geleert&quot; angezeigt; danach kann er gestoppt und außer Betrieb
+                      genommen werden. Wird in seiner Zeitleiste und im Audit-Protokoll
+                      eingetragen.
+resume NODE           Beendet das Leeren: Der Knoten beansprucht wieder Jobs.
+NODE ist eine GUID oder ein Name, den nur ein Knoten trägt.</translation>
+    </message>
+    <message>
+        <source>events: prints the timeline as CSV.</source>
+        <translation>events: gibt die Zeitleiste als CSV aus.</translation>
+    </message>
+    <message>
+        <source>drain, resume: who asks, for the audit log (default: %1).</source>
+        <translation>drain, resume: wer anfragt, für das Audit-Protokoll (Standard: %1).</translation>
+    </message>
+    <message>
+        <source>list (default), events or takeover.</source>
+        <translation>list (Standard), events oder takeover.</translation>
+    </message>
+    <message>
+        <source>events, takeover: the node (GUID or name); takeover: or its number.</source>
+        <translation>events, takeover: der Knoten (GUID oder Name); bei takeover auch die Nummer der Übernahme.</translation>
+    </message>
+    <message>
+        <source>unknown action &quot;%1&quot;; use one of %2</source>
+        <translation>unbekannte Aktion &quot;%1&quot;; zulässig sind %2</translation>
+    </message>
+    <message>
+        <source>%1 needs a node: its GUID or name</source>
+        <translation>%1 benötigt einen Knoten: seine GUID oder seinen Namen</translation>
+    </message>
+    <message>
+        <source>--csv is only for events</source>
+        <translation>--csv gilt nur für events</translation>
+    </message>
+    <message>
+        <source>--csv and --json cannot be combined</source>
+        <translation>--csv und --json können nicht kombiniert werden</translation>
+    </message>
+    <message>
+        <source>%1 needs --secret-file: the node&apos;s API token is sealed with the cluster&apos;s data key</source>
+        <translation>%1 benötigt --secret-file: Das API-Token des Knotens ist mit dem Datenschlüssel des Clusters versiegelt</translation>
+    </message>
+    <message>
+        <source>--secret-file and --actor are only for drain and resume</source>
+        <translation>--secret-file und --actor gelten nur für drain und resume</translation>
+    </message>
+    <message>
+        <source>--actor must have 1 to 200 characters</source>
+        <translation>--actor muss 1 bis 200 Zeichen haben</translation>
+    </message>
+    <message>
+        <source>--actor must be one line of printable text</source>
+        <translation>--actor muss eine einzelne Zeile druckbaren Texts sein</translation>
+    </message>
+    <message>
+        <source>OFFLINE IN</source>
+        <translation>OFFLINE IN</translation>
+    </message>
+    <message>
+        <source>-</source>
+        <translation>-</translation>
+    </message>
+    <message>
+        <source>never (no peer)</source>
+        <translation>nie (kein anderer Knoten)</translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) has no events within the retention.</source>
+        <translation>Knoten %1 (%2) hat innerhalb der Aufbewahrungsfrist keine Ereignisse.</translation>
+    </message>
+    <message>
+        <source>Timeline of node %1 (%2):</source>
+        <translation>Zeitleiste von Knoten %1 (%2):</translation>
+    </message>
+    <message>
+        <source>TIME (UTC)</source>
+        <translation>ZEIT (UTC)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>No peer has taken over the work of node %1 (%2) within the retention.</source>
+        <translation>Innerhalb der Aufbewahrungsfrist hat kein anderer Knoten die Arbeit von Knoten %1 (%2) übernommen.</translation>
+    </message>
+    <message>
+        <source>Takeover %1: node %2 (%3), marked Offline by %4 (%5)</source>
+        <translation>Übernahme %1: Knoten %2 (%3), als Offline markiert von %4 (%5)</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Grund: %1</translation>
+    </message>
+    <message>
+        <source>Last heartbeat %1, marked Offline %2 (%3 later)</source>
+        <translation>Letzter Heartbeat %1, als Offline markiert %2 (%3 später)</translation>
+    </message>
+    <message>
+        <source>First reclaim %1 (%2 after the mark), last completion %3 (%4 after the first reclaim)</source>
+        <translation>Erste Neubeanspruchung %1 (%2 nach der Markierung), letzter Abschluss %3 (%4 nach der ersten Neubeanspruchung)</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>noch keine</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n job(s) finished since.</source>
+        <translation>
+            <numerusform>%1 von %n Job seitdem beendet.</numerusform>
+            <numerusform>%1 von %n Jobs seitdem beendet.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>RETURNED AS</source>
+        <translation>ZURÜCKGEGEBEN ALS</translation>
+    </message>
+    <message>
+        <source>STATE NOW</source>
+        <translation>AKTUELLER ZUSTAND</translation>
+    </message>
+    <message>
+        <source>RAN BY</source>
+        <translation>AUSGEFÜHRT VON</translation>
+    </message>
+    <message>
+        <source>purged</source>
+        <translation>gelöscht</translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) is %3; only an Online node can be %4.</source>
+        <translation>Knoten %1 (%2) ist %3; nur ein Knoten im Status Online kann %4 werden.</translation>
+    </message>
+    <message>
+        <source>The database holds no cluster.</source>
+        <translation>Die Datenbank enthält keinen Cluster.</translation>
+    </message>
+    <message>
+        <source>The cluster has no node API token yet; start a node once to make one.</source>
+        <translation>Der Cluster hat noch kein Knoten-API-Token; starten Sie einmal einen Knoten, um eines zu erzeugen.</translation>
+    </message>
+    <message>
+        <source>Node %1 refused: %2</source>
+        <translation>Knoten %1 hat abgelehnt: %2</translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) was already draining.</source>
+        <translation>Knoten %1 (%2) wurde bereits geleert.</translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) is draining: it claims no new jobs, and its running ones finish or go back within its grace. See &quot;cohortctl nodes events %1&quot; for when it is drained.</source>
+        <translation>Knoten %1 (%2) wird geleert: Er beansprucht keine neuen Jobs, und seine laufenden werden innerhalb seiner Schonfrist beendet oder zurückgegeben. &quot;cohortctl nodes events %1&quot; zeigt, wann er geleert ist.</translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) was not draining.</source>
+        <translation>Knoten %1 (%2) wurde gar nicht geleert.</translation>
+    </message>
+    <message>
+        <source>Node %1 (%2) claims jobs again.</source>
+        <translation>Knoten %1 (%2) beansprucht wieder Jobs.</translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <comment>table heading</comment>
+        <translation>NAME</translation>
+    </message>
+    <message>
+        <source>GUID</source>
+        <comment>table heading</comment>
+        <translation>GUID</translation>
+    </message>
+    <message>
+        <source>ADDRESS</source>
+        <comment>table heading</comment>
+        <translation>ADRESSE</translation>
+    </message>
+    <message>
+        <source>VERSION</source>
+        <comment>table heading</comment>
+        <translation>VERSION</translation>
+    </message>
+    <message>
+        <source>STATUS</source>
+        <comment>table heading</comment>
+        <translation>STATUS</translation>
+    </message>
+    <message>
+        <source>CLOCK</source>
+        <comment>table heading</comment>
+        <translation>ZEITVERSATZ</translation>
+    </message>
+    <message>
+        <source>RUNNING</source>
+        <comment>table heading</comment>
+        <translation>LAUFEND</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <comment>offline countdown without a peer</comment>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>due</source>
+        <comment>offline countdown at zero</comment>
+        <translation>fällig</translation>
+    </message>
+    <message>
+        <source>EVENT</source>
+        <comment>table heading</comment>
+        <translation>EREIGNIS</translation>
+    </message>
+    <message>
+        <source>BY</source>
+        <comment>table heading</comment>
+        <translation>AUSGELÖST VON</translation>
+    </message>
+    <message>
+        <source>DETAILS</source>
+        <comment>table heading</comment>
+        <translation>DETAILS</translation>
+    </message>
+    <message>
+        <source>TAKEOVER</source>
+        <comment>table heading</comment>
+        <translation>ÜBERNAHME</translation>
+    </message>
+    <message>
+        <source>JOB</source>
+        <comment>table heading</comment>
+        <translation>JOB</translation>
+    </message>
+    <message>
+        <source>TYPE</source>
+        <comment>table heading</comment>
+        <translation>TYP</translation>
+    </message>
+    <message>
+        <source>RECLAIMED</source>
+        <comment>table heading</comment>
+        <translation>NEU BEANSPRUCHT</translation>
+    </message>
+    <message>
+        <source>FINISHED</source>
+        <comment>table heading</comment>
+        <translation>BEENDET</translation>
+    </message>
+    <message>
+        <source>drained</source>
+        <comment>action done</comment>
+        <translation>geleert</translation>
+    </message>
+    <message>
+        <source>resumed</source>
+        <comment>action done</comment>
+        <translation>fortgesetzt</translation>
     </message>
 </context>
 <context>
@@ -3139,6 +4593,18 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>Cluster version %1 · %2</source>
         <translation>Clusterversion %1 · %2</translation>
     </message>
+    <message>
+        <source>Filter nodes</source>
+        <translation>Knoten filtern</translation>
+    </message>
+    <message>
+        <source>Manager nodes</source>
+        <translation>Manager-Knoten</translation>
+    </message>
+    <message>
+        <source>One row per manager node; Alt+Return or a double-click opens its properties.</source>
+        <translation>Eine Zeile je Manager-Knoten; Alt+Eingabe oder ein Doppelklick öffnet seine Eigenschaften.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodesTableModel</name>
@@ -3153,22 +4619,6 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>(none)</source>
         <translation>(keine)</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <source>Version</source>
-        <translation>Version</translation>
-    </message>
-    <message>
-        <source>Address</source>
-        <translation>Adresse</translation>
     </message>
     <message>
         <source>Time Zone</source>
@@ -3211,7 +4661,70 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>Online-Agents, die sich zuletzt bei diesem Knoten gemeldet haben.</translation>
     </message>
     <message>
+        <source>%1 s ago</source>
+        <translation>vor %1 s</translation>
+    </message>
+    <message>
+        <source>%1 min ago</source>
+        <translation>vor %1 min</translation>
+    </message>
+    <message>
+        <source>%1 h ago</source>
+        <translation>vor %1 h</translation>
+    </message>
+    <message>
+        <source>%1 d ago</source>
+        <translation>vor %1 T</translation>
+    </message>
+    <message>
+        <source>never (no peer)</source>
+        <translation>nie (kein anderer Knoten)</translation>
+    </message>
+    <message>
+        <source>Its peers mark it Offline after %1 without a heartbeat (database clock).</source>
+        <translation>Die anderen Knoten markieren ihn nach %1 ohne Heartbeat als Offline (Datenbankuhr).</translation>
+    </message>
+    <message>
+        <source>Drained by an administrator since %1: Online, but it claims no work.</source>
+        <translation>Seit %1 von einem Administrator geleert: Online, beansprucht aber keine Arbeit.</translation>
+    </message>
+    <message>
+        <source>Offline In</source>
+        <translation>Offline in</translation>
+    </message>
+    <message>
+        <source>due</source>
+        <comment>offline countdown at zero</comment>
+        <translation>fällig</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <comment>column heading</comment>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <comment>column heading</comment>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <comment>column heading</comment>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <comment>column heading</comment>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <source>Heartbeat</source>
+        <comment>column heading</comment>
+        <translation>Heartbeat</translation>
+    </message>
+    <message>
         <source>Agents</source>
+        <comment>column heading</comment>
         <translation>Agents</translation>
     </message>
 </context>
@@ -3396,20 +4909,12 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>Geheime Eigenschaften</translation>
     </message>
     <message>
-        <source>Show</source>
-        <translation>Anzeigen</translation>
-    </message>
-    <message>
         <source>New Value…</source>
         <translation>Neuer Wert…</translation>
     </message>
     <message>
         <source>(not set)</source>
         <translation>(nicht gesetzt)</translation>
-    </message>
-    <message>
-        <source>Sealed</source>
-        <translation>Versiegelt</translation>
     </message>
     <message>
         <source>Auditors cannot change secret properties.</source>
@@ -3422,6 +4927,16 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>Make a new random value for %1? Whatever uses the current one must be given the new one.</source>
         <translation>Einen neuen Zufallswert für %1 erzeugen? Alles, was den aktuellen Wert verwendet, muss den neuen erhalten.</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <comment>reveal a secret value</comment>
+        <translation>Anzeigen</translation>
+    </message>
+    <message>
+        <source>Sealed</source>
+        <comment>value not shown to an auditor</comment>
+        <translation>Versiegelt</translation>
     </message>
 </context>
 <context>
@@ -3449,6 +4964,140 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>two open connections ran their statements in the same server process</source>
         <translation>zwei offene Verbindungen führten ihre Anweisungen im selben Serverprozess aus</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::SettingsCommand</name>
+    <message>
+        <source>Shows or changes the cluster-wide system settings.</source>
+        <translation>Zeigt oder ändert die clusterweiten Systemeinstellungen.</translation>
+    </message>
+    <message>
+        <source>Actions:</source>
+        <translation>Aktionen:</translation>
+    </message>
+    <message>
+        <source>  show                        Every setting with its value, default and allowed values.</source>
+        <translation>  show                        Jede Einstellung mit Wert, Standardwert und zulässigen Werten.</translation>
+    </message>
+    <message>
+        <source>  set NAME=VALUE [NAME=VALUE...]  Changes the named settings, checked together with the
+                              others as the console&apos;s System Settings page checks them:
+                              if any value is refused, nothing is changed.</source>
+        <translation>  set NAME=VALUE [NAME=VALUE...]  Ändert die genannten Einstellungen, zusammen mit den
+                              übrigen geprüft wie auf der Seite Systemeinstellungen der
+                              Konsole: Wird ein Wert abgelehnt, ändert sich nichts.</translation>
+    </message>
+    <message>
+        <source>Settings:</source>
+        <translation>Einstellungen:</translation>
+    </message>
+    <message>
+        <source>  %1  host:port or [IPv6]:port agents connect to; empty: the managers&apos;
+      own addresses.</source>
+        <translation>  %1  host:port oder [IPv6]:port, mit dem sich Agents verbinden; leer: die
+      eigenen Adressen der Manager.</translation>
+    </message>
+    <message>
+        <source>  %1  seconds between a node&apos;s heartbeats (%2 to %3).</source>
+        <translation>  %1  Sekunden zwischen den Heartbeats eines Knotens (%2 bis %3).</translation>
+    </message>
+    <message>
+        <source>  %1  seconds of silence before peers mark a node Offline (%2 to %3,
+      at least two heartbeats).</source>
+        <translation>  %1  Sekunden Stille, bevor die anderen Knoten einen Knoten als Offline
+      markieren (%2 bis %3, mindestens zwei Heartbeats).</translation>
+    </message>
+    <message>
+        <source>  %1  seconds a node&apos;s clock may differ from the database&apos;s (%2 to %3).</source>
+        <translation>  %1  Sekunden, um die die Uhr eines Knotens von der Datenbankuhr abweichen darf (%2 bis %3).</translation>
+    </message>
+    <message>
+        <source>A change is recorded in the audit log as &quot;settings.change&quot;, as from the console, by %1.</source>
+        <translation>Eine Änderung wird wie in der Konsole als &quot;settings.change&quot; im Audit-Protokoll eingetragen, ausgeführt von %1.</translation>
+    </message>
+    <message>
+        <source>What to do: show or set.</source>
+        <translation>Was zu tun ist: show oder set.</translation>
+    </message>
+    <message>
+        <source>set: a setting and its new value.</source>
+        <translation>set: eine Einstellung und ihr neuer Wert.</translation>
+    </message>
+    <message>
+        <source>give an action: show or set</source>
+        <translation>geben Sie eine Aktion an: show oder set</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;</source>
+        <translation>unerwartetes Argument &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>unknown action &quot;%1&quot;; the actions are show and set</source>
+        <translation>unbekannte Aktion &quot;%1&quot;; die Aktionen sind show und set</translation>
+    </message>
+    <message>
+        <source>--json does not apply to &quot;settings set&quot;</source>
+        <translation>--json gilt nicht für &quot;settings set&quot;</translation>
+    </message>
+    <message>
+        <source>set needs at least one NAME=VALUE</source>
+        <translation>set benötigt mindestens ein NAME=VALUE</translation>
+    </message>
+    <message>
+        <source>host:port, [IPv6]:port or empty</source>
+        <translation>host:port, [IPv6]:port oder leer</translation>
+    </message>
+    <message>
+        <source>%1 to %2 seconds</source>
+        <translation>%1 bis %2 Sekunden</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not NAME=VALUE</source>
+        <translation>&quot;%1&quot; ist nicht NAME=VALUE</translation>
+    </message>
+    <message>
+        <source>unknown setting &quot;%1&quot;; the settings are %2</source>
+        <translation>unbekannte Einstellung &quot;%1&quot;; die Einstellungen sind %2</translation>
+    </message>
+    <message>
+        <source>%1 is set twice</source>
+        <translation>%1 ist doppelt gesetzt</translation>
+    </message>
+    <message>
+        <source>%1 must be a whole number of seconds, not &quot;%2&quot;</source>
+        <translation>%1 muss eine ganze Zahl von Sekunden sein, nicht &quot;%2&quot;</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>Es wurde nichts geändert.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved %n setting(s).</source>
+        <translation>
+            <numerusform>%n Einstellung gespeichert.</numerusform>
+            <numerusform>%n Einstellungen gespeichert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>SETTING</source>
+        <comment>table heading</comment>
+        <translation>EINSTELLUNG</translation>
+    </message>
+    <message>
+        <source>VALUE</source>
+        <comment>table heading</comment>
+        <translation>WERT</translation>
+    </message>
+    <message>
+        <source>DEFAULT</source>
+        <comment>table heading</comment>
+        <translation>STANDARD</translation>
+    </message>
+    <message>
+        <source>ALLOWED</source>
+        <comment>table heading</comment>
+        <translation>ZULÄSSIG</translation>
     </message>
 </context>
 <context>
@@ -3552,13 +5201,13 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>Manager node %1 runs version %2; the cluster now runs %3. Upgrade it: until then it does no work.</source>
         <translation>Manager-Knoten %1 läuft mit Version %2; der Cluster läuft jetzt mit %3. Aktualisieren Sie ihn: Bis dahin arbeitet er nicht.</translation>
     </message>
+    <message>
+        <source>%1 joined with version %2 and took over; this node runs %3.</source>
+        <translation>%1 ist mit Version %2 beigetreten und hat übernommen; dieser Knoten läuft mit %3.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::StatusBanner</name>
-    <message>
-        <source>Retry Now</source>
-        <translation>Jetzt erneut versuchen</translation>
-    </message>
     <message>
         <source>Showing the data from %1.</source>
         <translation>Angezeigt werden die Daten von %1.</translation>
@@ -3577,6 +5226,26 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
             <numerusform>Die Datenbank ist nicht erreichbar: %1 %2 Neuer Versuch in %n Sekunde.</numerusform>
             <numerusform>Die Datenbank ist nicht erreichbar: %1 %2 Neuer Versuch in %n Sekunden.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>&amp;Retry Now</source>
+        <translation>&amp;Jetzt erneut versuchen</translation>
+    </message>
+    <message>
+        <source>&amp;Stop Retrying</source>
+        <translation>Versuche &amp;beenden</translation>
+    </message>
+    <message>
+        <source>Time to the next try</source>
+        <translation>Zeit bis zum nächsten Versuch</translation>
+    </message>
+    <message>
+        <source>Stop trying to reach the database until you press Retry Now.</source>
+        <translation>Keine Versuche mehr, die Datenbank zu erreichen, bis Sie „Jetzt erneut versuchen“ drücken.</translation>
+    </message>
+    <message>
+        <source>The database cannot be reached: %1 %2 Retrying has stopped; press Retry Now to try again.</source>
+        <translation>Die Datenbank ist nicht erreichbar: %1 %2 Die Versuche sind beendet; drücken Sie „Jetzt erneut versuchen“, um es noch einmal zu versuchen.</translation>
     </message>
 </context>
 <context>
@@ -3656,18 +5325,6 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         </translation>
     </message>
     <message>
-        <source>From</source>
-        <translation>Von</translation>
-    </message>
-    <message>
-        <source>To</source>
-        <translation>Nach</translation>
-    </message>
-    <message>
-        <source>Reachable</source>
-        <translation>Erreichbar</translation>
-    </message>
-    <message>
         <source>Round trip (ms)</source>
         <translation>Umlaufzeit (ms)</translation>
     </message>
@@ -3716,10 +5373,6 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>%1 — %2</translation>
     </message>
     <message>
-        <source>Reading the statistics…</source>
-        <translation>Statistik wird gelesen…</translation>
-    </message>
-    <message>
         <source>%1 jobs finished (%2).</source>
         <translation>%1 Jobs beendet (%2).</translation>
     </message>
@@ -3749,6 +5402,37 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>CSV files (*.csv)</source>
         <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <comment>the probing node</comment>
+        <translation>Von</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <comment>the probed node</comment>
+        <translation>Nach</translation>
+    </message>
+    <message>
+        <source>Reachable</source>
+        <comment>probe result</comment>
+        <translation>Erreichbar</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Reading the statistics</source>
+        <translation>Statistik wird gelesen</translation>
+    </message>
+    <message>
+        <source>Stop reading this period and show the one before again.</source>
+        <translation>Das Lesen dieses Zeitraums abbrechen und wieder den vorigen zeigen.</translation>
+    </message>
+    <message>
+        <source>Reading the statistics (%1)…</source>
+        <translation>Statistik wird gelesen (%1)…</translation>
     </message>
 </context>
 <context>
@@ -3807,6 +5491,166 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     </message>
 </context>
 <context>
+    <name>Cohort::TakeoverJobsModel</name>
+    <message>
+        <source>Purged from the jobs table since (past the retention).</source>
+        <translation>Inzwischen aus der Jobtabelle gelöscht (nach Ablauf der Aufbewahrungsfrist).</translation>
+    </message>
+    <message>
+        <source>(purged)</source>
+        <translation>(gelöscht)</translation>
+    </message>
+    <message>
+        <source>nobody yet</source>
+        <translation>noch niemand</translation>
+    </message>
+    <message>
+        <source>Returned As</source>
+        <translation>Zurückgegeben als</translation>
+    </message>
+    <message>
+        <source>State Now</source>
+        <translation>Aktueller Zustand</translation>
+    </message>
+    <message>
+        <source>Ran By</source>
+        <translation>Ausgeführt von</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <comment>column heading</comment>
+        <translation>Job</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <comment>column heading</comment>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Reclaimed</source>
+        <comment>column heading</comment>
+        <translation>Neu beansprucht</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <comment>column heading</comment>
+        <translation>Beendet</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::TakeoverReportDialog</name>
+    <message>
+        <source>Takeover Report</source>
+        <translation>Übernahmebericht</translation>
+    </message>
+    <message>
+        <source>Takeover</source>
+        <translation>Übernahme</translation>
+    </message>
+    <message>
+        <source>Node:</source>
+        <translation>Knoten:</translation>
+    </message>
+    <message>
+        <source>Marked Offline by:</source>
+        <translation>Als Offline markiert von:</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>Grund:</translation>
+    </message>
+    <message>
+        <source>Last heartbeat:</source>
+        <translation>Letzter Heartbeat:</translation>
+    </message>
+    <message>
+        <source>Marked Offline:</source>
+        <translation>Als Offline markiert:</translation>
+    </message>
+    <message>
+        <source>First reclaim:</source>
+        <translation>Erste Neubeanspruchung:</translation>
+    </message>
+    <message>
+        <source>Last completion:</source>
+        <translation>Letzter Abschluss:</translation>
+    </message>
+    <message>
+        <source>Jobs:</source>
+        <translation>Jobs:</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>Takeover Report: %1</source>
+        <translation>Übernahmebericht: %1</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>noch nicht</translation>
+    </message>
+    <message>
+        <source>%1 (%2 after %3)</source>
+        <translation>%1 (%2 nach %3)</translation>
+    </message>
+    <message>
+        <source>the last heartbeat</source>
+        <translation>dem letzten Heartbeat</translation>
+    </message>
+    <message>
+        <source>the mark</source>
+        <translation>der Markierung</translation>
+    </message>
+    <message>
+        <source>the first reclaim</source>
+        <translation>der ersten Neubeanspruchung</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) held, %1 finished since</source>
+        <translation>
+            <numerusform>%n Job gehalten, %1 seitdem beendet</numerusform>
+            <numerusform>%n Jobs gehalten, %1 seitdem beendet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Jobs taken over</source>
+        <translation>Übernommene Jobs</translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::Takeovers</name>
+    <message>
+        <source>recording the takeover of node %1</source>
+        <translation>Speichern der Übernahme von Knoten %1</translation>
+    </message>
+    <message>
+        <source>Node %1 is not in the cluster.</source>
+        <translation>Knoten %1 gehört nicht zum Cluster.</translation>
+    </message>
+    <message>
+        <source>recording the jobs node %1 held</source>
+        <translation>Speichern der Jobs, die Knoten %1 hielt</translation>
+    </message>
+    <message>
+        <source>reading the takeovers of node %1</source>
+        <translation>Lesen der Übernahmen von Knoten %1</translation>
+    </message>
+    <message>
+        <source>reading takeover %1</source>
+        <translation>Lesen von Übernahme %1</translation>
+    </message>
+    <message>
+        <source>There is no takeover %1.</source>
+        <translation>Es gibt keine Übernahme %1.</translation>
+    </message>
+    <message>
+        <source>reading the jobs of takeover %1</source>
+        <translation>Lesen der Jobs von Übernahme %1</translation>
+    </message>
+</context>
+<context>
     <name>Cohort::TimeCheck</name>
     <message>
         <source>its clock is %1 s ahead of the database&apos;s</source>
@@ -3835,6 +5679,14 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>Manager Time Out of Sync on node %1: %2.</source>
         <translation>Manager Time Out of Sync auf Knoten %1: %2.</translation>
+    </message>
+    <message>
+        <source>reading the database&apos;s time zone</source>
+        <translation>Lesen der Zeitzone der Datenbank</translation>
+    </message>
+    <message>
+        <source>The database did not say which time zone it keeps.</source>
+        <translation>Die Datenbank hat nicht mitgeteilt, welche Zeitzone sie verwendet.</translation>
     </message>
 </context>
 <context>
@@ -3923,29 +5775,29 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>User %1 holds no copy of the data key; set a new password, which gives one, with &quot;cohortctl users reset-password %1&quot;.</source>
         <translation>Benutzer %1 hat keine Kopie des Datenschlüssels; setzen Sie mit &quot;cohortctl users reset-password %1&quot; ein neues Passwort, wodurch er eine erhält.</translation>
     </message>
+    <message>
+        <source>making user %1 an auditor</source>
+        <translation>Herabstufen von Benutzer %1 zum Auditor</translation>
+    </message>
+    <message>
+        <source>User %1 was not prepared as an administrator: there is no key pair.</source>
+        <translation>Benutzer %1 wurde nicht als Administrator vorbereitet: Es gibt kein Schlüsselpaar.</translation>
+    </message>
+    <message>
+        <source>making user %1 an administrator</source>
+        <translation>Hochstufen von Benutzer %1 zum Administrator</translation>
+    </message>
+    <message>
+        <source>locking user %1</source>
+        <translation>Sperren von Benutzer %1</translation>
+    </message>
+    <message>
+        <source>unlocking user %1</source>
+        <translation>Entsperren von Benutzer %1</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::UsersCommand</name>
-    <message>
-        <source>Lists the console&apos;s users, adds one, or changes one&apos;s personal data or password.</source>
-        <translation>Listet die Benutzer der Konsole auf, legt einen an oder ändert die personenbezogenen Daten oder das Passwort eines Benutzers.</translation>
-    </message>
-    <message>
-        <source>list                  Every user. Full names and e-mail addresses are sealed with the
-                      data key: they show only with --secret-file.
-add NAME              A new user (--role, default auditor; --full-name, --email).
-set NAME              Changes a user&apos;s --full-name or --email (an empty value removes it).
-reset-password NAME   A new password; lifts a lock. An administrator also gets a new
-                      key and a copy of the data key, so the console opens sealed data.
-All but list need --secret-file, and are recorded in the audit log.</source>
-        <translation>list                  Alle Benutzer. Vollständige Namen und E-Mail-Adressen sind mit dem
-                      Datenschlüssel versiegelt: Sie erscheinen nur mit --secret-file.
-add NAME              Ein neuer Benutzer (--role, Standard auditor; --full-name, --email).
-set NAME              Ändert --full-name oder --email (ein leerer Wert entfernt die Angabe).
-reset-password NAME   Neues Passwort; hebt eine Sperre auf. Ein Administrator erhält auch einen
-                      neuen Schlüssel und eine Kopie des Datenschlüssels für versiegelte Daten.
-Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll festgehalten.</translation>
-    </message>
     <message>
         <source>add: administrator or auditor (default: auditor).</source>
         <translation>add: administrator oder auditor (Standard: auditor).</translation>
@@ -3959,28 +5811,12 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
         <translation>add, set: die E-Mail-Adresse des Benutzers.</translation>
     </message>
     <message>
-        <source>add, reset-password: a file whose first line is the password (default: read it from standard input).</source>
-        <translation>add, reset-password: eine Datei, deren erste Zeile das Passwort ist (Standard: von der Standardeingabe lesen).</translation>
-    </message>
-    <message>
-        <source>list, add, set or reset-password.</source>
-        <translation>list, add, set oder reset-password.</translation>
-    </message>
-    <message>
         <source>The user (not for list).</source>
         <translation>Der Benutzer (nicht bei list).</translation>
     </message>
     <message>
-        <source>give an ACTION: list, add, set or reset-password</source>
-        <translation>geben Sie eine Aktion (ACTION) an: list, add, set oder reset-password</translation>
-    </message>
-    <message>
         <source>list takes no NAME</source>
         <translation>list erwartet keinen Namen (NAME)</translation>
-    </message>
-    <message>
-        <source>unknown ACTION &quot;%1&quot;: use list, add, set or reset-password</source>
-        <translation>unbekannte Aktion &quot;%1&quot;: verwenden Sie list, add, set oder reset-password</translation>
     </message>
     <message>
         <source>%1 needs exactly one NAME</source>
@@ -3995,20 +5831,8 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
         <translation>(versiegelt)</translation>
     </message>
     <message>
-        <source>NAME</source>
-        <translation>NAME</translation>
-    </message>
-    <message>
-        <source>ROLE</source>
-        <translation>ROLLE</translation>
-    </message>
-    <message>
         <source>FULL NAME</source>
         <translation>VOLLSTÄNDIGER NAME</translation>
-    </message>
-    <message>
-        <source>E-MAIL</source>
-        <translation>E-MAIL</translation>
     </message>
     <message>
         <source>SEALED DATA</source>
@@ -4025,10 +5849,6 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
     <message>
         <source>no key: reset-password</source>
         <translation>kein Schlüssel: reset-password</translation>
-    </message>
-    <message>
-        <source>--role is only for add; a user&apos;s role does not change</source>
-        <translation>--role gilt nur für add; die Rolle eines Benutzers ändert sich nicht</translation>
     </message>
     <message>
         <source>--full-name and --email are for add and set</source>
@@ -4074,6 +5894,152 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
         <source>Set a new password for %1; the account is unlocked.</source>
         <translation>Neues Passwort für %1 gesetzt; das Konto ist entsperrt.</translation>
     </message>
+    <message>
+        <source>Lists the console&apos;s users, adds one, changes one&apos;s data, password or role, locks one.</source>
+        <translation>Listet die Benutzer der Konsole auf, legt einen an, ändert Daten, Passwort oder Rolle eines Benutzers, sperrt einen.</translation>
+    </message>
+    <message>
+        <source>list                  Every user. Full names and e-mail addresses are sealed with the
+                      data key: they show only with --secret-file.
+add NAME              A new user (--role, default auditor; --full-name, --email).
+set NAME              Changes a user&apos;s --full-name or --email (an empty value removes it).
+reset-password NAME   A new password; lifts a lock. An administrator also gets a new
+                      key and a copy of the data key, so the console opens sealed data.
+set-role NAME ROLE    administrator or auditor. An auditor made administrator gets a
+                      new password (--password-file, or standard input) with a key
+                      wrapped by it and a copy of the data key: this needs --secret-file.
+                      An administrator made auditor loses its key and copy.
+lock NAME             Locks the account: for --minutes, or until unlocked.
+unlock NAME           Lifts a lock and forgets the failed logins.
+add, set, reset-password and set-role NAME administrator need --secret-file; set-role
+NAME auditor, lock and unlock need only --db. The last administrator who is not locked
+cannot be made auditor or locked. All but list are recorded in the audit log.</source>
+        <translation>list                  Jeder Benutzer. Vollständige Namen und E-Mail-Adressen sind mit dem
+                      Datenschlüssel versiegelt: Sie erscheinen nur mit --secret-file.
+add NAME              Ein neuer Benutzer (--role, Standard auditor; --full-name, --email).
+set NAME              Ändert --full-name oder --email eines Benutzers (ein leerer Wert
+                      entfernt die Angabe).
+reset-password NAME   Ein neues Passwort; hebt eine Sperre auf. Ein Administrator erhält
+                      außerdem einen neuen Schlüssel und eine Kopie des Datenschlüssels,
+                      damit die Konsole versiegelte Daten öffnet.
+set-role NAME ROLE    administrator oder auditor. Ein zum Administrator gemachter Auditor
+                      erhält ein neues Passwort (--password-file oder Standardeingabe),
+                      einen damit verschlüsselten Schlüssel und eine Kopie des
+                      Datenschlüssels: Dafür ist --secret-file nötig. Ein zum Auditor
+                      gemachter Administrator verliert seinen Schlüssel und seine Kopie.
+lock NAME             Sperrt das Konto: für --minutes oder bis zur Entsperrung.
+unlock NAME           Hebt eine Sperre auf und vergisst die fehlgeschlagenen Anmeldungen.
+add, set, reset-password und set-role NAME administrator benötigen --secret-file;
+set-role NAME auditor, lock und unlock benötigen nur --db. Der letzte nicht gesperrte
+Administrator kann weder zum Auditor gemacht noch gesperrt werden. Alle Aktionen außer
+list werden im Audit-Protokoll eingetragen.</translation>
+    </message>
+    <message>
+        <source>lock: for this many minutes, from 1 to %1 (default: until unlocked).</source>
+        <translation>lock: für so viele Minuten, von 1 bis %1 (Standard: bis zur Entsperrung).</translation>
+    </message>
+    <message>
+        <source>add, reset-password, set-role NAME administrator: a file whose first line is the password (default: read it from standard input).</source>
+        <translation>add, reset-password, set-role NAME administrator: eine Datei, deren erste Zeile das Passwort ist (Standard: von der Standardeingabe lesen).</translation>
+    </message>
+    <message>
+        <source>list, add, set, reset-password, set-role, lock or unlock.</source>
+        <translation>list, add, set, reset-password, set-role, lock oder unlock.</translation>
+    </message>
+    <message>
+        <source>set-role: administrator or auditor.</source>
+        <translation>set-role: administrator oder auditor.</translation>
+    </message>
+    <message>
+        <source>give an ACTION: list, add, set, reset-password, set-role, lock or unlock</source>
+        <translation>geben Sie eine Aktion (ACTION) an: list, add, set, reset-password, set-role, lock oder unlock</translation>
+    </message>
+    <message>
+        <source>unknown ACTION &quot;%1&quot;: use list, add, set, reset-password, set-role, lock or unlock</source>
+        <translation>unbekannte Aktion &quot;%1&quot;: verwenden Sie list, add, set, reset-password, set-role, lock oder unlock</translation>
+    </message>
+    <message>
+        <source>--minutes is only for lock</source>
+        <translation>--minutes gilt nur für lock</translation>
+    </message>
+    <message>
+        <source>set-role needs a NAME and a ROLE (administrator or auditor)</source>
+        <translation>set-role benötigt NAME und ROLE (administrator oder auditor)</translation>
+    </message>
+    <message>
+        <source>until unlocked</source>
+        <translation>bis zur Entsperrung</translation>
+    </message>
+    <message>
+        <source>--role is only for add; set-role changes a user&apos;s role</source>
+        <translation>--role gilt nur für add; set-role ändert die Rolle eines Benutzers</translation>
+    </message>
+    <message>
+        <source>--%1 does not apply to set-role</source>
+        <translation>--%1 gilt nicht für set-role</translation>
+    </message>
+    <message>
+        <source>the ROLE must be administrator or auditor, not &quot;%1&quot;</source>
+        <translation>die Rolle (ROLE) muss administrator oder auditor sein, nicht &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <source>--password-file is for set-role NAME administrator; an auditor&apos;s password stays</source>
+        <translation>--password-file gilt nur für set-role NAME administrator; das Passwort eines Auditors bleibt erhalten</translation>
+    </message>
+    <message>
+        <source>%1 is now an auditor; its key and copy of the data key are gone.</source>
+        <translation>%1 ist jetzt Auditor; sein Schlüssel und seine Kopie des Datenschlüssels sind entfernt.</translation>
+    </message>
+    <message>
+        <source>%1 is already an administrator; nothing was changed.</source>
+        <translation>%1 ist bereits Administrator; nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <source>New password for %1: </source>
+        <translation>Neues Passwort für %1: </translation>
+    </message>
+    <message>
+        <source>%1 is now an administrator, with a new password that opens the data key.</source>
+        <translation>%1 ist jetzt Administrator, mit einem neuen Passwort, das den Datenschlüssel öffnet.</translation>
+    </message>
+    <message>
+        <source>--%1 does not apply to %2</source>
+        <translation>--%1 gilt nicht für %2</translation>
+    </message>
+    <message>
+        <source>--minutes must be a whole number from 1 to %1, not &quot;%2&quot;</source>
+        <translation>--minutes muss eine ganze Zahl von 1 bis %1 sein, nicht &quot;%2&quot;</translation>
+    </message>
+    <message>
+        <source>Unlocked %1.</source>
+        <translation>%1 entsperrt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Locked %1 for %n minute(s).</source>
+        <translation>
+            <numerusform>%1 für %n Minute gesperrt.</numerusform>
+            <numerusform>%1 für %n Minuten gesperrt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Locked %1 until it is unlocked.</source>
+        <translation>%1 bis zur Entsperrung gesperrt.</translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <comment>table heading</comment>
+        <translation>NAME</translation>
+    </message>
+    <message>
+        <source>ROLE</source>
+        <comment>table heading</comment>
+        <translation>ROLLE</translation>
+    </message>
+    <message>
+        <source>E-MAIL</source>
+        <comment>table heading</comment>
+        <translation>E-MAIL</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::UsersPage</name>
@@ -4089,6 +6055,14 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
         <source>Auditors cannot change users.</source>
         <translation>Auditoren können Benutzer nicht ändern.</translation>
     </message>
+    <message>
+        <source>Users</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>The people who may sign in to the console, with their roles.</source>
+        <translation>Die Personen, die sich an der Konsole anmelden dürfen, mit ihren Rollen.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::UsersTableModel</name>
@@ -4099,18 +6073,6 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
     <message>
         <source>This administrator holds no copy of the data key; &quot;cohortctl users reset-password %1&quot; gives one.</source>
         <translation>Dieser Administrator hat keine Kopie des Datenschlüssels; mit &quot;cohortctl users reset-password %1&quot; erhält er eine.</translation>
-    </message>
-    <message>
-        <source>Administrator</source>
-        <translation>Administrator</translation>
-    </message>
-    <message>
-        <source>Auditor</source>
-        <translation>Auditor</translation>
-    </message>
-    <message>
-        <source>Sealed</source>
-        <translation>Versiegelt</translation>
     </message>
     <message>
         <source>Locked until %1</source>
@@ -4124,10 +6086,6 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
         </translation>
     </message>
     <message>
-        <source>Active</source>
-        <translation>Aktiv</translation>
-    </message>
-    <message>
         <source>Holds a copy</source>
         <translation>Hat eine Kopie</translation>
     </message>
@@ -4136,28 +6094,52 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
         <translation>Keine Kopie</translation>
     </message>
     <message>
-        <source>User</source>
-        <translation>Benutzer</translation>
-    </message>
-    <message>
-        <source>Role</source>
-        <translation>Rolle</translation>
-    </message>
-    <message>
         <source>Full name</source>
         <translation>Vollständiger Name</translation>
     </message>
     <message>
+        <source>Data key</source>
+        <translation>Datenschlüssel</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <comment>role</comment>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>Auditor</source>
+        <comment>role</comment>
+        <translation>Auditor</translation>
+    </message>
+    <message>
+        <source>Sealed</source>
+        <comment>value not shown to an auditor</comment>
+        <translation>Versiegelt</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <comment>user state</comment>
+        <translation>Aktiv</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <comment>column heading</comment>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <comment>column heading</comment>
+        <translation>Rolle</translation>
+    </message>
+    <message>
         <source>E-mail</source>
+        <comment>column heading</comment>
         <translation>E-Mail</translation>
     </message>
     <message>
         <source>Status</source>
+        <comment>column heading</comment>
         <translation>Status</translation>
-    </message>
-    <message>
-        <source>Data key</source>
-        <translation>Datenschlüssel</translation>
     </message>
 </context>
 <context>
@@ -4187,10 +6169,6 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
         <translation>Sofort mit dem Passwort aus dieser Datei (ihrer ersten Zeile) anmelden.</translation>
     </message>
     <message>
-        <source>The page to show first: nodes, system-information, alerts, audit-log, settings.</source>
-        <translation>Die zuerst angezeigte Seite: nodes, system-information, alerts, audit-log, settings.</translation>
-    </message>
-    <message>
         <source>Save a picture of each page into this folder, print the files and quit.</source>
         <translation>Ein Bild jeder Seite in diesem Ordner speichern, die Dateien auflisten und beenden.</translation>
     </message>
@@ -4209,6 +6187,26 @@ Alle Aktionen außer list benötigen --secret-file und werden im Audit-Protokoll
     <message>
         <source>cohort-console: error: --screenshots needs --password-file</source>
         <translation>cohort-console: Fehler: --screenshots benötigt --password-file</translation>
+    </message>
+    <message>
+        <source>The page to show first: nodes, system-information, alerts, audit-log, settings, consistency.</source>
+        <translation>Die zuerst anzuzeigende Seite: nodes, system-information, alerts, audit-log, settings, consistency.</translation>
+    </message>
+    <message>
+        <source>Speak this language for this run (en, de, ja), not the one in the settings.</source>
+        <translation>Für diesen Lauf diese Sprache sprechen (en, de, ja), nicht die aus den Einstellungen.</translation>
+    </message>
+    <message>
+        <source>Use this theme for this run: system, light or dark.</source>
+        <translation>Für diesen Lauf dieses Design verwenden: system, light oder dark.</translation>
+    </message>
+    <message>
+        <source>cohort-console: error: no language &quot;%1&quot;; one of: %2</source>
+        <translation>cohort-console: Fehler: keine Sprache „%1“; eine von: %2</translation>
+    </message>
+    <message>
+        <source>cohort-console: error: no theme &quot;%1&quot;; one of: %2</source>
+        <translation>cohort-console: Fehler: kein Design „%1“; eines von: %2</translation>
     </message>
 </context>
 </TS>

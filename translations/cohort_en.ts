@@ -15,6 +15,13 @@
 <context>
     <name>Cohort::AgentsPage</name>
     <message numerus="yes">
+        <source>· %n gone quiet</source>
+        <translation>
+            <numerusform>· %n gone quiet</numerusform>
+            <numerusform>· %n gone quiet</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n agent(s), %1 online</source>
         <translation>
             <numerusform>%n agent, %1 online</numerusform>
@@ -395,6 +402,26 @@
         <translation>
             <numerusform>Locked %1 for %n minute.</numerusform>
             <numerusform>Locked %1 for %n minutes.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::NodePropertiesDialog</name>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>and %n more</numerusform>
+            <numerusform>and %n more</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Cohort::UsersTableModel</name>
+    <message numerus="yes">
+        <source>Active (%n failed sign-in(s))</source>
+        <translation>
+            <numerusform>Active (%n failed sign-in)</numerusform>
+            <numerusform>Active (%n failed sign-ins)</numerusform>
         </translation>
     </message>
 </context>

@@ -35,6 +35,9 @@ AgentsPage::AgentsPage(ClusterClient &client, QWidget *parent)
     m_proxy->setSourceModel(m_model);
 
     m_filter->setObjectName(u"agentFilter"_s);
+    m_filter->setAccessibleName(tr("Filter agents"));
+
+    m_filter->setProperty("cohortFind", true);
     m_filter->setPlaceholderText(tr("Filter by GUID, host name, address, version, node…"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &AgentsFilterModel::setText);
@@ -48,6 +51,8 @@ AgentsPage::AgentsPage(ClusterClient &client, QWidget *parent)
     m_note->hide();
 
     m_view->setObjectName(u"agentsView"_s);
+    m_view->setAccessibleName(tr("Agents"));
+    m_view->setAccessibleDescription(tr("One row per agent that has checked in."));
     m_view->setModel(m_proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(AgentsTableModel::Node, Qt::AscendingOrder);
@@ -80,6 +85,9 @@ AgentsPage::AgentsPage(ClusterClient &client, QWidget *parent)
     layout->addWidget(m_note);
     layout->addWidget(m_view, 1);
     layout->addWidget(distributionBox);
+    // Tab in reading order: the check box above the filter comes first.
+    setTabOrder(m_quietOnly, m_filter);
+    setTabOrder(m_filter, m_view);
 
     connect(&m_client, &ClusterClient::snapshotChanged, this, &AgentsPage::apply);
     if (m_client.hasSnapshot())
@@ -116,8 +124,9 @@ void AgentsPage::apply()
         // Room for what the columns may come to say later, not only what they say now.
         const QFontMetrics metrics = m_view->fontMetrics();
         int state = 0;
-        for (const QString &text : {AgentsTableModel::tr("Online"), AgentsTableModel::tr("Offline"),
-                                    AgentsTableModel::tr("Gone quiet")})
+        for (const QString &text :
+             {AgentsTableModel::tr("Online", "agent state"), AgentsTableModel::tr("Offline", "agent state"),
+              AgentsTableModel::tr("Gone quiet")})
             state = qMax(state, metrics.horizontalAdvance(text));
         const int icon = m_view->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, m_view);
         m_view->setColumnWidth(AgentsTableModel::State,

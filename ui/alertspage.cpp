@@ -52,8 +52,8 @@ AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
     , m_proxy(new OpenAlertsFilter(this))
     , m_view(new QTableView(this))
     , m_showCleared(new QCheckBox(tr("Show &cleared alerts"), this))
-    , m_acknowledge(new QPushButton(tr("&Acknowledge"), this))
-    , m_clear(new QPushButton(tr("C&lear"), this))
+    , m_acknowledge(new QPushButton(tr("&Acknowledge", "alert action"), this))
+    , m_clear(new QPushButton(tr("C&lear", "alert action"), this))
     , m_takeover(new QPushButton(tr("Open &Takeover Report"), this))
     , m_message(new QLabel(this))
 {
@@ -63,6 +63,9 @@ AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
     m_proxy->setDynamicSortFilter(true);
 
     m_view->setObjectName(u"alertsView"_s);
+    m_view->setAccessibleName(tr("Alerts"));
+    m_view->setAccessibleDescription(
+        tr("One row per alert, newest first; select one to acknowledge or clear it."));
     m_view->setModel(m_proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(AlertsTableModel::Raised, Qt::DescendingOrder);
@@ -111,6 +114,11 @@ AlertsPage::AlertsPage(ClusterClient &client, QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(top);
     layout->addWidget(m_view);
+    // Tab in reading order: the row of controls above the table first.
+    setTabOrder(m_showCleared, m_takeover);
+    setTabOrder(m_takeover, m_acknowledge);
+    setTabOrder(m_acknowledge, m_clear);
+    setTabOrder(m_clear, m_view);
 
     connect(&m_client, &ClusterClient::snapshotChanged, this, [this] {
         m_model->applySnapshot(m_client.snapshot().alerts);

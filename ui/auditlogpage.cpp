@@ -9,6 +9,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -24,18 +25,23 @@ AuditLogPage::AuditLogPage(ClusterClient &client, QWidget *parent)
     , m_model(new AuditLogModel(this))
     , m_user(new QLineEdit(this))
     , m_action(new QComboBox(this))
-    , m_useFrom(new QCheckBox(tr("&From:"), this))
+    , m_useFrom(new QCheckBox(tr("&From:", "start of a time range"), this))
     , m_from(new QDateTimeEdit(this))
-    , m_useTo(new QCheckBox(tr("&To:"), this))
+    , m_useTo(new QCheckBox(tr("&To:", "end of a time range"), this))
     , m_to(new QDateTimeEdit(this))
     , m_count(new QLabel(this))
     , m_view(new QTableView(this))
 {
     setObjectName(u"auditLogPage"_s);
     m_user->setObjectName(u"userFilter"_s);
+    m_user->setAccessibleName(tr("Filter by user"));
+    m_user->setProperty("cohortFind", true);
     m_user->setPlaceholderText(tr("Any user"));
     m_user->setClearButtonEnabled(true);
     m_action->setObjectName(u"actionFilter"_s);
+    m_action->setAccessibleName(tr("Filter by action"));
+    m_from->setAccessibleName(tr("From date and time"));
+    m_to->setAccessibleName(tr("To date and time"));
     m_action->setEditable(true);
     m_action->addItem(QString());
     for (const QString &action :
@@ -46,7 +52,7 @@ AuditLogPage::AuditLogPage(ClusterClient &client, QWidget *parent)
     const QDateTime now = QDateTime::currentDateTime();
     for (QDateTimeEdit *edit : {m_from, m_to}) {
         edit->setCalendarPopup(true);
-        edit->setDisplayFormat(u"yyyy-MM-dd HH:mm"_s);
+        edit->setDisplayFormat(QLocale().dateTimeFormat(QLocale::ShortFormat));
         edit->setEnabled(false);
     }
     m_from->setDateTime(now.addDays(-1));
@@ -54,13 +60,13 @@ AuditLogPage::AuditLogPage(ClusterClient &client, QWidget *parent)
     connect(m_useFrom, &QCheckBox::toggled, m_from, &QWidget::setEnabled);
     connect(m_useTo, &QCheckBox::toggled, m_to, &QWidget::setEnabled);
 
-    auto *apply = new QPushButton(tr("&Apply"), this);
+    auto *apply = new QPushButton(tr("&Apply", "filter"), this);
     apply->setObjectName(u"applyFilter"_s);
     apply->setDefault(true);
     connect(apply, &QPushButton::clicked, this, &AuditLogPage::applyFilter);
     connect(m_user, &QLineEdit::returnPressed, this, &AuditLogPage::applyFilter);
     connect(m_action->lineEdit(), &QLineEdit::returnPressed, this, &AuditLogPage::applyFilter);
-    auto *reset = new QPushButton(tr("&Reset"), this);
+    auto *reset = new QPushButton(tr("&Reset", "filter"), this);
     connect(reset, &QPushButton::clicked, this, [this] {
         m_user->clear();
         m_action->setCurrentText(QString());
@@ -74,6 +80,8 @@ AuditLogPage::AuditLogPage(ClusterClient &client, QWidget *parent)
     proxy->setSortRole(AuditLogModel::SortRole);
     proxy->setDynamicSortFilter(true);
     m_view->setObjectName(u"auditView"_s);
+    m_view->setAccessibleName(tr("Audit log"));
+    m_view->setAccessibleDescription(tr("Who did what and when, newest first."));
     m_view->setModel(proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(AuditLogModel::Time, Qt::DescendingOrder);
@@ -101,6 +109,10 @@ AuditLogPage::AuditLogPage(ClusterClient &client, QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(filters);
     layout->addWidget(m_view);
+    // Tab in reading order: the filter row, then the table.
+    setTabOrder(m_to, apply);
+    setTabOrder(apply, reset);
+    setTabOrder(reset, m_view);
     layout->addWidget(m_count);
 
     connect(&m_client, &ClusterClient::snapshotChanged, this, [this] {

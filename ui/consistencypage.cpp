@@ -36,6 +36,9 @@ ConsistencyPage::ConsistencyPage(ClusterClient &client, QWidget *parent)
     proxy->setSortRole(ConsistencyModel::SortRole);
     proxy->setDynamicSortFilter(true);
     m_view->setObjectName(u"consistencyView"_s);
+    m_view->setAccessibleName(tr("Consistency of the nodes"));
+    m_view->setAccessibleDescription(tr("One row per node; a value that differs from the cluster's is marked "
+                                        "in bold, with the reason in its tooltip."));
     m_view->setModel(proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(ConsistencyModel::Name, Qt::AscendingOrder);

@@ -15,6 +15,8 @@ const QString LastUserKey = u"login/lastUser"_s;
 const QString GeometryKey = u"window/geometry"_s;
 const QString StateKey = u"window/state"_s;
 const QString LastPageKey = u"window/lastPage"_s;
+const QString LanguageKey = u"look/language"_s;
+const QString ThemeKey = u"look/theme"_s;
 } // namespace
 
 ConsoleSettings::ConsoleSettings()
@@ -125,6 +127,26 @@ QString ConsoleSettings::lastPage() const
 void ConsoleSettings::setLastPage(const QString &page)
 {
     m_settings.setValue(LastPageKey, page);
+}
+
+QString ConsoleSettings::language() const
+{
+    return m_settings.value(LanguageKey).toString();
+}
+
+void ConsoleSettings::setLanguage(const QString &code)
+{
+    m_settings.setValue(LanguageKey, code);
+}
+
+QString ConsoleSettings::theme() const
+{
+    return m_settings.value(ThemeKey).toString();
+}
+
+void ConsoleSettings::setTheme(const QString &key)
+{
+    m_settings.setValue(ThemeKey, key);
 }
 
 } // namespace Cohort

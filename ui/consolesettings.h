@@ -1,6 +1,6 @@
 // ConsoleSettings: what the console remembers between runs, through QSettings: connection
 // profiles (a name and a database URL; never a password), the last profile and user, the
-// window geometry and the last page.
+// window geometry and the last page, the language and the theme.
 #pragma once
 
 #include <QByteArray>
@@ -38,6 +38,13 @@ public:
     void setWindow(const QByteArray &geometry, const QByteArray &state);
     QString lastPage() const;
     void setLastPage(const QString &page);
+
+    // The console's own look and language: a language code ("" follows the desktop) and a
+    // ConsoleTheme key ("system", "light", "dark").
+    QString language() const;
+    void setLanguage(const QString &code);
+    QString theme() const;
+    void setTheme(const QString &key);
 
     // The URL with any password removed: what may be written to disk.
     static QString withoutPassword(const QString &url);

@@ -36,11 +36,14 @@ FinishedJobsDialog::FinishedJobsDialog(ClusterClient &client, const FinishedJobs
     m_status->setText(tr("Reading the jobs…"));
     m_status->setWordWrap(true);
     m_list->setObjectName(u"jobs"_s);
+    m_list->setAccessibleName(tr("Finished jobs"));
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
     m_list->setSortingEnabled(false);
-    m_list->setHeaderLabels(
-        {tr("ID"), tr("Type"), tr("Node"), tr("State"), tr("Attempts"), tr("Finished"), tr("Last error")});
+    m_list->setHeaderLabels({tr("ID", "column heading"), tr("Type", "column heading"),
+                             tr("Node", "column heading"), tr("State", "column heading"),
+                             tr("Attempts", "column heading"), tr("Finished", "column heading"),
+                             tr("Last error")});
     m_list->header()->setStretchLastSection(true);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
@@ -81,7 +84,8 @@ void FinishedJobsDialog::showJobs(const QList<JobRow> &jobs)
         item->setData(Id, Qt::UserRole, job.id);
         item->setText(Type, job.scope == u"local"_s ? tr("%1 (local)").arg(job.type) : job.type);
         item->setText(Node, job.claimedByName.isEmpty() ? job.claimedBy : job.claimedByName);
-        item->setText(State, job.state == u"succeeded"_s ? tr("Succeeded") : tr("Failed"));
+        item->setText(State,
+                      job.state == u"succeeded"_s ? tr("Succeeded", "job state") : tr("Failed", "job state"));
         item->setText(Attempts, tr("%1 of %2").arg(job.attempts).arg(job.maxAttempts));
         item->setText(Finished, formatTimestamp(job.finishedAt));
         item->setText(LastError, job.lastError);

@@ -6,6 +6,7 @@
 #include "clusterclient.h"
 #include "consistencypage.h"
 #include "consolesettings.h"
+#include "icons.h"
 #include "nodepropertiesdialog.h"
 #include "nodespage.h"
 #include "settingspage.h"
@@ -20,6 +21,7 @@
 #include <QCloseEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
 #include <QMenuBar>
@@ -59,28 +61,11 @@ QString pageTitle(MainWindow::Page page)
     return MainWindow::tr("System Settings");
 }
 
-QStyle::StandardPixmap pageIcon(MainWindow::Page page)
+QIcon pageIcon(MainWindow::Page page)
 {
-    switch (page) {
-    case MainWindow::ManagerNodes:
-        return QStyle::SP_ComputerIcon;
-    case MainWindow::Agents:
-        return QStyle::SP_DriveNetIcon;
-    case MainWindow::SystemInformation:
-        return QStyle::SP_FileDialogDetailedView;
-    case MainWindow::Alerts:
-        return QStyle::SP_MessageBoxWarning;
-    case MainWindow::AuditLog:
-        return QStyle::SP_FileDialogContentsView;
-    case MainWindow::Users:
-        return QStyle::SP_DirHomeIcon;
-    case MainWindow::Consistency:
-        return QStyle::SP_DialogApplyButton;
-    case MainWindow::SystemSettings:
-    case MainWindow::PageCount:
-        break;
-    }
-    return QStyle::SP_FileDialogInfoView;
+    // Icons::Page lists the pages in the same order.
+    static_assert(int(Icons::Page::Consistency) == MainWindow::Consistency);
+    return Icons::page(Icons::Page(page));
 }
 
 } // namespace
@@ -105,7 +90,7 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     , m_alerts(new AlertsPage(client, this))
     , m_audit(new AuditLogPage(client, this))
     , m_users(new UsersPage(client, this))
-    , m_settings(new SettingsPage(client, this))
+    , m_settings(new SettingsPage(client, settings, this))
     , m_consistency(new ConsistencyPage(client, this))
     , m_connection(new QLabel(this))
     , m_lastRefresh(new QLabel(this))
@@ -124,12 +109,13 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     m_pages->addWidget(m_consistency);
 
     m_navigation->setObjectName(u"navigation"_s);
+    m_navigation->setAccessibleName(tr("Pages"));
+    m_navigation->setAccessibleDescription(tr("The console's pages; Ctrl+1 to Ctrl+8 open them."));
     m_navigation->setIconSize({20, 20});
     m_navigation->setFixedWidth(190);
     m_navigation->setFrameShape(QFrame::NoFrame);
     for (int page = 0; page < PageCount; ++page)
-        m_navigation->addItem(
-            new QListWidgetItem(style()->standardIcon(pageIcon(Page(page))), pageTitle(Page(page))));
+        m_navigation->addItem(new QListWidgetItem(pageIcon(Page(page)), pageTitle(Page(page))));
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     auto *content = new QVBoxLayout;
@@ -148,8 +134,9 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
     statusBar()->addPermanentWidget(m_connection);
     statusBar()->addPermanentWidget(m_lastRefresh);
     statusBar()->addPermanentWidget(m_user);
-    m_user->setText(tr("%1 (%2)").arg(
-        client.session().user, client.session().isAdministrator() ? tr("Administrator") : tr("Auditor")));
+    m_user->setText(tr("%1 (%2)").arg(client.session().user, client.session().isAdministrator()
+                                                                 ? tr("Administrator", "role")
+                                                                 : tr("Auditor", "role")));
 
     createMenus();
     connect(m_nodes, &NodesPage::propertiesRequested, this, &MainWindow::openProperties);
@@ -173,11 +160,12 @@ MainWindow::MainWindow(ClusterClient &client, ConsoleSettings &settings, QWidget
 
 void MainWindow::createMenus()
 {
-    QMenu *console = menuBar()->addMenu(tr("&Console"));
-    QAction *refresh = console->addAction(tr("&Refresh"), &m_client, &ClusterClient::refreshNow);
+    QMenu *console = menuBar()->addMenu(tr("&Console", "menu"));
+    QAction *refresh = console->addAction(Icons::action(Icons::Action::Refresh), tr("&Refresh"), &m_client,
+                                          &ClusterClient::refreshNow);
     refresh->setShortcut(QKeySequence::Refresh);
     console->addSeparator();
-    console->addAction(tr("Sign &Out"), this, [this] {
+    console->addAction(Icons::action(Icons::Action::SignOut), tr("Sign &Out"), this, [this] {
         saveWindow();
         Q_EMIT logoutRequested();
     });
@@ -185,11 +173,11 @@ void MainWindow::createMenus()
     quit->setShortcut(QKeySequence::Quit);
     quit->setMenuRole(QAction::QuitRole);
 
-    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QMenu *view = menuBar()->addMenu(tr("&View", "menu"));
     auto *pages = new QActionGroup(this);
     for (int page = 0; page < PageCount; ++page) {
-        QAction *action =
-            view->addAction(pageTitle(Page(page)), this, [this, page] { showPage(Page(page)); });
+        QAction *action = view->addAction(pageIcon(Page(page)), pageTitle(Page(page)), this,
+                                          [this, page] { showPage(Page(page)); });
         action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + page)));
         action->setCheckable(true);
         pages->addAction(action);
@@ -197,15 +185,31 @@ void MainWindow::createMenus()
                 [action, page](int row) { action->setChecked(row == page); });
     }
 
-    QMenu *node = menuBar()->addMenu(tr("&Node"));
-    QAction *properties = node->addAction(tr("&Properties…"), this, [this] {
-        showPage(ManagerNodes);
-        if (const QString guid = m_nodes->selectedGuid(); !guid.isEmpty())
-            openProperties(guid);
+    view->addSeparator();
+    // Ctrl+F: the cursor into the current page's filter (a widget a page marks "cohortFind").
+    QAction *find = view->addAction(Icons::action(Icons::Action::Filter), tr("&Find"), this, [this] {
+        const auto widgets = m_pages->currentWidget()->findChildren<QWidget *>();
+        for (QWidget *widget : widgets) {
+            if (widget->property("cohortFind").toBool() && widget->isVisible()) {
+                widget->setFocus(Qt::ShortcutFocusReason);
+                if (auto *edit = qobject_cast<QLineEdit *>(widget))
+                    edit->selectAll();
+                return;
+            }
+        }
     });
+    find->setShortcut(QKeySequence::Find);
+
+    QMenu *node = menuBar()->addMenu(tr("&Node", "menu"));
+    QAction *properties =
+        node->addAction(Icons::action(Icons::Action::Properties), tr("&Properties…"), this, [this] {
+            showPage(ManagerNodes);
+            if (const QString guid = m_nodes->selectedGuid(); !guid.isEmpty())
+                openProperties(guid);
+        });
     properties->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Return));
 
-    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QMenu *help = menuBar()->addMenu(tr("&Help", "menu"));
     help->addAction(tr("&About Cohort Console"), this, [this] {
         QMessageBox::about(
             this, tr("About Cohort Console"),

@@ -2,6 +2,7 @@
 #include "activitygraph.h"
 #include "clusterclient.h"
 #include "configproperties.h"
+#include "icons.h"
 #include "messagebox.h"
 #include "nodestablemodel.h"
 #include "nodetimelinewidget.h"
@@ -70,7 +71,7 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     , m_guid(guid)
     , m_name(valueLabel(this, u"name"_s))
     , m_description(new QLineEdit(this))
-    , m_saveDescription(new QPushButton(tr("Save"), this))
+    , m_saveDescription(new QPushButton(tr("Save", "node description"), this))
     , m_guidLabel(valueLabel(this, u"guid"_s))
     , m_address(valueLabel(this, u"address"_s))
     , m_version(valueLabel(this, u"version"_s))
@@ -83,7 +84,7 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     , m_clockOffset(valueLabel(this, u"clockOffset"_s))
     , m_jobs(valueLabel(this, u"jobsLastHour"_s))
     , m_activity(new ActivityGraph(this))
-    , m_decommission(new QPushButton(tr("Decommission…"), this))
+    , m_decommission(new QPushButton(Icons::action(Icons::Action::Decommission), tr("Decommission…"), this))
     , m_decommissionHint(new QLabel(this))
     , m_drain(new QPushButton(this))
     , m_drainHint(new QLabel(this))
@@ -92,7 +93,7 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     , m_api(new NodeApiClient(this))
     , m_apiNote(new QLabel(this))
     , m_apiError(new QLabel(this))
-    , m_apiAgain(new QPushButton(tr("Ask Again"), this))
+    , m_apiAgain(new QPushButton(Icons::action(Icons::Action::Refresh), tr("Ask Again"), this))
     , m_tabs(new QTabWidget(this))
     , m_timeline(new NodeTimelineWidget(client, guid, this))
 {
@@ -239,7 +240,7 @@ void NodePropertiesDialog::refresh()
                                     [this](const NodeInfo &node) { return node.guid == m_guid; });
     if (found == snapshot.nodes.cend()) {
         if (m_known && m_pendingDecommission == 0) {
-            m_status->setText(tr("Decommissioned"));
+            m_status->setText(tr("Decommissioned", "node status"));
             showError(tr("This node is no longer part of the cluster."));
         }
         m_decommission->setEnabled(false);
@@ -333,8 +334,9 @@ void NodePropertiesDialog::updateDrain()
     // What the snapshot shows wins once it agrees with what the node answered.
     if (!m_drainDone.isEmpty() && drained == m_drainAsked)
         m_drainDone.clear();
-    m_drain->setText(m_pendingDrain != 0 ? (m_drainAsked ? tr("Drain…") : tr("Resume"))
-                                         : (drained ? tr("Resume") : tr("Drain…")));
+    const bool showsDrain = m_pendingDrain != 0 ? m_drainAsked : !drained;
+    m_drain->setText(showsDrain ? tr("Drain…", "node action") : tr("Resume", "node action"));
+    m_drain->setIcon(Icons::action(showsDrain ? Icons::Action::Drain : Icons::Action::Resume));
     const bool hasToken = !apiToken().isEmpty();
     m_drain->setEnabled(administrator && online && hasToken && m_pendingDrain == 0);
     if (m_pendingDrain != 0)

@@ -1,5 +1,6 @@
 #include "nodespage.h"
 #include "clusterclient.h"
+#include "icons.h"
 #include "nodestablemodel.h"
 
 #include <QAction>
@@ -32,11 +33,17 @@ NodesPage::NodesPage(ClusterClient &client, QWidget *parent)
     m_proxy->setDynamicSortFilter(true);
 
     m_filter->setObjectName(u"nodeFilter"_s);
+    m_filter->setAccessibleName(tr("Filter nodes"));
+
+    m_filter->setProperty("cohortFind", true);
     m_filter->setPlaceholderText(tr("Filter by name, status, version, address…"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
 
     m_view->setObjectName(u"nodesView"_s);
+    m_view->setAccessibleName(tr("Manager nodes"));
+    m_view->setAccessibleDescription(
+        tr("One row per manager node; Alt+Return or a double-click opens its properties."));
     m_view->setModel(m_proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(NodesTableModel::Name, Qt::AscendingOrder);
@@ -55,7 +62,7 @@ NodesPage::NodesPage(ClusterClient &client, QWidget *parent)
     connect(m_view, &QTableView::activated, this, [this](const QModelIndex &index) {
         Q_EMIT propertiesRequested(index.data(NodesTableModel::GuidRole).toString());
     });
-    auto *properties = new QAction(tr("&Properties…"), m_view);
+    auto *properties = new QAction(Icons::action(Icons::Action::Properties), tr("&Properties…"), m_view);
     connect(properties, &QAction::triggered, this, [this] {
         if (const QString guid = selectedGuid(); !guid.isEmpty())
             Q_EMIT propertiesRequested(guid);

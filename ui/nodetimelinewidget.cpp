@@ -1,7 +1,7 @@
 #include "nodetimelinewidget.h"
 #include "clusterclient.h"
-#include "exportfile.h"
-#include "messagebox.h"
+#include "exportprogress.h"
+#include "icons.h"
 #include "nodeeventsmodel.h"
 #include "takeoverreportdialog.h"
 
@@ -31,13 +31,16 @@ NodeTimelineWidget::NodeTimelineWidget(ClusterClient &client, const QString &gui
     , m_model(new NodeEventsModel(this))
     , m_view(new QTableView(this))
     , m_error(new QLabel(this))
-    , m_exportCsv(new QPushButton(tr("Export &CSV…"), this))
-    , m_exportJson(new QPushButton(tr("Export &JSON…"), this))
+    , m_exportCsv(new QPushButton(Icons::action(Icons::Action::Export), tr("Export &CSV…"), this))
+    , m_exportJson(new QPushButton(Icons::action(Icons::Action::Export), tr("Export &JSON…"), this))
     , m_takeover(new QPushButton(tr("&Takeover Report…"), this))
     , m_timer(new QTimer(this))
 {
     setObjectName(u"timeline"_s);
     m_view->setObjectName(u"timelineView"_s);
+    m_view->setAccessibleName(tr("Timeline"));
+    m_view->setAccessibleDescription(
+        tr("The node's events, newest first; an offline event opens its takeover report."));
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -150,16 +153,12 @@ void NodeTimelineWidget::updateButtons()
     m_exportJson->setEnabled(m_loaded);
 }
 
-bool NodeTimelineWidget::exportTo(const QString &path, Format format)
+ExportJob *NodeTimelineWidget::exportTo(const QString &path, Format format)
 {
-    const QList<NodeEvent> &events = m_model->rows();
-    const QByteArray bytes = format == Format::Csv ? NodeEvents::toCsv(events) : NodeEvents::toJson(events);
-    QString error;
-    const bool written = ExportFile::write(
-        path, [&bytes](QIODevice &device) { return device.write(bytes) == bytes.size(); }, &error);
-    if (!written)
-        MessageBox::warning(this, tr("Export Timeline"), error);
-    return written;
+    // The export thread gets its own copy of the rows (implicitly shared, never changed there).
+    return ExportProgress::start(this, tr("Export Timeline"), path, [events = m_model->rows(), format] {
+        return format == Format::Csv ? NodeEvents::toCsv(events) : NodeEvents::toJson(events);
+    });
 }
 
 void NodeTimelineWidget::exportWithDialog(Format format)

@@ -36,9 +36,10 @@ public:
 
     // Reads the timeline again (if no read is under way).
     void refresh();
-    // Writes the events shown to path (the same bytes as NodeEvents::toCsv / toJson); on
-    // failure nothing is left at path and a message box says why. Returns whether it was written.
-    bool exportTo(const QString &path, Format format);
+    // Writes the events shown to path (the same bytes as NodeEvents::toCsv / toJson) on an
+    // export thread, with a progress dialog and Cancel (ExportProgress); on failure nothing
+    // is left at path and a message box says why. The job reports finished(ok, error).
+    class ExportJob *exportTo(const QString &path, Format format);
     // Asks for a file name, then exports.
     void exportWithDialog(Format format);
     // The takeover report of the selected event (or of row, a row of the model).

@@ -30,7 +30,7 @@ SecretPropertiesBox::SecretPropertiesBox(ClusterClient &client, QWidget *parent)
         row.value->setEchoMode(QLineEdit::Password);
         row.value->setToolTip(definition.description);
         row.value->setMinimumWidth(360);
-        row.show = new QCheckBox(tr("Show"), this);
+        row.show = new QCheckBox(tr("Show", "reveal a secret value"), this);
         row.show->setObjectName(definition.name + u".show"_s);
         row.regenerate = new QPushButton(tr("New Value…"), this);
         row.regenerate->setObjectName(definition.name + u".regenerate"_s);
@@ -98,7 +98,8 @@ void SecretPropertiesBox::refresh()
             row.value->setPlaceholderText(QString());
         } else {
             row.value->clear();
-            row.value->setPlaceholderText(found == values.cend() ? tr("(not set)") : tr("Sealed"));
+            row.value->setPlaceholderText(
+                found == values.cend() ? tr("(not set)") : tr("Sealed", "value not shown to an auditor"));
         }
         row.show->setEnabled(open && found != values.cend());
         row.regenerate->setEnabled(open && administrator && m_pending == 0);

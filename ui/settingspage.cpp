@@ -1,5 +1,6 @@
 #include "settingspage.h"
 #include "clusterclient.h"
+#include "consolepreferencesbox.h"
 #include "secretpropertiesbox.h"
 
 #include <QFormLayout>
@@ -23,13 +24,12 @@ static_assert(std::size(Fields) == SystemSettings::FieldCount);
 
 } // namespace
 
-SettingsPage::SettingsPage(ClusterClient &client, QWidget *parent)
+SettingsPage::SettingsPage(ClusterClient &client, ConsoleSettings &settings, QWidget *parent)
     : QWidget(parent)
     , m_client(client)
     , m_save(new QPushButton(tr("&Save"), this))
     , m_revert(new QPushButton(tr("Re&vert"), this))
     , m_message(new QLabel(this))
-    , m_secrets(new SecretPropertiesBox(client, this))
 {
     setObjectName(u"settingsPage"_s);
     auto *group = new QGroupBox(tr("Cluster"), this);
@@ -77,6 +77,9 @@ SettingsPage::SettingsPage(ClusterClient &client, QWidget *parent)
     buttons->addWidget(m_revert);
     buttons->addWidget(m_save);
 
+    // Made after the cluster's fields, so Tab goes through the page from the top.
+    m_secrets = new SecretPropertiesBox(client, this);
+    m_preferences = new ConsolePreferencesBox(settings, this);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     if (!m_client.session().isAdministrator()) {
@@ -86,6 +89,7 @@ SettingsPage::SettingsPage(ClusterClient &client, QWidget *parent)
     layout->addWidget(group);
     layout->addLayout(buttons);
     layout->addWidget(m_secrets);
+    layout->addWidget(m_preferences);
     layout->addStretch(1);
 
     connect(&m_client, &ClusterClient::snapshotChanged, this, [this] {

@@ -1,6 +1,6 @@
 // SettingsPage: the cluster-wide System Settings (load balancer address for agents,
-// heartbeat interval, offline threshold). A bad value shows an error beside its field and
-// nothing is saved; core checks the same rules again before it writes.
+// heartbeat interval, offline threshold), and this console's own language and theme. A bad value shows an
+// error beside its field and nothing is saved; core checks the same rules again before it writes.
 #pragma once
 
 #include "systemsettings.h"
@@ -14,13 +14,15 @@ class QPushButton;
 namespace Cohort {
 
 class ClusterClient;
+class ConsoleSettings;
+class ConsolePreferencesBox;
 
 class SettingsPage : public QWidget
 {
     Q_OBJECT
 
 public:
-    explicit SettingsPage(ClusterClient &client, QWidget *parent = nullptr);
+    SettingsPage(ClusterClient &client, ConsoleSettings &settings, QWidget *parent = nullptr);
 
     QLineEdit *field(SystemSettings::Field field) const;
     // The error shown beside a field, or empty.
@@ -29,6 +31,7 @@ public:
     QPushButton *saveButton() const { return m_save; }
     bool dirty() const { return m_dirty; }
     class SecretPropertiesBox *secretProperties() const { return m_secrets; }
+    ConsolePreferencesBox *preferences() const { return m_preferences; }
 
     // Checks the fields and, when every value is good, asks core to save them.
     // Returns whether the values were sent.
@@ -53,7 +56,8 @@ private:
     QPushButton *m_save;
     QPushButton *m_revert;
     QLabel *m_message;
-    class SecretPropertiesBox *m_secrets;
+    class SecretPropertiesBox *m_secrets = nullptr;
+    ConsolePreferencesBox *m_preferences = nullptr;
     bool m_dirty = false;
     quint64 m_pending = 0;
 };

@@ -1,13 +1,15 @@
 #include "systeminformationpage.h"
 #include "clusterclient.h"
 #include "exportfile.h"
+#include "exportprogress.h"
 #include "finishedjobsdialog.h"
+#include "icons.h"
 #include "jobchartview.h"
 #include "jobcountsmodel.h"
-#include "messagebox.h"
 #include "networkmapview.h"
 #include "uilogging.h"
 
+#include <QBuffer>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
@@ -16,6 +18,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLocale>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QStackedWidget>
 #include <QStandardPaths>
@@ -47,11 +50,12 @@ QString linksCsv(const ClusterSnapshot &snapshot)
     QHash<QString, QString> names;
     for (const NodeInfo &node : snapshot.nodes)
         names.insert(node.guid, node.name);
-    QStringList lines{
-        QStringList{SystemInformationPage::tr("From"), SystemInformationPage::tr("To"),
-                    SystemInformationPage::tr("Reachable"), SystemInformationPage::tr("Round trip (ms)"),
-                    SystemInformationPage::tr("Probed at (UTC)"), SystemInformationPage::tr("Last error")}
-            .join(u',')};
+    QStringList lines{QStringList{
+        SystemInformationPage::tr("From", "the probing node"),
+        SystemInformationPage::tr("To", "the probed node"),
+        SystemInformationPage::tr("Reachable", "probe result"), SystemInformationPage::tr("Round trip (ms)"),
+        SystemInformationPage::tr("Probed at (UTC)"), SystemInformationPage::tr("Last error")}
+                          .join(u',')};
     for (const NodeLink &link : snapshot.links) {
         lines
             << QStringList{JobCountsModel::csvField(names.value(link.fromNode, link.fromNode)),
@@ -73,10 +77,12 @@ SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *par
     , m_graphBox(new QComboBox(this))
     , m_periodBox(new QComboBox(this))
     , m_summary(new QLabel(this))
-    , m_exportImage(new QPushButton(tr("Export Image…"), this))
-    , m_exportData(new QPushButton(tr("Export Data…"), this))
+    , m_exportImage(new QPushButton(Icons::action(Icons::Action::Export), tr("Export Image…"), this))
+    , m_exportData(new QPushButton(Icons::action(Icons::Action::Export), tr("Export Data…"), this))
     , m_stack(new QStackedWidget(this))
     , m_map(new NetworkMapView(this))
+    , m_loading(new QProgressBar(this))
+    , m_cancelLoad(new QPushButton(Icons::action(Icons::Action::Cancel), tr("Cancel"), this))
 {
     setObjectName(u"systemInformationPage"_s);
     m_graphBox->setObjectName(u"graph"_s);
@@ -85,6 +91,15 @@ SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *par
     m_exportImage->setObjectName(u"exportImage"_s);
     m_exportData->setObjectName(u"exportData"_s);
     m_map->setObjectName(u"networkMap"_s);
+    m_loading->setObjectName(u"loading"_s);
+    m_loading->setRange(0, 0);
+    m_loading->setTextVisible(false);
+    m_loading->setMaximumWidth(120);
+    m_loading->setAccessibleName(tr("Reading the statistics"));
+    m_loading->hide();
+    m_cancelLoad->setObjectName(u"cancelLoad"_s);
+    m_cancelLoad->setToolTip(tr("Stop reading this period and show the one before again."));
+    m_cancelLoad->hide();
 
     for (int graph = 0; graph < GraphCount; ++graph)
         m_graphBox->addItem(graphTitle(Graph(graph)), graph);
@@ -118,6 +133,8 @@ SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *par
     bar->addWidget(m_periodBox);
     bar->addSpacing(12);
     bar->addWidget(m_summary, 1);
+    bar->addWidget(m_loading);
+    bar->addWidget(m_cancelLoad);
     bar->addWidget(m_exportImage);
     bar->addWidget(m_exportData);
 
@@ -135,6 +152,7 @@ SystemInformationPage::SystemInformationPage(ClusterClient &client, QWidget *par
         apply();
     });
     connect(m_map, &NetworkMapView::nodeActivated, this, &SystemInformationPage::propertiesRequested);
+    connect(m_cancelLoad, &QPushButton::clicked, this, &SystemInformationPage::cancelLoading);
     connect(m_exportImage, &QPushButton::clicked, this, [this] { askExport(Export::Image); });
     connect(m_exportData, &QPushButton::clicked, this, [this] { askExport(Export::Data); });
     connect(&client, &ClusterClient::snapshotChanged, this, &SystemInformationPage::apply);
@@ -248,13 +266,25 @@ void SystemInformationPage::apply()
     updateSummary();
 }
 
+void SystemInformationPage::cancelLoading()
+{
+    if (m_shownPeriod > 0 && m_shownPeriod != periodMinutes())
+        setPeriodMinutes(m_shownPeriod);
+}
+
 void SystemInformationPage::updateSummary()
 {
     const ClusterSnapshot &snapshot = m_client.snapshot();
-    if (!snapshot.statistics || snapshot.statistics->periodMinutes != periodMinutes()) {
-        m_summary->setText(m_client.hasSnapshot() ? tr("Reading the statistics…") : QString());
+    const bool fresh = snapshot.statistics && snapshot.statistics->periodMinutes == periodMinutes();
+    m_loading->setVisible(!fresh && m_client.hasSnapshot());
+    m_cancelLoad->setVisible(!fresh && m_shownPeriod > 0 && m_shownPeriod != periodMinutes());
+    if (!fresh) {
+        m_summary->setText(m_client.hasSnapshot()
+                               ? tr("Reading the statistics (%1)…").arg(periodText(periodMinutes()))
+                               : QString());
         return;
     }
+    m_shownPeriod = periodMinutes();
     qint64 jobs = 0;
     for (const JobCount &count : snapshot.statistics->counts)
         jobs += count.total();
@@ -311,6 +341,37 @@ bool SystemInformationPage::exportData(const QString &path, QString *error) cons
     return ExportFile::writeText(path, linksCsv(m_client.snapshot()), error);
 }
 
+QImage SystemInformationPage::currentImage() const
+{
+    if (JobChartView *chart = chartView(graph()))
+        return chart->image();
+    return m_map->grab().toImage();
+}
+
+QString SystemInformationPage::currentCsv() const
+{
+    if (JobCountsModel *counts = model(graph()))
+        return counts->toCsv();
+    return linksCsv(m_client.snapshot());
+}
+
+ExportJob *SystemInformationPage::startExport(Export what, const QString &path)
+{
+    const bool image = what == Export::Image;
+    const QString title = image ? tr("Export Image") : tr("Export Data");
+    // What is drawn or shown is taken now, on this thread; the export thread encodes and writes it.
+    if (image) {
+        return ExportProgress::start(this, title, path, [picture = currentImage()] {
+            QByteArray bytes;
+            QBuffer buffer(&bytes);
+            if (!buffer.open(QIODevice::WriteOnly) || !picture.save(&buffer, "PNG"))
+                return QByteArray();
+            return bytes;
+        });
+    }
+    return ExportProgress::start(this, title, path, [text = currentCsv()] { return text.toUtf8(); });
+}
+
 void SystemInformationPage::askExport(Export what)
 {
     const bool image = what == Export::Image;
@@ -320,11 +381,8 @@ void SystemInformationPage::askExport(Export what)
                                   .filePath(graphKey(graph()) + (image ? u".png"_s : u".csv"_s));
     const QString path = QFileDialog::getSaveFileName(
         this, title, suggested, image ? tr("PNG images (*.png)") : tr("CSV files (*.csv)"));
-    if (path.isEmpty())
-        return;
-    QString error;
-    if (!(image ? exportImage(path, &error) : exportData(path, &error)))
-        MessageBox::warning(this, title, error);
+    if (!path.isEmpty())
+        startExport(what, path);
 }
 
 } // namespace Cohort

@@ -9,13 +9,16 @@
 #include <QWidget>
 
 class QComboBox;
+class QImage;
 class QLabel;
+class QProgressBar;
 class QPushButton;
 class QStackedWidget;
 
 namespace Cohort {
 
 class ClusterClient;
+class ExportJob;
 class JobChartView;
 class JobCountsModel;
 class NetworkMapView;
@@ -50,6 +53,15 @@ public:
     // Writes the current graph as a PNG / its data as CSV; false and *error on failure.
     bool exportImage(const QString &path, QString *error) const;
     bool exportData(const QString &path, QString *error) const;
+    // The same on an export thread, with progress and Cancel (what the Export buttons do).
+    enum class Export { Image, Data };
+    ExportJob *startExport(Export what, const QString &path);
+
+    // While the statistics of a newly chosen period are read: a busy bar, and Cancel, which
+    // goes back to the period shown before.
+    QProgressBar *loadingBar() const { return m_loading; }
+    QPushButton *cancelLoadButton() const { return m_cancelLoad; }
+    void cancelLoading();
 
 Q_SIGNALS:
     void propertiesRequested(const QString &guid);
@@ -62,8 +74,9 @@ private:
     void apply();
     void updateSummary();
     void showJobs(Graph graph, const QString &rowKey, const QString &columnKey);
-    enum class Export { Image, Data };
     void askExport(Export what);
+    QImage currentImage() const;
+    QString currentCsv() const;
 
     ClusterClient &m_client;
     QComboBox *m_graphBox;
@@ -76,6 +89,9 @@ private:
     JobCountsModel *m_models[GraphCount] = {};
     JobChartView *m_charts[GraphCount] = {};
     bool m_watching = false;
+    QProgressBar *m_loading;
+    QPushButton *m_cancelLoad;
+    int m_shownPeriod = 0; // the period whose statistics were shown last
 };
 
 } // namespace Cohort

@@ -53,6 +53,7 @@ TakeoverReportDialog::TakeoverReportDialog(ClusterClient &client, QWidget *paren
     proxy->setSourceModel(m_model);
     proxy->setSortRole(TakeoverJobsModel::SortRole);
     m_view->setObjectName(u"takeoverJobs"_s);
+    m_view->setAccessibleName(tr("Jobs taken over"));
     m_view->setModel(proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(TakeoverJobsModel::Id, Qt::AscendingOrder);

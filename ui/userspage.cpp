@@ -1,4 +1,5 @@
 #include "userspage.h"
+#include "icons.h"
 
 #include "clusterclient.h"
 #include "personaldatadialog.h"
@@ -25,13 +26,15 @@ UsersPage::UsersPage(ClusterClient &client, QWidget *parent)
     , m_view(new QTableView(this))
     , m_note(new QLabel(this))
     , m_message(new QLabel(this))
-    , m_edit(new QPushButton(tr("&Edit…"), this))
+    , m_edit(new QPushButton(Icons::action(Icons::Action::Properties), tr("&Edit…"), this))
 {
     setObjectName(u"usersPage"_s);
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(UsersTableModel::SortRole);
     m_proxy->setDynamicSortFilter(true);
     m_view->setObjectName(u"usersView"_s);
+    m_view->setAccessibleName(tr("Users"));
+    m_view->setAccessibleDescription(tr("The people who may sign in to the console, with their roles."));
     m_view->setModel(m_proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(UsersTableModel::Name, Qt::AscendingOrder);

@@ -3,7 +3,10 @@
 // with where the scene's items landed in its pixels. Used by tst_networkmap.
 #pragma once
 
-#include "networkmapitems.h"
+#include "networkmapactivityitem.h"
+#include "networkmaphubitem.h"
+#include "networkmaplinkitem.h"
+#include "networkmapnodeitem.h"
 #include "networkmapview.h"
 
 #include <QColor>

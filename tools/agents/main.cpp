@@ -47,7 +47,7 @@ int main(int argc, char *argv[])
         out << options.helpText() << Qt::flush;
         return ExitSuccess;
     case Cohort::AgentsOptions::Outcome::Version:
-        out << u"cohort-agents " COHORT_VERSION_STRING << Qt::endl;
+        out << u"cohort-agents "_s << QStringLiteral(COHORT_VERSION_STRING) << Qt::endl;
         return ExitSuccess;
     case Cohort::AgentsOptions::Outcome::Usage:
         err << Text::tr("cohort-agents: %1 (see \"cohort-agents --help\")").arg(options.error()) << Qt::endl;

@@ -127,8 +127,9 @@ int AlertsCommand::list(const QCommandLineParser &parser)
         m_out << (all ? tr("No alerts.") : tr("No open alerts.")) << Qt::endl;
         return ExitSuccess;
     }
-    TextTable table(
-        {tr("ID"), tr("STATE"), tr("SEVERITY"), tr("KIND"), tr("NODE"), tr("RAISED"), tr("MESSAGE")});
+    TextTable table({tr("ID", "table heading"), tr("STATE", "table heading"), tr("SEVERITY", "table heading"),
+                     tr("KIND", "table heading"), tr("NODE", "table heading"), tr("RAISED", "table heading"),
+                     tr("MESSAGE", "table heading")});
     table.alignRight(0);
     for (const AlertRow &alert : std::as_const(*alerts)) {
         const QString node = alert.nodeName.isEmpty() ? alert.nodeGuid : alert.nodeName;

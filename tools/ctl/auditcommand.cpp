@@ -144,7 +144,8 @@ int AuditCommand::run(const QCommandLineParser &parser)
         m_out << tr("No audit entries match.") << Qt::endl;
         return ExitSuccess;
     }
-    TextTable table({tr("TIME"), tr("ACTOR"), tr("ACTION"), tr("TARGET"), tr("DETAILS")});
+    TextTable table({tr("TIME", "table heading"), tr("ACTOR", "table heading"), tr("ACTION", "table heading"),
+                     tr("TARGET", "table heading"), tr("DETAILS", "table heading")});
     for (const AuditEntry &entry : std::as_const(*entries))
         table.addRow({CtlOptions::utcTime(entry.at), entry.actor, entry.action, entry.target, entry.details});
     table.print(m_out);

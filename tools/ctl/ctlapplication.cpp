@@ -78,7 +78,7 @@ int CtlApplication::run(const QStringList &arguments)
         return ExitSuccess;
     }
     if (first == u"--version"_s || first == u"-v"_s) {
-        m_out << u"cohortctl " COHORT_VERSION_STRING << Qt::endl;
+        m_out << u"cohortctl "_s << QStringLiteral(COHORT_VERSION_STRING) << Qt::endl;
         return ExitSuccess;
     }
 

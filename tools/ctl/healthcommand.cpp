@@ -57,7 +57,7 @@ int HealthCommand::run(const QCommandLineParser &parser)
     m_out << report->summary() << Qt::endl;
     if (report->nodes.isEmpty())
         return ExitSuccess;
-    QStringList header{tr("NODE"), tr("STATUS")};
+    QStringList header{tr("NODE", "table heading"), tr("STATUS", "table heading")};
     for (int field = 0; field < ConsistencyFieldCount; ++field)
         header << ClusterConsistency::fieldTitle(ConsistencyField(field)).toUpper();
     TextTable table(header);

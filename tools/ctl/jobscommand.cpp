@@ -283,8 +283,10 @@ int JobsCommand::list(const QCommandLineParser &parser)
         m_out << tr("No jobs match.") << Qt::endl;
         return ExitSuccess;
     }
-    TextTable table({tr("ID"), tr("TYPE"), tr("SCOPE"), tr("STATE"), tr("ATTEMPTS"), tr("NODE"),
-                     tr("CREATED"), tr("FINISHED"), tr("LAST ERROR")});
+    TextTable table({tr("ID", "table heading"), tr("TYPE", "table heading"), tr("SCOPE", "table heading"),
+                     tr("STATE", "table heading"), tr("ATTEMPTS", "table heading"),
+                     tr("NODE", "table heading"), tr("CREATED", "table heading"),
+                     tr("FINISHED", "table heading"), tr("LAST ERROR")});
     table.alignRight(0);
     table.alignRight(4);
     for (const JobRow &job : std::as_const(*jobs)) {
@@ -351,7 +353,8 @@ int JobsCommand::stats(const QCommandLineParser &parser)
     };
     QList<NodeTotal> totals; // in the order the rows name the nodes
     QHash<QString, qsizetype> totalIndex;
-    TextTable byType({tr("NODE"), tr("TYPE"), tr("SUCCEEDED"), tr("FAILED"), tr("AVERAGE MS")});
+    TextTable byType({tr("NODE", "table heading"), tr("TYPE", "table heading"),
+                      tr("SUCCEEDED", "table heading"), tr("FAILED", "table heading"), tr("AVERAGE MS")});
     for (int column : {2, 3, 4})
         byType.alignRight(column);
     for (const JobCount &row : std::as_const(*rows)) {
@@ -368,7 +371,8 @@ int JobsCommand::stats(const QCommandLineParser &parser)
         total.failed += row.failed;
         total.totalMs += row.totalMs;
     }
-    TextTable byNode({tr("NODE"), tr("SUCCEEDED"), tr("FAILED"), tr("AVERAGE MS")});
+    TextTable byNode({tr("NODE", "table heading"), tr("SUCCEEDED", "table heading"),
+                      tr("FAILED", "table heading"), tr("AVERAGE MS")});
     for (int column : {1, 2, 3})
         byNode.alignRight(column);
     for (const NodeTotal &total : std::as_const(totals)) {

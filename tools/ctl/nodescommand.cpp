@@ -160,8 +160,10 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
         m_out << tr("No manager node has joined the cluster yet.") << Qt::endl;
         return ExitSuccess;
     }
-    TextTable table({tr("NAME"), tr("GUID"), tr("ADDRESS"), tr("VERSION"), tr("STATUS"), tr("LAST CONTACT"),
-                     tr("OFFLINE IN"), tr("TIME ZONE"), tr("CLOCK"), tr("JOBS (1 H)"), tr("RUNNING")});
+    TextTable table({tr("NAME", "table heading"), tr("GUID", "table heading"), tr("ADDRESS", "table heading"),
+                     tr("VERSION", "table heading"), tr("STATUS", "table heading"), tr("LAST CONTACT"),
+                     tr("OFFLINE IN"), tr("TIME ZONE"), tr("CLOCK", "table heading"), tr("JOBS (1 H)"),
+                     tr("RUNNING", "table heading")});
     table.alignRight(6);
     table.alignRight(8);
     table.alignRight(9);
@@ -171,7 +173,7 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
                                     ? tr("%1 (%2 s ago)")
                                           .arg(CtlOptions::utcTime(node.lastHeartbeat))
                                           .arg(qMax<qint64>(0, (*now - node.lastHeartbeat) / 1000))
-                                    : tr("never");
+                                    : tr("never", "offline countdown without a peer");
         const QString version = node.requiredVersion.isEmpty()
                                     ? node.version
                                     : tr("%1 (needs %2)").arg(node.version, node.requiredVersion);
@@ -181,7 +183,7 @@ int NodesCommand::list(Database &database, const QCommandLineParser &parser)
             if (node.offlineInMs > 0)
                 countdown = tr("%1 s").arg(node.offlineInMs / 1000.0, 0, 'f', 1);
             else if (node.offlineInMs == 0)
-                countdown = tr("due");
+                countdown = tr("due", "offline countdown at zero");
             else
                 countdown = tr("never (no peer)");
         }
@@ -215,7 +217,8 @@ int NodesCommand::events(Database &database, const QString &ref, const QCommandL
         return ExitSuccess;
     }
     m_out << tr("Timeline of node %1 (%2):").arg(node->name, node->guid) << Qt::endl;
-    TextTable table({tr("TIME (UTC)"), tr("EVENT"), tr("BY"), tr("DETAILS"), tr("TAKEOVER")});
+    TextTable table({tr("TIME (UTC)"), tr("EVENT", "table heading"), tr("BY", "table heading"),
+                     tr("DETAILS", "table heading"), tr("TAKEOVER", "table heading")});
     for (const NodeEvent &event : std::as_const(*events)) {
         const QString by =
             event.actorName.isEmpty() ? event.actor : tr("%1 (%2)").arg(event.actorName, event.actor);
@@ -274,8 +277,9 @@ int NodesCommand::takeover(Database &database, const QString &ref, const QComman
           << Qt::endl;
     if (report->jobs.isEmpty())
         return ExitSuccess;
-    TextTable table({tr("JOB"), tr("TYPE"), tr("RETURNED AS"), tr("STATE NOW"), tr("RAN BY"), tr("RECLAIMED"),
-                     tr("FINISHED")});
+    TextTable table({tr("JOB", "table heading"), tr("TYPE", "table heading"), tr("RETURNED AS"),
+                     tr("STATE NOW"), tr("RAN BY"), tr("RECLAIMED", "table heading"),
+                     tr("FINISHED", "table heading")});
     table.alignRight(0);
     for (const TakeoverJob &job : std::as_const(report->jobs)) {
         table.addRow({QString::number(job.jobId), job.type, job.returnedAs,
@@ -296,7 +300,7 @@ int NodesCommand::hold(Database &database, const QString &ref, bool drain, const
     if (node->state != u"online"_s)
         return fail(tr("Node %1 (%2) is %3; only an Online node can be %4.")
                         .arg(node->name, node->guid, nodeDisplayStatus(*node),
-                             drain ? tr("drained") : tr("resumed")));
+                             drain ? tr("drained", "action done") : tr("resumed", "action done")));
     auto secret = MasterKey::readSecretFile(parser.value(u"secret-file"_s));
     if (!secret)
         return fail(secret.message());

@@ -163,7 +163,8 @@ int SettingsCommand::show(const QCommandLineParser &parser)
         m_out.flush();
         return ExitSuccess;
     }
-    TextTable table({tr("SETTING"), tr("VALUE"), tr("DEFAULT"), tr("ALLOWED")});
+    TextTable table({tr("SETTING", "table heading"), tr("VALUE", "table heading"),
+                     tr("DEFAULT", "table heading"), tr("ALLOWED", "table heading")});
     for (Field field : Fields) {
         const IntegerSetting *setting = integerSetting(field);
         if (!setting) {

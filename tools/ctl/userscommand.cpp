@@ -178,8 +178,8 @@ int UsersCommand::list(const QCommandLineParser &parser)
         m_out << QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Indented));
         return ExitSuccess;
     }
-    TextTable table(
-        {tr("NAME"), tr("ROLE"), tr("FULL NAME"), tr("E-MAIL"), tr("SEALED DATA"), tr("LOCKED UNTIL")});
+    TextTable table({tr("NAME", "table heading"), tr("ROLE", "table heading"), tr("FULL NAME"),
+                     tr("E-MAIL", "table heading"), tr("SEALED DATA"), tr("LOCKED UNTIL")});
     for (const UserRecord &user : std::as_const(*users)) {
         QString access = user.role == Role::Administrator
                              ? (user.holdsDataKey ? tr("opens") : tr("no key: reset-password"))
