@@ -82,7 +82,7 @@ auditors only look.")
 # the console's node API calls use with libqt6network6 (which depends on libssl3). The
 # console draws its own icons; the SVG icon engine serves icon themes that ship SVG only.
 set(CPACK_DEBIAN_CONSOLE_PACKAGE_DEPENDS "${cohort_sql_drivers}")
-set(CPACK_DEBIAN_CONSOLE_PACKAGE_RECOMMENDS "libqt6svg6")
+set(CPACK_DEBIAN_CONSOLE_PACKAGE_RECOMMENDS "qt6-translations-l10n, fonts-noto-cjk")
 
 set(CPACK_DEBIAN_NODE_PACKAGE_NAME cohort-node)
 set(CPACK_DEBIAN_NODE_DESCRIPTION "Cohort manager node: the daemon, as a systemd service

@@ -17,13 +17,17 @@ QString formatTimestamp(qint64 ms)
 {
     if (ms <= 0)
         return u"—"_s;
-    // The locale's short date and its time with seconds, without the zone: "07.12.26
-    // 03:14:05" in German, "2026/12/07 3:14:05" in Japanese, "12/7/26 3:14:05 AM" in US English.
+    // The locale's short date and its time with seconds, without the zone: "07.12.2026
+    // 03:14:05" in German, "2026/12/07 3時14分05秒" in Japanese, "12/7/2026 3:14:05 AM" in US English.
     static const QString format = []() -> QString {
         const QLocale locale;
         QString time = locale.timeFormat(QLocale::LongFormat);
         time.remove(u't').replace(u"  "_s, u" "_s);
-        return locale.dateFormat(QLocale::ShortFormat) + u' ' + time.trimmed();
+        // With the whole year: "12/7/26" could be any of three dates.
+        QString date = locale.dateFormat(QLocale::ShortFormat);
+        if (!date.contains(u"yyyy"_s))
+            date.replace(u"yy"_s, u"yyyy"_s);
+        return date + u' ' + time.trimmed();
     }();
     return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), format);
 }

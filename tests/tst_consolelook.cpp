@@ -20,9 +20,11 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QFontDatabase>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -135,6 +137,10 @@ void TestConsoleLook::japaneseConsoleSpeaksJapanese()
     QVERIFY2(when.startsWith(u"2026/12/07"_s), qPrintable(when));
     QVERIFY2(when.contains(u"15:04:05"_s) || when.contains(u"15時04分05秒"_s), qPrintable(when));
     QCOMPARE(QLocale().toString(1234567), u"1,234,567"_s);
+    // Qt's own words too (Debian's qt6-translations-l10n): the dialogs' standard buttons.
+    QDialogButtonBox buttons(QDialogButtonBox::Cancel | QDialogButtonBox::Close);
+    for (QAbstractButton *button : buttons.buttons())
+        QVERIFY2(hasKana(button->text()), qPrintable(button->text()));
 
     for (int page = 0; page < MainWindow::PageCount; ++page) {
         window.showPage(MainWindow::Page(page));

@@ -1,6 +1,7 @@
 #include "consistencypage.h"
 #include "clusterclient.h"
 #include "consistencymodel.h"
+#include "consoletheme.h"
 
 #include <QHeaderView>
 #include <QLabel>
@@ -28,7 +29,7 @@ ConsistencyPage::ConsistencyPage(ClusterClient &client, QWidget *parent)
     m_summary->setContentsMargins(10, 8, 10, 8);
     m_error->setObjectName(u"consistencyError"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #c62828;"_s);
+    m_error->setStyleSheet(ConsoleTheme::errorStyleSheet());
     m_error->hide();
 
     auto *proxy = new QSortFilterProxyModel(this);

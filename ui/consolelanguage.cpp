@@ -3,6 +3,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
 
@@ -56,10 +57,16 @@ QString ConsoleLanguage::install(const QString &code)
     // English plural forms ("%n job(s)") first, then the language's own catalogue above it.
     static QTranslator english;
     static QTranslator local;
+    static QTranslator qt;
     if (english.load(u"cohort_en"_s, CatalogueDir))
         QCoreApplication::installTranslator(&english);
     if (locale.language() != QLocale::English && local.load(locale, u"cohort"_s, u"_"_s, CatalogueDir)) {
         QCoreApplication::installTranslator(&local);
+        // Qt's own words (Cancel, Close, the calendar) from Debian's qt6-translations-l10n.
+        if (qt.load(locale, u"qtbase"_s, u"_"_s, QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QCoreApplication::installTranslator(&qt);
+        else
+            qCWarning(lcUi) << "no Qt translation for" << locale.name() << "(qt6-translations-l10n)";
         qCInfo(lcUi) << "speaking" << local.language();
         return local.language().section(u'_', 0, 0);
     }

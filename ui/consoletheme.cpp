@@ -160,4 +160,10 @@ bool ConsoleTheme::isDark(const QPalette &palette)
     return palette.color(QPalette::Window).lightnessF() < palette.color(QPalette::WindowText).lightnessF();
 }
 
+QString ConsoleTheme::errorStyleSheet()
+{
+    // Dark red on a light window, a light red on a dark one: 4.5:1 or better on both.
+    return isDark(QApplication::palette()) ? u"color: #ff8a80;"_s : u"color: #c62828;"_s;
+}
+
 } // namespace Cohort

@@ -28,6 +28,8 @@ public:
     static void apply(Theme theme);
     // Whether the application's palette is a dark one (light text on a dark window).
     static bool isDark(const QPalette &palette);
+    // A style sheet for an error message that reads on the application's palette.
+    static QString errorStyleSheet();
 };
 
 } // namespace Cohort

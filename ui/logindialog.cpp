@@ -1,6 +1,7 @@
 #include "logindialog.h"
 #include "clusterclient.h"
 #include "consolesettings.h"
+#include "consoletheme.h"
 #include "databaseurl.h"
 
 #include <QComboBox>
@@ -41,7 +42,7 @@ LoginDialog::LoginDialog(ClusterClient &client, ConsoleSettings &settings, QWidg
     m_password->setEchoMode(QLineEdit::Password);
     m_error->setObjectName(u"error"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #c62828;"_s);
+    m_error->setStyleSheet(ConsoleTheme::errorStyleSheet());
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_error->hide();
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Sign In"));

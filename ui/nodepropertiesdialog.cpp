@@ -2,6 +2,7 @@
 #include "activitygraph.h"
 #include "clusterclient.h"
 #include "configproperties.h"
+#include "consoletheme.h"
 #include "icons.h"
 #include "messagebox.h"
 #include "nodestablemodel.h"
@@ -177,7 +178,7 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     m_apiError->setObjectName(u"apiError"_s);
     m_apiError->setWordWrap(true);
     m_apiError->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_apiError->setStyleSheet(u"color: #c62828;"_s);
+    m_apiError->setStyleSheet(ConsoleTheme::errorStyleSheet());
     m_apiError->setTextFormat(Qt::RichText);
     m_apiError->hide();
     m_apiAgain->setObjectName(u"apiAgain"_s);
@@ -192,7 +193,7 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
 
     m_error->setObjectName(u"error"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #c62828;"_s);
+    m_error->setStyleSheet(ConsoleTheme::errorStyleSheet());
     m_error->hide();
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
@@ -259,8 +260,10 @@ void NodePropertiesDialog::refresh()
         m_node.requiredVersion.isEmpty()
             ? m_node.version
             : tr("%1 (the cluster runs %2: upgrade this node)").arg(m_node.version, m_node.requiredVersion));
-    m_status->setText(u"<span style=\"color:%1\">●</span> %2"_s.arg(
-        NodesTableModel::displayColor(m_node).name(), nodeDisplayStatus(m_node).toHtmlEscaped()));
+    // The same icon as the Manager Nodes table (resources/), then the words.
+    m_status->setText(
+        u"<img src=\":/icons/status-%1.svg\" width=\"14\" height=\"14\" align=\"middle\"> %2"_s.arg(
+            nodeDisplayStatusKey(m_node), nodeDisplayStatus(m_node).toHtmlEscaped()));
     m_status->setToolTip(m_node.drainingSince > 0 && m_node.status == NodeStatus::Online
                              ? tr("Drained by an administrator since %1: Online, but it claims no work.")
                                    .arg(formatTimestamp(m_node.drainingSince))

@@ -1,5 +1,6 @@
 #include "nodetimelinewidget.h"
 #include "clusterclient.h"
+#include "consoletheme.h"
 #include "exportprogress.h"
 #include "icons.h"
 #include "nodeeventsmodel.h"
@@ -55,7 +56,7 @@ NodeTimelineWidget::NodeTimelineWidget(ClusterClient &client, const QString &gui
 
     m_error->setObjectName(u"timelineError"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #c62828;"_s);
+    m_error->setStyleSheet(ConsoleTheme::errorStyleSheet());
     m_error->hide();
     m_exportCsv->setObjectName(u"exportCsv"_s);
     m_exportJson->setObjectName(u"exportJson"_s);

@@ -1,4 +1,5 @@
 #include "personaldatadialog.h"
+#include "consoletheme.h"
 
 #include "users.h"
 
@@ -26,7 +27,7 @@ PersonalDataDialog::PersonalDataDialog(const QString &user, const QString &fullN
     m_fullName->setObjectName(u"fullName"_s);
     m_email->setObjectName(u"email"_s);
     m_problem->setObjectName(u"problem"_s);
-    m_problem->setStyleSheet(u"color: #c62828;"_s);
+    m_problem->setStyleSheet(ConsoleTheme::errorStyleSheet());
     m_problem->setWordWrap(true);
     m_fullName->setMinimumWidth(320);
 

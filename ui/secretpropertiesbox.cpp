@@ -1,4 +1,5 @@
 #include "secretpropertiesbox.h"
+#include "consoletheme.h"
 
 #include "clusterclient.h"
 #include "configproperties.h"
@@ -131,7 +132,7 @@ void SecretPropertiesBox::actionFinished(quint64 requestId, bool ok, const QStri
         return;
     m_pending = 0;
     m_message->setText(message);
-    m_message->setStyleSheet(ok ? QString() : u"color: #c62828;"_s);
+    m_message->setStyleSheet(ok ? QString() : ConsoleTheme::errorStyleSheet());
     refresh();
 }
 

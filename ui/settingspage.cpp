@@ -1,6 +1,7 @@
 #include "settingspage.h"
 #include "clusterclient.h"
 #include "consolepreferencesbox.h"
+#include "consoletheme.h"
 #include "secretpropertiesbox.h"
 
 #include <QFormLayout>
@@ -49,7 +50,7 @@ SettingsPage::SettingsPage(ClusterClient &client, ConsoleSettings &settings, QWi
         r.edit->setMaximumWidth(360);
         r.error = new QLabel(this);
         r.error->setObjectName(systemSettingName(Fields[i]) + u".error"_s);
-        r.error->setStyleSheet(u"color: #c62828;"_s);
+        r.error->setStyleSheet(ConsoleTheme::errorStyleSheet());
         r.error->setWordWrap(true);
         r.error->hide();
         auto *line = new QHBoxLayout;

@@ -1,5 +1,6 @@
 #include "takeoverreportdialog.h"
 #include "clusterclient.h"
+#include "consoletheme.h"
 #include "nodestablemodel.h"
 #include "takeoverjobsmodel.h"
 
@@ -65,7 +66,7 @@ TakeoverReportDialog::TakeoverReportDialog(ClusterClient &client, QWidget *paren
 
     m_error->setObjectName(u"error"_s);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(u"color: #c62828;"_s);
+    m_error->setStyleSheet(ConsoleTheme::errorStyleSheet());
     m_error->hide();
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);

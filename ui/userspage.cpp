@@ -1,4 +1,5 @@
 #include "userspage.h"
+#include "consoletheme.h"
 #include "icons.h"
 
 #include "clusterclient.h"
@@ -95,7 +96,7 @@ void UsersPage::refresh()
     else if (!snapshot.dataKeyOpen)
         note = snapshot.dataKeyNote;
     m_note->setText(note);
-    m_note->setStyleSheet(snapshot.sealedDataError.isEmpty() ? QString() : u"color: #c62828;"_s);
+    m_note->setStyleSheet(snapshot.sealedDataError.isEmpty() ? QString() : ConsoleTheme::errorStyleSheet());
     updateButtons();
 }
 
@@ -142,7 +143,7 @@ void UsersPage::actionFinished(quint64 requestId, bool ok, const QString &messag
         return;
     m_pending = 0;
     m_message->setText(ok ? QString() : message);
-    m_message->setStyleSheet(ok ? QString() : u"color: #c62828;"_s);
+    m_message->setStyleSheet(ok ? QString() : ConsoleTheme::errorStyleSheet());
     updateButtons();
 }
 
