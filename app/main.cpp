@@ -6,6 +6,7 @@
 #include "consoleshell.h"
 #include "consoletheme.h"
 #include "icons.h"
+#include "mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -54,8 +55,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption page(
         u"page"_s,
         QCoreApplication::translate("main",
-                                    "The page to show first: nodes, system-information, alerts, audit-log, "
-                                    "settings, consistency."),
+                                    "The page to show first: nodes, agents, system-information, alerts, "
+                                    "audit-log, users, settings, consistency."),
         u"page"_s);
     const QCommandLineOption screenshots(
         u"screenshots"_s,
@@ -100,8 +101,9 @@ int main(int argc, char *argv[])
     options.page = parser.value(page);
     options.screenshotFolder = parser.value(screenshots);
     if (!options.page.isEmpty()) {
-        const QStringList pages{u"nodes"_s,     u"system-information"_s, u"alerts"_s,
-                                u"audit-log"_s, u"settings"_s,           u"consistency"_s};
+        QStringList pages;
+        for (int i = 0; i < Cohort::MainWindow::PageCount; ++i)
+            pages << Cohort::MainWindow::pageKey(Cohort::MainWindow::Page(i));
         if (!pages.contains(options.page)) {
             err << QCoreApplication::translate("main",
                                                "cohort-console: error: unknown page \"%1\"; one of: %2")

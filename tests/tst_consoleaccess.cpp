@@ -25,6 +25,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QProcess>
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableView>
@@ -90,6 +91,8 @@ private Q_SLOTS:
     void tabReachesEveryControlInReadingOrder();
     void shortcutsReachPagesAndActions();
     void statusIsInWordsAndShapes();
+    void badOptionsAreNamed_data();
+    void badOptionsAreNamed();
 
 private:
     QTemporaryDir m_config;
@@ -317,6 +320,34 @@ void TestConsoleAccess::statusIsInWordsAndShapes()
     QAccessibleInterface *table = QAccessible::queryAccessibleInterface(window.nodesPage()->view());
     QVERIFY(table);
     QVERIFY(table->text(QAccessible::Name).size() > 0);
+}
+
+void TestConsoleAccess::badOptionsAreNamed_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QStringList>("said");
+    QTest::newRow("page") << QStringList{u"--page"_s, u"everything"_s}
+                          << QStringList{u"unknown page \"everything\""_s, u"agents"_s, u"users"_s,
+                                         u"consistency"_s};
+    QTest::newRow("theme") << QStringList{u"--theme"_s, u"purple"_s}
+                           << QStringList{u"no theme \"purple\""_s, u"system, light, dark"_s};
+    QTest::newRow("language") << QStringList{u"--language"_s, u"xx"_s}
+                              << QStringList{u"no language \"xx\""_s, u"en"_s, u"de"_s, u"ja"_s};
+}
+
+// A wrong option ends the console at once with exit code 2 and says what would be right.
+void TestConsoleAccess::badOptionsAreNamed()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QStringList, said);
+    QProcess console;
+    console.setProcessChannelMode(QProcess::MergedChannels);
+    console.start(QStringLiteral(COHORT_CONSOLE_PATH), arguments);
+    QVERIFY(console.waitForFinished(Patience));
+    const QString output = QString::fromUtf8(console.readAll());
+    QCOMPARE(console.exitCode(), 2);
+    for (const QString &words : said)
+        QVERIFY2(output.contains(words), qPrintable(output));
 }
 
 QTEST_MAIN(TestConsoleAccess)

@@ -6189,10 +6189,6 @@ list werden im Audit-Protokoll eingetragen.</translation>
         <translation>cohort-console: Fehler: --screenshots benötigt --password-file</translation>
     </message>
     <message>
-        <source>The page to show first: nodes, system-information, alerts, audit-log, settings, consistency.</source>
-        <translation>Die zuerst anzuzeigende Seite: nodes, system-information, alerts, audit-log, settings, consistency.</translation>
-    </message>
-    <message>
         <source>Speak this language for this run (en, de, ja), not the one in the settings.</source>
         <translation>Für diesen Lauf diese Sprache sprechen (en, de, ja), nicht die aus den Einstellungen.</translation>
     </message>
@@ -6207,6 +6203,10 @@ list werden im Audit-Protokoll eingetragen.</translation>
     <message>
         <source>cohort-console: error: no theme &quot;%1&quot;; one of: %2</source>
         <translation>cohort-console: Fehler: kein Design „%1“; eines von: %2</translation>
+    </message>
+    <message>
+        <source>The page to show first: nodes, agents, system-information, alerts, audit-log, users, settings, consistency.</source>
+        <translation>Die zuerst anzuzeigende Seite: nodes, agents, system-information, alerts, audit-log, users, settings, consistency.</translation>
     </message>
 </context>
 </TS>

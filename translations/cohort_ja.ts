@@ -6102,10 +6102,6 @@ set-role NAME auditor、lock、unlock には --db だけが必要です。ロッ
         <translation>このファイルのパスワード (1 行目) ですぐにログインします。</translation>
     </message>
     <message>
-        <source>The page to show first: nodes, system-information, alerts, audit-log, settings, consistency.</source>
-        <translation>最初に表示するページ: nodes、system-information、alerts、audit-log、settings、consistency。</translation>
-    </message>
-    <message>
         <source>Save a picture of each page into this folder, print the files and quit.</source>
         <translation>各ページの画像をこのフォルダーに保存し、ファイル名を出力して終了します。</translation>
     </message>
@@ -6148,6 +6144,10 @@ set-role NAME auditor、lock、unlock には --db だけが必要です。ロッ
     <message>
         <source>cohort-console: error: no theme &quot;%1&quot;; one of: %2</source>
         <translation>cohort-console: エラー: テーマ「%1」はありません。次のいずれかを指定してください: %2</translation>
+    </message>
+    <message>
+        <source>The page to show first: nodes, agents, system-information, alerts, audit-log, users, settings, consistency.</source>
+        <translation>最初に表示するページ: nodes、agents、system-information、alerts、audit-log、users、settings、consistency。</translation>
     </message>
 </context>
 </TS>
