@@ -248,8 +248,8 @@ int NodeService::start(QString *error)
     if (auto opened = m_keyring->open(*m_database, *secret); !opened) {
         if (opened.code() == ErrorCode::AccessDenied) {
             *error =
-                tr("The local secret in %1 does not unlock this cluster's data key: %2 Every node needs the "
-                   "cluster's current secret (after \"cohortctl masterkey rotate-secret\", the new one).")
+                tr("Cannot start with the secret in %1: %2 Every node needs the cluster's current secret "
+                   "(after \"cohortctl masterkey rotate-secret\", the new one).")
                     .arg(m_config.secretFile, opened.message());
             noteRefusal(NodeEventKind::SecretRefused,
                         tr("The local secret in %1 on %2 did not unlock the cluster's data key; the node did "

@@ -428,6 +428,9 @@ void TestNode::wrongSecretIsRefusedAndWritesNothing()
     NodeProcess *node = m_cluster->startNodeIn(u"stranger"_s, dataDir, {u"--secret-file"_s, wrongSecret});
     QVERIFY(node->waitForExit());
     QCOMPARE(node->process().exitCode(), 1);
+    // Said once, naming the file: the reason is not repeated.
+    QCOMPARE(node->output().count(u"does not unlock this cluster's data key"_s), 1);
+    QVERIFY2(node->output().contains(wrongSecret), qPrintable(node->output()));
     QVERIFY2(node->output().contains(u"does not unlock this cluster's data key"_s),
              qPrintable(node->output()));
     QCOMPARE(node->output().count(u"error:"_s), 1);

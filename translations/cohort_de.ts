@@ -4166,10 +4166,6 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <translation>Die Knoten-API kann nicht unter %1 (Port %2 auf jeder Adresse) bereitgestellt werden: %3.</translation>
     </message>
     <message>
-        <source>The local secret in %1 does not unlock this cluster&apos;s data key: %2 Every node needs the cluster&apos;s current secret (after &quot;cohortctl masterkey rotate-secret&quot;, the new one).</source>
-        <translation>Das lokale Geheimnis in %1 entsperrt den Datenschlüssel dieses Clusters nicht: %2 Jeder Knoten braucht das aktuelle Geheimnis des Clusters (nach &quot;cohortctl masterkey rotate-secret&quot; das neue).</translation>
-    </message>
-    <message>
         <source>Cannot open the cluster&apos;s data key: %1</source>
         <translation>Der Datenschlüssel des Clusters kann nicht geöffnet werden: %1</translation>
     </message>
@@ -4184,6 +4180,10 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
     <message>
         <source>Refused process %1 on %2: another live process holds this node&apos;s session lock.</source>
         <translation>Prozess %1 auf %2 abgewiesen: Ein anderer laufender Prozess hält die Sitzungssperre dieses Knotens.</translation>
+    </message>
+    <message>
+        <source>Cannot start with the secret in %1: %2 Every node needs the cluster&apos;s current secret (after &quot;cohortctl masterkey rotate-secret&quot;, the new one).</source>
+        <translation>Start mit dem Geheimnis in %1 nicht möglich: %2 Jeder Knoten braucht das aktuelle Geheimnis des Clusters (nach „cohortctl masterkey rotate-secret“ das neue).</translation>
     </message>
 </context>
 <context>

@@ -4119,10 +4119,6 @@ The node is removed from the cluster for good and its GUID can never join again.
         <translation>%1 にクラスターがありません。&quot;cohortctl init&quot; で作成してください。</translation>
     </message>
     <message>
-        <source>The local secret in %1 does not unlock this cluster&apos;s data key: %2 Every node needs the cluster&apos;s current secret (after &quot;cohortctl masterkey rotate-secret&quot;, the new one).</source>
-        <translation>%1 のローカルシークレットでは、このクラスターのデータキーのロックを解除できません: %2 すべてのノードに、クラスターの現在のシークレット (&quot;cohortctl masterkey rotate-secret&quot; の実行後は新しいシークレット) が必要です。</translation>
-    </message>
-    <message>
         <source>The local secret in %1 on %2 did not unlock the cluster&apos;s data key; the node did not start.</source>
         <translation>%2 の %1 にあるローカルシークレットでは、クラスターのデータキーのロックを解除できなかったため、ノードは起動しませんでした。</translation>
     </message>
@@ -4145,6 +4141,10 @@ The node is removed from the cluster for good and its GUID can never join again.
     <message>
         <source>node %1 stopped before running it</source>
         <translation>実行前にノード %1 が停止しました</translation>
+    </message>
+    <message>
+        <source>Cannot start with the secret in %1: %2 Every node needs the cluster&apos;s current secret (after &quot;cohortctl masterkey rotate-secret&quot;, the new one).</source>
+        <translation>%1 のシークレットでは起動できません: %2 すべてのノードにクラスターの現在のシークレットが必要です (&quot;cohortctl masterkey rotate-secret&quot; の後は新しいもの)。</translation>
     </message>
 </context>
 <context>
