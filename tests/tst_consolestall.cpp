@@ -2,6 +2,7 @@
 // the GUI thread keeps answering, a banner says the data is old, and the console
 // recovers by itself once the server is back.
 #include "clusterclient.h"
+#include "consolescreenshot.h"
 #include "consolesettings.h"
 #include "database.h"
 #include "mainwindow.h"
@@ -325,6 +326,9 @@ void TestConsoleStall::reconnectingShowsProgressAndCanBeStopped()
     QTRY_VERIFY_WITH_TIMEOUT(banner->progress()->value() > first
                                  || m_client->msToNextRetry() > banner->progress()->maximum() - first,
                              Patience);
+    bool failed = false;
+    saveScreenshot(m_window.get(), u"reconnecting"_s, m_cluster->url(), &failed);
+    QVERIFY(!failed);
 
     const int backoff = m_client->retryInMs();
     QTest::mouseClick(banner->stopButton(), Qt::LeftButton);
