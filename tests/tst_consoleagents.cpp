@@ -428,16 +428,27 @@ void TestConsoleAgents::propertiesShowTheNodeApi()
              qPrintable(dialog->apiError()));
     QCOMPARE(dialog->apiValue(u"name"_s), u"—"_s);
     QCOMPARE(dialog->apiValue(u"certificate"_s), u"—"_s);
+    QVERIFY(!dialog->apiRetryPending()); // a refusal is not asked again until something changes
     screenshot(dialog, u"properties-pin-refused"_s);
     dialog->close();
 
     // A node that stopped: its port refuses, and the section says the node is unreachable.
     NodeProcess *bravo = m_cluster->nodes().at(1).get();
+    const QString bravoAddress = m_cluster->apiAddress(m_guids.value(u"bravo"_s));
     bravo->signal(SIGKILL);
     QVERIFY(bravo->waitForExit());
     dialog = main->openProperties(m_guids.value(u"bravo"_s));
     QTRY_VERIFY_WITH_TIMEOUT(!dialog->apiError().isEmpty(), Patience);
     QVERIFY2(dialog->apiError().contains(u"unreachable"_s), qPrintable(dialog->apiError()));
+    // It asks again by itself; the node coming back (same address, same certificate, so
+    // nothing in the snapshot asks for a new request) fills the section in without a click.
+    QVERIFY(dialog->apiRetryPending());
+    QVERIFY2(dialog->apiNote().contains(u"asking again"_s), qPrintable(dialog->apiNote()));
+    NodeProcess *again = m_cluster->startNodeIn(u"bravo"_s, bravo->dataDir(), {u"--api"_s, bravoAddress});
+    QVERIFY2(again->waitForJoined(), qPrintable(again->output()));
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->apiValue(u"name"_s), u"bravo"_s, Patience);
+    QVERIFY(dialog->apiError().isEmpty());
+    QVERIFY(!dialog->apiRetryPending());
 }
 
 void TestConsoleAgents::apiClientReportsRefusals()

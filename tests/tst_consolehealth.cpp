@@ -186,20 +186,22 @@ void TestConsoleHealth::nodesTableCountsDownToTheTakeover()
 
 void TestConsoleHealth::timelineExportsAndOpensTheTakeoverReport()
 {
-    // The victim alone holds 10 running jobs; then a peer joins and the victim is killed.
+    // The victim alone holds 10 running jobs and is killed while it holds them; then a
+    // peer joins and marks it Offline. (Killed first: on a loaded machine the jobs could
+    // finish while the peer starts, and the takeover would hold fewer.)
     NodeProcess *victim = m_cluster->startNode(u"victim"_s, {u"--workers"_s, u"10"_s, u"--batch"_s, u"10"_s});
     QVERIFY(victim->waitForJoined());
     const QString guid = victim->guid();
-    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 3000}"_s), 10);
+    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 60000}"_s), 10);
     QCOMPARE(ids.size(), 10);
     QTRY_COMPARE_WITH_TIMEOUT(
         m_cluster->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND claimed_by = ?"_s, {guid})
             .toInt(),
         10, Patience);
-    NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--workers"_s, u"10"_s});
-    QVERIFY(peer->waitForJoined());
     victim->signal(SIGKILL);
     QVERIFY(victim->waitForExit());
+    NodeProcess *peer = m_cluster->startNode(u"peer"_s, {u"--workers"_s, u"10"_s});
+    QVERIFY(peer->waitForJoined());
     QTRY_COMPARE_WITH_TIMEOUT(m_cluster->nodeState(guid), u"offline"_s, Patience);
 
     auto client = loggedInClient();

@@ -3915,6 +3915,13 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <comment>node action</comment>
         <translation>Fortsetzen</translation>
     </message>
+    <message numerus="yes">
+        <source>Asked GET %1 at %2; asking again every %n second(s).</source>
+        <translation>
+            <numerusform>GET %1 an %2 gefragt; fragt jede Sekunde erneut.</numerusform>
+            <numerusform>GET %1 an %2 gefragt; fragt alle %n Sekunden erneut.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodeRegistry</name>

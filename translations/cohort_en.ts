@@ -408,6 +408,13 @@
 <context>
     <name>Cohort::NodePropertiesDialog</name>
     <message numerus="yes">
+        <source>Asked GET %1 at %2; asking again every %n second(s).</source>
+        <translation>
+            <numerusform>Asked GET %1 at %2; asking again every second.</numerusform>
+            <numerusform>Asked GET %1 at %2; asking again every %n seconds.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>

@@ -3880,6 +3880,12 @@ The node is removed from the cluster for good and its GUID can never join again.
         <comment>node action</comment>
         <translation>再開</translation>
     </message>
+    <message numerus="yes">
+        <source>Asked GET %1 at %2; asking again every %n second(s).</source>
+        <translation>
+            <numerusform>GET %1 を問い合わせました (%2)。%n 秒ごとに再試行します。</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodeRegistry</name>

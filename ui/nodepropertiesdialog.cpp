@@ -95,6 +95,7 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     , m_apiNote(new QLabel(this))
     , m_apiError(new QLabel(this))
     , m_apiAgain(new QPushButton(Icons::action(Icons::Action::Refresh), tr("Ask Again"), this))
+    , m_apiRetry(new QTimer(this))
     , m_tabs(new QTabWidget(this))
     , m_timeline(new NodeTimelineWidget(client, guid, this))
 {
@@ -183,6 +184,9 @@ NodePropertiesDialog::NodePropertiesDialog(ClusterClient &client, const QString 
     m_apiError->hide();
     m_apiAgain->setObjectName(u"apiAgain"_s);
     connect(m_apiAgain, &QPushButton::clicked, this, &NodePropertiesDialog::askApi);
+    m_apiRetry->setSingleShot(true);
+    m_apiRetry->setInterval(ApiRetryMs);
+    connect(m_apiRetry, &QTimer::timeout, this, [this] { sendApiRequest(true); });
     connect(m_api, &NodeApiClient::finished, this, &NodePropertiesDialog::apiAnswered);
     auto *apiBottom = new QHBoxLayout;
     apiBottom->addWidget(m_apiNote, 1);
@@ -460,6 +464,17 @@ void NodePropertiesDialog::clearApiValues()
 
 void NodePropertiesDialog::askApi()
 {
+    sendApiRequest(false);
+}
+
+bool NodePropertiesDialog::apiRetryPending() const
+{
+    return m_apiRetry->isActive();
+}
+
+void NodePropertiesDialog::sendApiRequest(bool keepShown)
+{
+    m_apiRetry->stop();
     if (!m_known)
         return;
     const QString token = apiToken();
@@ -467,14 +482,19 @@ void NodePropertiesDialog::askApi()
     m_apiAsked = m_node.apiAddress + u'\n' + m_node.certSha256 + u'\n' + (m_apiWithToken ? u'1' : u'0');
     m_api->abortAll();
     m_apiRequest = 0;
-    m_apiError->hide();
-    clearApiValues();
+    if (!keepShown) {
+        m_apiError->hide();
+        clearApiValues();
+    }
     if (m_node.apiAddress.isEmpty()) {
+        m_apiError->hide();
+        clearApiValues();
         m_apiNote->setText(tr("This node recorded no API address: there is nothing to ask."));
         return;
     }
     const QString path = m_apiWithToken ? u"/api/v1/node"_s : u"/api/v1/health"_s;
-    m_apiNote->setText(tr("Asking https://%1%2…").arg(m_node.apiAddress, path));
+    if (!keepShown)
+        m_apiNote->setText(tr("Asking https://%1%2…").arg(m_node.apiAddress, path));
     m_apiRequest = m_api->get(m_node.apiAddress, m_node.certSha256, path, token);
 }
 
@@ -506,7 +526,18 @@ void NodePropertiesDialog::apiAnswered(quint64 requestId, const NodeApiReply &re
             m_apiError->setText(problem.toHtmlEscaped());
         }
         m_apiError->show();
-        m_apiNote->setText(tr("Asked GET %1 at %2.").arg(path, m_node.apiAddress));
+        // A node that is down or too busy may answer soon: ask again until it does (or the
+        // dialog closes). A refusal or a wrong answer stays until something changes.
+        const bool transient = reply.outcome == NodeApiReply::Outcome::Unreachable
+                               || reply.outcome == NodeApiReply::Outcome::TimedOut;
+        if (transient) {
+            m_apiRetry->start();
+            m_apiNote->setText(
+                tr("Asked GET %1 at %2; asking again every %n second(s).", nullptr, ApiRetryMs / 1000)
+                    .arg(path, m_node.apiAddress));
+        } else {
+            m_apiNote->setText(tr("Asked GET %1 at %2.").arg(path, m_node.apiAddress));
+        }
         fitHeight();
         return;
     }

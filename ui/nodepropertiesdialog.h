@@ -19,6 +19,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QTabWidget;
+class QTimer;
 
 namespace Cohort {
 
@@ -45,8 +46,12 @@ public:
     QString apiValue(const QString &field) const; // name, version, status, address, certificate, started
     QString apiNote() const;
     QString apiError() const;
-    // Asks the node's API again (also done when its address or fingerprint changes).
+    // Asks the node's API again (also done when its address or fingerprint changes, and,
+    // every ApiRetryMs, while the node could not be reached or did not answer in time).
     void askApi();
+    static constexpr int ApiRetryMs = 5000;
+    // Whether another try is due by itself (after an unreachable node or a timeout).
+    bool apiRetryPending() const;
     QTabWidget *tabs() const { return m_tabs; }
     NodeTimelineWidget *timeline() const { return m_timeline; }
     // Shows the Timeline tab (and reads it).
@@ -72,6 +77,8 @@ private:
     void drainAnswered(const NodeApiReply &reply);
     void showError(const QString &text);
     void apiAnswered(quint64 requestId, const NodeApiReply &reply);
+    // Sends the request; what is shown stays until the answer when keepShown (a retry).
+    void sendApiRequest(bool keepShown);
     void clearApiValues();
     // Grows the dialog to what its wrapped texts now need (a layout's minimum size leaves
     // height-for-width out), so no section is squeezed.
@@ -121,6 +128,7 @@ private:
     QLabel *m_apiError;
     QString m_apiErrorText; // as the client said it, in plain text
     QPushButton *m_apiAgain;
+    QTimer *m_apiRetry; // asks again while the node is unreachable or too slow
     QTabWidget *m_tabs;
     NodeTimelineWidget *m_timeline;
 };
