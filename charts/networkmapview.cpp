@@ -617,6 +617,18 @@ QList<NetworkMapLinkItem *> NetworkMapView::linkItems() const
     return d->links.values();
 }
 
+int NetworkMapView::failingProbes() const
+{
+    int failing = 0;
+    for (const NetworkMapLinkItem *link : std::as_const(d->links)) {
+        if (link->state() != NetworkMapLinkItem::State::Unreachable)
+            continue;
+        failing += link->forward() && !link->forward()->reachable ? 1 : 0;
+        failing += link->backward() && !link->backward()->reachable ? 1 : 0;
+    }
+    return failing;
+}
+
 NetworkMapHubItem *NetworkMapView::hubItem() const
 {
     return d->hub;

@@ -47,6 +47,9 @@ public:
     NetworkMapNodeItem *nodeItem(const QString &guid) const;                // nullptr if absent
     NetworkMapLinkItem *linkItem(const QString &a, const QString &b) const; // either direction
     QList<NetworkMapLinkItem *> linkItems() const;
+    // The latest probes that failed between two Online nodes on the map: what its red links
+    // show (a link to an Offline node is stale, drawn grey, and not counted).
+    int failingProbes() const;
     NetworkMapHubItem *hubItem() const;
 
     QString selectedNode() const; // GUID, or empty

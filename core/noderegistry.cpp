@@ -361,11 +361,12 @@ Result<JoinOutcome> NodeRegistry::join(Database &database, const NodeJoin &given
         }
 
         // Running the cluster's version (checked under the migration lock before joining),
-        // it needs no upgrade any more.
-        if (auto resolved =
-                Alerts::resolve(db, dialect, AlertKind::UpgradeRequired, request.guid, request.guid);
-            !resolved)
-            return resolved.error();
+        // it needs no upgrade any more; and joined, it is no longer Offline. (The alerts
+        // stay in the list, cleared by the node itself; its timeline keeps the takeover.)
+        for (const QString &kind : {AlertKind::UpgradeRequired, AlertKind::NodeOffline}) {
+            if (auto resolved = Alerts::resolve(db, dialect, kind, request.guid, request.guid); !resolved)
+                return resolved.error();
+        }
 
         // Whatever a previous run of this node held is ours to give back.
         auto recovered = JobPool::releaseClaims(db, dialect, request.guid,
@@ -571,7 +572,7 @@ Result<void> NodeRegistry::recordKeyCheck(Database &database, const QString &gui
 }
 
 Result<void> NodeRegistry::leave(Database &database, const QString &guid, const QString &incarnation,
-                                 const QString &reason)
+                                 const QString &reason, const QString &jobsReason)
 {
     const Dialect &dialect = database.dialect();
     return database.write([&](QSqlDatabase &db) -> Result<void> {
@@ -582,7 +583,7 @@ Result<void> NodeRegistry::leave(Database &database, const QString &guid, const 
         if (left->numRowsAffected() != 1)
             return {}; // a peer did it already, and handed the jobs back
         left->finish();
-        auto released = JobPool::releaseClaims(db, dialect, guid, reason);
+        auto released = JobPool::releaseClaims(db, dialect, guid, jobsReason.isEmpty() ? reason : jobsReason);
         if (!released)
             return released.error();
         if (auto noted = NodeEvents::record(db, dialect,

@@ -169,9 +169,11 @@ public:
     // The data key this node now holds (after a rotation), for the consistency grid.
     static Result<void> recordKeyCheck(Database &database, const QString &guid, const QString &keyCheck);
 
-    // A graceful stop: hands back what this run still holds and marks it Offline.
+    // A graceful stop: hands back what this run still holds and marks it Offline. reason
+    // (why it stopped) goes in the node's timeline; jobsReason (by default reason) is
+    // what the jobs handed back record.
     static Result<void> leave(Database &database, const QString &guid, const QString &incarnation,
-                              const QString &reason);
+                              const QString &reason, const QString &jobsReason = {});
     // A node older than the cluster: recorded Offline with its own version, so it shows
     // as Offline (Upgrade Required). Best effort: the newer schema may refuse it.
     // requiredVersion: the version the cluster runs.

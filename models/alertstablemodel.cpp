@@ -94,8 +94,10 @@ QVariant AlertsTableModel::data(const QModelIndex &index, int role) const
         case Message:
             return alert.message;
         case State:
-            if (alert.clearedAt != 0)
-                return tr("Cleared by %1").arg(alert.clearedBy);
+            if (alert.clearedAt != 0) // by a user, or by the node itself (its GUID): its name
+                return tr("Cleared by %1")
+                    .arg(alert.clearedBy == alert.nodeGuid && !alert.nodeName.isEmpty() ? alert.nodeName
+                                                                                        : alert.clearedBy);
             if (alert.acknowledgedAt != 0)
                 return tr("Acknowledged by %1").arg(alert.acknowledgedBy);
             return tr("Open", "alert state");

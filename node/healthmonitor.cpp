@@ -210,10 +210,11 @@ void HealthMonitor::beginStop()
     m_stopping = true;
 }
 
-void HealthMonitor::leave(const QString &reason)
+void HealthMonitor::leave(const QString &reason, const QString &jobsReason)
 {
     m_timer.stop();
-    auto left = NodeRegistry::leave(m_database, m_options.join.guid, m_options.join.incarnation, reason);
+    auto left =
+        NodeRegistry::leave(m_database, m_options.join.guid, m_options.join.incarnation, reason, jobsReason);
     Q_EMIT this->left(left.ok(), left.ok() ? QString() : left.message());
 }
 

@@ -62,8 +62,9 @@ public:
     // judging peers and scheduling.
     void beginStop();
     // A graceful stop's end: hands back what this run still holds and marks it Offline;
-    // then emits left().
-    void leave(const QString &reason);
+    // then emits left(). reason: why it stopped (its timeline); jobsReason: what the jobs
+    // handed back record.
+    void leave(const QString &reason, const QString &jobsReason);
 
 Q_SIGNALS:
     void rejoined(qint64 joinedAt, const QString &incarnation);

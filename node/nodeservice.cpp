@@ -500,6 +500,7 @@ void NodeService::stop(int exitCode, const QString &reason)
     }
     m_stopping = true;
     m_exitCode = exitCode;
+    m_stopReason = reason;
     qCInfo(lcNode).noquote() << "stopping:" << reason;
     // Health says "draining" from now on, so load balancers and agents go elsewhere.
     if (m_api)
@@ -525,9 +526,17 @@ void NodeService::stop(int exitCode, const QString &reason)
 void NodeService::runnerStopped(int handedBack)
 {
     Q_UNUSED(handedBack);
-    const QString reason = tr("node %1 stopped before running it").arg(m_config.name);
+    // The timeline says why the node stopped; a job handed back, why it was not finished.
+    const QString jobsReason = tr("node %1 stopped before running it").arg(m_config.name);
+    QString why = m_stopReason;
+    if (why.endsWith(u'.'))
+        why.chop(1);
     QMetaObject::invokeMethod(
-        m_health, [health = m_health, reason] { health->leave(reason); }, Qt::QueuedConnection);
+        m_health,
+        [health = m_health, reason = tr("Stopped: %1.").arg(why), jobsReason] {
+            health->leave(reason, jobsReason);
+        },
+        Qt::QueuedConnection);
 }
 
 void NodeService::left(bool ok, const QString &error)

@@ -99,6 +99,7 @@ private:
     QThread m_agentsThread; // the manager list and the agents' check-ins
     QSocketNotifier *m_signalNotifier = nullptr;
     bool m_stopping = false;
+    QString m_stopReason; // as stop() was given it: "received SIGTERM"
     int m_exitCode = 0;
 };
 

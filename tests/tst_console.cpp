@@ -589,6 +589,39 @@ void TestConsole::alertsAreAcknowledgedAndCleared()
     page->showClearedBox()->setChecked(true);
     QCOMPARE(page->view()->model()->rowCount(), 1);
     QCOMPARE(m_cluster->scalar(u"SELECT COUNT(*) FROM audit_log WHERE action LIKE 'alert.%'"_s).toInt(), 2);
+
+    // A node that joins again clears its own open node-offline alert (not one already
+    // cleared by someone), and the page names the node, not its GUID.
+    const QString guid = alpha->guid();
+    NodeProcess *back = m_cluster->startNodeIn(u"alpha"_s, alpha->dataDir());
+    QVERIFY2(back->waitForJoined(), qPrintable(back->output()));
+    QCOMPARE(m_cluster->scalar(u"SELECT cleared_by FROM alerts WHERE kind = 'node-offline'"_s).toString(),
+             u"admin"_s);
+    back->signal(SIGKILL);
+    QVERIFY(back->waitForExit());
+    const auto raisedAgain = [&] {
+        return m_cluster
+                   ->scalar(
+                       u"SELECT COUNT(*) FROM alerts WHERE kind = 'node-offline' AND cleared_at IS NULL"_s)
+                   .toInt()
+               == 1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(raisedAgain(), Patience);
+    QVERIFY2(m_cluster->startNodeIn(u"alpha"_s, alpha->dataDir())->waitForJoined(),
+             qPrintable(m_cluster->nodes().back()->output()));
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = 'node-offline' AND cleared_by = ?"_s, {guid})
+            .toInt(),
+        1);
+    const auto clearedByAlpha = [&] {
+        const QAbstractItemModel *model = page->view()->model();
+        int byAlpha = 0;
+        for (int row = 0; row < model->rowCount(); ++row)
+            byAlpha += model->index(row, AlertsTableModel::State).data().toString() == u"Cleared by alpha"_s;
+        return model->rowCount() == 2 && byAlpha == 1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(clearedByAlpha(), Patience);
 }
 
 void TestConsole::auditLogFilters()

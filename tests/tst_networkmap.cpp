@@ -303,6 +303,8 @@ void TestNetworkMap::linkStates()
     QVERIFY(ae);
     QCOMPARE(ae->state(), NetworkMapLinkItem::State::Stale);
     QVERIFY2(ae->toolTip().contains(u"echo → alpha: reachable, 1.2 ms"_s), qPrintable(ae->toolTip()));
+    // What the page's summary counts: charlie → alpha (the peer off the map is not counted).
+    QCOMPARE(view.failingProbes(), 1);
 
     // The next round: echo is back, charlie answers, the alpha → delta row is gone and
     // delta → alpha is new. The same items follow.
@@ -324,6 +326,14 @@ void TestNetworkMap::linkStates()
     // Links are drawn under the nodes and the hub.
     QVERIFY(ab->zValue() < view.nodeItem(alpha.guid)->zValue());
     QVERIFY(ab->zValue() < view.hubItem()->zValue());
+
+    // delta → alpha fails while both are Online; once delta is Offline the link is stale
+    // (grey), and its failed probe no longer counts as failing.
+    QCOMPARE(view.failingProbes(), 1);
+    nodes[3].status = NodeStatus::Offline;
+    view.setCluster(nodes, links, {}, u"db"_s);
+    QCOMPARE(ad->state(), NetworkMapLinkItem::State::Stale);
+    QCOMPARE(view.failingProbes(), 0);
 }
 
 // The picture of the links is drawn off the GUI thread; the old one stays until the new one

@@ -212,6 +212,18 @@ void TestNode::hungNodeIsFencedOff()
     // It wakes, finishes its sleeps late, and is told no; then it joins again.
     QTRY_VERIFY_WITH_TIMEOUT(hung->output().count(u"rejected: its claim was revoked"_s) == 4, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->nodeState(guid) == u"online"_s, 20000);
+    // Its node-offline alert was raised once and, the node back, cleared by the node itself.
+    QCOMPARE(m_cluster
+                 ->scalar(u"SELECT COUNT(*) FROM alerts WHERE kind = ? AND node_guid = ?"_s,
+                          {AlertKind::NodeOffline, guid})
+                 .toInt(),
+             1);
+    QCOMPARE(m_cluster
+                 ->scalar(u"SELECT cleared_by FROM alerts WHERE kind = ? AND node_guid = ? "
+                          "AND cleared_at IS NOT NULL"_s,
+                          {AlertKind::NodeOffline, guid})
+                 .toString(),
+             guid);
     for (qint64 id : ids) {
         QCOMPARE(m_cluster->scalar(u"SELECT claimed_by FROM jobs WHERE id = ?"_s, {id}).toString(), peerGuid);
         QCOMPARE(m_cluster->executions().value(id), 2); // ran twice, counted once
@@ -300,6 +312,12 @@ void TestNode::sigtermLeavesOffline()
             ->scalar(u"SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND id IN (%1)"_s.arg(idList(ids)))
             .toInt(),
         4);
+    // Its timeline says why it stopped (not what a job handed back would say).
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT details FROM node_events WHERE node_guid = ? AND kind = 'stopped'"_s, {guid})
+            .toString(),
+        u"Stopped: received SIGTERM."_s);
 }
 
 void TestNode::sigtermHandsBackWhatDidNotFinish()
@@ -324,6 +342,12 @@ void TestNode::sigtermHandsBackWhatDidNotFinish()
     QVERIFY(node->waitForExit(20000));
     QCOMPARE(node->process().exitCode(), 0);
     QCOMPARE(m_cluster->nodeState(guid), u"offline"_s);
+    // The timeline says why it stopped; the jobs, why they were handed back.
+    QCOMPARE(
+        m_cluster
+            ->scalar(u"SELECT details FROM node_events WHERE node_guid = ? AND kind = 'stopped'"_s, {guid})
+            .toString(),
+        u"Stopped: received SIGTERM."_s);
     // Back in the queue, the cut-short attempt not counted against them.
     QCOMPARE(
         m_cluster

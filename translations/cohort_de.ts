@@ -4192,6 +4192,10 @@ Der Knoten wird endgültig aus dem Cluster entfernt, und seine GUID kann nie wie
         <source>Cannot start with the secret in %1: %2 Every node needs the cluster&apos;s current secret (after &quot;cohortctl masterkey rotate-secret&quot;, the new one).</source>
         <translation>Start mit dem Geheimnis in %1 nicht möglich: %2 Jeder Knoten braucht das aktuelle Geheimnis des Clusters (nach „cohortctl masterkey rotate-secret“ das neue).</translation>
     </message>
+    <message>
+        <source>Stopped: %1.</source>
+        <translation>Angehalten: %1.</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodeTimelineWidget</name>

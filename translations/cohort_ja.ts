@@ -4152,6 +4152,10 @@ The node is removed from the cluster for good and its GUID can never join again.
         <source>Cannot start with the secret in %1: %2 Every node needs the cluster&apos;s current secret (after &quot;cohortctl masterkey rotate-secret&quot;, the new one).</source>
         <translation>%1 のシークレットでは起動できません: %2 すべてのノードにクラスターの現在のシークレットが必要です (&quot;cohortctl masterkey rotate-secret&quot; の後は新しいもの)。</translation>
     </message>
+    <message>
+        <source>Stopped: %1.</source>
+        <translation>停止しました: %1。</translation>
+    </message>
 </context>
 <context>
     <name>Cohort::NodeTimelineWidget</name>

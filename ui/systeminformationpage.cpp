@@ -288,13 +288,12 @@ void SystemInformationPage::updateSummary()
     qint64 jobs = 0;
     for (const JobCount &count : snapshot.statistics->counts)
         jobs += count.total();
-    qsizetype unreachable = 0;
-    for (const NodeLink &link : snapshot.links)
-        unreachable += link.reachable ? 0 : 1;
+    // As the map draws them: a failed probe to an Offline node is stale, not failing.
+    const int unreachable = graph() == NetworkMap ? m_map->failingProbes() : 0;
     QString text =
         tr("%1 jobs finished (%2).").arg(QLocale().toString(jobs), periodText(periodMinutes()).toLower());
     if (graph() == NetworkMap && unreachable > 0)
-        text += u' ' + tr("%n probe(s) failing.", nullptr, int(unreachable));
+        text += u' ' + tr("%n probe(s) failing.", nullptr, unreachable);
     m_summary->setText(text);
 }
 
