@@ -444,6 +444,7 @@ void TestConsoleAgents::propertiesShowTheNodeApi()
     // nothing in the snapshot asks for a new request) fills the section in without a click.
     QVERIFY(dialog->apiRetryPending());
     QVERIFY2(dialog->apiNote().contains(u"asking again"_s), qPrintable(dialog->apiNote()));
+    screenshot(dialog, u"properties-unreachable"_s);
     NodeProcess *again = m_cluster->startNodeIn(u"bravo"_s, bravo->dataDir(), {u"--api"_s, bravoAddress});
     QVERIFY2(again->waitForJoined(), qPrintable(again->output()));
     QTRY_COMPARE_WITH_TIMEOUT(dialog->apiValue(u"name"_s), u"bravo"_s, Patience);
