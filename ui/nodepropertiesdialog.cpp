@@ -482,13 +482,11 @@ void NodePropertiesDialog::sendApiRequest(bool keepShown)
     m_apiAsked = m_node.apiAddress + u'\n' + m_node.certSha256 + u'\n' + (m_apiWithToken ? u'1' : u'0');
     m_api->abortAll();
     m_apiRequest = 0;
-    if (!keepShown) {
+    if (!keepShown || m_node.apiAddress.isEmpty()) {
         m_apiError->hide();
         clearApiValues();
     }
     if (m_node.apiAddress.isEmpty()) {
-        m_apiError->hide();
-        clearApiValues();
         m_apiNote->setText(tr("This node recorded no API address: there is nothing to ask."));
         return;
     }
