@@ -283,7 +283,10 @@ void TestNode::sigtermLeavesOffline()
     // some of them for a long while on a slow machine, and all four jobs must run at once.
     NodeProcess *node = m_cluster->startNode(u"leaver"_s, {u"--workers"_s, u"8"_s});
     QVERIFY(node->waitForJoined());
-    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 700}"_s), 4);
+    // Long enough (5 s) that all four are seen running at once on a loaded machine (700 ms
+    // ones once finished before the fourth started, under ASan beside another test); short
+    // enough to finish within the 30 s grace.
+    const QList<qint64> ids = submitJobs(m_cluster->database(), jobOf(u"sleep"_s, u"{\"ms\": 5000}"_s), 4);
     QCOMPARE(ids.size(), 4);
     const QString guid = node->guid();
     QTRY_COMPARE_WITH_TIMEOUT(
