@@ -593,8 +593,13 @@ void JobRunner::notified(const QString &, QSqlDriver::NotificationSource, const 
 
 void JobRunner::finishStop()
 {
+    // A round queued before the last one stopped the loop (a notification, a job ending
+    // after its cancel) finds nothing more to do: the node leaves once.
+    if (m_stopped)
+        return;
     if (!m_toHandBack.isEmpty() && !flushOutcomes())
         return;
+    m_stopped = true;
     m_pollTimer->stop();
     m_graceTimer->stop();
     m_threads->waitForDone(1000);

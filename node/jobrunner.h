@@ -115,6 +115,7 @@ private:
     QElapsedTimer m_outage; // valid from the first failure of an outage until a round succeeds
     int m_handedBack = 0;
     bool m_stopping = false;
+    bool m_stopped = false; // stopped() was emitted: a later round must not say it again
     // An administrator's drain (hold()): what is still to be recorded of it.
     bool m_holding = false;
     quint64 m_holdSerial = 0; // raised by every hold and resume: a stale grace ends nothing

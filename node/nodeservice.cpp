@@ -553,6 +553,11 @@ void NodeService::left(bool ok, const QString &error)
 
 void NodeService::finish()
 {
+    // Once: the stop deadline or a second "left" arriving after the threads ended must not
+    // touch the objects those threads deleted.
+    if (m_finished)
+        return;
+    m_finished = true;
     // The check-ins answered so far are written before the agents thread ends (no more are
     // taken while draining).
     if (m_recorder) {

@@ -99,7 +99,8 @@ private:
     QThread m_agentsThread; // the manager list and the agents' check-ins
     QSocketNotifier *m_signalNotifier = nullptr;
     bool m_stopping = false;
-    QString m_stopReason; // as stop() was given it: "received SIGTERM"
+    bool m_finished = false; // finish() ran: the threads are ended, the exit asked for
+    QString m_stopReason;    // as stop() was given it: "received SIGTERM"
     int m_exitCode = 0;
 };
 
