@@ -5,6 +5,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <chrono>
+
 using namespace Qt::StringLiterals;
 
 namespace Cohort::Test {
@@ -18,28 +20,40 @@ QList<qint64> FaultScenario::submit(const QString &type, const QString &payload,
     return ids;
 }
 
-QSet<qint64> FaultScenario::startedBy(const NodeProcess &node) const
+qint64 FaultScenario::nowUs()
 {
+    return qint64(std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+QSet<qint64> FaultScenario::startedBy(const NodeProcess &node, qint64 beforeUs) const
+{
+    // Lines: id attempts type pid start-microseconds
     QSet<qint64> started;
     QFile log(node.executionLog());
     if (!log.open(QIODevice::ReadOnly))
         return started;
     while (!log.atEnd()) {
-        const QByteArray line = log.readLine();
+        const QList<QByteArray> fields = log.readLine().trimmed().split(' ');
         bool ok = false;
-        const qint64 id = line.left(line.indexOf(' ')).toLongLong(&ok);
-        if (ok)
+        const qint64 id = fields.value(0).toLongLong(&ok);
+        if (!ok)
+            continue;
+        bool timed = false;
+        const qint64 at = fields.value(4).toLongLong(&timed);
+        if (!timed || at < beforeUs)
             started.insert(id);
     }
     return started;
 }
 
-int FaultScenario::noteFault(const NodeProcess &node)
+int FaultScenario::noteFault(const NodeProcess &node, qint64 beforeUs)
 {
     // Of what it started, what it has not finished itself may run again: a job whose
     // outcome it committed cannot be taken over (finished jobs keep their claimed_by).
     QList<qint64> candidates;
-    for (qint64 id : startedBy(node)) {
+    for (qint64 id : startedBy(node, beforeUs)) {
         if (!m_mayRunAgain.contains(id))
             candidates << id;
     }

@@ -15,6 +15,8 @@
 #include <QSet>
 #include <QStringList>
 
+#include <limits>
+
 namespace Cohort::Test {
 
 class FaultScenario
@@ -31,10 +33,15 @@ public:
     const QList<qint64> &submitted() const { return m_submitted; }
 
     // Jobs the node has started so far, by its execution log.
-    QSet<qint64> startedBy(const NodeProcess &node) const;
+    // What a node started (by its execution log); with a cutoff, only what it started
+    // before then (system clock, microseconds since the epoch, as the log has it).
+    QSet<qint64> startedBy(const NodeProcess &node, qint64 beforeUs = NoCutoff) const;
     // A fault hit node: what it started and has not finished itself may run again
-    // elsewhere. Call it after the fault. Returns how many.
-    int noteFault(const NodeProcess &node);
+    // elsewhere. Call it after the fault, with the database reachable; beforeUs leaves out
+    // what it started after the fault was over. Returns how many.
+    int noteFault(const NodeProcess &node, qint64 beforeUs = NoCutoff);
+    static constexpr qint64 NoCutoff = std::numeric_limits<qint64>::max();
+    static qint64 nowUs();
     // Jobs a node holds now (running and claimed by it), by the database.
     int heldBy(const QString &guid);
 

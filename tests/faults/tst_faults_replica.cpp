@@ -75,11 +75,13 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
         seen.insert(done->value(0).toLongLong());
     cluster->database().resetConnection();
     QVERIFY2(primary->stop(PostgresServer::StopMode::Immediate).ok(), "crashing the primary");
-    for (NodeProcess *node : std::as_const(nodes))
-        scenario.noteFault(*node); // their work in flight at the crash may run again
     QVERIFY2((*standby)->promote().ok(), "promoting the standby");
     QElapsedTimer since;
     since.start();
+    // Their work in flight at the crash may run again, and so may a job a node started
+    // from its prefetch while no server was up (its claim was not on the standby); what
+    // they start from here on was claimed on the new primary.
+    const qint64 promotedUs = FaultScenario::nowUs();
 
     // Every node heartbeats on the new primary.
     auto beats = [&] {
@@ -88,6 +90,8 @@ void TestFaultsReplica::primaryFailsOverToAStandby()
         return query && query->next() ? query->value(0).toLongLong() : -1;
     };
     QTRY_VERIFY_WITH_TIMEOUT(beats() >= 0, 30000);
+    for (NodeProcess *node : std::as_const(nodes))
+        scenario.noteFault(*node, promotedUs);
     const qint64 before = beats();
     QTRY_VERIFY_WITH_TIMEOUT(beats() >= before + 2, 60000);
     scenario.figure(u"reconnected_ms"_s, since.elapsed());
