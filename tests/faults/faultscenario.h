@@ -32,7 +32,6 @@ public:
     QList<qint64> submit(const QString &type, const QString &payload, int count);
     const QList<qint64> &submitted() const { return m_submitted; }
 
-    // Jobs the node has started so far, by its execution log.
     // What a node started (by its execution log); with a cutoff, only what it started
     // before then (system clock, microseconds since the epoch, as the log has it).
     QSet<qint64> startedBy(const NodeProcess &node, qint64 beforeUs = NoCutoff) const;
